@@ -1,0 +1,342 @@
+// Invite and answer codes: SessionFields <-> a bit-packed binary <-> Crockford base32 text (and back).
+//
+// encodeCode({ kind, fields }) -> text    decodeCode(text) -> { kind, fields }    expectKind(decoded, kind)
+// normalizeCode(pasted) -> canonical text  codeBits / codeBytes / codeChars: sizes, for benches and tests
+//
+// TEXT: Crockford base32, 5 bits per character, most significant first, alphabet 0-9 A-Z without I L O U,
+// upper case (QR alphanumeric mode holds it at 5.5 bits per character), no padding characters, no separators:
+// the code is one word to select and copy. normalizeCode accepts what people paste: surrounding whitespace,
+// quotes or brackets; spaces, newlines, dashes and zero-width characters anywhere; lower case; a whole link
+// (everything up to the last '#' is dropped); and Crockford's confusables I, L -> 1 and O -> 0.
+//
+// BINARY, version 1 (widths in bits; offsets from the start of the code):
+//   offset 0      version       3   1 (0 is never issued)
+//   offset 3      kind          1   0 invite (offer), 1 answer
+//   offset 4      fingerprint 256   SHA-256 DTLS certificate fingerprint (ICE ufrag/pwd derive from it: sdp.ts)
+//   offset 260    records       *   until fewer than 5 bits remain before the checksum
+//                 padding     0-4   zero bits, so that the whole code is a multiple of 5 bits
+//   end - 16      checksum     16   CRC-16/CCITT-FALSE over every bit before it (padding included)
+//
+//   Every record starts with a 4-bit tag = [type: 2][family: 2].
+//     family 0 IPv4   address 32, port 16                        type: 0 host, 1 srflx, 2 prflx, 3 relay
+//     family 1 IPv6   address 128, port 16
+//     family 2 mDNS   the 122 random bits of the v4 UUID in `<uuid>.local`, port 16
+//     family 3 extension record; its type bits say which:
+//       0 (tag 0011) related address of the previous (non-host) candidate:
+//                    family 2 (0 IPv4, 1 IPv6, 2 mDNS), address as above, port 16
+//       1 (tag 0111) explicit ICE credentials (a browser that kept its own): ufrag length 8, ufrag 6 x length,
+//                    pwd length 8, pwd 6 x length; each character is its index in the base64 alphabet
+//                    A-Z a-z 0-9 + / (which is the ICE character set)
+//       2 (tag 1011) skippable extension: id 4, payload length in bits 8, payload. Version-1 decoders skip
+//                    it, so a later Tincan can add optional fields without a new version.
+//       3 (tag 1111) reserved: a record a version-1 decoder cannot skip (reported as CODE_NEWER_VERSION).
+//   There is no end-of-records record: the records end where the padding starts (at most 4 bits, while the
+//   shortest record is 16), which saves the 4 bits that keep one IPv4 host candidate within 41 bytes.
+//
+// SIZES: an invite with one IPv4 host candidate is 3+1+256+52 = 312 bits + 16 checksum = 328 bits = 41 bytes,
+// 66 characters. That is the size of QWBP, the smallest published scheme (41 bytes for the same connection,
+// with no checksum); in the same 41 bytes this code also carries a 16-bit checksum and the kind bit. Room for
+// them comes from the ICE credentials, which are derived from the fingerprint instead of carried (sdp.ts).
+// An mDNS candidate costs 142 bits (its name is 122 random bits: nothing shorter can be resolved by the
+// peer), so two of them make 260 + 2 x 142 + 16 = 560 bits = 70 bytes, 112 characters. Measured for every
+// fixture: bench/codec-sizes.mjs.
+//
+// CHECKSUM: CRC-16/CCITT rather than a truncated hash because it is synchronous, tiny, and *guarantees* what
+// matters for typed codes: every error burst of up to 16 bits is caught, so every single mistyped character
+// (5 bits) and every swap of two neighbouring characters (10 bits) is detected, not merely with probability
+// 1 - 2^-16. A cut-off code moves the checksum's position, which is caught with probability 1 - 2^-16.
+// The padding sits before the checksum (not after it) so the checksum is always the code's last 16 bits and
+// can be checked before anything is parsed.
+//
+// DECODING never throws anything but TincanError, and names the most truthful code:
+//   CODE_EMPTY          nothing left after normalisation
+//   CODE_NOT_TINCAN     characters outside the alphabet; fewer than 8 characters; a short text that does not
+//                       start like a version-1 code; a checksum-valid code with a structure no encoder makes
+//   CODE_TOO_LONG       more than maxCodeChars characters (checked before decoding)
+//   CODE_TRUNCATED      starts like a version-1 code but ends before its fingerprint and checksum could (so the
+//                       checksum cannot be checked); or a checksum-valid code whose header or a record is cut
+//   CODE_CHECKSUM       long enough, but the checksum does not match: cut off or mistyped
+//   CODE_NEWER_VERSION  the checksum matches and the version is above 1, or a record only a newer Tincan makes
+// Why the checksum is checked before the version: every version keeps this frame (version in the first 3
+// bits, CRC-16/CCITT over all before it in the last 16; a RULE FOR LATER VERSIONS, or version-1 pages report
+// their codes as mistyped). Then a newer code passes the checksum and is named as newer, while a typo that hit
+// the version bits, or random text, fails it and is named as mistyped, never as "update Tincan".
+import { TincanError } from '../errors';
+import {
+  formatIPv4,
+  formatIPv6,
+  formatMdnsName,
+  parseIPv4,
+  parseIPv6,
+  parseMdnsName,
+  uuidRandomBits,
+} from './address';
+import { BitReader, BitWriter, crc16, EndOfBits } from './bit-stream';
+import {
+  type Candidate,
+  type CandidateType,
+  candidateTypes,
+  fingerprintBytes,
+  iceCharPattern,
+  type SessionFields,
+} from './sdp';
+
+export type CodeKind = 'invite' | 'answer';
+
+export interface DecodedCode {
+  kind: CodeKind;
+  fields: SessionFields;
+}
+
+export const codeVersion = 1;
+export const crockfordAlphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+/** Longer codes are refused before decoding; the encoder refuses to make them (the net layer drops candidates). */
+export const maxCodeChars = 400;
+/** Fewer characters than this cannot be the start of any code worth naming as one. */
+const minRecognisableChars = 8;
+
+const bitsPerChar = 5;
+const versionBits = 3;
+const kindBits = 1;
+const tagBits = 4;
+const portBits = 16;
+const checksumBits = 16;
+const headerBits = versionBits + kindBits + fingerprintBytes * 8; // 260
+const credentialLengthBits = 8;
+const iceCharBits = 6;
+const skippableIdBits = 4;
+const skippableLengthBits = 8;
+/** Padding is 0-4 bits; every record is longer, so fewer than 5 remaining bits can only be padding. */
+const paddingLimitBits = bitsPerChar;
+
+const family = { ipv4: 0, ipv6: 1, mdns: 2, extension: 3 } as const;
+const extension = { relatedAddress: 0, iceCredentials: 1, skippable: 2, reserved: 3 } as const;
+const addressBits = { [family.ipv4]: 32, [family.ipv6]: 128, [family.mdns]: uuidRandomBits } as const;
+const base64Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/** The shortest complete code: header and checksum, no records. */
+const minCodeChars = Math.ceil((headerBits + checksumBits) / bitsPerChar); // 56
+
+// ---- encoding -------------------------------------------------------------------------------------------
+
+function writeAddress(writer: BitWriter, address: string, port: number): void {
+  const v4 = parseIPv4(address);
+  const v6 = v4 ? undefined : address.includes(':') ? parseIPv6(address) : undefined;
+  const mdns = v4 || v6 ? undefined : parseMdnsName(address);
+  if (v4) {
+    writer.write(family.ipv4, 2);
+    writer.writeBytes(v4);
+  } else if (v6) {
+    writer.write(family.ipv6, 2);
+    writer.writeBytes(v6);
+  } else if (mdns !== undefined) {
+    writer.write(family.mdns, 2);
+    writer.writeBigInt(mdns, uuidRandomBits);
+  } else {
+    throw new TincanError('SDP_UNSUPPORTED', `address ${address} (only IPv4, IPv6 and <v4 uuid>.local)`);
+  }
+  if (!Number.isInteger(port) || port < 0 || port > 0xffff) throw new TincanError('SDP_UNSUPPORTED', `port ${port}`);
+  writer.write(port, portBits);
+}
+
+function writeIceString(writer: BitWriter, text: string): void {
+  if (text.length < 1 || text.length > 255 || !iceCharPattern.test(text)) {
+    throw new TincanError('SDP_UNSUPPORTED', 'ICE credential length or characters');
+  }
+  writer.write(text.length, credentialLengthBits);
+  for (const char of text) writer.write(base64Alphabet.indexOf(char), iceCharBits);
+}
+
+/** The payload bits (everything before padding and checksum). */
+function payloadBits(code: DecodedCode): BitWriter {
+  const { fields } = code;
+  if (fields.fingerprint.length !== fingerprintBytes) {
+    throw new TincanError('SDP_UNSUPPORTED', 'fingerprint is not 32 bytes');
+  }
+  const writer = new BitWriter();
+  writer.write(codeVersion, versionBits);
+  writer.write(code.kind === 'answer' ? 1 : 0, kindBits);
+  writer.writeBytes(fields.fingerprint);
+  if (fields.ice) {
+    writer.write((extension.iceCredentials << 2) | family.extension, tagBits);
+    writeIceString(writer, fields.ice.ufrag);
+    writeIceString(writer, fields.ice.pwd);
+  }
+  for (const candidate of fields.candidates) {
+    // The tag's family bits come from writeAddress: write the type bits first, then the address with its family.
+    writer.write(candidateTypes.indexOf(candidate.type), 2);
+    writeAddress(writer, candidate.address, candidate.port);
+    if (candidate.relatedAddress !== undefined && candidate.type !== 'host') {
+      writer.write((extension.relatedAddress << 2) | family.extension, tagBits);
+      writeAddress(writer, candidate.relatedAddress, candidate.relatedPort ?? 0);
+    }
+  }
+  return writer;
+}
+
+/** Bits of the packed binary: payload plus checksum, without the text's 0-4 padding bits. */
+export function codeBits(code: DecodedCode): number {
+  return payloadBits(code).length + checksumBits;
+}
+
+/** Bytes of the packed binary (codeBits rounded up to whole bytes). */
+export function codeBytes(code: DecodedCode): number {
+  return Math.ceil(codeBits(code) / 8);
+}
+
+/** Characters of the text form. */
+export function codeChars(code: DecodedCode): number {
+  return Math.ceil(codeBits(code) / bitsPerChar);
+}
+
+/**
+ * The text of a code. Throws TincanError SDP_UNSUPPORTED for fields no code can hold (a candidate address that
+ * is not IPv4, IPv6 or `<v4 uuid>.local`; a fingerprint not 32 bytes) and CODE_TOO_LONG beyond maxCodeChars.
+ */
+export function encodeCode(code: DecodedCode): string {
+  const writer = payloadBits(code);
+  const padding = (bitsPerChar - ((writer.length + checksumBits) % bitsPerChar)) % bitsPerChar;
+  writer.write(0, padding);
+  writer.write(crc16(writer.bits), checksumBits);
+  let text = '';
+  for (let i = 0; i < writer.length; i += bitsPerChar) {
+    let value = 0;
+    for (let j = 0; j < bitsPerChar; j++) value = value * 2 + writer.bits[i + j]!;
+    text += crockfordAlphabet[value];
+  }
+  if (text.length > maxCodeChars) {
+    throw new TincanError('CODE_TOO_LONG', `${text.length} characters with ${code.fields.candidates.length} candidates`);
+  }
+  return text;
+}
+
+// ---- text normalisation ----------------------------------------------------------------------------------
+
+const separators = /[\s\u00ad\u200b-\u200d\u2060\ufeff\-\u2010-\u2015\u2212]+/g;
+const wrappers = /^["'`<>()[\]{}«»“”‘’]+|["'`<>()[\]{}«»“”‘’]+$/g;
+
+/**
+ * The canonical text of a pasted code: see the module header for what is tolerated. It does not validate;
+ * decodeCode does.
+ */
+export function normalizeCode(text: string): string {
+  let code = text.trim();
+  const hash = code.lastIndexOf('#');
+  if (hash >= 0) code = code.slice(hash + 1);
+  return code
+    .replace(separators, '')
+    .replace(wrappers, '')
+    .toUpperCase()
+    .replace(/[IL]/g, '1')
+    .replace(/O/g, '0');
+}
+
+// ---- decoding --------------------------------------------------------------------------------------------
+
+function readAddress(reader: BitReader, familyBits: number): string {
+  if (familyBits === family.ipv4) return formatIPv4(reader.readBytes(4));
+  if (familyBits === family.ipv6) return formatIPv6(reader.readBytes(16));
+  if (familyBits === family.mdns) return formatMdnsName(reader.readBigInt(addressBits[family.mdns]));
+  throw new TincanError('CODE_NOT_TINCAN', `address family ${familyBits}`);
+}
+
+function readIceString(reader: BitReader): string {
+  const length = reader.read(credentialLengthBits);
+  if (length === 0) throw new TincanError('CODE_NOT_TINCAN', 'empty ICE credential');
+  let text = '';
+  for (let i = 0; i < length; i++) text += base64Alphabet[reader.read(iceCharBits)];
+  return text;
+}
+
+function readRecords(reader: BitReader, fields: SessionFields): void {
+  let previous: Candidate | undefined;
+  while (reader.remaining >= paddingLimitBits) {
+    const tag = reader.read(tagBits);
+    const typeBits = tag >> 2;
+    const familyBits = tag & 3;
+    if (familyBits !== family.extension) {
+      const candidate: Candidate = {
+        type: candidateTypes[typeBits] as CandidateType,
+        address: readAddress(reader, familyBits),
+        port: reader.read(portBits),
+      };
+      fields.candidates.push(candidate);
+      previous = candidate;
+      continue;
+    }
+    switch (typeBits) {
+      case extension.relatedAddress: {
+        if (!previous || previous.type === 'host' || previous.relatedAddress !== undefined) {
+          throw new TincanError('CODE_NOT_TINCAN', 'related address without a non-host candidate before it');
+        }
+        previous.relatedAddress = readAddress(reader, reader.read(2));
+        previous.relatedPort = reader.read(portBits);
+        break;
+      }
+      case extension.iceCredentials: {
+        if (fields.ice) throw new TincanError('CODE_NOT_TINCAN', 'two ICE credential records');
+        fields.ice = { ufrag: readIceString(reader), pwd: readIceString(reader) };
+        break;
+      }
+      case extension.skippable: {
+        reader.read(skippableIdBits);
+        const length = reader.read(skippableLengthBits);
+        for (let i = 0; i < length; i++) reader.read(1);
+        break;
+      }
+      default:
+        throw new TincanError('CODE_NEWER_VERSION', 'a record this version cannot read');
+    }
+  }
+  if (reader.remaining > 0 && reader.read(reader.remaining) !== 0) {
+    throw new TincanError('CODE_NOT_TINCAN', 'non-zero padding');
+  }
+}
+
+/**
+ * The kind and fields of a pasted code (anything normalizeCode accepts). Throws only TincanError, with the
+ * codes listed in the module header.
+ */
+export function decodeCode(text: string): DecodedCode {
+  const code = normalizeCode(text);
+  if (code === '') throw new TincanError('CODE_EMPTY');
+  const outside = [...code].find((char) => !crockfordAlphabet.includes(char));
+  if (outside !== undefined) throw new TincanError('CODE_NOT_TINCAN', `character "${outside}"`);
+  if (code.length > maxCodeChars) throw new TincanError('CODE_TOO_LONG', `${code.length} characters`);
+  if (code.length < minRecognisableChars) throw new TincanError('CODE_NOT_TINCAN', `only ${code.length} characters`);
+
+  const bits: number[] = [];
+  for (const char of code) {
+    const value = crockfordAlphabet.indexOf(char);
+    for (let shift = bitsPerChar - 1; shift >= 0; shift--) bits.push((value >> shift) & 1);
+  }
+  const version = new BitReader(bits).read(versionBits);
+  const checksumAt = bits.length - checksumBits;
+  const checksum = new BitReader(bits.slice(checksumAt)).read(checksumBits);
+  if (checksum !== crc16(bits, checksumAt)) {
+    if (code.length >= minCodeChars) throw new TincanError('CODE_CHECKSUM');
+    // No room for a version-1 fingerprint and checksum: the checksum could not be checked.
+    if (version === codeVersion) throw new TincanError('CODE_TRUNCATED', `only ${code.length} characters`);
+    throw new TincanError('CODE_NOT_TINCAN', `${code.length} characters that do not start like a code`);
+  }
+  if (version > codeVersion) throw new TincanError('CODE_NEWER_VERSION', `version ${version}`);
+  if (version !== codeVersion) throw new TincanError('CODE_NOT_TINCAN', `version ${version}`);
+
+  const reader = new BitReader(bits, checksumAt);
+  try {
+    reader.read(versionBits);
+    const kind: CodeKind = reader.read(kindBits) === 1 ? 'answer' : 'invite';
+    const fields: SessionFields = { fingerprint: reader.readBytes(fingerprintBytes), candidates: [] };
+    readRecords(reader, fields);
+    return { kind, fields };
+  } catch (error) {
+    if (error instanceof EndOfBits) throw new TincanError('CODE_TRUNCATED', 'ends mid-field');
+    throw error;
+  }
+}
+
+/** Returns the decoded code if it is of the expected kind, else throws CODE_EXPECTED_INVITE / _ANSWER. */
+export function expectKind(decoded: DecodedCode, kind: CodeKind): DecodedCode {
+  if (decoded.kind === kind) return decoded;
+  throw new TincanError(kind === 'invite' ? 'CODE_EXPECTED_INVITE' : 'CODE_EXPECTED_ANSWER');
+}
