@@ -32,6 +32,7 @@ export async function launchBrowser(kind, options = {}) {
         pipe: true,
         args: [...chromiumArgs, `--user-data-dir=${profile}`, ...(options.args ?? [])],
       });
+  browser.tincanKind = kind;
   const close = browser.close.bind(browser);
   browser.close = async () => {
     await close().catch(() => {});

@@ -1,0 +1,64 @@
+// <tc-qr-code>: draws `text` as a QR code in an <img> (an SVG, so it stays crisp at any pixel ratio).
+// A Tincan link is split into two segments: byte mode for the page URL, alphanumeric mode for the code,
+// which QR encodes at 5.5 bits a character instead of 8.
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import QRCode from 'qrcode';
+
+const alphanumeric = /^[0-9A-Z $%*+\-./:]+$/;
+
+export function qrSegments(text: string): QRCode.QRCodeSegment[] {
+  const hash = text.lastIndexOf('#');
+  const code = text.slice(hash + 1);
+  if (hash >= 0 && alphanumeric.test(code)) {
+    return [
+      { data: new TextEncoder().encode(text.slice(0, hash + 1)), mode: 'byte' },
+      { data: code, mode: 'alphanumeric' },
+    ];
+  }
+  return alphanumeric.test(text) ? [{ data: text, mode: 'alphanumeric' }] : [{ data: new TextEncoder().encode(text), mode: 'byte' }];
+}
+
+@customElement('tc-qr-code')
+export class QrCode extends LitElement {
+  static override styles = css`
+    :host { display: block; }
+    img {
+      display: block; width: 100%; max-width: 320px; min-width: 160px; height: auto; aspect-ratio: 1;
+      image-rendering: pixelated; background: #fff; border-radius: 8px;
+    }
+  `;
+
+  @property() text = '';
+  @property() label = 'QR code';
+  @state() private dataUrl = '';
+
+  protected override willUpdate(changed: Map<string, unknown>): void {
+    if (changed.has('text')) this.draw();
+  }
+
+  private draw(): void {
+    if (!this.text) {
+      this.dataUrl = '';
+      return;
+    }
+    const text = this.text;
+    QRCode.toString(qrSegments(text), { type: 'svg', errorCorrectionLevel: 'M', margin: 4 })
+      .then((svg) => {
+        if (this.text === text) this.dataUrl = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+      })
+      .catch(() => {
+        this.dataUrl = '';
+      });
+  }
+
+  protected override render() {
+    return this.dataUrl ? html`<img src=${this.dataUrl} alt=${this.label} />` : nothing;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'tc-qr-code': QrCode;
+  }
+}

@@ -1,0 +1,162 @@
+// Shared steps for the end-to-end tests: serve dist/, open a person's page in a real browser, and act through
+// the UI by role and accessible name, as a screen reader user would.
+import { serveStatic } from '../../scripts/serve.mjs';
+import { launchBrowser } from './browsers.mjs';
+
+export async function startServer({ base = '/' } = {}) {
+  const server = await serveStatic({ dir: 'dist', port: 0, host: '127.0.0.1', base });
+  const url = `http://127.0.0.1:${server.address().port}${base}`;
+  return { url, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+export const aria = (role, name) => `::-p-aria([name="${name}"][role="${role}"])`;
+
+/**
+ * Finds an element by role and accessible name. Chromium answers from its real accessibility tree
+ * (puppeteer's ::-p-aria). Firefox over WebDriver BiDi has no such query in puppeteer, so there a small in-page
+ * search reads the same attributes (explicit role or the element's implicit one; aria-label, aria-labelledby,
+ * <label for>, alt, or text) through open shadow roots.
+ */
+export async function locate(page, role, name, { timeout = 30_000, visible = false } = {}) {
+  if (page.browser().tincanKind !== 'firefox') {
+    // Chromium names the role of <img alt> "image" (ARIA 1.3).
+    return page.waitForSelector(aria(role === 'img' ? 'image' : role, name), { timeout, visible });
+  }
+  const handle = await page.waitForFunction(findInPage, { timeout, polling: 100 }, role, name);
+  return handle.asElement();
+}
+
+function findInPage(role, name) {
+  const implicit = (el) => {
+    const explicit = el.getAttribute('role');
+    if (explicit) return explicit;
+    const tag = el.localName;
+    if (tag === 'button') return 'button';
+    if (tag === 'textarea') return 'textbox';
+    if (tag === 'input' && ['text', 'search', 'password', '', null].includes(el.getAttribute('type'))) return 'textbox';
+    if (tag === 'input' && el.type === 'file') return 'button';
+    if (tag === 'img') return 'img';
+    if (tag === 'video') return 'video';
+    return '';
+  };
+  const nameOf = (el, root) => {
+    const label = el.getAttribute('aria-label');
+    if (label) return label.trim();
+    const by = el.getAttribute('aria-labelledby');
+    if (by) return by.split(/\s+/).map((id) => root.getElementById?.(id)?.textContent ?? '').join(' ').trim();
+    if (el.localName === 'img') return (el.getAttribute('alt') ?? '').trim();
+    if (el.id && root.querySelector) {
+      const forLabel = root.querySelector(`label[for="${el.id}"]`);
+      if (forLabel) return forLabel.textContent.trim();
+    }
+    if (el.localName === 'button') return el.textContent.replace(/\s+/g, ' ').trim();
+    return '';
+  };
+  const visit = (root) => {
+    for (const el of root.querySelectorAll('*')) {
+      const r = implicit(el);
+      if ((r === role || (role === 'img' && r === 'image')) && nameOf(el, root) === name) return el;
+      if (el.shadowRoot) {
+        const inner = visit(el.shadowRoot);
+        if (inner) return inner;
+      }
+    }
+    return null;
+  };
+  return visit(document);
+}
+
+/** A person: one browser with its own profile, one page of Tincan. */
+export async function openPerson(kind, url, options = {}) {
+  const browser = await launchBrowser(kind, options);
+  const page = (await browser.pages())[0] ?? (await browser.newPage());
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
+  await page.goto(url);
+  await locate(page, 'button', 'New invite');
+  return { kind, browser, page, errors, close: () => browser.close() };
+}
+
+export async function click(page, role, name) {
+  const handle = await locate(page, role, name, { visible: true });
+  await handle.click();
+}
+
+export async function fill(page, role, name, text) {
+  const handle = await locate(page, role, name);
+  await handle.evaluate((el, value) => {
+    el.value = value;
+    el.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+  }, text);
+}
+
+/** Waits until the read-only textbox has a value and returns it. */
+export async function readCode(page, name, { timeout = 30_000 } = {}) {
+  const handle = await locate(page, 'textbox', name, { timeout });
+  await page.waitForFunction((el) => el.value.length > 0, { timeout }, handle);
+  return handle.evaluate((el) => el.value);
+}
+
+export async function textOf(page, role, name) {
+  const handle = await locate(page, role, name);
+  return handle.evaluate((el) => el.innerText ?? el.textContent);
+}
+
+export async function waitForText(page, role, name, text, { timeout = 30_000 } = {}) {
+  const handle = await locate(page, role, name, { timeout });
+  await page.waitForFunction((el, t) => (el.innerText ?? el.textContent).includes(t), { timeout, polling: 100 }, handle, text);
+}
+
+/** The text of the page's alert, or '' when there is none. */
+export async function alertText(page) {
+  return page.evaluate(() => {
+    const find = (root) => {
+      for (const el of root.querySelectorAll('*')) {
+        if (el.getAttribute('role') === 'alert' && el.textContent.trim()) return el.textContent.trim();
+        if (el.shadowRoot) {
+          const inner = find(el.shadowRoot);
+          if (inner) return inner;
+        }
+      }
+      return '';
+    };
+    return find(document);
+  });
+}
+
+export async function waitForAlert(page, { timeout = 15_000 } = {}) {
+  const start = Date.now();
+  for (;;) {
+    const text = await alertText(page);
+    if (text) return text;
+    if (Date.now() - start > timeout) throw new Error('no alert appeared');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Types into the message box and presses Enter, as a person does. */
+export async function sendMessage(page, text) {
+  const box = await locate(page, 'textbox', 'Message');
+  await box.click();
+  await box.type(text);
+  await page.keyboard.press('Enter');
+}
+
+/** Alice invites, Bob answers, Alice completes: the codes travel as text through the UI. */
+export async function pair(alice, bob) {
+  await click(alice.page, 'button', 'New invite');
+  const invite = await readCode(alice.page, 'Invite code');
+  await fill(bob.page, 'textbox', 'Paste a code', invite);
+  await click(bob.page, 'button', 'Connect');
+  const answer = await readCode(bob.page, 'Answer code');
+  await fill(alice.page, 'textbox', 'Paste a code', answer);
+  await click(alice.page, 'button', 'Connect');
+  await waitForConnected(alice.page);
+  await waitForConnected(bob.page);
+  return { invite, answer };
+}
+
+export async function waitForConnected(page, timeout = 30_000) {
+  const handle = await locate(page, 'status', 'Connection', { timeout });
+  await page.waitForFunction((el) => el.textContent.trim() === 'Connected', { timeout, polling: 100 }, handle);
+}
