@@ -1,31 +1,58 @@
-// Builds dist/: esbuild bundles src/main.ts (and the scanner worker) minified, with source maps and
-// content-hashed names; public/ is copied; index.html gets the hashed entry name and a precache list is
-// written for the service worker. Every URL in dist/ is relative, so it works under any sub-path.
+// Builds dist/: esbuild bundles src/main.ts minified, with source maps and content-hashed names; the QR
+// scanner's worker (src/scan/qr-worker.ts, with jsQR) is its own file, loaded only when a scan starts;
+// public/ is copied; index.html gets the hashed entry name; the service worker (src/pwa/service-worker.ts ->
+// sw.js) gets the list of files to precache and a build id, so every deploy that changes a file changes
+// sw.js. Every URL in dist/ is relative, so it works under any sub-path (GitHub Pages: /<repo>/).
 import * as esbuild from 'esbuild';
+import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
 const outdir = 'dist';
 const watch = process.argv.includes('--watch');
 
+const common = {
+  bundle: true,
+  minify: true,
+  target: ['chrome109', 'firefox115', 'safari16'],
+  legalComments: 'linked',
+  logLevel: 'warning',
+};
+
 await fs.rm(outdir, { recursive: true, force: true });
 await fs.mkdir(outdir, { recursive: true });
 
+/** The one .js output of a build, relative to outdir. */
+const onlyJsOutput = (result) => {
+  const js = Object.keys(result.metafile.outputs).filter((file) => file.endsWith('.js'));
+  if (js.length !== 1) throw new Error(`expected one .js output, got ${js.join(', ')}`);
+  return path.relative(outdir, js[0]).split(path.sep).join('/');
+};
+
+// The scanner's worker: a classic script (no module workers needed), jsQR bundled in.
+const qrWorkerJs = onlyJsOutput(await esbuild.build({
+  ...common,
+  entryPoints: { 'qr-worker': 'src/scan/qr-worker.ts' },
+  format: 'iife',
+  sourcemap: 'linked',
+  outdir,
+  entryNames: '[name]-[hash]',
+  metafile: true,
+}));
+
 const result = await esbuild.build({
+  ...common,
   entryPoints: { app: 'src/main.ts' },
-  bundle: true,
   format: 'esm',
   splitting: true,
-  minify: true,
   sourcemap: 'linked',
-  target: ['chrome109', 'firefox115', 'safari16'],
   outdir,
   entryNames: '[name]-[hash]',
   chunkNames: 'chunks/[name]-[hash]',
   assetNames: 'assets/[name]-[hash]',
   metafile: true,
-  legalComments: 'linked',
-  logLevel: 'warning',
+  // Relative to the page (src/scan/qr-decoder.ts resolves it against document.baseURI).
+  define: { __TC_QR_WORKER_URL__: JSON.stringify(`./${qrWorkerJs}`) },
 });
 
 await fs.cp('public', outdir, { recursive: true });
@@ -51,6 +78,22 @@ for (const entry of await fs.readdir(outdir, { recursive: true, withFileTypes: t
   files.push(rel.split(path.sep).join('/'));
 }
 files.sort();
-await fs.writeFile(path.join(outdir, 'precache.json'), JSON.stringify({ files }, null, 1));
 
-if (!watch) console.log(`built ${outdir}/ (${files.length} files, entry ${appJs})`);
+// The build id: a hash of every precached file's name and bytes. Same sources, same sw.js.
+const hash = crypto.createHash('sha256');
+for (const file of files) hash.update(`${file}\0`).update(await fs.readFile(path.join(outdir, file))).update('\0');
+const buildId = hash.digest('hex').slice(0, 16);
+await fs.writeFile(path.join(outdir, 'precache.json'), JSON.stringify({ buildId, files }, null, 1));
+
+// sw.js keeps a fixed name (browsers look for updates at the URL they registered) and sits next to
+// index.html, so its scope is the app's folder.
+await esbuild.build({
+  ...common,
+  entryPoints: ['src/pwa/service-worker.ts'],
+  format: 'iife',
+  outfile: path.join(outdir, 'sw.js'),
+  legalComments: 'none',
+  define: { __TC_PRECACHE__: JSON.stringify(files), __TC_BUILD_ID__: JSON.stringify(buildId) },
+});
+
+if (!watch) console.log(`built ${outdir}/ (${files.length} files, entry ${appJs}, worker ${qrWorkerJs}, build ${buildId})`);

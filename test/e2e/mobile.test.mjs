@@ -1,0 +1,90 @@
+// Tincan on a small phone (360x640 CSS pixels, touch): nothing scrolls sideways, every button is a
+// comfortable touch target (44x44 CSS pixels at least), and axe-core finds no serious or critical problem,
+// on the first screen and with an invite shown.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser } from './browsers.mjs';
+import { aria, click, readCode, startServer } from './helpers.mjs';
+
+const phone = { width: 360, height: 640, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
+const minTouchTargetPx = 44;
+
+let server;
+before(async () => {
+  server = await startServer();
+});
+after(() => server?.close());
+
+/** Opens Tincan and gets to the main screen (button "New invite"). The one place to change when another
+ * screen (a profile or a vault to unlock) comes first. */
+async function openMainScreen(page, url) {
+  await page.goto(url);
+  await page.waitForSelector(aria('button', 'New invite'), { visible: true, timeout: 30_000 });
+}
+
+async function openPhone() {
+  const browser = await launchBrowser('chromium');
+  const page = (await browser.pages())[0] ?? (await browser.newPage());
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
+  await page.setViewport(phone);
+  // axe-core is injected as an inline script, which the page's CSP rightly forbids.
+  await page.setBypassCSP(true);
+  await openMainScreen(page, server.url);
+  return { browser, page, errors };
+}
+
+/** Visible buttons smaller than a touch target, searched through every open shadow root. */
+function smallButtons(page) {
+  return page.evaluate((minPx) => {
+    const found = [];
+    const visit = (root) => {
+      for (const el of root.querySelectorAll('*')) {
+        if (el.matches('button, [role=button], input[type=button], input[type=submit], input[type=reset]')) {
+          const box = el.getBoundingClientRect();
+          const isVisible = box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== 'hidden';
+          if (isVisible && (box.width < minPx || box.height < minPx)) {
+            found.push(`${(el.textContent || el.getAttribute('aria-label') || el.localName).trim()}: ${Math.round(box.width)}x${Math.round(box.height)}`);
+          }
+        }
+        if (el.shadowRoot) visit(el.shadowRoot);
+      }
+    };
+    visit(document);
+    return found;
+  }, minTouchTargetPx);
+}
+
+/** axe-core's serious and critical violations (it walks open shadow roots by itself). */
+async function seriousAxeViolations(page) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: 'node_modules/axe-core/axe.min.js' });
+  const violations = await page.evaluate(async () => {
+    const results = await window.axe.run(document, { resultTypes: ['violations'] });
+    return results.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.map((n) => n.target.join(' >>> ')) }));
+  });
+  return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+}
+
+async function checkScreen(page, screen) {
+  const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(scrollWidth <= phone.width, `${screen}: the page is ${scrollWidth}px wide on a ${phone.width}px screen`);
+  assert.deepEqual(await smallButtons(page), [], `${screen}: buttons under ${minTouchTargetPx}x${minTouchTargetPx}`);
+  assert.deepEqual(await seriousAxeViolations(page), [], `${screen}: axe-core`);
+}
+
+describe('on a 360x640 phone', () => {
+  it('fits the screen, has large buttons and passes axe-core, before and after making an invite', { timeout: 90_000 }, async () => {
+    const { browser, page, errors } = await openPhone();
+    try {
+      await checkScreen(page, 'first screen');
+      await click(page, 'button', 'New invite');
+      await readCode(page, 'Invite code');
+      // Chromium 156 names the role of <img alt> "image"; older versions and the ARIA spec say "img".
+      await Promise.any(['image', 'img'].map((role) => page.waitForSelector(aria(role, 'Invite QR code'), { timeout: 15_000 })));
+      await checkScreen(page, 'invite shown');
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
+  });
+});
