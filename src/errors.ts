@@ -19,6 +19,22 @@ export const errorCodes = [
   'CONNECT_TIMEOUT',
   'CHANNEL_CLOSED',
   'NO_INVITE_PENDING',
+  // why a connection across networks failed (net/ice-servers.ts explainIceFailure)
+  'ICE_NO_SERVERS', // no STUN/TURN server here: only the same network works
+  'ICE_PEER_NO_SERVERS', // the other side has none: its code holds host candidates only
+  'ICE_STUN_UNREACHABLE', // our STUN server gave no server-reflexive candidate
+  'ICE_TURN_UNREACHABLE', // our TURN server gave no relay candidate (down, or wrong username/password)
+  'ICE_NAT_BLOCKED', // both found through STUN, still no path: strict NATs, TURN needed
+  // network settings (net/ice-servers.ts)
+  'ICE_URL_MISSING', // a box that needs an address is empty
+  'ICE_URL_SCHEME', // not stun:, stuns:, turn: or turns:
+  'ICE_URL_WRONG_BOX', // a turn: address in the STUN box, or the reverse
+  'ICE_URL_USERINFO', // user:password@ inside the address
+  'ICE_URL_HOST', // not a host name, IPv4 address or [IPv6] address
+  'ICE_URL_PORT', // not 1..65535
+  'ICE_URL_TRANSPORT', // ?transport= on stun:, or other than udp/tcp
+  'ICE_TURN_CREDENTIALS', // a TURN server without username or password
+  'ICE_STUN_CREDENTIALS', // a STUN server with a username or password
   // chat frames
   'FRAME_TOO_LARGE',
   'MESSAGE_TOO_LONG',
@@ -34,6 +50,10 @@ export const errorCodes = [
   'HANDSHAKE_FAILED',
   'FINGERPRINT_MISMATCH',
   'REPLAYED_FRAME',
+  'KEY_CHANGED', // a known contact came back with another identity key
+  'SAFETY_NUMBER_MATCH', // a compared safety number is the same (info, not an error)
+  'SAFETY_NUMBER_DIFFERENT', // a compared safety number differs
+  'NO_CONVERSATION', // sending with no conversation open
   // camera and scanning
   'CAMERA_DENIED',
   'CAMERA_MISSING',

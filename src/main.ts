@@ -18,6 +18,7 @@ function takeCodeFromFragment(): void {
 }
 
 takeCodeFromFragment();
+void app.start();
 // A link opened while the page is already open (same document, new fragment).
 addEventListener('hashchange', takeCodeFromFragment);
 

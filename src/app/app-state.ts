@@ -1,6 +1,7 @@
 // The shape of everything the UI renders. Only src/app/ writes it; components read it.
 import type { ErrorCode } from '../errors';
 import type { LinkRole, LinkState } from '../net/peer-link';
+import type { StoredIceServer } from '../store/records';
 
 export type MessageState = 'waiting' | 'sent' | 'delivered';
 
@@ -10,6 +11,8 @@ export interface ChatMessage {
   text: string;
   sentAt: number;
   state: MessageState;
+  /** Position in the conversation's log; absent until stored. */
+  index?: number;
 }
 
 /** The invite / answer exchange in progress, if any. */
@@ -24,26 +27,56 @@ export interface Pairing {
 }
 
 /** Something to tell the person. The UI turns `code` into a sentence (src/ui/messages.ts); `detail` is for
- * errors without a code. */
+ * errors without a code, or a name to put in the sentence. */
 export interface Notice {
   kind: 'error' | 'warning' | 'info';
   code?: ErrorCode;
   detail?: string;
 }
 
+export interface ContactView {
+  id: string;
+  name: string;
+  verified: boolean;
+  /** The contact came back with another identity key and the person has not acknowledged it yet. */
+  keyChangePending: boolean;
+  unread: number;
+  lastText?: string;
+  lastAt?: number;
+  online: boolean;
+}
+
+export type Screen = 'loading' | 'setup' | 'unlock' | 'main' | 'unavailable';
+
 export interface AppState {
+  screen: Screen;
+  /** A long operation is running (unlocking: Argon2id takes a moment). */
+  busy: boolean;
+  profileName?: string;
   pairing?: Pairing;
-  /** State of the chat connection once paired. */
-  connection: { state: 'none' | LinkState; peerName?: string; path?: string };
+  /** The live chat connection, if any. */
+  connection: { state: 'none' | LinkState; contactId?: string; path?: string };
+  contacts: ContactView[];
+  activeContactId?: string;
+  /** Messages of the active conversation, oldest first. */
   messages: ChatMessage[];
+  hasOlder: boolean;
+  /** Safety number of the active contact, 12 groups of 5 digits. */
+  safetyNumber?: string[];
   peerTyping: boolean;
   notice?: Notice;
   droppedFrames: number;
+  iceServers: StoredIceServer[];
 }
 
 export const initialState: AppState = {
+  screen: 'loading',
+  busy: false,
   connection: { state: 'none' },
+  contacts: [],
   messages: [],
+  hasOlder: false,
   peerTyping: false,
   droppedFrames: 0,
+  iceServers: [],
 };

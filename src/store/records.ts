@@ -4,6 +4,7 @@
 // Storage keys (one IndexedDB database per store name, object store "records"; every value a Uint8Array)
 //   vault/wrapped-key                    the master key wrapped by the passphrase (crypto/vault.ts), NOT sealed
 //   profile                              sealed ProfileRecord
+//   settings                             sealed SettingsRecord (ICE servers)
 //   contact/<identity key id>            sealed Contact; the id is the base64url identity key first seen
 //   conv/<conversation id>/head          sealed ConversationHead (count, unread, last message, epoch)
 //   conv/<conversation id>/<epoch>/<n>   sealed LogChunk n: messages n*chunkSize .. n*chunkSize+chunkSize-1
@@ -16,6 +17,7 @@ import type { JsonValue } from '../crypto/vault';
 export const recordFormatVersion = 1;
 export const wrappedKeyRecordKey = 'vault/wrapped-key';
 export const profileRecordKey = 'profile';
+export const settingsRecordKey = 'settings';
 export const contactKeyPrefix = 'contact/';
 export const conversationKeyPrefix = 'conv/';
 export const defaultChunkSize = 100;
@@ -148,6 +150,34 @@ export function isStoredMessage(value: unknown): value is StoredMessage {
     (value.receivedAt === undefined || isTime(value.receivedAt)) &&
     (value.from === undefined || typeof value.from === 'string') &&
     (value.meta === undefined || isObject(value.meta))
+  );
+}
+
+/** One ICE server as RTCIceServer has it, with a single URL (entries are validated by net/ice-servers.ts). */
+export interface StoredIceServer {
+  readonly urls: string;
+  readonly username?: string;
+  readonly credential?: string;
+}
+
+export interface SettingsRecord {
+  readonly v: number;
+  readonly iceServers: readonly StoredIceServer[];
+}
+
+export function isSettingsRecord(value: unknown): value is SettingsRecord {
+  return (
+    isObject(value) &&
+    value.v === recordFormatVersion &&
+    Array.isArray(value.iceServers) &&
+    value.iceServers.length <= 16 &&
+    value.iceServers.every(
+      (s: unknown) =>
+        isObject(s) &&
+        typeof s.urls === 'string' &&
+        (s.username === undefined || typeof s.username === 'string') &&
+        (s.credential === undefined || typeof s.credential === 'string'),
+    )
   );
 }
 

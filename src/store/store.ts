@@ -49,9 +49,11 @@ import {
   isConversationHead,
   isLogChunk,
   isProfileRecord,
+  isSettingsRecord,
   messageStateOrder,
   parseConversationKey,
   profileRecordKey,
+  settingsRecordKey,
   recordFormatVersion,
   wrappedKeyRecordKey,
   type Contact,
@@ -59,6 +61,7 @@ import {
   type LoggedMessage,
   type MessageState,
   type ProfileRecord,
+  type StoredIceServer,
   type StoredMessage,
 } from './records';
 import { formatTranscript, type TranscriptFormat } from './transcript';
@@ -352,6 +355,24 @@ export class TincanStore {
     return this.exclusive(async () => {
       this.requireKey();
       await this.backend.remove(contactRecordKey(contactId));
+    });
+  }
+
+  // -------------------------------------------------------------------------------------------------------------
+  // Settings
+
+  /** The saved ICE servers, or undefined when none were ever saved (or the record is unreadable). */
+  getIceServers(): Promise<readonly StoredIceServer[] | undefined> {
+    return this.exclusive(async () => {
+      const read = await this.readSealed(this.requireKey(), settingsRecordKey, isSettingsRecord);
+      return read.ok ? read.value.iceServers : undefined;
+    });
+  }
+
+  saveIceServers(iceServers: readonly StoredIceServer[]): Promise<void> {
+    return this.exclusive(async () => {
+      const record = { v: recordFormatVersion, iceServers };
+      await this.backend.set(settingsRecordKey, this.seal(this.requireKey(), settingsRecordKey, record));
     });
   }
 

@@ -28,6 +28,7 @@ export class ChatView extends LitElement {
       .empty { opacity: 0.7; margin: auto; text-align: center; }
       form { display: flex; gap: 0.5rem; align-items: flex-end; margin-top: 0.5rem; }
       textarea { flex: 1; resize: none; max-height: 8rem; }
+      .older { align-self: center; }
       .typing { min-height: 1.2rem; font-size: 0.85rem; opacity: 0.8; margin: 0.25rem 0 0; }
     `,
   ];
@@ -36,6 +37,10 @@ export class ChatView extends LitElement {
   @property() peerName = '';
   @property({ type: Boolean }) peerTyping = false;
   @property({ type: Boolean }) connected = false;
+  @property({ type: Boolean }) hasOlder = false;
+  /** No conversation is open: the composer is disabled. */
+  @property({ type: Boolean }) disabled = false;
+  private keepScrollFrom?: number;
   @query('textarea') private field!: HTMLTextAreaElement;
   @query('.log') private log!: HTMLElement;
   private lastTypingSentAt = 0;
@@ -65,15 +70,33 @@ export class ChatView extends LitElement {
     }
   }
 
+  private loadOlder(): void {
+    // Keep the view on the same message when older ones are put above it.
+    this.keepScrollFrom = this.log.scrollHeight - this.log.scrollTop;
+    emit(this, 'tc-load-older', undefined);
+  }
+
+  private handleScroll(): void {
+    if (this.hasOlder && this.log.scrollTop < 40 && this.keepScrollFrom === undefined) this.loadOlder();
+  }
+
   protected override updated(changed: PropertyValues<this>): void {
-    if (changed.has('messages') && this.log) this.log.scrollTop = this.log.scrollHeight;
+    if (!changed.has('messages') || !this.log) return;
+    const previous = changed.get('messages') as ChatMessage[] | undefined;
+    if (this.keepScrollFrom !== undefined && previous && this.messages[0] !== previous[0]) {
+      this.log.scrollTop = this.log.scrollHeight - this.keepScrollFrom;
+      this.keepScrollFrom = undefined;
+    } else {
+      this.log.scrollTop = this.log.scrollHeight;
+    }
   }
 
   protected override render() {
     const who = this.peerName || 'Your contact';
     return html`
-      <div class="log" role="log" aria-label="Messages" aria-live="polite" tabindex="0">
-        ${this.messages.length === 0 ? html`<p class="empty">No messages yet.</p>` : nothing}
+      <div class="log" role="log" aria-label="Messages" aria-live="polite" tabindex="0" @scroll=${this.handleScroll}>
+        ${this.hasOlder ? html`<button type="button" class="older" @click=${this.loadOlder}>Load older messages</button>` : nothing}
+        ${this.messages.length === 0 ? html`<p class="empty">${this.disabled ? 'Connect to someone to start a conversation.' : 'No messages yet.'}</p>` : nothing}
         ${this.messages.map(
           (m) => html`<div class="msg ${m.direction}">
             <p>${m.text}</p>
@@ -88,10 +111,10 @@ export class ChatView extends LitElement {
       </div>
       <p class="typing" aria-live="polite">${this.peerTyping ? `${who} is typing…` : ''}</p>
       <form @submit=${(e: Event) => (e.preventDefault(), this.send())}>
-        <textarea rows="2" aria-label="Message" maxlength=${maxMessageChars} enterkeyhint="send"
-          placeholder=${this.connected ? 'Write a message' : 'Write a message (sent when connected)'}
+        <textarea rows="2" aria-label="Message" maxlength=${maxMessageChars} enterkeyhint="send" ?disabled=${this.disabled}
+          placeholder=${this.connected ? 'Write a message' : 'Write a message (sent when you reconnect)'}
           @keydown=${this.handleKey} @input=${this.handleInput}></textarea>
-        <button type="submit" class="primary">Send</button>
+        <button type="submit" class="primary" ?disabled=${this.disabled}>Send</button>
       </form>
     `;
   }

@@ -37,6 +37,8 @@ function findInPage(role, name) {
     if (tag === 'input' && el.type === 'file') return 'button';
     if (tag === 'img') return 'img';
     if (tag === 'video') return 'video';
+    if (tag === 'ul' || tag === 'ol') return 'list';
+    if (tag === 'section' && el.hasAttribute('aria-label')) return 'region';
     return '';
   };
   const nameOf = (el, root) => {
@@ -66,15 +68,37 @@ function findInPage(role, name) {
   return visit(document);
 }
 
-/** A person: one browser with its own profile, one page of Tincan. */
+/** A person: one browser with its own profile, one page of Tincan, past the profile screen. */
 export async function openPerson(kind, url, options = {}) {
   const browser = await launchBrowser(kind, options);
   const page = (await browser.pages())[0] ?? (await browser.newPage());
   const errors = [];
   page.on('pageerror', (error) => errors.push(String(error)));
   await page.goto(url);
-  await locate(page, 'button', 'New invite');
-  return { kind, browser, page, errors, close: () => browser.close() };
+  const name = options.name ?? `${kind} user`;
+  const passphrase = options.passphrase ?? 'correct horse battery staple 42';
+  await enterApp(page, { name, passphrase });
+  return { kind, browser, page, errors, name, passphrase, close: () => browser.close() };
+}
+
+/** Gets past the profile screen: creates a profile on a first visit, unlocks on later ones. */
+export async function enterApp(page, { name, passphrase }) {
+  // Whichever screen shows first; the other waits end quietly (the page stays, or the browser closes).
+  const screen = await Promise.race(
+    [['button', 'New invite', 'main'], ['button', 'Create profile', 'setup'], ['button', 'Unlock', 'unlock']].map(
+      ([role, label, which]) => locate(page, role, label, { timeout: 60_000 }).then(() => which, () => new Promise(() => {})),
+    ),
+  );
+  if (screen === 'setup') {
+    await fill(page, 'textbox', 'Your name', name);
+    await fill(page, 'textbox', 'Passphrase', passphrase);
+    await fill(page, 'textbox', 'Repeat passphrase', passphrase);
+    await click(page, 'button', 'Create profile');
+  } else if (screen === 'unlock') {
+    await fill(page, 'textbox', 'Passphrase', passphrase);
+    await click(page, 'button', 'Unlock');
+  }
+  await locate(page, 'button', 'New invite', { timeout: 60_000 });
 }
 
 export async function click(page, role, name) {
