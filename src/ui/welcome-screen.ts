@@ -18,8 +18,7 @@ export class WelcomeScreen extends LitElement {
       :host { display: block; max-width: 30rem; margin: 0 auto; padding: 1rem; }
       form > * + * { margin-top: 0.75rem; }
       .warning { color: var(--tc-warn); font-size: 0.95rem; }
-      details { margin-top: 2rem; }
-      summary { cursor: pointer; min-height: 44px; display: flex; align-items: center; }
+      .restore { margin-top: 2rem; }
       p { margin: 0.5rem 0; }
     `,
   ];
@@ -29,6 +28,7 @@ export class WelcomeScreen extends LitElement {
   /** Computes the weak-passphrase warning (the app's rule), or undefined. */
   @property({ attribute: false }) warnFor: (passphrase: string) => string | undefined = () => undefined;
   @state() private warning?: string;
+  @state() private isRestoreOpen = false;
 
   private value(form: HTMLFormElement, name: string): string {
     return (form.elements.namedItem(name) as HTMLInputElement).value;
@@ -96,9 +96,10 @@ export class WelcomeScreen extends LitElement {
         </div>
         <button type="submit" class="primary" ?disabled=${this.busy}>${this.busy ? 'Creating…' : 'Create profile'}</button>
       </form>
-      <details>
-        <summary>Restore from a backup</summary>
-        <form @submit=${this.handleImport}>
+      <div class="restore">
+        <button type="button" aria-expanded=${this.isRestoreOpen} @click=${() => (this.isRestoreOpen = !this.isRestoreOpen)}>
+          Restore from a backup</button>
+        ${this.isRestoreOpen ? html`<form @submit=${this.handleImport}>
           <div>
             <label for="backup">Backup file</label>
             <input id="backup" name="backup" type="file" accept=".tincan,application/octet-stream" required />
@@ -108,8 +109,8 @@ export class WelcomeScreen extends LitElement {
             <input id="backup-passphrase" name="backup-passphrase" type="password" autocomplete="current-password" required />
           </div>
           <button type="submit" ?disabled=${this.busy}>Restore backup</button>
-        </form>
-      </details>
+        </form>` : nothing}
+      </div>
       ${this.busy ? html`<p role="status">Deriving the key from your passphrase…</p>` : nothing}
     `;
   }
