@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from './browsers.mjs';
-import { aria, click, readCode, startServer } from './helpers.mjs';
+import { aria, click, enterApp, readCode, startServer } from './helpers.mjs';
 
 const phone = { width: 360, height: 640, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 const minTouchTargetPx = 44;
@@ -17,9 +17,10 @@ after(() => server?.close());
 
 /** Opens Tincan and gets to the main screen (button "New invite"). The one place to change when another
  * screen (a profile or a vault to unlock) comes first. */
-async function openMainScreen(page, url) {
+/** Opens the page on its first screen (the profile screen on a new device). */
+async function openFirstScreen(page, url) {
   await page.goto(url);
-  await page.waitForSelector(aria('button', 'New invite'), { visible: true, timeout: 30_000 });
+  await page.waitForSelector(aria('button', 'Create profile'), { visible: true, timeout: 30_000 });
 }
 
 async function openPhone() {
@@ -30,7 +31,7 @@ async function openPhone() {
   await page.setViewport(phone);
   // axe-core is injected as an inline script, which the page's CSP rightly forbids.
   await page.setBypassCSP(true);
-  await openMainScreen(page, server.url);
+  await openFirstScreen(page, server.url);
   return { browser, page, errors };
 }
 
@@ -76,7 +77,9 @@ describe('on a 360x640 phone', () => {
   it('fits the screen, has large buttons and passes axe-core, before and after making an invite', { timeout: 90_000 }, async () => {
     const { browser, page, errors } = await openPhone();
     try {
-      await checkScreen(page, 'first screen');
+      await checkScreen(page, 'profile screen');
+      await enterApp(page, { name: 'Phone user', passphrase: 'a long enough passphrase 7' });
+      await checkScreen(page, 'main screen');
       await click(page, 'button', 'New invite');
       await readCode(page, 'Invite code');
       // Chromium 156 names the role of <img alt> "image"; older versions and the ARIA spec say "img".

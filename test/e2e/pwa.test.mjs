@@ -7,11 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { serveStatic } from '../../scripts/serve.mjs';
-import { aria, click, openPerson, startServer } from './helpers.mjs';
+import { aria, click, enterApp, openPerson, startServer } from './helpers.mjs';
 
 // Until main.ts calls registerServiceWorker() (and the shell shows the update notice), those parts are skipped.
-const isServiceWorkerRegistered = fs.readFileSync('src/main.ts', 'utf8').includes('registerServiceWorker');
-const isUpdateNoticeShown = fs.readdirSync('src/ui').some((file) => fs.readFileSync(path.join('src/ui', file), 'utf8').includes('onUpdateAvailable'));
 
 /** Waits until the page's service worker is activated and controls the page; returns its scope. */
 async function waitForServiceWorker(page) {
@@ -68,8 +66,7 @@ describe('installable app under /tincan/', () => {
     }
   });
 
-  it('opens offline once the service worker is active', { timeout: 90_000 }, async (t) => {
-    if (!isServiceWorkerRegistered) return t.skip('main.ts does not call registerServiceWorker() yet');
+  it('opens offline once the service worker is active', { timeout: 90_000 }, async () => {
     // Its own server, so it can be shut down: the page's offline mode does not reach the service worker's
     // own fetches, so only a server that is gone proves that nothing came from the network.
     const ownServer = await startServer({ base: '/tincan/' });
@@ -80,13 +77,13 @@ describe('installable app under /tincan/', () => {
       await person.page.setOfflineMode(true);
       await ownServer.close();
       await person.page.reload();
-      await person.page.waitForSelector(aria('button', 'New invite'), { visible: true, timeout: 30_000 });
+      await enterApp(person.page, person);
       // The server really is gone: a file outside the precache cannot be fetched.
       const uncached = await person.page.evaluate(() => fetch('precache.json').then(() => 'fetched', () => 'failed'));
       assert.equal(uncached, 'failed');
       // A Tincan link opened offline also gets the app (the code is in the fragment, never requested).
       await person.page.goto(`${ownServer.url}#0CODE0`);
-      await person.page.waitForSelector(aria('button', 'New invite'), { visible: true, timeout: 30_000 });
+      await enterApp(person.page, person);
       assert.deepEqual(person.errors, []);
     } finally {
       await person.close();
@@ -110,8 +107,7 @@ describe('a new deploy', () => {
     fs.rmSync(site, { recursive: true, force: true });
   });
 
-  it('waits for the person to reload, then replaces the old version and its cache', { timeout: 90_000 }, async (t) => {
-    if (!isServiceWorkerRegistered) return t.skip('main.ts does not call registerServiceWorker() yet');
+  it('waits for the person to reload, then replaces the old version and its cache', { timeout: 90_000 }, async () => {
     const person = await openPerson('chromium', url);
     try {
       await waitForServiceWorker(person.page);
@@ -136,19 +132,11 @@ describe('a new deploy', () => {
       assert.deepEqual(before, { waiting: 'installed', activeIsController: true });
 
       const reloaded = person.page.waitForNavigation({ timeout: 30_000 });
-      if (isUpdateNoticeShown) {
-        await person.page.waitForSelector(aria('button', 'Reload'), { visible: true, timeout: 10_000 });
-        await click(person.page, 'button', 'Reload');
-      } else {
-        // What applyUpdate() does, until the shell offers the "Reload" button.
-        await person.page.evaluate(async () => {
-          const registration = await navigator.serviceWorker.getRegistration();
-          navigator.serviceWorker.addEventListener('controllerchange', () => location.reload(), { once: true });
-          registration.waiting.postMessage('skip-waiting');
-        });
-      }
+      // The shell offers the update; nothing happens until the person presses "Reload".
+      await person.page.waitForSelector(aria('button', 'Reload'), { visible: true, timeout: 10_000 });
+      await click(person.page, 'button', 'Reload');
       await reloaded;
-      await person.page.waitForSelector(aria('button', 'New invite'), { visible: true, timeout: 30_000 });
+      await enterApp(person.page, person);
       await person.page.waitForFunction(async () => (await caches.keys()).join() === 'tincan-nextversion00000', { timeout: 10_000 });
       const css = await person.page.evaluate(async () => (await fetch('app.css')).text());
       assert.ok(css.includes('next version'));
