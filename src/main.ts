@@ -5,7 +5,7 @@ import { registerServiceWorker } from './pwa/register-sw';
 import './ui/tincan-shell';
 
 const pageUrl = location.href.split('#')[0]!;
-const app = new TincanApp({ pageUrl });
+const app = new TincanApp({ pageUrl, isVisible: () => !document.hidden });
 const shell = document.createElement('tc-app');
 shell.app = app;
 document.body.append(shell);
@@ -19,6 +19,7 @@ function takeCodeFromFragment(): void {
 
 takeCodeFromFragment();
 void app.start();
+document.addEventListener('visibilitychange', () => app.setVisible(!document.hidden));
 // A link opened while the page is already open (same document, new fragment).
 addEventListener('hashchange', takeCodeFromFragment);
 

@@ -43,6 +43,8 @@ export interface ContactView {
   unread: number;
   lastText?: string;
   lastAt?: number;
+  /** When the contact was last connected (ms since epoch). */
+  lastSeen: number;
   online: boolean;
 }
 

@@ -30,6 +30,8 @@ export interface TincanAppOptions {
   link?: Omit<PeerLinkOptions, 'iceServers'>;
   now?: () => number;
   randomId?: () => string;
+  /** Whether the person can see the page (document.visibilityState), injected so app/ stays DOM-free. */
+  isVisible?: () => boolean;
 }
 
 const typingIdleMs = 4000;
@@ -47,6 +49,7 @@ const weakReasons: Record<string, string> = {
 
 interface Connection {
   link: PeerLink;
+  peer?: PeerIdentity;
   secure?: SecureChannel;
   chat?: ChatSession;
   contactId?: string;
@@ -67,10 +70,12 @@ export class TincanApp {
   private typingTimer?: ReturnType<typeof setTimeout>;
   private readonly now: () => number;
   private readonly randomId: () => string;
+  private readonly isVisible: () => boolean;
 
   constructor(private readonly options: TincanAppOptions) {
     this.now = options.now ?? Date.now;
     this.randomId = options.randomId ?? randomMessageId;
+    this.isVisible = options.isVisible ?? isVisibleDefault;
   }
 
   private get state(): AppState {
@@ -283,6 +288,7 @@ export class TincanApp {
     if (connection === this.live && (link.state === 'closed' || link.state === 'failed')) {
       connection.secure?.close();
       this.live = undefined;
+      if (connection.peer) void this.vault?.observePeer(connection.peer.identityKey, connection.peer.displayName).then(() => this.refreshContacts());
       clearTimeout(this.typingTimer);
       const code = link.ended?.code;
       this.store.set({
@@ -328,6 +334,7 @@ export class TincanApp {
     if (this.live && this.live !== connection) this.closeConnection(this.live);
     if (this.pending === connection) this.pending = undefined;
     this.live = connection;
+    connection.peer = peer;
     connection.contactId = contact.id;
     const chat = new ChatSession((bytes) => connection.secure!.send(bytes), this.now);
     connection.chat = chat;
@@ -410,6 +417,25 @@ export class TincanApp {
     return true;
   }
 
+  /**
+   * The page was hidden or shown again (phones put background tabs to sleep). Hidden: stop "typing". Shown:
+   * check the live link at once with a ping (a dead channel then closes instead of looking connected), and
+   * count the open conversation as read.
+   */
+  setVisible(visible: boolean): void {
+    const live = this.live;
+    if (!visible) return this.setTyping(false);
+    try {
+      live?.chat?.ping();
+    } catch {
+      // the channel is gone; its close event updates the state
+    }
+    const contactId = this.state.activeContactId;
+    if (contactId && this.state.contacts.find((c) => c.id === contactId)?.unread) {
+      void this.vault?.markRead(contactId).then(() => this.refreshContacts());
+    }
+  }
+
   /** Called as the person types; tells the peer of the open conversation. */
   setTyping(active: boolean): void {
     const live = this.live;
@@ -437,7 +463,8 @@ export class TincanApp {
       if (duplicate) return;
       if (this.state.activeContactId === contactId) {
         this.store.set({ messages: [...this.state.messages, { ...m, direction: 'in', state: 'delivered', index }], peerTyping: false });
-        await this.vault!.markRead(contactId);
+        // Read only if someone can see it: a hidden tab keeps it unread.
+        if (this.isVisible()) await this.vault!.markRead(contactId);
       }
       await this.refreshContacts();
     } catch (error) {
@@ -588,6 +615,7 @@ export class TincanApp {
           unread: conversation?.unread ?? 0,
           lastText: conversation?.lastMessage?.text,
           lastAt: conversation?.lastMessage?.sentAt ?? c.lastSeen,
+          lastSeen: c.lastSeen,
           online: c.id === liveId,
         };
       });
@@ -664,6 +692,10 @@ export class TincanApp {
     const notice: Notice = isTincanError(error) ? { kind: 'error', code: error.code } : { kind: 'error', detail: toError(error).message };
     this.store.set(keepPairing ? { notice } : { notice, pairing: undefined });
   }
+}
+
+function isVisibleDefault(): boolean {
+  return typeof document === 'undefined' || !document.hidden;
 }
 
 function toChatMessage(m: LoggedMessage): ChatMessage {

@@ -6,6 +6,14 @@ import type { ContactView } from '../app/app-state';
 import { controlStyles } from './shared-styles';
 import './qr-code';
 
+function lastSeenText(at: number): string {
+  const date = new Date(at);
+  const sameDay = date.toDateString() === new Date().toDateString();
+  return sameDay
+    ? `at ${date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`
+    : `on ${date.toLocaleDateString([], { day: 'numeric', month: 'short' })}`;
+}
+
 @customElement('tc-contact-panel')
 export class ContactPanel extends LitElement {
   static override styles = [
@@ -39,7 +47,7 @@ export class ContactPanel extends LitElement {
     return html`
       <div class="head">
         <h2>${c.name}</h2>
-        <span>${c.verified ? html`<span class="verified">✓ Verified</span>` : 'Not verified'} · ${c.online ? `online${this.path ? `, ${this.path}` : ''}` : 'offline'}</span>
+        <span>${c.verified ? html`<span class="verified">✓ Verified</span>` : 'Not verified'} · ${c.online ? `online${this.path ? `, ${this.path}` : ''}` : `last seen ${lastSeenText(c.lastSeen)}`}</span>
       </div>
       ${c.keyChangePending
         ? html`<div class="keychange" role="alert">
