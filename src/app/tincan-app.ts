@@ -8,6 +8,7 @@
 import { isTincanError, toError, TincanError, type ErrorCode } from '../errors';
 import { decodeCode, encodeCode, expectKind, type DecodedCode } from '../invite/invite-code';
 import { PeerLink, defaultAnswerValidMs, type PeerLinkOptions } from '../net/peer-link';
+import { describeCandidatePath, explainIceFailure } from '../net/ice-servers';
 import { ChatSession, type IncomingMessage } from '../chat/chat-session';
 import { SecureChannel, type PeerIdentity } from '../chat/secure-channel';
 import { fromBase64Url } from '../crypto/bytes';
@@ -184,7 +185,15 @@ export class TincanApp {
   // ---------------------------------------------------------------------------------------------------------
   // Settings
 
-  async saveIceServers(iceServers: StoredIceServer[]): Promise<void> {
+  /** Saves checked ICE servers (net/ice-servers.ts validates them in the settings form), one URL each. */
+  async saveIceServers(servers: readonly RTCIceServer[]): Promise<void> {
+    const iceServers: StoredIceServer[] = servers.flatMap((s) =>
+      (typeof s.urls === 'string' ? [s.urls] : s.urls).map((urls) => ({
+        urls,
+        ...(s.username ? { username: s.username } : {}),
+        ...(typeof s.credential === 'string' && s.credential ? { credential: s.credential } : {}),
+      })),
+    );
     try {
       await this.vault!.saveIceServers(iceServers);
       this.store.set({ iceServers, notice: { kind: 'info', detail: 'Network settings saved. They apply to the next invite or answer.' } });
@@ -281,7 +290,7 @@ export class TincanApp {
       if (link.state === 'connected') this.startHandshake(connection);
       if (link.state === 'failed' || link.state === 'closed') {
         this.pending = undefined;
-        if (link.ended?.code && link.state === 'failed') this.store.set({ notice: { kind: 'error', code: link.ended.code } });
+        if (link.ended?.code && link.state === 'failed') this.store.set({ notice: this.failureNotice(link) });
       }
       return;
     }
@@ -298,6 +307,19 @@ export class TincanApp {
       });
       void this.refreshContacts();
     }
+  }
+
+  /** Why a link failed, in words the person can act on: for ICE, which server to add (net/ice-servers.ts). */
+  private failureNotice(link: PeerLink): Notice {
+    const code = link.ended!.code!;
+    const isIce = code === 'ICE_FAILED' || (code === 'CONNECT_TIMEOUT' && link.role === 'inviter');
+    if (!isIce || !link.localFields || !link.remoteFields) return { kind: 'error', code, detail: link.ended?.detail };
+    const explained = explainIceFailure({
+      iceServers: this.state.iceServers,
+      localCandidateTypes: link.localFields.candidates.map((c) => c.type),
+      remoteCandidateTypes: link.remoteFields.candidates.map((c) => c.type),
+    });
+    return { kind: 'error', code: explained.code, detail: explained.detail };
   }
 
   private startHandshake(connection: Connection): void {
@@ -376,9 +398,8 @@ export class TincanApp {
   private async readPath(connection: Connection): Promise<void> {
     const types = await connection.link.selectedCandidateTypes().catch(() => undefined);
     if (!types || connection !== this.live) return;
-    const kinds = [types.local, types.remote];
-    const path = kinds.includes('relay') ? 'relayed (TURN)' : kinds.some((k) => k === 'srflx' || k === 'prflx') ? 'through NAT' : 'same network (direct)';
-    this.store.set({ connection: { ...this.state.connection, path } });
+    const path = describeCandidatePath(types.local, types.remote);
+    if (path) this.store.set({ connection: { ...this.state.connection, path } });
   }
 
   // ---------------------------------------------------------------------------------------------------------

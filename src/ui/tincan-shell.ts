@@ -15,6 +15,7 @@ import './welcome-screen';
 import './conversation-list';
 import './contact-panel';
 import './account-panel';
+import './settings-panel';
 
 const connectionText: Record<AppState['connection']['state'], string> = {
   none: 'Not connected',
@@ -123,6 +124,8 @@ export class TincanShell extends LitElement {
     const isLive = !!active && s.connection.contactId === active.id && s.connection.state === 'connected';
     if (this.isSettingsOpen) {
       return html`<div class="settings">
+        <tc-settings-panel .iceServers=${s.iceServers}
+          @tc-save-settings=${(e: CustomEvent<{ iceServers: RTCIceServer[] }>) => this.app.saveIceServers(e.detail.iceServers)}></tc-settings-panel>
         <tc-account-panel .profileName=${s.profileName ?? ''} ?busy=${s.busy}
           @tc-export-backup=${this.handleExportBackup}
           @tc-change-passphrase=${(e: CustomEvent<{ oldPassphrase: string; newPassphrase: string; repeat: string }>) =>
