@@ -7,7 +7,7 @@
 // key: whatever name it shows now, a returning key is the same conversation.
 import { isTincanError, toError, TincanError, type ErrorCode } from '../errors';
 import { decodeCode, encodeCode, expectKind, type DecodedCode } from '../invite/invite-code';
-import { PeerLink, defaultAnswerValidMs, type PeerLinkOptions } from '../net/peer-link';
+import { PeerLink, defaultAnswerValidMs, type LinkSignal, type PeerLinkOptions } from '../net/peer-link';
 import { describeCandidatePath, explainIceFailure } from '../net/ice-servers';
 import { ChatSession, type IncomingMessage } from '../chat/chat-session';
 import { SecureChannel, type PeerIdentity } from '../chat/secure-channel';
@@ -364,6 +364,15 @@ export class TincanApp {
     chat.addEventListener('ack', (event) => void this.handleAck(connection, (event as CustomEvent<string[]>).detail));
     chat.addEventListener('typing', (event) => this.handleTyping(connection, (event as CustomEvent<boolean>).detail));
     chat.addEventListener('bye', () => connection.link.close({ state: 'closed', code: 'CHANNEL_CLOSED' }));
+    // ICE restarts travel over the sealed channel, both ways.
+    chat.addEventListener('signal', (event) => void connection.link.applySignal((event as CustomEvent<LinkSignal>).detail).catch(() => {}));
+    connection.link.addEventListener('signal', (event) => {
+      try {
+        chat.signal((event as CustomEvent<LinkSignal>).detail.kind, (event as CustomEvent<LinkSignal>).detail.sdp);
+      } catch {
+        // the channel is gone: the link's own timers end it
+      }
+    });
     const keyChangePending = !!contact.keyChange && !contact.keyChange.acknowledged;
     this.store.set({
       pairing: undefined,

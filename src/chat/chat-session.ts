@@ -16,6 +16,7 @@ export interface ChatSessionEvents {
   typing: CustomEvent<boolean>;
   rtt: CustomEvent<number>;
   bye: CustomEvent<void>;
+  signal: CustomEvent<{ kind: 'offer' | 'answer'; sdp: string }>;
 }
 
 export class ChatSession extends EventTarget {
@@ -52,6 +53,10 @@ export class ChatSession extends EventTarget {
     this.sendFrame({ type: 'bye' });
   }
 
+  signal(kind: 'offer' | 'answer', sdp: string): void {
+    this.sendFrame({ type: 'signal', kind, sdp });
+  }
+
   receive(bytes: Uint8Array): void {
     const decoded = decodeFrame(bytes);
     if (!decoded.ok) {
@@ -77,6 +82,9 @@ export class ChatSession extends EventTarget {
         break;
       case 'bye':
         this.emit('bye', undefined);
+        break;
+      case 'signal':
+        this.emit('signal', { kind: frame.kind, sdp: frame.sdp });
         break;
     }
   }

@@ -24,7 +24,11 @@ export const frameTypes = {
   ping: 4,
   pong: 5,
   bye: 6,
+  signal: 7,
 } as const;
+
+/** Longest SDP a renegotiation (ICE restart) may carry. */
+export const maxSignalSdpChars = 32 * 1024;
 
 export type Frame =
   | { type: 'message'; id: string; text: string; sentAt: number }
@@ -32,7 +36,9 @@ export type Frame =
   | { type: 'typing'; active: boolean }
   | { type: 'ping'; sentAt: number }
   | { type: 'pong'; sentAt: number }
-  | { type: 'bye' };
+  | { type: 'bye' }
+  /** An ICE restart's offer or answer, sent over the still-open channel (sealed like every frame). */
+  | { type: 'signal'; kind: 'offer' | 'answer'; sdp: string };
 
 export type DropReason = 'too-large' | 'newer-version' | 'unknown-type' | 'malformed';
 export type Decoded = { ok: true; frame: Frame } | { ok: false; reason: DropReason };
@@ -93,6 +99,10 @@ function validate(type: Frame['type'], body: unknown): Frame | undefined {
       return isTime(b.sentAt) ? { type, sentAt: b.sentAt } : undefined;
     case 'bye':
       return { type };
+    case 'signal':
+      return (b.kind === 'offer' || b.kind === 'answer') && typeof b.sdp === 'string' && b.sdp.length <= maxSignalSdpChars
+        ? { type, kind: b.kind, sdp: b.sdp }
+        : undefined;
   }
 }
 

@@ -12,6 +12,11 @@
 //   Firefox answerer passes through `failed` for a few ms: so we keep our own timeouts and treat `failed` as final
 //   only when it lasts `failedGraceMs`.
 // - One idempotent close path (`close`): state, reason and event are set once.
+// - Once connected, a lost path (ICE `disconnected` or `failed` for `restartAfterMs`) makes the inviter restart
+//   ICE: the new offer and answer travel as `signal` events the app carries over the still-open (sealed) channel.
+//   Only the inviter starts a restart, so the two sides never offer at once. A short outage on unchanged
+//   addresses usually recovers before that by ICE consent alone; `failed` then gets `reconnectGraceMs` before the
+//   link is given up.
 import { TincanError, type ErrorCode } from '../errors';
 import { applyIceCredentials, buildSdp, deriveIceCredentials, extractFields, type SessionFields } from '../invite/sdp';
 
@@ -44,6 +49,10 @@ export const defaultConnectTimeoutMs = 30_000;
 /** Measured: answers applied up to 1800 s late opened on one network (LAB.md §3); we promise 20 minutes. */
 export const defaultAnswerValidMs = 20 * 60_000;
 export const defaultFailedGraceMs = 4000;
+/** After being connected: how long a lost path may take to come back (restart included) before we give up. */
+export const reconnectGraceMs = 25_000;
+/** How long ICE may stay disconnected before the inviter restarts it. */
+export const restartAfterMs = 3000;
 /** The data channel's negotiated id. Both sides create it with this id. */
 const channelId = 0;
 
@@ -53,9 +62,16 @@ export interface LinkEnded {
   detail?: string;
 }
 
+export interface LinkSignal {
+  kind: 'offer' | 'answer';
+  sdp: string;
+}
+
 export interface PeerLinkEvents {
   state: CustomEvent<LinkState>;
   message: CustomEvent<Uint8Array>;
+  /** A renegotiation (ICE restart) message for the peer, to carry over the data channel. */
+  signal: CustomEvent<LinkSignal>;
 }
 
 export class PeerLink extends EventTarget {
@@ -68,6 +84,9 @@ export class PeerLink extends EventTarget {
   private readonly options: Required<Omit<PeerLinkOptions, 'iceServers' | 'createPeerConnection'>>;
   private timer?: ReturnType<typeof setTimeout>;
   private failedTimer?: ReturnType<typeof setTimeout>;
+  private restartTimer?: ReturnType<typeof setTimeout>;
+  /** ICE restarts started (inviter) or answered (answerer); for tests and the UI. */
+  restarts = 0;
 
   private constructor(
     readonly role: LinkRole,
@@ -92,6 +111,7 @@ export class PeerLink extends EventTarget {
       } // text frames are not part of the protocol: dropped
     };
     this.pc.onconnectionstatechange = () => this.handleConnectionState();
+    this.pc.oniceconnectionstatechange = () => this.handleIceState();
   }
 
   /** Inviter: makes the offer and returns the link, waiting for `acceptAnswer`. */
@@ -145,6 +165,50 @@ export class PeerLink extends EventTarget {
     return this.channel.bufferedAmount;
   }
 
+  /** A renegotiation message from the peer (carried over the data channel). */
+  async applySignal(signal: LinkSignal): Promise<void> {
+    if (this.ended || this.state !== 'connected') return;
+    if (signal.kind === 'offer' && this.role === 'answerer') {
+      await this.pc.setRemoteDescription({ type: 'offer', sdp: signal.sdp });
+      await this.pc.setLocalDescription(await this.pc.createAnswer());
+      await this.gathered();
+      this.restarts++;
+      this.emitSignal('answer');
+    } else if (signal.kind === 'answer' && this.role === 'inviter' && this.pc.signalingState === 'have-local-offer') {
+      await this.pc.setRemoteDescription({ type: 'answer', sdp: signal.sdp });
+    }
+  }
+
+  /** Inviter: restarts ICE and sends the new offer through `signal`. */
+  async restartIce(): Promise<void> {
+    if (this.ended || this.role !== 'inviter' || this.state !== 'connected' || this.pc.signalingState !== 'stable') return;
+    this.restarts++;
+    const offer = await this.pc.createOffer({ iceRestart: true });
+    await this.pc.setLocalDescription(offer);
+    await this.gathered();
+    this.emitSignal('offer');
+  }
+
+  private emitSignal(kind: LinkSignal['kind']): void {
+    const sdp = this.pc.localDescription?.sdp;
+    if (sdp && !this.ended) this.dispatchEvent(new CustomEvent('signal', { detail: { kind, sdp } }));
+  }
+
+  private handleIceState(): void {
+    if (this.state !== 'connected') return;
+    const s = this.pc.iceConnectionState;
+    if (s === 'disconnected' || s === 'failed') {
+      this.restartTimer ??= setTimeout(() => {
+        this.restartTimer = undefined;
+        const now = this.pc.iceConnectionState;
+        if (now === 'disconnected' || now === 'failed') void this.restartIce().catch(() => {});
+      }, restartAfterMs);
+    } else {
+      clearTimeout(this.restartTimer);
+      this.restartTimer = undefined;
+    }
+  }
+
   /** Read from getStats: the type of the local and remote candidates of the selected pair. */
   async selectedCandidateTypes(): Promise<{ local: string; remote: string } | undefined> {
     const stats = await this.pc.getStats();
@@ -171,8 +235,9 @@ export class PeerLink extends EventTarget {
     this.ended = ended;
     clearTimeout(this.timer);
     clearTimeout(this.failedTimer);
+    clearTimeout(this.restartTimer);
     this.channel.onopen = this.channel.onclose = this.channel.onmessage = null;
-    this.pc.onconnectionstatechange = null;
+    this.pc.onconnectionstatechange = this.pc.oniceconnectionstatechange = null;
     try {
       this.channel.close();
       this.pc.close();
@@ -214,9 +279,12 @@ export class PeerLink extends EventTarget {
   private handleConnectionState(): void {
     const s = this.pc.connectionState;
     if (s === 'failed') {
+      // Before the first connection a short grace (a Chromium inviter passes through `failed` on its way to
+      // `connected` with a Firefox answerer); after it, time for the path to come back or be restarted.
+      const graceMs = this.state === 'connected' ? reconnectGraceMs : this.options.failedGraceMs;
       this.failedTimer ??= setTimeout(() => {
         if (this.pc.connectionState === 'failed') this.close({ state: 'failed', code: 'ICE_FAILED' });
-      }, this.options.failedGraceMs);
+      }, graceMs);
     } else {
       clearTimeout(this.failedTimer);
       this.failedTimer = undefined;

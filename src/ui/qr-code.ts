@@ -24,7 +24,7 @@ export class QrCode extends LitElement {
   static override styles = css`
     :host { display: block; }
     img {
-      display: block; width: 100%; max-width: 320px; min-width: 160px; height: auto; aspect-ratio: 1;
+      display: block; width: 100%; max-width: 320px; min-width: min(100%, 240px); height: auto; aspect-ratio: 1;
       image-rendering: pixelated; background: #fff; border-radius: 8px;
     }
   `;

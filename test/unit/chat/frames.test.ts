@@ -16,6 +16,11 @@ describe('chat frames', () => {
     expect(decodeFrame(bytes)).to.deep.equal({ ok: true, frame: { type: 'message', id: 'abc', text: 'héllo 👋\nline 2', sentAt: 1700000000000 } });
   });
 
+  it('carries an ICE restart offer as a signal frame', () => {
+    const frame = { type: 'signal', kind: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n' } as const;
+    expect(decodeFrame(encodeFrame(frame))).to.deep.equal({ ok: true, frame });
+  });
+
   it('refuses to encode a message over the limit with MESSAGE_TOO_LONG', () => {
     let thrown: unknown;
     try {
@@ -41,6 +46,8 @@ describe('chat frames', () => {
     expect(decodeFrame(json(1, ['not', 'an', 'object']))).to.deep.equal({ ok: false, reason: 'malformed' });
     expect(decodeFrame(json(2, { ids: ['ok', 7] }))).to.deep.equal({ ok: false, reason: 'malformed' });
     expect(decodeFrame(json(1, { id: 'a'.repeat(65), text: 'x', sentAt: 1 }))).to.deep.equal({ ok: false, reason: 'malformed' });
+    expect(decodeFrame(json(7, { kind: 'pranswer', sdp: 'v=0' }))).to.deep.equal({ ok: false, reason: 'malformed' });
+    expect(decodeFrame(json(7, { kind: 'offer', sdp: 'x'.repeat(32 * 1024 + 1) }))).to.deep.equal({ ok: false, reason: 'malformed' });
   });
 });
 
