@@ -1,15 +1,9 @@
 // The core loop through the UI, in real browsers with separate profiles: invite code -> answer code -> chat.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { alertText, click, enterApp, locate, fill, openPerson, pair, readCode, sendMessage, startServer, textOf, waitForAlert, waitForText } from './helpers.mjs';
+import { alertText, click, enterApp, locate, fill, openPerson, pair, readCode, sendMessage, textOf, waitForAlert, waitForText, serveForSuite } from './helpers.mjs';
 
-let server;
-before(async () => {
-  server = await startServer();
-});
-after(async () => {
-  await server?.close();
-});
+const server = serveForSuite();
 
 async function chatBothWays(alice, bob) {
   await sendMessage(alice.page, 'Hello Bob <b>not bold</b>');

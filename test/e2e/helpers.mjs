@@ -1,5 +1,6 @@
 // Shared steps for the end-to-end tests: serve dist/, open a person's page in a real browser, and act through
 // the UI by role and accessible name, as a screen reader user would.
+import { after, before } from 'node:test';
 import { serveStatic } from '../../scripts/serve.mjs';
 import { launchBrowser } from './browsers.mjs';
 
@@ -7,6 +8,14 @@ export async function startServer({ base = '/' } = {}) {
   const server = await serveStatic({ dir: 'dist', port: 0, host: '127.0.0.1', base });
   const url = `http://127.0.0.1:${server.address().port}${base}`;
   return { url, close: () => new Promise((resolve) => server.close(resolve)) };
+}
+
+/** Serves dist/ for the whole test file: `const server = serveForSuite()`, then `server.url` inside tests. */
+export function serveForSuite(options) {
+  const server = { url: '', close: async () => {} };
+  before(async () => Object.assign(server, await startServer(options)));
+  after(() => server.close());
+  return server;
 }
 
 export const aria = (role, name) => `::-p-aria([name="${name}"][role="${role}"])`;

@@ -1,22 +1,16 @@
 // Identities, verification and the encrypted history, through the UI in real browsers with real IndexedDB.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { launchBrowser } from './browsers.mjs';
 import {
-  alertText, click, enterApp, fill, openPerson, pair, readCode, sendMessage, startServer, textOf, waitForAlert,
-  waitForConnected, waitForText,
+  alertText, click, enterApp, fill, openPerson, pair, readCode, sendMessage, textOf, waitForAlert,
+  serveForSuite, waitForConnected, waitForText,
 } from './helpers.mjs';
 
-let server;
-before(async () => {
-  server = await startServer();
-});
-after(async () => {
-  await server?.close();
-});
+const server = serveForSuite();
 
 async function safetyDigits(page) {
   await click(page, 'button', 'Safety number');

@@ -3,18 +3,12 @@
 // inviter's late answer still opens. This applies each answer LATE_ANSWER_S seconds (default 240 s, past the
 // 222 s limit) after it was made, for both pairings with a Chromium answerer, concurrently.
 // bench/late-answer.mjs measures longer delays and all four pairings.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { click, fill, openPerson, readCode, sendMessage, startServer, waitForConnected, waitForText } from './helpers.mjs';
+import { click, fill, openPerson, readCode, sendMessage, waitForConnected, waitForText, serveForSuite } from './helpers.mjs';
 
 const delayS = Number(process.env.LATE_ANSWER_S ?? 240);
-let server;
-before(async () => {
-  server = await startServer();
-});
-after(async () => {
-  await server?.close();
-});
+const server = serveForSuite();
 
 async function lateAnswer(inviterKind, answererKind) {
   const alice = await openPerson(inviterKind, server.url);

@@ -1,16 +1,10 @@
 // Coming back: messages written while apart wait in a sealed outbox (across a reload), and a new invite between
 // the same two people reopens the same conversation (recognised by identity key) and delivers them exactly once.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { alertText, click, enterApp, openPerson, pair, sendMessage, startServer, textOf, waitForText } from './helpers.mjs';
+import { alertText, click, enterApp, openPerson, pair, sendMessage, textOf, waitForText, serveForSuite } from './helpers.mjs';
 
-let server;
-before(async () => {
-  server = await startServer();
-});
-after(async () => {
-  await server?.close();
-});
+const server = serveForSuite();
 
 const count = (haystack, needle) => haystack.split(needle).length - 1;
 

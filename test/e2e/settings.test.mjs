@@ -1,15 +1,9 @@
 // Network settings: checked as typed, kept in the encrypted vault across a reload.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { click, enterApp, fill, locate, openPerson, startServer } from './helpers.mjs';
+import { click, enterApp, fill, locate, openPerson, serveForSuite } from './helpers.mjs';
 
-let server;
-before(async () => {
-  server = await startServer();
-});
-after(async () => {
-  await server?.close();
-});
+const server = serveForSuite();
 
 describe('network settings', () => {
   it('refuses a malformed STUN address with a reason, saves a good one, and keeps it after a reload', { timeout: 90_000 }, async () => {
