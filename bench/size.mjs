@@ -6,9 +6,9 @@
 // Prints:
 //   - every file in dist/ (source maps and licence files aside) with its raw and gzip size (level 9);
 //   - the initial download: the files headless Chromium actually requested from a cold cache until the
-//     button "New invite" showed and the network went quiet (the service worker's precaching runs in its
+//     first screen's button showed and the network went quiet (the service worker's precaching runs in its
 //     own context and is not counted); jsQR's worker must not be among them;
-//   - first render: navigation start to "New invite" visible, median of 5 cold loads (fresh browser
+//   - first render: navigation start to the first screen's button visible, median of 5 cold loads (fresh browser
 //     context each), and of 5 warm loads (same context: HTTP cache and service worker).
 // Exits with 1 if the initial download is over budget or loads jsQR.
 import fs from 'node:fs';
@@ -39,11 +39,12 @@ const sizes = new Map(files.map((file) => {
 console.log('file'.padEnd(40), 'raw'.padStart(10), 'gzip'.padStart(10));
 for (const [file, size] of sizes) console.log(file.padEnd(40), kb(size.raw).padStart(10), kb(size.gzip).padStart(10), size.hasJsqr ? ' (jsQR)' : '');
 
-/** Installed in every document before its scripts: notes when "New invite" first has a box on screen. */
+/** Installed in every document before its scripts: notes when the first screen's main button ("Create profile"
+ * on a new device, "Unlock" or "New invite" later) first has a box on screen. */
 function watchFirstRender() {
   const find = (root) => {
     for (const el of root.querySelectorAll('*')) {
-      if (el.localName === 'button' && el.textContent.trim() === 'New invite') return el;
+      if (el.localName === 'button' && ['New invite', 'Create profile', 'Unlock'].includes(el.textContent.trim())) return el;
       const inner = el.shadowRoot && find(el.shadowRoot);
       if (inner) return inner;
     }
@@ -107,7 +108,7 @@ try {
     await fresh.close();
   }
   const list = (values) => values.map((v) => v.toFixed(0)).join(', ');
-  console.log(`\nfirst render ("New invite" visible), ms since navigation start:`);
+  console.log(`\nfirst render (first screen's button visible), ms since navigation start:`);
   console.log(`  cold: median ${median(cold).toFixed(0)}  (${list(cold)})`);
   console.log(`  warm: median ${median(warm).toFixed(0)}  (${list(warm)})`);
 } finally {

@@ -196,7 +196,7 @@ export class TincanApp {
     );
     try {
       await this.vault!.saveIceServers(iceServers);
-      this.store.set({ iceServers, notice: { kind: 'info', detail: 'Network settings saved. They apply to the next invite or answer.' } });
+      this.store.set({ iceServers }); // the settings panel says "Saved" itself
     } catch (error) {
       this.fail(error);
     }

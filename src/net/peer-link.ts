@@ -278,6 +278,9 @@ export class PeerLink extends EventTarget {
 
   private handleConnectionState(): void {
     const s = this.pc.connectionState;
+    // An answerer waiting for the inviter sees `failed` when the inviter's NAT drops its checks until the answer is
+    // pasted (about 15 s across NATs): not a reason to give up. answerValidMs bounds that wait.
+    if (s === 'failed' && this.state === 'waiting-for-inviter') return;
     if (s === 'failed') {
       // Before the first connection a short grace (a Chromium inviter passes through `failed` on its way to
       // `connected` with a Firefox answerer); after it, time for the path to come back or be restarted.

@@ -78,7 +78,7 @@ export class ConnectPanel extends LitElement {
         </form>
         ${p?.role === 'answerer' && p.code
           ? html`<tc-code-card kind="answer" .code=${p.code}
-              hint="Send this answer back to the person who invited you${validUntil ? ` before ${validUntil}` : ''} (it stays valid for 20 minutes). Keep this page open until you are connected."></tc-code-card>`
+              hint="Send this answer back to the person who invited you and keep this page open until you are connected. On the same network it stays valid for 20 minutes${validUntil ? ` (until ${validUntil})` : ''}; across different networks, routers forget the way after about 30 seconds, so send it back quickly."></tc-code-card>`
           : nothing}
       </section>
       ${p ? html`<p class="status" role="status">${stateText[p.state]}</p>` : nothing}

@@ -3,6 +3,7 @@ import type { ScanErrorCode } from '../scan/scan-errors';
 import type { TranscriptFormat } from '../store/transcript';
 import type { CreateProfileDetail } from './welcome-screen';
 import type { ChangePassphraseDetail } from './account-panel';
+import type { SaveSettingsDetail } from './settings-panel';
 
 export interface TincanEventMap {
   'tc-scan-error': CustomEvent<{ code: ScanErrorCode }>;
@@ -23,6 +24,7 @@ export interface TincanEventMap {
   'tc-change-passphrase': CustomEvent<ChangePassphraseDetail>;
   'tc-lock': CustomEvent<void>;
   'tc-forget-device': CustomEvent<void>;
+  'tc-save-settings': CustomEvent<SaveSettingsDetail>;
 }
 
 export function emit<K extends keyof TincanEventMap>(

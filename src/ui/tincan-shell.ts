@@ -125,7 +125,7 @@ export class TincanShell extends LitElement {
     if (this.isSettingsOpen) {
       return html`<div class="settings">
         <tc-settings-panel .iceServers=${s.iceServers}
-          @tc-save-settings=${(e: CustomEvent<{ iceServers: RTCIceServer[] }>) => this.app.saveIceServers(e.detail.iceServers)}></tc-settings-panel>
+          @tc-save-settings=${(e: HTMLElementEventMap['tc-save-settings']) => this.app.saveIceServers(e.detail.iceServers)}></tc-settings-panel>
         <tc-account-panel .profileName=${s.profileName ?? ''} ?busy=${s.busy}
           @tc-export-backup=${this.handleExportBackup}
           @tc-change-passphrase=${(e: CustomEvent<{ oldPassphrase: string; newPassphrase: string; repeat: string }>) =>
