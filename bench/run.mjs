@@ -25,6 +25,7 @@ const delays = argValue('--delays');
 const benches = [
   { file: 'codec-sizes.mjs', args: [], what: 'invite-code sizes vs raw and deflated SDP (no browser)' },
   { file: 'size.mjs', args: [], what: 'download size and first render of dist/' },
+  { file: 'bundle-share.mjs', args: [], what: 'what each dependency adds to the app bundle (libsodium)' },
   { file: 'vault-bench.mjs', args: [], what: 'Argon2id, sealing, IndexedDB history (Chromium and Firefox)' },
   { file: 'chat.mjs', args: [], what: 'pairing, message RTT and throughput through the UI, with bare data channel baselines' },
 ];

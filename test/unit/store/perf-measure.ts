@@ -6,13 +6,14 @@ import { safetyNumber } from '../../../src/crypto/safety-number';
 import { measureKdfMs, openRecord, sealRecord, type KdfLimits } from '../../../src/crypto/vault';
 import type { StoredMessage } from '../../../src/store/records';
 import { openStore } from '../../../src/store/store';
+import { openRecordBackend } from '../../../src/store/record-backend';
 
 const mebibyte = 1024 * 1024;
 
 export interface Figure {
   readonly name: string;
   readonly value: number;
-  readonly unit: 'ms' | 'MiB/s';
+  readonly unit: 'ms' | 'MiB/s' | 'B';
 }
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
@@ -92,6 +93,17 @@ export async function measureStore(messages = 10_000): Promise<Figure[]> {
   const appendMs = await timed(() => reader.appendMessage('bench', benchMessage(messages)));
   const listMs = await timed(() => reader.listConversations());
   const updateOldMs = await timed(() => reader.updateMessageState('bench', 'bench-0', 'delivered'));
+  // Bytes on disk for the conversation (sealed chunks and head) against the UTF-8 bytes of its message texts.
+  const backend = await openRecordBackend(name);
+  let storedBytes = 0;
+  for (const key of await backend.keys()) {
+    if (!key.startsWith('conv/')) continue;
+    const value = await backend.get(key);
+    if (value instanceof Uint8Array) storedBytes += value.byteLength;
+  }
+  const encoder = new TextEncoder();
+  let textBytes = 0;
+  for (let i = 0; i <= messages; i++) textBytes += encoder.encode(benchMessage(i).text).byteLength;
   await reader.forgetDevice();
   return [
     { name: `fill ${messages} messages (appendMessages, one write per chunk)`, value: fillMs, unit: 'ms' },
@@ -101,6 +113,8 @@ export async function measureStore(messages = 10_000): Promise<Figure[]> {
     { name: `appendMessage 1 to ${messages}`, value: appendMs, unit: 'ms' },
     { name: 'listConversations (1 conversation)', value: listMs, unit: 'ms' },
     { name: 'updateMessageState, oldest message (scans every chunk)', value: updateOldMs, unit: 'ms' },
+    { name: 'bytes stored per message (sealed, with id, times, state)', value: storedBytes / (messages + 1), unit: 'B' },
+    { name: 'bytes of message text per message (plaintext)', value: textBytes / (messages + 1), unit: 'B' },
   ];
 }
 
