@@ -19,6 +19,7 @@ export const errorCodes = [
   'CONNECT_TIMEOUT',
   'CHANNEL_CLOSED',
   'NO_INVITE_PENDING',
+  'INVITER_UNREACHABLE', // answerer: the inviter's device does not answer yet; the answer must go back quickly
   // why a connection across networks failed (net/ice-servers.ts explainIceFailure)
   'ICE_NO_SERVERS', // no STUN/TURN server here: only the same network works
   'ICE_PEER_NO_SERVERS', // the other side has none: its code holds host candidates only

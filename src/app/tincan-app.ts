@@ -280,6 +280,9 @@ export class TincanApp {
     this.pending = connection;
     link.addEventListener('state', () => this.handleLinkState(connection));
     link.addEventListener('message', (event) => void connection.secure?.receive((event as CustomEvent<Uint8Array>).detail));
+    link.addEventListener('peer-unreachable', () => {
+      if (this.pending === connection) this.warn('INVITER_UNREACHABLE');
+    });
   }
 
   private handleLinkState(connection: Connection): void {

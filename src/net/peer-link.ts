@@ -72,6 +72,8 @@ export interface PeerLinkEvents {
   message: CustomEvent<Uint8Array>;
   /** A renegotiation (ICE restart) message for the peer, to carry over the data channel. */
   signal: CustomEvent<LinkSignal>;
+  /** Answerer: none of the inviter's candidates answered yet (ICE `failed` while waiting for the inviter). */
+  'peer-unreachable': CustomEvent<void>;
 }
 
 export class PeerLink extends EventTarget {
@@ -85,6 +87,7 @@ export class PeerLink extends EventTarget {
   private timer?: ReturnType<typeof setTimeout>;
   private failedTimer?: ReturnType<typeof setTimeout>;
   private restartTimer?: ReturnType<typeof setTimeout>;
+  private isPeerUnreachableSaid = false;
   /** ICE restarts started (inviter) or answered (answerer); for tests and the UI. */
   restarts = 0;
 
@@ -280,7 +283,13 @@ export class PeerLink extends EventTarget {
     const s = this.pc.connectionState;
     // An answerer waiting for the inviter sees `failed` when the inviter's NAT drops its checks until the answer is
     // pasted (about 15 s across NATs): not a reason to give up. answerValidMs bounds that wait.
-    if (s === 'failed' && this.state === 'waiting-for-inviter') return;
+    if (s === 'failed' && this.state === 'waiting-for-inviter') {
+      // Said once, so the app can urge a quick paste: a Firefox answerer whose Firefox inviter hides behind an
+      // mDNS name never recovers from this (the inviter answers mDNS queries only once it has the answer).
+      if (!this.isPeerUnreachableSaid) this.dispatchEvent(new CustomEvent('peer-unreachable'));
+      this.isPeerUnreachableSaid = true;
+      return;
+    }
     if (s === 'failed') {
       // Before the first connection a short grace (a Chromium inviter passes through `failed` on its way to
       // `connected` with a Firefox answerer); after it, time for the path to come back or be restarted.
