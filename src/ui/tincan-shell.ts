@@ -188,6 +188,7 @@ export class TincanShell extends LitElement {
             @tc-create-profile=${(e: CustomEvent<{ name: string; passphrase: string; repeat: string }>) =>
               this.app.createProfile(e.detail.name, e.detail.passphrase, e.detail.repeat)}
             @tc-unlock=${(e: CustomEvent<string>) => this.app.unlock(e.detail)}
+            @tc-forget-device=${() => this.app.forgetDevice()}
             @tc-import-backup=${(e: CustomEvent<{ bytes: Uint8Array; passphrase: string }>) =>
               this.app.importBackup(e.detail.bytes, e.detail.passphrase)}></tc-welcome>`
         : nothing}

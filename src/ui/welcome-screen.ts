@@ -29,6 +29,11 @@ export class WelcomeScreen extends LitElement {
   @property({ attribute: false }) warnFor: (passphrase: string) => string | undefined = () => undefined;
   @state() private warning?: string;
   @state() private isRestoreOpen = false;
+  @state() private isConfirmingForget = false;
+
+  private fire(type: 'tc-forget-device'): void {
+    this.dispatchEvent(new CustomEvent(type, { bubbles: true, composed: true }));
+  }
 
   private value(form: HTMLFormElement, name: string): string {
     return (form.elements.namedItem(name) as HTMLInputElement).value;
@@ -73,7 +78,17 @@ export class WelcomeScreen extends LitElement {
           </div>
           <button type="submit" class="primary" ?disabled=${this.busy}>${this.busy ? 'Unlocking…' : 'Unlock'}</button>
         </form>
-        <p class="hint">Forgot it? Without the passphrase nobody can read the history, not even you. Use "Forget this device" after unlocking, or clear this site's data in the browser to start over.</p>
+        <p class="hint">Forgot it? Without the passphrase nobody can read the history, not even you. You can only erase it
+          and start over.</p>
+        ${this.isConfirmingForget
+          ? html`<div role="alertdialog" aria-label="Confirm forgetting this device">
+              <p><strong>Erase the profile, contacts and all history on this device?</strong> This cannot be undone.</p>
+              <div class="row">
+                <button type="button" @click=${() => ((this.isConfirmingForget = false), this.fire('tc-forget-device'))}>Erase everything</button>
+                <button type="button" @click=${() => (this.isConfirmingForget = false)}>Cancel</button>
+              </div>
+            </div>`
+          : html`<button type="button" @click=${() => (this.isConfirmingForget = true)}>Forget this device</button>`}
       `;
     }
     return html`

@@ -1,11 +1,11 @@
 // Network settings: checked as typed, kept in the encrypted vault across a reload.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { click, enterApp, fill, locate, openPerson, serveForSuite } from './helpers.mjs';
+import { click, enterApp, fill, locate, openPerson, serveForSuite, waitForAlert } from './helpers.mjs';
 
 const server = serveForSuite();
 
-describe('network settings', () => {
+describe('settings and this device', () => {
   it('refuses a malformed STUN address with a reason, saves a good one, and keeps it after a reload', { timeout: 90_000 }, async () => {
     const person = await openPerson('chromium', server.url);
     try {
@@ -27,6 +27,26 @@ describe('network settings', () => {
       await click(person.page, 'button', 'Settings');
       const saved = await locate(person.page, 'textbox', 'STUN server');
       assert.equal(await saved.evaluate((el) => el.value), 'stun:10.99.3.1:3478');
+    } finally {
+      await person.close();
+    }
+  });
+
+  it('forgets the device from the passphrase screen, after a confirmation, when the passphrase is lost', { timeout: 90_000 }, async () => {
+    const person = await openPerson('chromium', server.url);
+    try {
+      await person.page.reload();
+      await locate(person.page, 'button', 'Unlock');
+      await click(person.page, 'button', 'Forget this device');
+      await click(person.page, 'button', 'Cancel');
+      await locate(person.page, 'button', 'Unlock');
+      await click(person.page, 'button', 'Forget this device');
+      await click(person.page, 'button', 'Erase everything');
+      await locate(person.page, 'button', 'Create profile');
+      assert.match(await waitForAlert(person.page), /erased/);
+      // Nothing is left: a reload shows the first-visit screen again.
+      await person.page.reload();
+      await locate(person.page, 'button', 'Create profile');
     } finally {
       await person.close();
     }
