@@ -161,6 +161,24 @@ describe('NAT lab', () => {
         await closeAll(alice, bob);
       }
     });
+    it('loses and doubles nothing of a 200-message burst sent across a drop', { timeout: 180_000 }, async () => {
+      const [alice, bob] = await people(lab, ['alice', 'chromium'], ['bob', 'chromium']);
+      try {
+        await useServers([labServers.stun], alice, bob);
+        await connect(alice, bob);
+        await chat(alice, bob, 'before');
+        lab.linkDown('alice');
+        await alice.command('burst', { prefix: 'burst', count: 200 });
+        await new Promise((resolve) => setTimeout(resolve, 5000));
+        lab.linkUp('alice');
+        await bob.waitText('burst 199', 90_000);
+        const atBob = await bob.messages();
+        const burst = atBob.filter((m) => m.direction === 'in' && m.text.startsWith('burst ')).map((m) => m.text);
+        assert.deepEqual(burst, Array.from({ length: 200 }, (_, i) => `burst ${i}`));
+      } finally {
+        await closeAll(alice, bob);
+      }
+    });
   });
 
   describe('two symmetric NATs', () => {

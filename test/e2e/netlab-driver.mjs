@@ -190,6 +190,17 @@ const commands = {
     return at.jsonValue();
   },
   send: async ({ text }) => sendMessage(page, text),
+  // Many messages as fast as a person pasting and pressing Enter: "<prefix> 0" ... "<prefix> count-1".
+  burst: async ({ prefix, count }) => {
+    const box = await locate(page, 'textbox', 'Message');
+    await box.evaluate(async (el, p, n) => {
+      for (let i = 0; i < n; i++) {
+        el.value = `${p} ${i}`;
+        el.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, composed: true }));
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    }, prefix, count);
+  },
   waitText: async ({ text, timeoutMs }) => waitForText(page, 'log', 'Messages', text, { timeout: timeoutMs }),
   messages: async () => messagesOf(page),
   alert: async ({ timeoutMs }) => waitForAlert(page, { timeout: timeoutMs }),
