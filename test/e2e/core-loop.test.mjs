@@ -1,7 +1,7 @@
 // The core loop through the UI, in real browsers with separate profiles: invite code -> answer code -> chat.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { alertText, click, enterApp, locate, fill, openPerson, pair, readCode, sendMessage, textOf, waitForAlert, waitForText, serveForSuite } from './helpers.mjs';
+import { alertText, click, enterApp, inviteAndAnswer, locate, pasteCode, fill, openPerson, pair, readCode, sendMessage, textOf, waitForAlert, waitForText, serveForSuite } from './helpers.mjs';
 
 const server = serveForSuite();
 
@@ -69,13 +69,8 @@ describe('bad codes', () => {
     const bob = await openPerson('chromium', server.url);
     const carol = await openPerson('chromium', server.url);
     try {
-      await click(alice.page, 'button', 'New invite');
-      const invite = await readCode(alice.page, 'Invite code');
-      await fill(bob.page, 'textbox', 'Paste a code', invite);
-      await click(bob.page, 'button', 'Connect');
-      const answer = await readCode(bob.page, 'Answer code');
-      await fill(bob.page, 'textbox', 'Paste a code', invite);
-      await click(bob.page, 'button', 'Connect');
+      const { invite, answer } = await inviteAndAnswer(alice, bob);
+      await pasteCode(bob.page, invite);
       assert.match(await waitForAlert(bob.page), /already answered this invite/);
       assert.equal(await readCode(bob.page, 'Answer code'), answer);
       // An answer pasted into a page that never made an invite.

@@ -175,15 +175,25 @@ export async function sendMessage(page, text) {
   await page.keyboard.press('Enter');
 }
 
-/** Alice invites, Bob answers, Alice completes: the codes travel as text through the UI. */
-export async function pair(alice, bob) {
+/** Pastes a code into "Paste a code" and presses "Connect". */
+export async function pasteCode(page, code) {
+  await fill(page, 'textbox', 'Paste a code', code);
+  await click(page, 'button', 'Connect');
+}
+
+/** Alice makes an invite and Bob answers it; the answer is not pasted back yet. */
+export async function inviteAndAnswer(alice, bob) {
   await click(alice.page, 'button', 'New invite');
   const invite = await readCode(alice.page, 'Invite code');
-  await fill(bob.page, 'textbox', 'Paste a code', invite);
-  await click(bob.page, 'button', 'Connect');
+  await pasteCode(bob.page, invite);
   const answer = await readCode(bob.page, 'Answer code');
-  await fill(alice.page, 'textbox', 'Paste a code', answer);
-  await click(alice.page, 'button', 'Connect');
+  return { invite, answer };
+}
+
+/** Alice invites, Bob answers, Alice completes: the codes travel as text through the UI. */
+export async function pair(alice, bob) {
+  const { invite, answer } = await inviteAndAnswer(alice, bob);
+  await pasteCode(alice.page, answer);
   await waitForConnected(alice.page);
   await waitForConnected(bob.page);
   return { invite, answer };

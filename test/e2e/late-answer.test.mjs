@@ -5,7 +5,7 @@
 // bench/late-answer.mjs measures longer delays and all four pairings.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { click, fill, openPerson, readCode, sendMessage, waitForConnected, waitForText, serveForSuite } from './helpers.mjs';
+import { inviteAndAnswer, openPerson, pasteCode, sendMessage, serveForSuite, waitForConnected, waitForText } from './helpers.mjs';
 
 const delayS = Number(process.env.LATE_ANSWER_S ?? 240);
 const server = serveForSuite();
@@ -14,15 +14,10 @@ async function lateAnswer(inviterKind, answererKind) {
   const alice = await openPerson(inviterKind, server.url);
   const bob = await openPerson(answererKind, server.url);
   try {
-    await click(alice.page, 'button', 'New invite');
-    const invite = await readCode(alice.page, 'Invite code');
-    await fill(bob.page, 'textbox', 'Paste a code', invite);
-    await click(bob.page, 'button', 'Connect');
-    const answer = await readCode(bob.page, 'Answer code');
+    const { answer } = await inviteAndAnswer(alice, bob);
     await new Promise((resolve) => setTimeout(resolve, delayS * 1000));
     const pastedAt = Date.now();
-    await fill(alice.page, 'textbox', 'Paste a code', answer);
-    await click(alice.page, 'button', 'Connect');
+    await pasteCode(alice.page, answer);
     await waitForConnected(alice.page);
     await waitForConnected(bob.page);
     const openedAfterMs = Date.now() - pastedAt;
