@@ -18,6 +18,7 @@ export const errorCodes = [
   'ICE_FAILED',
   'CONNECT_TIMEOUT',
   'CHANNEL_CLOSED',
+  'CONNECTION_LOST', // an open chat lost its network path for good
   'NO_INVITE_PENDING',
   'INVITER_UNREACHABLE', // answerer: the inviter's device does not answer yet; the answer must go back quickly
   // why a connection across networks failed (net/ice-servers.ts explainIceFailure)

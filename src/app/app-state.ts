@@ -67,7 +67,6 @@ export interface AppState {
   safetyNumber?: string[];
   peerTyping: boolean;
   notice?: Notice;
-  droppedFrames: number;
   iceServers: StoredIceServer[];
 }
 
@@ -79,6 +78,5 @@ export const initialState: AppState = {
   messages: [],
   hasOlder: false,
   peerTyping: false,
-  droppedFrames: 0,
   iceServers: [],
 };

@@ -11,7 +11,7 @@ import { PeerLink, defaultAnswerValidMs, type LinkSignal, type PeerLinkOptions }
 import { describeCandidatePath, explainIceFailure } from '../net/ice-servers';
 import { ChatSession, type IncomingMessage } from '../chat/chat-session';
 import { SecureChannel, type PeerIdentity } from '../chat/secure-channel';
-import { fromBase64Url } from '../crypto/bytes';
+import { fromBase64Url, toBase64Url } from '../crypto/bytes';
 import { normalizeDisplayName } from '../crypto/handshake';
 import { identityKeyId } from '../crypto/identity';
 import { safetyNumber } from '../crypto/safety-number';
@@ -306,7 +306,8 @@ export class TincanApp {
       this.store.set({
         connection: { state: link.state, contactId: connection.contactId },
         peerTyping: false,
-        ...(code && code !== 'CHANNEL_CLOSED' ? { notice: { kind: 'error', code } } : {}),
+        // A chat that was open and lost its path is not a setup failure: say what happens to new messages.
+        ...(code && code !== 'CHANNEL_CLOSED' ? { notice: { kind: 'error', code: code === 'ICE_FAILED' ? 'CONNECTION_LOST' : code } } : {}),
       });
       void this.refreshContacts();
     }
@@ -380,7 +381,6 @@ export class TincanApp {
     this.store.set({
       pairing: undefined,
       connection: { state: 'connected', contactId: contact.id },
-      droppedFrames: 0,
       ...(keyChangePending ? { notice: { kind: 'warning', code: 'KEY_CHANGED' } } : { notice: undefined }),
     });
     await this.refreshContacts();
@@ -740,6 +740,5 @@ function hex(bytes: Uint8Array): string {
 }
 
 function randomMessageId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(12));
-  return btoa(String.fromCharCode(...bytes)).replaceAll('+', '-').replaceAll('/', '_');
+  return toBase64Url(crypto.getRandomValues(new Uint8Array(12)));
 }

@@ -17,6 +17,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   CONNECT_TIMEOUT: 'The connection did not open in time. Make a new invite and try again.',
   CHANNEL_CLOSED: 'The connection closed. Make a new invite to talk again.',
   INVITER_UNREACHABLE: "This page cannot reach the inviter's device yet. Send your answer back right away: some browsers (Firefox) and home routers only let the connection through for a few seconds. If it does not connect, ask for a new invite and paste quickly, or both choose STUN in Settings (STUN + TURN for strict networks).",
+  CONNECTION_LOST: 'The connection was lost. What you write now waits on this device and is sent when you connect again: make a new invite (either of you can).',
   NO_INVITE_PENDING: 'There is no open invite on this page. Make a new invite.',
   ICE_NO_SERVERS: 'Could not reach your contact. You seem to be on different networks, and without a STUN server Tincan only connects people on the same network. Both of you: choose STUN in Settings, then make a new invite.',
   ICE_PEER_NO_SERVERS: 'Could not reach your contact: their Tincan uses no STUN server, so it cannot be found from another network. Ask them to choose STUN in Settings, then make a new invite.',
