@@ -5,7 +5,7 @@
 
 export type Unsubscribe = () => void;
 
-export class Emitter<Events extends { [name: string]: unknown }> {
+export class Emitter<Events extends object> {
   private readonly listeners = new Map<keyof Events, Set<(payload: never) => void>>();
 
   on<K extends keyof Events>(name: K, listener: (payload: Events[K]) => void): Unsubscribe {

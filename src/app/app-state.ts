@@ -1,82 +1,141 @@
-// The shape of everything the UI renders. Only src/app/ writes it; components read it.
+// The shape of everything the UI renders. Only src/app/ writes it (a new object on every change, never mutated);
+// components read it. Everything about a conversation is keyed by it: many peers are live at once, and a
+// background conversation keeps its own connection, typing, unread count and notices.
 import type { ErrorCode } from '../errors';
-import type { LinkRole, LinkState } from '../net/peer-link';
+import type { ChatMessage } from '../chat/chat-message';
+import type { ExchangeKind } from '../chat/pairing';
+import type { LinkState } from '../net/link';
 import type { StoredIceServer } from '../store/records';
 
-export type MessageState = 'waiting' | 'sent' | 'delivered';
+export type { ChatMessage } from '../chat/chat-message';
 
-export interface ChatMessage {
-  id: string;
-  direction: 'in' | 'out';
-  text: string;
-  sentAt: number;
-  state: MessageState;
-  /** Position in the conversation's log; absent until stored. */
-  index?: number;
-}
-
-/** The invite / answer exchange in progress, if any. */
-export interface Pairing {
-  role: LinkRole;
-  state: LinkState;
-  /** Our code for the other person: the invite (inviter) or the answer (answerer). */
-  code?: string;
-  link?: string;
-  /** Until when the code stays usable, for the UI's "valid until" line (ms since epoch). */
-  validUntil?: number;
-}
-
-/** Something to tell the person. The UI turns `code` into a sentence (src/ui/messages.ts); `detail` is for
- * errors without a code, or a name to put in the sentence. */
+/**
+ * Something to tell the person. The UI turns `code` into a sentence (src/ui/messages.ts), with `name` put into
+ * it where the sentence names someone; `detail` only for errors without a code. `area` says where it belongs, so
+ * it shows next to the control that caused it: the pairing card, the composer, the unlock form, the settings.
+ */
 export interface Notice {
-  kind: 'error' | 'warning' | 'info';
-  code?: ErrorCode;
-  detail?: string;
+  readonly kind: 'error' | 'warning' | 'info';
+  readonly code?: ErrorCode;
+  readonly detail?: string;
+  readonly name?: string;
+  readonly area: NoticeArea;
 }
 
-export interface ContactView {
-  id: string;
-  name: string;
-  verified: boolean;
-  /** The contact came back with another identity key and the person has not acknowledged it yet. */
-  keyChangePending: boolean;
-  unread: number;
-  lastText?: string;
-  lastAt?: number;
+export type NoticeArea = 'global' | 'pairing' | 'composer' | 'welcome' | 'settings' | 'conversation';
+
+export type ConnectionState = 'online' | 'offline' | 'connecting';
+
+export interface ConversationView {
+  /** The contact's id (a two-person conversation is stored under it). */
+  readonly id: string;
+  readonly name: string;
+  readonly verified: boolean;
+  /** A new key whose name equals or looks like this known contact's (warn until the person decides). */
+  readonly lookalikeOf?: { readonly id: string; readonly name: string };
+  /** The person moved this contact to a new device key at this time (ms since epoch): verify again. */
+  readonly keyChangedAt?: number;
+  /** This contact's record was restored from an older copy (it may have lost "verified" or a key change). */
+  readonly restoredOlder?: boolean;
+  readonly unread: number;
+  readonly lastText?: string;
+  /** Time of the last message, or of the last connection when there is none (ms since epoch). */
+  readonly lastAt?: number;
   /** When the contact was last connected (ms since epoch). */
-  lastSeen: number;
-  online: boolean;
+  readonly lastSeen: number;
+  readonly connection: ConnectionState;
+  /** How the live connection runs (same network, through NAT, relayed), when online. */
+  readonly path?: string;
+  readonly typing: boolean;
+  /** The contact closed its chat on purpose (rather than the link being lost). */
+  readonly closedByPeer?: boolean;
+  /** Why the last connection ended, when there is something to say (shown in the conversation header). */
+  readonly endCode?: ErrorCode;
+  /** Messages written here that the contact has not acknowledged yet. */
+  readonly waiting: number;
+  /** "Reconnect" can make a one-code invite (the contact's device certificate is pinned, this browser can). */
+  readonly oneCodeReconnect: boolean;
+  /** What the contact's frames cost: dropped and rejected counts (connection details). */
+  readonly dropped: number;
 }
 
-export type Screen = 'loading' | 'setup' | 'unlock' | 'main' | 'unavailable';
+/** The conversation on screen: a window of its log, never all of it. */
+export interface OpenConversation {
+  readonly id: string;
+  /** Oldest first; at most a window (app/ trims it), loaded page by page as the person scrolls. */
+  readonly messages: readonly ChatMessage[];
+  readonly hasOlder: boolean;
+  /** The window was moved up into the past: newer messages exist below it (scrolling down loads them). */
+  readonly hasNewer: boolean;
+  /** 12 groups of 5 digits. */
+  readonly safetyNumber?: readonly string[];
+}
+
+/** An invite or answer in progress, as the pairing card shows it. */
+export interface ExchangeView {
+  readonly id: string;
+  readonly kind: ExchangeKind;
+  readonly state: LinkState;
+  readonly code?: string;
+  /** The page link that carries the code (`<page>#<code>`). */
+  readonly link?: string;
+  readonly contactName?: string;
+  readonly createdAt: number;
+  readonly validUntil?: number;
+  readonly inviterUnreachable?: boolean;
+  readonly showFallback?: boolean;
+  readonly oneCodeUnavailable?: boolean;
+}
+
+/** A code that arrived by link, waiting for the person's consent before anything is sent anywhere. */
+export interface Invitation {
+  readonly code: string;
+  readonly kind: 'invite' | 'reconnect';
+  /** The contact whose device the code claims to come from (unauthenticated until the handshake). */
+  readonly contactName?: string;
+}
+
+/** How far invites reach: same network only (no server at all), or anywhere (a public STUN server), or custom. */
+export type Reach = 'local' | 'anywhere' | 'custom';
+
+export type Screen = 'loading' | 'setup' | 'unlock' | 'main' | 'unavailable' | 'elsewhere';
+
+export interface VaultHealthView {
+  /** The whole vault is older than the last one this browser saw (restored from an older copy). */
+  readonly restoredOlder: boolean;
+  /** Records that could not be read and were skipped. */
+  readonly damagedRecords: number;
+}
 
 export interface AppState {
-  screen: Screen;
+  readonly screen: Screen;
   /** A long operation is running (unlocking: Argon2id takes a moment). */
-  busy: boolean;
-  profileName?: string;
-  pairing?: Pairing;
-  /** The live chat connection, if any. */
-  connection: { state: 'none' | LinkState; contactId?: string; path?: string };
-  contacts: ContactView[];
-  activeContactId?: string;
-  /** Messages of the active conversation, oldest first. */
-  messages: ChatMessage[];
-  hasOlder: boolean;
-  /** Safety number of the active contact, 12 groups of 5 digits. */
-  safetyNumber?: string[];
-  peerTyping: boolean;
-  notice?: Notice;
-  iceServers: StoredIceServer[];
+  readonly busy: boolean;
+  readonly profileName?: string;
+  /** Newest activity first. */
+  readonly conversations: readonly ConversationView[];
+  readonly activeId?: string;
+  readonly open?: OpenConversation;
+  /** Exchanges in progress, newest first. */
+  readonly exchanges: readonly ExchangeView[];
+  readonly invitation?: Invitation;
+  readonly notice?: Notice;
+  readonly iceServers: readonly StoredIceServer[];
+  readonly reach: Reach;
+  /** Whether the person chose a reach yet (first run asks once). */
+  readonly reachChosen: boolean;
+  readonly vaultHealth?: VaultHealthView;
+  /** Unread messages in every conversation (title count, app badge). */
+  readonly unreadTotal: number;
 }
 
 export const initialState: AppState = {
   screen: 'loading',
   busy: false,
-  connection: { state: 'none' },
-  contacts: [],
-  messages: [],
-  hasOlder: false,
-  peerTyping: false,
+  conversations: [],
+  exchanges: [],
   iceServers: [],
+  reach: 'local',
+  reachChosen: false,
+  unreadTotal: 0,
 };

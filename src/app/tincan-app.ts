@@ -1,192 +1,246 @@
-// The app's actions: the one writer of AppState. Wires the vault and history (store/), codes (invite/), the
-// connection (net/), the handshake and sealed frames (chat/secure-channel) and the chat protocol (chat/) together.
-// The UI calls these methods and renders the store.
-//
-// One connection at a time: a new invite or a pasted invite replaces an unfinished exchange, never a live chat
-// (a live chat is replaced only once the new one connects). A conversation is a contact, recognised by identity
-// key: whatever name it shows now, a returning key is the same conversation.
+// The app's actions: a thin facade over the vault (store/) and the messenger (chat/), and the one writer of
+// AppState. The UI calls these methods and renders the state; every event from below becomes a new state object.
+// Nothing here knows the wire or the handshake: chat/ does. Values that reach the state are copies.
 import { isTincanError, toError, TincanError, type ErrorCode } from '../errors';
-import { decodeCode, encodeCode, expectKind, type DecodedCode } from '../invite/invite-code';
-import { PeerLink, defaultAnswerValidMs, type LinkSignal, type PeerLinkOptions } from '../net/peer-link';
-import { describeCandidatePath, explainIceFailure } from '../net/ice-servers';
-import { ChatSession, type IncomingMessage } from '../chat/chat-session';
-import { SecureChannel, type PeerIdentity } from '../chat/secure-channel';
-import { fromBase64Url, toBase64Url } from '../crypto/bytes';
+import type { ChatMessage } from '../chat/chat-message';
+import { Messenger, type PeerStatus } from '../chat/messenger';
+import type { Exchange } from '../chat/pairing';
+import { fromBase64Url } from '../crypto/bytes';
 import { normalizeDisplayName } from '../crypto/handshake';
-import { identityKeyId } from '../crypto/identity';
 import { safetyNumber } from '../crypto/safety-number';
-import { passphraseStrength } from '../crypto/vault';
-import { openStore, type Profile, type TincanStore } from '../store/store';
-import { requestPersistence } from '../store/record-backend';
-import type { Contact, LoggedMessage, StoredIceServer } from '../store/records';
+import { passphraseStrength, type PassphraseWeakness } from '../crypto/vault';
+import { decodeCode, normalizeCode, type DecodedCode } from '../invite/invite-code';
+import { linkForCode } from '../invite/code-link';
+import { describeCandidatePath, explainIceFailure, exampleStunUrl } from '../net/ice-servers';
+import { defaultAnswerValidMs } from '../net/peer-link';
+import { openStore, type Profile, type TincanStore } from '../store/tincan-store';
+import type { Contact, StoredIceServer } from '../store/records';
 import type { TranscriptFormat } from '../store/transcript';
-import { Store } from './store';
-import { initialState, type AppState, type ChatMessage, type ContactView, type Notice } from './app-state';
+import type { AppPlatform, DeviceLinks, TabLock } from './app-platform';
+import {
+  initialState,
+  type AppState,
+  type ConversationView,
+  type ExchangeView,
+  type Notice,
+  type NoticeArea,
+  type OpenConversation,
+  type Reach,
+} from './app-state';
+import { StateStore } from './state-store';
 
 export interface TincanAppOptions {
   /** The page's own address without fragment; links are `${pageUrl}#${code}`. */
-  pageUrl: string;
+  readonly pageUrl: string;
+  readonly platform: AppPlatform;
   /** IndexedDB database name of the store. */
-  storeName?: string;
-  link?: Omit<PeerLinkOptions, 'iceServers'>;
-  now?: () => number;
-  randomId?: () => string;
-  /** Whether the person can see the page (document.visibilityState), injected so app/ stays DOM-free. */
-  isVisible?: () => boolean;
+  readonly storeName?: string;
+  readonly now?: () => number;
 }
 
-const typingIdleMs = 4000;
-/** Messages shown when a conversation opens, and loaded per "older" step. */
+/** Messages loaded when a conversation opens, and per step when scrolling. */
 export const pageSize = 50;
-/** How far back the outbox is looked for when a contact reconnects. */
-const outboxScan = 500;
-const weakReasons: Record<string, string> = {
-  'too-short': 'it is short',
-  'few-distinct-characters': 'it repeats few characters',
-  'no-letters': 'it has no letters',
-  'common-password': 'it is a well-known password',
-  'predictable-pattern': 'it follows a predictable pattern',
-};
+/** Most messages held in the open conversation's window; beyond it the far end is dropped (and reloaded later). */
+export const windowSize = 150;
+/** A peer's "typing" lapses after this long without news (its page may have gone away). */
+const typingIdleMs = 5_000;
+/** The STUN server "Anywhere" uses: a public one that learns the IP address of whoever makes an invite. */
+export const publicStunServer: StoredIceServer = { urls: exampleStunUrl };
 
-interface Connection {
-  link: PeerLink;
-  peer?: PeerIdentity;
-  secure?: SecureChannel;
-  chat?: ChatSession;
-  contactId?: string;
+interface Runtime {
+  status?: PeerStatus;
+  typing: boolean;
+  typingTimer?: ReturnType<typeof setTimeout>;
 }
+
+export type CodeSource = 'paste' | 'scan' | 'link';
 
 export class TincanApp {
-  readonly store = new Store<AppState>(initialState);
-  private vault?: TincanStore;
+  readonly state = new StateStore<AppState>(initialState);
+  private store?: TincanStore;
   private profile?: Profile;
-  /** The exchange being set up (invite or answer not yet connected). */
-  private pending?: Connection;
-  /** The live chat. */
-  private live?: Connection;
-  /** A code that arrived (link) before the vault was unlocked. */
-  private deferredCode?: string;
-  /** Fingerprints (hex) of invites this page has answered, so a second paste is recognised. */
-  private readonly answeredInvites = new Set<string>();
-  private typingTimer?: ReturnType<typeof setTimeout>;
+  private messenger?: Messenger;
+  private links?: DeviceLinks;
+  private tabLock?: TabLock;
+  /** A code that arrived (by link) before the vault was unlocked. */
+  private deferred?: { text: string; source: CodeSource };
+  private readonly runtime = new Map<string, Runtime>();
+  private readonly restoredContacts = new Set<string>();
   private readonly now: () => number;
-  private readonly randomId: () => string;
-  private readonly isVisible: () => boolean;
+  private readonly storeName: string;
 
   constructor(private readonly options: TincanAppOptions) {
     this.now = options.now ?? Date.now;
-    this.randomId = options.randomId ?? randomMessageId;
-    this.isVisible = options.isVisible ?? isVisibleDefault;
+    this.storeName = options.storeName ?? 'tincan';
   }
 
-  private get state(): AppState {
-    return this.store.state;
+  private get s(): AppState {
+    return this.state.state;
   }
 
-  // ---------------------------------------------------------------------------------------------------------
-  // Profile and vault
+  private set(patch: Partial<AppState>): void {
+    this.state.set(patch);
+  }
+
+  // -----------------------------------------------------------------------------------------------------------
+  // Profile, vault, tabs
 
   async start(): Promise<void> {
     try {
-      this.vault = await openStore({ name: this.options.storeName ?? 'tincan' });
-      const state = await this.vault.state();
-      this.store.set({ screen: state === 'empty' ? 'setup' : 'unlock' });
+      this.tabLock = this.options.platform.tabLock(this.storeName);
+      this.tabLock.onHandoverRequested(() => this.handOver());
+      this.tabLock.onLost(() => void this.stepAside());
+      if (!(await this.tabLock.acquire())) return this.set({ screen: 'elsewhere' });
+      await this.openVault();
     } catch (error) {
-      this.store.set({ screen: 'unavailable' });
-      this.fail(error);
+      this.set({ screen: 'unavailable' });
+      this.fail(error, 'global');
     }
   }
 
-  /** An honest warning for a weak passphrase, or undefined. */
-  passphraseWarning(passphrase: string): string | undefined {
-    if (!passphrase) return undefined;
-    const strength = passphraseStrength(passphrase);
-    if (!strength.weak) return undefined;
-    const why = weakReasons[strength.reason ?? ''] ?? 'it is easy to guess';
-    return `This passphrase is weak (${why}). Anyone who gets this device could guess it and read your history. Four or more random words are much stronger.`;
+  /** "Use here": the other tab hands the vault over, then this one opens it. */
+  async useHere(): Promise<void> {
+    await this.withBusy('global', async () => {
+      await this.tabLock!.takeOver();
+      await this.openVault();
+    });
   }
 
-  async createProfile(name: string, passphrase: string, repeat: string): Promise<void> {
-    if (passphrase !== repeat) return this.fail(new TincanError('PASSPHRASE_MISMATCH'));
-    if (!normalizeDisplayName(name) || !passphrase) return this.store.set({ notice: { kind: 'error', detail: 'Enter your name and a passphrase.' } });
-    await this.withBusy(async () => {
-      const profile = await this.vault!.createProfile(name, passphrase);
-      void requestPersistence();
+  private async openVault(): Promise<void> {
+    this.store = await openStore({
+      backend: await this.options.platform.openBackend(this.storeName),
+      witness: this.options.platform.witness(this.storeName),
+      now: this.now,
+    });
+    this.set({ screen: (await this.store.state()) === 'empty' ? 'setup' : 'unlock', notice: undefined });
+  }
+
+  /** The weakness of a passphrase being typed, for a live warning (the UI says it in words). */
+  passphraseWeakness(passphrase: string): PassphraseWeakness | undefined {
+    if (!passphrase) return undefined;
+    const strength = passphraseStrength(passphrase);
+    return strength.weak ? (strength.reason ?? 'predictable-pattern') : undefined;
+  }
+
+  async createProfile(name: string, passphrase: string, repeat: string, reach?: Reach): Promise<void> {
+    if (passphrase !== repeat) return this.fail(new TincanError('PASSPHRASE_MISMATCH'), 'welcome');
+    if (!normalizeDisplayName(name) || !passphrase) return this.fail(new TincanError('PROFILE_INCOMPLETE'), 'welcome');
+    await this.withBusy('welcome', async () => {
+      const profile = await this.store!.createProfile(name, passphrase);
+      void this.options.platform.requestPersistence();
+      if (reach) await this.store!.settings.save({ iceServers: reach === 'anywhere' ? [publicStunServer] : [] });
       await this.enter(profile);
     });
   }
 
   async unlock(passphrase: string): Promise<void> {
-    await this.withBusy(async () => this.enter(await this.vault!.unlock(passphrase)));
+    await this.withBusy('welcome', async () => {
+      const { profile, health } = await this.store!.unlock(passphrase);
+      for (const key of health.rolledBackContacts) this.restoredContacts.add(key);
+      const damagedRecords = health.damaged.length;
+      if (health.vaultRestoredOlder || damagedRecords) {
+        this.set({ vaultHealth: { restoredOlder: health.vaultRestoredOlder, damagedRecords } });
+      }
+      await this.enter(profile);
+    });
   }
 
   /** Restores a backup file on a device with no profile yet. */
   async importBackup(file: Uint8Array, passphrase: string): Promise<void> {
-    await this.withBusy(async () => {
-      const result = await this.vault!.importBackup(file, passphrase);
-      if (result.skipped.length) this.store.set({ notice: { kind: 'warning', code: 'RECORD_TAMPERED' } });
-      await this.enter(await this.vault!.unlock(passphrase));
+    await this.withBusy('welcome', async () => {
+      const result = await this.store!.importBackup(file, passphrase);
+      if (result.skipped.length) this.set({ vaultHealth: { restoredOlder: false, damagedRecords: result.skipped.length } });
+      await this.enter(result.profile);
     });
   }
 
   async exportBackup(): Promise<Uint8Array | undefined> {
     try {
-      return await this.vault!.exportBackup();
+      await this.store!.flush();
+      return await this.store!.exportBackup();
     } catch (error) {
-      this.fail(error);
+      this.fail(error, 'settings');
       return undefined;
     }
   }
 
   async changePassphrase(oldPassphrase: string, newPassphrase: string, repeat: string): Promise<boolean> {
     if (newPassphrase !== repeat) {
-      this.fail(new TincanError('PASSPHRASE_MISMATCH'));
+      this.fail(new TincanError('PASSPHRASE_MISMATCH'), 'settings');
       return false;
     }
     let done = false;
-    await this.withBusy(async () => {
-      await this.vault!.changePassphrase(oldPassphrase, newPassphrase);
-      this.store.set({ notice: { kind: 'info', detail: 'Passphrase changed.' } });
+    await this.withBusy('settings', async () => {
+      await this.store!.changePassphrase(oldPassphrase, newPassphrase);
+      this.set({ notice: { kind: 'info', code: 'PASSPHRASE_CHANGED', area: 'settings' } });
       done = true;
     });
     return done;
   }
 
-  /** Ends every connection and wipes every record on this device. */
+  /** Ends every connection and wipes every record (and the device certificate) on this device. */
   async forgetDevice(): Promise<void> {
-    this.closeAll();
-    await this.withBusy(async () => {
-      await this.vault!.forgetDevice();
-      this.profile = undefined;
-      this.store.set({ ...initialState, screen: 'setup', notice: { kind: 'info', detail: 'Everything Tincan kept on this device was erased.' } });
+    this.leave({ sayBye: true });
+    await this.withBusy('welcome', async () => {
+      await this.store!.forgetDevice();
+      await this.links?.forget();
+      this.links = undefined;
+      this.set({ ...initialState, screen: 'setup', notice: { kind: 'info', code: 'DEVICE_FORGOTTEN', area: 'welcome' } });
     });
   }
 
-  /** Forgets the key in memory; the passphrase is needed again. */
+  /** Forgets every key in memory; the passphrase is needed again. */
   async lock(): Promise<void> {
-    this.closeAll();
-    await this.vault?.lock();
-    this.profile = undefined;
-    this.store.set({ ...initialState, screen: 'unlock' });
+    this.leave({ sayBye: true });
+    await this.store?.lock();
+    this.set({ ...initialState, screen: 'unlock', reachChosen: this.s.reachChosen });
+  }
+
+  /** The person saw that this vault was restored from an older copy: keep it as it is from now on. */
+  async acknowledgeVaultHealth(): Promise<void> {
+    await this.store?.acceptRestoredState();
+    this.set({ vaultHealth: undefined });
   }
 
   private async enter(profile: Profile): Promise<void> {
     this.profile = profile;
-    const iceServers = [...((await this.vault!.getIceServers()) ?? [])];
-    this.store.set({ screen: 'main', profileName: profile.name, iceServers });
-    await this.refreshContacts();
-    const contacts = this.state.contacts;
-    if (contacts[0]) await this.selectContact(contacts[0].id);
-    const code = this.deferredCode;
-    this.deferredCode = undefined;
-    if (code) await this.submitCode(code);
+    const store = this.store!;
+    const settings = store.settings.get();
+    const iceServers = [...(settings?.iceServers ?? [])];
+    this.links = await this.options.platform.links(this.storeName, () => this.s.iceServers);
+    this.messenger = this.makeMessenger(profile, store, this.links);
+    this.set({ screen: 'main', profileName: profile.name, iceServers, reach: reachOf(iceServers), reachChosen: !!settings });
+    this.refreshConversations();
+    const code = this.deferred;
+    this.deferred = undefined;
+    if (code) await this.submitCode(code.text, code.source);
   }
 
-  // ---------------------------------------------------------------------------------------------------------
+  private leave({ sayBye }: { sayBye: boolean }): void {
+    this.messenger?.close({ sayBye });
+    this.messenger = undefined;
+    for (const runtime of this.runtime.values()) clearTimeout(runtime.typingTimer);
+    this.runtime.clear();
+    this.profile = undefined;
+  }
+
+  /** Another tab asks for the vault: flush, close, release. */
+  private async handOver(): Promise<void> {
+    this.leave({ sayBye: false });
+    await this.store?.lock().catch(() => undefined);
+    this.store = undefined;
+  }
+
+  private async stepAside(): Promise<void> {
+    if (this.store) await this.handOver();
+    this.set({ ...initialState, screen: 'elsewhere' });
+  }
+
+  // -----------------------------------------------------------------------------------------------------------
   // Settings
 
   /** Saves checked ICE servers (net/ice-servers.ts validates them in the settings form), one URL each. */
-  async saveIceServers(servers: readonly RTCIceServer[]): Promise<void> {
+  async saveIceServers(servers: readonly RTCIceServerLike[]): Promise<void> {
     const iceServers: StoredIceServer[] = servers.flatMap((s) =>
       (typeof s.urls === 'string' ? [s.urls] : s.urls).map((urls) => ({
         urls,
@@ -195,436 +249,471 @@ export class TincanApp {
       })),
     );
     try {
-      await this.vault!.saveIceServers(iceServers);
-      this.store.set({ iceServers }); // the settings panel says "Saved" itself
+      await this.store!.settings.save({ iceServers });
+      this.set({ iceServers, reach: reachOf(iceServers), reachChosen: true });
     } catch (error) {
-      this.fail(error);
+      this.fail(error, 'settings');
     }
   }
 
-  // ---------------------------------------------------------------------------------------------------------
-  // Invite and answer
-
-  private linkOptions(): PeerLinkOptions {
-    return { ...this.options.link, iceServers: this.state.iceServers.map((s) => ({ ...s })) };
+  /** The first-run choice, or the invite card's "Change": same network only, or anywhere (public STUN). */
+  async setReach(reach: Exclude<Reach, 'custom'>): Promise<void> {
+    await this.saveIceServers(reach === 'anywhere' ? [publicStunServer] : []);
   }
 
-  /** "New invite": makes an offer and its code. An earlier unfinished exchange is dropped. */
+  // -----------------------------------------------------------------------------------------------------------
+  // Invites, answers, reconnects
+
+  /** "New invite". */
   async newInvite(): Promise<void> {
-    this.dropPending();
-    this.store.set({ pairing: { role: 'inviter', state: 'gathering' }, notice: undefined });
-    try {
-      const link = await PeerLink.invite(this.linkOptions());
-      this.adoptPending(link);
-      const code = encodeCode({ kind: 'invite', fields: link.localFields! });
-      this.store.set({ pairing: { role: 'inviter', state: link.state, code, link: this.linkFor(code) } });
-    } catch (error) {
-      this.fail(error);
-    }
+    await this.pairingAction(() => this.messenger!.newInvite());
   }
 
-  /** "Connect": the pasted, scanned or linked code is an invite or an answer (the code says which), or a
-   * scanned safety number to compare. */
-  async submitCode(text: string): Promise<void> {
-    if (this.state.screen !== 'main') {
-      this.deferredCode = text;
+  /** "Reconnect" for a known contact: one code if possible (chat/pairing.ts), an ordinary invite otherwise. */
+  async reconnect(contactId: string): Promise<void> {
+    await this.pairingAction(() => this.messenger!.reconnect(contactId));
+  }
+
+  cancelExchange(exchangeId: string): void {
+    this.messenger?.pairing.cancel(exchangeId);
+  }
+
+  /**
+   * A pasted, scanned or linked code: an invite or an answer (the code says which), or a scanned safety number to
+   * compare. A code from a LINK is not answered until the person agrees (`acceptInvitation`): answering sends
+   * connectivity checks, and so this device's address, to addresses whoever wrote the link chose.
+   */
+  async submitCode(text: string, source: CodeSource = 'paste'): Promise<void> {
+    if (this.s.screen !== 'main') {
+      this.deferred = { text, source };
+      if (source === 'link') this.set({ invitation: { code: text, kind: 'invite' } });
       return;
     }
     const digits = text.replace(/\s+/g, '');
-    if (/^\d{60}$/.test(digits)) return this.compareSafetyNumber(digits);
+    if (source !== 'link' && /^\d{60}$/.test(digits)) return this.compareSafetyNumber(digits);
     let decoded: DecodedCode;
+    let canonical: string;
     try {
-      decoded = decodeCode(text);
+      canonical = normalizeCode(text);
+      decoded = decodeCode(canonical);
     } catch (error) {
-      return this.fail(error, { keepPairing: true });
+      return this.fail(error, source === 'link' ? 'global' : 'pairing');
     }
-    if (decoded.kind === 'answer') return this.applyAnswer(decoded);
-    const fingerprint = hex(decoded.fields.fingerprint);
-    const own = this.pending?.link;
-    if (own?.role === 'inviter' && own.localFields && hex(own.localFields.fingerprint) === fingerprint) {
-      return this.warn('CODE_OWN_INVITE');
-    }
-    if (this.answeredInvites.has(fingerprint)) return this.warn('CODE_INVITE_USED');
-    // Accepting someone else's invite while our own is open is legitimate: ours is dropped.
-    this.dropPending();
-    this.answeredInvites.add(fingerprint);
-    this.store.set({ pairing: { role: 'answerer', state: 'gathering' }, notice: undefined });
-    try {
-      const link = await PeerLink.answer(decoded.fields, this.linkOptions());
-      this.adoptPending(link);
-      const code = encodeCode({ kind: 'answer', fields: link.localFields! });
-      this.store.set({
-        pairing: { role: 'answerer', state: link.state, code, link: this.linkFor(code), validUntil: this.now() + defaultAnswerValidMs },
+    if (source === 'link' && decoded.kind === 'invite') {
+      const contact = decoded.reconnectFor ? this.contactByCertificate(decoded.fields.fingerprint) : undefined;
+      this.set({
+        invitation: { code: canonical, kind: decoded.reconnectFor ? 'reconnect' : 'invite', ...(contact ? { contactName: contact.displayName } : {}) },
+        notice: undefined,
       });
-    } catch (error) {
-      this.fail(error);
-    }
-  }
-
-  private async applyAnswer(decoded: DecodedCode): Promise<void> {
-    const link = this.pending?.link;
-    if (!link || link.role !== 'inviter' || link.state !== 'waiting-for-answer') {
-      return this.fail(new TincanError('CODE_EXPECTED_INVITE'), { keepPairing: true });
-    }
-    try {
-      expectKind(decoded, 'answer');
-      this.store.set({ notice: undefined });
-      await link.acceptAnswer(decoded.fields);
-    } catch (error) {
-      this.fail(error, { keepPairing: true });
-    }
-  }
-
-  private adoptPending(link: PeerLink): void {
-    const connection: Connection = { link };
-    this.pending = connection;
-    link.addEventListener('state', () => this.handleLinkState(connection));
-    link.addEventListener('message', (event) => void connection.secure?.receive((event as CustomEvent<Uint8Array>).detail));
-    link.addEventListener('peer-unreachable', () => {
-      if (this.pending === connection) this.warn('INVITER_UNREACHABLE');
-    });
-  }
-
-  private handleLinkState(connection: Connection): void {
-    const link = connection.link;
-    if (connection === this.pending) {
-      const pairing = this.state.pairing;
-      if (pairing) this.store.set({ pairing: { ...pairing, state: link.state } });
-      if (link.state === 'connected') this.startHandshake(connection);
-      if (link.state === 'failed' || link.state === 'closed') {
-        this.pending = undefined;
-        if (link.ended?.code && link.state === 'failed') this.store.set({ notice: this.failureNotice(link) });
-      }
       return;
     }
-    if (connection === this.live && (link.state === 'closed' || link.state === 'failed')) {
-      connection.secure?.close();
-      this.live = undefined;
-      if (connection.peer) void this.vault?.observePeer(connection.peer.identityKey, connection.peer.displayName).then(() => this.refreshContacts());
-      clearTimeout(this.typingTimer);
-      const code = link.ended?.code;
-      this.store.set({
-        connection: { state: link.state, contactId: connection.contactId },
-        peerTyping: false,
-        // A chat that was open and lost its path is not a setup failure: say what happens to new messages.
-        ...(code && code !== 'CHANNEL_CLOSED' ? { notice: { kind: 'error', code: code === 'ICE_FAILED' ? 'CONNECTION_LOST' : code } } : {}),
-      });
-      void this.refreshContacts();
-    }
+    await this.useCode(decoded, canonical);
   }
 
-  /** Why a link failed, in words the person can act on: for ICE, which server to add (net/ice-servers.ts). */
-  private failureNotice(link: PeerLink): Notice {
-    const code = link.ended!.code!;
-    const isIce = code === 'ICE_FAILED' || (code === 'CONNECT_TIMEOUT' && link.role === 'inviter');
-    if (!isIce || !link.localFields || !link.remoteFields) return { kind: 'error', code, detail: link.ended?.detail };
-    const explained = explainIceFailure({
-      iceServers: this.state.iceServers,
-      localCandidateTypes: link.localFields.candidates.map((c) => c.type),
-      remoteCandidateTypes: link.remoteFields.candidates.map((c) => c.type),
-    });
-    return { kind: 'error', code: explained.code, detail: explained.detail };
+  /** The person agreed to answer the invite that came by link. */
+  async acceptInvitation(): Promise<void> {
+    const invitation = this.s.invitation;
+    if (!invitation) return;
+    this.set({ invitation: undefined });
+    await this.submitCode(invitation.code, 'paste');
   }
 
-  private startHandshake(connection: Connection): void {
-    const link = connection.link;
-    const secure = new SecureChannel({
-      identity: this.profile!.identity,
-      displayName: this.profile!.name,
-      role: link.role,
-      ownFingerprint: link.localFields!.fingerprint,
-      peerFingerprint: link.remoteFields!.fingerprint,
-      send: (bytes) => link.send(bytes),
-    });
-    connection.secure = secure;
-    secure.addEventListener('failed', (event) => {
-      const code = (event as CustomEvent<ErrorCode>).detail;
-      link.close({ state: 'failed', code });
-    });
-    secure.addEventListener('ready', (event) => void this.handlePeerIdentified(connection, (event as CustomEvent<PeerIdentity>).detail));
-    secure.addEventListener('frame', (event) => connection.chat?.receive((event as CustomEvent<Uint8Array>).detail));
-    secure.start().catch((error) => link.close({ state: 'failed', code: 'HANDSHAKE_FAILED', detail: String(error) }));
+  declineInvitation(): void {
+    this.deferred = undefined;
+    this.set({ invitation: undefined });
   }
 
-  /** The peer proved its identity key: find or make its contact, open the conversation, flush the outbox. */
-  private async handlePeerIdentified(connection: Connection, peer: PeerIdentity): Promise<void> {
-    let contact: Contact;
+  private async useCode(decoded: DecodedCode, canonical: string): Promise<void> {
+    await this.pairingAction(() => this.messenger!.useCode(decoded, canonical));
+  }
+
+  private async pairingAction(action: () => Promise<Exchange | undefined>): Promise<void> {
+    if (!this.messenger) return;
+    this.set({ notice: undefined });
     try {
-      contact = await this.resolveContact(peer);
+      await action();
     } catch (error) {
-      connection.link.close({ state: 'failed', code: 'HANDSHAKE_FAILED', detail: toError(error).message });
-      return this.fail(error);
+      this.fail(error, 'pairing');
     }
-    if (connection.link.state !== 'connected') return;
-    // The new connection becomes the live one; a previous live chat ends.
-    if (this.live && this.live !== connection) this.closeConnection(this.live);
-    if (this.pending === connection) this.pending = undefined;
-    this.live = connection;
-    connection.peer = peer;
-    connection.contactId = contact.id;
-    const chat = new ChatSession((bytes) => connection.secure!.send(bytes), this.now);
-    connection.chat = chat;
-    chat.addEventListener('message', (event) => void this.handleIncoming(connection, (event as CustomEvent<IncomingMessage>).detail));
-    chat.addEventListener('ack', (event) => void this.handleAck(connection, (event as CustomEvent<string[]>).detail));
-    chat.addEventListener('typing', (event) => this.handleTyping(connection, (event as CustomEvent<boolean>).detail));
-    chat.addEventListener('bye', () => connection.link.close({ state: 'closed', code: 'CHANNEL_CLOSED' }));
-    // ICE restarts travel over the sealed channel, both ways.
-    chat.addEventListener('signal', (event) => void connection.link.applySignal((event as CustomEvent<LinkSignal>).detail).catch(() => {}));
-    connection.link.addEventListener('signal', (event) => {
+  }
+
+  private contactByCertificate(fingerprint: Uint8Array): Contact | undefined {
+    return this.store?.contacts.all().find((c) => {
+      if (!c.dtlsFingerprint || c.movedTo) return false;
       try {
-        chat.signal((event as CustomEvent<LinkSignal>).detail.kind, (event as CustomEvent<LinkSignal>).detail.sdp);
+        const pinned = fromBase64Url(c.dtlsFingerprint);
+        return pinned.length === fingerprint.length && pinned.every((b, i) => b === fingerprint[i]);
       } catch {
-        // the channel is gone: the link's own timers end it
+        return false;
       }
     });
-    const keyChangePending = !!contact.keyChange && !contact.keyChange.acknowledged;
-    this.store.set({
-      pairing: undefined,
-      connection: { state: 'connected', contactId: contact.id },
-      ...(keyChangePending ? { notice: { kind: 'warning', code: 'KEY_CHANGED' } } : { notice: undefined }),
-    });
-    await this.refreshContacts();
-    await this.selectContact(contact.id);
-    void this.readPath(connection);
-    if (!keyChangePending) await this.flushOutbox(connection);
   }
 
-  /**
-   * Which contact a verified identity is. A known key: that contact (its name refreshed). An unknown key under
-   * the name of a known contact: that contact, with a key change recorded (sending blocked until acknowledged).
-   * Otherwise a new contact.
-   */
-  private async resolveContact(peer: PeerIdentity): Promise<Contact> {
-    const vault = this.vault!;
-    const keyId = identityKeyId(peer.identityKey);
-    const { contacts } = await vault.listContacts();
-    const known = contacts.find((c) => c.pinnedKey === keyId);
-    if (!known) {
-      const name = normalizeDisplayName(peer.displayName).toLocaleLowerCase();
-      const sameName = contacts.find((c) => c.displayName.toLocaleLowerCase() === name);
-      if (sameName) await vault.recordKeyChange(sameName.id, peer.identityKey);
-    }
-    return (await vault.observePeer(peer.identityKey, peer.displayName)).contact;
-  }
-
-  private async readPath(connection: Connection): Promise<void> {
-    const types = await connection.link.selectedCandidateTypes().catch(() => undefined);
-    if (!types || connection !== this.live) return;
-    const path = describeCandidatePath(types.local, types.remote);
-    if (path) this.store.set({ connection: { ...this.state.connection, path } });
-  }
-
-  // ---------------------------------------------------------------------------------------------------------
+  // -----------------------------------------------------------------------------------------------------------
   // Messages
 
-  /** Sends (or queues, when the contact is not connected) a message in the open conversation. */
+  /** Sends (or queues, when the contact is offline) a message in the open conversation. */
   async sendMessage(text: string): Promise<boolean> {
     const trimmed = text.replace(/\s+$/u, '');
     if (!trimmed.trim()) return false;
-    const contactId = this.state.activeContactId;
-    if (!contactId) {
-      this.warn('NO_CONVERSATION');
+    const contactId = this.s.activeId;
+    if (!contactId || !this.messenger) {
+      this.fail(new TincanError('NO_CONVERSATION'), 'composer');
       return false;
     }
-    const contact = this.state.contacts.find((c) => c.id === contactId);
-    if (contact?.keyChangePending) {
-      this.warn('KEY_CHANGED');
-      return false;
-    }
-    const message: ChatMessage = { id: this.randomId(), direction: 'out', text: trimmed, sentAt: this.now(), state: 'waiting' };
     try {
-      const { index } = await this.vault!.appendMessage(contactId, message);
-      message.index = index;
-      const live = this.live;
-      if (live?.chat && live.contactId === contactId && live.link.state === 'connected') {
-        live.chat.sendMessage(message);
-        message.state = 'sent';
-        await this.vault!.updateMessageState(contactId, message.id, 'sent');
-      }
+      await this.messenger.send(contactId, trimmed);
+      if (this.s.notice?.area === 'composer') this.set({ notice: undefined });
+      return true;
     } catch (error) {
-      this.fail(error, { keepPairing: true });
+      this.fail(error, 'composer');
       return false;
     }
-    if (this.state.activeContactId === contactId) this.store.set({ messages: [...this.state.messages, message], notice: undefined });
-    void this.refreshContacts();
-    return true;
+  }
+
+  /** Called as the person types; tells the contact of the open conversation. */
+  setTyping(active: boolean): void {
+    const contactId = this.s.activeId;
+    if (contactId) this.messenger?.setTyping(contactId, active);
   }
 
   /**
-   * The page was hidden or shown again (phones put background tabs to sleep). Hidden: stop "typing". Shown:
-   * check the live link at once with a ping (a dead channel then closes instead of looking connected), and
-   * count the open conversation as read.
+   * The page was hidden or shown again (phones put background tabs to sleep). Hidden: stop "typing". Shown: check
+   * every live link at once (a dead one then ends instead of looking connected), and count the open conversation
+   * as read.
    */
   setVisible(visible: boolean): void {
-    const live = this.live;
     if (!visible) return this.setTyping(false);
-    try {
-      live?.chat?.ping();
-    } catch {
-      // the channel is gone; its close event updates the state
-    }
-    const contactId = this.state.activeContactId;
-    if (contactId && this.state.contacts.find((c) => c.id === contactId)?.unread) {
-      void this.vault?.markRead(contactId).then(() => this.refreshContacts());
-    }
+    this.messenger?.pingAll();
+    const id = this.s.activeId;
+    if (id) this.markRead(id);
   }
 
-  /** Called as the person types; tells the peer of the open conversation. */
-  setTyping(active: boolean): void {
-    const live = this.live;
-    if (!live?.chat || live.contactId !== this.state.activeContactId) return;
-    try {
-      live.chat.sendTyping(active);
-    } catch {
-      // typing is best effort
-    }
-  }
-
-  private async handleIncoming(connection: Connection, m: IncomingMessage): Promise<void> {
-    const contactId = connection.contactId!;
-    try {
-      const { duplicate, index } = await this.vault!.appendMessage(contactId, {
-        id: m.id,
-        direction: 'in',
-        text: m.text,
-        sentAt: m.sentAt,
-        state: 'delivered',
-        receivedAt: this.now(),
-      });
-      // The ack goes out once the message is on disk (or already was): "delivered" means stored.
-      connection.chat?.ack([m.id]);
-      if (duplicate) return;
-      if (this.state.activeContactId === contactId) {
-        this.store.set({ messages: [...this.state.messages, { ...m, direction: 'in', state: 'delivered', index }], peerTyping: false });
-        // Read only if someone can see it: a hidden tab keeps it unread.
-        if (this.isVisible()) await this.vault!.markRead(contactId);
-      }
-      await this.refreshContacts();
-    } catch (error) {
-      this.fail(error, { keepPairing: true });
-    }
-  }
-
-  private async handleAck(connection: Connection, ids: string[]): Promise<void> {
-    const contactId = connection.contactId!;
-    for (const id of ids) await this.vault!.updateMessageState(contactId, id, 'delivered').catch((error) => this.fail(error, { keepPairing: true }));
-    if (this.state.activeContactId !== contactId) return;
-    const acked = new Set(ids);
-    this.store.set({ messages: this.state.messages.map((m) => (m.direction === 'out' && acked.has(m.id) ? { ...m, state: 'delivered' } : m)) });
-  }
-
-  private handleTyping(connection: Connection, active: boolean): void {
-    if (connection.contactId !== this.state.activeContactId) return;
-    clearTimeout(this.typingTimer);
-    this.store.set({ peerTyping: active });
-    if (active) this.typingTimer = setTimeout(() => this.store.set({ peerTyping: false }), typingIdleMs);
-  }
-
-  /** Sends, in order, what was written while the contact was away. */
-  private async flushOutbox(connection: Connection): Promise<void> {
-    const contactId = connection.contactId!;
-    const { messages } = await this.vault!.loadNewest(contactId, outboxScan);
-    const waiting = messages.filter((m) => m.direction === 'out' && m.state === 'waiting');
-    for (const m of waiting) {
-      if (connection !== this.live || !connection.chat) return;
-      connection.chat.sendMessage({ id: m.id, text: m.text, sentAt: m.sentAt });
-      await this.vault!.updateMessageState(contactId, m.id, 'sent');
-    }
-    if (waiting.length && this.state.activeContactId === contactId) {
-      const sent = new Set(waiting.map((m) => m.id));
-      this.store.set({ messages: this.state.messages.map((m) => (sent.has(m.id) && m.state === 'waiting' ? { ...m, state: 'sent' } : m)) });
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------------------
+  // -----------------------------------------------------------------------------------------------------------
   // Conversations and contacts
 
-  async selectContact(contactId: string): Promise<void> {
+  async selectConversation(contactId: string): Promise<void> {
+    const store = this.store;
+    if (!store || !store.contacts.get(contactId)) return;
     try {
-      const loaded = await this.vault!.loadNewest(contactId, pageSize);
-      const contact = await this.vault!.getContact(contactId);
-      await this.vault!.markRead(contactId);
-      const digits = contact ? await this.safetyNumberFor(contact) : undefined;
-      this.store.set({
-        activeContactId: contactId,
-        messages: loaded.messages.map(toChatMessage),
-        hasOlder: loaded.hasOlder,
-        safetyNumber: digits,
-        peerTyping: false,
-        ...(loaded.skipped.length ? { notice: { kind: 'warning', code: 'RECORD_TAMPERED' } } : {}),
+      const loaded = await store.log.loadNewest(contactId, pageSize);
+      const contact = store.contacts.get(contactId)!;
+      this.set({
+        activeId: contactId,
+        open: { id: contactId, messages: loaded.messages.map(toChatMessage), hasOlder: loaded.hasOlder, hasNewer: false },
       });
-      await this.refreshContacts();
+      this.markRead(contactId);
+      this.refreshConversations();
+      const digits = await this.safetyNumberFor(contact);
+      if (this.s.open?.id === contactId) this.set({ open: { ...this.s.open, safetyNumber: digits } });
     } catch (error) {
-      this.fail(error, { keepPairing: true });
+      this.fail(error, 'conversation');
     }
   }
 
-  /** Loads the page of messages before the oldest one shown. */
+  /** Back to the conversation list (phones). */
+  closeConversation(): void {
+    this.set({ activeId: undefined, open: undefined });
+  }
+
+  /** Loads the page before the oldest message shown; the window keeps at most windowSize messages. */
   async loadOlder(): Promise<void> {
-    const contactId = this.state.activeContactId;
-    const oldest = this.state.messages[0]?.index;
-    if (!contactId || oldest === undefined || !this.state.hasOlder) return;
+    const open = this.s.open;
+    const oldest = open?.messages.find((m) => m.index !== undefined)?.index;
+    if (!open || oldest === undefined || !open.hasOlder) return;
     try {
-      const loaded = await this.vault!.loadOlder(contactId, oldest, pageSize);
-      if (this.state.activeContactId !== contactId) return;
-      this.store.set({
-        messages: [...loaded.messages.map(toChatMessage), ...this.state.messages],
-        hasOlder: loaded.hasOlder,
-        ...(loaded.skipped.length ? { notice: { kind: 'warning', code: 'RECORD_TAMPERED' } } : {}),
+      const loaded = await this.store!.log.loadBefore(open.id, oldest, pageSize);
+      const current = this.s.open;
+      if (current?.id !== open.id) return;
+      const messages = [...loaded.messages.map(toChatMessage), ...current.messages];
+      const trimmed = messages.length > windowSize;
+      this.set({
+        open: {
+          ...current,
+          messages: trimmed ? messages.slice(0, windowSize) : messages,
+          hasOlder: loaded.hasOlder,
+          hasNewer: current.hasNewer || trimmed,
+        },
       });
     } catch (error) {
-      this.fail(error, { keepPairing: true });
+      this.fail(error, 'conversation');
+    }
+  }
+
+  /** Loads the page after the newest message shown (the window was moved into the past). */
+  async loadNewer(): Promise<void> {
+    const open = this.s.open;
+    if (!open?.hasNewer) return;
+    const newest = [...open.messages].reverse().find((m) => m.index !== undefined)?.index ?? -1;
+    try {
+      const count = this.store!.log.summary(open.id)?.count ?? 0;
+      const before = Math.min(count, newest + 1 + pageSize);
+      const loaded = await this.store!.log.loadBefore(open.id, before, before - newest - 1);
+      const current = this.s.open;
+      if (current?.id !== open.id) return;
+      const messages = [...current.messages, ...loaded.messages.filter((m) => m.index > newest).map(toChatMessage)];
+      const trimmed = messages.length > windowSize;
+      this.set({
+        open: {
+          ...current,
+          messages: trimmed ? messages.slice(messages.length - windowSize) : messages,
+          hasOlder: current.hasOlder || trimmed,
+          hasNewer: before < count,
+        },
+      });
+    } catch (error) {
+      this.fail(error, 'conversation');
     }
   }
 
   async setVerified(verified: boolean): Promise<void> {
-    const contactId = this.state.activeContactId;
-    if (!contactId) return;
-    await this.vault!.setVerified(contactId, verified).catch((error) => this.fail(error));
-    await this.refreshContacts();
+    const contact = this.activeContact();
+    if (!contact) return;
+    await this.putContact({ ...contact, verified });
+    this.restoredContacts.delete(contact.id);
   }
 
-  /** The person accepts a contact's new identity key: sending resumes and the outbox goes out. */
-  async acknowledgeKeyChange(): Promise<void> {
-    const contactId = this.state.activeContactId;
-    if (!contactId) return;
+  /** "This is <name> on a new device": the active (look-alike) contact's key moves into the earlier contact. */
+  async moveToNewDevice(): Promise<void> {
+    const contact = this.activeContact();
+    if (!contact?.lookalikeOf || !this.messenger) return;
+    const previousId = contact.lookalikeOf;
     try {
-      await this.vault!.acknowledgeKeyChange(contactId);
-      this.store.set({ notice: undefined });
-      await this.refreshContacts();
-      if (this.live?.contactId === contactId) await this.flushOutbox(this.live);
+      await this.store!.log.moveConversation(contact.id, previousId);
+      await this.messenger.moveToNewDevice(contact.id, previousId);
+      this.refreshConversations();
+      await this.selectConversation(previousId);
     } catch (error) {
-      this.fail(error);
+      this.fail(error, 'conversation');
     }
+  }
+
+  /** "This is someone else": the look-alike warning goes; the two stay separate contacts. */
+  async confirmDifferentPerson(): Promise<void> {
+    const contact = this.activeContact();
+    if (!contact || !this.messenger) return;
+    await this.messenger.confirmDifferentPerson(contact.id).catch((error) => this.fail(error, 'conversation'));
+    this.refreshConversations();
   }
 
   async deleteConversation(contactId: string): Promise<void> {
     try {
-      if (this.live?.contactId === contactId) this.closeConnection(this.live);
-      await this.vault!.deleteConversation(contactId);
-      await this.vault!.deleteContact(contactId);
-      if (this.state.activeContactId === contactId) {
-        this.store.set({ activeContactId: undefined, messages: [], hasOlder: false, safetyNumber: undefined });
-      }
-      await this.refreshContacts();
+      this.messenger?.disconnect(contactId);
+      await this.store!.log.remove(contactId);
+      await this.store!.contacts.remove(contactId);
+      this.runtime.delete(contactId);
+      if (this.s.activeId === contactId) this.set({ activeId: undefined, open: undefined });
+      this.refreshConversations();
     } catch (error) {
-      this.fail(error);
+      this.fail(error, 'conversation');
     }
   }
 
-  async exportTranscript(contactId: string, format: TranscriptFormat): Promise<string | undefined> {
+  async exportTranscript(contactId: string, format: TranscriptFormat, labels: TranscriptLabelsLike): Promise<string | undefined> {
     try {
-      return await this.vault!.exportTranscript(contactId, format);
+      await this.store!.flush();
+      return await this.store!.exportTranscript(contactId, format, labels);
     } catch (error) {
-      this.fail(error);
+      this.fail(error, 'conversation');
       return undefined;
     }
   }
 
-  private async compareSafetyNumber(digits: string): Promise<void> {
-    const expected = this.state.safetyNumber?.join('');
-    if (!expected) return this.warn('NO_CONVERSATION');
-    this.store.set({ notice: digits === expected ? { kind: 'info', code: 'SAFETY_NUMBER_MATCH' } : { kind: 'error', code: 'SAFETY_NUMBER_DIFFERENT' } });
+  /** Ends a contact's live chat (the peer is told). */
+  disconnect(contactId: string): void {
+    this.messenger?.disconnect(contactId);
+  }
+
+  // -----------------------------------------------------------------------------------------------------------
+  // Notices
+
+  /** An error found outside the app's own actions (camera, scanning), shown where it happened. */
+  showError(code: ErrorCode, area: NoticeArea = 'pairing'): void {
+    this.set({ notice: { kind: 'error', code, area } });
+  }
+
+  dismissNotice(): void {
+    this.set({ notice: undefined });
+  }
+
+  private compareSafetyNumber(digits: string): void {
+    const expected = this.s.open?.safetyNumber?.join('');
+    if (!expected) return this.fail(new TincanError('NO_CONVERSATION'), 'pairing');
+    this.set({
+      notice: digits === expected ? { kind: 'info', code: 'SAFETY_NUMBER_MATCH', area: 'conversation' } : { kind: 'error', code: 'SAFETY_NUMBER_DIFFERENT', area: 'conversation' },
+    });
+  }
+
+  // -----------------------------------------------------------------------------------------------------------
+  // From the messenger to the state
+
+  private makeMessenger(profile: Profile, store: TincanStore, links: DeviceLinks): Messenger {
+    const messenger = new Messenger({
+      identity: profile.identity,
+      displayName: profile.name,
+      contacts: store.contacts,
+      log: store.log,
+      outbox: store.outbox,
+      links,
+      answerValidMs: defaultAnswerValidMs,
+      now: this.now,
+    });
+    messenger.on('exchanges', (exchanges) => this.set({ exchanges: exchanges.map((e) => this.exchangeView(e)) }));
+    messenger.on('exchange-failed', ({ exchange, code, link }) => {
+      if (!code || code === 'CHANNEL_CLOSED') return;
+      const explained =
+        (code === 'ICE_FAILED' || code === 'CONNECT_TIMEOUT') && link.localFields && link.remoteFields
+          ? explainIceFailure({
+              iceServers: this.s.iceServers,
+              localCandidateTypes: link.localFields.candidates.map((c) => c.type),
+              remoteCandidateTypes: link.remoteFields.candidates.map((c) => c.type),
+            })
+          : undefined;
+      const answerer = exchange.kind === 'answer' || exchange.kind === 'reconnect-answer';
+      // An answerer whose inviter never answered a check: the likeliest cause is the inviter's page, not the network.
+      const finalCode = answerer && exchange.inviterUnreachable && code === 'CONNECT_TIMEOUT' ? 'INVITER_GONE' : (explained?.code ?? code);
+      this.set({ notice: { kind: 'error', code: finalCode, area: 'pairing', ...(explained?.detail ? { detail: explained.detail } : {}) } });
+    });
+    messenger.on('contact', () => this.refreshConversations());
+    messenger.on('connected', ({ contactId }) => {
+      this.refreshConversations();
+      void this.selectConversation(contactId);
+    });
+    messenger.on('status', (status) => {
+      const runtime = this.runtimeOf(status.contactId);
+      runtime.status = status;
+      if (!status.online) this.setPeerTyping(status.contactId, false);
+      this.refreshConversations();
+    });
+    messenger.on('added', ({ conversationId, message }) => this.handleAdded(conversationId, message));
+    messenger.on('states', ({ conversationId, updates }) => {
+      const open = this.s.open;
+      if (open?.id === conversationId) {
+        const byId = new Map(updates.map((u) => [u.id, u]));
+        this.set({
+          open: {
+            ...open,
+            messages: open.messages.map((m) => {
+              const u = byId.get(m.id);
+              return u ? { ...m, state: u.state, ...(u.index !== undefined ? { index: u.index } : {}) } : m;
+            }),
+          },
+        });
+      }
+      this.refreshConversations();
+    });
+    messenger.on('typing', ({ conversationId, active }) => this.setPeerTyping(conversationId, active));
+    messenger.on('refused', ({ conversationId }) => this.noticeFor(conversationId, 'PEER_STORAGE_FULL'));
+    messenger.on('quota-reached', ({ conversationId }) => this.noticeFor(conversationId, 'CONVERSATION_FULL'));
+    messenger.on('error', ({ code, conversationId }) =>
+      conversationId ? this.noticeFor(conversationId, code) : this.set({ notice: { kind: 'error', code, area: 'global' } }),
+    );
+    return messenger;
+  }
+
+  private handleAdded(conversationId: string, message: ChatMessage): void {
+    if (message.direction === 'in') this.setPeerTyping(conversationId, false);
+    const open = this.s.open;
+    if (open?.id === conversationId && !open.hasNewer) {
+      const messages = [...open.messages, message];
+      const trimmed = messages.length > windowSize;
+      this.set({ open: { ...open, messages: trimmed ? messages.slice(messages.length - windowSize) : messages, hasOlder: open.hasOlder || trimmed } });
+      if (message.direction === 'in' && this.options.platform.isVisible()) this.markRead(conversationId);
+    }
+    this.refreshConversations();
+  }
+
+  private markRead(contactId: string): void {
+    if (!this.store?.log.summary(contactId)?.unread) return;
+    this.store.log.markRead(contactId);
+    this.refreshConversations();
+  }
+
+  private setPeerTyping(contactId: string, active: boolean): void {
+    const runtime = this.runtimeOf(contactId);
+    clearTimeout(runtime.typingTimer);
+    if (runtime.typing === active && !active) return;
+    runtime.typing = active;
+    if (active) runtime.typingTimer = setTimeout(() => this.setPeerTyping(contactId, false), typingIdleMs);
+    this.refreshConversations();
+  }
+
+  private noticeFor(conversationId: string, code: ErrorCode): void {
+    const name = this.store?.contacts.get(conversationId)?.displayName;
+    this.set({ notice: { kind: 'warning', code, area: 'conversation', ...(name ? { name } : {}) } });
+  }
+
+  /** The conversation list, from memory only: contacts, log summaries and live status (no storage reads). */
+  private refreshConversations(): void {
+    const store = this.store;
+    if (!store || !this.profile) return;
+    const contacts = store.contacts.all().filter((c) => !c.movedTo);
+    const byId = new Map(contacts.map((c) => [c.id, c]));
+    const views: ConversationView[] = contacts.map((c) => {
+      const summary = store.log.summary(c.id);
+      const runtime = this.runtime.get(c.id);
+      const status = runtime?.status;
+      const online = this.messenger?.isOnline(c.id) ?? false;
+      const lookalike = c.lookalikeOf ? byId.get(c.lookalikeOf) : undefined;
+      const dropped = status?.counters ? Object.values(status.counters.dropped).reduce((a, b) => a + b, 0) + status.counters.rejected : 0;
+      return {
+        id: c.id,
+        name: c.displayName,
+        verified: c.verified && !this.restoredContacts.has(c.id),
+        ...(lookalike ? { lookalikeOf: { id: lookalike.id, name: lookalike.displayName } } : {}),
+        ...(c.keyChange ? { keyChangedAt: c.keyChange.changedAt } : {}),
+        ...(this.restoredContacts.has(c.id) ? { restoredOlder: true } : {}),
+        unread: summary?.unread ?? 0,
+        ...(summary?.lastMessage ? { lastText: summary.lastMessage.text, lastAt: summary.lastMessage.sentAt } : { lastAt: c.lastSeen }),
+        lastSeen: c.lastSeen,
+        connection: online ? 'online' : 'offline',
+        ...(online && status?.path ? { path: describeCandidatePath(status.path.local, status.path.remote) ?? undefined } : {}),
+        typing: online && !!runtime?.typing,
+        ...(!online && status?.closedByPeer ? { closedByPeer: true } : {}),
+        ...(!online && status?.endCode ? { endCode: status.endCode } : {}),
+        waiting: store.outbox.pending(c.id).length,
+        oneCodeReconnect: !!c.dtlsFingerprint && !!this.links?.supportsOneCodeReconnect,
+        dropped,
+      } satisfies ConversationView;
+    });
+    views.sort((a, b) => (b.lastAt ?? 0) - (a.lastAt ?? 0));
+    this.set({ conversations: views, unreadTotal: views.reduce((sum, v) => sum + v.unread, 0) });
+  }
+
+  private exchangeView(exchange: Exchange): ExchangeView {
+    const contactName = exchange.contactId ? this.store?.contacts.get(exchange.contactId)?.displayName : undefined;
+    return {
+      id: exchange.id,
+      kind: exchange.kind,
+      state: exchange.state,
+      ...(exchange.code ? { code: exchange.code, link: linkForCode(this.options.pageUrl, exchange.code) } : {}),
+      ...(contactName ? { contactName } : {}),
+      createdAt: exchange.createdAt,
+      ...(exchange.validUntil ? { validUntil: exchange.validUntil } : {}),
+      ...(exchange.inviterUnreachable ? { inviterUnreachable: true } : {}),
+      ...(exchange.showFallback ? { showFallback: true } : {}),
+      ...(exchange.oneCodeUnavailable ? { oneCodeUnavailable: true } : {}),
+    };
+  }
+
+  private runtimeOf(contactId: string): Runtime {
+    let runtime = this.runtime.get(contactId);
+    if (!runtime) this.runtime.set(contactId, (runtime = { typing: false }));
+    return runtime;
+  }
+
+  private activeContact(): Contact | undefined {
+    const id = this.s.activeId;
+    return id ? this.store?.contacts.get(id) : undefined;
+  }
+
+  private async putContact(contact: Contact): Promise<void> {
+    try {
+      await this.store!.contacts.put(contact);
+      this.refreshConversations();
+    } catch (error) {
+      this.fail(error, 'conversation');
+    }
   }
 
   private async safetyNumberFor(contact: Contact): Promise<string[]> {
@@ -632,113 +721,50 @@ export class TincanApp {
     return [...number.groups];
   }
 
-  private async refreshContacts(): Promise<void> {
-    if (!this.vault || !this.profile) return;
-    try {
-      const [{ contacts }, { conversations }] = await Promise.all([this.vault.listContacts(), this.vault.listConversations()]);
-      const byId = new Map(conversations.map((c) => [c.id, c]));
-      const liveId = this.live?.link.state === 'connected' ? this.live.contactId : undefined;
-      const views: ContactView[] = contacts.map((c) => {
-        const conversation = byId.get(c.id);
-        return {
-          id: c.id,
-          name: c.displayName,
-          verified: c.verified,
-          keyChangePending: !!c.keyChange && !c.keyChange.acknowledged,
-          unread: conversation?.unread ?? 0,
-          lastText: conversation?.lastMessage?.text,
-          lastAt: conversation?.lastMessage?.sentAt ?? c.lastSeen,
-          lastSeen: c.lastSeen,
-          online: c.id === liveId,
-        };
-      });
-      views.sort((a, b) => (b.lastAt ?? 0) - (a.lastAt ?? 0));
-      const active = views.find((v) => v.id === this.state.activeContactId);
-      const refreshSafety = active && this.state.safetyNumber === undefined;
-      this.store.set({ contacts: views });
-      if (refreshSafety) {
-        const contact = contacts.find((c) => c.id === active.id);
-        if (contact) this.store.set({ safetyNumber: await this.safetyNumberFor(contact) });
-      }
-    } catch (error) {
-      this.fail(error, { keepPairing: true });
-    }
-  }
-
-  // ---------------------------------------------------------------------------------------------------------
-  // Notices and ending
-
-  /** An error found outside the app's own actions (camera, scanning) to show the person. */
-  showError(code: ErrorCode): void {
-    this.store.set({ notice: { kind: 'error', code } });
-  }
-
-  dismissNotice(): void {
-    this.store.set({ notice: undefined });
-  }
-
-  /** Ends the live chat (the peer is told). */
-  disconnect(): void {
-    if (this.live) this.closeConnection(this.live);
-  }
-
-  private closeConnection(connection: Connection): void {
-    try {
-      connection.chat?.bye();
-    } catch {
-      // channel already gone
-    }
-    connection.link.close({ state: 'closed' });
-  }
-
-  private closeAll(): void {
-    this.dropPending();
-    if (this.live) this.closeConnection(this.live);
-  }
-
-  private dropPending(): void {
-    const pending = this.pending;
-    this.pending = undefined;
-    pending?.link.close({ state: 'closed' });
-  }
-
-  private linkFor(code: string): string {
-    return `${this.options.pageUrl}#${code}`;
-  }
-
-  private warn(code: ErrorCode): void {
-    this.store.set({ notice: { kind: 'warning', code } });
-  }
-
-  private async withBusy(task: () => Promise<void>): Promise<void> {
-    this.store.set({ busy: true, notice: undefined });
+  private async withBusy(area: NoticeArea, task: () => Promise<void>): Promise<void> {
+    this.set({ busy: true, notice: undefined });
     try {
       await task();
     } catch (error) {
-      this.fail(error, { keepPairing: true });
+      this.fail(error, area);
     } finally {
-      this.store.set({ busy: false });
+      this.set({ busy: false });
     }
   }
 
-  private fail(error: unknown, { keepPairing = false } = {}): void {
-    const notice: Notice = isTincanError(error) ? { kind: 'error', code: error.code } : { kind: 'error', detail: toError(error).message };
-    this.store.set(keepPairing ? { notice } : { notice, pairing: undefined });
+  private fail(error: unknown, area: NoticeArea): void {
+    const notice: Notice = isTincanError(error)
+      ? { kind: 'error', code: error.code, area }
+      : { kind: 'error', code: 'UNEXPECTED', detail: toError(error).message, area };
+    this.set({ notice });
   }
 }
 
-function isVisibleDefault(): boolean {
-  return typeof document === 'undefined' || !document.hidden;
+/** RTCIceServer's shape, without the DOM type (app/ touches no browser API). */
+export interface RTCIceServerLike {
+  readonly urls: string | readonly string[];
+  readonly username?: string;
+  readonly credential?: unknown;
 }
 
-function toChatMessage(m: LoggedMessage): ChatMessage {
-  return { id: m.id, direction: m.direction, text: m.text, sentAt: m.sentAt, state: m.state, index: m.index };
+/** The transcript's fixed words, from ui/messages.ts (store/ writes no English of its own). */
+export type TranscriptLabelsLike = Parameters<TincanStore['exportTranscript']>[2];
+
+function reachOf(iceServers: readonly StoredIceServer[]): Reach {
+  if (iceServers.length === 0) return 'local';
+  if (iceServers.length === 1 && iceServers[0]!.urls === publicStunServer.urls && !iceServers[0]!.username) return 'anywhere';
+  return 'custom';
 }
 
-function hex(bytes: Uint8Array): string {
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-function randomMessageId(): string {
-  return toBase64Url(crypto.getRandomValues(new Uint8Array(12)));
+function toChatMessage(m: { id: string; direction: 'in' | 'out'; text: string; sentAt: number; receivedAt?: number; state: ChatMessage['state']; index: number; unreadable?: boolean }): ChatMessage {
+  return {
+    id: m.id,
+    direction: m.direction,
+    text: m.text,
+    sentAt: m.sentAt,
+    ...(m.receivedAt !== undefined ? { receivedAt: m.receivedAt } : {}),
+    state: m.state,
+    index: m.index,
+    ...(m.unreadable ? { unreadable: true as const } : {}),
+  };
 }

@@ -1,21 +1,39 @@
-// The chat frame protocol: what travels inside the (sealed) data channel once the handshake is done.
+// The chat frame protocol, version 2: what travels inside the sealed channel once the handshake is done.
 //
-// Layout of one frame (before sealing):
-//   offset 0  u8   protocol version (frameVersion)
+// Layout of one frame (before sealing, crypto/secure-session.ts):
+//   offset 0  u8   protocol version (frameVersion = 2)
 //   offset 1  u8   frame type (frameTypes)
-//   offset 2  ...  body: UTF-8 JSON object whose fields depend on the type
-// A frame is at most maxFrameBytes, so that with sealing overhead it stays under the 65536-byte message size
-// every browser accepts (we do not announce a larger a=max-message-size). Decoding never throws: a frame that
-// is too large, of a newer version, of an unknown type or with a malformed body comes back as `dropped` with
-// a reason the caller counts; it never reaches the UI.
+//   offset 2  ...  body: a UTF-8 JSON object whose fields depend on the type (below)
+// A frame is at most maxFrameBytes, so that sealed it stays under the 65,536-byte message size every browser
+// accepts (we announce no larger a=max-message-size).
+//
+// Every frame about a conversation names it (`conversation`): for two people the id both derive from their
+// identity keys (conversation-id.ts), for a group its random id. Frames carry only wire fields: nothing a device
+// keeps about a message (its state, index or direction) is ever sent.
+//
+// DECODING never throws, for any bytes: a frame that is too large, of another version, of an unknown type, or whose
+// body fails validation comes back as `{ ok: false, reason }`, which the caller counts; it never reaches the UI.
+// Validation is strict and happens here, where the frame is decoded: ids of one fixed shape, texts and lists
+// bounded, times finite and inside the range a Date can show. What a time MEANS (a skewed clock) is judged by the
+// receiver against its own clock (delivery.ts), since only it knows "now".
 import { TincanError } from '../errors';
 
-export const frameVersion = 1;
+export const frameVersion = 2;
 export const maxFrameBytes = 60 * 1024;
 /** Longest message text, in UTF-16 code units (what a textarea's maxlength counts). */
 export const maxMessageChars = 10_000;
-const maxIdChars = 64;
-const maxAckIds = 256;
+/** Ids acknowledged by one ack frame: a burst is acknowledged in a few frames, not one per message. */
+export const maxAckIds = 512;
+/** Longest SDP a renegotiation (ICE restart) may carry. */
+export const maxSignalSdpChars = 32 * 1024;
+/** Message ids: 96 random bits in base64url (crypto/bytes.ts toBase64Url of 12 bytes). */
+export const messageIdPattern = /^[A-Za-z0-9_-]{16}$/;
+/** Conversation ids on the wire: a kind (`dm` for two people, `g` for a group) and 128 bits in base64url. */
+export const conversationIdPattern = /^(?:dm|g):[A-Za-z0-9_-]{22}$/;
+/** DTLS certificate fingerprints (SHA-256) in base64url. */
+const fingerprintPattern = /^[A-Za-z0-9_-]{43}$/;
+/** The largest magnitude a JavaScript Date accepts (ECMA-262 §21.4.1.22): beyond it toISOString throws. */
+export const maxTimeMs = 8.64e15;
 
 export const frameTypes = {
   message: 1,
@@ -25,28 +43,36 @@ export const frameTypes = {
   pong: 5,
   bye: 6,
   signal: 7,
+  cert: 8,
+  refused: 9,
 } as const;
 
-/** Longest SDP a renegotiation (ICE restart) may carry. */
-export const maxSignalSdpChars = 32 * 1024;
+export type FrameType = keyof typeof frameTypes;
+
+/** Why the receiver did not store messages (they stay in the sender's outbox). */
+export type RefusedReason = 'quota';
 
 export type Frame =
-  | { type: 'message'; id: string; text: string; sentAt: number }
-  | { type: 'ack'; ids: string[] }
-  | { type: 'typing'; active: boolean }
+  /** A text message in a conversation. `sentAt`: ms since the Unix epoch on the sender's clock. */
+  | { type: 'message'; conversation: string; id: string; text: string; sentAt: number }
+  /** The receiver has stored these messages (or had them already): the sender may forget them. */
+  | { type: 'ack'; conversation: string; ids: string[] }
+  | { type: 'typing'; conversation: string; active: boolean }
   | { type: 'ping'; sentAt: number }
   | { type: 'pong'; sentAt: number }
+  /** The peer closes the connection on purpose (not a network failure). */
   | { type: 'bye' }
-  /** An ICE restart's offer or answer, sent over the still-open channel (sealed like every frame). */
-  | { type: 'signal'; kind: 'offer' | 'answer'; sdp: string };
+  /** An ICE restart's offer or answer, carried over the still-open channel. */
+  | { type: 'signal'; kind: 'offer' | 'answer'; sdp: string }
+  /** The sender's persistent DTLS certificate changed (renewed): pin this fingerprint for one-code reconnects. */
+  | { type: 'cert'; fingerprint: string }
+  /** The receiver did not store these messages, and why; the sender keeps them and says so. */
+  | { type: 'refused'; conversation: string; ids: string[]; reason: RefusedReason };
 
-export type DropReason = 'too-large' | 'newer-version' | 'unknown-type' | 'malformed';
+export type DropReason = 'too-large' | 'other-version' | 'unknown-type' | 'malformed';
 export type Decoded = { ok: true; frame: Frame } | { ok: false; reason: DropReason };
 
-const typeNames = Object.fromEntries(Object.entries(frameTypes).map(([name, n]) => [n, name])) as Record<
-  number,
-  Frame['type']
->;
+const typeNames = new Map<number, FrameType>(Object.entries(frameTypes).map(([name, n]) => [n, name as FrameType]));
 const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
@@ -67,8 +93,8 @@ export function encodeFrame(frame: Frame): Uint8Array {
 export function decodeFrame(bytes: Uint8Array): Decoded {
   if (bytes.length > maxFrameBytes) return { ok: false, reason: 'too-large' };
   if (bytes.length < 2) return { ok: false, reason: 'malformed' };
-  if (bytes[0] !== frameVersion) return { ok: false, reason: bytes[0]! > frameVersion ? 'newer-version' : 'malformed' };
-  const type = typeNames[bytes[1]!];
+  if (bytes[0] !== frameVersion) return { ok: false, reason: 'other-version' };
+  const type = typeNames.get(bytes[1]!);
   if (!type) return { ok: false, reason: 'unknown-type' };
   let body: unknown;
   try {
@@ -76,24 +102,23 @@ export function decodeFrame(bytes: Uint8Array): Decoded {
   } catch {
     return { ok: false, reason: 'malformed' };
   }
-  const frame = validate(type, body);
+  const frame = isRecord(body) ? validate(type, body) : undefined;
   return frame ? { ok: true, frame } : { ok: false, reason: 'malformed' };
 }
 
-function validate(type: Frame['type'], body: unknown): Frame | undefined {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
-  const b = body as Record<string, unknown>;
+/** Builds the frame from the body's known fields only: unknown fields are not carried along. */
+function validate(type: FrameType, b: Readonly<Record<string, unknown>>): Frame | undefined {
   switch (type) {
     case 'message':
-      return isId(b.id) && typeof b.text === 'string' && b.text.length <= maxMessageChars && isTime(b.sentAt)
-        ? { type, id: b.id, text: b.text, sentAt: b.sentAt }
+      return isConversationId(b.conversation) && isMessageId(b.id) && isText(b.text) && isTime(b.sentAt)
+        ? { type, conversation: b.conversation, id: b.id, text: b.text, sentAt: b.sentAt }
         : undefined;
     case 'ack':
-      return Array.isArray(b.ids) && b.ids.length <= maxAckIds && b.ids.every(isId)
-        ? { type, ids: b.ids as string[] }
-        : undefined;
+      return isConversationId(b.conversation) && isIdList(b.ids) ? { type, conversation: b.conversation, ids: [...b.ids] } : undefined;
     case 'typing':
-      return typeof b.active === 'boolean' ? { type, active: b.active } : undefined;
+      return isConversationId(b.conversation) && typeof b.active === 'boolean'
+        ? { type, conversation: b.conversation, active: b.active }
+        : undefined;
     case 'ping':
     case 'pong':
       return isTime(b.sentAt) ? { type, sentAt: b.sentAt } : undefined;
@@ -103,13 +128,36 @@ function validate(type: Frame['type'], body: unknown): Frame | undefined {
       return (b.kind === 'offer' || b.kind === 'answer') && typeof b.sdp === 'string' && b.sdp.length <= maxSignalSdpChars
         ? { type, kind: b.kind, sdp: b.sdp }
         : undefined;
+    case 'cert':
+      return typeof b.fingerprint === 'string' && fingerprintPattern.test(b.fingerprint) ? { type, fingerprint: b.fingerprint } : undefined;
+    case 'refused':
+      return isConversationId(b.conversation) && isIdList(b.ids) && b.reason === 'quota'
+        ? { type, conversation: b.conversation, ids: [...b.ids], reason: b.reason }
+        : undefined;
   }
 }
 
-function isId(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= maxIdChars;
+function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function isTime(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+export function isMessageId(value: unknown): value is string {
+  return typeof value === 'string' && messageIdPattern.test(value);
+}
+
+export function isConversationId(value: unknown): value is string {
+  return typeof value === 'string' && conversationIdPattern.test(value);
+}
+
+function isIdList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.length > 0 && value.length <= maxAckIds && value.every(isMessageId);
+}
+
+function isText(value: unknown): value is string {
+  return typeof value === 'string' && value.length > 0 && value.length <= maxMessageChars;
+}
+
+/** A time a Date can hold; whether it is plausible is the receiver's call. */
+export function isTime(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= maxTimeMs;
 }

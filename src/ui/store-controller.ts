@@ -1,13 +1,13 @@
 // Connects a Lit element to the app store: the host re-renders whenever the state changes.
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
-import type { Store } from '../app/store';
+import type { StateStore } from '../app/state-store';
 
 export class StoreController<S extends object> implements ReactiveController {
   private unsubscribe?: () => void;
 
   constructor(
     private readonly host: ReactiveControllerHost,
-    private readonly store: Store<S>,
+    private readonly store: StateStore<S>,
   ) {
     host.addController(this);
   }

@@ -1,7 +1,7 @@
-// A minimal observable store: one state object, replaced (never mutated) on every change.
+// The app state container (app-state.ts): a minimal observable store: one state object, replaced (never mutated) on every change.
 export type Listener<S> = (state: S) => void;
 
-export class Store<S extends object> {
+export class StateStore<S extends object> {
   private listeners = new Set<Listener<S>>();
 
   constructor(private current: S) {}

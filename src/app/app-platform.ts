@@ -1,0 +1,42 @@
+// What the app needs from the page it runs in, injected so that app/ itself touches no browser API (main.ts
+// passes src/platform/browser-platform.ts; tests may pass their own pieces).
+import type { LinkFactory } from '../chat/pairing';
+import type { RecordBackend } from '../store/record-backend';
+import type { StoredIceServer } from '../store/records';
+import type { RollbackWitness } from '../store/rollback';
+
+/** The connection factory for one profile: PeerLinks with this device's persistent DTLS certificate. */
+export interface DeviceLinks extends LinkFactory {
+  /** SHA-256 fingerprint of the current certificate (a contact pins it for one-code reconnects). */
+  readonly certificateFingerprint?: Uint8Array;
+  /** Erases this device's certificates ("Forget this device"). */
+  forget(): Promise<void>;
+}
+
+/**
+ * One writer per vault: a lock that only one tab of this profile holds (Web Locks API). The tab that opens later
+ * waits ("Tincan is open in another tab") until the person chooses "Use here", which asks the holder to hand over.
+ */
+export interface TabLock {
+  /** True once this tab holds the lock; false at once when another tab holds it. */
+  acquire(): Promise<boolean>;
+  /** Asks the holding tab to hand over (it flushes and releases), then takes the lock. */
+  takeOver(): Promise<void>;
+  /** The holder is asked to hand over: `release` is called once it has flushed. */
+  onHandoverRequested(handler: () => Promise<void>): void;
+  /** This tab lost the lock (handed over, or taken after the holder did not answer). */
+  onLost(handler: () => void): void;
+  release(): void;
+}
+
+export interface AppPlatform {
+  openBackend(storeName: string): Promise<RecordBackend>;
+  witness(storeName: string): RollbackWitness;
+  /** Links for this profile; `iceServers` is read for every new link (settings can change in between). */
+  links(storeName: string, iceServers: () => readonly StoredIceServer[]): Promise<DeviceLinks>;
+  tabLock(storeName: string): TabLock;
+  /** Whether the person can see the page (document.visibilityState). */
+  isVisible(): boolean;
+  /** Asks the browser to keep this origin's storage (navigator.storage.persist). */
+  requestPersistence(): Promise<unknown>;
+}

@@ -1,0 +1,30 @@
+// A message as the app shows it: an immutable value made from a stored record or from a frame, never shared
+// with the store or the wire (a shared mutable object is how a "sent" state once went unwritten).
+import type { MessageState } from '../store/records';
+
+/** `refused`: the peer's device did not store it (no room); it stays in the outbox and is sent again later. */
+export type ShownState = MessageState | 'refused';
+
+export interface ChatMessage {
+  readonly id: string;
+  readonly direction: 'in' | 'out';
+  readonly text: string;
+  /** ms since the Unix epoch: the sender's clock, or the time it arrived when the sender's clock was implausible. */
+  readonly sentAt: number;
+  readonly receivedAt?: number;
+  readonly state: ShownState;
+  /** Position in the conversation's log; absent until stored. */
+  readonly index?: number;
+  /** The stored record could not be read (damaged): shown as such, never thrown at the renderer. */
+  readonly unreadable?: true;
+}
+
+/** Shorter than any clock skew worth correcting: a sender this far ahead is shown at arrival time. */
+export const maxClockAheadMs = 2 * 60_000;
+/** Nothing in Tincan was sent before this (2020-01-01T00:00:00Z): an earlier time is a broken clock. */
+export const earliestPlausibleMs = Date.UTC(2020, 0, 1);
+
+/** The time to keep and show for an incoming message: the sender's, unless that clock is implausible. */
+export function plausibleSentAt(sentAt: number, receivedAt: number): number {
+  return sentAt > receivedAt + maxClockAheadMs || sentAt < earliestPlausibleMs ? receivedAt : sentAt;
+}

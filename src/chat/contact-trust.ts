@@ -1,0 +1,121 @@
+// Who a verified peer is. Identity is the key, never the name:
+// - a known identity key is that contact, whatever name it now shows;
+// - an unknown key is ALWAYS a new contact. When its name equals or looks like a known contact's
+//   (confusable-names.ts), the new contact is marked `lookalikeOf` that contact, so the app says so prominently
+//   ("Another person calls themselves Bob…") until the person decides;
+// - "This is Bob on a new device" is an explicit act (moveToNewDevice): Bob's contact takes the new key, keeps its
+//   history, loses "verified", and records the change; nothing is ever merged silently.
+// The DTLS fingerprint a contact's device used last is kept too: one-code reconnects pin it (net/, LAB §8).
+import { fromBase64Url, toBase64Url } from '../crypto/bytes';
+import { identityKeyId } from '../crypto/identity';
+import { normalizeDisplayName } from '../crypto/handshake';
+import type { Contact } from '../store/records';
+import { namesLookAlike } from './confusable-names';
+import type { PeerIdentity } from './secure-channel';
+
+/** What trust needs from the contact book (store/contact-book.ts): every contact in memory, written through. */
+export interface ContactBookPort {
+  all(): readonly Contact[];
+  get(contactId: string): Contact | undefined;
+  findByKey(identityKeyId: string): Contact | undefined;
+  put(contact: Contact): Promise<void>;
+}
+
+export interface Identified {
+  readonly contact: Contact;
+  readonly isNew: boolean;
+}
+
+export class ContactTrust {
+  constructor(
+    private readonly contacts: ContactBookPort,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /**
+   * The contact for a peer that proved `peer.identityKey` on a connection whose peer certificate has
+   * `dtlsFingerprint`. Known key: that contact, name, last seen and certificate refreshed. Unknown key: a new
+   * contact, marked as a look-alike when its name resembles a known contact's.
+   */
+  async identify(peer: PeerIdentity, dtlsFingerprint: Uint8Array): Promise<Identified> {
+    const keyId = identityKeyId(peer.identityKey);
+    const displayName = normalizeDisplayName(peer.displayName) || 'Unnamed';
+    const fingerprint = toBase64Url(dtlsFingerprint);
+    const now = this.now();
+    const found = this.contacts.findByKey(keyId);
+    // A key moved to an earlier contact ("Bob on a new device") resolves to that contact.
+    const known = found?.movedTo ? (this.contacts.get(found.movedTo) ?? found) : found;
+    if (known) {
+      const contact: Contact = { ...known, displayName, lastSeen: now, dtlsFingerprint: fingerprint };
+      await this.contacts.put(contact);
+      return { contact, isNew: false };
+    }
+    const lookalike = await this.findLookalike(displayName);
+    const contact: Contact = {
+      id: keyId,
+      pinnedKey: keyId,
+      displayName,
+      verified: false,
+      firstSeen: now,
+      lastSeen: now,
+      dtlsFingerprint: fingerprint,
+      ...(lookalike ? { lookalikeOf: lookalike.id } : {}),
+    };
+    await this.contacts.put(contact);
+    return { contact, isNew: true };
+  }
+
+  /** The known contact (another key) whose name this name equals or looks like; verified ones first. */
+  async findLookalike(displayName: string, exceptId?: string): Promise<Contact | undefined> {
+    const candidates = this.contacts.all().filter((c) => c.id !== exceptId && !c.movedTo);
+    const matches: Contact[] = [];
+    for (const contact of candidates) if (await namesLookAlike(contact.displayName, displayName)) matches.push(contact);
+    return matches.sort((a, b) => Number(b.verified) - Number(a.verified) || a.firstSeen - b.firstSeen)[0];
+  }
+
+  /** The person says the look-alike is someone else: the warning goes, the two stay separate. */
+  async confirmDifferentPerson(contactId: string): Promise<Contact | undefined> {
+    const contact = this.contacts.get(contactId);
+    if (!contact?.lookalikeOf) return contact;
+    const { lookalikeOf: _dropped, ...rest } = contact;
+    const updated: Contact = { ...rest, distinctFrom: contact.lookalikeOf };
+    await this.contacts.put(updated);
+    return updated;
+  }
+
+  /**
+   * "This is Bob on a new device": Bob's contact (`previousId`) takes the new contact's key, name and certificate;
+   * "verified" is cleared and the key change recorded (acknowledged: the person did it). The new contact is
+   * marked as moved, so its key now resolves to Bob. The caller moves the conversation's messages.
+   */
+  async moveToNewDevice(newId: string, previousId: string): Promise<Contact> {
+    const fresh = this.contacts.get(newId);
+    const previous = this.contacts.get(previousId);
+    if (!fresh || !previous || fresh.id === previous.id) throw new RangeError('moveToNewDevice: unknown contacts');
+    const moved: Contact = {
+      ...previous,
+      pinnedKey: fresh.pinnedKey,
+      displayName: fresh.displayName,
+      verified: false,
+      lastSeen: Math.max(previous.lastSeen, fresh.lastSeen),
+      keyChange: { previousKey: previous.pinnedKey, changedAt: this.now(), acknowledged: true },
+      ...(fresh.dtlsFingerprint ? { dtlsFingerprint: fresh.dtlsFingerprint } : {}),
+    };
+    await this.contacts.put(moved);
+    const { lookalikeOf: _dropped, ...rest } = fresh;
+    await this.contacts.put({ ...rest, movedTo: previous.id });
+    return moved;
+  }
+
+  /** The contact's pinned DTLS certificate fingerprint (for a one-code reconnect), if known. */
+  pinnedFingerprint(contactId: string): Uint8Array | undefined {
+    const value = this.contacts.get(contactId)?.dtlsFingerprint;
+    if (!value) return undefined;
+    try {
+      const bytes = fromBase64Url(value);
+      return bytes.length === 32 ? bytes : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,213 @@
+// The chat layer put together for one unlocked profile: pairing makes sessions, trust says who each peer is,
+// peers keeps the live ones by contact, delivery moves messages over them. The app facade (app/tincan-app.ts)
+// calls these actions and turns the events into what the UI shows; a Node peer can drive the same object.
+import { type ErrorCode } from '../errors';
+import { Emitter } from '../events';
+import { bytesEqual, fromBase64Url, toBase64Url } from '../crypto/bytes';
+import type { Identity } from '../crypto/identity';
+import type { DecodedCode } from '../invite/invite-code';
+import type { Link } from '../net/link';
+import type { Contact } from '../store/records';
+import type { ChatMessage } from './chat-message';
+import { ContactTrust, type ContactBookPort } from './contact-trust';
+import { dmConversationId } from './conversation-id';
+import { Delivery, type DeliveryEvents, type LogPort, type OutboxPort } from './delivery';
+import { Pairing, type Exchange, type LinkFactory } from './pairing';
+import { PeerSession, type PeerCounters } from './peer-session';
+import { Peers } from './peers';
+
+export interface MessengerOptions {
+  identity: Identity;
+  displayName: string;
+  contacts: ContactBookPort;
+  log: LogPort;
+  outbox: OutboxPort;
+  links: LinkFactory & { readonly certificateFingerprint?: Uint8Array };
+  answerValidMs: number;
+  now?: () => number;
+  randomId?: () => string;
+  quotaBytes?: (conversationId: string) => number;
+}
+
+/** A contact's connection as the app shows it. */
+export interface PeerStatus {
+  readonly contactId: string;
+  readonly online: boolean;
+  /** Candidate types of the selected pair (net/ describes them as a path). */
+  readonly path?: { readonly local: string; readonly remote: string };
+  /** The peer closed its chat on purpose (rather than the link being lost). */
+  readonly closedByPeer?: boolean;
+  /** Why the connection ended, when there is something to say. */
+  readonly endCode?: ErrorCode;
+  readonly counters?: PeerCounters;
+}
+
+export interface MessengerEvents extends DeliveryEvents {
+  /** A contact was added or changed (name, certificate, look-alike mark, move). */
+  contact: { contact: Contact; isNew: boolean };
+  /** A contact came online, changed path, or went offline. */
+  status: PeerStatus;
+  /** A peer was identified on an exchange: the app opens its conversation. */
+  connected: { contactId: string; exchangeId?: string };
+  exchanges: readonly Exchange[];
+  /** An exchange ended before anyone was identified. */
+  'exchange-failed': { exchange: Exchange; code?: ErrorCode; link: Link };
+}
+
+export class Messenger extends Emitter<MessengerEvents> {
+  readonly peers = new Peers();
+  readonly pairing: Pairing;
+  readonly delivery: Delivery;
+  readonly trust: ContactTrust;
+  private readonly now: () => number;
+
+  constructor(private readonly options: MessengerOptions) {
+    super();
+    this.now = options.now ?? Date.now;
+    this.trust = new ContactTrust(options.contacts, this.now);
+    this.delivery = new Delivery({
+      log: options.log,
+      outbox: options.outbox,
+      now: this.now,
+      ...(options.randomId ? { randomId: options.randomId } : {}),
+      ...(options.quotaBytes ? { quotaBytes: options.quotaBytes } : {}),
+    });
+    this.pairing = new Pairing({
+      links: options.links,
+      answerValidMs: options.answerValidMs,
+      now: this.now,
+      createSession: (link) => new PeerSession({ link, identity: options.identity, displayName: options.displayName, now: this.now }),
+    });
+    this.pairing.on('changed', (exchanges) => this.emit('exchanges', exchanges));
+    this.pairing.on('failed', (failure) => this.emit('exchange-failed', failure));
+    this.pairing.on('session', ({ session, exchangeId }) => this.track(session, exchangeId));
+    this.peers.on('opened', (session) => this.handleOpened(session));
+    this.peers.on('closed', ({ session, wasOpen }) => {
+      if (!wasOpen || !session.contactId || this.peers.isOnline(session.contactId)) return;
+      this.emit('status', {
+        contactId: session.contactId,
+        online: false,
+        ...(session.ended?.byPeer ? { closedByPeer: true } : {}),
+        ...(session.ended?.code ? { endCode: session.ended.code } : {}),
+        counters: session.counters,
+      });
+    });
+    for (const name of ['added', 'states', 'typing', 'refused', 'quota-reached', 'error'] as const) {
+      this.delivery.on(name, (payload) => this.emit(name, payload as never));
+    }
+    this.delivery.on('certificate', ({ contactId, fingerprint }) => void this.pinCertificate(contactId, fingerprint));
+  }
+
+  // Pairing ---------------------------------------------------------------------------------------------------
+
+  newInvite(): Promise<Exchange> {
+    return this.pairing.newInvite();
+  }
+
+  reconnect(contactId: string): Promise<Exchange> {
+    return this.pairing.reconnect(contactId, this.trust.pinnedFingerprint(contactId));
+  }
+
+  useCode(decoded: DecodedCode, canonicalText: string): Promise<Exchange | undefined> {
+    return this.pairing.useCode(decoded, canonicalText);
+  }
+
+  // Conversations ---------------------------------------------------------------------------------------------
+
+  send(contactId: string, text: string): Promise<ChatMessage> {
+    return this.delivery.send(contactId, text, this.peers.get(contactId));
+  }
+
+  setTyping(contactId: string, active: boolean): void {
+    const session = this.peers.get(contactId);
+    if (session?.conversationId) session.send({ type: 'typing', conversation: session.conversationId, active });
+  }
+
+  /** Ends a contact's live chat on purpose (the peer is told). */
+  disconnect(contactId: string): void {
+    this.peers.get(contactId)?.close({ state: 'closed' }, { sayBye: true });
+  }
+
+  /** The page came back to the front: every live link is checked at once. */
+  pingAll(): void {
+    for (const session of this.peers.open()) session.ping();
+  }
+
+  isOnline(contactId: string): boolean {
+    return this.peers.isOnline(contactId);
+  }
+
+  /** "This is Bob on a new device": see contact-trust.ts; a live session of the new key now files into Bob. */
+  async moveToNewDevice(newId: string, previousId: string): Promise<Contact> {
+    const moved = await this.trust.moveToNewDevice(newId, previousId);
+    const session = this.peers.get(newId);
+    if (session) session.reassign(previousId);
+    this.emit('contact', { contact: moved, isNew: false });
+    const fresh = this.options.contacts.get(newId);
+    if (fresh) this.emit('contact', { contact: fresh, isNew: false });
+    return moved;
+  }
+
+  async confirmDifferentPerson(contactId: string): Promise<void> {
+    const contact = await this.trust.confirmDifferentPerson(contactId);
+    if (contact) this.emit('contact', { contact, isNew: false });
+  }
+
+  /** Ends everything (lock, forget, another tab took over). */
+  close({ sayBye = false } = {}): void {
+    this.pairing.closeAll();
+    this.peers.closeAll({ sayBye });
+    this.delivery.dispose();
+    this.removeAllListeners();
+  }
+
+  // Sessions --------------------------------------------------------------------------------------------------
+
+  private track(session: PeerSession, exchangeId: string): void {
+    this.peers.add(session);
+    session.on('identified', (peer) => void this.identify(session, peer, exchangeId));
+  }
+
+  private async identify(session: PeerSession, peer: { identityKey: Uint8Array; displayName: string }, exchangeId: string): Promise<void> {
+    const remote = session.link.remoteFields;
+    if (!remote) return session.close({ state: 'failed', code: 'HANDSHAKE_FAILED' });
+    let contact: Contact;
+    let isNew: boolean;
+    try {
+      ({ contact, isNew } = await this.trust.identify(peer, remote.fingerprint));
+    } catch {
+      return session.close({ state: 'failed', code: 'STORAGE_UNAVAILABLE' });
+    }
+    if (session.state !== 'identifying') return;
+    const conversationId = await dmConversationId(this.options.identity.publicKey, peer.identityKey);
+    this.emit('contact', { contact, isNew });
+    session.open(contact.id, conversationId);
+    this.emit('connected', { contactId: contact.id, exchangeId });
+  }
+
+  private handleOpened(session: PeerSession): void {
+    const contactId = session.contactId!;
+    this.delivery.attach(session);
+    this.emit('status', { contactId, online: true, counters: session.counters });
+    // A connection made with an older certificate of ours (a reconnect code pinned it): name the current one.
+    const current = this.options.links.certificateFingerprint;
+    const local = session.link.localFields?.fingerprint;
+    if (current && local && !bytesEqual(current, local) && session.conversationId) {
+      session.send({ type: 'cert', fingerprint: toBase64Url(current) });
+    }
+    void session.link.selectedCandidateTypes().then(
+      (path) => {
+        if (path && this.peers.get(contactId) === session) this.emit('status', { contactId, online: true, path, counters: session.counters });
+      },
+      () => undefined,
+    );
+  }
+
+  private async pinCertificate(contactId: string, fingerprint: string): Promise<void> {
+    const contact = this.options.contacts.get(contactId);
+    if (!contact || contact.dtlsFingerprint === fingerprint || fromBase64Url(fingerprint).length !== 32) return;
+    const updated: Contact = { ...contact, dtlsFingerprint: fingerprint };
+    await this.options.contacts.put(updated).catch(() => undefined);
+    this.emit('contact', { contact: updated, isNew: false });
+  }
+}

@@ -1,0 +1,267 @@
+// One peer: its connection (net Link), the encrypted channel over it (secure-channel.ts) and the chat frames
+// inside (frames.ts), from the open data channel to the end. Everything about one peer's wire lives here; what the
+// frames MEAN for conversations (storing, acknowledging, the outbox) is delivery.ts's job, and who the peer IS
+// (which contact) is contact-trust.ts's: the session only reports the verified identity and waits to be `open`ed.
+//
+// Lifecycle: connecting (link not open yet) → securing (Hello exchange) → identifying (the owner resolves the
+// contact) → open (frames flow both ways) → closed. `closed` is reached once, through `close`, whatever ends it
+// (a bye, the link failing, a failed handshake, the owner), and says why.
+//
+// Untrusted input: every frame is decoded and validated (frames.ts) and then charged to the peer's budget
+// (budget.ts) before anyone sees it. Frames over budget are dropped and counted; nothing is queued without bound.
+// Frames that arrive after the handshake but before `open` wait (bounded) so none is lost to a race.
+import type { ErrorCode } from '../errors';
+import { Emitter } from '../events';
+import type { Identity } from '../crypto/identity';
+import type { Link, LinkEnded, LinkState } from '../net/link';
+import { peerBudget, TokenBucket } from './budget';
+import { decodeFrame, encodeFrame, type DropReason, type Frame } from './frames';
+import { SecureChannel, type PeerIdentity } from './secure-channel';
+
+export type PeerSessionState = 'connecting' | 'securing' | 'identifying' | 'open' | 'closed';
+
+/** Frames held between the handshake and `open`. An honest peer sends at most its outbox in that time. */
+const maxHeldFrames = 4_000;
+
+/** Why frames from this peer were not handed on, counted per reason (shown in the contact's connection details). */
+export interface PeerCounters {
+  dropped: Record<DropReason | 'over-budget' | 'held-overflow', number>;
+  /** Sealed frames that did not open: forged, damaged or replayed. */
+  rejected: number;
+  received: number;
+  sent: number;
+}
+
+export interface SessionEnd {
+  readonly state: 'closed' | 'failed';
+  /** Why, when there is something to tell the person; absent for an ordinary close by either side. */
+  readonly code?: ErrorCode;
+  /** The peer said goodbye (closed its chat on purpose). */
+  readonly byPeer?: boolean;
+}
+
+export type ChatFrame = Extract<Frame, { type: 'message' | 'ack' | 'typing' | 'refused' | 'cert' }>;
+
+export interface PeerSessionEvents {
+  state: PeerSessionState;
+  /** The handshake proved who the peer is: the owner resolves the contact and calls `open` (or `close`). */
+  identified: PeerIdentity;
+  /** A valid frame about conversations, after the budget. */
+  frame: ChatFrame;
+  /** Round-trip time of a ping, in ms. */
+  rtt: number;
+  /** The link's state changed (for "connecting…", the answerer's wait, the path). */
+  'link-state': LinkState;
+  /** Answerer: the inviter's device cannot be reached yet (net/ peer-unreachable). */
+  'peer-unreachable': void;
+  /** The session now belongs to another contact (the person said "this is Bob on a new device"). */
+  reassigned: { from: string; to: string };
+  closed: SessionEnd;
+}
+
+export interface PeerSessionOptions {
+  link: Link;
+  identity: Identity;
+  displayName: string;
+  now?: () => number;
+}
+
+export class PeerSession extends Emitter<PeerSessionEvents> {
+  readonly link: Link;
+  state: PeerSessionState = 'connecting';
+  /** Set once the handshake is done. */
+  peer?: PeerIdentity;
+  /** Set by `open`: the contact this peer is, and the wire id of their two-person conversation. */
+  contactId?: string;
+  conversationId?: string;
+  ended?: SessionEnd;
+  readonly counters: PeerCounters = {
+    dropped: { 'too-large': 0, 'other-version': 0, 'unknown-type': 0, malformed: 0, 'over-budget': 0, 'held-overflow': 0 },
+    rejected: 0,
+    received: 0,
+    sent: 0,
+  };
+  private secure?: SecureChannel;
+  private readonly held: ChatFrame[] = [];
+  private readonly now: () => number;
+  private readonly frameBudget: TokenBucket;
+  private readonly byteBudget: TokenBucket;
+  private readonly chatterBudget: TokenBucket;
+  private readonly detach: (() => void)[] = [];
+
+  constructor(private readonly options: PeerSessionOptions) {
+    super();
+    this.link = options.link;
+    this.now = options.now ?? Date.now;
+    this.frameBudget = new TokenBucket(peerBudget.frames, this.now);
+    this.byteBudget = new TokenBucket(peerBudget.bytes, this.now);
+    this.chatterBudget = new TokenBucket(peerBudget.chatter, this.now);
+    this.detach.push(
+      this.link.on('state', (state) => this.handleLinkState(state)),
+      this.link.on('message', (bytes) => void this.secure?.receive(bytes)),
+      this.link.on('signal', (signal) => this.sendFrame({ type: 'signal', kind: signal.kind, sdp: signal.sdp })),
+      this.link.on('peer-unreachable', () => this.emit('peer-unreachable', undefined)),
+    );
+    if (this.link.state === 'connected') this.startHandshake();
+    else if (this.link.state === 'closed' || this.link.state === 'failed') this.end(this.link.ended ?? { state: this.link.state });
+  }
+
+  /** The owner resolved the peer to a contact: frames flow from now on (held ones first, in order). */
+  open(contactId: string, conversationId: string): void {
+    if (this.state !== 'identifying') return;
+    this.contactId = contactId;
+    this.conversationId = conversationId;
+    this.setState('open');
+    for (const frame of this.held.splice(0)) {
+      if (this.ended) return;
+      this.emit('frame', frame);
+    }
+  }
+
+  /** Files this open session under another contact from now on (contact-trust.ts moveToNewDevice). */
+  reassign(contactId: string): void {
+    const from = this.contactId;
+    if (this.state !== 'open' || !from || from === contactId) return;
+    this.contactId = contactId;
+    this.emit('reassigned', { from, to: contactId });
+  }
+
+  /** Sends one frame; false when the session cannot send now (not open, or the channel just went away). */
+  send(frame: Frame): boolean {
+    if (this.state !== 'open') return false;
+    return this.sendFrame(frame);
+  }
+
+  get bufferedAmount(): number {
+    return this.link.bufferedAmount;
+  }
+
+  /** Checks a quiet link at once (the page came back to the front): a dead one then ends instead of looking open. */
+  ping(): void {
+    this.send({ type: 'ping', sentAt: this.now() });
+  }
+
+  /**
+   * Ends the session once. `sayBye`: tell the peer it was on purpose (the person closed the chat), so its page says
+   * "closed" rather than "lost".
+   */
+  close(end: SessionEnd = { state: 'closed' }, { sayBye = false } = {}): void {
+    if (this.ended) return;
+    if (sayBye) this.sendFrame({ type: 'bye' });
+    this.end(end);
+  }
+
+  private end(end: SessionEnd): void {
+    if (this.ended) return;
+    this.ended = end;
+    for (const undo of this.detach.splice(0)) undo();
+    this.secure?.close();
+    this.held.length = 0;
+    const linkEnd: LinkEnded = end.code ? { state: end.state, code: end.code } : { state: end.state };
+    this.link.close(linkEnd);
+    this.setState('closed');
+    this.emit('closed', end);
+    this.removeAllListeners();
+  }
+
+  private sendFrame(frame: Frame): boolean {
+    if (!this.secure?.isReady) return false;
+    try {
+      this.secure.send(encodeFrame(frame));
+      this.counters.sent++;
+      return true;
+    } catch {
+      // The channel closed under us: the link's own close event ends the session.
+      return false;
+    }
+  }
+
+  private handleLinkState(state: LinkState): void {
+    this.emit('link-state', state);
+    if (state === 'connected' && this.state === 'connecting') this.startHandshake();
+    if (state === 'closed' || state === 'failed') {
+      const ended = this.link.ended;
+      this.end({ state, ...(ended?.code && ended.code !== 'CHANNEL_CLOSED' ? { code: ended.code } : {}) });
+    }
+  }
+
+  private startHandshake(): void {
+    const link = this.link;
+    if (!link.localFields || !link.remoteFields) {
+      this.end({ state: 'failed', code: 'HANDSHAKE_FAILED' });
+      return;
+    }
+    const secure = new SecureChannel({
+      identity: this.options.identity,
+      displayName: this.options.displayName,
+      role: link.role,
+      ownFingerprint: link.localFields.fingerprint,
+      peerFingerprint: link.remoteFields.fingerprint,
+      send: (bytes) => link.send(bytes),
+    });
+    this.secure = secure;
+    this.setState('securing');
+    secure.on('failed', (code) => this.end({ state: 'failed', code }));
+    secure.on('ready', (peer) => {
+      this.peer = peer;
+      this.setState('identifying');
+      this.emit('identified', peer);
+    });
+    secure.on('frame', (bytes) => this.receiveFrame(bytes));
+    secure.start().catch(() => this.end({ state: 'failed', code: 'HANDSHAKE_FAILED' }));
+  }
+
+  private receiveFrame(bytes: Uint8Array): void {
+    this.counters.rejected = this.secure?.rejectedFrames ?? this.counters.rejected;
+    if (!this.frameBudget.take(1) || !this.byteBudget.take(bytes.length)) {
+      this.counters.dropped['over-budget']++;
+      return;
+    }
+    const decoded = decodeFrame(bytes);
+    if (!decoded.ok) {
+      this.counters.dropped[decoded.reason]++;
+      return;
+    }
+    this.counters.received++;
+    const frame = decoded.frame;
+    switch (frame.type) {
+      case 'ping':
+        if (this.chatterBudget.take()) this.sendFrame({ type: 'pong', sentAt: frame.sentAt });
+        else this.counters.dropped['over-budget']++;
+        return;
+      case 'pong':
+        this.emit('rtt', Math.max(0, this.now() - frame.sentAt));
+        return;
+      case 'bye':
+        this.end({ state: 'closed', byPeer: true });
+        return;
+      case 'signal':
+        void this.link.applySignal({ kind: frame.kind, sdp: frame.sdp }).catch(() => {
+          // A restart that fails leaves the link to its own timers.
+        });
+        return;
+      case 'typing':
+        if (!this.chatterBudget.take()) {
+          this.counters.dropped['over-budget']++;
+          return;
+        }
+        break;
+    }
+    this.deliver(frame);
+  }
+
+  private deliver(frame: ChatFrame): void {
+    if (this.state === 'open') {
+      this.emit('frame', frame);
+    } else if (this.state === 'identifying' || this.state === 'securing') {
+      if (this.held.length < maxHeldFrames) this.held.push(frame);
+      else this.counters.dropped['held-overflow']++;
+    }
+  }
+
+  private setState(state: PeerSessionState): void {
+    if (this.state === state) return;
+    this.state = state;
+    this.emit('state', state);
+  }
+}
