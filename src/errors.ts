@@ -13,6 +13,9 @@ export const errorCodes = [
   'CODE_OWN_INVITE', // this page's own invite pasted back
   'CODE_INVITE_USED', // an invite this page already answered
   'CODE_TOO_LONG', // longer than any code we make
+  'CODE_RECONNECT_NOT_YOURS', // a one-code reconnect made for another device
+  'CODE_ANSWER_UNKNOWN_INVITE', // an answer to an invite this page no longer has
+  'CODE_ANSWER_WRONG_DEVICE', // an answer to a reconnect code from a device other than the contact's
   'SDP_UNSUPPORTED', // a browser SDP we cannot turn into a code (no fingerprint, not sha-256, ...)
   // connection
   'ICE_FAILED',
@@ -21,6 +24,7 @@ export const errorCodes = [
   'CONNECTION_LOST', // an open chat lost its network path for good
   'NO_INVITE_PENDING',
   'INVITER_UNREACHABLE', // answerer: the inviter's device does not answer yet; the answer must go back quickly
+  'INVITER_GONE', // answerer: the inviter never answered a check and the answer expired: its page was closed
   // why a connection across networks failed (net/ice-servers.ts explainIceFailure)
   'ICE_NO_SERVERS', // no STUN/TURN server here: only the same network works
   'ICE_PEER_NO_SERVERS', // the other side has none: its code holds host candidates only
@@ -56,6 +60,12 @@ export const errorCodes = [
   'SAFETY_NUMBER_MATCH', // a compared safety number is the same (info, not an error)
   'SAFETY_NUMBER_DIFFERENT', // a compared safety number differs
   'NO_CONVERSATION', // sending with no conversation open
+  'PEER_STORAGE_FULL', // the contact's device refused our messages: no room for this conversation there
+  'CONVERSATION_FULL', // this device refused a contact's messages: the conversation reached its storage quota
+  'PROFILE_INCOMPLETE', // creating a profile without a name or passphrase
+  'PASSPHRASE_CHANGED', // info: the passphrase was changed
+  'DEVICE_FORGOTTEN', // info: everything on this device was erased
+  'UNEXPECTED', // a bug: something threw that is not a TincanError (the detail says what)
   // camera and scanning
   'CAMERA_DENIED',
   'CAMERA_MISSING',
