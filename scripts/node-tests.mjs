@@ -28,7 +28,16 @@ await esbuild.build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  packages: 'external',
+  // Packages stay external (Node loads them from node_modules), except JSON data, which Node's ESM loader only
+  // takes with an import attribute: bundled instead.
+  plugins: [
+    {
+      name: 'external-packages-but-json',
+      setup(build) {
+        build.onResolve({ filter: /^[^./]/ }, (args) => (args.path.endsWith('.json') ? undefined : { path: args.path, external: true }));
+      },
+    },
+  ],
   sourcemap: 'inline',
   logLevel: 'warning',
   outExtension: { '.js': '.mjs' },
