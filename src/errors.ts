@@ -13,6 +13,14 @@ export const errorCodes = [
   'CODE_OWN_INVITE', // this page's own invite pasted back
   'CODE_INVITE_USED', // an invite this page already answered
   'CODE_TOO_LONG', // longer than any code we make
+  // a code that parses but cannot work (invite/invite-code.ts checkUsable): refused before anything is sent
+  'CODE_ICE_CREDENTIALS', // ICE ufrag under 4 or pwd under 22 characters: setRemoteDescription would throw
+  'CODE_PORT_ZERO', // a candidate on port 0
+  'CODE_ADDRESS_UNSPECIFIED', // a candidate at 0.0.0.0 or ::
+  'CODE_ADDRESS_LOOPBACK', // a candidate at 127.0.0.0/8 or ::1: the reader's own device
+  'CODE_ADDRESS_UNREACHABLE', // a multicast, broadcast or reserved candidate address
+  'CODE_NO_CANDIDATES', // no candidate at all
+  'NO_LOCAL_ADDRESS', // this device gathered no usable candidate, so it cannot make a code
   'SDP_UNSUPPORTED', // a browser SDP we cannot turn into a code (no fingerprint, not sha-256, ...)
   // connection
   'ICE_FAILED',
