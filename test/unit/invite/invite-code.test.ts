@@ -18,39 +18,13 @@ import {
   type DecodedCode,
 } from '../../../src/invite/invite-code';
 import { applyIceCredentials, deriveIceCredentials, extractFields, type SessionFields } from '../../../src/invite/sdp';
+import { bitsOf, bitsToNumber as number, payloadOf, seal, toBits } from './code-bits';
 import { answerFixtures, expectTincanError, type FixtureName, loadSdp, offerFixtures } from './fixtures';
 
 /** A fixture's fields as the app sends them: with its ICE credentials set to the derived ones first. */
 async function mungedFields(name: FixtureName): Promise<SessionFields> {
   const sdp = await loadSdp(name);
   return extractFields(applyIceCredentials(sdp, deriveIceCredentials(extractFields(sdp).fingerprint)));
-}
-
-const toBits = (code: string) =>
-  [...code].flatMap((char) => {
-    const value = crockfordAlphabet.indexOf(char);
-    return [4, 3, 2, 1, 0].map((shift) => (value >> shift) & 1);
-  });
-
-const toText = (bits: number[]) => {
-  let text = '';
-  for (let i = 0; i < bits.length; i += 5) text += crockfordAlphabet[bits.slice(i, i + 5).reduce((v, b) => v * 2 + b, 0)];
-  return text;
-};
-
-const number = (bits: number[]) => bits.reduce((value, bit) => value * 2 + bit, 0);
-const bitsOf = (value: number, width: number) => Array.from({ length: width }, (_, i) => (value >> (width - 1 - i)) & 1);
-
-/** Payload bits + zero padding + a correct CRC-16: a code as an encoder would seal it. */
-function seal(payload: number[]): string {
-  const padding = (5 - ((payload.length + 16) % 5)) % 5;
-  const body = [...payload, ...new Array<number>(padding).fill(0)];
-  return toText([...body, ...bitsOf(crc16(body), 16)]);
-}
-
-/** The payload bits (before padding and checksum) of a code made from these fields. */
-function payloadOf(code: DecodedCode): number[] {
-  return toBits(encodeCode(code)).slice(0, codeBits(code) - 16);
 }
 
 const sampleFields = (): SessionFields => ({
