@@ -6,8 +6,8 @@
 //
 // TEXT: Crockford base32, 5 bits per character, most significant first, alphabet 0-9 A-Z without I L O U,
 // upper case (QR alphanumeric mode holds it at 5.5 bits per character), no padding characters, no separators:
-// the code is one word to select and copy. normalizeCode accepts what people paste, in one linear pass after
-// refusing anything over maxPastedChars (CODE_TOO_LONG, before any other work):
+// the code is one word to select and copy. normalizeCode accepts what people paste, in time linear in its
+// length, after refusing anything over maxPastedChars (CODE_TOO_LONG, before any other work):
 //   - a link, alone or inside a sentence: everything up to the last '#' is dropped, and the fragment ends at
 //     the first white space after it (a URL holds none), so "open https://x/#CODE please" gives CODE;
 //   - a label: everything up to the last ':' is dropped ("Code: CODE", "Tincan invite from Bob: CODE");
@@ -73,7 +73,8 @@
 //   CODE_EMPTY          nothing left after normalisation
 //   CODE_NOT_TINCAN     characters outside the alphabet; fewer than 8 characters; a short text that does not
 //                       start like a version-1 code; a checksum-valid code with a structure no encoder makes
-//   CODE_TOO_LONG       more than maxCodeChars characters (checked before decoding)
+//   CODE_TOO_LONG       pasted text over maxPastedChars (checked before normalising), or a normalised code over
+//                       maxCodeChars characters (checked before decoding)
 //   CODE_TRUNCATED      starts like a version-1 code but ends before its fingerprint and checksum could (so the
 //                       checksum cannot be checked); or a checksum-valid code whose header or a record is cut
 //   CODE_CHECKSUM       long enough, but the checksum does not match: cut off or mistyped
