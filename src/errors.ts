@@ -16,6 +16,14 @@ export const errorCodes = [
   'CODE_RECONNECT_NOT_YOURS', // a one-code reconnect made for another device
   'CODE_ANSWER_UNKNOWN_INVITE', // an answer to an invite this page no longer has
   'CODE_ANSWER_WRONG_DEVICE', // an answer to a reconnect code from a device other than the contact's
+  // a code that parses but cannot work (invite/invite-code.ts checkUsable): refused before anything is sent
+  'CODE_ICE_CREDENTIALS', // ICE ufrag under 4 or pwd under 22 characters: setRemoteDescription would throw
+  'CODE_PORT_ZERO', // a candidate on port 0
+  'CODE_ADDRESS_UNSPECIFIED', // a candidate at 0.0.0.0 or ::
+  'CODE_ADDRESS_LOOPBACK', // a candidate at 127.0.0.0/8 or ::1: the reader's own device
+  'CODE_ADDRESS_UNREACHABLE', // a multicast, broadcast or reserved candidate address
+  'CODE_NO_CANDIDATES', // no candidate at all
+  'NO_LOCAL_ADDRESS', // this device gathered no usable candidate, so it cannot make a code
   'SDP_UNSUPPORTED', // a browser SDP we cannot turn into a code (no fingerprint, not sha-256, ...)
   // connection
   'ICE_FAILED',

@@ -2,6 +2,7 @@
 // `<uuid>.local` mDNS names browsers use to hide host addresses (a version-4 UUID, lower case).
 //
 // The parsers return undefined for anything they do not accept; callers decide which error that is.
+// addressProblem says which canonical addresses no peer can be reached at (see there for the list and why).
 
 export type AddressFamily = 'ipv4' | 'ipv6' | 'mdns';
 
@@ -128,4 +129,54 @@ export function canonicalAddress(address: string): string | undefined {
   }
   const mdns = parseMdnsName(address);
   return mdns === undefined ? undefined : formatMdnsName(mdns);
+}
+
+/**
+ * Why no peer can reach a device at this address, or undefined when one might. Only addresses that are
+ * unreachable wherever the two peers sit are listed; private, link-local, CGNAT and documentation ranges stay
+ * (a LAN, an ad-hoc link or the test lab use them):
+ *   unspecified  0.0.0.0, ::                     "any address": a source, never a destination (RFC 1122 3.2.1.3)
+ *   loopback     127.0.0.0/8, ::1                the answering device itself, never the other one. A code goes
+ *                                                from one device to another, so a loopback candidate can only
+ *                                                make the reader's browser probe its own local ports. Browsers
+ *                                                gather none unless started with a test flag
+ *                                                (--allow-loopback-in-peer-connection); no Tincan test uses it.
+ *   multicast    224.0.0.0/4, ff00::/8           a group, not a peer: ICE checks are unicast (RFC 8445)
+ *   broadcast    255.255.255.255                 the limited broadcast (RFC 919); subnet broadcasts such as
+ *                                                192.168.1.255 cannot be told apart without the netmask
+ *   reserved     0.0.0.0/8 (but 0.0.0.0)         "this network", a source only (RFC 1122 3.2.1.3)
+ *                240.0.0.0/4 (but broadcast)     reserved since RFC 1112; no host may hold one
+ *                ::/96 (but :: and ::1)          deprecated IPv4-compatible addresses (RFC 4291 2.5.5.1)
+ * An IPv4-mapped IPv6 address (::ffff:a.b.c.d) is judged by its IPv4 address, so ::ffff:127.0.0.1 is loopback.
+ * mDNS names are judged by the peer that resolves them: always undefined here.
+ */
+export type AddressProblem = 'unspecified' | 'loopback' | 'multicast' | 'broadcast' | 'reserved';
+
+export function addressProblem(address: string): AddressProblem | undefined {
+  const v4 = parseIPv4(address);
+  if (v4) return ipv4Problem(v4);
+  const v6 = address.includes(':') ? parseIPv6(address) : undefined;
+  return v6 ? ipv6Problem(v6) : undefined;
+}
+
+function ipv4Problem(bytes: Uint8Array): AddressProblem | undefined {
+  const first = bytes[0]!;
+  if (bytes.every((byte) => byte === 0)) return 'unspecified';
+  if (bytes.every((byte) => byte === 255)) return 'broadcast';
+  if (first === 127) return 'loopback';
+  if (first >= 224 && first <= 239) return 'multicast';
+  if (first === 0 || first >= 240) return 'reserved';
+  return undefined;
+}
+
+function ipv6Problem(bytes: Uint8Array): AddressProblem | undefined {
+  if (bytes[0] === 0xff) return 'multicast';
+  const firstTen = bytes.subarray(0, 10).every((byte) => byte === 0);
+  if (firstTen && bytes[10] === 0xff && bytes[11] === 0xff) return ipv4Problem(bytes.subarray(12, 16));
+  if (!firstTen || bytes[10] !== 0 || bytes[11] !== 0) return undefined;
+  // ::/96
+  if (bytes.subarray(12, 15).every((byte) => byte === 0) && bytes[15]! <= 1) {
+    return bytes[15] === 0 ? 'unspecified' : 'loopback';
+  }
+  return 'reserved';
 }

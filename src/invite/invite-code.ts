@@ -1,13 +1,22 @@
 // Invite and answer codes: SessionFields <-> a bit-packed binary <-> Crockford base32 text (and back).
 //
-// encodeCode({ kind, fields }) -> text    decodeCode(text) -> { kind, fields }    expectKind(decoded, kind)
-// normalizeCode(pasted) -> canonical text  codeBits / codeBytes / codeChars: sizes, for benches and tests
+// encodeCode({ kind, fields, inReplyTo?, reconnectFor? }) -> text    decodeCode(text) -> the same
+// expectKind(decoded, kind)   normalizeCode(pasted) -> canonical text   fingerprintPrefix / startsFingerprint
+// codeBits / codeBytes / codeChars: sizes, for benches and tests
 //
 // TEXT: Crockford base32, 5 bits per character, most significant first, alphabet 0-9 A-Z without I L O U,
 // upper case (QR alphanumeric mode holds it at 5.5 bits per character), no padding characters, no separators:
-// the code is one word to select and copy. normalizeCode accepts what people paste: surrounding whitespace,
-// quotes or brackets; spaces, newlines, dashes and zero-width characters anywhere; lower case; a whole link
-// (everything up to the last '#' is dropped); and Crockford's confusables I, L -> 1 and O -> 0.
+// the code is one word to select and copy. normalizeCode accepts what people paste, in time linear in its
+// length, after refusing anything over maxPastedChars (CODE_TOO_LONG, before any other work):
+//   - a link, alone or inside a sentence: everything up to the last '#' is dropped, and the fragment ends at
+//     the first white space after it (a URL holds none), so "open https://x/#CODE please" gives CODE;
+//   - a label: everything up to the last ':' is dropped ("Code: CODE", "Tincan invite from Bob: CODE");
+//     no code holds a ':' or a '#';
+//   - spaces, newlines, dashes and zero-width characters anywhere;
+//   - quotes, brackets and trailing punctuation (. , ! ? ; …) around it;
+//   - lower case (ASCII only: every code is ASCII), and Crockford's confusables I, L -> 1 and O -> 0.
+// Words after a bare code ("CODE thanks") are not told apart from a code grouped by spaces, so they are kept
+// (and the checksum refuses the result).
 //
 // BINARY, version 1 (widths in bits; offsets from the start of the code):
 //   offset 0      version       3   1 (0 is never issued)
@@ -28,7 +37,16 @@
 //                    pwd length 8, pwd 6 x length; each character is its index in the base64 alphabet
 //                    A-Z a-z 0-9 + / (which is the ICE character set)
 //       2 (tag 1011) skippable extension: id 4, payload length in bits 8, payload. Version-1 decoders skip
-//                    it, so a later Tincan can add optional fields without a new version.
+//                    it, so a later Tincan can add optional fields without a new version. Ids:
+//                      0 in-reply-to    answers only, 32 bits: the first 4 bytes of the fingerprint of the
+//                                       invite answered (an inviter with several open invites finds the one)
+//                      1 reconnect-for  invites only, 32 bits: the first 4 bytes of the DTLS fingerprint the
+//                                       inviter pinned for the contact it invites back; the invitee whose own
+//                                       certificate has that fingerprint connects without an answer code
+//                      2-15             unassigned: skipped
+//                    A known id with another payload length, twice, or in the other kind of code is a
+//                    structure no encoder makes (CODE_NOT_TINCAN). The encoder writes them after the ICE
+//                    credentials record, before the candidates; decoders take them anywhere.
 //       3 (tag 1111) reserved: a record a version-1 decoder cannot skip (reported as CODE_NEWER_VERSION).
 //   There is no end-of-records record: the records end where the padding starts (at most 4 bits, while the
 //   shortest record is 16), which saves the 4 bits that keep one IPv4 host candidate within 41 bytes.
@@ -39,7 +57,10 @@
 // them comes from the ICE credentials, which are derived from the fingerprint instead of carried (sdp.ts).
 // An mDNS candidate costs 142 bits (its name is 122 random bits: nothing shorter can be resolved by the
 // peer), so two of them make 260 + 2 x 142 + 16 = 560 bits = 70 bytes, 112 characters. Measured for every
-// fixture: bench/codec-sizes.mjs.
+// fixture: bench/codec-sizes.mjs. An in-reply-to or a reconnect-for record costs 4 + 4 + 8 + 32 = 48 bits
+// (6 bytes, 9 or 10 characters depending on the padding): the one-IPv4-candidate invite with reconnect-for is
+// 376 bits = 47 bytes, 76 characters; an answer with one mDNS candidate and in-reply-to is 466 bits = 59 bytes,
+// 94 characters (84 without). Asserted in test/unit/invite/invite-code.test.ts.
 //
 // CHECKSUM: CRC-16/CCITT rather than a truncated hash because it is synchronous, tiny, and *guarantees* what
 // matters for typed codes: every error burst of up to 16 bits is caught, so every single mistyped character
@@ -52,17 +73,26 @@
 //   CODE_EMPTY          nothing left after normalisation
 //   CODE_NOT_TINCAN     characters outside the alphabet; fewer than 8 characters; a short text that does not
 //                       start like a version-1 code; a checksum-valid code with a structure no encoder makes
-//   CODE_TOO_LONG       more than maxCodeChars characters (checked before decoding)
+//   CODE_TOO_LONG       pasted text over maxPastedChars (checked before normalising), or a normalised code over
+//                       maxCodeChars characters (checked before decoding)
 //   CODE_TRUNCATED      starts like a version-1 code but ends before its fingerprint and checksum could (so the
 //                       checksum cannot be checked); or a checksum-valid code whose header or a record is cut
 //   CODE_CHECKSUM       long enough, but the checksum does not match: cut off or mistyped
 //   CODE_NEWER_VERSION  the checksum matches and the version is above 1, or a record only a newer Tincan makes
+// and then, for a code that parses but cannot work (so nothing is answered or waited on for it):
+//   CODE_ICE_CREDENTIALS     ICE credentials a browser refuses (ufrag under 4 or pwd under 22 characters)
+//   CODE_PORT_ZERO           a candidate on port 0
+//   CODE_ADDRESS_UNSPECIFIED a candidate at 0.0.0.0 or ::
+//   CODE_ADDRESS_LOOPBACK    a candidate at 127.0.0.0/8 or ::1 (the reader's own device)
+//   CODE_ADDRESS_UNREACHABLE a multicast, broadcast or reserved candidate address (address.ts addressProblem)
+//   CODE_NO_CANDIDATES       no candidate at all
 // Why the checksum is checked before the version: every version keeps this frame (version in the first 3
 // bits, CRC-16/CCITT over all before it in the last 16; a RULE FOR LATER VERSIONS, or version-1 pages report
 // their codes as mistyped). Then a newer code passes the checksum and is named as newer, while a typo that hit
 // the version bits, or random text, fails it and is named as mistyped, never as "update Tincan".
-import { TincanError } from '../errors';
+import { type ErrorCode, TincanError } from '../errors';
 import {
+  type AddressProblem,
   formatIPv4,
   formatIPv6,
   formatMdnsName,
@@ -74,10 +104,12 @@ import {
 import { BitReader, BitWriter, crc16, EndOfBits } from './bit-stream';
 import {
   type Candidate,
+  candidateProblem,
   type CandidateType,
   candidateTypes,
   fingerprintBytes,
-  iceCharPattern,
+  type IceCredentials,
+  iceCredentialsProblem,
   type SessionFields,
 } from './sdp';
 
@@ -86,12 +118,23 @@ export type CodeKind = 'invite' | 'answer';
 export interface DecodedCode {
   kind: CodeKind;
   fields: SessionFields;
+  /** Answers only: fingerprintPrefix of the invite answered (skippable record id 0). */
+  inReplyTo?: Uint8Array;
+  /** Invites only: fingerprintPrefix of the certificate the inviter pinned for this contact (record id 1). */
+  reconnectFor?: Uint8Array;
 }
 
 export const codeVersion = 1;
 export const crockfordAlphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 /** Longer codes are refused before decoding; the encoder refuses to make them (the net layer drops candidates). */
 export const maxCodeChars = 400;
+/**
+ * Longer pasted text (or link fragment) is refused as CODE_TOO_LONG before it is looked at: ten codes' worth
+ * leaves room for a link and a sentence around it, and bounds every later step.
+ */
+export const maxPastedChars = 4096;
+/** Bytes of a fingerprint that in-reply-to and reconnect-for carry. */
+export const fingerprintPrefixBytes = 4;
 /** Fewer characters than this cannot be the start of any code worth naming as one. */
 const minRecognisableChars = 8;
 
@@ -106,11 +149,13 @@ const credentialLengthBits = 8;
 const iceCharBits = 6;
 const skippableIdBits = 4;
 const skippableLengthBits = 8;
+const fingerprintPrefixBits = fingerprintPrefixBytes * 8;
 /** Padding is 0-4 bits; every record is longer, so fewer than 5 remaining bits can only be padding. */
 const paddingLimitBits = bitsPerChar;
 
 const family = { ipv4: 0, ipv6: 1, mdns: 2, extension: 3 } as const;
 const extension = { relatedAddress: 0, iceCredentials: 1, skippable: 2, reserved: 3 } as const;
+const skippableId = { inReplyTo: 0, reconnectFor: 1 } as const;
 const addressBits = { [family.ipv4]: 32, [family.ipv6]: 128, [family.mdns]: uuidRandomBits } as const;
 const base64Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
@@ -140,11 +185,28 @@ function writeAddress(writer: BitWriter, address: string, port: number): void {
 }
 
 function writeIceString(writer: BitWriter, text: string): void {
-  if (text.length < 1 || text.length > 255 || !iceCharPattern.test(text)) {
-    throw new TincanError('SDP_UNSUPPORTED', 'ICE credential length or characters');
-  }
   writer.write(text.length, credentialLengthBits);
   for (const char of text) writer.write(base64Alphabet.indexOf(char), iceCharBits);
+}
+
+function writeIceCredentials(writer: BitWriter, ice: IceCredentials): void {
+  const tooLong = ice.ufrag.length >= 2 ** credentialLengthBits || ice.pwd.length >= 2 ** credentialLengthBits;
+  if (tooLong || iceCredentialsProblem(ice) !== undefined) {
+    throw new TincanError('SDP_UNSUPPORTED', 'ICE credential length or characters');
+  }
+  writer.write((extension.iceCredentials << 2) | family.extension, tagBits);
+  writeIceString(writer, ice.ufrag);
+  writeIceString(writer, ice.pwd);
+}
+
+function writeFingerprintPrefix(writer: BitWriter, id: number, prefix: Uint8Array): void {
+  if (prefix.length !== fingerprintPrefixBytes) {
+    throw new TincanError('SDP_UNSUPPORTED', `fingerprint prefix of ${prefix.length} bytes`);
+  }
+  writer.write((extension.skippable << 2) | family.extension, tagBits);
+  writer.write(id, skippableIdBits);
+  writer.write(fingerprintPrefixBits, skippableLengthBits);
+  writer.writeBytes(prefix);
 }
 
 /** The payload bits (everything before padding and checksum). */
@@ -153,15 +215,21 @@ function payloadBits(code: DecodedCode): BitWriter {
   if (fields.fingerprint.length !== fingerprintBytes) {
     throw new TincanError('SDP_UNSUPPORTED', 'fingerprint is not 32 bytes');
   }
+  // A code the encoder makes is one its decoder takes: refuse here what decodeCode would refuse as unusable.
+  if (fields.candidates.length === 0) throw new TincanError('NO_LOCAL_ADDRESS');
+  for (const candidate of fields.candidates) {
+    const problem = candidateProblem(candidate);
+    if (problem) throw new TincanError('SDP_UNSUPPORTED', `candidate ${candidate.address} ${candidate.port}: ${problem}`);
+  }
+  if (code.inReplyTo && code.kind !== 'answer') throw new TincanError('SDP_UNSUPPORTED', 'in-reply-to in an invite');
+  if (code.reconnectFor && code.kind !== 'invite') throw new TincanError('SDP_UNSUPPORTED', 'reconnect-for in an answer');
   const writer = new BitWriter();
   writer.write(codeVersion, versionBits);
   writer.write(code.kind === 'answer' ? 1 : 0, kindBits);
   writer.writeBytes(fields.fingerprint);
-  if (fields.ice) {
-    writer.write((extension.iceCredentials << 2) | family.extension, tagBits);
-    writeIceString(writer, fields.ice.ufrag);
-    writeIceString(writer, fields.ice.pwd);
-  }
+  if (fields.ice) writeIceCredentials(writer, fields.ice);
+  if (code.inReplyTo) writeFingerprintPrefix(writer, skippableId.inReplyTo, code.inReplyTo);
+  if (code.reconnectFor) writeFingerprintPrefix(writer, skippableId.reconnectFor, code.reconnectFor);
   for (const candidate of fields.candidates) {
     // The tag's family bits come from writeAddress: write the type bits first, then the address with its family.
     writer.write(candidateTypes.indexOf(candidate.type), 2);
@@ -190,8 +258,10 @@ export function codeChars(code: DecodedCode): number {
 }
 
 /**
- * The text of a code. Throws TincanError SDP_UNSUPPORTED for fields no code can hold (a candidate address that
- * is not IPv4, IPv6 or `<v4 uuid>.local`; a fingerprint not 32 bytes) and CODE_TOO_LONG beyond maxCodeChars.
+ * The text of a code. Throws TincanError SDP_UNSUPPORTED for fields no code can hold or no peer can use (a
+ * candidate address that is not IPv4, IPv6 or `<v4 uuid>.local`, or one candidateProblem names; a fingerprint
+ * not 32 bytes; ICE credentials a browser refuses; an extension of the wrong size or in the other kind of
+ * code), NO_LOCAL_ADDRESS for no candidate at all, and CODE_TOO_LONG beyond maxCodeChars.
  */
 export function encodeCode(code: DecodedCode): string {
   const writer = payloadBits(code);
@@ -212,21 +282,43 @@ export function encodeCode(code: DecodedCode): string {
 
 // ---- text normalisation ----------------------------------------------------------------------------------
 
+// Every step below is linear in the text's length: lastIndexOf, single-character classes (a run of them is
+// matched once and never re-scanned), and index loops for the ends. (A pattern like /["']+$/ is not: on a run of
+// quotes that does not reach the end it restarts at every quote, which froze a tab for 23 s on 200k quotes.)
 const separators = /[\s\u00ad\u200b-\u200d\u2060\ufeff\-\u2010-\u2015\u2212]+/g;
-const wrappers = /^["'`<>()[\]{}«»“”‘’]+|["'`<>()[\]{}«»“”‘’]+$/g;
+const whiteSpace = /\s/;
+/** Quotes, brackets and punctuation that surround a code in a sentence; stripped from both ends. */
+const wrapperChars = new Set('"\'`<>()[]{}«»“”‘’„‚‹›.,;!?…');
 
 /**
- * The canonical text of a pasted code: see the module header for what is tolerated. It does not validate;
- * decodeCode does.
+ * The canonical text of a pasted code: see the module header for what is tolerated. It does not validate
+ * (decodeCode does), except that text longer than maxPastedChars throws TincanError CODE_TOO_LONG before any
+ * other work. Idempotent, and never longer than its input.
  */
 export function normalizeCode(text: string): string {
-  let code = text.trim();
-  const hash = code.lastIndexOf('#');
-  if (hash >= 0) code = code.slice(hash + 1);
+  if (text.length > maxPastedChars) throw new TincanError('CODE_TOO_LONG', `${text.length} characters pasted`);
+  let start = 0;
+  let end = text.length;
+  const hash = text.lastIndexOf('#');
+  if (hash >= 0) {
+    start = hash + 1;
+    for (let i = start; i < end; i++) {
+      if (whiteSpace.test(text[i]!)) {
+        end = i;
+        break;
+      }
+    }
+  }
+  const colon = end > start ? text.lastIndexOf(':', end - 1) : -1;
+  if (colon >= start) start = colon + 1;
+  const code = text.slice(start, end).replace(separators, '');
+  let from = 0;
+  let to = code.length;
+  while (from < to && wrapperChars.has(code[from]!)) from++;
+  while (to > from && wrapperChars.has(code[to - 1]!)) to--;
   return code
-    .replace(separators, '')
-    .replace(wrappers, '')
-    .toUpperCase()
+    .slice(from, to)
+    .replace(/[a-z]+/g, (letters) => letters.toUpperCase())
     .replace(/[IL]/g, '1')
     .replace(/O/g, '0');
 }
@@ -242,13 +334,32 @@ function readAddress(reader: BitReader, familyBits: number): string {
 
 function readIceString(reader: BitReader): string {
   const length = reader.read(credentialLengthBits);
-  if (length === 0) throw new TincanError('CODE_NOT_TINCAN', 'empty ICE credential');
   let text = '';
   for (let i = 0; i < length; i++) text += base64Alphabet[reader.read(iceCharBits)];
   return text;
 }
 
-function readRecords(reader: BitReader, fields: SessionFields): void {
+function readFingerprintPrefix(reader: BitReader, length: number): Uint8Array {
+  if (length !== fingerprintPrefixBits) throw new TincanError('CODE_NOT_TINCAN', `fingerprint prefix of ${length} bits`);
+  return reader.readBytes(fingerprintPrefixBytes);
+}
+
+function readSkippable(reader: BitReader, code: DecodedCode): void {
+  const id = reader.read(skippableIdBits);
+  const length = reader.read(skippableLengthBits);
+  if (id === skippableId.inReplyTo) {
+    if (code.kind !== 'answer' || code.inReplyTo) throw new TincanError('CODE_NOT_TINCAN', 'misplaced in-reply-to');
+    code.inReplyTo = readFingerprintPrefix(reader, length);
+  } else if (id === skippableId.reconnectFor) {
+    if (code.kind !== 'invite' || code.reconnectFor) throw new TincanError('CODE_NOT_TINCAN', 'misplaced reconnect-for');
+    code.reconnectFor = readFingerprintPrefix(reader, length);
+  } else {
+    for (let i = 0; i < length; i++) reader.read(1);
+  }
+}
+
+function readRecords(reader: BitReader, code: DecodedCode): void {
+  const { fields } = code;
   let previous: Candidate | undefined;
   while (reader.remaining >= paddingLimitBits) {
     const tag = reader.read(tagBits);
@@ -278,12 +389,9 @@ function readRecords(reader: BitReader, fields: SessionFields): void {
         fields.ice = { ufrag: readIceString(reader), pwd: readIceString(reader) };
         break;
       }
-      case extension.skippable: {
-        reader.read(skippableIdBits);
-        const length = reader.read(skippableLengthBits);
-        for (let i = 0; i < length; i++) reader.read(1);
+      case extension.skippable:
+        readSkippable(reader, code);
         break;
-      }
       default:
         throw new TincanError('CODE_NEWER_VERSION', 'a record this version cannot read');
     }
@@ -293,9 +401,30 @@ function readRecords(reader: BitReader, fields: SessionFields): void {
   }
 }
 
+const addressErrors: Record<AddressProblem, ErrorCode> = {
+  unspecified: 'CODE_ADDRESS_UNSPECIFIED',
+  loopback: 'CODE_ADDRESS_LOOPBACK',
+  multicast: 'CODE_ADDRESS_UNREACHABLE',
+  broadcast: 'CODE_ADDRESS_UNREACHABLE',
+  reserved: 'CODE_ADDRESS_UNREACHABLE',
+};
+
+/** Refuses a parsed code that cannot work, with the codes listed in the module header. */
+function checkUsable(fields: SessionFields): void {
+  if (fields.ice && iceCredentialsProblem(fields.ice) !== undefined) {
+    throw new TincanError('CODE_ICE_CREDENTIALS', `ufrag ${fields.ice.ufrag.length}, pwd ${fields.ice.pwd.length} characters`);
+  }
+  for (const candidate of fields.candidates) {
+    const problem = candidateProblem(candidate);
+    if (problem === 'port-zero') throw new TincanError('CODE_PORT_ZERO', candidate.address);
+    if (problem) throw new TincanError(addressErrors[problem], `${problem} ${candidate.address}`);
+  }
+  if (fields.candidates.length === 0) throw new TincanError('CODE_NO_CANDIDATES');
+}
+
 /**
- * The kind and fields of a pasted code (anything normalizeCode accepts). Throws only TincanError, with the
- * codes listed in the module header.
+ * The kind, fields and extensions of a pasted code (anything normalizeCode accepts). Throws only TincanError,
+ * with the codes listed in the module header.
  */
 export function decodeCode(text: string): DecodedCode {
   const code = normalizeCode(text);
@@ -326,9 +455,10 @@ export function decodeCode(text: string): DecodedCode {
   try {
     reader.read(versionBits);
     const kind: CodeKind = reader.read(kindBits) === 1 ? 'answer' : 'invite';
-    const fields: SessionFields = { fingerprint: reader.readBytes(fingerprintBytes), candidates: [] };
-    readRecords(reader, fields);
-    return { kind, fields };
+    const decoded: DecodedCode = { kind, fields: { fingerprint: reader.readBytes(fingerprintBytes), candidates: [] } };
+    readRecords(reader, decoded);
+    checkUsable(decoded.fields);
+    return decoded;
   } catch (error) {
     if (error instanceof EndOfBits) throw new TincanError('CODE_TRUNCATED', 'ends mid-field');
     throw error;
@@ -339,4 +469,14 @@ export function decodeCode(text: string): DecodedCode {
 export function expectKind(decoded: DecodedCode, kind: CodeKind): DecodedCode {
   if (decoded.kind === kind) return decoded;
   throw new TincanError(kind === 'invite' ? 'CODE_EXPECTED_INVITE' : 'CODE_EXPECTED_ANSWER');
+}
+
+/** The first fingerprintPrefixBytes of a fingerprint (a copy): what in-reply-to and reconnect-for carry. */
+export function fingerprintPrefix(fingerprint: Uint8Array): Uint8Array {
+  return fingerprint.slice(0, fingerprintPrefixBytes);
+}
+
+/** Whether `prefix` (a code's inReplyTo or reconnectFor) is the start of `fingerprint`. */
+export function startsFingerprint(prefix: Uint8Array, fingerprint: Uint8Array): boolean {
+  return prefix.length === fingerprintPrefixBytes && prefix.every((byte, i) => fingerprint[i] === byte);
 }

@@ -1,6 +1,8 @@
 // Browser SDP <-> the few fields a data-channel connection needs (fingerprint, candidates, maybe ICE credentials).
 //
 // extractFields(sdp, {allowNoCandidates?})  a real Chromium / Firefox SDP -> SessionFields (or SDP_UNSUPPORTED)
+// candidateProblem(candidate)               why no peer can use a candidate (port 0, unreachable address), or undefined
+// iceCredentialsProblem(credentials)        why setRemoteDescription would refuse these ICE credentials, or undefined
 // buildSdp(fields, {type, setup})           SessionFields -> a minimal SDP both browsers accept as remote
 // deriveIceCredentials(fingerprint)         the ICE ufrag/pwd implied by a DTLS fingerprint
 // applyIceCredentials(sdp, credentials)     rewrites every a=ice-ufrag / a=ice-pwd line (munging a local SDP)
@@ -20,11 +22,14 @@
 // setup 'active' (so its own createAnswer() says passive); the inviter rebuilds the received answer with
 // setup 'passive'. buildSdp does not guess: the caller passes the setup.
 //
+// A candidate no code can carry or no peer can use costs only itself: extractFields drops it (and its related
+// address alone when only that is odd), so one unusual `.local` name does not lose the srflx candidate beside it.
+//
 // Not carried, because both browsers use the same values: sctp-port (5000; other values are refused), the mid
 // ("0"; other values are refused), max-message-size (left out, so the peer assumes 65536 bytes: the chat layer
 // keeps frames below it), TCP candidates (dropped: Firefox's "tcptype active" port-9 candidate is useless here).
 import { TincanError } from '../errors';
-import { canonicalAddress } from './address';
+import { addressProblem, type AddressProblem, canonicalAddress } from './address';
 
 export type CandidateType = 'host' | 'srflx' | 'prflx' | 'relay';
 
@@ -65,6 +70,36 @@ const base64Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123
 
 /** The ICE character set (RFC 8839 ice-char), which is also the standard base64 alphabet. */
 export const iceCharPattern = /^[A-Za-z0-9+/]+$/;
+/**
+ * RFC 8839 5.4 bounds on ice-ufrag and ice-pwd, in characters. Chromium's setRemoteDescription throws a raw
+ * "Invalid ICE credentials" error outside them (and Firefox refuses the description too).
+ */
+export const iceUfragMinChars = 4;
+export const icePwdMinChars = 22;
+export const iceCredentialMaxChars = 256;
+
+export type IceCredentialsProblem = 'ufrag-length' | 'pwd-length' | 'characters';
+
+/** Why a browser would refuse these ICE credentials in a remote description, or undefined when it would not. */
+export function iceCredentialsProblem(credentials: IceCredentials): IceCredentialsProblem | undefined {
+  const { ufrag, pwd } = credentials;
+  if (ufrag.length < iceUfragMinChars || ufrag.length > iceCredentialMaxChars) return 'ufrag-length';
+  if (pwd.length < icePwdMinChars || pwd.length > iceCredentialMaxChars) return 'pwd-length';
+  if (!iceCharPattern.test(ufrag) || !iceCharPattern.test(pwd)) return 'characters';
+  return undefined;
+}
+
+export type CandidateProblem = 'port-zero' | AddressProblem;
+
+/**
+ * Why no peer can use this candidate, or undefined when one might: port 0, or an address no peer can reach
+ * (addressProblem in address.ts lists them). Only the candidate's own address counts: its related address is
+ * informational in ICE and never a destination.
+ */
+export function candidateProblem(candidate: Candidate): CandidateProblem | undefined {
+  if (candidate.port === 0) return 'port-zero';
+  return addressProblem(candidate.address);
+}
 
 function base64(bytes: Uint8Array): string {
   let text = '';
@@ -118,21 +153,24 @@ function isUnspecified(address: string): boolean {
   return address === '0.0.0.0' || address === '::';
 }
 
-/** One a=candidate line -> Candidate, undefined for lines we drop on purpose (TCP, other components). */
+const isPort = (port: number) => Number.isInteger(port) && port >= 1 && port <= 0xffff;
+
+/**
+ * One a=candidate line -> Candidate, or undefined for a candidate left out: on purpose (TCP, other components)
+ * or because no code can carry it or no peer can use it (an unknown type; an address other than IPv4, IPv6 or
+ * `<v4 uuid>.local`; a bad port; candidateProblem). An odd related address is left out alone.
+ */
 function parseCandidate(value: string): Candidate | undefined {
   // <foundation> <component> <transport> <priority> <address> <port> typ <type> *(<name> <value>)
   const words = value.trim().split(/\s+/);
   const [, component, transport, , rawAddress, rawPort, typ, rawType] = words;
   if (component !== '1' || transport?.toLowerCase() !== 'udp') return undefined;
-  if (typ !== 'typ' || !candidateTypes.includes(rawType as CandidateType)) {
-    throw new TincanError('SDP_UNSUPPORTED', `candidate type in "${value}"`);
-  }
+  if (typ !== 'typ' || !candidateTypes.includes(rawType as CandidateType)) return undefined;
   const address = rawAddress === undefined ? undefined : canonicalAddress(rawAddress);
   const port = Number(rawPort);
-  if (address === undefined || !Number.isInteger(port) || port < 1 || port > 0xffff) {
-    throw new TincanError('SDP_UNSUPPORTED', `candidate address in "${value}"`);
-  }
+  if (address === undefined || !isPort(port)) return undefined;
   const candidate: Candidate = { type: rawType as CandidateType, address, port };
+  if (candidateProblem(candidate) !== undefined) return undefined;
   if (candidate.type === 'host') return candidate;
   let related: string | undefined;
   let relatedPort: number | undefined;
@@ -140,20 +178,19 @@ function parseCandidate(value: string): Candidate | undefined {
     if (words[i] === 'raddr') related = words[i + 1];
     if (words[i] === 'rport') relatedPort = Number(words[i + 1]);
   }
+  // Browsers hide the base as 0.0.0.0 / :: port 0: nothing to keep then.
   if (related === undefined || relatedPort === undefined || isUnspecified(related) || relatedPort === 0) return candidate;
   const relatedAddress = canonicalAddress(related);
-  if (relatedAddress === undefined || !Number.isInteger(relatedPort) || relatedPort < 1 || relatedPort > 0xffff) {
-    throw new TincanError('SDP_UNSUPPORTED', `related address in "${value}"`);
-  }
+  if (relatedAddress === undefined || !isPort(relatedPort)) return candidate;
   return { ...candidate, relatedAddress, relatedPort };
 }
 
 /**
  * The fields of a browser's data-channel SDP. Throws TincanError('SDP_UNSUPPORTED') when the SDP has anything
- * but one data-channel m-section, no sha-256 fingerprint, no ICE credentials, another sctp-port or mid, or a
- * UDP candidate whose address no code can hold (a hostname other than `<v4 uuid>.local`), or no usable
- * candidate at all unless `allowNoCandidates` (for a description read before gathering, e.g. to get its
- * fingerprint).
+ * but one data-channel m-section, no sha-256 fingerprint, no usable ICE credentials (iceCredentialsProblem), or
+ * another sctp-port or mid; NO_LOCAL_ADDRESS when it has no usable candidate at all, unless `allowNoCandidates`
+ * (for a description read before gathering, e.g. to get its fingerprint). A candidate no code can hold (a hostname other than
+ * `<v4 uuid>.local`) or no peer can use (candidateProblem) is left out, and costs only itself.
  */
 export function extractFields(sdp: string, options: { allowNoCandidates?: boolean } = {}): SessionFields {
   const lines = sdp.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '');
@@ -174,7 +211,7 @@ export function extractFields(sdp: string, options: { allowNoCandidates?: boolea
 
   const ufrag = at('ice-ufrag');
   const pwd = at('ice-pwd');
-  if (!ufrag || !pwd || !iceCharPattern.test(ufrag) || !iceCharPattern.test(pwd)) {
+  if (ufrag === undefined || pwd === undefined || iceCredentialsProblem({ ufrag, pwd }) !== undefined) {
     throw new TincanError('SDP_UNSUPPORTED', 'missing or malformed ICE credentials');
   }
   const port = at('sctp-port');
@@ -195,7 +232,7 @@ export function extractFields(sdp: string, options: { allowNoCandidates?: boolea
   }
 
   if (candidates.length === 0 && !options.allowNoCandidates) {
-    throw new TincanError('SDP_UNSUPPORTED', 'no UDP candidate');
+    throw new TincanError('NO_LOCAL_ADDRESS', 'no usable UDP candidate');
   }
 
   const derived = deriveIceCredentials(fingerprint);

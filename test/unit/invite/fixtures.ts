@@ -22,15 +22,15 @@ export async function loadSdp(name: FixtureName): Promise<string> {
   return response.text();
 }
 
-/** Asserts that `action` throws a TincanError with this code (and nothing else). */
-export function expectTincanError(action: () => unknown, code: ErrorCode): void {
+/** Asserts that `action` throws a TincanError with this code (and nothing else); `label` names the case. */
+export function expectTincanError(action: () => unknown, code: ErrorCode, label = ''): void {
   let thrown: unknown;
   try {
     action();
   } catch (error) {
     thrown = error;
   }
-  expect(thrown, `expected TincanError ${code}`).to.be.instanceOf(Error);
-  expect(isTincanError(thrown), `not a TincanError: ${String(thrown)}`).to.equal(true);
-  expect((thrown as { code: string }).code).to.equal(code);
+  expect(thrown, `${label} expected TincanError ${code}`).to.be.instanceOf(Error);
+  expect(isTincanError(thrown), `${label} not a TincanError: ${String(thrown)}`).to.equal(true);
+  expect((thrown as { code: string }).code, label).to.equal(code);
 }

@@ -62,6 +62,25 @@ describe('rebuilt SDP in Chromium', () => {
     }
   });
 
+  it('accepts ICE credentials at the minimum decodeCode takes (ufrag 4, pwd 22) and throws on shorter ones', async () => {
+    const fields = extractFields(await loadSdp('chromium-offer-ipv4'));
+    const outcome = async (ufrag: string, pwd: string) => {
+      const pc = new RTCPeerConnection();
+      try {
+        await pc.setRemoteDescription({ type: 'offer', sdp: buildSdp({ ...fields, ice: { ufrag, pwd } }, { type: 'offer', setup: 'active' }) });
+        return 'accepted';
+      } catch (error) {
+        return (error as Error).name;
+      } finally {
+        pc.close();
+      }
+    };
+    expect(await outcome('abcd', 'a'.repeat(22))).to.equal('accepted');
+    // The raw browser errors that CODE_ICE_CREDENTIALS keeps from reaching the UI.
+    expect(await outcome('abc', 'a'.repeat(22))).not.to.equal('accepted');
+    expect(await outcome('abcd', 'a'.repeat(21))).not.to.equal('accepted');
+  });
+
   it('connects two peers that exchange only codes, the answerer as DTLS server', async () => {
     const inviter = new RTCPeerConnection();
     const answerer = new RTCPeerConnection();

@@ -1,10 +1,12 @@
 import { expect } from '@esm-bundle/chai';
-import { formatIPv6, parseIPv6 } from '../../../src/invite/address';
+import { addressProblem, formatIPv6, parseIPv6 } from '../../../src/invite/address';
 import {
   applyIceCredentials,
   buildSdp,
+  candidateProblem,
   deriveIceCredentials,
   extractFields,
+  iceCredentialsProblem,
   type SessionFields,
 } from '../../../src/invite/sdp';
 import { expectTincanError, loadSdp, offerFixtures } from './fixtures';
@@ -85,10 +87,90 @@ describe('extractFields', () => {
     expectTincanError(() => extractFields(sdp.replace(/a=fingerprint:[^\r]*\r\n/, '')), 'SDP_UNSUPPORTED');
     expectTincanError(() => extractFields(sdp.replace('a=fingerprint:sha-256', 'a=fingerprint:sha-1')), 'SDP_UNSUPPORTED');
     expectTincanError(() => extractFields(`${sdp}m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n`), 'SDP_UNSUPPORTED');
-    expectTincanError(() => extractFields(sdp.replace(/ \S+\.local /, ' printer.local ')), 'SDP_UNSUPPORTED');
-    expectTincanError(() => extractFields(sdp.replace(/a=candidate:[^\r]*\r\n/, '')), 'SDP_UNSUPPORTED');
     expectTincanError(() => extractFields('hello'), 'SDP_UNSUPPORTED');
+  });
+
+  it('refuses ICE credentials shorter than ICE allows (ufrag 4, pwd 22) with SDP_UNSUPPORTED', async () => {
+    const sdp = await loadSdp('chromium-offer-ipv4');
+    expect(extractFields(applyIceCredentials(sdp, { ufrag: 'abcd', pwd: 'a'.repeat(22) })).ice).to.deep.equal({ ufrag: 'abcd', pwd: 'a'.repeat(22) });
+    expectTincanError(() => extractFields(applyIceCredentials(sdp, { ufrag: 'abc', pwd: 'a'.repeat(22) })), 'SDP_UNSUPPORTED');
+    expectTincanError(() => extractFields(applyIceCredentials(sdp, { ufrag: 'abcd', pwd: 'a'.repeat(21) })), 'SDP_UNSUPPORTED');
+  });
+
+  it('NO_LOCAL_ADDRESS when no usable candidate is left, unless allowNoCandidates', async () => {
+    const sdp = await loadSdp('chromium-offer-mdns');
+    expectTincanError(() => extractFields(sdp.replace(/a=candidate:[^\r]*\r\n/, '')), 'NO_LOCAL_ADDRESS');
+    expectTincanError(() => extractFields(sdp.replace(/ \S+\.local /, ' printer.local ')), 'NO_LOCAL_ADDRESS');
     expect(extractFields(sdp.replace(/a=candidate:[^\r]*\r\n/, ''), { allowNoCandidates: true }).candidates).to.deep.equal([]);
+  });
+
+  it('loses only the candidate whose .local name is not a v4 UUID: the srflx beside it stays', async () => {
+    const sdp = await loadSdp('chromium-offer-srflx');
+    const srflx = extractFields(sdp).candidates.filter((candidate) => candidate.type === 'srflx');
+    expect(srflx).to.have.length(1);
+    for (const odd of ['printer.local', 'c232ab00-9414-11ec-b3c8-9f6bdeced846.local', 'not a name']) {
+      const fields = extractFields(sdp.replace(/ \S+\.local /, ` ${odd} `));
+      expect(fields.candidates, odd).to.deep.equal(srflx);
+    }
+  });
+
+  it('leaves out candidates no peer can use or no code can hold, and keeps the rest in order', async () => {
+    const sdp = await loadSdp('chromium-offer-ipv4');
+    const line = udpCandidateLines(sdp)[0]!;
+    const kept = extractFields(sdp).candidates;
+    const variant = (address: string, port = 50000, type = 'host') =>
+      line.replace(/ \S+ \d+ typ \w+/, ` ${address} ${port} typ ${type}`);
+    const extra = [
+      variant('0.0.0.0'), variant('::'), variant('127.0.0.1'), variant('::1'), variant('224.0.0.251'),
+      variant('ff02::fb'), variant('255.255.255.255'), variant('240.0.0.1'), variant('10.0.0.9', 0),
+      variant('10.0.0.9', 70000), variant('10.0.0.9', 5000, 'weird'), variant('host.example.org'),
+    ];
+    const withExtra = sdp.replace(line, [...extra, line].join('\r\n'));
+    expect(extractFields(withExtra).candidates).to.deep.equal(kept);
+  });
+
+  it('keeps a candidate whose related address is odd, without that related address', async () => {
+    const sdp = await loadSdp('firefox-offer-srflx-ipv4');
+    const fields = extractFields(sdp);
+    const odd = extractFields(sdp.replace(/raddr \S+/, 'raddr printer.local')).candidates;
+    expect(odd).to.have.length(fields.candidates.length);
+    const { relatedAddress: _address, relatedPort: _port, ...bare } = fields.candidates[1]!;
+    expect(odd[1]).to.deep.equal(bare);
+  });
+});
+
+describe('addresses and candidates no peer can use', () => {
+  it('names unspecified, loopback, multicast, broadcast and reserved addresses, and nothing else', () => {
+    const table: [string, ReturnType<typeof addressProblem>][] = [
+      ['0.0.0.0', 'unspecified'], ['::', 'unspecified'],
+      ['127.0.0.1', 'loopback'], ['127.255.0.9', 'loopback'], ['::1', 'loopback'], ['::ffff:7f00:1', 'loopback'],
+      ['224.0.0.251', 'multicast'], ['239.255.255.250', 'multicast'], ['ff02::fb', 'multicast'], ['ff0e::1', 'multicast'],
+      ['255.255.255.255', 'broadcast'], ['::ffff:ffff:ffff', 'broadcast'],
+      ['0.1.2.3', 'reserved'], ['240.0.0.1', 'reserved'], ['255.255.255.254', 'reserved'], ['::a00:1', 'reserved'],
+      ['::ffff:0:0', 'unspecified'],
+      // LANs, link-local, CGNAT, the documentation ranges the fixtures and the lab use, global IPv6, mDNS names
+      ['10.99.3.1', undefined], ['192.168.1.20', undefined], ['169.254.1.1', undefined], ['100.64.0.1', undefined],
+      ['203.0.113.9', undefined], ['198.51.100.1', undefined], ['223.255.255.255', undefined], ['1.0.0.0', undefined],
+      ['fd00:99::1', undefined], ['fe80::1', undefined], ['2001:db8::1', undefined], ['::ffff:a00:1', undefined],
+      ['::1:0:0:1', undefined], ['ec927985-38c3-4d77-b5d4-cd3553d65132.local', undefined],
+    ];
+    for (const [address, problem] of table) expect(addressProblem(address), address).to.equal(problem);
+  });
+
+  it('judges a candidate by its port and its own address, not its related address', () => {
+    expect(candidateProblem({ type: 'host', address: '10.0.0.1', port: 0 })).to.equal('port-zero');
+    expect(candidateProblem({ type: 'host', address: '127.0.0.1', port: 1 })).to.equal('loopback');
+    expect(candidateProblem({ type: 'srflx', address: '203.0.113.9', port: 1, relatedAddress: '0.0.0.0', relatedPort: 0 }))
+      .to.equal(undefined);
+  });
+
+  it('names ICE credentials outside RFC 8839’s lengths or characters', () => {
+    expect(iceCredentialsProblem({ ufrag: 'abcd', pwd: 'a'.repeat(22) })).to.equal(undefined);
+    expect(iceCredentialsProblem({ ufrag: 'a'.repeat(256), pwd: 'a'.repeat(256) })).to.equal(undefined);
+    expect(iceCredentialsProblem({ ufrag: 'abc', pwd: 'a'.repeat(22) })).to.equal('ufrag-length');
+    expect(iceCredentialsProblem({ ufrag: 'a'.repeat(257), pwd: 'a'.repeat(22) })).to.equal('ufrag-length');
+    expect(iceCredentialsProblem({ ufrag: 'abcd', pwd: 'a'.repeat(21) })).to.equal('pwd-length');
+    expect(iceCredentialsProblem({ ufrag: 'ab-d', pwd: 'a'.repeat(22) })).to.equal('characters');
   });
 });
 
