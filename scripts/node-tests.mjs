@@ -1,7 +1,7 @@
 // Runs the core's tests in Node (the core compiles without DOM types and runs outside a browser): every
 // test/node/**/*.test.ts is bundled by esbuild into .build/node-tests/ (packages stay external), then run by
 // `node --test`. Extra arguments go to node --test; `--only-build` just bundles (for `npm run fuzz`).
-import * as esbuild from 'esbuild';
+import { bundleForNode } from './node-bundle.mjs';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
@@ -20,28 +20,7 @@ if (files.length === 0) {
   console.log(`no tests under ${pattern}`);
   process.exit(0);
 }
-await esbuild.build({
-  entryPoints: files,
-  outdir,
-  outbase: pattern,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  // Packages stay external (Node loads them from node_modules), except JSON data, which Node's ESM loader only
-  // takes with an import attribute: bundled instead.
-  plugins: [
-    {
-      name: 'external-packages-but-json',
-      setup(build) {
-        build.onResolve({ filter: /^[^./]/ }, (args) => (args.path.endsWith('.json') ? undefined : { path: args.path, external: true }));
-      },
-    },
-  ],
-  sourcemap: 'inline',
-  logLevel: 'warning',
-  outExtension: { '.js': '.mjs' },
-});
+await bundleForNode(files, { outdir, outbase: pattern });
 if (onlyBuild) process.exit(0);
 const built = files.map((f) => path.join(outdir, path.relative(pattern, f)).replace(/\.ts$/, '.mjs'));
 const passThrough = args.filter((a) => !a.startsWith('--files=') && a !== '--only-build');

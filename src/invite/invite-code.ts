@@ -38,8 +38,10 @@
 //                    A-Z a-z 0-9 + / (which is the ICE character set)
 //       2 (tag 1011) skippable extension: id 4, payload length in bits 8, payload. Version-1 decoders skip
 //                    it, so a later Tincan can add optional fields without a new version. Ids:
-//                      0 in-reply-to    answers only, 32 bits: the first 4 bytes of the fingerprint of the
-//                                       invite answered (an inviter with several open invites finds the one)
+//                      0 in-reply-to    answers only, 32 bits naming the invite answered, so an inviter with
+//                                       several open invites finds the one. Not a fingerprint prefix: a device
+//                                       keeps one certificate, so all its invites share a fingerprint; the
+//                                       token is a hash of the invite's text (chat/pairing.ts inviteToken)
 //                      1 reconnect-for  invites only, 32 bits: the first 4 bytes of the DTLS fingerprint the
 //                                       inviter pinned for the contact it invites back; the invitee whose own
 //                                       certificate has that fingerprint connects without an answer code
@@ -118,7 +120,7 @@ export type CodeKind = 'invite' | 'answer';
 export interface DecodedCode {
   kind: CodeKind;
   fields: SessionFields;
-  /** Answers only: fingerprintPrefix of the invite answered (skippable record id 0). */
+  /** Answers only: the 4-byte token of the invite answered (chat/pairing.ts inviteToken; skippable record id 0). */
   inReplyTo?: Uint8Array;
   /** Invites only: fingerprintPrefix of the certificate the inviter pinned for this contact (record id 1). */
   reconnectFor?: Uint8Array;
