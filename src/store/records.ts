@@ -236,6 +236,8 @@ export interface ManifestRecord {
   readonly stamps: { readonly [key: string]: number };
   /** Set when the whole vault was found older than the witness, until the person accepts it. */
   readonly restoredFrom?: { readonly witnessCounter: number; readonly manifestCounter: number; readonly detectedAt: number };
+  /** Conversations still in the chunked format (found once by a full listing; kept until removed). */
+  readonly legacy?: readonly string[];
 }
 
 /** One ICE server as RTCIceServer has it, with a single URL (entries are validated by net/ice-servers.ts). */
@@ -317,6 +319,11 @@ export function isHeadRecord(value: unknown): value is HeadRecord {
   );
 }
 
+/** A head of the chunked log before this layout ({ v: 1, epoch, chunkSize, count, ... }): recognised, not read. */
+export function isLegacyHead(value: unknown): value is { readonly epoch: string; readonly chunkSize: number } {
+  return isObject(value) && typeof value.epoch === 'string' && typeof value.chunkSize === 'number' && value.stamp === undefined;
+}
+
 export function isOutboxRecord(value: unknown): value is OutboxRecord {
   return (
     isObject(value) &&
@@ -340,7 +347,8 @@ export function isManifestRecord(value: unknown): value is ManifestRecord {
     isOptional(
       restored,
       (r) => isObject(r) && isCount(r.witnessCounter) && isCount(r.manifestCounter) && isTime(r.detectedAt),
-    )
+    ) &&
+    isOptional(value.legacy, (l) => Array.isArray(l) && l.length <= 100_000 && l.every((id) => typeof id === 'string'))
   );
 }
 

@@ -60,6 +60,11 @@ export interface VaultHealth {
   readonly rebuiltHeads: readonly string[];
   /** Conversations whose head was behind its message records (a crash before a flush) and was corrected. */
   readonly correctedHeads: readonly string[];
+  /**
+   * Conversations still in the chunked format of Tincan before this store (conv/<cid>/<epoch>/<n>): kept as they
+   * are, neither shown nor deleted (their ids are the old contact-id conversation ids).
+   */
+  readonly legacyConversations: readonly string[];
 }
 
 function stampedKind(key: string): { kind: StampedKind; id: string } | undefined {
@@ -82,6 +87,7 @@ export class HealthReport {
   }
 
   finish(guard: RollbackGuard): VaultHealth {
+    const legacyConversations = guard.legacyConversations();
     const restoredFromOlderCopy = guard.restoredFrom !== undefined;
     const contacts = new Set<string>();
     for (const record of [...this.rolledBack, ...this.missing]) if (record.kind === 'contact') contacts.add(record.id);
@@ -92,7 +98,8 @@ export class HealthReport {
         this.rolledBack.length === 0 &&
         this.missing.length === 0 &&
         this.damaged.length === 0 &&
-        this.rebuiltHeads.length === 0,
+        this.rebuiltHeads.length === 0 &&
+        legacyConversations.length === 0,
       restoredFromOlderCopy,
       counters: Object.freeze({ witness: guard.witnessCounter, manifest: guard.manifestCounterAtUnlock }),
       manifest: guard.manifestStatus,
@@ -102,6 +109,7 @@ export class HealthReport {
       damaged: Object.freeze([...this.damaged]),
       rebuiltHeads: Object.freeze([...this.rebuiltHeads]),
       correctedHeads: Object.freeze([...this.correctedHeads]),
+      legacyConversations: Object.freeze(legacyConversations),
     });
   }
 }
@@ -112,6 +120,8 @@ export class RollbackGuard {
   private readonly stamps = new Map<string, number>();
   /** Stamps found on records at unlock, for acceptRestoredState. */
   private readonly found = new Map<string, number | undefined>();
+  private highestFoundStamp = 0;
+  private readonly legacy = new Set<string>();
   restoredFrom: ManifestRecord['restoredFrom'];
   manifestStatus: VaultHealth['manifest'] = 'ok';
   manifestCounterAtUnlock = 0;
@@ -138,6 +148,7 @@ export class RollbackGuard {
       guard.counter = opened.value.counter;
       for (const [key, stamp] of Object.entries(opened.value.stamps)) guard.stamps.set(key, stamp);
       guard.restoredFrom = opened.value.restoredFrom;
+      for (const id of opened.value.legacy ?? []) guard.legacy.add(id);
     } else {
       guard.manifestStatus = opened.reason === 'missing' ? 'missing' : 'damaged';
       if (opened.reason !== 'missing') report.skipped({ key: manifestRecordKey, reason: opened.reason });
@@ -150,6 +161,22 @@ export class RollbackGuard {
   /** Head and contact keys the manifest names (how unlock finds conversations without listing every key). */
   stampedKeys(): string[] {
     return [...this.stamps.keys()];
+  }
+
+  /** A conversation in the chunked format was found (remembered in the manifest, reported on every unlock). */
+  noteLegacy(conversationId: string): void {
+    if (this.legacy.has(conversationId)) return;
+    this.legacy.add(conversationId);
+    this.dirty = true;
+  }
+
+  /** Its records were removed (ConversationLog.remove): written with that batch's manifest. */
+  forgetLegacy(conversationId: string): void {
+    this.legacy.delete(conversationId);
+  }
+
+  legacyConversations(): string[] {
+    return [...this.legacy];
   }
 
   get manifestUsable(): boolean {
@@ -165,6 +192,7 @@ export class RollbackGuard {
     const described = stampedKind(key);
     if (!described) return;
     this.found.set(key, stamp);
+    this.highestFoundStamp = Math.max(this.highestFoundStamp, stamp ?? 0);
     if (stamp === undefined) {
       if (expected !== undefined) report.missing.push(Object.freeze({ key, ...described, expectedStamp: expected }));
       return;
@@ -180,8 +208,12 @@ export class RollbackGuard {
     if (stamp < expected) report.rolledBack.push(Object.freeze({ key, ...described, expectedStamp: expected, foundStamp: stamp }));
   }
 
-  /** After every record was checked: is the whole vault older than the witness? */
-  checkWitness(): void {
+  /**
+   * After every record was checked: is the whole vault older than the witness? And a missing manifest with no
+   * stamped record at all is a vault made before manifests existed (or one with nothing to protect): not a loss.
+   */
+  finishChecks(): void {
+    if (this.manifestStatus === 'missing' && this.highestFoundStamp === 0) this.manifestStatus = 'ok';
     const witness = this.witnessCounter;
     if (this.restoredFrom === undefined && witness !== undefined && witness > this.counter) {
       this.restoredFrom = { witnessCounter: witness, manifestCounter: this.counter, detectedAt: this.now() };
@@ -204,6 +236,7 @@ export class RollbackGuard {
       counter: stamp,
       stamps: Object.fromEntries(stamps),
       ...(this.restoredFrom ? { restoredFrom: this.restoredFrom } : {}),
+      ...(this.legacy.size > 0 ? { legacy: [...this.legacy] } : {}),
     };
     return { key: manifestRecordKey, value: vault.seal(manifestRecordKey, record) };
   }

@@ -306,7 +306,7 @@ export class TincanStore extends Emitter<StoreEvents> {
       await this.contacts.load(report);
       await this.log.load(report);
       await this.outbox.load(report);
-      guard.checkWitness();
+      guard.finishChecks();
       await this.flushNow();
       this.lastReport = report;
       this.lastHealth = report.finish(guard);

@@ -11,10 +11,12 @@ import {
   wrappedKeyRecordKey,
   type Contact,
 } from '../../../src/store/records';
-import type { TincanStore } from '../../../src/store/tincan-store';
+import { TincanError } from '../../../src/errors';
+import { openStore, type TincanStore } from '../../../src/store/tincan-store';
 import {
   ObjectWitness,
   backendKinds,
+  cheapKdf,
   expectCode,
   flipBit,
   idsOf,
@@ -160,6 +162,32 @@ for (const kind of backendKinds) {
         await again.forgetDevice();
         assert.deepEqual(await rawKeys(place), []);
         assert.equal(await again.state(), 'empty');
+      });
+      it('flushes by itself after flushDelayMs; a failed flush is reported and retried, losing nothing', async () => {
+        const place = await kind.fresh();
+        const backend = await place.open();
+        let failWrites = false;
+        const flaky: RecordBackend = {
+          get: (key) => backend.get(key),
+          getMany: (keys) => backend.getMany(keys),
+          keys: (prefix) => backend.keys(prefix),
+          write: (batch) => (failWrites ? Promise.reject(new TincanError('STORAGE_QUOTA')) : backend.write(batch)),
+          clear: () => backend.clear(),
+          close: () => backend.close(),
+        };
+        const store = await openStore({ backend: flaky, kdfLimits: cheapKdf, flushDelayMs: 5 });
+        await store.createProfile('Ada', passphrase);
+        await store.log.append('c', [message(1), message(3)]);
+        const failures: string[] = [];
+        store.on('flush-failed', (error) => failures.push(error.code));
+        failWrites = true;
+        store.log.markRead('c');
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        assert.deepEqual(failures.slice(0, 1), ['STORAGE_QUOTA']);
+        failWrites = false;
+        store.log.markRead('c'); // nothing new, but the failed head is still pending
+        await store.flush();
+        assert.equal((await reopen(place)).store.log.summary('c')?.unread, 0);
       });
     });
 
@@ -446,6 +474,30 @@ for (const kind of backendKinds) {
         assert.equal(health.manifest, 'missing');
         assert.equal(again.log.summary('c')?.count, 2);
         assert.equal(again.contacts.all().length, 1);
+        assert.equal((await reopen(place)).health.ok, true);
+      });
+      it('keeps conversations of the chunked format as they are and reports them on every unlock', async () => {
+        const place = await kind.fresh();
+        const store = await newProfile(place);
+        await store.lock();
+        // What the store before this one left: a head with an epoch and chunks, and no manifest.
+        const masterKey = await unwrapMasterKey(await rawGet(place, wrappedKeyRecordKey), passphrase);
+        const oldHead = { v: 1, epoch: 'Ab3', chunkSize: 100, count: 2, unread: 1, createdAt: 1, updatedAt: 2 };
+        const oldChunk = { v: 1, first: 0, messages: [message(0), message(1)] };
+        await rawSet(place, 'conv/bob/head', await sealRecord(masterKey, 'conv/bob/head', oldHead));
+        await rawSet(place, 'conv/bob/Ab3/0', await sealRecord(masterKey, 'conv/bob/Ab3/0', oldChunk as never));
+        await rawSet(place, 'vault/manifest', undefined);
+        const first = await reopen(place);
+        assert.deepEqual(first.health.legacyConversations, ['bob']);
+        assert.equal(first.health.manifest, 'ok');
+        assert.deepEqual(first.health.damaged, []);
+        assert.deepEqual(first.store.log.summaries(), []);
+        await first.store.lock();
+        const second = await reopen(place);
+        assert.deepEqual(second.health.legacyConversations, ['bob']);
+        assert.deepEqual((await rawKeys(place)).filter((k) => k.startsWith('conv/')), ['conv/bob/Ab3/0', 'conv/bob/head']);
+        await second.store.log.remove('bob');
+        assert.deepEqual((await rawKeys(place)).filter((k) => k.startsWith('conv/')), []);
         assert.equal((await reopen(place)).health.ok, true);
       });
     });
