@@ -218,13 +218,13 @@ export class ConversationLog {
     return this.context.exclusive(async () => {
       const vault = this.context.vault();
       const conversation = this.conversations.get(conversationId);
-      if (!conversation) return Object.freeze({ entries: [], firstIndex: 0, count: 0, hasOlder: false });
+      if (!conversation) return Object.freeze({ entries: Object.freeze([]), firstIndex: 0, count: 0, hasOlder: false });
       const count = conversation.count;
       const end = Math.max(0, Math.min(Math.floor(Number(beforeIndex) || 0), count));
       const wanted = Math.max(0, Math.min(Math.floor(Number(n) || 0), maxPageMessages));
       const start = Math.max(0, end - wanted);
       const entries = await this.readRangeNow(vault, conversation, start, end);
-      return Object.freeze({ entries, firstIndex: start, count, hasOlder: start > 0 });
+      return Object.freeze({ entries: Object.freeze(entries), firstIndex: start, count, hasOlder: start > 0 });
     });
   }
 
@@ -283,10 +283,12 @@ export class ConversationLog {
     for (const conversation of this.conversations.values()) {
       for (const [index, state] of conversation.pendingStates) states.push({ conversation, index, state });
     }
-    const heads = new Set(this.dirtyHeads);
-    this.dirtyHeads.clear();
     const keys = states.map(({ conversation, index }) => messageRecordKey(conversation.id, index));
     const stored = keys.length > 0 ? await this.context.backend.getMany(keys) : [];
+    // From here on nothing awaits: the heads are sealed from memory as it is now, so taking the dirty set only
+    // after the read loses no change made meanwhile (markRead, acknowledge), and a failed read loses nothing.
+    const heads = new Set(this.dirtyHeads);
+    this.dirtyHeads.clear();
     const writes: RecordWrite[] = [];
     const usageDelta = new Map<Conversation, number>();
     states.forEach(({ conversation, state }, i) => {
