@@ -1,6 +1,9 @@
 // Vault and store timings in real browsers (Chromium and Firefox): Argon2id at the chosen limits with libsodium's
 // "interactive" (and optionally "moderate") limits as same-run baselines, safety-number cost, record sealing
-// throughput, and reads from a 10,000-message conversation in IndexedDB (cold after a reopen, and warm).
+// throughput; then the store over IndexedDB: bytes written and ms per single append (one record per message),
+// messages stored per second in batches of 1 / 50 / 300, and on a 10,000-message conversation: storage bytes per
+// 1,000 messages, unlock, reads (cold after a reopen, and warm), duplicate detection of the oldest message, and ack
+// resolution (256 ids, half unknown) with the flush that follows.
 //
 //   bash scripts/in-netns.sh node bench/vault-bench.mjs [--moderate] [--messages=10000] [--chromium-only]
 //
@@ -20,9 +23,11 @@ const kinds = process.argv.includes('--chromium-only') ? ['chromium'] : ['chromi
 const bundle = await esbuild.build({
   stdin: {
     contents: `
-      import { formatFigures, measureCrypto, measureKdf, measureStore } from './test/unit/store/perf-measure';
+      import { formatFigures, measureCrypto, measureKdf, measureSingleAppends, measureStore, measureThroughput } from './test/unit/store/perf-measure';
       window.runBench = async (includeModerate, messages) => formatFigures([
-        ...(await measureKdf(3, includeModerate)), ...(await measureCrypto()), ...(await measureStore(messages)),
+        ...(await measureKdf(3, includeModerate)), ...(await measureCrypto()),
+        ...(await measureSingleAppends(400)), ...(await measureThroughput([1, 50, 300], 1200)),
+        ...(await measureStore(messages)),
       ]);`,
     resolveDir: root,
     loader: 'ts',

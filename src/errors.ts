@@ -57,6 +57,7 @@ export const errorCodes = [
   'WRONG_PASSPHRASE',
   'PASSPHRASE_MISMATCH',
   'VAULT_LOCKED',
+  'VAULT_DAMAGED', // the stored wrapped key is damaged (its integrity hash fails): not a wrong passphrase
   'RECORD_TAMPERED',
   'STORAGE_QUOTA',
   'STORAGE_UNAVAILABLE',

@@ -24,18 +24,22 @@
 // an out-of-memory crash on low-end phones, so the extra strength goes into passes, not memory. The limits are
 // stored with the wrap, so they can be raised later without breaking existing vaults.
 //
-// Wrapped-key layout (wrappedKeyBytes = 98 bytes, all integers big-endian)
+// Wrapped-key layout v2 (wrappedKeyBytes = 130 bytes, all integers big-endian)
 //   offset  size  field
-//   0       1     format version (wrapFormatVersion = 1)
+//   0       1     format version (wrapFormatVersion = 2; version 1 = the same without the integrity hash, 98 bytes)
 //   1       1     KDF id (kdfArgon2id13 = 1: libsodium crypto_pwhash ALG_ARGON2ID13)
 //   2       4     opslimit (passes)
 //   6       4     memlimit in KiB
 //   10      16    salt (crypto_pwhash_SALTBYTES, random per wrap)
 //   26      24    XChaCha20 nonce (random per wrap)
 //   50      48    ciphertext: master key (32) + Poly1305 tag (16)
+//   98      32    v2 only: integrity hash = BLAKE2b-256 (unkeyed) of bytes 0..98
 // Associated data = "tincan/vault-wrap/v1" || bytes 0..50, so the KDF limits, salt and nonce cannot be altered
-// without the wrap failing to open. A wrap that fails to open is reported as WRONG_PASSPHRASE: with AEAD a wrong
-// passphrase and a tampered wrap are indistinguishable, and the passphrase is by far the likelier cause.
+// without the wrap failing to open. With AEAD alone a wrong passphrase and a damaged wrap are indistinguishable;
+// the v2 hash tells them apart: checked before any key derivation, a wrap whose bytes changed (a flipped bit, a
+// truncation) is VAULT_DAMAGED, and only an intact wrap that does not open is WRONG_PASSPHRASE. The hash is not a
+// defence against forgery (anyone can recompute it): the AEAD tag is. A v1 wrap still opens (a damaged v1 wrap
+// still reads as WRONG_PASSPHRASE); every new wrap and every passphrase change writes v2.
 //
 // Sealed-record envelope (sealRecord / openRecord)
 //   offset  size  field
@@ -50,12 +54,15 @@ import { concatBytes, fromUtf8, utf8, view } from './bytes';
 import { getSodium } from './sodium';
 
 export const masterKeyBytes = 32;
-export const wrapFormatVersion = 1;
+export const wrapFormatVersion = 2;
 export const kdfArgon2id13 = 1;
 export const saltBytes = 16;
 export const xNonceBytes = 24;
 export const aeadTagBytes = 16;
-export const wrappedKeyBytes = 2 + 4 + 4 + saltBytes + xNonceBytes + masterKeyBytes + aeadTagBytes;
+export const wrapIntegrityBytes = 32;
+/** Size of a version-1 wrap (no integrity hash): still opened. */
+export const wrappedKeyBytesV1 = 2 + 4 + 4 + saltBytes + xNonceBytes + masterKeyBytes + aeadTagBytes;
+export const wrappedKeyBytes = wrappedKeyBytesV1 + wrapIntegrityBytes;
 
 const wrapOffsets = {
   version: 0,
@@ -65,6 +72,7 @@ const wrapOffsets = {
   salt: 10,
   nonce: 10 + saltBytes,
   ciphertext: 10 + saltBytes + xNonceBytes,
+  integrity: wrappedKeyBytesV1,
 } as const;
 
 export interface KdfLimits {
@@ -138,27 +146,55 @@ async function wrap(masterKey: Uint8Array, passphrase: string, limits: KdfLimits
       nonce,
       kek,
     );
-    return concatBytes(header, sealed);
+    const body = concatBytes(header, sealed);
+    return concatBytes(body, sodium.crypto_generichash(wrapIntegrityBytes, body, null));
   } finally {
     sodium.memzero(kek);
   }
 }
 
-/** The KDF limits a wrapped key was made with (to decide whether to re-wrap with stronger ones). */
+function damaged(detail: string): TincanError {
+  return new TincanError('VAULT_DAMAGED', detail);
+}
+
+/**
+ * Checks a wrap's shape and (v2) its integrity hash, then returns its KDF limits. Anything off -> VAULT_DAMAGED:
+ * the stored bytes are not the wrap this vault wrote (for v1, which has no hash, only the shape is checked).
+ */
+async function checkWrap(wrappedKey: Uint8Array): Promise<KdfLimits> {
+  const version = wrappedKey[wrapOffsets.version];
+  const expectedBytes = version === 1 ? wrappedKeyBytesV1 : version === wrapFormatVersion ? wrappedKeyBytes : -1;
+  if (wrappedKey.length !== expectedBytes) throw damaged('not a Tincan wrapped key');
+  if (version === wrapFormatVersion) {
+    const sodium = await getSodium();
+    const body = wrappedKey.subarray(0, wrapOffsets.integrity);
+    if (!sodium.memcmp(sodium.crypto_generichash(wrapIntegrityBytes, body, null), wrappedKey.subarray(wrapOffsets.integrity))) {
+      throw damaged('integrity hash does not match');
+    }
+  }
+  return readKdfLimits(wrappedKey);
+}
+
+/** The KDF limits a wrapped key (v1 or v2) was made with (to decide whether to re-wrap with stronger ones). */
 export function readKdfLimits(wrappedKey: Uint8Array): KdfLimits {
+  const version = wrappedKey[wrapOffsets.version];
   if (
-    wrappedKey.length !== wrappedKeyBytes ||
-    wrappedKey[wrapOffsets.version] !== wrapFormatVersion ||
+    (version !== 1 && version !== wrapFormatVersion) ||
+    wrappedKey.length < wrappedKeyBytesV1 ||
     wrappedKey[wrapOffsets.kdf] !== kdfArgon2id13
   ) {
-    throw new TincanError('RECORD_TAMPERED', 'not a Tincan wrapped key');
+    throw damaged('not a Tincan wrapped key');
   }
   const wrapView = view(wrappedKey);
   const limits = {
     opsLimit: wrapView.getUint32(wrapOffsets.opsLimit),
     memLimitBytes: wrapView.getUint32(wrapOffsets.memLimitKiB) * 1024,
   };
-  checkLimits(limits);
+  try {
+    checkLimits(limits);
+  } catch (thrown) {
+    throw damaged(thrown instanceof Error ? thrown.message : 'KDF limits out of range');
+  }
   return limits;
 }
 
@@ -175,18 +211,19 @@ export async function createVaultKey(passphrase: string, limits: KdfLimits = def
 }
 
 /**
- * Opens a wrapped key. Malformed bytes or out-of-range limits -> RECORD_TAMPERED; a wrap that does not open ->
- * WRONG_PASSPHRASE. Pure: the caller decides what to store, so a failure changes nothing.
+ * Opens a wrapped key. Malformed bytes, a failed integrity hash (v2) or out-of-range limits -> VAULT_DAMAGED; an
+ * intact wrap that does not open -> WRONG_PASSPHRASE. Pure: the caller decides what to store, so a failure changes
+ * nothing.
  */
 export async function unwrapMasterKey(wrappedKey: Uint8Array, passphrase: string): Promise<Uint8Array> {
-  const limits = readKdfLimits(wrappedKey);
+  const limits = await checkWrap(wrappedKey);
   const sodium = await getSodium();
   const header = wrappedKey.subarray(0, wrapOffsets.ciphertext);
   const kek = await deriveKek(passphrase, wrappedKey.subarray(wrapOffsets.salt, wrapOffsets.nonce), limits);
   try {
     return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(
       null,
-      wrappedKey.subarray(wrapOffsets.ciphertext),
+      wrappedKey.subarray(wrapOffsets.ciphertext, wrapOffsets.integrity),
       concatBytes(wrapDomain, header),
       wrappedKey.subarray(wrapOffsets.nonce, wrapOffsets.ciphertext),
       kek,

@@ -11,10 +11,20 @@
 //   end-32  32    BLAKE2b-256 of every byte before it
 // The checksum only catches truncation and accidental damage (a file cut short by a download, a wrong file): the
 // records' own AEAD tags and the wrapped key are what an attacker cannot forge. Keys are unique within a file.
-// Anything off -> BACKUP_INVALID.
-import { TincanError } from '../errors';
+// Anything off -> BACKUP_INVALID, and decodeBackup throws nothing else for any input (property-tested in
+// test/node/store/backup-properties.ts).
+//
+// Importing checks everything before anything is written (prepareImport): the file's checksum, the passphrase
+// against its wrapped key, the profile; records that do not open are left out and listed. TincanStore then
+// replaces the whole store with the file in ONE atomic batch.
+import { TincanError, isTincanError } from '../errors';
 import { bytesEqual, concatBytes, fromUtf8, u16, u32, utf8, view } from '../crypto/bytes';
 import { getSodium } from '../crypto/sodium';
+import { unwrapMasterKey } from '../crypto/vault';
+import { openProfile, type Profile } from './profile-store';
+import type { RecordBackend } from './record-backend';
+import { profileRecordKey, wrappedKeyRecordKey } from './records';
+import { OpenVault, type SkippedRecord } from './sealed-records';
 
 export const backupMagic = utf8('TINCANBK');
 export const backupVersion = 1;
@@ -85,4 +95,67 @@ export async function decodeBackup(file: Uint8Array): Promise<BackupRecord[]> {
   }
   if (offset !== body.length) throw invalid('trailing bytes after the last record');
   return records;
+}
+
+/** Every record as stored (still sealed; the master key still wrapped by the passphrase), as one file. */
+export async function collectBackup(backend: RecordBackend): Promise<Uint8Array> {
+  const keys = await backend.keys();
+  const values = await backend.getMany(keys);
+  const records: BackupRecord[] = [];
+  keys.forEach((key, i) => {
+    const value = values[i];
+    if (value instanceof Uint8Array) records.push({ key, value });
+  });
+  return encodeBackup(records);
+}
+
+export interface PreparedImport {
+  /** The backup's master key, open (the caller owns it: it becomes the store's vault or is wiped). */
+  readonly vault: OpenVault;
+  readonly profile: Profile;
+  /** Records to write, the wrapped key among them. */
+  readonly records: readonly BackupRecord[];
+  readonly skipped: readonly SkippedRecord[];
+}
+
+const anyValue = (value: unknown): value is unknown => value !== undefined;
+
+/**
+ * Checks a backup file against `passphrase` without writing anything. A damaged or foreign file (its wrapped key
+ * or profile included) -> BACKUP_INVALID; a wrong passphrase -> WRONG_PASSPHRASE.
+ */
+export async function prepareImport(file: Uint8Array, passphrase: string): Promise<PreparedImport> {
+  const records = await decodeBackup(file);
+  const wrapped = records.find((r) => r.key === wrappedKeyRecordKey);
+  if (!wrapped) throw invalid('no vault key in the file');
+  let masterKey: Uint8Array;
+  try {
+    masterKey = await unwrapMasterKey(wrapped.value, passphrase);
+  } catch (thrown) {
+    if (isTincanError(thrown, 'VAULT_DAMAGED') || isTincanError(thrown, 'RECORD_TAMPERED')) throw invalid(thrown.message);
+    throw thrown;
+  }
+  const vault = new OpenVault(await getSodium(), masterKey);
+  try {
+    const profileRecord = records.find((r) => r.key === profileRecordKey);
+    if (!profileRecord) throw invalid('no profile in the file');
+    const profile = await openProfile(vault, profileRecord.value).catch((thrown: unknown) => {
+      throw isTincanError(thrown, 'RECORD_TAMPERED') ? invalid(thrown.message) : thrown;
+    });
+    const good: BackupRecord[] = [];
+    const skipped: SkippedRecord[] = [];
+    for (const record of records) {
+      if (record.key === wrappedKeyRecordKey) {
+        good.push(record);
+        continue;
+      }
+      const opened = vault.open(record.key, record.value, anyValue);
+      if (opened.ok) good.push(record);
+      else skipped.push({ key: record.key, reason: opened.reason });
+    }
+    return { vault, profile, records: good, skipped };
+  } catch (thrown) {
+    vault.wipe();
+    throw thrown;
+  }
 }

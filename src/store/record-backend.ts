@@ -1,41 +1,63 @@
-// The one place that touches localforage: an IndexedDB-only key/value backend whose failures are TincanErrors.
-// Values are Uint8Arrays (sealed records and the wrapped key); IndexedDB stores them by structured clone, as is.
-import * as localforageModule from 'localforage';
+// Where sealed records live: a DOM-free key/value interface (IndexedDB in the browser, memory or files elsewhere)
+// and the one mapping of storage failures to Tincan's codes.
+//
+// Contract every backend keeps
+// - Keys are strings; values are Uint8Arrays (sealed records, the wrapped key) stored and returned as bytes.
+// - keys(prefix) returns the keys that start with prefix, sorted by UTF-16 code units (IndexedDB's string order,
+//   and JavaScript's default sort): fixed-width decimal parts in keys therefore sort numerically.
+// - write(batch) is ONE atomic transaction: after a failure (quota, a crash, a value that cannot be stored) none of
+//   the batch is visible; after success all of it is. Entries apply in order (a put after a removePrefix of the
+//   same prefix survives).
+// - Failures are TincanErrors: STORAGE_QUOTA when the device is full, STORAGE_UNAVAILABLE otherwise.
 import { TincanError, isTincanError } from '../errors';
 
-/** A named key/value area: one IndexedDB database per `name` (tests use a fresh name each). */
+export type RecordWrite =
+  | { readonly key: string; readonly value: Uint8Array }
+  | { readonly key: string; readonly remove: true }
+  | { readonly prefix: string; readonly removePrefix: true };
+
 export interface RecordBackend {
   get(key: string): Promise<unknown>;
-  set(key: string, value: Uint8Array): Promise<void>;
-  remove(key: string): Promise<void>;
-  keys(): Promise<string[]>;
+  /** One read transaction; undefined where a key is missing. */
+  getMany(keys: readonly string[]): Promise<unknown[]>;
+  /** Sorted (see the header). */
+  keys(prefix?: string): Promise<string[]>;
+  /** ONE atomic transaction. */
+  write(batch: readonly RecordWrite[]): Promise<void>;
   clear(): Promise<void>;
+  close(): void;
 }
 
-export const recordsStoreName = 'records';
-
-// HACK: localforage 1.10 ships only a UMD bundle. esbuild (the app build) wraps it as CommonJS and hands
-// module.exports over as the default export; web-test-runner serves the file untransformed as an ES module, where
-// the UMD wrapper finds neither `module` nor `define` and sets `window.localforage` instead. Accept either.
-// https://github.com/localForage/localForage/issues/940 (no ES module build; the 1.8.0 "module" entry was reverted)
-function localforageApi(): LocalForage {
-  const fromModule = (localforageModule as unknown as { default?: LocalForage }).default;
-  const fromGlobal = (globalThis as unknown as { localforage?: LocalForage }).localforage;
-  const api = fromModule?.createInstance ? fromModule : fromGlobal;
-  if (!api?.createInstance) throw new TincanError('STORAGE_UNAVAILABLE', 'localforage did not load');
-  return api;
+/** True when `key` is within `prefix` (every key is within the empty prefix). */
+export function hasPrefix(key: string, prefix: string): boolean {
+  return key.startsWith(prefix);
 }
 
-/** Maps what IndexedDB / localforage throw to Tincan's storage codes. TincanErrors pass through. */
+/**
+ * The smallest string greater than every string that starts with `prefix` (the open upper bound of a key range),
+ * or undefined when there is none (an empty prefix, or one made only of U+FFFF).
+ */
+export function prefixUpperBound(prefix: string): string | undefined {
+  let end = prefix.length;
+  while (end > 0 && prefix.charCodeAt(end - 1) === 0xffff) end--;
+  if (end === 0) return undefined;
+  return prefix.slice(0, end - 1) + String.fromCharCode(prefix.charCodeAt(end - 1) + 1);
+}
+
+/** Maps what a storage layer throws (IndexedDB's DOMExceptions, Node's fs errors) to Tincan's storage codes. */
 export function toStorageError(thrown: unknown): TincanError {
   if (isTincanError(thrown)) return thrown;
-  const name = thrown instanceof Error || thrown instanceof DOMException ? thrown.name : '';
-  const message = thrown instanceof Error || thrown instanceof DOMException ? thrown.message : String(thrown);
-  if (name === 'QuotaExceededError' || /quota/i.test(message)) return new TincanError('STORAGE_QUOTA', message);
+  const shaped = typeof thrown === 'object' && thrown !== null ? (thrown as { name?: unknown; message?: unknown; code?: unknown }) : {};
+  const name = typeof shaped.name === 'string' ? shaped.name : '';
+  const message = typeof shaped.message === 'string' ? shaped.message : String(thrown);
+  if (name === 'QuotaExceededError' || shaped.code === 'ENOSPC' || shaped.code === 'EDQUOT' || /quota/i.test(message)) {
+    return new TincanError('STORAGE_QUOTA', message);
+  }
   return new TincanError('STORAGE_UNAVAILABLE', `${name || 'Error'}: ${message}`);
 }
 
-async function mapped<T>(operation: () => Promise<T>): Promise<T> {
+/** Runs `operation`, turning anything it throws into a storage TincanError. */
+export async function mapStorageErrors<T>(operation: () => Promise<T>): Promise<T> {
   try {
     return await operation();
   } catch (thrown) {
@@ -43,40 +65,11 @@ async function mapped<T>(operation: () => Promise<T>): Promise<T> {
   }
 }
 
-/**
- * Opens (creating if needed) the IndexedDB-backed area `name`. No fallback to localStorage or WebSQL: they could
- * not hold a conversation's history, and a silent downgrade would surprise later. IndexedDB missing or refused
- * (some private modes) -> STORAGE_UNAVAILABLE.
- */
-export async function openRecordBackend(name: string): Promise<RecordBackend> {
-  const instance = await mapped(async () => {
-    const api = localforageApi();
-    const created = api.createInstance({ name, storeName: recordsStoreName, driver: api.INDEXEDDB });
-    await created.ready();
-    if (created.driver() !== api.INDEXEDDB) throw new TincanError('STORAGE_UNAVAILABLE', 'IndexedDB is not available');
-    return created;
-  });
-  return {
-    get: (key) => mapped(() => instance.getItem<unknown>(key)),
-    set: (key, value) => mapped(async () => void (await instance.setItem(key, value))),
-    remove: (key) => mapped(() => instance.removeItem(key)),
-    keys: () => mapped(() => instance.keys()),
-    clear: () => mapped(() => instance.clear()),
-  };
-}
-
-export type PersistenceResult = 'persisted' | 'denied' | 'unsupported';
-
-/**
- * Asks the browser not to evict this origin's storage under pressure (navigator.storage.persist). Chromium grants
- * it silently by engagement heuristics, Firefox asks the user; without it history may vanish when the disk fills.
- */
-export async function requestPersistence(storage: StorageManager | undefined = globalThis.navigator?.storage): Promise<PersistenceResult> {
-  if (!storage?.persist) return 'unsupported';
-  try {
-    if (await storage.persisted?.()) return 'persisted';
-    return (await storage.persist()) ? 'persisted' : 'denied';
-  } catch {
-    return 'denied';
+/** Checks a batch before any of it is applied (a bad entry must fail the whole batch, not half of it). */
+export function checkBatch(batch: readonly RecordWrite[]): void {
+  for (const write of batch) {
+    if ('value' in write && !(write.value instanceof Uint8Array)) {
+      throw new TincanError('STORAGE_UNAVAILABLE', `DataCloneError: ${write.key}: values are Uint8Arrays`);
+    }
   }
 }

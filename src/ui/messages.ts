@@ -50,6 +50,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   WRONG_PASSPHRASE: 'Wrong passphrase. Nothing was changed: try again.',
   PASSPHRASE_MISMATCH: 'The two passphrases differ. Type the same passphrase twice.',
   VAULT_LOCKED: 'Unlock Tincan with your passphrase first.',
+  VAULT_DAMAGED: 'The key that protects your data on this device is damaged, so it cannot be opened even with the right passphrase. If you have a backup file, import it.',
   RECORD_TAMPERED: 'A stored record was damaged or altered and was skipped. The rest of your history is intact.',
   STORAGE_QUOTA: 'This device is out of storage space for Tincan. Free some space or export and delete old conversations.',
   STORAGE_UNAVAILABLE: 'This browser refuses to store data (private mode?). Tincan cannot keep history here.',

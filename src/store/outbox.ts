@@ -1,0 +1,203 @@
+// The outbox: outgoing messages a peer has not yet acknowledged as stored, one sealed record each
+// (out/<peer>/<seq>), all in memory while unlocked.
+//
+// Invariants
+// - An entry is created in the same transaction as its message (ConversationLog.append with outboxFor), so a
+//   message can never be stored without its entry, nor the reverse.
+// - pending(peer) is in sequence order = append order; every new connection resends all of it, whatever an earlier
+//   connection reached. The receiver drops duplicates by id, so a resend is harmless.
+// - acknowledge removes entries from memory at once and from storage at the next flush (with the messages'
+//   `delivered` states, in one transaction). A crash before that flush brings the entries back: they are resent
+//   and acknowledged again, never lost. Each acknowledged id costs one Map lookup, known or not: no history scan.
+import type { RecordWrite } from './record-backend';
+import {
+  isOutboxRecord,
+  maxOutboxSeq,
+  outboxKeyPrefix,
+  outboxRecordKey,
+  parseOutboxKey,
+  recordFormatVersion,
+  type OutboxRecord,
+  type StoredMessage,
+} from './records';
+import type { HealthReport } from './rollback';
+import type { StoreContext } from './store-context';
+
+/** What a resend needs (the record's fields), with the peer and sequence number it is kept under. */
+export interface OutboxEntry extends Omit<OutboxRecord, 'v'> {
+  readonly peerId: string;
+  readonly seq: number;
+}
+
+/** Entries the log's append puts into its own transaction; `commit` runs once that transaction committed. */
+export interface PreparedEntries {
+  readonly writes: readonly RecordWrite[];
+  commit(): void;
+}
+
+interface PeerQueue {
+  /** seq -> entry, in ascending seq (Map keeps insertion order; loaded entries are inserted sorted). */
+  readonly entries: Map<number, OutboxEntry>;
+  readonly bySeqOfMessage: Map<string, number>;
+  /** The seq the next entry gets (above every seq ever seen for this peer, readable or not). */
+  nextSeq: number;
+}
+
+export class Outbox {
+  private readonly peers = new Map<string, PeerQueue>();
+  private readonly pendingRemovals = new Set<string>();
+
+  constructor(
+    private readonly context: StoreContext,
+    /** Tells the log that a message was acknowledged (it marks the message delivered, in memory). */
+    private readonly onDelivered: (entry: OutboxEntry) => void,
+  ) {}
+
+  /** Unacknowledged entries for `peerId`, oldest first. */
+  pending(peerId: string): readonly OutboxEntry[] {
+    this.context.vault();
+    return [...(this.peers.get(peerId)?.entries.values() ?? [])];
+  }
+
+  /** Peers with at least one unacknowledged entry. */
+  peersWithPending(): readonly string[] {
+    this.context.vault();
+    return [...this.peers].filter(([, queue]) => queue.entries.size > 0).map(([peerId]) => peerId);
+  }
+
+  /**
+   * The peer acknowledged `messageIds` as stored: returns the entries found (unknown ids are ignored), removes them
+   * and marks their messages delivered, in memory at once, persisted by the next flush.
+   */
+  acknowledge(peerId: string, messageIds: readonly string[]): readonly OutboxEntry[] {
+    this.context.vault();
+    const queue = this.peers.get(peerId);
+    if (!queue) return [];
+    const found: OutboxEntry[] = [];
+    for (const messageId of messageIds) {
+      const seq = queue.bySeqOfMessage.get(messageId);
+      if (seq === undefined) continue;
+      const entry = queue.entries.get(seq)!;
+      queue.entries.delete(seq);
+      queue.bySeqOfMessage.delete(messageId);
+      this.pendingRemovals.add(outboxRecordKey(peerId, seq));
+      found.push(entry);
+      this.onDelivered(entry);
+    }
+    if (found.length > 0) this.context.scheduleFlush();
+    return found;
+  }
+
+  /** For ConversationLog.append: sealed entries of `message` (at `index`) for each peer, not yet applied. */
+  prepare(peerIds: readonly string[], conversationId: string, message: StoredMessage, index: number, reserved: Map<string, number>): PreparedEntries {
+    const vault = this.context.vault();
+    const writes: RecordWrite[] = [];
+    const entries: OutboxEntry[] = [];
+    for (const peerId of new Set(peerIds)) {
+      const seq = reserved.get(peerId) ?? this.peers.get(peerId)?.nextSeq ?? 0;
+      if (seq > maxOutboxSeq) throw new RangeError(`outbox for ${peerId} is full`);
+      reserved.set(peerId, seq + 1);
+      const record: OutboxRecord = {
+        v: recordFormatVersion,
+        conversationId,
+        messageId: message.id,
+        index,
+        text: message.text,
+        sentAt: message.sentAt,
+        ...(message.meta !== undefined ? { meta: message.meta } : {}),
+      };
+      const key = outboxRecordKey(peerId, seq);
+      writes.push({ key, value: vault.seal(key, record) });
+      entries.push(entryOf(peerId, seq, record));
+    }
+    return {
+      writes,
+      commit: () => {
+        for (const entry of entries) this.add(entry);
+      },
+    };
+  }
+
+  /** Keys of every entry (pending or awaiting removal) of `conversationId`, for deleting a conversation. */
+  keysOfConversation(conversationId: string): string[] {
+    const keys: string[] = [];
+    for (const [peerId, queue] of this.peers) {
+      for (const entry of queue.entries.values()) if (entry.conversationId === conversationId) keys.push(outboxRecordKey(peerId, entry.seq));
+    }
+    return keys;
+  }
+
+  /** After a conversation's deletion committed. */
+  forgetConversation(conversationId: string): void {
+    for (const queue of this.peers.values()) {
+      for (const [seq, entry] of queue.entries) {
+        if (entry.conversationId !== conversationId) continue;
+        queue.entries.delete(seq);
+        queue.bySeqOfMessage.delete(entry.messageId);
+      }
+    }
+  }
+
+  get hasPendingRemovals(): boolean {
+    return this.pendingRemovals.size > 0;
+  }
+
+  /** For the flush: removals of acknowledged entries; `failed` puts them back for the next flush. */
+  takeFlush(): { writes: RecordWrite[]; failed(): void } {
+    const keys = [...this.pendingRemovals];
+    this.pendingRemovals.clear();
+    return {
+      writes: keys.map((key) => ({ key, remove: true }) as const),
+      failed: () => {
+        for (const key of keys) this.pendingRemovals.add(key);
+      },
+    };
+  }
+
+  /** At unlock: every outbox record. An unreadable one is reported and left in place (its seq stays taken). */
+  async load(report: HealthReport): Promise<void> {
+    const vault = this.context.vault();
+    const keys = await this.context.backend.keys(outboxKeyPrefix);
+    const values = await this.context.backend.getMany(keys);
+    keys.forEach((key, i) => {
+      const parsed = parseOutboxKey(key);
+      if (!parsed) return;
+      const queue = this.queueOf(parsed.peerId);
+      queue.nextSeq = Math.max(queue.nextSeq, parsed.seq + 1);
+      const opened = vault.open(key, values[i], isOutboxRecord);
+      if (!opened.ok) report.skipped({ key, reason: opened.reason });
+      else this.add(entryOf(parsed.peerId, parsed.seq, opened.value));
+    });
+  }
+
+  clear(): void {
+    this.peers.clear();
+    this.pendingRemovals.clear();
+  }
+
+  private queueOf(peerId: string): PeerQueue {
+    let queue = this.peers.get(peerId);
+    if (!queue) this.peers.set(peerId, (queue = { entries: new Map(), bySeqOfMessage: new Map(), nextSeq: 0 }));
+    return queue;
+  }
+
+  private add(entry: OutboxEntry): void {
+    const queue = this.queueOf(entry.peerId);
+    queue.entries.set(entry.seq, entry);
+    queue.bySeqOfMessage.set(entry.messageId, entry.seq);
+    queue.nextSeq = Math.max(queue.nextSeq, entry.seq + 1);
+  }
+}
+
+function entryOf(peerId: string, seq: number, record: OutboxRecord): OutboxEntry {
+  return Object.freeze({
+    peerId,
+    seq,
+    conversationId: record.conversationId,
+    messageId: record.messageId,
+    index: record.index,
+    text: record.text,
+    sentAt: record.sentAt,
+    ...(record.meta !== undefined ? { meta: Object.freeze({ ...record.meta }) } : {}),
+  });
+}

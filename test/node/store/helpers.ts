@@ -1,0 +1,112 @@
+// Shared helpers for the store's Node tests.
+import assert from 'node:assert/strict';
+import { isTincanError, type ErrorCode } from '../../../src/errors';
+import type { KdfLimits } from '../../../src/crypto/vault';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { openFileBackend } from '../../../src/node/file-backend';
+import { MemoryRecordBackend } from '../../../src/store/memory-backend';
+import type { RecordBackend } from '../../../src/store/record-backend';
+import type { StoredMessage } from '../../../src/store/records';
+import type { RollbackWitness } from '../../../src/store/rollback';
+import { openStore, type StoreOptions, type TincanStore } from '../../../src/store/tincan-store';
+
+/** Argon2id at its cheapest: these tests are about behaviour, not cost. */
+export const cheapKdf: KdfLimits = { opsLimit: 1, memLimitBytes: 8 * 1024 * 1024 };
+
+/** Awaits `action` and checks that it fails with TincanError `code`. */
+export async function expectCode(action: Promise<unknown> | (() => unknown), code: ErrorCode): Promise<void> {
+  try {
+    await (typeof action === 'function' ? action() : action);
+  } catch (thrown) {
+    assert.ok(isTincanError(thrown), `expected TincanError ${code}, got ${String(thrown)}`);
+    assert.equal(thrown.code, code, String(thrown));
+    return;
+  }
+  assert.fail(`expected TincanError ${code}, but it succeeded`);
+}
+
+export function flipBit(bytes: Uint8Array, bit: number): Uint8Array {
+  const copy = bytes.slice();
+  const at = Math.floor(bit / 8);
+  copy[at] = copy[at]! ^ (1 << bit % 8);
+  return copy;
+}
+
+export const passphrase = 'correct horse battery staple';
+
+/** Where a test's records live: opened again as a reload (or a restart after a crash) would. */
+export interface BackendKind {
+  readonly name: string;
+  /** A new, empty place. */
+  fresh(): Promise<Place>;
+}
+
+export interface Place {
+  /** A backend on this place's records (a new one each call, as after a reload). */
+  open(): Promise<RecordBackend>;
+}
+
+export const backendKinds: readonly BackendKind[] = [
+  {
+    name: 'memory backend',
+    async fresh() {
+      const records = new Map<string, Uint8Array>();
+      return { open: async () => new MemoryRecordBackend(records) };
+    },
+  },
+  {
+    name: 'file backend',
+    async fresh() {
+      const directory = await mkdtemp(path.join(os.tmpdir(), 'tincan-store-'));
+      return { open: () => openFileBackend(directory) };
+    },
+  },
+];
+
+/** A witness kept in an object (the app keeps it in localStorage). */
+export class ObjectWitness implements RollbackWitness {
+  value: number | undefined;
+  read(): number | undefined {
+    return this.value;
+  }
+  write(counter: number): void {
+    this.value = counter;
+  }
+}
+
+export function clock(start = Date.UTC(2024, 4, 1, 12, 0)): () => number {
+  let now = start;
+  return () => (now += 1000);
+}
+
+/** A store on `place` with cheap KDF limits, a fake clock and no automatic flush (tests flush when they mean to). */
+export async function storeOn(place: Place, options: Partial<StoreOptions> = {}): Promise<TincanStore> {
+  return openStore({ backend: await place.open(), kdfLimits: cheapKdf, now: clock(), flushDelayMs: 60_000, ...options });
+}
+
+export function message(i: number, overrides: Partial<StoredMessage> = {}): StoredMessage {
+  return {
+    id: `m${i}`,
+    direction: i % 2 ? 'in' : 'out',
+    text: `message ${i}`,
+    sentAt: Date.UTC(2024, 4, 1, 12, 0, i % 60),
+    state: i % 2 ? 'delivered' : 'waiting',
+    ...overrides,
+  };
+}
+
+export function range(from: number, to: number): string[] {
+  return Array.from({ length: to - from }, (_, i) => `m${from + i}`);
+}
+
+/** Ids of a page's readable entries. */
+export function idsOf(page: { entries: readonly { unreadable?: true; id?: string }[] }): string[] {
+  return page.entries.map((e) => (e.unreadable ? '?' : e.id!));
+}
+
+/** A random-looking but valid identity key id (43 base64url characters). */
+export function keyId(seed: number): string {
+  return `${String(seed).padStart(3, '0')}${'A'.repeat(40)}`;
+}
