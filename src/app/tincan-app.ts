@@ -13,7 +13,9 @@ import { decodeCode, normalizeCode, type DecodedCode } from '../invite/invite-co
 import { linkForCode } from '../invite/code-link';
 import { describeCandidatePath, explainIceFailure, exampleStunUrl } from '../net/ice-servers';
 import { defaultAnswerValidMs } from '../net/peer-link';
-import { openStore, type Profile, type TincanStore } from '../store/tincan-store';
+import type { Profile } from '../store/profile-store';
+import { openStore, type TincanStore } from '../store/tincan-store';
+import type { LogEntry } from '../store/records';
 import type { Contact, StoredIceServer } from '../store/records';
 import type { TranscriptFormat } from '../store/transcript';
 import type { AppPlatform, DeviceLinks, TabLock } from './app-platform';
@@ -24,7 +26,6 @@ import {
   type ExchangeView,
   type Notice,
   type NoticeArea,
-  type OpenConversation,
   type Reach,
 } from './app-state';
 import { StateStore } from './state-store';
@@ -128,7 +129,7 @@ export class TincanApp {
     await this.withBusy('welcome', async () => {
       const profile = await this.store!.createProfile(name, passphrase);
       void this.options.platform.requestPersistence();
-      if (reach) await this.store!.settings.save({ iceServers: reach === 'anywhere' ? [publicStunServer] : [] });
+      if (reach) await this.store!.settings.saveIceServers(reach === 'anywhere' ? [publicStunServer] : []);
       await this.enter(profile);
     });
   }
@@ -136,10 +137,10 @@ export class TincanApp {
   async unlock(passphrase: string): Promise<void> {
     await this.withBusy('welcome', async () => {
       const { profile, health } = await this.store!.unlock(passphrase);
-      for (const key of health.rolledBackContacts) this.restoredContacts.add(key);
+      for (const id of health.rolledBackContacts) this.restoredContacts.add(id);
       const damagedRecords = health.damaged.length;
-      if (health.vaultRestoredOlder || damagedRecords) {
-        this.set({ vaultHealth: { restoredOlder: health.vaultRestoredOlder, damagedRecords } });
+      if (health.restoredFromOlderCopy || health.rolledBack.length || damagedRecords) {
+        this.set({ vaultHealth: { restoredOlder: health.restoredFromOlderCopy || health.rolledBack.length > 0, damagedRecords } });
       }
       await this.enter(profile);
     });
@@ -205,11 +206,11 @@ export class TincanApp {
   private async enter(profile: Profile): Promise<void> {
     this.profile = profile;
     const store = this.store!;
-    const settings = store.settings.get();
-    const iceServers = [...(settings?.iceServers ?? [])];
+    const saved = store.settings.iceServers();
+    const iceServers = [...(saved ?? [])];
     this.links = await this.options.platform.links(this.storeName, () => this.s.iceServers);
     this.messenger = this.makeMessenger(profile, store, this.links);
-    this.set({ screen: 'main', profileName: profile.name, iceServers, reach: reachOf(iceServers), reachChosen: !!settings });
+    this.set({ screen: 'main', profileName: profile.name, iceServers, reach: reachOf(iceServers), reachChosen: saved !== undefined });
     this.refreshConversations();
     const code = this.deferred;
     this.deferred = undefined;
@@ -249,7 +250,7 @@ export class TincanApp {
       })),
     );
     try {
-      await this.store!.settings.save({ iceServers });
+      await this.store!.settings.saveIceServers(iceServers);
       this.set({ iceServers, reach: reachOf(iceServers), reachChosen: true });
     } catch (error) {
       this.fail(error, 'settings');
@@ -400,7 +401,7 @@ export class TincanApp {
       const contact = store.contacts.get(contactId)!;
       this.set({
         activeId: contactId,
-        open: { id: contactId, messages: loaded.messages.map(toChatMessage), hasOlder: loaded.hasOlder, hasNewer: false },
+        open: { id: contactId, messages: loaded.entries.map(toChatMessage), hasOlder: loaded.hasOlder, hasNewer: false },
       });
       this.markRead(contactId);
       this.refreshConversations();
@@ -425,7 +426,7 @@ export class TincanApp {
       const loaded = await this.store!.log.loadBefore(open.id, oldest, pageSize);
       const current = this.s.open;
       if (current?.id !== open.id) return;
-      const messages = [...loaded.messages.map(toChatMessage), ...current.messages];
+      const messages = [...loaded.entries.map(toChatMessage), ...current.messages];
       const trimmed = messages.length > windowSize;
       this.set({
         open: {
@@ -451,7 +452,7 @@ export class TincanApp {
       const loaded = await this.store!.log.loadBefore(open.id, before, before - newest - 1);
       const current = this.s.open;
       if (current?.id !== open.id) return;
-      const messages = [...current.messages, ...loaded.messages.filter((m) => m.index > newest).map(toChatMessage)];
+      const messages = [...current.messages, ...loaded.entries.filter((m) => m.index > newest).map(toChatMessage)];
       const trimmed = messages.length > windowSize;
       this.set({
         open: {
@@ -479,7 +480,7 @@ export class TincanApp {
     if (!contact?.lookalikeOf || !this.messenger) return;
     const previousId = contact.lookalikeOf;
     try {
-      await this.store!.log.moveConversation(contact.id, previousId);
+      await this.store!.log.moveConversation(contact.id, previousId); // store follow-up: atomic move
       await this.messenger.moveToNewDevice(contact.id, previousId);
       this.refreshConversations();
       await this.selectConversation(previousId);
@@ -756,15 +757,15 @@ function reachOf(iceServers: readonly StoredIceServer[]): Reach {
   return 'custom';
 }
 
-function toChatMessage(m: { id: string; direction: 'in' | 'out'; text: string; sentAt: number; receivedAt?: number; state: ChatMessage['state']; index: number; unreadable?: boolean }): ChatMessage {
+function toChatMessage(entry: LogEntry): ChatMessage {
+  if (entry.unreadable) return { id: `unreadable-${entry.index}`, direction: 'in', text: '', sentAt: 0, state: 'delivered', index: entry.index, unreadable: true };
   return {
-    id: m.id,
-    direction: m.direction,
-    text: m.text,
-    sentAt: m.sentAt,
-    ...(m.receivedAt !== undefined ? { receivedAt: m.receivedAt } : {}),
-    state: m.state,
-    index: m.index,
-    ...(m.unreadable ? { unreadable: true as const } : {}),
+    id: entry.id,
+    direction: entry.direction,
+    text: entry.text,
+    sentAt: entry.sentAt,
+    ...(entry.receivedAt !== undefined ? { receivedAt: entry.receivedAt } : {}),
+    state: entry.state,
+    index: entry.index,
   };
 }

@@ -18,7 +18,7 @@ export interface ContactBookPort {
   all(): readonly Contact[];
   get(contactId: string): Contact | undefined;
   findByKey(identityKeyId: string): Contact | undefined;
-  put(contact: Contact): Promise<void>;
+  put(contact: Contact): Promise<unknown>;
 }
 
 export interface Identified {

@@ -136,10 +136,13 @@ export interface Contact {
   readonly dtlsFingerprint?: string;
   /** Id of a known contact whose name this one's equals or looks like (impostor warning). */
   readonly lookalikeOf?: string;
-  /** "This is Bob on a new device": the contact the conversation moved to (set on the old contact)... */
+  /** "This is Bob on a new device" (chat/contact-trust.ts): set on the contact made for the new key, naming the
+   * earlier contact that took the key over and keeps the conversation. Such a contact is no longer listed. */
   readonly movedTo?: string;
-  /** ... and the one it came from (set on the new contact). */
+  /** The reverse link, for an importer or a later merge that needs it (not set by the current app). */
   readonly movedFrom?: string;
+  /** The person said this look-alike is someone else than that contact: no warning for that pair again. */
+  readonly distinctFrom?: string;
   /** Storage this contact's conversation may use, in bytes (chat/ applies it; undefined = the default). */
   readonly quotaBytes?: number;
 }
@@ -399,6 +402,7 @@ export function isContact(value: unknown): value is Contact {
     isOptional(value.lookalikeOf, isKeyId) &&
     isOptional(value.movedTo, isKeyId) &&
     isOptional(value.movedFrom, isKeyId) &&
+    isOptional(value.distinctFrom, isKeyId) &&
     isOptional(value.quotaBytes, isCount)
   );
 }
@@ -422,6 +426,7 @@ export function contactFields(record: Contact): Contact {
     ...(record.lookalikeOf !== undefined ? { lookalikeOf: record.lookalikeOf } : {}),
     ...(record.movedTo !== undefined ? { movedTo: record.movedTo } : {}),
     ...(record.movedFrom !== undefined ? { movedFrom: record.movedFrom } : {}),
+    ...(record.distinctFrom !== undefined ? { distinctFrom: record.distinctFrom } : {}),
     ...(record.quotaBytes !== undefined ? { quotaBytes: record.quotaBytes } : {}),
   };
   return Object.freeze(contact);
