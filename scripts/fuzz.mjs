@@ -15,7 +15,7 @@ const propertyFiles = [
   'normalize.property.ts', // normalizeCode
   'fragment.property.ts', // codeFromFragment, linkForCode (src/invite/code-link.ts)
   'frame.property.ts', // decodeFrame (src/chat/frames.ts)
-  // 'backup.property.ts', // the backup decoder (src/store/backup.ts): the store helper's file
+  'backup.property.ts', // decodeBackup, encodeBackup (src/store/backup.ts)
 ];
 
 const args = process.argv.slice(2);
