@@ -14,8 +14,9 @@
 // DECODING never throws, for any bytes: a frame that is too large, of another version, of an unknown type, or whose
 // body fails validation comes back as `{ ok: false, reason }`, which the caller counts; it never reaches the UI.
 // Validation is strict and happens here, where the frame is decoded: ids of one fixed shape, texts and lists
-// bounded, times finite and inside the range a Date can show. What a time MEANS (a skewed clock) is judged by the
-// receiver against its own clock (delivery.ts), since only it knows "now".
+// bounded, times finite numbers. What a time MEANS is judged by the receiver against its own clock
+// (chat-message.ts plausibleSentAt), since only it knows "now": a sender whose clock says year 318,000 still gets
+// its message delivered (shown at arrival time), rather than dropped and resent forever.
 import { TincanError } from '../errors';
 
 export const frameVersion = 2;
@@ -32,8 +33,6 @@ export const messageIdPattern = /^[A-Za-z0-9_-]{16}$/;
 export const conversationIdPattern = /^(?:dm|g):[A-Za-z0-9_-]{22}$/;
 /** DTLS certificate fingerprints (SHA-256) in base64url. */
 const fingerprintPattern = /^[A-Za-z0-9_-]{43}$/;
-/** The largest magnitude a JavaScript Date accepts (ECMA-262 §21.4.1.22): beyond it toISOString throws. */
-export const maxTimeMs = 8.64e15;
 
 export const frameTypes = {
   message: 1,
@@ -157,7 +156,7 @@ function isText(value: unknown): value is string {
   return typeof value === 'string' && value.length > 0 && value.length <= maxMessageChars;
 }
 
-/** A time a Date can hold; whether it is plausible is the receiver's call. */
+/** A finite number of ms since the epoch; whether it is plausible is the receiver's call. */
 export function isTime(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && Math.abs(value) <= maxTimeMs;
+  return typeof value === 'number' && Number.isFinite(value);
 }

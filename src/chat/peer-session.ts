@@ -75,9 +75,8 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   contactId?: string;
   conversationId?: string;
   ended?: SessionEnd;
-  readonly counters: PeerCounters = {
+  private readonly counted = {
     dropped: { 'too-large': 0, 'other-version': 0, 'unknown-type': 0, malformed: 0, 'over-budget': 0, 'held-overflow': 0 },
-    rejected: 0,
     received: 0,
     sent: 0,
   };
@@ -132,6 +131,16 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     return this.sendFrame(frame);
   }
 
+  /** What this peer's frames came to so far (a copy). */
+  get counters(): PeerCounters {
+    return {
+      dropped: { ...this.counted.dropped },
+      rejected: this.secure?.rejectedFrames ?? 0,
+      received: this.counted.received,
+      sent: this.counted.sent,
+    };
+  }
+
   get bufferedAmount(): number {
     return this.link.bufferedAmount;
   }
@@ -168,7 +177,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     if (!this.secure?.isReady) return false;
     try {
       this.secure.send(encodeFrame(frame));
-      this.counters.sent++;
+      this.counted.sent++;
       return true;
     } catch {
       // The channel closed under us: the link's own close event ends the session.
@@ -212,22 +221,21 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   }
 
   private receiveFrame(bytes: Uint8Array): void {
-    this.counters.rejected = this.secure?.rejectedFrames ?? this.counters.rejected;
     if (!this.frameBudget.take(1) || !this.byteBudget.take(bytes.length)) {
-      this.counters.dropped['over-budget']++;
+      this.counted.dropped['over-budget']++;
       return;
     }
     const decoded = decodeFrame(bytes);
     if (!decoded.ok) {
-      this.counters.dropped[decoded.reason]++;
+      this.counted.dropped[decoded.reason]++;
       return;
     }
-    this.counters.received++;
+    this.counted.received++;
     const frame = decoded.frame;
     switch (frame.type) {
       case 'ping':
         if (this.chatterBudget.take()) this.sendFrame({ type: 'pong', sentAt: frame.sentAt });
-        else this.counters.dropped['over-budget']++;
+        else this.counted.dropped['over-budget']++;
         return;
       case 'pong':
         this.emit('rtt', Math.max(0, this.now() - frame.sentAt));
@@ -242,7 +250,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
         return;
       case 'typing':
         if (!this.chatterBudget.take()) {
-          this.counters.dropped['over-budget']++;
+          this.counted.dropped['over-budget']++;
           return;
         }
         break;
@@ -255,7 +263,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
       this.emit('frame', frame);
     } else if (this.state === 'identifying' || this.state === 'securing') {
       if (this.held.length < maxHeldFrames) this.held.push(frame);
-      else this.counters.dropped['held-overflow']++;
+      else this.counted.dropped['held-overflow']++;
     }
   }
 

@@ -1,0 +1,113 @@
+// A peer that floods, lies about time, sends garbage or fills the disk: the victim's history stays intact, its
+// budgets apply, its counters say what happened, and it can still send. The attacker speaks the real protocol
+// through the project's own modules (a PeerSession), so everything it sends is sealed and well framed unless
+// the test says otherwise.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { frameTypes, maxFrameBytes } from '../../../src/chat/frames';
+import { randomMessageId } from '../../../src/chat/delivery';
+import type { PeerSession } from '../../../src/chat/peer-session';
+import { formatTranscript } from '../../../src/store/transcript';
+import { pair, person, texts, until, waitFor, type Person } from './people';
+
+/** Sends bytes through the session's sealed channel as they are (no frame encoding). */
+function sendRaw(session: PeerSession, bytes: Uint8Array): void {
+  (session as unknown as { secure: { send(bytes: Uint8Array): void } }).secure.send(bytes);
+}
+
+async function victimAndAttacker(): Promise<{ alice: Person; mallory: Person; malloryAtAlice: string; attack: PeerSession; conversation: string }> {
+  const alice = await person('Alice');
+  const mallory = await person('Mallory');
+  const { aContact: malloryAtAlice, bContact: aliceAtMallory } = await pair(alice, mallory);
+  const attack = mallory.messenger.peers.get(aliceAtMallory)!;
+  return { alice, mallory, malloryAtAlice, attack, conversation: attack.conversationId! };
+}
+
+describe('a hostile peer', () => {
+  it('floods 10,000 messages at once: budgets drop the excess, what is stored is intact and the victim still sends', async () => {
+    const { alice, mallory, malloryAtAlice, attack, conversation } = await victimAndAttacker();
+    const sentAt = Date.now();
+    for (let i = 0; i < 10_000; i++) attack.send({ type: 'message', conversation, id: randomMessageId(), text: `flood ${i}`, sentAt });
+    const victim = alice.messenger.peers.get(malloryAtAlice)!;
+    await until(() => victim.counters.received + victim.counters.dropped['over-budget'] >= 10_000, 'every frame seen', 20_000);
+    await until(() => (alice.store.log.summary(malloryAtAlice)?.count ?? 0) === victim.counters.received, 'what passed is stored', 20_000);
+    const dropped = victim.counters.dropped['over-budget'];
+    assert.ok(dropped > 0, 'the frame budget applied');
+    assert.ok(victim.counters.received < 10_000, `not everything passed: ${victim.counters.received}`);
+    const stored = await texts(alice, malloryAtAlice);
+    assert.equal(new Set(stored).size, stored.length, 'each stored once');
+    assert.ok(stored.every((t) => t.startsWith('flood ')));
+    await alice.messenger.send(malloryAtAlice, 'I can still talk');
+    await waitFor(mallory, 'added', (e) => e.message.text === 'I can still talk', { timeoutMs: 10_000 });
+  });
+
+  it('floods typing and pings, oversized and unknown frames, acks with unknown ids: dropped and counted', async () => {
+    const { alice, malloryAtAlice, attack, conversation } = await victimAndAttacker();
+    for (let i = 0; i < 500; i++) attack.send({ type: 'typing', conversation, active: i % 2 === 0 });
+    for (let i = 0; i < 500; i++) attack.send({ type: 'ping', sentAt: i });
+    sendRaw(attack, new Uint8Array(maxFrameBytes + 1));
+    sendRaw(attack, Uint8Array.of(2, 200, 0x7b, 0x7d));
+    sendRaw(attack, Uint8Array.of(9, frameTypes.message));
+    const unknownIds = Array.from({ length: 512 }, () => randomMessageId());
+    attack.send({ type: 'ack', conversation, ids: unknownIds });
+    const victim = alice.messenger.peers.get(malloryAtAlice)!;
+    await until(() => alice.messenger.delivery.ignored.unknownAcks === 512, 'unknown acks counted');
+    const dropped = victim.counters.dropped;
+    assert.ok(dropped['over-budget'] >= 900, `chatter over budget: ${dropped['over-budget']}`);
+    assert.equal(dropped['too-large'], 1);
+    assert.equal(dropped['unknown-type'], 1);
+    assert.equal(dropped['other-version'], 1);
+  });
+
+  it('claims year 318,000 (and 1970): shown at arrival time, and the transcript still exports', async () => {
+    const { alice, malloryAtAlice, attack, conversation } = await victimAndAttacker();
+    const before = Date.now();
+    attack.send({ type: 'message', conversation, id: randomMessageId(), text: 'from the future', sentAt: 1e16 });
+    attack.send({ type: 'message', conversation, id: randomMessageId(), text: 'from 1970', sentAt: 0 });
+    await until(async () => (await texts(alice, malloryAtAlice)).length === 2, 'both stored');
+    const page = await alice.store.log.loadNewest(malloryAtAlice, 10);
+    for (const entry of page.entries) {
+      assert.ok(!entry.unreadable);
+      assert.ok(entry.sentAt >= before && entry.sentAt <= Date.now(), `clamped to arrival: ${entry.sentAt}`);
+      assert.doesNotThrow(() => new Date(entry.sentAt).toISOString());
+    }
+    const transcript = formatTranscript(
+      { title: 't', ownName: 'Alice', nameOf: () => 'Mallory', entries: page.entries, exportedAt: Date.now() } as never,
+      'markdown',
+    );
+    assert.match(transcript, /from the future/);
+  });
+
+  it('a message for another conversation id is not filed here', async () => {
+    const { alice, malloryAtAlice, attack } = await victimAndAttacker();
+    attack.send({ type: 'message', conversation: 'dm:BBBBBBBBBBBBBBBBBBBBBB', id: randomMessageId(), text: 'misfiled', sentAt: Date.now() });
+    attack.send({ type: 'message', conversation: attack.conversationId!, id: randomMessageId(), text: 'filed', sentAt: Date.now() });
+    await until(async () => (await texts(alice, malloryAtAlice)).length === 1, 'one stored');
+    assert.deepEqual(await texts(alice, malloryAtAlice), ['filed']);
+    assert.equal(alice.messenger.delivery.ignored.wrongConversation, 1);
+  });
+
+  it('fills the conversation quota: new messages refused, the sender told and keeps them', async () => {
+    // Alice's device gives each conversation almost no room.
+    const alice = await person('Alice', { quotaBytes: 1 });
+    const bob = await person('Bob');
+    const { aContact: bobAtAlice, bContact: aliceAtBob } = await pair(alice, bob);
+    await bob.messenger.send(aliceAtBob, 'no room for this');
+    await waitFor(bob, 'refused', (r) => r.conversationId === aliceAtBob);
+    await waitFor(alice, 'quota-reached', (r) => r.conversationId === bobAtAlice);
+    assert.equal(bob.store.outbox.pending(aliceAtBob).length, 1, 'kept in the outbox');
+    assert.deepEqual(await texts(alice, bobAtAlice), []);
+  });
+
+  it('replays a whole sealed frame (same counter): rejected, never shown twice', async () => {
+    const { alice, malloryAtAlice, attack, conversation } = await victimAndAttacker();
+    const link = attack.link as unknown as { sentFrames: Uint8Array[]; inject(bytes: Uint8Array): void };
+    attack.send({ type: 'message', conversation, id: randomMessageId(), text: 'once', sentAt: Date.now() });
+    const sealed = link.sentFrames.at(-1)!;
+    for (let i = 0; i < 5; i++) link.inject(sealed);
+    await until(async () => (await texts(alice, malloryAtAlice)).length === 1, 'stored');
+    await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(await texts(alice, malloryAtAlice), ['once']);
+    assert.equal(alice.messenger.peers.get(malloryAtAlice)!.counters.rejected, 5);
+  });
+});
