@@ -281,7 +281,8 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
     while (this.saving.size) await Promise.all([...this.saving.values()]);
   }
 
-  /** The page goes away or the profile locks: stops everything at once, sends and saves nothing more. */
+  /** The page goes away or the profile locks: stops everything at once, sends and saves nothing more, and wipes the
+   * file keys held in memory. */
   dispose(): void {
     clearInterval(this.timer);
     this.timer = undefined;
@@ -290,7 +291,10 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
       for (const undo of entry.undo.splice(0)) undo();
     }
     this.attached.clear();
-    for (const transfer of this.transfers.values()) if (transfer instanceof IncomingTransfer) transfer.dispose();
+    for (const transfer of this.transfers.values()) {
+      if (transfer instanceof IncomingTransfer) transfer.dispose();
+      transfer.wipeKey();
+    }
     this.transfers.clear();
     this.removeAllListeners();
   }

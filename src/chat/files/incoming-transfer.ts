@@ -108,7 +108,7 @@ export class IncomingTransfer extends Transfer {
     const { fileId, peerId, conversation, name, size, mime, chunkBytes, chunks, hash, key, createdAt } = this.file;
     const live = !this.isFinal && this.sink?.isDurable !== false;
     return {
-      direction: 'in', fileId, peerId, conversation, name, size, mime, chunkBytes, chunks, hash, key, createdAt,
+      direction: 'in', fileId, peerId, conversation, name, size, mime, chunkBytes, chunks, hash, key: key.slice(), createdAt,
       state: this.state,
       ...(this.code ? { code: this.code } : {}),
       ...(live ? { received: this.checkpointed.toBytes() } : {}),

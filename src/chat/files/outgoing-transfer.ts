@@ -87,7 +87,7 @@ export class OutgoingTransfer extends Transfer {
     const { fileId, peerId, conversation, name, size, mime, chunkBytes, chunks, hash, key, createdAt } = this.file;
     const facts = this.sourceFacts!;
     return {
-      direction: 'out', fileId, peerId, conversation, name, size, mime, chunkBytes, chunks, hash, key, createdAt,
+      direction: 'out', fileId, peerId, conversation, name, size, mime, chunkBytes, chunks, hash, key: key.slice(), createdAt,
       state: this.state, lastModified: facts.lastModified, firstChunkHash: facts.firstChunkHash,
       ...(facts.sourceRef ? { sourceRef: facts.sourceRef } : {}),
       ...(this.code ? { code: this.code } : {}),

@@ -86,6 +86,11 @@ export abstract class Transfer {
     return { fileId: this.file.fileId, direction: this.direction, bytes, total, bytesPerSecond: this.rate.bytesPerSecond(), secondsLeft: this.rate.secondsLeft(bytes, total) };
   }
 
+  /** Wipes the file key from memory (the profile locks or the page goes away); records hold their own copy. */
+  wipeKey(): void {
+    this.host.sodium.memzero(this.file.key);
+  }
+
   /** A progress sample while chunks flow (file-transfers.ts calls it a few times a second). */
   tick(now: number): TransferProgress | undefined {
     if (this.state !== 'transferring') return undefined;
