@@ -21,7 +21,7 @@ import { BulkSender } from './bulk-sender';
 import { bulkMessageBytes, chunkBytesFor, readChunkHeader } from './chunk-codec';
 import type { FileSink, FileSinkFactory, FileSource } from './file-io';
 import { fileIdBytes, maxChunks, maxProtocolFileBytes, normalizeMime, sanitizeFileName, type FileFrame } from './file-frames';
-import { IncomingTransfer, type Attachment } from './incoming-transfer';
+import { cancelReasonFor, IncomingTransfer, type Attachment } from './incoming-transfer';
 import { OutgoingTransfer, type OutgoingHost } from './outgoing-transfer';
 import { emptyCounters, type FileCounters, type FileTransferEvents, type TransferView } from './transfer-events';
 import type { FileFacts } from './transfer';
@@ -180,11 +180,10 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
         if (!(transfer instanceof OutgoingTransfer)) return void counters.control.unexpected++;
         if (frame.have.some(([, end]) => end > transfer.file.chunks)) return void counters.control['bad-ranges']++;
         if (transfer.isFinal) {
+          // The receiver missed how it ended (a frame lost with a connection): say it again.
           counters.control.unexpected++;
-          if (transfer.state !== 'done') transfer.sendOffer();
-          if (transfer.state === 'cancelled' || transfer.state === 'failed') {
-            this.sendControl(peerId, { type: 'file-cancel', conversation: frame.conversation, fileId: frame.fileId, reason: 'cancelled' });
-          }
+          if (transfer.state === 'declined') this.sendControl(peerId, { type: 'file-decline', conversation: frame.conversation, fileId: frame.fileId, reason: transfer.code === 'FILE_TOO_LARGE' ? 'too-large' : 'declined' });
+          else if (transfer.state !== 'done') this.sendControl(peerId, { type: 'file-cancel', conversation: frame.conversation, fileId: frame.fileId, reason: cancelReasonFor(transfer.code) });
           return;
         }
         void transfer.handleAccept(frame.have);

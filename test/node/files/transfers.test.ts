@@ -333,4 +333,23 @@ describe('file transfers', () => {
     const order = link.aBulk.sent.map((m) => readChunkHeader(m)!.fileId);
     assert.ok(order.indexOf(b.view.fileId) < order.lastIndexOf(a.view.fileId), 'the second file did not wait for the first');
   });
+
+  it('tells a sender that missed the end (the link dropped with file-done) on the next connection', async () => {
+    const alice = await makeSide('alice');
+    const bob = await makeSide('bob');
+    const first = connect(alice, bob);
+    const bytes = randomBytes(1024 * 1024);
+    const { view } = await offer(alice, bob, bytes);
+    await waitForEvent(bob, 'offered');
+    first.aBulk.intercept = (message) => {
+      if (readChunkHeader(message)?.index === 0xffffffff) setTimeout(() => first.cut(), 0); // after the end marker lands
+    };
+    await bob.transfers.accept(view.fileId);
+    await waitForEvent(bob, 'done', doneFor(view.fileId));
+    await waitForEvent(alice, 'failed', failedWith(view.fileId, 'FILE_CONNECTION_LOST'));
+    assert.equal(alice.transfers.get(view.fileId)?.state, 'interrupted');
+    const second = connect(alice, bob);
+    await waitForEvent(alice, 'done', doneFor(view.fileId));
+    assert.equal(chunkMessagesFor(second.aBulk.sent, view.fileId).length, 0, 'nothing sent again');
+  });
 });
