@@ -32,6 +32,7 @@ const ends = new Map<string, { pc: RTCPeerConnection; finish(): Promise<RtcEnd> 
 const open = new Map<string, RtcEnd>();
 let files: FileTransfers | undefined;
 let disk: OpfsFileStore | undefined;
+let resume: { attachedAt: number; firstChunkAt?: number; receivedChunks: number } | undefined;
 
 /** Deterministic bytes at any offset: ChaCha20-IETF keystream under a fixed key (64-byte blocks). */
 function keystreamSource(size: number): FileSource {
@@ -110,8 +111,37 @@ const bench = {
     if (answer) await end.pc.setRemoteDescription(answer);
     const done = await end.finish();
     open.set(label, done);
-    if (label === 'ours') attachFiles(done, 'peer');
+    if (label.startsWith('ours')) {
+      // A later 'ours-…' connection replaces the first (a reconnect): time from attaching to its first chunk.
+      resume = { attachedAt: performance.now(), receivedChunks: 0 };
+      const stats = resume;
+      done.bulk.on('message', () => {
+        stats.firstChunkAt ??= performance.now();
+        stats.receivedChunks++;
+      });
+      attachFiles(done, 'peer');
+    }
     return done.bulk.maxMessageBytes;
+  },
+
+  /** Receiver: resolves once `share` of the file is written. */
+  waitShare(fileId: string, share: number): Promise<number> {
+    return new Promise((resolve) => {
+      const off = files!.on('progress', (p) => {
+        if (p.fileId !== fileId || p.bytes < share * p.total) return;
+        off();
+        resolve(p.bytes);
+      });
+    });
+  },
+
+  /** Sender: the link drops (the connection closes; the receiver sees its channels close). */
+  drop(label: string): void {
+    open.get(label)?.pc.close();
+  },
+
+  resumeStats(): { resumeMs?: number; receivedChunks: number } {
+    return { ...(resume?.firstChunkAt !== undefined ? { resumeMs: resume.firstChunkAt - resume.attachedAt } : {}), receivedChunks: resume?.receivedChunks ?? 0 };
   },
 
   /** Sender: offers `size` bytes (hashing them first); the receiver's accept starts the transfer. */

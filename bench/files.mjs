@@ -14,6 +14,9 @@
 // heap of the receiving page over the transfer (Chromium, --enable-precise-memory-info; ArrayBuffers are outside the
 // JS heap) and peak resident memory of the receiving browser's processes minus before (both browsers, from /proc).
 // --big adds 1 GiB (one round each).
+// --resume: one 64 MiB transfer whose connection the sender closes at 40 %; a new connection is made (new
+// descriptions through node) and the receiver asks for what it lacks. Printed: time from the receiver attaching the
+// new connection to its first chunk, and the chunks sent again beyond the ones that were missing.
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -128,6 +131,21 @@ async function runOurs(sender, receiver, size) {
   return { ...result, prepareMs };
 }
 
+async function runResume(sender, receiver, size) {
+  const { fileId } = await sender.page.evaluate((size) => window.bench.offerFile(size), size);
+  const receiving = receiver.page.evaluate((fileId) => window.bench.receiveFile(fileId), fileId);
+  const bytesAtDrop = await receiver.page.evaluate((fileId) => window.bench.waitShare(fileId, 0.4), fileId);
+  await sender.page.evaluate(() => window.bench.drop('ours'));
+  const connectStarted = Date.now();
+  await connect(sender, receiver, 'ours-again');
+  const reconnectMs = Date.now() - connectStarted;
+  const result = await receiving;
+  const stats = await receiver.page.evaluate(() => window.bench.resumeStats());
+  const chunkBytes = 65_536 - 49;
+  const missing = Math.ceil(size / chunkBytes) - Math.floor(bytesAtDrop / chunkBytes);
+  return { ...result, ...stats, reconnectMs, missingAtDropChunks: missing, bytesAtDrop };
+}
+
 async function runBare(sender, receiver, size) {
   const sending = sender.page.evaluate((size) => window.bench.bareSend(size), size);
   const result = await withRssPeak(receiver.browser, () => receiver.page.evaluate((size) => window.bench.bareReceive(size), size));
@@ -143,6 +161,16 @@ for (const [senderKind, receiverKind] of pairings) {
   const receiver = await openPage(receiverKind);
   try {
     const maxMessage = await connect(sender, receiver, 'ours');
+    if (process.argv.includes('--resume')) {
+      const size = sizeMb * 1024 * 1024;
+      const r = await runResume(sender, receiver, size);
+      console.log(
+        `\n${senderKind} → ${receiverKind}, ${sizeLabel(size)} dropped at ${mb(r.bytesAtDrop)} MB written: new connection in ${r.reconnectMs} ms (driver), ` +
+          `first chunk ${r.resumeMs?.toFixed(0)} ms after attaching it; ${r.receivedChunks - 1} chunks on it where at most ${r.missingAtDropChunks} were missing at the drop ` +
+          `(checkpoint at the drop; chunks in flight counted as missing); done: ${r.state}`,
+      );
+      continue;
+    }
     await connect(sender, receiver, 'bare');
     console.log(`\n${senderKind} → ${receiverKind} (peer max message ${maxMessage} B)`);
     for (const size of sizes) {
@@ -161,9 +189,10 @@ for (const [senderKind, receiverKind] of pairings) {
       }
       const oursRate = median(ours.map((o) => (size / o.ms) * 1000));
       const bareRate = median(bare.map((b) => (size / b.ms) * 1000));
+      const ratio = median(ours.map((o, i) => bare[i].ms / o.ms));
       summary.push({
         pairing: `${senderKind}→${receiverKind}`, size: sizeLabel(size), rounds: roundsHere,
-        ours: `${mb(oursRate)} MB/s`, bare: `${mb(bareRate)} MB/s`, ratio: (oursRate / bareRate).toFixed(2),
+        ours: `${mb(oursRate)} MB/s`, bare: `${mb(bareRate)} MB/s`, ratio: ratio.toFixed(2),
         prepare: `${(median(ours.map((o) => o.prepareMs)) / 1000).toFixed(1)} s`,
         heapPeak: mib(Math.max(...ours.map((o) => (o.heapPeakBytes === undefined ? NaN : o.heapPeakBytes - o.heapBaseBytes)))),
         rssPeak: mib(Math.max(...ours.map((o) => o.rssPeakDeltaBytes ?? NaN))),
@@ -174,7 +203,9 @@ for (const [senderKind, receiverKind] of pairings) {
     await receiver.browser.close();
   }
 }
-console.log('\nmedians (receiver-side time; ours includes writing to OPFS and the hash check):');
-console.table(summary);
+if (summary.length) {
+  console.log('\nmedians (receiver-side time; ours includes writing to OPFS and the hash check; ratio: median of ours/bare per round):');
+  console.table(summary);
+}
 server.close();
 fs.rmSync(dir, { recursive: true, force: true });
