@@ -75,6 +75,15 @@ export const errorCodes = [
   'PASSPHRASE_CHANGED', // info: the passphrase was changed
   'DEVICE_FORGOTTEN', // info: everything on this device was erased
   'UNEXPECTED', // a bug: something threw that is not a TincanError (the detail says what)
+  // file transfers (chat/files/)
+  'FILE_DECLINED', // the contact declined the file
+  'FILE_CANCELLED', // the transfer was cancelled (by either side)
+  'FILE_DISK_FULL', // no room on this device (or the receiver's) to write the file
+  'FILE_CONNECTION_LOST', // the connection dropped mid-transfer: it resumes on the next connection
+  'FILE_CHANGED', // the file changed on the sender's disk (or cannot be read as it was): it cannot resume
+  'FILE_SOURCE_MISSING', // the sender's page no longer has the file open: choose it again to resume
+  'FILE_HASH_MISMATCH', // the received file is not the one offered: discarded, never shown as complete
+  'FILE_TOO_LARGE', // larger than this device accepts
   // camera and scanning
   'CAMERA_DENIED',
   'CAMERA_MISSING',

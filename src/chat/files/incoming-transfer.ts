@@ -1,0 +1,417 @@
+// The receiving side of one file: offered → (accept) transferring ⇄ interrupted → verifying → done, or declined,
+// cancelled (either side) or failed (hash mismatch, disk full, the file changed on the sender's disk).
+//
+// Untrusted input: every chunk is checked before anything is written, cheapest test first: the transfer must be
+// transferring; the index inside the file; not already here or being written; asked for in this run; exactly the
+// length its index must have (so a peer lying about the size can write at most `size` bytes, each byte once); and it
+// must open under the file key as that very chunk (chunk-codec.ts). Anything else is dropped and counted by reason
+// (ChunkDropReason); nothing of it is written.
+//
+// Hash: BLAKE2b-256 is computed as chunks are taken, in order. Chunks that arrive after a gap (a resumed transfer,
+// a chunk dropped for a bad seal) are hashed at the end by reading the written file back from the sink; a sink that
+// cannot read back (the save picker) takes chunks only in order. The file is committed (and only then shown as
+// complete) when the hash matches the offer's; otherwise it is discarded (FILE_HASH_MISMATCH).
+//
+// Resume: the chunks written to the sink are a bitmap; every checkpointMs or checkpointBytes the sink is flushed and
+// THEN the bitmap is saved, so a saved bitmap never claims a chunk that is not durably on disk. After a drop or a
+// reload, file-accept names the saved chunks and the sender sends only the others.
+import { isTincanError, type ErrorCode } from '../../errors';
+import { ChunkBitmap } from './chunk-bitmap';
+import { chunkPlaintextBytes, endOfRunIndex, openChunk } from './chunk-codec';
+import type { FileSink } from './file-io';
+import { hashReadBytes, StreamingHash } from './file-hash';
+import type { CancelReason } from './file-frames';
+import type { ChunkDropReason, TransferProgress } from './transfer-events';
+import { bytesOfChunks, chunkLength, Transfer, type FileFacts, type TransferHost } from './transfer';
+import type { IncomingTransferRecord, TransferState } from './transfer-store';
+
+/** Chunk bytes taken but not yet written; past it chunks are dropped ('write-backlog') and asked for again. */
+export const maxPendingWriteBytes = 16 * 1024 * 1024;
+/** The received-chunk bitmap is saved after this much new data, and at least every checkpointMs. */
+export const checkpointBytes = 8 * 1024 * 1024;
+export const checkpointMs = 1_000;
+/** Runs in a row that brought nothing new before the receiver stops asking on this connection (a broken sender). */
+export const maxFruitlessRuns = 3;
+
+/** A live session with the peer; a new one per connection, so an accept is sent once per connection. */
+export type Attachment = object;
+
+const cancelCodes: Record<CancelReason, { state: TransferState; code: ErrorCode }> = {
+  cancelled: { state: 'cancelled', code: 'FILE_CANCELLED' },
+  'file-changed': { state: 'failed', code: 'FILE_CHANGED' },
+  'hash-mismatch': { state: 'failed', code: 'FILE_HASH_MISMATCH' },
+  'disk-full': { state: 'failed', code: 'FILE_DISK_FULL' },
+};
+
+export function cancelOutcome(reason: CancelReason): { state: TransferState; code: ErrorCode } {
+  return cancelCodes[reason];
+}
+
+/** The wire reason that tells the peer about a final code. */
+export function cancelReasonFor(code: ErrorCode | undefined): CancelReason {
+  if (code === 'FILE_CHANGED') return 'file-changed';
+  if (code === 'FILE_HASH_MISMATCH') return 'hash-mismatch';
+  if (code === 'FILE_DISK_FULL') return 'disk-full';
+  return 'cancelled';
+}
+
+export class IncomingTransfer extends Transfer {
+  readonly direction = 'in' as const;
+  private sink?: FileSink;
+  private sinkRef?: string;
+  /** Written to the sink (not necessarily flushed). */
+  private written: ChunkBitmap;
+  /** Flushed and saved at the last checkpoint. */
+  private checkpointed: ChunkBitmap;
+  /** Taken, write in flight. */
+  private readonly pending: ChunkBitmap;
+  /** Asked for in the current run and not yet taken. */
+  private requested?: ChunkBitmap;
+  private pendingWriteBytes = 0;
+  private hash?: StreamingHash;
+  private hashedThrough = 0;
+  private runNewChunks = 0;
+  private fruitlessRuns = 0;
+  private acceptedOn?: Attachment;
+  private isResuming = false;
+  private isCommitting = false;
+  /** The record exists in the store (from the accept on). */
+  private isSaved: boolean;
+  private checkpointing?: Promise<void>;
+  private checkpointAgain = false;
+  private lastCheckpointAt: number;
+  private bytesSinceCheckpoint = 0;
+
+  constructor(host: TransferHost, file: FileFacts, record?: IncomingTransferRecord) {
+    super(host, file);
+    this.written = record?.received ? ChunkBitmap.fromBytes(file.chunks, record.received) : new ChunkBitmap(file.chunks);
+    this.checkpointed = this.written.clone();
+    this.pending = new ChunkBitmap(file.chunks);
+    this.isSaved = !!record;
+    this.lastCheckpointAt = host.now();
+    if (!record) return;
+    this.sinkRef = record.sinkRef;
+    this.finishedRef = record.finishedRef;
+    this.code = record.code;
+    // A transfer that was running when the page went away continues when the peer is back.
+    const wasRunning = record.state === 'transferring' || record.state === 'verifying' || record.state === 'interrupted';
+    this.state = wasRunning ? 'interrupted' : record.state;
+    if (wasRunning) this.code = 'FILE_CONNECTION_LOST';
+  }
+
+  get bytes(): number {
+    if (this.state === 'done') return this.file.size;
+    return bytesOfChunks(this.file, this.written.count, this.written.has(this.file.chunks - 1));
+  }
+
+  record(): IncomingTransferRecord {
+    const { fileId, peerId, conversation, name, size, mime, chunkBytes, chunks, hash, key, createdAt } = this.file;
+    const live = !this.isFinal && this.sink?.isDurable !== false;
+    return {
+      direction: 'in', fileId, peerId, conversation, name, size, mime, chunkBytes, chunks, hash, key: key.slice(), createdAt,
+      state: this.state,
+      ...(this.code ? { code: this.code } : {}),
+      ...(live ? { received: this.checkpointed.toBytes() } : {}),
+      ...(live && this.sinkRef ? { sinkRef: this.sinkRef } : {}),
+      ...(this.finishedRef ? { finishedRef: this.finishedRef } : {}),
+    };
+  }
+
+  protected savedRecord(): IncomingTransferRecord | undefined {
+    return this.isSaved ? this.record() : undefined;
+  }
+
+  /** The person accepted. `sink`: one the UI opened (the save picker needs the click); else the factory's. */
+  async accept(attachment: Attachment | undefined, sink?: FileSink): Promise<void> {
+    if (this.state !== 'offered') return;
+    const opened = sink ?? (await this.host.sinks.create({ ...this.file }));
+    if (this.state !== 'offered') {
+      await opened.discard().catch(() => undefined);
+      return;
+    }
+    this.useSink(opened, true);
+    this.isSaved = true;
+    this.startRun(attachment);
+  }
+
+  /** The peer is back (or offered again): ask for what is missing. */
+  async resume(attachment: Attachment): Promise<void> {
+    if (this.state !== 'interrupted' || this.acceptedOn === attachment || this.isResuming) return;
+    this.isResuming = true;
+    try {
+      if (!this.sink) {
+        const info = { ...this.file };
+        const reopened = this.sinkRef ? await this.host.sinks.reopen(this.sinkRef, info).catch(() => undefined) : undefined;
+        const sink = reopened ?? (await this.host.sinks.create(info));
+        if (this.state !== 'interrupted') {
+          if (!reopened) await sink.discard().catch(() => undefined);
+          return;
+        }
+        this.useSink(sink, !reopened);
+      }
+      this.startRun(attachment);
+    } catch (error) {
+      this.failStorage(error);
+    } finally {
+      this.isResuming = false;
+    }
+  }
+
+  /** The same offer again (the sender reconnected): answer from where this transfer stands. */
+  handleOffer(attachment: Attachment): void {
+    switch (this.state) {
+      case 'interrupted':
+        void this.resume(attachment);
+        return;
+      case 'done':
+        this.send({ type: 'file-done', conversation: this.file.conversation, fileId: this.file.fileId });
+        return;
+      case 'declined':
+        this.send({ type: 'file-decline', conversation: this.file.conversation, fileId: this.file.fileId, reason: 'declined' });
+        return;
+      case 'cancelled':
+      case 'failed':
+        this.send({ type: 'file-cancel', conversation: this.file.conversation, fileId: this.file.fileId, reason: cancelReasonFor(this.code) });
+        return;
+      default:
+        return; // offered (still shown), transferring, verifying: nothing to add
+    }
+  }
+
+  /** One bulk-channel message for this file; the reason when it was dropped. */
+  receiveChunk(index: number, message: Uint8Array): ChunkDropReason | undefined {
+    if (this.state !== 'transferring' || !this.sink) return 'not-transferring';
+    const { sodium } = this.host;
+    if (index === endOfRunIndex) {
+      const plain = openChunk(sodium, this.file.key, message);
+      if (!plain || plain.length !== 0) return 'bad-seal';
+      this.endOfRun();
+      return undefined;
+    }
+    if (index >= this.file.chunks) return 'out-of-range';
+    if (this.written.has(index) || this.pending.has(index)) return 'duplicate';
+    if (!this.requested?.has(index)) return 'unrequested';
+    const length = chunkLength(this.file, index);
+    if (chunkPlaintextBytes(message) !== length) return 'bad-length';
+    if (!this.sink.canRead && index !== this.hashedThrough) return 'out-of-order';
+    if (this.pendingWriteBytes + length > maxPendingWriteBytes) return 'write-backlog';
+    const plain = openChunk(sodium, this.file.key, message);
+    if (!plain || plain.length !== length) return 'bad-seal';
+    this.requested.clear(index);
+    this.pending.set(index);
+    this.runNewChunks++;
+    this.pendingWriteBytes += length;
+    if (index === this.hashedThrough) {
+      this.hash!.update(plain);
+      this.hashedThrough++;
+    }
+    const sink = this.sink;
+    sink.write(index * this.file.chunkBytes, plain).then(
+      () => this.chunkWritten(sink, index, length),
+      (error: unknown) => {
+        if (sink === this.sink) this.failStorage(error);
+      },
+    );
+    return undefined;
+  }
+
+  /** The connection ended: keep what is written, resume on the next one. */
+  interrupt(): void {
+    this.acceptedOn = undefined;
+    if (this.state !== 'transferring') return;
+    this.requested = undefined;
+    this.setState('interrupted', 'FILE_CONNECTION_LOST');
+    void this.checkpoint();
+    this.reportResumable('FILE_CONNECTION_LOST');
+  }
+
+  decline(): void {
+    if (this.state !== 'offered') return;
+    this.end('declined', 'FILE_DECLINED', false, { type: 'file-decline', conversation: this.file.conversation, fileId: this.file.fileId, reason: 'declined' });
+  }
+
+  /** The person cancelled (an offer not yet answered is declined). */
+  cancel(): void {
+    if (this.state === 'offered') return this.decline();
+    if (this.isFinal || this.isCommitting) return;
+    this.end('cancelled', 'FILE_CANCELLED', false, { type: 'file-cancel', conversation: this.file.conversation, fileId: this.file.fileId, reason: 'cancelled' });
+  }
+
+  handleCancel(reason: CancelReason): void {
+    if (this.isFinal || this.isCommitting) return;
+    const outcome = cancelOutcome(reason);
+    this.end(outcome.state, outcome.code, true);
+  }
+
+  /** Progress sample, and a checkpoint when the last one is checkpointMs old. */
+  override tick(now: number): TransferProgress | undefined {
+    const progress = super.tick(now);
+    if (progress && now - this.lastCheckpointAt >= checkpointMs && this.written.count !== this.checkpointed.count) void this.checkpoint();
+    return progress;
+  }
+
+  /** Frees the hash (the page goes away; nothing is sent or saved). */
+  dispose(): void {
+    this.hash?.dispose();
+    this.hash = undefined;
+    this.sink = undefined;
+  }
+
+  // ------------------------------------------------------------------------------------------------------------
+
+  private useSink(sink: FileSink, isFresh: boolean): void {
+    this.sink = sink;
+    this.sinkRef = sink.ref;
+    if (isFresh) {
+      this.written = new ChunkBitmap(this.file.chunks);
+      this.checkpointed = this.written.clone();
+    }
+    // The hash restarts with every sink (and after a reload): chunks already written are read back at the end.
+    this.hash?.dispose();
+    this.hash = new StreamingHash(this.host.sodium);
+    this.hashedThrough = 0;
+    if (!sink.canRead && !isFresh) {
+      // A reopened sink that cannot read back what it holds: the hash needs every byte, so start over.
+      this.written = new ChunkBitmap(this.file.chunks);
+      this.checkpointed = this.written.clone();
+    }
+  }
+
+  private startRun(attachment: Attachment | undefined): void {
+    this.rate.reset();
+    this.fruitlessRuns = 0;
+    if (this.written.isComplete) {
+      this.setState('transferring');
+      void this.verify();
+      return;
+    }
+    if (!attachment) {
+      this.setState('interrupted', 'FILE_CONNECTION_LOST');
+      return;
+    }
+    this.setState('transferring');
+    this.sendAccept(attachment);
+  }
+
+  private sendAccept(attachment: Attachment): void {
+    const have = this.written.union(this.pending).haveRanges();
+    this.requested = ChunkBitmap.fromRanges(this.file.chunks, have).complement();
+    this.runNewChunks = 0;
+    this.acceptedOn = attachment;
+    const sent = this.send({ type: 'file-accept', conversation: this.file.conversation, fileId: this.file.fileId, have });
+    if (!sent) this.interrupt();
+  }
+
+  private endOfRun(): void {
+    if (this.written.union(this.pending).isComplete) return; // the rest is being written
+    this.fruitlessRuns = this.runNewChunks === 0 ? this.fruitlessRuns + 1 : 0;
+    if (this.fruitlessRuns >= maxFruitlessRuns) {
+      // The sender keeps sending nothing usable: stop asking on this connection; the next one tries again.
+      this.interrupt();
+      return;
+    }
+    this.sendAccept(this.acceptedOn!);
+  }
+
+  private chunkWritten(sink: FileSink, index: number, length: number): void {
+    this.pending.clear(index);
+    this.pendingWriteBytes -= length;
+    if (sink !== this.sink || this.isFinal) return;
+    this.written.set(index);
+    this.bytesSinceCheckpoint += length;
+    if (this.written.isComplete) void this.verify();
+    else if (this.bytesSinceCheckpoint >= checkpointBytes) void this.checkpoint();
+  }
+
+  /** Flushes the sink, then saves the bitmap of what the flush covered. */
+  private checkpoint(): Promise<void> {
+    if (!this.sink?.isDurable || !this.isSaved) return Promise.resolve();
+    if (this.checkpointing) {
+      this.checkpointAgain = true;
+      return this.checkpointing;
+    }
+    const sink = this.sink;
+    const run = async () => {
+      do {
+        this.checkpointAgain = false;
+        const snapshot = this.written.clone();
+        this.bytesSinceCheckpoint = 0;
+        this.lastCheckpointAt = this.host.now();
+        try {
+          await sink.flush();
+        } catch (error) {
+          if (sink === this.sink) this.failStorage(error);
+          return;
+        }
+        if (sink !== this.sink || this.isFinal) return;
+        this.checkpointed = snapshot;
+        this.host.save(this.record());
+      } while (this.checkpointAgain);
+    };
+    this.checkpointing = run().finally(() => (this.checkpointing = undefined));
+    return this.checkpointing;
+  }
+
+  private async verify(): Promise<void> {
+    if (this.state !== 'transferring' && this.state !== 'interrupted') return;
+    const sink = this.sink!;
+    const hash = this.hash!;
+    this.requested = undefined;
+    this.setState('verifying');
+    let digest: Uint8Array;
+    try {
+      if (this.hashedThrough < this.file.chunks) {
+        if (!sink.canRead) throw new Error('chunks out of order in a sink that cannot read back');
+        const end = this.file.size;
+        for (let offset = this.hashedThrough * this.file.chunkBytes; offset < end; offset += hashReadBytes) {
+          const bytes = await sink.read(offset, Math.min(hashReadBytes, end - offset));
+          if (!this.isIn('verifying') || sink !== this.sink) return;
+          hash.update(bytes);
+        }
+        this.hashedThrough = this.file.chunks;
+      }
+      digest = hash.digest();
+      this.hash = undefined;
+    } catch (error) {
+      if (sink === this.sink) this.failStorage(error);
+      return;
+    }
+    if (!this.isIn('verifying')) return;
+    if (!this.host.sodium.memcmp(digest, this.file.hash)) {
+      this.end('failed', 'FILE_HASH_MISMATCH', false, { type: 'file-cancel', conversation: this.file.conversation, fileId: this.file.fileId, reason: 'hash-mismatch' });
+      return;
+    }
+    this.isCommitting = true;
+    let finishedRef: string | undefined;
+    try {
+      await sink.flush();
+      finishedRef = await sink.commit();
+    } catch (error) {
+      this.isCommitting = false;
+      this.failStorage(error);
+      return;
+    }
+    this.sink = undefined;
+    this.finishedRef = finishedRef;
+    this.code = undefined;
+    this.setState('done');
+    this.send({ type: 'file-done', conversation: this.file.conversation, fileId: this.file.fileId });
+    this.host.done(this.view());
+  }
+
+  private failStorage(error: unknown): void {
+    if (this.isFinal) return;
+    const code: ErrorCode = isTincanError(error, 'FILE_DISK_FULL') ? 'FILE_DISK_FULL' : 'STORAGE_UNAVAILABLE';
+    this.isCommitting = false;
+    this.end('failed', code, false, { type: 'file-cancel', conversation: this.file.conversation, fileId: this.file.fileId, reason: cancelReasonFor(code) });
+  }
+
+  protected release(): void {
+    this.requested = undefined;
+    this.hash?.dispose();
+    this.hash = undefined;
+    const sink = this.sink;
+    this.sink = undefined;
+    if (sink) void sink.discard().catch(() => undefined);
+  }
+}

@@ -1,0 +1,18 @@
+// A File the person picked (input, drop, paste) as the sender's FileSource: read in slices, never whole. Chromium
+// refuses to read a File whose file changed on disk after it was picked (NotReadableError); that is FILE_CHANGED.
+import { TincanError } from '../errors';
+import type { FileSource } from '../chat/files/file-io';
+
+export function fileSource(file: File): FileSource {
+  return {
+    size: file.size,
+    lastModified: file.lastModified,
+    async read(offset, length) {
+      try {
+        return new Uint8Array(await file.slice(offset, offset + length).arrayBuffer());
+      } catch (error) {
+        throw new TincanError('FILE_CHANGED', String(error));
+      }
+    },
+  };
+}

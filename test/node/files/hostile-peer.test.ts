@@ -1,0 +1,129 @@
+// A peer that lies: chunks out of range, of the wrong length, sealed wrongly, moved, repeated, for other files,
+// after the end; control frames for files it does not own or in another conversation; too many offers. Each is
+// dropped and counted by reason, and nothing of it is written.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { sealChunk } from '../../../src/chat/files/chunk-codec';
+import { decodeFileFrame, encodeFileFrame, type FileFrame } from '../../../src/chat/files/file-frames';
+import { maxOfferedPerPeer } from '../../../src/chat/files/file-transfers';
+import { toBase64Url } from '../../../src/crypto/bytes';
+import { getSodium } from '../../../src/crypto/sodium';
+import { conversation, makeSide, randomBytes, settle, waitForEvent } from './harness';
+import { memoryBulkPair } from './memory-bulk';
+
+const chunkBytes = 4096;
+
+/** Through the real encoder and decoder, as a peer's frame would come. */
+function wire(frame: FileFrame): FileFrame {
+  const decoded = decodeFileFrame(encodeFileFrame(frame));
+  if (!decoded.ok) throw new Error(decoded.reason);
+  return decoded.frame;
+}
+
+async function hostileSetup() {
+  const sodium = await getSodium();
+  const bob = await makeSide('bob');
+  const [malloryBulk, bobBulk] = memoryBulkPair();
+  const toMallory: FileFrame[] = [];
+  bob.transfers.attach({ peerId: 'mallory', conversation, sendControl: (frame) => (toMallory.push(frame), true), bulk: bobBulk });
+  const content = randomBytes(2 * chunkBytes + 1808);
+  const key = randomBytes(32);
+  const idBytes = randomBytes(12);
+  const fileId = toBase64Url(idBytes);
+  const offer = wire({
+    type: 'file-offer', conversation, fileId, name: 'report.pdf', size: content.length, mime: 'application/pdf', chunkBytes, chunks: 3,
+    hash: toBase64Url(sodium.crypto_generichash(32, content, null)), key: toBase64Url(key),
+  });
+  bob.transfers.receive('mallory', offer);
+  const salt = randomBytes(16);
+  const seal = (index: number, bytes: Uint8Array, withKey = key, withId = idBytes) => sealChunk(sodium, withKey, withId, index, salt, bytes);
+  const piece = (index: number) => content.subarray(index * chunkBytes, Math.min(content.length, (index + 1) * chunkBytes));
+  return { sodium, bob, malloryBulk, bobBulk, toMallory, content, key, idBytes, fileId, seal, piece };
+}
+
+describe('a hostile peer', () => {
+  it('gets nothing written for lies about chunks, and the honest chunks still make the file', async () => {
+    const { bob, malloryBulk, toMallory, fileId, seal, piece, content } = await hostileSetup();
+    // Before the accept: nothing is taken.
+    malloryBulk.inject(seal(0, piece(0)));
+    await bob.transfers.accept(fileId);
+    assert.deepEqual(toMallory.at(-1), { type: 'file-accept', conversation, fileId, have: [] });
+    const sink = [...bob.sinks.sinks.values()][0]!;
+
+    const moved = seal(0, piece(0));
+    moved[16] = 1; // header index 0 -> 1: the associated data no longer matches
+    const flipped = seal(1, piece(1));
+    flipped[40]! ^= 1;
+    const lies: [string, Uint8Array][] = [
+      ['out-of-range', seal(3, piece(2))],
+      ['out-of-range', seal(1_000_000, piece(2))],
+      ['bad-length', seal(2, randomBytes(chunkBytes))], // the last chunk claims more bytes than the size allows
+      ['bad-length', seal(0, piece(0).subarray(1))],
+      ['bad-seal', seal(0, piece(0), randomBytes(32))],
+      ['bad-seal', moved],
+      ['bad-seal', flipped],
+      ['unknown-file', seal(0, piece(0), undefined, randomBytes(12))],
+      ['malformed', randomBytes(10)],
+      ['malformed', Uint8Array.of(2, ...seal(0, piece(0)).subarray(1))],
+    ];
+    for (const [, message] of lies) malloryBulk.inject(message);
+    const counters = bob.transfers.counters('mallory');
+    const expected: Record<string, number> = {};
+    for (const [reason] of lies) expected[reason] = (expected[reason] ?? 0) + 1;
+    expected['not-transferring'] = 1;
+    assert.deepEqual(Object.fromEntries(Object.entries(counters.chunks).filter(([, n]) => n)), expected);
+    await settle();
+    assert.equal(sink.writes, 0);
+
+    // Honest chunk 0, then a replay of it.
+    malloryBulk.inject(seal(0, piece(0)));
+    malloryBulk.inject(seal(0, piece(0)));
+    assert.equal(counters.chunks.duplicate, 1);
+    // Another peer sending into Mallory's transfer.
+    const [eveBulk, bobFromEve] = memoryBulkPair();
+    bob.transfers.attach({ peerId: 'eve', conversation, sendControl: () => true, bulk: bobFromEve });
+    eveBulk.inject(seal(1, piece(1)));
+    assert.equal(bob.transfers.counters('eve').chunks['wrong-peer'], 1);
+
+    malloryBulk.inject(seal(1, piece(1)));
+    malloryBulk.inject(seal(2, piece(2)));
+    await waitForEvent(bob, 'done', (v) => v.fileId === fileId);
+    assert.deepEqual(sink.data, content);
+    assert.equal(sink.writes, 3);
+    malloryBulk.inject(seal(1, piece(1)));
+    assert.equal(counters.chunks['not-transferring'], 2, 'after done');
+    assert.equal(counters.received, 3);
+  });
+
+  it('drops control frames about other peers\' files, other conversations, bad ranges, and offers past the limit', async () => {
+    const { bob, toMallory, fileId } = await hostileSetup();
+    const counters = bob.transfers.counters('mallory');
+    bob.transfers.receive('mallory', { type: 'file-done', conversation, fileId: 'AAAAAAAAAAAAAAAA' });
+    bob.transfers.receive('mallory', { type: 'file-decline', conversation, fileId, reason: 'declined' }); // Bob is the receiver
+    bob.transfers.receive('mallory', { type: 'file-cancel', conversation: 'dm:BBBBBBBBBBBBBBBBBBBBBB', fileId, reason: 'cancelled' });
+    bob.transfers.receive('nobody', { type: 'file-cancel', conversation, fileId, reason: 'cancelled' });
+    assert.deepEqual(
+      { unknown: counters.control['unknown-file'], unexpected: counters.control.unexpected, conversation: counters.control['wrong-conversation'], notAttached: bob.transfers.counters('nobody').control['not-attached'] },
+      { unknown: 1, unexpected: 1, conversation: 1, notAttached: 1 },
+    );
+    assert.equal(bob.transfers.get(fileId)?.state, 'offered');
+
+    // Bob's own offer to Mallory: Mallory may not ask for chunks past its end.
+    const source = { size: 10_000, lastModified: 0, read: async (offset: number, length: number) => new Uint8Array(length).fill(offset & 0xff) };
+    const mine = await bob.transfers.offer({ peerId: 'mallory', conversation, source, name: 'x.bin', mime: '' });
+    bob.transfers.receive('mallory', { type: 'file-accept', conversation, fileId: mine.fileId, have: [[0, 5]] });
+    assert.equal(counters.control['bad-ranges'], 1);
+    // The same id offered back with other contents.
+    const offerOf = toMallory.find((f) => f.type === 'file-offer')!;
+    bob.transfers.receive('mallory', { ...(offerOf as Extract<FileFrame, { type: 'file-offer' }>), size: 1, chunks: 1 });
+    assert.equal(counters.control['conflicting-offer'], 1);
+
+    // Offers waiting for an answer are bounded.
+    for (let i = 0; i < maxOfferedPerPeer + 3; i++) {
+      const id = toBase64Url(randomBytes(12));
+      bob.transfers.receive('mallory', wire({ type: 'file-offer', conversation, fileId: id, name: `f${i}`, size: 1, mime: 'text/plain', chunkBytes, chunks: 1, hash: toBase64Url(randomBytes(32)), key: toBase64Url(randomBytes(32)) }));
+    }
+    assert.equal(bob.transfers.list().filter((t) => t.direction === 'in' && t.state === 'offered').length, maxOfferedPerPeer);
+    assert.equal(counters.control['too-many-offers'], 4); // the first offer from hostileSetup is still waiting
+  });
+});

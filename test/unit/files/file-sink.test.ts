@@ -1,0 +1,91 @@
+// Writing incoming files without holding them: the OPFS sink (worker, sync access handles) writes out of order,
+// survives a "reload" (a new worker) up to its last flush, reads back, commits and discards; the writable-stream
+// sink (the save picker's) shows nothing at the target until commit, and nothing at all when aborted.
+import { expect } from '@esm-bundle/chai';
+import { isTincanError } from '../../../src/errors';
+import { fileSinkDirectory } from '../../../src/platform/file-sink-protocol';
+import { finishedFileUrl, OpfsFileStore, openFinishedFile, removeFinishedFile } from '../../../src/platform/file-sink';
+import { openWritableSink } from '../../../src/platform/file-sink-picker';
+import { randomBlobBytes, workerStore } from './helpers';
+
+const info = (fileId: string, size: number) => ({ fileId, name: 'x.bin', size, mime: 'application/octet-stream', peerId: 'p' });
+const id = () => Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef'[b & 31]).join('');
+
+describe('OPFS file sink', () => {
+  it('writes chunks in any order, reads them back, survives a new worker after flush, and commits a file', async () => {
+    const store = workerStore();
+    const fileId = id();
+    const bytes = randomBlobBytes(3 * 65_536 + 100);
+    const sink = await store.create(info(fileId, bytes.length));
+    expect([sink.isDurable, sink.canRead, sink.ref]).to.deep.equal([true, true, `opfs:${fileId}`]);
+    await sink.write(2 * 65_536, bytes.slice(2 * 65_536, 3 * 65_536));
+    await sink.write(0, bytes.slice(0, 65_536));
+    await sink.flush();
+    expect(Array.from(await sink.read(2 * 65_536, 65_536))).to.deep.equal(Array.from(bytes.subarray(2 * 65_536, 3 * 65_536)));
+    // "Reload": the worker (and its handle) goes away; a new one reopens the file by its ref.
+    store.terminate();
+    const after = workerStore();
+    expect(await after.reopen('opfs:../../etc')).to.equal(undefined);
+    expect(await after.reopen(`opfs:${id()}`)).to.equal(undefined);
+    const reopened = (await after.reopen(sink.ref!))!;
+    expect(Array.from(await reopened.read(0, 65_536))).to.deep.equal(Array.from(bytes.subarray(0, 65_536)));
+    await reopened.write(65_536, bytes.slice(65_536, 2 * 65_536));
+    await reopened.write(3 * 65_536, bytes.slice(3 * 65_536));
+    const ref = await reopened.commit();
+    const file = await openFinishedFile(ref!);
+    expect(Array.from(new Uint8Array(await file.arrayBuffer()))).to.deep.equal(Array.from(bytes));
+    // The download link never renders the file as a page of this origin.
+    const url = await finishedFileUrl(ref!);
+    expect((await (await fetch(url)).blob()).type).to.equal('application/octet-stream');
+    URL.revokeObjectURL(url);
+    await removeFinishedFile(ref!);
+    const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle(fileSinkDirectory);
+    let isGone = false;
+    await folder.getFileHandle(fileId).catch(() => (isGone = true));
+    expect(isGone).to.equal(true);
+    after.terminate();
+  });
+
+  it('discards a cancelled file', async () => {
+    const store = workerStore();
+    const fileId = id();
+    const sink = await store.create(info(fileId, 10));
+    await sink.write(0, new Uint8Array(10).fill(7));
+    await sink.discard();
+    expect(await store.reopen(`opfs:${fileId}`)).to.equal(undefined);
+    store.terminate();
+  });
+
+  it('fails every request with a code when the worker cannot load', async () => {
+    const store = new OpfsFileStore('/no-such-worker.js');
+    const failure = await store.create(info(id(), 1)).then(() => undefined, (error: unknown) => error);
+    expect(isTincanError(failure, 'STORAGE_UNAVAILABLE')).to.equal(true);
+    store.terminate();
+  });
+});
+
+describe('writable-stream file sink (save picker)', () => {
+  async function target(name: string): Promise<FileSystemFileHandle> {
+    const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle('tincan-picker-test', { create: true });
+    return folder.getFileHandle(name, { create: true });
+  }
+
+  it('puts the file in place only on commit', async () => {
+    const handle = await target(`${id()}.bin`);
+    const sink = await openWritableSink(handle);
+    expect([sink.isDurable, sink.canRead]).to.deep.equal([false, false]);
+    await sink.write(0, new Uint8Array([1, 2, 3]));
+    await sink.write(3, new Uint8Array([4, 5]));
+    expect((await handle.getFile()).size).to.equal(0, 'nothing at the target before commit');
+    expect(await sink.commit()).to.equal(undefined);
+    expect(Array.from(new Uint8Array(await (await handle.getFile()).arrayBuffer()))).to.deep.equal([1, 2, 3, 4, 5]);
+  });
+
+  it('leaves the target untouched when discarded (a cancel or a hash mismatch)', async () => {
+    const handle = await target(`${id()}.bin`);
+    const sink = await openWritableSink(handle);
+    await sink.write(0, new Uint8Array(1000).fill(9));
+    await sink.discard();
+    expect((await handle.getFile()).size).to.equal(0);
+  });
+});
