@@ -151,7 +151,12 @@ export class ConversationLog {
    * `outboxFor`, outbox entries. Returns per message its index or `{ duplicate: true }`.
    */
   append(conversationId: string, messages: readonly StoredMessage[], options: AppendOptions = {}): Promise<readonly AppendResult[]> {
-    return this.context.exclusive(() => this.appendNow(conversationId, messages, options));
+    // Registered before queueing, so an ack that overtakes this write is not lost (outbox.ts).
+    const peers = options.outboxFor ?? [];
+    const release = peers.length > 0 ? this.outbox.expect(peers, messages.map((m) => String((m as Partial<StoredMessage> | undefined)?.id))) : undefined;
+    const run = this.context.exclusive(() => this.appendNow(conversationId, messages, options));
+    if (release) void run.then(release, release);
+    return run;
   }
 
   /**

@@ -9,8 +9,10 @@
 //   record in one batch, and an import replaces the store in one batch: no half-made or half-erased vault.
 // - All operations run one at a time, in call order (StoreContext.exclusive). The synchronous reads (contacts,
 //   summaries, outbox) and in-memory changes (markRead, acknowledge) work on the unlocked state directly.
-// - Deferred work (heads, states, outbox removals) is written by flush(): after flushDelayMs, at lock, before a
-//   backup, or when asked. A failed scheduled flush is reported as 'flush-failed' and retried by the next one.
+// - Deferred work (heads, states, outbox removals) is written by flush(): after flushDelayMs, at lock (again while
+//   acks arrive during its writes), before a backup, or when asked. A failed flush puts back what it took: memory
+//   keeps saying what is not yet on disk. A failed scheduled flush is reported as 'flush-failed' and retried by the
+//   next one; so are the repairs an unlock writes (a full device never keeps the person out of their history).
 // - One tab should own a store (issue 8's Web Locks work guards that); two writers would each keep their own
 //   summaries and counters.
 import { TincanError, isTincanError } from '../errors';
@@ -36,6 +38,8 @@ export type StoreState = 'empty' | 'locked' | 'unlocked';
 
 /** Default delay before deferred summaries and states are written. */
 export const defaultFlushDelayMs = 300;
+/** Flushes lock() runs at most, while acks keep arriving during its writes. */
+const lockFlushRounds = 3;
 
 export interface StoreOptions {
   readonly backend: RecordBackend;
@@ -62,6 +66,10 @@ export type StoreEvents = {
   /** A scheduled flush failed (STORAGE_QUOTA, STORAGE_UNAVAILABLE); what it held stays pending for the next one. */
   'flush-failed': TincanError;
 };
+
+function isStorageFailure(thrown: unknown): thrown is TincanError {
+  return isTincanError(thrown, 'STORAGE_QUOTA') || isTincanError(thrown, 'STORAGE_UNAVAILABLE');
+}
 
 export async function openStore(options: StoreOptions): Promise<TincanStore> {
   return new TincanStore(await getSodium(), options);
@@ -167,7 +175,9 @@ export class TincanStore extends Emitter<StoreEvents> {
       if (!this.context.isUnlocked) return;
       let failure: unknown;
       try {
-        await this.flushNow();
+        // An ack or a read that arrives while a flush is being written is left for the next flush: flush again
+        // until nothing is left (bounded, in case the network keeps acknowledging while this runs).
+        for (let round = 0; round < lockFlushRounds && this.hasDeferredWrites; round++) await this.flushNow();
       } catch (thrown) {
         failure = thrown; // what was pending is lost as in a crash: harmless (see conversation-log.ts)
       }
@@ -307,9 +317,21 @@ export class TincanStore extends Emitter<StoreEvents> {
       await this.log.load(report);
       await this.outbox.load(report);
       guard.finishChecks();
-      await this.flushNow();
+      // Repairs (corrected heads, a rebuilt manifest) are written now if the device lets us. A full device must not
+      // keep the person out of their history: what failed stays pending, is reported and retried like any flush.
+      let repairFailure: TincanError | undefined;
+      try {
+        await this.flushNow();
+      } catch (thrown) {
+        if (!isStorageFailure(thrown)) throw thrown;
+        repairFailure = thrown;
+      }
       this.lastReport = report;
       this.lastHealth = report.finish(guard);
+      if (repairFailure) {
+        this.emit('flush-failed', repairFailure);
+        this.scheduleFlush();
+      }
       return { profile, health: this.lastHealth };
     } catch (thrown) {
       this.lockNow();
@@ -323,16 +345,18 @@ export class TincanStore extends Emitter<StoreEvents> {
       clearTimeout(this.flushTimer);
       this.flushTimer = undefined;
     }
-    if (!this.context.isUnlocked) return;
+    if (!this.hasDeferredWrites) return;
     const guard = this.context.rollback();
-    if (!this.log.hasPendingFlush && !guard.dirty && !this.outbox.hasPendingRemovals) return;
     const vault = this.context.vault();
     const stamp = guard.nextStamp();
     const logPart = await this.log.takeFlush(stamp);
     const outboxPart = this.outbox.takeFlush();
     const stamps = logPart.stamped.length > 0 || guard.dirty;
     const writes = [...logPart.writes, ...outboxPart.writes];
-    if (writes.length === 0 && !stamps) return;
+    if (writes.length === 0 && !stamps) {
+      logPart.done(); // the states it looked at were already stored: settled, not pending forever
+      return;
+    }
     try {
       await this.context.backend.write(stamps ? [...writes, guard.manifestWrite(vault, stamp, logPart.stamped, [])] : writes);
     } catch (thrown) {
@@ -342,6 +366,10 @@ export class TincanStore extends Emitter<StoreEvents> {
     }
     if (stamps) guard.committed(stamp, logPart.stamped, []);
     logPart.done();
+  }
+
+  private get hasDeferredWrites(): boolean {
+    return this.context.isUnlocked && (this.log.hasPendingFlush || this.context.rollback().dirty || this.outbox.hasPendingRemovals);
   }
 
   private scheduleFlush(): void {

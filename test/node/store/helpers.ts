@@ -1,13 +1,13 @@
 // Shared helpers for the store's Node tests.
 import assert from 'node:assert/strict';
-import { isTincanError, type ErrorCode } from '../../../src/errors';
+import { TincanError, isTincanError, type ErrorCode } from '../../../src/errors';
 import type { KdfLimits } from '../../../src/crypto/vault';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openFileBackend } from '../../../src/node/file-backend';
 import { MemoryRecordBackend } from '../../../src/store/memory-backend';
-import type { RecordBackend } from '../../../src/store/record-backend';
+import type { RecordBackend, RecordWrite } from '../../../src/store/record-backend';
 import type { StoredMessage } from '../../../src/store/records';
 import type { RollbackWitness } from '../../../src/store/rollback';
 import { openStore, type StoreOptions, type TincanStore } from '../../../src/store/tincan-store';
@@ -109,4 +109,45 @@ export function idsOf(page: { entries: readonly { unreadable?: true; id?: string
 /** A random-looking but valid identity key id (43 base64url characters). */
 export function keyId(seed: number): string {
   return `${String(seed).padStart(3, '0')}${'A'.repeat(40)}`;
+}
+
+/**
+ * A backend over another whose writes a test controls: `failNext` makes the next writes fail (nothing applied, as an
+ * aborted transaction), `beforeWrite` runs when a batch starts (while it is "in flight"), `hang` makes writes never
+ * settle (the tab died with the batch not committed).
+ */
+export class ControlledBackend implements RecordBackend {
+  failNext = 0;
+  failWith: () => Error = () => new TincanError('STORAGE_QUOTA', 'test: device full');
+  beforeWrite: ((batch: readonly RecordWrite[]) => void) | undefined;
+  hang = false;
+  readonly batches: (readonly RecordWrite[])[] = [];
+
+  constructor(private readonly inner: RecordBackend) {}
+
+  get(key: string): Promise<unknown> {
+    return this.inner.get(key);
+  }
+  getMany(keys: readonly string[]): Promise<unknown[]> {
+    return this.inner.getMany(keys);
+  }
+  keys(prefix?: string): Promise<string[]> {
+    return this.inner.keys(prefix);
+  }
+  async write(batch: readonly RecordWrite[]): Promise<void> {
+    this.beforeWrite?.(batch);
+    if (this.hang) return new Promise<void>(() => undefined);
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw this.failWith();
+    }
+    await this.inner.write(batch);
+    this.batches.push(batch);
+  }
+  clear(): Promise<void> {
+    return this.inner.clear();
+  }
+  close(): void {
+    this.inner.close();
+  }
 }
