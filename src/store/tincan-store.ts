@@ -27,12 +27,12 @@ import { ConversationLog } from './conversation-log';
 import { Outbox } from './outbox';
 import { ProfileStore, openProfile, sealProfile, type Profile } from './profile-store';
 import { toStorageError, type RecordBackend } from './record-backend';
-import { isManifestRecord, manifestRecordKey, profileRecordKey, settingsRecordKey, wrappedKeyRecordKey, type LoggedMessage } from './records';
+import { isManifestRecord, manifestRecordKey, profileRecordKey, settingsRecordKey, wrappedKeyRecordKey } from './records';
 import { HealthReport, RollbackGuard, type RollbackWitness, type VaultHealth } from './rollback';
 import { OpenVault, type SkippedRecord } from './sealed-records';
 import { SettingsStore } from './settings-store';
 import { StoreContext } from './store-context';
-import { formatTranscript, type TranscriptFormat } from './transcript';
+import { formatTranscript, type TranscriptFormat, type TranscriptLabels } from './transcript';
 
 export type StoreState = 'empty' | 'locked' | 'unlocked';
 
@@ -285,18 +285,13 @@ export class TincanStore extends Emitter<StoreEvents> {
   }
 
   /**
-   * The whole conversation as text or Markdown. `nameOf` names the sender of an incoming message; unreadable
-   * messages are counted in the transcript, never thrown.
+   * The whole conversation as text or Markdown, in the caller's words (`labels`: title, sender names, notes).
+   * Unreadable messages are counted in the transcript, never thrown.
    */
-  exportTranscript(
-    conversationId: string,
-    format: TranscriptFormat,
-    nameOf: (message: LoggedMessage) => string,
-    title = 'Tincan conversation',
-  ): Promise<string> {
+  exportTranscript(conversationId: string, format: TranscriptFormat, labels: TranscriptLabels): Promise<string> {
     return this.context.exclusive(async () => {
       const entries = await this.log.readAllNow(conversationId);
-      return formatTranscript({ title, ownName: this.profiles.current().name, nameOf, entries, exportedAt: this.now() }, format);
+      return formatTranscript({ ownName: this.profiles.current().name, entries, exportedAt: this.now(), labels }, format);
     });
   }
 

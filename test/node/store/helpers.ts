@@ -11,6 +11,7 @@ import type { RecordBackend, RecordWrite } from '../../../src/store/record-backe
 import type { StoredMessage } from '../../../src/store/records';
 import type { RollbackWitness } from '../../../src/store/rollback';
 import { openStore, type StoreOptions, type TincanStore } from '../../../src/store/tincan-store';
+import type { TranscriptLabels } from '../../../src/store/transcript';
 
 /** Argon2id at its cheapest: these tests are about behaviour, not cost. */
 export const cheapKdf: KdfLimits = { opsLimit: 1, memLimitBytes: 8 * 1024 * 1024 };
@@ -150,4 +151,17 @@ export class ControlledBackend implements RecordBackend {
   close(): void {
     this.inner.close();
   }
+}
+
+/** Transcript words as the UI gives them (ui/messages.ts keeps the real ones). */
+export function transcriptLabels(overrides: Partial<TranscriptLabels> = {}): TranscriptLabels {
+  return {
+    title: 'Tincan conversation with Grace',
+    exportedAt: (time) => `Exported ${time}`,
+    nameOf: () => 'Grace',
+    unknownName: 'Unknown',
+    unknownTime: 'unknown time',
+    unreadable: (count) => `${count} message(s) could not be read and are missing.`,
+    ...overrides,
+  };
 }

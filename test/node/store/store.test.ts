@@ -25,6 +25,7 @@ import {
   passphrase,
   range,
   storeOn,
+  transcriptLabels,
   type Place,
 } from './helpers';
 
@@ -615,16 +616,54 @@ for (const kind of backendKinds) {
         assert.deepEqual(idsOf(page), ['m0', 'm1', '?', '?', '?', '?', '?']);
         assert.deepEqual(page.entries.map((e) => (e.unreadable ? e.reason : 'ok')), ['ok', 'ok', 'tampered', 'malformed', 'malformed', 'malformed', 'malformed']);
         for (const entry of page.entries) if (!entry.unreadable) new Date(entry.sentAt).toISOString();
-        const text = await again.exportTranscript('c', 'text', () => 'Grace', 'Tincan conversation with Grace');
-        assert.match(text, /^Tincan conversation with Grace\n/);
+        const text = await again.exportTranscript('c', 'text', transcriptLabels({ nameOf: () => 'Grace' }));
+        assert.match(text, /^Tincan conversation with Grace\nExported 2024-05-01 12:00 UTC\n/);
         assert.ok(text.includes('5 message(s) could not be read'));
         assert.ok(text.includes('[2024-05-01 13:45 UTC] Ada: Hi *there*'));
         assert.ok(text.includes('[2024-05-01 13:46 UTC] Grace: line one\n    line two'));
-        const markdown = await again.exportTranscript('c', 'markdown', () => {
-          throw new Error('a buggy name lookup');
-        });
+        const markdown = await again.exportTranscript(
+          'c',
+          'markdown',
+          transcriptLabels({
+            nameOf: () => {
+              throw new Error('a buggy name lookup');
+            },
+          }),
+        );
         assert.ok(markdown.includes('**Ada** · 2024-05-01 13:45 UTC  \nHi \\*there\\*'));
         assert.ok(markdown.includes('**Unknown** · 2024-05-01 13:46 UTC  \nline one  \nline two'));
+      });
+
+      it('writes only the words the caller gives, escaped in Markdown, even when a label throws', async () => {
+        const place = await kind.fresh();
+        const store = await newProfile(place);
+        const sentAt = Date.UTC(2024, 4, 1, 9, 30);
+        await store.log.append('c', [message(0, { direction: 'in', text: 'salut', sentAt }), message(1, { direction: 'out', text: 'ça va' })]);
+        await store.flush();
+        await rawSet(place, messageRecordKey('c', 1), new Uint8Array([9]));
+        // A clock gone wrong: the export time cannot be formatted.
+        const { store: again } = await reopen(place, { now: () => Number.NaN });
+        const french = transcriptLabels({
+          title: 'Conversation *Tincan* avec Grace',
+          exportedAt: (time) => `Exportée le ${time}`,
+          nameOf: () => 'Grace',
+          unknownName: 'Inconnu',
+          unknownTime: 'heure inconnue',
+          unreadable: (count) => `${count} message illisible`,
+        });
+        const markdown = await again.exportTranscript('c', 'markdown', french);
+        assert.equal(
+          markdown,
+          '# Conversation \\*Tincan\\* avec Grace\n\n_Exportée le heure inconnue_\n\n> 1 message illisible\n\n**Grace** · 2024-05-01 09:30 UTC  \nsalut\n',
+        );
+        const broken = transcriptLabels({
+          exportedAt: () => {
+            throw new Error('buggy label');
+          },
+          unreadable: () => undefined as unknown as string,
+        });
+        const text = await again.exportTranscript('c', 'text', broken);
+        assert.equal(text, 'Tincan conversation with Grace\nunknown time\n1\n\n[2024-05-01 09:30 UTC] Grace: salut\n');
       });
     });
   });

@@ -155,7 +155,14 @@ describe('store over IndexedDB', () => {
     const imported = await other.importBackup(file, passphrase);
     expect(imported.profile.name).to.equal('Ada');
     expect(ids(await other.log.loadNewest('c', 100))).to.deep.equal(range(0, 30));
-    const transcript = await other.exportTranscript('c', 'text', () => 'Grace');
+    const transcript = await other.exportTranscript('c', 'text', {
+      title: 'Tincan conversation with Grace',
+      exportedAt: (time) => `Exported ${time}`,
+      nameOf: () => 'Grace',
+      unknownName: 'Unknown',
+      unknownTime: 'unknown time',
+      unreadable: (count) => `${count} message(s) could not be read.`,
+    });
     expect(transcript).to.include('Grace: message 1');
   });
 
