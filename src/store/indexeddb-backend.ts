@@ -12,7 +12,7 @@ export const recordsStoreName = 'records';
 // module.exports over as the default export; web-test-runner serves the file untransformed as an ES module, where
 // the UMD wrapper finds neither `module` nor `define` and sets `window.localforage` instead. Accept either.
 // https://github.com/localForage/localForage/issues/940 (no ES module build; the 1.8.0 "module" entry was reverted)
-function localforageApi(): LocalForage {
+export function localforageApi(): LocalForage {
   const fromModule = (localforageModule as unknown as { default?: LocalForage }).default;
   const fromGlobal = (globalThis as unknown as { localforage?: LocalForage }).localforage;
   const api = fromModule?.createInstance ? fromModule : fromGlobal;

@@ -312,6 +312,8 @@ export class TincanStore extends Emitter<StoreEvents> {
       await this.log.load(report);
       await this.outbox.load(report);
       guard.finishChecks();
+      // After the checks (a migration's stamps must not hide a rollback) and the outbox (entries continue its seqs).
+      await this.log.migrateLegacy(report);
       // Repairs (corrected heads, a rebuilt manifest) are written now if the device lets us. A full device must not
       // keep the person out of their history: what failed stays pending, is reported and retried like any flush.
       let repairFailure: TincanError | undefined;

@@ -165,3 +165,34 @@ export function transcriptLabels(overrides: Partial<TranscriptLabels> = {}): Tra
     ...overrides,
   };
 }
+
+// Raw records, as a test that plays a crash, a restore or damage reaches them.
+
+export async function withBackend<T>(place: Place, use: (backend: RecordBackend) => Promise<T>): Promise<T> {
+  const backend = await place.open();
+  try {
+    return await use(backend);
+  } finally {
+    backend.close();
+  }
+}
+
+export function rawSet(place: Place, key: string, value: Uint8Array | undefined): Promise<void> {
+  return withBackend(place, (backend) => backend.write([value ? { key, value } : { key, remove: true }]));
+}
+
+export async function rawGet(place: Place, key: string): Promise<Uint8Array> {
+  const value = await withBackend(place, (backend) => backend.get(key));
+  assert.ok(value instanceof Uint8Array, `no record ${key}`);
+  return value;
+}
+
+export function rawKeys(place: Place): Promise<string[]> {
+  return withBackend(place, (backend) => backend.keys());
+}
+
+export async function snapshot(backend: RecordBackend): Promise<Map<string, string>> {
+  const keys = await backend.keys();
+  const values = await backend.getMany(keys);
+  return new Map(keys.map((key, i) => [key, Buffer.from(values[i] as Uint8Array).toString('hex')]));
+}

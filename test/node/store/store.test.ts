@@ -26,6 +26,11 @@ import {
   range,
   storeOn,
   transcriptLabels,
+  rawGet,
+  rawKeys,
+  rawSet,
+  snapshot,
+  withBackend,
   type Place,
 } from './helpers';
 
@@ -40,35 +45,6 @@ async function reopen(place: Place, options: Parameters<typeof storeOn>[1] = {})
   const store = await storeOn(place, options);
   const { health, profile } = await store.unlock(passphrase);
   return { store, health, profile };
-}
-
-async function withBackend<T>(place: Place, use: (backend: RecordBackend) => Promise<T>): Promise<T> {
-  const backend = await place.open();
-  try {
-    return await use(backend);
-  } finally {
-    backend.close();
-  }
-}
-
-function rawSet(place: Place, key: string, value: Uint8Array | undefined): Promise<void> {
-  return withBackend(place, (backend) => backend.write([value ? { key, value } : { key, remove: true }]));
-}
-
-async function rawGet(place: Place, key: string): Promise<Uint8Array> {
-  const value = await withBackend(place, (backend) => backend.get(key));
-  assert.ok(value instanceof Uint8Array, `no record ${key}`);
-  return value;
-}
-
-function rawKeys(place: Place): Promise<string[]> {
-  return withBackend(place, (backend) => backend.keys());
-}
-
-async function snapshot(backend: RecordBackend): Promise<Map<string, string>> {
-  const keys = await backend.keys();
-  const values = await backend.getMany(keys);
-  return new Map(keys.map((key, i) => [key, Buffer.from(values[i] as Uint8Array).toString('hex')]));
 }
 
 function contact(id: string, overrides: Partial<Contact> = {}): Contact {
@@ -475,30 +451,6 @@ for (const kind of backendKinds) {
         assert.equal(health.manifest, 'missing');
         assert.equal(again.log.summary('c')?.count, 2);
         assert.equal(again.contacts.all().length, 1);
-        assert.equal((await reopen(place)).health.ok, true);
-      });
-      it('keeps conversations of the chunked format as they are and reports them on every unlock', async () => {
-        const place = await kind.fresh();
-        const store = await newProfile(place);
-        await store.lock();
-        // What the store before this one left: a head with an epoch and chunks, and no manifest.
-        const masterKey = await unwrapMasterKey(await rawGet(place, wrappedKeyRecordKey), passphrase);
-        const oldHead = { v: 1, epoch: 'Ab3', chunkSize: 100, count: 2, unread: 1, createdAt: 1, updatedAt: 2 };
-        const oldChunk = { v: 1, first: 0, messages: [message(0), message(1)] };
-        await rawSet(place, 'conv/bob/head', await sealRecord(masterKey, 'conv/bob/head', oldHead));
-        await rawSet(place, 'conv/bob/Ab3/0', await sealRecord(masterKey, 'conv/bob/Ab3/0', oldChunk as never));
-        await rawSet(place, 'vault/manifest', undefined);
-        const first = await reopen(place);
-        assert.deepEqual(first.health.legacyConversations, ['bob']);
-        assert.equal(first.health.manifest, 'ok');
-        assert.deepEqual(first.health.damaged, []);
-        assert.deepEqual(first.store.log.summaries(), []);
-        await first.store.lock();
-        const second = await reopen(place);
-        assert.deepEqual(second.health.legacyConversations, ['bob']);
-        assert.deepEqual((await rawKeys(place)).filter((k) => k.startsWith('conv/')), ['conv/bob/Ab3/0', 'conv/bob/head']);
-        await second.store.log.remove('bob');
-        assert.deepEqual((await rawKeys(place)).filter((k) => k.startsWith('conv/')), []);
         assert.equal((await reopen(place)).health.ok, true);
       });
     });
