@@ -23,6 +23,8 @@
 //   unlock neither loses nor duplicates anything. The old positions are kept: messages lost to a damaged chunk are
 //   indexes without a record, shown as unreadable where they were. A conversation not yet migrated is never
 //   written to in the new format: an append or move to it migrates it first.
+// - moveConversation ("this is Bob on a new device") is ONE batch too: the moved messages appended to the target
+//   with their id-index entries, re-addressed outbox entries and head, and the source removed with its entries.
 //
 // Why one record per message, not chunks of 100. Measured in headless Chromium 156 on this 2-core machine (old
 // store.ts at commit aa02e20 and this file, through web-test-runner and bench/vault-bench.mjs; messages of ~70
@@ -54,6 +56,7 @@ import {
   messageFields,
   messagePrefix,
   messageRecordKey,
+  outboxRecordKey,
   parseConversationId,
   parseHeadKey,
   parseMessageIndex,
@@ -103,6 +106,16 @@ export interface LogPage {
   readonly firstIndex: number;
   readonly count: number;
   readonly hasOlder: boolean;
+}
+
+/** What moveConversation did. */
+export interface MoveResult {
+  /** Messages appended to the target. */
+  readonly moved: number;
+  /** Messages the target already held (same id): not moved twice. */
+  readonly duplicates: number;
+  /** Unreadable entries of the source: nothing to move, removed with it. */
+  readonly unreadable: number;
 }
 
 /** A part of a flush: its writes, the head keys it stamps, and what to do once the batch committed or failed. */
@@ -256,6 +269,18 @@ export class ConversationLog {
       this.dirtyHeads.delete(conversationId);
       this.outbox.forgetConversation(conversationId);
     });
+  }
+
+  /**
+   * "This is Bob on a new device": every readable message of `fromId` is appended to `toId` (id, direction, text,
+   * times and state kept; ids `toId` already holds are skipped), their outbox entries are re-addressed (to peer
+   * `toId` where they were for peer `fromId`; after `toId`'s own pending ones, in their order), and `fromId` is
+   * deleted: ONE atomic batch. An unreadable message of `fromId` goes with it, unless it is an outgoing one whose
+   * outbox entry is intact (rebuilt from the entry, as `waiting`). Moving a conversation that no longer exists
+   * (already moved) does nothing.
+   */
+  moveConversation(fromId: string, toId: string): Promise<MoveResult> {
+    return this.context.exclusive(() => this.moveNow(fromId, toId));
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -637,6 +662,63 @@ export class ConversationLog {
     return staged.next > 0 ? Object.freeze({ id, messages: staged.appended.length, unreadable, queued }) : undefined;
   }
 
+  private async moveNow(fromId: string, toId: string): Promise<MoveResult> {
+    const vault = this.context.vault();
+    for (const id of [fromId, toId]) if (typeof id !== 'string' || id.length === 0) throw new TypeError('conversation id must be a non-empty string');
+    if (fromId === toId) throw new RangeError('a conversation cannot move into itself');
+    await this.migrateIfLegacy(vault, fromId);
+    await this.migrateIfLegacy(vault, toId);
+    const from = this.conversations.get(fromId);
+    if (!from) return Object.freeze({ moved: 0, duplicates: 0, unreadable: 0 });
+    const entries = await this.readAllNow(fromId); // states as they are in memory (pending ones included)
+    const messages = withRecovered(
+      entries.filter((entry): entry is LoggedMessage => entry.unreadable === undefined),
+      entries,
+      this.outbox.entriesOfConversation(fromId),
+    );
+    const target = this.conversations.get(toId);
+    const fresh = await this.newIds(vault, target, messages.map((m) => m.id));
+    // The source's outbox entries, by message: the peers its copy goes to (the new key's peer becomes the target's).
+    const sourceEntries = this.outbox.entriesOfConversation(fromId);
+    const peersOf = new Map<string, string[]>();
+    for (const entry of sourceEntries) {
+      peersOf.set(entry.messageId, [...(peersOf.get(entry.messageId) ?? []), entry.peerId === fromId ? toId : entry.peerId]);
+    }
+    const conversation = target ?? newConversation(toId, from.createdAt);
+    // From here to the batch nothing awaits: states acknowledged during the reads above are taken as they are now,
+    // and acks that arrive while the batch is written are applied to the moved copies afterwards.
+    const moving = fresh.map((i) => messages[i]!);
+    const placements = moving.map((m) => {
+      const state = laterState(m.state, from.pendingStates.get(m.index) ?? m.state);
+      return { message: messageFields({ ...m, state }), outboxFor: peersOf.get(m.id) ?? [] };
+    });
+    const staged = this.stage(vault, conversation, placements);
+    const removals: RecordWrite[] = [
+      { prefix: conversationPrefix(fromId), removePrefix: true },
+      ...sourceEntries.map((entry) => ({ key: outboxRecordKey(entry.peerId, entry.seq), remove: true }) as const),
+    ];
+    const sourceHead = headRecordKey(fromId);
+    let after: Summary | undefined;
+    if (staged.appended.length === 0) {
+      await this.context.commitStamped(() => ({ writes: removals, stamped: [], unstamped: [sourceHead] }));
+    } else {
+      const unread = conversation.unread + Math.min(from.unread, staged.incoming);
+      after = summaryAfter(conversation, staged, unread, Math.max(conversation.updatedAt, from.updatedAt));
+      await this.commitWithHead(vault, toId, after, [...removals, ...staged.writes], [sourceHead]);
+    }
+    // Entries acknowledged while the batch was being written: their moved copies are acknowledged too.
+    const acknowledged = sourceEntries.filter((entry) => !this.outbox.isPending(entry.peerId, entry.seq));
+    if (after) {
+      if (!target) this.conversations.set(toId, conversation);
+      this.settle(conversation, after, staged);
+    }
+    this.conversations.delete(fromId);
+    this.dirtyHeads.delete(fromId);
+    this.outbox.forgetConversation(fromId);
+    for (const entry of acknowledged) this.outbox.acknowledge(entry.peerId === fromId ? toId : entry.peerId, [entry.messageId]);
+    return Object.freeze({ moved: staged.appended.length, duplicates: messages.length - fresh.length, unreadable: entries.length - messages.length });
+  }
+
   private idKey(vault: OpenVault, conversationId: string, messageId: string): string {
     const hash = vault.sodium.crypto_generichash(
       idHashBytes,
@@ -771,6 +853,27 @@ function summaryAfter(conversation: Conversation, staged: Staged, unread: number
     createdAt: conversation.createdAt,
     updatedAt,
   };
+}
+
+/**
+ * The readable messages plus, at their index, outgoing ones whose record is unreadable but whose outbox entry is
+ * intact: the entry holds all a resend needs, so an unacknowledged message is never lost to a damaged record.
+ */
+function withRecovered(messages: readonly LoggedMessage[], entries: readonly LogEntry[], outbox: readonly OutboxEntry[]): LoggedMessage[] {
+  const recovered = new Map<number, LoggedMessage>();
+  for (const entry of outbox) {
+    if (entries[entry.index]?.unreadable !== true || recovered.has(entry.index)) continue;
+    const message: StoredMessage = {
+      id: entry.messageId,
+      direction: 'out',
+      text: entry.text,
+      sentAt: entry.sentAt,
+      state: 'waiting',
+      ...(entry.meta !== undefined ? { meta: entry.meta } : {}),
+    };
+    recovered.set(entry.index, loggedMessage(message, entry.index));
+  }
+  return recovered.size === 0 ? [...messages] : [...messages, ...recovered.values()].sort((a, b) => a.index - b.index);
 }
 
 function conversationOf(id: string, head: HeadRecord): Conversation {

@@ -165,13 +165,23 @@ export class Outbox {
     };
   }
 
-  /** Keys of every entry (pending or awaiting removal) of `conversationId`, for deleting a conversation. */
+  /** Keys of every pending entry of `conversationId`, for deleting a conversation. */
   keysOfConversation(conversationId: string): string[] {
-    const keys: string[] = [];
-    for (const [peerId, queue] of this.peers) {
-      for (const entry of queue.entries.values()) if (entry.conversationId === conversationId) keys.push(outboxRecordKey(peerId, entry.seq));
+    return this.entriesOfConversation(conversationId).map((entry) => outboxRecordKey(entry.peerId, entry.seq));
+  }
+
+  /** Every pending entry of `conversationId`, each peer's in order (for moving a conversation). */
+  entriesOfConversation(conversationId: string): OutboxEntry[] {
+    const entries: OutboxEntry[] = [];
+    for (const queue of this.peers.values()) {
+      for (const entry of queue.entries.values()) if (entry.conversationId === conversationId) entries.push(entry);
     }
-    return keys;
+    return entries;
+  }
+
+  /** Whether the entry at (peer, seq) is still unacknowledged. */
+  isPending(peerId: string, seq: number): boolean {
+    return this.peers.get(peerId)?.entries.has(seq) ?? false;
   }
 
   /** After a conversation's deletion committed. */

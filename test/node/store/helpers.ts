@@ -114,13 +114,14 @@ export function keyId(seed: number): string {
 
 /**
  * A backend over another whose writes a test controls: `failNext` makes the next writes fail (nothing applied, as an
- * aborted transaction), `beforeWrite` runs when a batch starts (while it is "in flight"), `hang` makes writes never
- * settle (the tab died with the batch not committed).
+ * aborted transaction), `beforeWrite` and `beforeGetMany` run when a batch or a read starts (while it is "in
+ * flight"), `hang` makes writes never settle (the tab died with the batch not committed).
  */
 export class ControlledBackend implements RecordBackend {
   failNext = 0;
   failWith: () => Error = () => new TincanError('STORAGE_QUOTA', 'test: device full');
   beforeWrite: ((batch: readonly RecordWrite[]) => void) | undefined;
+  beforeGetMany: ((keys: readonly string[]) => void) | undefined;
   hang = false;
   readonly batches: (readonly RecordWrite[])[] = [];
 
@@ -130,6 +131,7 @@ export class ControlledBackend implements RecordBackend {
     return this.inner.get(key);
   }
   getMany(keys: readonly string[]): Promise<unknown[]> {
+    this.beforeGetMany?.(keys);
     return this.inner.getMany(keys);
   }
   keys(prefix?: string): Promise<string[]> {
