@@ -33,12 +33,15 @@ function requestResult<T>(request: IDBRequest<T>): Promise<T> {
   });
 }
 
-/** Resolves when `transaction` commits; rejects with its error when it aborts (nothing of it is then stored). */
+/**
+ * Resolves when `transaction` commits; rejects with its error when it aborts (nothing of it is then stored). A
+ * request that fails aborts the transaction: that is the default action of its error event, so nothing here may
+ * call preventDefault on it (that would commit the rest of the batch without the failed request).
+ */
 function transactionDone(transaction: IDBTransaction): Promise<void> {
   return new Promise((resolve, reject) => {
     transaction.oncomplete = () => resolve();
     transaction.onabort = () => reject(transaction.error ?? new DOMException('transaction aborted', 'AbortError'));
-    transaction.onerror = (event) => event.preventDefault(); // reported by onabort, once
   });
 }
 
