@@ -595,7 +595,13 @@ export class ConversationLog {
   }
 
   /** Writes `writes`, the conversation's head as `after` and the manifest in ONE batch; `unstamped` heads leave it. */
-  private commitWithHead(vault: OpenVault, conversationId: string, after: Summary, writes: readonly RecordWrite[], unstamped: readonly string[]): Promise<void> {
+  private commitWithHead(
+    vault: OpenVault,
+    conversationId: string,
+    after: Summary,
+    writes: readonly RecordWrite[],
+    unstamped: readonly string[],
+  ): Promise<void> {
     const headKey = headRecordKey(conversationId);
     return this.context.commitStamped((stamp) => ({
       writes: [...writes, { key: headKey, value: vault.seal(headKey, headRecordOf(after, stamp, after.usageBytes)) }],

@@ -155,7 +155,8 @@ export class TincanStore extends Emitter<StoreEvents> {
 
   /**
    * Opens the vault and loads contacts, summaries, outbox and settings into memory, repairing what a crash left
-   * (heads behind their messages) and reporting what it cannot repair (VaultHealth). Wrong passphrase ->
+   * (heads behind their messages), migrating conversations of the chunked format (legacy-log.ts) and reporting
+   * what it cannot repair (VaultHealth). Wrong passphrase ->
    * WRONG_PASSPHRASE and a damaged wrapped key -> VAULT_DAMAGED, nothing changed; no profile on this device ->
    * VAULT_LOCKED; a damaged profile record -> RECORD_TAMPERED. Unlocking an unlocked store returns its state.
    */

@@ -70,7 +70,9 @@ async function oldVault(place: Place, which = conversations): Promise<{ masterKe
   return withBackend(place, (backend) => writeOldVault(backend, { passphrase, kdf: cheapKdf, contacts: [bob, carol, dave], conversations: which }));
 }
 
-async function unlocked(place: Place, backend?: ControlledBackend): Promise<{ store: TincanStore; health: Awaited<ReturnType<TincanStore['unlock']>>['health'] }> {
+type Health = Awaited<ReturnType<TincanStore['unlock']>>['health'];
+
+async function unlocked(place: Place, backend?: ControlledBackend): Promise<{ store: TincanStore; health: Health }> {
   const store = backend ? await openStore({ backend, kdfLimits: cheapKdf, now: clock(), flushDelayMs: 60_000 }) : await storeOn(place);
   const { health } = await store.unlock(passphrase);
   return { store, health };
@@ -138,7 +140,10 @@ for (const kind of backendKinds) {
       // Every outgoing message Bob never acknowledged, waiting or sent, goes out again, in order.
       const pending = store.outbox.pending(bob);
       const expected = messages.filter((m) => m.direction === 'out' && m.state !== 'delivered');
-      assert.deepEqual(pending.map((e) => [e.messageId, e.index, e.text, e.sentAt, e.conversationId]), expected.map((m) => [m.id, m.index, m.text, m.sentAt, bob]));
+      assert.deepEqual(
+        pending.map((e) => [e.messageId, e.index, e.text, e.sentAt, e.conversationId]),
+        expected.map((m) => [m.id, m.index, m.text, m.sentAt, bob]),
+      );
       assert.ok(expected.some((m) => m.state === 'sent') && expected.some((m) => m.state === 'waiting'));
       store.outbox.acknowledge(bob, ['o2']);
       assert.equal(readable((await store.log.loadNewest(bob, 1000)).entries).find((m) => m.id === 'o2')?.state, 'delivered');

@@ -5,12 +5,31 @@ import { describe, it } from 'node:test';
 import type { LogEntry, LoggedMessage, StoredMessage } from '../../../src/store/records';
 import { messageRecordKey } from '../../../src/store/records';
 import { openStore, type TincanStore } from '../../../src/store/tincan-store';
-import { ControlledBackend, backendKinds, cheapKdf, clock, expectCode, flipBit, keyId, message, passphrase, rawGet, rawKeys, rawSet, snapshot, withBackend, type Place } from './helpers';
+import {
+  ControlledBackend,
+  backendKinds,
+  cheapKdf,
+  clock,
+  expectCode,
+  flipBit,
+  keyId,
+  message,
+  passphrase,
+  rawGet,
+  rawKeys,
+  rawSet,
+  snapshot,
+  withBackend,
+  type Place,
+} from './helpers';
 
 const bob = keyId(2); // the contact Bob had, with the conversation that stays
 const newBob = keyId(9); // the contact made for Bob's new key
 
-async function controlledStore(place: Place): Promise<{ store: TincanStore; backend: ControlledBackend; health: Awaited<ReturnType<TincanStore['unlock']>>['health'] | undefined }> {
+type Health = Awaited<ReturnType<TincanStore['unlock']>>['health'];
+
+/** A store on `place`: unlocked when it holds a profile, else with a new one (health undefined). */
+async function controlledStore(place: Place): Promise<{ store: TincanStore; backend: ControlledBackend; health: Health | undefined }> {
   const backend = new ControlledBackend(await place.open());
   const store = await openStore({ backend, kdfLimits: cheapKdf, now: clock(), flushDelayMs: 60_000 });
   const health = (await store.state()) === 'locked' ? (await store.unlock(passphrase)).health : undefined;

@@ -188,7 +188,9 @@ describe('store over IndexedDB', () => {
     const place = freshPlace();
     const bob = 'B'.repeat(43);
     const old = (i: number, state: OldMessage['state']): OldMessage =>
-      i % 2 ? { id: `o${i}`, direction: 'in', text: `old ${i}`, sentAt: 1e12 + i, receivedAt: 1e12 + i, state: 'delivered' } : { id: `o${i}`, direction: 'out', text: `old ${i}`, sentAt: 1e12 + i, state };
+      i % 2
+        ? { id: `o${i}`, direction: 'in', text: `old ${i}`, sentAt: 1e12 + i, receivedAt: 1e12 + i, state: 'delivered' }
+        : { id: `o${i}`, direction: 'out', text: `old ${i}`, sentAt: 1e12 + i, state };
     const messages = Array.from({ length: 25 }, (_, i) => old(i, i === 20 ? 'waiting' : i === 22 ? 'sent' : 'delivered'));
     const { epochs } = await writeOldVault(firstVersionWrites(place.name), {
       passphrase,
@@ -203,7 +205,8 @@ describe('store over IndexedDB', () => {
     expect(health.migratedConversations).to.deep.equal([{ id: bob, messages: 15, unreadable: 10, queued: 2 }]);
     expect(health.damaged).to.deep.equal([{ key: damagedKey, reason: 'tampered' }]);
     const page = await store.log.loadNewest(bob, 100);
-    expect(ids(page)).to.deep.equal([...range(0, 10).map((id) => id.replace('m', 'o')), ...Array(10).fill('?'), ...range(20, 25).map((id) => id.replace('m', 'o'))]);
+    const oldIds = (from: number, to: number) => range(from, to).map((id) => id.replace('m', 'o'));
+    expect(ids(page)).to.deep.equal([...oldIds(0, 10), ...Array(10).fill('?'), ...oldIds(20, 25)]);
     expect(store.outbox.pending(bob).map((e) => e.messageId)).to.deep.equal(['o20', 'o22']);
     expect((await withBackend(place, (b) => b.keys('conv/'))).filter((k) => k.includes(epochs.get(bob)!))).to.deep.equal([]);
     await store.lock();
