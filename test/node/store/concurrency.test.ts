@@ -55,6 +55,24 @@ for (const kind of backendKinds) {
       assert.deepEqual(await statesOf(again, 'c'), { m0: 'delivered', m1: 'delivered', m2: 'waiting' });
     });
 
+    it('appends and flushes racing run in call order: one index per id, each entry once, the head right', async () => {
+      const place = await kind.fresh();
+      const { store } = await newProfile(place);
+      const bob = keyId(2);
+      const [first, flushed, second] = await Promise.all([
+        store.log.append('c', [out(0), out(1)], { outboxFor: [bob] }),
+        store.flush(),
+        store.log.append('c', [out(1), out(2)], { outboxFor: [bob] }),
+        store.log.setStates('c', [{ id: 'm2', state: 'sent' }]),
+      ]);
+      assert.deepEqual([first, flushed, second], [[{ index: 0 }, { index: 1 }], undefined, [{ duplicate: true }, { index: 2 }]]);
+      assert.deepEqual(store.outbox.pending(bob).map((e) => e.messageId), ['m0', 'm1', 'm2']);
+      await Promise.all([store.flush(), store.log.append('c', [out(3)]), store.flush()]);
+      const again = await reopen(place);
+      assert.deepEqual(again.log.summary('c')?.count, 4);
+      assert.deepEqual(await statesOf(again, 'c'), { m0: 'waiting', m1: 'waiting', m2: 'sent', m3: 'waiting' });
+    });
+
     it('an early ack is forgotten when its append fails or finds a duplicate', async () => {
       const place = await kind.fresh();
       const { store, backend } = await newProfile(place);
