@@ -15,7 +15,16 @@
 // - States only move forward (waiting -> sent -> delivered): pending changes are merged with the stored state when
 //   flushed, and loads show the later of the two.
 // - Reads never throw for anything storage holds: a record that does not open or has the wrong shape is an
-//   `unreadable` entry at its index.
+//   `unreadable` entry at its index (and so is an index no record was ever written for: see the migration).
+// - Conversations of the chunked format (Tincan's first version, legacy-log.ts) are migrated after the unlock's
+//   checks, each in ONE batch: its messages, id-index entries and new head, outbox entries for every outgoing
+//   message the contact never acknowledged (waiting or sent: the old app resent only waiting ones, issue 8), the
+//   manifest, and the removal of its old head and chunks. A crash leaves it either all old or all new, so the next
+//   unlock neither loses nor duplicates anything. The old positions are kept: messages lost to a damaged chunk are
+//   indexes without a record, shown as unreadable where they were. A conversation not yet migrated is never
+//   written to in the new format: an append or move to it migrates it first.
+// - moveConversation ("this is Bob on a new device") is ONE batch too: the moved messages appended to the target
+//   with their id-index entries, re-addressed outbox entries and head, and the source removed with its entries.
 //
 // Why one record per message, not chunks of 100. Measured in headless Chromium 156 on this 2-core machine (old
 // store.ts at commit aa02e20 and this file, through web-test-runner and bench/vault-bench.mjs; messages of ~70
@@ -28,7 +37,9 @@
 //   bulk fill of 10,000 messages         142 ms (100 chunk writes)        2.7-3.8 s (20,000 records, batches of 300)
 // Per-message writes are ~32x smaller on the path every message takes, and duplicates and acks need the id index
 // anyway; the price is ~1.6x the storage and slower bulk fills (3,000-4,000 msg/s in batches of 300).
+import { isTincanError } from '../errors';
 import { concatBytes, toBase64Url, utf8 } from '../crypto/bytes';
+import { isLegacyHead, parseLegacyChunkKey, readLegacyHistory, type LegacyHead } from './legacy-log';
 import type { RecordWrite } from './record-backend';
 import {
   conversationKeyPrefix,
@@ -37,7 +48,6 @@ import {
   idIndexRecordKey,
   isHeadRecord,
   isIdIndexRecord,
-  isLegacyHead,
   isMessageRecord,
   isStoredMessage,
   laterState,
@@ -46,6 +56,7 @@ import {
   messageFields,
   messagePrefix,
   messageRecordKey,
+  outboxRecordKey,
   parseConversationId,
   parseHeadKey,
   parseMessageIndex,
@@ -59,8 +70,8 @@ import {
   type StoredMessage,
   type UnreadableMessage,
 } from './records';
-import type { Outbox, OutboxEntry } from './outbox';
-import type { HealthReport } from './rollback';
+import type { Outbox, OutboxEntry, PreparedEntries } from './outbox';
+import type { HealthReport, MigratedConversation } from './rollback';
 import type { OpenVault } from './sealed-records';
 import type { StoreContext } from './store-context';
 
@@ -97,6 +108,16 @@ export interface LogPage {
   readonly hasOlder: boolean;
 }
 
+/** What moveConversation did. */
+export interface MoveResult {
+  /** Messages appended to the target. */
+  readonly moved: number;
+  /** Messages the target already held (same id): not moved twice. */
+  readonly duplicates: number;
+  /** Unreadable entries of the source: nothing to move, removed with it. */
+  readonly unreadable: number;
+}
+
 /** A part of a flush: its writes, the head keys it stamps, and what to do once the batch committed or failed. */
 export interface LogFlush {
   readonly writes: readonly RecordWrite[];
@@ -119,6 +140,36 @@ function idIndexRecordBytes(index: number): number {
   return sealedOverheadBytes + utf8(JSON.stringify({ v: recordFormatVersion, index })).length;
 }
 
+/** One position to write at a conversation's next index: a message and the peers whose outbox gets it, or a run
+ * of indexes left without a record (messages of the chunked format that could not be read). */
+type Placement =
+  | { readonly message: StoredMessage; readonly outboxFor: readonly string[]; readonly unreadable?: undefined }
+  | { readonly unreadable: number };
+
+/** Placements sealed into records (not written yet), and what they change once written. */
+interface Staged {
+  readonly writes: readonly RecordWrite[];
+  /** The index of each placed message, in placement order (undefined for a run of unreadable indexes). */
+  readonly indexes: readonly (number | undefined)[];
+  /** The conversation's count after them. */
+  readonly next: number;
+  readonly usage: number;
+  readonly incoming: number;
+  readonly last: LoggedMessage | undefined;
+  readonly appended: readonly { readonly id: string; readonly index: number }[];
+  readonly outbox: readonly PreparedEntries[];
+}
+
+/** A conversation's summary fields (what its head records). */
+interface Summary {
+  readonly count: number;
+  readonly unread: number;
+  readonly usageBytes: number;
+  readonly lastMessage: LoggedMessage | undefined;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
 interface Conversation {
   readonly id: string;
   count: number;
@@ -136,6 +187,8 @@ interface Conversation {
 export class ConversationLog {
   private readonly conversations = new Map<string, Conversation>();
   private readonly dirtyHeads = new Set<string>();
+  /** Conversations of the chunked format not migrated yet, with their old head (undefined when lost or damaged). */
+  private readonly legacy = new Map<string, LegacyHead | undefined>();
 
   constructor(
     private readonly context: StoreContext,
@@ -151,7 +204,12 @@ export class ConversationLog {
    * `outboxFor`, outbox entries. Returns per message its index or `{ duplicate: true }`.
    */
   append(conversationId: string, messages: readonly StoredMessage[], options: AppendOptions = {}): Promise<readonly AppendResult[]> {
-    return this.context.exclusive(() => this.appendNow(conversationId, messages, options));
+    // Registered before queueing, so an ack that overtakes this write is not lost (outbox.ts).
+    const peers = options.outboxFor ?? [];
+    const release = peers.length > 0 ? this.outbox.expect(peers, messages.map((m) => String((m as Partial<StoredMessage> | undefined)?.id))) : undefined;
+    const run = this.context.exclusive(() => this.appendNow(conversationId, messages, options));
+    if (release) void run.then(release, release);
+    return run;
   }
 
   /**
@@ -188,21 +246,41 @@ export class ConversationLog {
   remove(conversationId: string): Promise<void> {
     return this.context.exclusive(async () => {
       this.context.vault();
+      const guard = this.context.rollback();
       const headKey = headRecordKey(conversationId);
       const outboxKeys = this.outbox.keysOfConversation(conversationId);
-      this.context.rollback().forgetLegacy(conversationId);
-      await this.context.commitStamped(() => ({
-        writes: [
-          { prefix: conversationPrefix(conversationId), removePrefix: true },
-          ...outboxKeys.map((key) => ({ key, remove: true }) as const),
-        ],
-        stamped: [],
-        unstamped: [headKey],
-      }));
+      const isLegacy = this.legacy.has(conversationId);
+      guard.forgetLegacy(conversationId); // before the batch: its manifest no longer names it
+      try {
+        await this.context.commitStamped(() => ({
+          writes: [
+            { prefix: conversationPrefix(conversationId), removePrefix: true },
+            ...outboxKeys.map((key) => ({ key, remove: true }) as const),
+          ],
+          stamped: [],
+          unstamped: [headKey],
+        }));
+      } catch (thrown) {
+        if (isLegacy) guard.noteLegacy(conversationId);
+        throw thrown;
+      }
+      this.legacy.delete(conversationId);
       this.conversations.delete(conversationId);
       this.dirtyHeads.delete(conversationId);
       this.outbox.forgetConversation(conversationId);
     });
+  }
+
+  /**
+   * "This is Bob on a new device": every readable message of `fromId` is appended to `toId` (id, direction, text,
+   * times and state kept; ids `toId` already holds are skipped), their outbox entries are re-addressed (to peer
+   * `toId` where they were for peer `fromId`; after `toId`'s own pending ones, in their order), and `fromId` is
+   * deleted: ONE atomic batch. An unreadable message of `fromId` goes with it, unless it is an outgoing one whose
+   * outbox entry is intact (rebuilt from the entry, as `waiting`). Moving a conversation that no longer exists
+   * (already moved) does nothing.
+   */
+  moveConversation(fromId: string, toId: string): Promise<MoveResult> {
+    return this.context.exclusive(() => this.moveNow(fromId, toId));
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -329,13 +407,14 @@ export class ConversationLog {
   }
 
   /**
-   * At unlock: finds every conversation (from the manifest's head keys, or by listing conv/ when the manifest is
-   * not usable), reads the heads in one read, corrects heads that are behind and rebuilds lost ones.
+   * At unlock: finds every conversation (from the manifest's head keys and its list of chunked ones, or by listing
+   * conv/ when the manifest is not usable), reads the heads in one read, corrects heads that are behind, rebuilds
+   * lost ones, and notes the conversations of the chunked format for migrateLegacy.
    */
   async load(report: HealthReport): Promise<void> {
     const vault = this.context.vault();
     const guard = this.context.rollback();
-    const ids = new Set<string>();
+    const ids = new Set<string>(guard.legacyConversations());
     for (const key of guard.stampedKeys()) {
       const id = parseHeadKey(key);
       if (id !== undefined) ids.add(id);
@@ -343,7 +422,7 @@ export class ConversationLog {
     if (!guard.manifestUsable) {
       for (const key of await this.context.backend.keys(conversationKeyPrefix)) {
         const id = parseConversationId(key);
-        if (id !== undefined && (key.endsWith('/head') || parseMessageIndex(key) !== undefined)) ids.add(id);
+        if (id !== undefined && (key.endsWith('/head') || parseMessageIndex(key) !== undefined || parseLegacyChunkKey(key))) ids.add(id);
       }
     }
     const order = [...ids];
@@ -354,11 +433,12 @@ export class ConversationLog {
     order.forEach((id, i) => {
       const key = headKeys[i]!;
       const opened = vault.open(key, heads[i], isHeadRecord);
+      const legacyHead = opened.ok || opened.reason !== 'malformed' ? undefined : vault.open(key, heads[i], isLegacyHead);
       if (opened.ok) {
         guard.checkRecord(key, opened.value.stamp, report);
         intact.push(conversationOf(id, opened.value));
-      } else if (opened.reason === 'malformed' && vault.open(key, heads[i], isLegacyHead).ok) {
-        guard.noteLegacy(id); // kept as it is: see VaultHealth.legacyConversations
+      } else if (legacyHead?.ok) {
+        this.legacy.set(id, legacyHead.value);
       } else {
         if (opened.reason === 'missing') guard.checkRecord(key, undefined, report);
         else report.skipped({ key, reason: opened.reason });
@@ -375,15 +455,39 @@ export class ConversationLog {
     }
     for (const { id } of lost) {
       const rebuilt = await this.rebuild(vault, id);
-      if (!rebuilt) continue; // no message records either: nothing to show, and nothing is deleted
-      this.conversations.set(id, rebuilt);
-      report.rebuiltHeads.push(id);
+      if (rebuilt) {
+        this.conversations.set(id, rebuilt);
+        report.rebuiltHeads.push(id);
+      } else if ((await this.context.backend.keys(conversationPrefix(id))).some((key) => parseLegacyChunkKey(key))) {
+        this.legacy.set(id, undefined); // chunks without a readable head: migrated from the chunks (legacy-log.ts)
+      }
+      // Neither: nothing to show, and nothing is deleted.
+    }
+    for (const id of guard.legacyConversations()) if (!this.legacy.has(id)) guard.forgetLegacy(id);
+    for (const id of this.legacy.keys()) guard.noteLegacy(id);
+  }
+
+  /**
+   * After the unlock's checks: migrates every conversation of the chunked format, one atomic batch each (see the
+   * header). One the device has no room for stays as it is (VaultHealth.legacyConversations) and is tried again
+   * at the next unlock, or before anything is written to it.
+   */
+  async migrateLegacy(report: HealthReport): Promise<void> {
+    const vault = this.context.vault();
+    for (const id of [...this.legacy.keys()]) {
+      try {
+        const migrated = await this.migrateNow(vault, id, report);
+        if (migrated) report.migrated.push(migrated);
+      } catch (thrown) {
+        if (!isTincanError(thrown, 'STORAGE_QUOTA') && !isTincanError(thrown, 'STORAGE_UNAVAILABLE')) throw thrown;
+      }
     }
   }
 
   clear(): void {
     this.conversations.clear();
     this.dirtyHeads.clear();
+    this.legacy.clear();
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -393,85 +497,232 @@ export class ConversationLog {
     const vault = this.context.vault();
     if (typeof conversationId !== 'string' || conversationId.length === 0) throw new TypeError('conversation id must be a non-empty string');
     for (const message of messages) if (!isStoredMessage(message)) throw new TypeError('not a valid message');
+    await this.migrateIfLegacy(vault, conversationId);
     const existing = this.conversations.get(conversationId);
-    const results: AppendResult[] = new Array<AppendResult>(messages.length);
-    const candidates: number[] = [];
-    const inBatch = new Set<string>();
-    messages.forEach((message, position) => {
-      if (inBatch.has(message.id) || existing?.knownIds.has(message.id)) results[position] = duplicate;
-      else {
-        inBatch.add(message.id);
-        candidates.push(position);
-      }
-    });
-    if (existing && candidates.length > 0) {
-      // One read for the ids not known in memory: an id-index entry that exists (readable or not) is a duplicate.
-      const found = await this.context.backend.getMany(candidates.map((p) => this.idKey(vault, conversationId, messages[p]!.id)));
-      for (let i = candidates.length - 1; i >= 0; i--) {
-        if (found[i] === undefined) continue;
-        results[candidates[i]!] = duplicate;
-        candidates.splice(i, 1);
-      }
-    }
-    if (candidates.length === 0) return results;
+    const results = new Array<AppendResult>(messages.length).fill(duplicate);
+    const fresh = await this.newIds(vault, existing, messages.map((m) => m.id));
+    if (fresh.length === 0) return results;
 
     const now = this.context.now();
-    const conversation: Conversation = existing ?? newConversation(conversationId, now);
+    const conversation = existing ?? newConversation(conversationId, now);
+    const peers = options.outboxFor ?? [];
+    const staged = this.stage(vault, conversation, fresh.map((p) => ({ message: messageFields(messages[p]!), outboxFor: peers })));
+    fresh.forEach((position, i) => (results[position] = Object.freeze({ index: staged.indexes[i]! })));
+    const after = summaryAfter(conversation, staged, conversation.unread + staged.incoming, now);
+    if (existing) {
+      await this.context.backend.write(staged.writes);
+      this.settle(conversation, after, staged);
+      this.markDirty(conversationId);
+    } else {
+      // A conversation's first message writes its head and names it in the manifest, in the same batch: a
+      // conversation is then always found at unlock, whatever happens to later flushes.
+      await this.commitWithHead(vault, conversationId, after, staged.writes, []);
+      this.conversations.set(conversationId, conversation);
+      this.settle(conversation, after, staged);
+    }
+    return results;
+  }
+
+  /**
+   * Positions in `ids` of the ids the conversation does not hold (memory first, then one read of the id index: an
+   * entry that exists, readable or not, is a duplicate) and that do not repeat an earlier one.
+   */
+  private async newIds(vault: OpenVault, conversation: Conversation | undefined, ids: readonly string[]): Promise<number[]> {
+    const seen = new Set<string>();
+    const candidates: number[] = [];
+    ids.forEach((id, position) => {
+      if (seen.has(id) || conversation?.knownIds.has(id)) return;
+      seen.add(id);
+      candidates.push(position);
+    });
+    if (!conversation || candidates.length === 0) return candidates;
+    const found = await this.context.backend.getMany(candidates.map((p) => this.idKey(vault, conversation.id, ids[p]!)));
+    return candidates.filter((_, i) => found[i] === undefined);
+  }
+
+  /** Seals `placements` from the conversation's next index: message records, id-index and outbox entries. */
+  private stage(vault: OpenVault, conversation: Conversation, placements: readonly Placement[]): Staged {
     const writes: RecordWrite[] = [];
+    const indexes: (number | undefined)[] = [];
+    const appended: { id: string; index: number }[] = [];
+    const outbox: PreparedEntries[] = [];
     const reservedSeqs = new Map<string, number>();
-    const commits: (() => void)[] = [];
     let next = conversation.count;
     let usage = 0;
     let incoming = 0;
     let last: LoggedMessage | undefined;
-    const appended: { id: string; index: number }[] = [];
-    for (const position of candidates) {
-      const message = messageFields(messages[position]!);
+    for (const placement of placements) {
+      if (placement.unreadable !== undefined) {
+        next += placement.unreadable;
+        if (next > maxMessageIndex + 1) throw new RangeError('conversation is full');
+        indexes.push(undefined);
+        continue;
+      }
+      const { message, outboxFor } = placement;
       const index = next++;
       if (index > maxMessageIndex) throw new RangeError('conversation is full');
-      const messageKey = messageRecordKey(conversationId, index);
-      const idKey = this.idKey(vault, conversationId, message.id);
+      const messageKey = messageRecordKey(conversation.id, index);
+      const idKey = this.idKey(vault, conversation.id, message.id);
       const record: MessageRecord = { v: recordFormatVersion, ...message };
       const sealedMessage = vault.seal(messageKey, record);
       const sealedId = vault.seal(idKey, { v: recordFormatVersion, index } satisfies IdIndexRecord);
       writes.push({ key: messageKey, value: sealedMessage }, { key: idKey, value: sealedId });
       usage += sealedMessage.length + sealedId.length;
-      if (options.outboxFor && options.outboxFor.length > 0) {
-        const prepared = this.outbox.prepare(options.outboxFor, conversationId, message, index, reservedSeqs);
+      if (outboxFor.length > 0) {
+        const prepared = this.outbox.prepare(outboxFor, conversation.id, message, index, reservedSeqs);
         writes.push(...prepared.writes);
-        commits.push(() => prepared.commit());
+        outbox.push(prepared);
       }
       if (message.direction === 'in') incoming++;
       last = loggedMessage(message, index);
       appended.push({ id: message.id, index });
-      results[position] = Object.freeze({ index });
+      indexes.push(index);
     }
-    const applied = (): void => {
-      conversation.count = next;
-      conversation.unread = Math.min(conversation.count, conversation.unread + incoming);
-      conversation.usageBytes += usage;
-      conversation.lastMessage = last;
-      conversation.updatedAt = now;
-      for (const { id, index } of appended) remember(conversation, id, index);
-      for (const commit of commits) commit();
-    };
-    if (existing) {
-      await this.context.backend.write(writes);
-      applied();
-      this.markDirty(conversationId);
+    return { writes, indexes, next, usage, incoming, last, appended, outbox };
+  }
+
+  /** Once the staged batch committed: memory says what the disk says. */
+  private settle(conversation: Conversation, after: Summary, staged: Staged): void {
+    conversation.count = after.count;
+    conversation.unread = after.unread;
+    conversation.usageBytes = after.usageBytes;
+    conversation.lastMessage = after.lastMessage;
+    conversation.createdAt = after.createdAt;
+    conversation.updatedAt = after.updatedAt;
+    for (const { id, index } of staged.appended) remember(conversation, id, index);
+    // After the count: an ack that overtook its append marks the message delivered as its entry commits.
+    for (const prepared of staged.outbox) prepared.commit();
+  }
+
+  /** Writes `writes`, the conversation's head as `after` and the manifest in ONE batch; `unstamped` heads leave it. */
+  private commitWithHead(
+    vault: OpenVault,
+    conversationId: string,
+    after: Summary,
+    writes: readonly RecordWrite[],
+    unstamped: readonly string[],
+  ): Promise<void> {
+    const headKey = headRecordKey(conversationId);
+    return this.context.commitStamped((stamp) => ({
+      writes: [...writes, { key: headKey, value: vault.seal(headKey, headRecordOf(after, stamp, after.usageBytes)) }],
+      stamped: [headKey],
+      unstamped,
+    }));
+  }
+
+  private async migrateIfLegacy(vault: OpenVault, conversationId: string): Promise<void> {
+    if (this.legacy.has(conversationId)) await this.migrateNow(vault, conversationId);
+  }
+
+  /** Migrates one conversation of the chunked format in one batch (see the header); throws what the write throws. */
+  private async migrateNow(vault: OpenVault, id: string, report?: HealthReport): Promise<MigratedConversation | undefined> {
+    const guard = this.context.rollback();
+    const history = await readLegacyHistory(this.context.backend, vault, id, this.legacy.get(id));
+    for (const record of history?.damaged ?? []) report?.skipped(record);
+    const now = this.context.now();
+    const conversation = newConversation(id, now);
+    const placements: Placement[] = [];
+    const seen = new Set<string>();
+    let unreadable = 0;
+    let queued = 0;
+    let firstTime: number | undefined;
+    for (const item of history?.items ?? []) {
+      if (item.unreadable !== undefined) {
+        placements.push(item);
+        unreadable += item.unreadable;
+        continue;
+      }
+      const { message } = item;
+      if (seen.has(message.id)) continue; // the old store looked for repeats in the newest chunk only
+      seen.add(message.id);
+      firstTime ??= message.receivedAt ?? message.sentAt;
+      // Every outgoing message the contact never acknowledged goes out again (the old app forgot `sent` ones).
+      const unacknowledged = message.direction === 'out' && message.state !== 'delivered';
+      if (unacknowledged) queued++;
+      placements.push({ message, outboxFor: unacknowledged ? [id] : [] });
+    }
+    const staged = this.stage(vault, conversation, placements);
+    const headKey = headRecordKey(id);
+    const removals = (history?.oldKeys ?? []).map((key) => ({ key, remove: true }) as const);
+    guard.forgetLegacy(id); // before the batch: its manifest no longer names it
+    try {
+      if (staged.next === 0) {
+        // Nothing was ever said (a head without chunks, or nothing left at all): the old records go, nothing is made.
+        await this.context.commitStamped(() => ({ writes: [...removals, { key: headKey, remove: true }], stamped: [], unstamped: [headKey] }));
+      } else {
+        conversation.createdAt = history?.createdAt ?? firstTime ?? now;
+        const last = staged.last;
+        const updatedAt = history?.updatedAt ?? (last ? (last.receivedAt ?? last.sentAt) : conversation.createdAt);
+        const after = summaryAfter(conversation, staged, Math.min(history?.unread ?? 0, staged.incoming), updatedAt);
+        // The new head takes the old head's key: one batch replaces the old conversation by the new one.
+        await this.commitWithHead(vault, id, after, [...removals, ...staged.writes], []);
+        this.conversations.set(id, conversation);
+        this.settle(conversation, after, staged);
+      }
+    } catch (thrown) {
+      guard.noteLegacy(id);
+      throw thrown;
+    }
+    this.legacy.delete(id);
+    // A conversation with nothing in it (a head written before its first chunk) is gone, not reported as migrated.
+    return staged.next > 0 ? Object.freeze({ id, messages: staged.appended.length, unreadable, queued }) : undefined;
+  }
+
+  private async moveNow(fromId: string, toId: string): Promise<MoveResult> {
+    const vault = this.context.vault();
+    for (const id of [fromId, toId]) if (typeof id !== 'string' || id.length === 0) throw new TypeError('conversation id must be a non-empty string');
+    if (fromId === toId) throw new RangeError('a conversation cannot move into itself');
+    await this.migrateIfLegacy(vault, fromId);
+    await this.migrateIfLegacy(vault, toId);
+    const from = this.conversations.get(fromId);
+    if (!from) return Object.freeze({ moved: 0, duplicates: 0, unreadable: 0 });
+    const entries = await this.readAllNow(fromId); // states as they are in memory (pending ones included)
+    const messages = withRecovered(
+      entries.filter((entry): entry is LoggedMessage => entry.unreadable === undefined),
+      entries,
+      this.outbox.entriesOfConversation(fromId),
+    );
+    const target = this.conversations.get(toId);
+    const fresh = await this.newIds(vault, target, messages.map((m) => m.id));
+    // The source's outbox entries, by message: the peers its copy goes to (the new key's peer becomes the target's).
+    const sourceEntries = this.outbox.entriesOfConversation(fromId);
+    const peersOf = new Map<string, string[]>();
+    for (const entry of sourceEntries) {
+      peersOf.set(entry.messageId, [...(peersOf.get(entry.messageId) ?? []), entry.peerId === fromId ? toId : entry.peerId]);
+    }
+    const conversation = target ?? newConversation(toId, from.createdAt);
+    // From here to the batch nothing awaits: states acknowledged during the reads above are taken as they are now,
+    // and acks that arrive while the batch is written are applied to the moved copies afterwards.
+    const moving = fresh.map((i) => messages[i]!);
+    const placements = moving.map((m) => {
+      const state = laterState(m.state, from.pendingStates.get(m.index) ?? m.state);
+      return { message: messageFields({ ...m, state }), outboxFor: peersOf.get(m.id) ?? [] };
+    });
+    const staged = this.stage(vault, conversation, placements);
+    const removals: RecordWrite[] = [
+      { prefix: conversationPrefix(fromId), removePrefix: true },
+      ...sourceEntries.map((entry) => ({ key: outboxRecordKey(entry.peerId, entry.seq), remove: true }) as const),
+    ];
+    const sourceHead = headRecordKey(fromId);
+    let after: Summary | undefined;
+    if (staged.appended.length === 0) {
+      await this.context.commitStamped(() => ({ writes: removals, stamped: [], unstamped: [sourceHead] }));
     } else {
-      // A conversation's first message writes its head and names it in the manifest, in the same batch: a
-      // conversation is then always found at unlock, whatever happens to later flushes.
-      const headKey = headRecordKey(conversationId);
-      const after = { ...conversation, count: next, unread: Math.min(next, incoming), usageBytes: usage, lastMessage: last, updatedAt: now };
-      await this.context.commitStamped((stamp) => ({
-        writes: [...writes, { key: headKey, value: vault.seal(headKey, headRecordOf(after, stamp, usage)) }],
-        stamped: [headKey],
-      }));
-      this.conversations.set(conversationId, conversation);
-      applied();
+      const unread = conversation.unread + Math.min(from.unread, staged.incoming);
+      after = summaryAfter(conversation, staged, unread, Math.max(conversation.updatedAt, from.updatedAt));
+      await this.commitWithHead(vault, toId, after, [...removals, ...staged.writes], [sourceHead]);
     }
-    return results;
+    // Entries acknowledged while the batch was being written: their moved copies are acknowledged too.
+    const acknowledged = sourceEntries.filter((entry) => !this.outbox.isPending(entry.peerId, entry.seq));
+    if (after) {
+      if (!target) this.conversations.set(toId, conversation);
+      this.settle(conversation, after, staged);
+    }
+    this.conversations.delete(fromId);
+    this.dirtyHeads.delete(fromId);
+    this.outbox.forgetConversation(fromId);
+    for (const entry of acknowledged) this.outbox.acknowledge(entry.peerId === fromId ? toId : entry.peerId, [entry.messageId]);
+    return Object.freeze({ moved: staged.appended.length, duplicates: messages.length - fresh.length, unreadable: entries.length - messages.length });
   }
 
   private idKey(vault: OpenVault, conversationId: string, messageId: string): string {
@@ -596,6 +847,39 @@ function newConversation(id: string, now: number): Conversation {
     knownIds: new Map(),
     pendingStates: new Map(),
   };
+}
+
+/** The summary after `staged` is written: its messages counted, `unread` and `updatedAt` as given. */
+function summaryAfter(conversation: Conversation, staged: Staged, unread: number, updatedAt: number): Summary {
+  return {
+    count: staged.next,
+    unread: Math.min(staged.next, unread),
+    usageBytes: conversation.usageBytes + staged.usage,
+    lastMessage: staged.last ?? conversation.lastMessage,
+    createdAt: conversation.createdAt,
+    updatedAt,
+  };
+}
+
+/**
+ * The readable messages plus, at their index, outgoing ones whose record is unreadable but whose outbox entry is
+ * intact: the entry holds all a resend needs, so an unacknowledged message is never lost to a damaged record.
+ */
+function withRecovered(messages: readonly LoggedMessage[], entries: readonly LogEntry[], outbox: readonly OutboxEntry[]): LoggedMessage[] {
+  const recovered = new Map<number, LoggedMessage>();
+  for (const entry of outbox) {
+    if (entries[entry.index]?.unreadable !== true || recovered.has(entry.index)) continue;
+    const message: StoredMessage = {
+      id: entry.messageId,
+      direction: 'out',
+      text: entry.text,
+      sentAt: entry.sentAt,
+      state: 'waiting',
+      ...(entry.meta !== undefined ? { meta: entry.meta } : {}),
+    };
+    recovered.set(entry.index, loggedMessage(message, entry.index));
+  }
+  return recovered.size === 0 ? [...messages] : [...messages, ...recovered.values()].sort((a, b) => a.index - b.index);
 }
 
 function conversationOf(id: string, head: HeadRecord): Conversation {

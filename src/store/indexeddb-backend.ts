@@ -12,7 +12,7 @@ export const recordsStoreName = 'records';
 // module.exports over as the default export; web-test-runner serves the file untransformed as an ES module, where
 // the UMD wrapper finds neither `module` nor `define` and sets `window.localforage` instead. Accept either.
 // https://github.com/localForage/localForage/issues/940 (no ES module build; the 1.8.0 "module" entry was reverted)
-function localforageApi(): LocalForage {
+export function localforageApi(): LocalForage {
   const fromModule = (localforageModule as unknown as { default?: LocalForage }).default;
   const fromGlobal = (globalThis as unknown as { localforage?: LocalForage }).localforage;
   const api = fromModule?.createInstance ? fromModule : fromGlobal;
@@ -33,12 +33,15 @@ function requestResult<T>(request: IDBRequest<T>): Promise<T> {
   });
 }
 
-/** Resolves when `transaction` commits; rejects with its error when it aborts (nothing of it is then stored). */
+/**
+ * Resolves when `transaction` commits; rejects with its error when it aborts (nothing of it is then stored). A
+ * request that fails aborts the transaction: that is the default action of its error event, so nothing here may
+ * call preventDefault on it (that would commit the rest of the batch without the failed request).
+ */
 function transactionDone(transaction: IDBTransaction): Promise<void> {
   return new Promise((resolve, reject) => {
     transaction.oncomplete = () => resolve();
     transaction.onabort = () => reject(transaction.error ?? new DOMException('transaction aborted', 'AbortError'));
-    transaction.onerror = (event) => event.preventDefault(); // reported by onabort, once
   });
 }
 

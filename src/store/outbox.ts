@@ -9,6 +9,10 @@
 // - acknowledge removes entries from memory at once and from storage at the next flush (with the messages'
 //   `delivered` states, in one transaction). A crash before that flush brings the entries back: they are resent
 //   and acknowledged again, never lost. Each acknowledged id costs one Map lookup, known or not: no history scan.
+// - An ack may overtake its own append (the peer answers before this device's write committed). The ids of every
+//   append with outbox entries are registered when append is called (expect), before it queues: an ack for one of
+//   them is remembered and applied the moment its entry commits. Only ids under way are remembered, so unknown ids
+//   from a peer cost no memory.
 import type { RecordWrite } from './record-backend';
 import {
   isOutboxRecord,
@@ -43,9 +47,19 @@ interface PeerQueue {
   nextSeq: number;
 }
 
+/** An id whose append is queued or being written, for one peer. */
+interface UnderWay {
+  /** Appends of this id under way (the same id may be appended twice; the second is a duplicate). */
+  appends: number;
+  /** The peer acknowledged it before its entry committed. */
+  acknowledged: boolean;
+}
+
 export class Outbox {
   private readonly peers = new Map<string, PeerQueue>();
   private readonly pendingRemovals = new Set<string>();
+  /** peer -> message id -> an append of it under way (see the header). */
+  private readonly underWay = new Map<string, Map<string, UnderWay>>();
 
   constructor(
     private readonly context: StoreContext,
@@ -72,20 +86,47 @@ export class Outbox {
   acknowledge(peerId: string, messageIds: readonly string[]): readonly OutboxEntry[] {
     this.context.vault();
     const queue = this.peers.get(peerId);
-    if (!queue) return [];
+    const waiting = this.underWay.get(peerId);
     const found: OutboxEntry[] = [];
     for (const messageId of messageIds) {
-      const seq = queue.bySeqOfMessage.get(messageId);
-      if (seq === undefined) continue;
-      const entry = queue.entries.get(seq)!;
-      queue.entries.delete(seq);
-      queue.bySeqOfMessage.delete(messageId);
-      this.pendingRemovals.add(outboxRecordKey(peerId, seq));
-      found.push(entry);
-      this.onDelivered(entry);
+      const seq = queue?.bySeqOfMessage.get(messageId);
+      if (seq !== undefined) found.push(this.remove(peerId, queue!, seq));
+      else {
+        // Not committed yet: applied when its entry commits (not returned: it has no seq or index yet).
+        const early = waiting?.get(messageId);
+        if (early) early.acknowledged = true;
+      }
     }
     if (found.length > 0) this.context.scheduleFlush();
     return found;
+  }
+
+  /**
+   * For ConversationLog.append, before it queues: acks for `messageIds` from `peerIds` that arrive before their
+   * entries commit are kept (see the header). Call the returned function once the append settled.
+   */
+  expect(peerIds: readonly string[], messageIds: readonly string[]): () => void {
+    const pairs: [Map<string, UnderWay>, string][] = [];
+    for (const peerId of new Set(peerIds)) {
+      let waiting = this.underWay.get(peerId);
+      if (!waiting) this.underWay.set(peerId, (waiting = new Map()));
+      for (const messageId of new Set(messageIds)) {
+        const mark = waiting.get(messageId) ?? { appends: 0, acknowledged: false };
+        mark.appends++;
+        waiting.set(messageId, mark);
+        pairs.push([waiting, messageId]);
+      }
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const [waiting, messageId] of pairs) {
+        const mark = waiting.get(messageId);
+        if (mark && --mark.appends <= 0) waiting.delete(messageId);
+      }
+      for (const [peerId, waiting] of this.underWay) if (waiting.size === 0) this.underWay.delete(peerId);
+    };
   }
 
   /** For ConversationLog.append: sealed entries of `message` (at `index`) for each peer, not yet applied. */
@@ -113,18 +154,34 @@ export class Outbox {
     return {
       writes,
       commit: () => {
-        for (const entry of entries) this.add(entry);
+        for (const entry of entries) {
+          this.add(entry);
+          if (this.underWay.get(entry.peerId)?.get(entry.messageId)?.acknowledged) {
+            this.remove(entry.peerId, this.queueOf(entry.peerId), entry.seq);
+            this.context.scheduleFlush();
+          }
+        }
       },
     };
   }
 
-  /** Keys of every entry (pending or awaiting removal) of `conversationId`, for deleting a conversation. */
+  /** Keys of every pending entry of `conversationId`, for deleting a conversation. */
   keysOfConversation(conversationId: string): string[] {
-    const keys: string[] = [];
-    for (const [peerId, queue] of this.peers) {
-      for (const entry of queue.entries.values()) if (entry.conversationId === conversationId) keys.push(outboxRecordKey(peerId, entry.seq));
+    return this.entriesOfConversation(conversationId).map((entry) => outboxRecordKey(entry.peerId, entry.seq));
+  }
+
+  /** Every pending entry of `conversationId`, each peer's in order (for moving a conversation). */
+  entriesOfConversation(conversationId: string): OutboxEntry[] {
+    const entries: OutboxEntry[] = [];
+    for (const queue of this.peers.values()) {
+      for (const entry of queue.entries.values()) if (entry.conversationId === conversationId) entries.push(entry);
     }
-    return keys;
+    return entries;
+  }
+
+  /** Whether the entry at (peer, seq) is still unacknowledged. */
+  isPending(peerId: string, seq: number): boolean {
+    return this.peers.get(peerId)?.entries.has(seq) ?? false;
   }
 
   /** After a conversation's deletion committed. */
@@ -173,6 +230,17 @@ export class Outbox {
   clear(): void {
     this.peers.clear();
     this.pendingRemovals.clear();
+    this.underWay.clear();
+  }
+
+  /** Takes an acknowledged entry out of memory; its record goes with the next flush, its message is delivered. */
+  private remove(peerId: string, queue: PeerQueue, seq: number): OutboxEntry {
+    const entry = queue.entries.get(seq)!;
+    queue.entries.delete(seq);
+    queue.bySeqOfMessage.delete(entry.messageId);
+    this.pendingRemovals.add(outboxRecordKey(peerId, seq));
+    this.onDelivered(entry);
+    return entry;
   }
 
   private queueOf(peerId: string): PeerQueue {

@@ -16,7 +16,8 @@
 // <cid> and <peer> are encodeURIComponent(id), so they never contain '/'. Indexes and sequence numbers are
 // zero-padded decimal, so keys sort in numeric order. The id hash is BLAKE2b-128 of (cid, 0x00, message id) keyed
 // with a key derived from the master key (conversation-log.ts): message ids never appear in storage keys.
-// Keys of the chunked log before this layout (conv/<cid>/<epoch>/<n>) are neither read nor deleted.
+// Keys of the chunked log before this layout (conv/<cid>/head without a stamp, conv/<cid>/<epoch>/<n>) are read
+// once, migrated and removed (legacy-log.ts, conversation-log.ts).
 import type { JsonValue } from '../crypto/vault';
 
 export const recordFormatVersion = 1;
@@ -320,11 +321,6 @@ export function isHeadRecord(value: unknown): value is HeadRecord {
     isTime(value.updatedAt) &&
     isCount(value.stamp)
   );
-}
-
-/** A head of the chunked log before this layout ({ v: 1, epoch, chunkSize, count, ... }): recognised, not read. */
-export function isLegacyHead(value: unknown): value is { readonly epoch: string; readonly chunkSize: number } {
-  return isObject(value) && typeof value.epoch === 'string' && typeof value.chunkSize === 'number' && value.stamp === undefined;
 }
 
 export function isOutboxRecord(value: unknown): value is OutboxRecord {

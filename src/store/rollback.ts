@@ -60,11 +60,25 @@ export interface VaultHealth {
   readonly rebuiltHeads: readonly string[];
   /** Conversations whose head was behind its message records (a crash before a flush) and was corrected. */
   readonly correctedHeads: readonly string[];
+  /** Conversations of the chunked format (Tincan's first version) moved into this one by this unlock. */
+  readonly migratedConversations: readonly MigratedConversation[];
   /**
-   * Conversations still in the chunked format of Tincan before this store (conv/<cid>/<epoch>/<n>): kept as they
-   * are, neither shown nor deleted (their ids are the old contact-id conversation ids).
+   * Conversations still in the chunked format (conv/<cid>/<epoch>/<n>) because their migration could not be written
+   * (a full device): kept as they are, not shown, tried again at the next unlock or write to them.
    */
   readonly legacyConversations: readonly string[];
+}
+
+/** A conversation of the chunked format moved into one record per message (legacy-log.ts, conversation-log.ts). */
+export interface MigratedConversation {
+  /** The conversation id (the contact id, as before). */
+  readonly id: string;
+  /** Messages now stored in the new format. */
+  readonly messages: number;
+  /** Messages lost to damaged chunks or unusable values: shown as unreadable entries where they were. */
+  readonly unreadable: number;
+  /** Outgoing messages the contact never acknowledged (waiting or sent), now in the outbox to be sent again. */
+  readonly queued: number;
 }
 
 function stampedKind(key: string): { kind: StampedKind; id: string } | undefined {
@@ -81,6 +95,7 @@ export class HealthReport {
   readonly damaged: SkippedRecord[] = [];
   readonly rebuiltHeads: string[] = [];
   readonly correctedHeads: string[] = [];
+  readonly migrated: MigratedConversation[] = [];
 
   skipped(record: SkippedRecord): void {
     this.damaged.push(Object.freeze({ ...record }));
@@ -109,6 +124,7 @@ export class HealthReport {
       damaged: Object.freeze([...this.damaged]),
       rebuiltHeads: Object.freeze([...this.rebuiltHeads]),
       correctedHeads: Object.freeze([...this.correctedHeads]),
+      migratedConversations: Object.freeze(this.migrated.map((m) => Object.freeze({ ...m }))),
       legacyConversations: Object.freeze(legacyConversations),
     });
   }
@@ -163,16 +179,16 @@ export class RollbackGuard {
     return [...this.stamps.keys()];
   }
 
-  /** A conversation in the chunked format was found (remembered in the manifest, reported on every unlock). */
+  /** A conversation in the chunked format was found (remembered in the manifest until it is migrated or removed). */
   noteLegacy(conversationId: string): void {
     if (this.legacy.has(conversationId)) return;
     this.legacy.add(conversationId);
     this.dirty = true;
   }
 
-  /** Its records were removed (ConversationLog.remove): written with that batch's manifest. */
+  /** It was migrated or removed: the manifest of that batch no longer names it (noteLegacy again if it failed). */
   forgetLegacy(conversationId: string): void {
-    this.legacy.delete(conversationId);
+    if (this.legacy.delete(conversationId)) this.dirty = true;
   }
 
   legacyConversations(): string[] {

@@ -9,8 +9,10 @@
 //   record in one batch, and an import replaces the store in one batch: no half-made or half-erased vault.
 // - All operations run one at a time, in call order (StoreContext.exclusive). The synchronous reads (contacts,
 //   summaries, outbox) and in-memory changes (markRead, acknowledge) work on the unlocked state directly.
-// - Deferred work (heads, states, outbox removals) is written by flush(): after flushDelayMs, at lock, before a
-//   backup, or when asked. A failed scheduled flush is reported as 'flush-failed' and retried by the next one.
+// - Deferred work (heads, states, outbox removals) is written by flush(): after flushDelayMs, at lock (again while
+//   acks arrive during its writes), before a backup, or when asked. A failed flush puts back what it took: memory
+//   keeps saying what is not yet on disk. A failed scheduled flush is reported as 'flush-failed' and retried by the
+//   next one; so are the repairs an unlock writes (a full device never keeps the person out of their history).
 // - One tab should own a store (issue 8's Web Locks work guards that); two writers would each keep their own
 //   summaries and counters.
 import { TincanError, isTincanError } from '../errors';
@@ -25,17 +27,19 @@ import { ConversationLog } from './conversation-log';
 import { Outbox } from './outbox';
 import { ProfileStore, openProfile, sealProfile, type Profile } from './profile-store';
 import { toStorageError, type RecordBackend } from './record-backend';
-import { isManifestRecord, manifestRecordKey, profileRecordKey, settingsRecordKey, wrappedKeyRecordKey, type LoggedMessage } from './records';
+import { isManifestRecord, manifestRecordKey, profileRecordKey, settingsRecordKey, wrappedKeyRecordKey } from './records';
 import { HealthReport, RollbackGuard, type RollbackWitness, type VaultHealth } from './rollback';
 import { OpenVault, type SkippedRecord } from './sealed-records';
 import { SettingsStore } from './settings-store';
 import { StoreContext } from './store-context';
-import { formatTranscript, type TranscriptFormat } from './transcript';
+import { formatTranscript, type TranscriptFormat, type TranscriptLabels } from './transcript';
 
 export type StoreState = 'empty' | 'locked' | 'unlocked';
 
 /** Default delay before deferred summaries and states are written. */
 export const defaultFlushDelayMs = 300;
+/** Flushes lock() runs at most, while acks keep arriving during its writes. */
+const lockFlushRounds = 3;
 
 export interface StoreOptions {
   readonly backend: RecordBackend;
@@ -62,6 +66,10 @@ export type StoreEvents = {
   /** A scheduled flush failed (STORAGE_QUOTA, STORAGE_UNAVAILABLE); what it held stays pending for the next one. */
   'flush-failed': TincanError;
 };
+
+function isStorageFailure(thrown: unknown): thrown is TincanError {
+  return isTincanError(thrown, 'STORAGE_QUOTA') || isTincanError(thrown, 'STORAGE_UNAVAILABLE');
+}
 
 export async function openStore(options: StoreOptions): Promise<TincanStore> {
   return new TincanStore(await getSodium(), options);
@@ -147,7 +155,8 @@ export class TincanStore extends Emitter<StoreEvents> {
 
   /**
    * Opens the vault and loads contacts, summaries, outbox and settings into memory, repairing what a crash left
-   * (heads behind their messages) and reporting what it cannot repair (VaultHealth). Wrong passphrase ->
+   * (heads behind their messages), migrating conversations of the chunked format (legacy-log.ts) and reporting
+   * what it cannot repair (VaultHealth). Wrong passphrase ->
    * WRONG_PASSPHRASE and a damaged wrapped key -> VAULT_DAMAGED, nothing changed; no profile on this device ->
    * VAULT_LOCKED; a damaged profile record -> RECORD_TAMPERED. Unlocking an unlocked store returns its state.
    */
@@ -167,7 +176,9 @@ export class TincanStore extends Emitter<StoreEvents> {
       if (!this.context.isUnlocked) return;
       let failure: unknown;
       try {
-        await this.flushNow();
+        // An ack or a read that arrives while a flush is being written is left for the next flush: flush again
+        // until nothing is left (bounded, in case the network keeps acknowledging while this runs).
+        for (let round = 0; round < lockFlushRounds && this.hasDeferredWrites; round++) await this.flushNow();
       } catch (thrown) {
         failure = thrown; // what was pending is lost as in a crash: harmless (see conversation-log.ts)
       }
@@ -275,18 +286,13 @@ export class TincanStore extends Emitter<StoreEvents> {
   }
 
   /**
-   * The whole conversation as text or Markdown. `nameOf` names the sender of an incoming message; unreadable
-   * messages are counted in the transcript, never thrown.
+   * The whole conversation as text or Markdown, in the caller's words (`labels`: title, sender names, notes).
+   * Unreadable messages are counted in the transcript, never thrown.
    */
-  exportTranscript(
-    conversationId: string,
-    format: TranscriptFormat,
-    nameOf: (message: LoggedMessage) => string,
-    title = 'Tincan conversation',
-  ): Promise<string> {
+  exportTranscript(conversationId: string, format: TranscriptFormat, labels: TranscriptLabels): Promise<string> {
     return this.context.exclusive(async () => {
       const entries = await this.log.readAllNow(conversationId);
-      return formatTranscript({ title, ownName: this.profiles.current().name, nameOf, entries, exportedAt: this.now() }, format);
+      return formatTranscript({ ownName: this.profiles.current().name, entries, exportedAt: this.now(), labels }, format);
     });
   }
 
@@ -307,9 +313,23 @@ export class TincanStore extends Emitter<StoreEvents> {
       await this.log.load(report);
       await this.outbox.load(report);
       guard.finishChecks();
-      await this.flushNow();
+      // After the checks (a migration's stamps must not hide a rollback) and the outbox (entries continue its seqs).
+      await this.log.migrateLegacy(report);
+      // Repairs (corrected heads, a rebuilt manifest) are written now if the device lets us. A full device must not
+      // keep the person out of their history: what failed stays pending, is reported and retried like any flush.
+      let repairFailure: TincanError | undefined;
+      try {
+        await this.flushNow();
+      } catch (thrown) {
+        if (!isStorageFailure(thrown)) throw thrown;
+        repairFailure = thrown;
+      }
       this.lastReport = report;
       this.lastHealth = report.finish(guard);
+      if (repairFailure) {
+        this.emit('flush-failed', repairFailure);
+        this.scheduleFlush();
+      }
       return { profile, health: this.lastHealth };
     } catch (thrown) {
       this.lockNow();
@@ -323,16 +343,18 @@ export class TincanStore extends Emitter<StoreEvents> {
       clearTimeout(this.flushTimer);
       this.flushTimer = undefined;
     }
-    if (!this.context.isUnlocked) return;
+    if (!this.hasDeferredWrites) return;
     const guard = this.context.rollback();
-    if (!this.log.hasPendingFlush && !guard.dirty && !this.outbox.hasPendingRemovals) return;
     const vault = this.context.vault();
     const stamp = guard.nextStamp();
     const logPart = await this.log.takeFlush(stamp);
     const outboxPart = this.outbox.takeFlush();
     const stamps = logPart.stamped.length > 0 || guard.dirty;
     const writes = [...logPart.writes, ...outboxPart.writes];
-    if (writes.length === 0 && !stamps) return;
+    if (writes.length === 0 && !stamps) {
+      logPart.done(); // the states it looked at were already stored: settled, not pending forever
+      return;
+    }
     try {
       await this.context.backend.write(stamps ? [...writes, guard.manifestWrite(vault, stamp, logPart.stamped, [])] : writes);
     } catch (thrown) {
@@ -342,6 +364,10 @@ export class TincanStore extends Emitter<StoreEvents> {
     }
     if (stamps) guard.committed(stamp, logPart.stamped, []);
     logPart.done();
+  }
+
+  private get hasDeferredWrites(): boolean {
+    return this.context.isUnlocked && (this.log.hasPendingFlush || this.context.rollback().dirty || this.outbox.hasPendingRemovals);
   }
 
   private scheduleFlush(): void {

@@ -1,16 +1,17 @@
 // Shared helpers for the store's Node tests.
 import assert from 'node:assert/strict';
-import { isTincanError, type ErrorCode } from '../../../src/errors';
+import { TincanError, isTincanError, type ErrorCode } from '../../../src/errors';
 import type { KdfLimits } from '../../../src/crypto/vault';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { openFileBackend } from '../../../src/node/file-backend';
 import { MemoryRecordBackend } from '../../../src/store/memory-backend';
-import type { RecordBackend } from '../../../src/store/record-backend';
+import type { RecordBackend, RecordWrite } from '../../../src/store/record-backend';
 import type { StoredMessage } from '../../../src/store/records';
 import type { RollbackWitness } from '../../../src/store/rollback';
 import { openStore, type StoreOptions, type TincanStore } from '../../../src/store/tincan-store';
+import type { TranscriptLabels } from '../../../src/store/transcript';
 
 /** Argon2id at its cheapest: these tests are about behaviour, not cost. */
 export const cheapKdf: KdfLimits = { opsLimit: 1, memLimitBytes: 8 * 1024 * 1024 };
@@ -109,4 +110,91 @@ export function idsOf(page: { entries: readonly { unreadable?: true; id?: string
 /** A random-looking but valid identity key id (43 base64url characters). */
 export function keyId(seed: number): string {
   return `${String(seed).padStart(3, '0')}${'A'.repeat(40)}`;
+}
+
+/**
+ * A backend over another whose writes a test controls: `failNext` makes the next writes fail (nothing applied, as an
+ * aborted transaction), `beforeWrite` and `beforeGetMany` run when a batch or a read starts (while it is "in
+ * flight"), `hang` makes writes never settle (the tab died with the batch not committed).
+ */
+export class ControlledBackend implements RecordBackend {
+  failNext = 0;
+  failWith: () => Error = () => new TincanError('STORAGE_QUOTA', 'test: device full');
+  beforeWrite: ((batch: readonly RecordWrite[]) => void) | undefined;
+  beforeGetMany: ((keys: readonly string[]) => void) | undefined;
+  hang = false;
+  readonly batches: (readonly RecordWrite[])[] = [];
+
+  constructor(private readonly inner: RecordBackend) {}
+
+  get(key: string): Promise<unknown> {
+    return this.inner.get(key);
+  }
+  getMany(keys: readonly string[]): Promise<unknown[]> {
+    this.beforeGetMany?.(keys);
+    return this.inner.getMany(keys);
+  }
+  keys(prefix?: string): Promise<string[]> {
+    return this.inner.keys(prefix);
+  }
+  async write(batch: readonly RecordWrite[]): Promise<void> {
+    this.beforeWrite?.(batch);
+    if (this.hang) return new Promise<void>(() => undefined);
+    if (this.failNext > 0) {
+      this.failNext--;
+      throw this.failWith();
+    }
+    await this.inner.write(batch);
+    this.batches.push(batch);
+  }
+  clear(): Promise<void> {
+    return this.inner.clear();
+  }
+  close(): void {
+    this.inner.close();
+  }
+}
+
+/** Transcript words as the UI gives them (ui/messages.ts keeps the real ones). */
+export function transcriptLabels(overrides: Partial<TranscriptLabels> = {}): TranscriptLabels {
+  return {
+    title: 'Tincan conversation with Grace',
+    exportedAt: (time) => `Exported ${time}`,
+    nameOf: () => 'Grace',
+    unknownName: 'Unknown',
+    unknownTime: 'unknown time',
+    unreadable: (count) => `${count} message(s) could not be read and are missing.`,
+    ...overrides,
+  };
+}
+
+// Raw records, as a test that plays a crash, a restore or damage reaches them.
+
+export async function withBackend<T>(place: Place, use: (backend: RecordBackend) => Promise<T>): Promise<T> {
+  const backend = await place.open();
+  try {
+    return await use(backend);
+  } finally {
+    backend.close();
+  }
+}
+
+export function rawSet(place: Place, key: string, value: Uint8Array | undefined): Promise<void> {
+  return withBackend(place, (backend) => backend.write([value ? { key, value } : { key, remove: true }]));
+}
+
+export async function rawGet(place: Place, key: string): Promise<Uint8Array> {
+  const value = await withBackend(place, (backend) => backend.get(key));
+  assert.ok(value instanceof Uint8Array, `no record ${key}`);
+  return value;
+}
+
+export function rawKeys(place: Place): Promise<string[]> {
+  return withBackend(place, (backend) => backend.keys());
+}
+
+export async function snapshot(backend: RecordBackend): Promise<Map<string, string>> {
+  const keys = await backend.keys();
+  const values = await backend.getMany(keys);
+  return new Map(keys.map((key, i) => [key, Buffer.from(values[i] as Uint8Array).toString('hex')]));
 }

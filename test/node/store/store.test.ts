@@ -25,6 +25,12 @@ import {
   passphrase,
   range,
   storeOn,
+  transcriptLabels,
+  rawGet,
+  rawKeys,
+  rawSet,
+  snapshot,
+  withBackend,
   type Place,
 } from './helpers';
 
@@ -39,35 +45,6 @@ async function reopen(place: Place, options: Parameters<typeof storeOn>[1] = {})
   const store = await storeOn(place, options);
   const { health, profile } = await store.unlock(passphrase);
   return { store, health, profile };
-}
-
-async function withBackend<T>(place: Place, use: (backend: RecordBackend) => Promise<T>): Promise<T> {
-  const backend = await place.open();
-  try {
-    return await use(backend);
-  } finally {
-    backend.close();
-  }
-}
-
-function rawSet(place: Place, key: string, value: Uint8Array | undefined): Promise<void> {
-  return withBackend(place, (backend) => backend.write([value ? { key, value } : { key, remove: true }]));
-}
-
-async function rawGet(place: Place, key: string): Promise<Uint8Array> {
-  const value = await withBackend(place, (backend) => backend.get(key));
-  assert.ok(value instanceof Uint8Array, `no record ${key}`);
-  return value;
-}
-
-function rawKeys(place: Place): Promise<string[]> {
-  return withBackend(place, (backend) => backend.keys());
-}
-
-async function snapshot(backend: RecordBackend): Promise<Map<string, string>> {
-  const keys = await backend.keys();
-  const values = await backend.getMany(keys);
-  return new Map(keys.map((key, i) => [key, Buffer.from(values[i] as Uint8Array).toString('hex')]));
 }
 
 function contact(id: string, overrides: Partial<Contact> = {}): Contact {
@@ -476,30 +453,6 @@ for (const kind of backendKinds) {
         assert.equal(again.contacts.all().length, 1);
         assert.equal((await reopen(place)).health.ok, true);
       });
-      it('keeps conversations of the chunked format as they are and reports them on every unlock', async () => {
-        const place = await kind.fresh();
-        const store = await newProfile(place);
-        await store.lock();
-        // What the store before this one left: a head with an epoch and chunks, and no manifest.
-        const masterKey = await unwrapMasterKey(await rawGet(place, wrappedKeyRecordKey), passphrase);
-        const oldHead = { v: 1, epoch: 'Ab3', chunkSize: 100, count: 2, unread: 1, createdAt: 1, updatedAt: 2 };
-        const oldChunk = { v: 1, first: 0, messages: [message(0), message(1)] };
-        await rawSet(place, 'conv/bob/head', await sealRecord(masterKey, 'conv/bob/head', oldHead));
-        await rawSet(place, 'conv/bob/Ab3/0', await sealRecord(masterKey, 'conv/bob/Ab3/0', oldChunk as never));
-        await rawSet(place, 'vault/manifest', undefined);
-        const first = await reopen(place);
-        assert.deepEqual(first.health.legacyConversations, ['bob']);
-        assert.equal(first.health.manifest, 'ok');
-        assert.deepEqual(first.health.damaged, []);
-        assert.deepEqual(first.store.log.summaries(), []);
-        await first.store.lock();
-        const second = await reopen(place);
-        assert.deepEqual(second.health.legacyConversations, ['bob']);
-        assert.deepEqual((await rawKeys(place)).filter((k) => k.startsWith('conv/')), ['conv/bob/Ab3/0', 'conv/bob/head']);
-        await second.store.log.remove('bob');
-        assert.deepEqual((await rawKeys(place)).filter((k) => k.startsWith('conv/')), []);
-        assert.equal((await reopen(place)).health.ok, true);
-      });
     });
 
     describe('contacts and settings', () => {
@@ -615,16 +568,54 @@ for (const kind of backendKinds) {
         assert.deepEqual(idsOf(page), ['m0', 'm1', '?', '?', '?', '?', '?']);
         assert.deepEqual(page.entries.map((e) => (e.unreadable ? e.reason : 'ok')), ['ok', 'ok', 'tampered', 'malformed', 'malformed', 'malformed', 'malformed']);
         for (const entry of page.entries) if (!entry.unreadable) new Date(entry.sentAt).toISOString();
-        const text = await again.exportTranscript('c', 'text', () => 'Grace', 'Tincan conversation with Grace');
-        assert.match(text, /^Tincan conversation with Grace\n/);
+        const text = await again.exportTranscript('c', 'text', transcriptLabels({ nameOf: () => 'Grace' }));
+        assert.match(text, /^Tincan conversation with Grace\nExported 2024-05-01 12:00 UTC\n/);
         assert.ok(text.includes('5 message(s) could not be read'));
         assert.ok(text.includes('[2024-05-01 13:45 UTC] Ada: Hi *there*'));
         assert.ok(text.includes('[2024-05-01 13:46 UTC] Grace: line one\n    line two'));
-        const markdown = await again.exportTranscript('c', 'markdown', () => {
-          throw new Error('a buggy name lookup');
-        });
+        const markdown = await again.exportTranscript(
+          'c',
+          'markdown',
+          transcriptLabels({
+            nameOf: () => {
+              throw new Error('a buggy name lookup');
+            },
+          }),
+        );
         assert.ok(markdown.includes('**Ada** · 2024-05-01 13:45 UTC  \nHi \\*there\\*'));
         assert.ok(markdown.includes('**Unknown** · 2024-05-01 13:46 UTC  \nline one  \nline two'));
+      });
+
+      it('writes only the words the caller gives, escaped in Markdown, even when a label throws', async () => {
+        const place = await kind.fresh();
+        const store = await newProfile(place);
+        const sentAt = Date.UTC(2024, 4, 1, 9, 30);
+        await store.log.append('c', [message(0, { direction: 'in', text: 'salut', sentAt }), message(1, { direction: 'out', text: 'ça va' })]);
+        await store.flush();
+        await rawSet(place, messageRecordKey('c', 1), new Uint8Array([9]));
+        // A clock gone wrong: the export time cannot be formatted.
+        const { store: again } = await reopen(place, { now: () => Number.NaN });
+        const french = transcriptLabels({
+          title: 'Conversation *Tincan* avec Grace',
+          exportedAt: (time) => `Exportée le ${time}`,
+          nameOf: () => 'Grace',
+          unknownName: 'Inconnu',
+          unknownTime: 'heure inconnue',
+          unreadable: (count) => `${count} message illisible`,
+        });
+        const markdown = await again.exportTranscript('c', 'markdown', french);
+        assert.equal(
+          markdown,
+          '# Conversation \\*Tincan\\* avec Grace\n\n_Exportée le heure inconnue_\n\n> 1 message illisible\n\n**Grace** · 2024-05-01 09:30 UTC  \nsalut\n',
+        );
+        const broken = transcriptLabels({
+          exportedAt: () => {
+            throw new Error('buggy label');
+          },
+          unreadable: () => undefined as unknown as string,
+        });
+        const text = await again.exportTranscript('c', 'text', broken);
+        assert.equal(text, 'Tincan conversation with Grace\nunknown time\n1\n\n[2024-05-01 09:30 UTC] Grace: salut\n');
       });
     });
   });

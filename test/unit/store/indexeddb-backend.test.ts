@@ -44,6 +44,28 @@ describe('IndexedDB record backend', () => {
     expect(await backend.keys()).to.deep.equal(['a', 'b']);
   });
 
+  it('a request that fails after it was queued aborts the whole batch: none of it is stored', async () => {
+    await backend.write([{ key: 'a', value: bytes(1) }]);
+    // Fault injection: the put of 'a' fails as a request (as a backing-store error on one value does), not at once:
+    // add() of a key that exists queues fine and then fails with ConstraintError.
+    const put = IDBObjectStore.prototype.put;
+    IDBObjectStore.prototype.put = function (this: IDBObjectStore, value: unknown, key?: IDBValidKey) {
+      return key === 'a' ? this.add(value, key) : put.call(this, value, key);
+    };
+    try {
+      const batch: RecordWrite[] = [
+        { key: 'b', value: bytes(2) },
+        { key: 'a', value: bytes(9) },
+        { key: 'c', value: bytes(3) },
+      ];
+      await expectCode(backend.write(batch), 'STORAGE_UNAVAILABLE');
+    } finally {
+      IDBObjectStore.prototype.put = put;
+    }
+    expect(await backend.keys()).to.deep.equal(['a']);
+    expect(await backend.get('a')).to.deep.equal(bytes(1));
+  });
+
   it('reads many records in one transaction, undefined where missing', async () => {
     await backend.write([
       { key: 'x', value: bytes(1) },

@@ -1,13 +1,14 @@
 // The store over real IndexedDB in Chromium: what the Node tests prove over memory and files, checked where the
 // app runs (atomic batches, reloads as new connections, records tampered in the database itself).
 import { expect } from '@esm-bundle/chai';
-import { openIndexedDbBackend } from '../../../src/store/indexeddb-backend';
+import { localforageApi, openIndexedDbBackend, recordsStoreName } from '../../../src/store/indexeddb-backend';
 import { requestPersistence } from '../../../src/store/persistence';
 import type { RecordBackend } from '../../../src/store/record-backend';
 import { headRecordKey, messageRecordKey, wrappedKeyRecordKey, type StoredMessage } from '../../../src/store/records';
 import type { RollbackWitness } from '../../../src/store/rollback';
 import { openStore, type TincanStore } from '../../../src/store/tincan-store';
 import { expectCode, flipByte } from '../crypto/helpers';
+import { oldChunkKey, writeOldVault, type OldMessage } from './legacy-vault';
 
 const cheap = { opsLimit: 1, memLimitBytes: 8 * 1024 * 1024 };
 const passphrase = 'correct horse battery staple';
@@ -42,6 +43,23 @@ function message(i: number, overrides: Partial<StoredMessage> = {}): StoredMessa
 
 const ids = (page: { entries: readonly { unreadable?: true; id?: string }[] }) => page.entries.map((e) => (e.unreadable ? '?' : e.id));
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `m${from + i}`);
+
+/** How Tincan's first version wrote: one localforage setItem per record, in a database localforage created. */
+function firstVersionWrites(name: string): RecordBackend {
+  const api = localforageApi();
+  const forage = api.createInstance({ name, storeName: recordsStoreName, driver: api.INDEXEDDB });
+  const unused = () => Promise.reject(new Error('not used by writeOldVault'));
+  return {
+    get: unused,
+    getMany: unused,
+    keys: unused,
+    clear: unused,
+    close: () => undefined,
+    write: async (batch) => {
+      for (const write of batch) if ('value' in write) await forage.setItem(write.key, write.value);
+    },
+  };
+}
 
 describe('store over IndexedDB', () => {
   it('creates a profile, and a reloaded store unlocks to the same identity with a clean health report', async () => {
@@ -155,8 +173,49 @@ describe('store over IndexedDB', () => {
     const imported = await other.importBackup(file, passphrase);
     expect(imported.profile.name).to.equal('Ada');
     expect(ids(await other.log.loadNewest('c', 100))).to.deep.equal(range(0, 30));
-    const transcript = await other.exportTranscript('c', 'text', () => 'Grace');
+    const transcript = await other.exportTranscript('c', 'text', {
+      title: 'Tincan conversation with Grace',
+      exportedAt: (time) => `Exported ${time}`,
+      nameOf: () => 'Grace',
+      unknownName: 'Unknown',
+      unknownTime: 'unknown time',
+      unreadable: (count) => `${count} message(s) could not be read.`,
+    });
     expect(transcript).to.include('Grace: message 1');
+  });
+
+  it('migrates a vault of the first version at unlock: history, damage, the outbox; a reload changes nothing', async () => {
+    const place = freshPlace();
+    const bob = 'B'.repeat(43);
+    const old = (i: number, state: OldMessage['state']): OldMessage =>
+      i % 2
+        ? { id: `o${i}`, direction: 'in', text: `old ${i}`, sentAt: 1e12 + i, receivedAt: 1e12 + i, state: 'delivered' }
+        : { id: `o${i}`, direction: 'out', text: `old ${i}`, sentAt: 1e12 + i, state };
+    const messages = Array.from({ length: 25 }, (_, i) => old(i, i === 20 ? 'waiting' : i === 22 ? 'sent' : 'delivered'));
+    const { epochs } = await writeOldVault(firstVersionWrites(place.name), {
+      passphrase,
+      kdf: cheap,
+      contacts: [bob],
+      conversations: [{ id: bob, messages, chunkSize: 10, unread: 2 }],
+    });
+    const damagedKey = oldChunkKey(bob, epochs.get(bob)!, 1);
+    await withBackend(place, async (b) => b.write([{ key: damagedKey, value: flipByte((await b.get(damagedKey)) as Uint8Array, 60) }]));
+    const store = await storeAt(place);
+    const { health } = await store.unlock(passphrase);
+    expect(health.migratedConversations).to.deep.equal([{ id: bob, messages: 15, unreadable: 10, queued: 2 }]);
+    expect(health.damaged).to.deep.equal([{ key: damagedKey, reason: 'tampered' }]);
+    const page = await store.log.loadNewest(bob, 100);
+    const oldIds = (from: number, to: number) => range(from, to).map((id) => id.replace('m', 'o'));
+    expect(ids(page)).to.deep.equal([...oldIds(0, 10), ...Array(10).fill('?'), ...oldIds(20, 25)]);
+    expect(store.outbox.pending(bob).map((e) => e.messageId)).to.deep.equal(['o20', 'o22']);
+    expect((await withBackend(place, (b) => b.keys('conv/'))).filter((k) => k.includes(epochs.get(bob)!))).to.deep.equal([]);
+    await store.lock();
+    const before = await withBackend(place, (b) => b.keys());
+    const again = await storeAt(place);
+    const second = await again.unlock(passphrase);
+    expect(second.health.ok).to.equal(true);
+    expect(await withBackend(place, (b) => b.keys())).to.deep.equal(before);
+    expect(ids(await again.log.loadNewest(bob, 100))).to.deep.equal(ids(page));
   });
 
   it('asks for persistent storage without throwing', async () => {
