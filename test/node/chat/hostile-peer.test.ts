@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { frameTypes, maxFrameBytes } from '../../../src/chat/frames';
 import { randomMessageId } from '../../../src/chat/delivery';
+import { peerBudget } from '../../../src/chat/budget';
 import type { PeerSession } from '../../../src/chat/peer-session';
 import { formatTranscript } from '../../../src/store/transcript';
 import { pair, person, texts, until, waitFor, type Person } from './people';
@@ -15,8 +16,10 @@ function sendRaw(session: PeerSession, bytes: Uint8Array): void {
   (session as unknown as { secure: { send(bytes: Uint8Array): void } }).secure.send(bytes);
 }
 
-async function victimAndAttacker(): Promise<{ alice: Person; mallory: Person; malloryAtAlice: string; attack: PeerSession; conversation: string }> {
-  const alice = await person('Alice');
+async function victimAndAttacker(
+  options: { now?: () => number } = {},
+): Promise<{ alice: Person; mallory: Person; malloryAtAlice: string; attack: PeerSession; conversation: string }> {
+  const alice = await person('Alice', options);
   const mallory = await person('Mallory');
   const { aContact: malloryAtAlice, bContact: aliceAtMallory } = await pair(alice, mallory);
   const attack = mallory.messenger.peers.get(aliceAtMallory)!;
@@ -25,15 +28,17 @@ async function victimAndAttacker(): Promise<{ alice: Person; mallory: Person; ma
 
 describe('a hostile peer', () => {
   it('floods 10,000 messages at once: budgets drop the excess, what is stored is intact and the victim still sends', async () => {
-    const { alice, mallory, malloryAtAlice, attack, conversation } = await victimAndAttacker();
+    // The victim's clock stands still, so its budget never refills: exactly the burst passes, however fast the
+    // machine delivers the flood (what passes must not depend on timing).
+    const frozen = Date.now();
+    const { alice, mallory, malloryAtAlice, attack, conversation } = await victimAndAttacker({ now: () => frozen });
     const sentAt = Date.now();
     for (let i = 0; i < 10_000; i++) attack.send({ type: 'message', conversation, id: randomMessageId(), text: `flood ${i}`, sentAt });
     const victim = alice.messenger.peers.get(malloryAtAlice)!;
     await until(() => victim.counters.received + victim.counters.dropped['over-budget'] >= 10_000, 'every frame seen', 20_000);
     await until(() => (alice.store.log.summary(malloryAtAlice)?.count ?? 0) === victim.counters.received, 'what passed is stored', 20_000);
-    const dropped = victim.counters.dropped['over-budget'];
-    assert.ok(dropped > 0, 'the frame budget applied');
-    assert.ok(victim.counters.received < 10_000, `not everything passed: ${victim.counters.received}`);
+    assert.equal(victim.counters.received, peerBudget.frames.burst, 'the burst passed');
+    assert.equal(victim.counters.dropped['over-budget'], 10_000 - peerBudget.frames.burst, 'the rest was dropped and counted');
     const stored = await texts(alice, malloryAtAlice);
     assert.equal(new Set(stored).size, stored.length, 'each stored once');
     assert.ok(stored.every((t) => t.startsWith('flood ')));

@@ -18,19 +18,21 @@ export interface Person {
   readonly device: MemoryDevice;
   messenger: Messenger;
   readonly quotaBytes?: number;
+  /** The clock of this person's messenger (budgets refill by it): frozen in tests that count what passes. */
+  readonly now?: () => number;
   /** Every event the messenger emitted, in order. */
   readonly events: { name: keyof MessengerEvents; payload: unknown }[];
 }
 
 export async function person(
   name: string,
-  options: { records?: Map<string, Uint8Array>; device?: MemoryDevice; quotaBytes?: number } = {},
+  options: { records?: Map<string, Uint8Array>; device?: MemoryDevice; quotaBytes?: number; now?: () => number } = {},
 ): Promise<Person> {
   const records = options.records ?? new Map<string, Uint8Array>();
   const store = await openStore({ backend: new MemoryRecordBackend(records), kdfLimits: cheapKdf, flushDelayMs: 20 });
   const profile = (await store.state()) === 'empty' ? await store.createProfile(name, passphrase) : (await store.unlock(passphrase)).profile;
   const device = options.device ?? new MemoryDevice(seed++);
-  const who: Person = { name, records, store, profile, device, messenger: undefined as unknown as Messenger, events: [], ...(options.quotaBytes ? { quotaBytes: options.quotaBytes } : {}) };
+  const who: Person = { name, records, store, profile, device, messenger: undefined as unknown as Messenger, events: [], ...(options.quotaBytes ? { quotaBytes: options.quotaBytes } : {}), ...(options.now ? { now: options.now } : {}) };
   who.messenger = makeMessenger(who);
   return who;
 }
@@ -45,6 +47,7 @@ function makeMessenger(who: Person): Messenger {
     links: who.device,
     answerValidMs: 60_000,
     ...(who.quotaBytes ? { quotaBytes: () => who.quotaBytes! } : {}),
+    ...(who.now ? { now: who.now } : {}),
   });
   const names: (keyof MessengerEvents)[] = ['contact', 'status', 'connected', 'exchanges', 'exchange-failed', 'added', 'states', 'typing', 'refused', 'quota-reached', 'error', 'certificate'];
   for (const name of names) messenger.on(name, (payload) => who.events.push({ name, payload }));
