@@ -17,7 +17,7 @@ import type { Profile } from '../store/profile-store';
 import { openStore, type TincanStore } from '../store/tincan-store';
 import type { LogEntry } from '../store/records';
 import type { Contact, StoredIceServer } from '../store/records';
-import type { TranscriptFormat } from '../store/transcript';
+import type { TranscriptFormat, TranscriptLabels } from '../store/transcript';
 import type { AppPlatform, DeviceLinks, TabLock } from './app-platform';
 import {
   initialState,
@@ -480,7 +480,7 @@ export class TincanApp {
     if (!contact?.lookalikeOf || !this.messenger) return;
     const previousId = contact.lookalikeOf;
     try {
-      await this.store!.log.moveConversation(contact.id, previousId); // store follow-up: atomic move
+      await this.store!.log.moveConversation(contact.id, previousId);
       await this.messenger.moveToNewDevice(contact.id, previousId);
       this.refreshConversations();
       await this.selectConversation(previousId);
@@ -510,7 +510,7 @@ export class TincanApp {
     }
   }
 
-  async exportTranscript(contactId: string, format: TranscriptFormat, labels: TranscriptLabelsLike): Promise<string | undefined> {
+  async exportTranscript(contactId: string, format: TranscriptFormat, labels: TranscriptLabels): Promise<string | undefined> {
     try {
       await this.store!.flush();
       return await this.store!.exportTranscript(contactId, format, labels);
@@ -747,9 +747,6 @@ export interface RTCIceServerLike {
   readonly username?: string;
   readonly credential?: unknown;
 }
-
-/** The transcript's fixed words, from ui/messages.ts (store/ writes no English of its own). */
-export type TranscriptLabelsLike = Parameters<TincanStore['exportTranscript']>[2];
 
 function reachOf(iceServers: readonly StoredIceServer[]): Reach {
   if (iceServers.length === 0) return 'local';

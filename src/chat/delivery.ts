@@ -172,6 +172,17 @@ export class Delivery extends Emitter<DeliveryEvents> {
     return { ...shown, ...(index !== undefined ? { index } : {}) };
   }
 
+  /**
+   * What was said with one contact now belongs to another ("Bob on a new device": the store moved the messages
+   * and outbox entries already): acks from the earlier contact's session resolve them from now on.
+   */
+  reassign(fromContactId: string, toContactId: string): void {
+    for (const [id, entry] of this.outgoing) {
+      if (entry.peerId !== fromContactId) continue;
+      this.outgoing.set(id, { ...entry, peerId: toContactId, conversationId: toContactId });
+    }
+  }
+
   /** Stops timers; sessions are closed by their owner. */
   dispose(): void {
     this.stopResendTimer();

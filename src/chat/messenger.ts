@@ -137,9 +137,13 @@ export class Messenger extends Emitter<MessengerEvents> {
     return this.peers.isOnline(contactId);
   }
 
-  /** "This is Bob on a new device": see contact-trust.ts; a live session of the new key now files into Bob. */
+  /**
+   * "This is Bob on a new device": see contact-trust.ts. The caller moved the conversation's records first
+   * (store ConversationLog.moveConversation); a live session of the new key now files into Bob.
+   */
   async moveToNewDevice(newId: string, previousId: string): Promise<Contact> {
     const moved = await this.trust.moveToNewDevice(newId, previousId);
+    this.delivery.reassign(newId, previousId);
     const session = this.peers.get(newId);
     if (session) session.reassign(previousId);
     this.emit('contact', { contact: moved, isNew: false });
