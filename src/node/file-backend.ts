@@ -11,7 +11,8 @@
 //   36      P     payload: JSON array of batch entries: ["put", key, base64 value] | ["del", key] | ["delp", prefix]
 // Atomicity: a batch is visible once its whole frame is on disk (written, then fsync). On open, frames are replayed
 // in order until the first incomplete frame or one whose hash fails (a crash in the middle of an append); that
-// tail is cut off before anything new is appended, so a torn batch is never half applied. Compaction writes the
+// tail is cut off before anything new is appended, so a torn batch is never half applied. A write that fails in
+// the middle (disk full) is cut back off at once, so the next batch starts right after the last complete one. Compaction writes the
 // live records as one frame to records.journal.tmp, fsyncs it, renames it over records.journal (atomic on POSIX)
 // and fsyncs the directory.
 import { createHash } from 'node:crypto';
@@ -94,10 +95,14 @@ async function replay(journal: Buffer): Promise<{ records: MemoryRecordBackend; 
 /** The records in memory (MemoryRecordBackend answers every read), each batch made durable in the journal first. */
 class FileRecordBackend extends MemoryRecordBackend {
   private queue: Promise<unknown> = Promise.resolve();
+  /** Set when a failed append could not be cut back off the journal: nothing more may be appended after it. */
+  private isBroken = false;
 
   constructor(
     records: Map<string, Uint8Array>,
     private readonly journalPath: string,
+    /** Length of the journal's complete frames: where the next frame starts. */
+    private intactBytes: number,
   ) {
     super(records);
   }
@@ -107,15 +112,26 @@ class FileRecordBackend extends MemoryRecordBackend {
       this.checkOpen();
       checkBatch(batch);
       if (batch.length === 0) return;
+      if (this.isBroken) throw new Error('the journal could not be repaired after a failed write: reopen the store');
       // On disk first: memory changes only once the whole frame is durable. The file is opened per batch, so a
       // dropped backend (a test's simulated crash) leaves no descriptor behind.
-      const journal = await open(this.journalPath, 'a');
+      const bytes = frame(toEntries(batch));
+      const journal = await open(this.journalPath, 'r+');
       try {
-        await journal.appendFile(frame(toEntries(batch)));
+        await journal.write(bytes, 0, bytes.length, this.intactBytes);
         await journal.datasync();
+      } catch (error) {
+        // A torn frame must not stay in front of the next one (which would then be lost on replay): cut the
+        // journal back to its last complete frame, or refuse further writes if even that fails.
+        await journal.truncate(this.intactBytes).then(
+          () => journal.datasync(),
+          () => (this.isBroken = true),
+        );
+        throw error;
       } finally {
         await journal.close();
       }
+      this.intactBytes += bytes.length;
       await super.write(batch);
     });
     this.queue = run.catch(() => undefined);
@@ -152,19 +168,20 @@ export async function openFileBackend(directory: string): Promise<RecordBackend>
     let liveBytes = 0;
     for (const value of records.records.values()) liveBytes += value.length;
     const needsCompaction = intactBytes > compactionMinBytes && intactBytes > compactionRatio * liveBytes;
-    if (intactBytes === bytes.length && !needsCompaction) return new FileRecordBackend(records.records, journalPath);
+    if (intactBytes === bytes.length && !needsCompaction) return new FileRecordBackend(records.records, journalPath, intactBytes);
     // A torn tail, or too much history: write the live records as one frame and swap the files.
     const temporary = `${journalPath}.tmp`;
     const compacted = await open(temporary, 'w');
+    const entries: JournalEntry[] = [...records.records].map(([key, value]) => ['put', key, Buffer.from(value).toString('base64')]);
+    const snapshot = entries.length > 0 ? frame(entries) : Buffer.alloc(0);
     try {
-      const entries: JournalEntry[] = [...records.records].map(([key, value]) => ['put', key, Buffer.from(value).toString('base64')]);
-      await compacted.writeFile(entries.length > 0 ? frame(entries) : Buffer.alloc(0));
+      await compacted.writeFile(snapshot);
       await compacted.sync();
     } finally {
       await compacted.close();
     }
     await rename(temporary, journalPath);
     await fsyncDirectory(directory);
-    return new FileRecordBackend(records.records, journalPath);
+    return new FileRecordBackend(records.records, journalPath, snapshot.length);
   });
 }

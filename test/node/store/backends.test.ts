@@ -66,6 +66,16 @@ describe('the file backend on disk', () => {
     assert.deepEqual(await (await openFileBackend(directory)).keys(), ['a', 'b', 'c', 'd']);
   });
 
+  it('writes the next batch right after the last complete one, so a torn write in between never hides it', async () => {
+    const directory = await mkdtemp(path.join(os.tmpdir(), 'tincan-file-'));
+    const backend = await openFileBackend(directory);
+    await backend.write([{ key: 'a', value: bytes(1) }]);
+    // What a write that failed half-way (disk full) leaves behind, while this backend stays open.
+    await appendFile(path.join(directory, journalFileName), Buffer.from('half of a frame that never completed'));
+    await backend.write([{ key: 'b', value: bytes(2) }]);
+    assert.deepEqual(await (await openFileBackend(directory)).keys(), ['a', 'b']);
+  });
+
   it('a flipped byte in the last batch drops that batch only', async () => {
     const directory = await mkdtemp(path.join(os.tmpdir(), 'tincan-file-'));
     const backend = await openFileBackend(directory);
