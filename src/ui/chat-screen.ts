@@ -129,7 +129,7 @@ export class ChatScreen extends LitElement {
             : nothing}</h2>
           <div class="status-line">
             <span role="status" aria-label=${chatText.connection} class=${live ? 'online' : c.connection}>${connectionStatusText(c)}</span>
-            ${live && c.path ? html`<span class="path">${c.path}</span>` : nothing}
+            ${live && c.path ? html`<span class="path" role="status" aria-label=${chatText.connectionPath}>${c.path}</span>` : nothing}
             ${c.waiting > 0 ? html`<span>${conversationText.waiting(c.waiting)}</span>` : nothing}
           </div>
         </div>

@@ -8,7 +8,7 @@ import type { ExchangeView, Reach } from '../app/app-state';
 import type { CodeCard } from './code-card';
 import { emit } from './events';
 import { timeLeftText } from './message-format';
-import { errorMessages, pairingText } from './messages';
+import { pairingText } from './messages';
 import { controlStyles } from './shared-styles';
 import './code-card';
 import './reach-choice';
@@ -131,7 +131,7 @@ export class ExchangeCard extends LitElement {
         ? html`<p>${e.kind === 'reconnect-answer' ? pairingText.reconnectFallback(name) : pairingText.answerBody(name)}</p>
             <tc-code-card kind="answer" .code=${e.code ?? ''}></tc-code-card>`
         : nothing}
-      ${e.inviterUnreachable ? html`<p class="card warning warn">${errorMessages.INVITER_UNREACHABLE}</p>` : nothing}
+      ${e.inviterUnreachable ? html`<p class="card warning warn">${pairingText.inviterUnreachable}</p>` : nothing}
       ${this.renderState()}
       <button type="button" class="quiet cancel" @click=${() => emit(this, 'tc-cancel-exchange', { exchangeId: e.id })}>
         ${pairingText.cancelAnswer}</button>

@@ -209,6 +209,8 @@ export const pairingText = {
   answerHeading: 'Send this answer back',
   answerBody: (name?: string) =>
     `${name ?? 'The person who invited you'} pastes it or scans it. Send it right away, and keep this page open until you are connected.`,
+  inviterUnreachable:
+    "Tincan cannot reach the inviter's device. If they closed or reloaded the page that made the invite, this answer cannot work: ask for a new invite. Otherwise send the answer back right away: some browsers (Firefox) and home routers let the connection through for a few seconds only.",
   waitingForInviter: (name?: string) => (name ? `Waiting for ${name} to paste your answer` : 'Waiting for them to paste your answer'),
   reconnectAnswering: (name?: string) => (name ? `Connecting to ${name}…` : 'Connecting…'),
   reconnectFallback: (name?: string) =>
@@ -296,6 +298,7 @@ export function endedText(name: string, code: ErrorCode): string {
 export const chatText = {
   back: 'Back to conversations',
   connection: 'Connection',
+  connectionPath: 'Connection path',
   reconnect: 'Reconnect',
   disconnect: 'Disconnect',
   details: 'Contact details',

@@ -81,6 +81,12 @@ export class PairingScreen extends LitElement {
   }
 
   protected override async updated(changed: PropertyValues<this>): Promise<void> {
+    // An error shows next to the control that caused it: on a phone that may be below the fold, so bring it up.
+    if (changed.has('notice') && this.notice && this.isShown()) {
+      const shown = this.renderRoot.querySelector('tc-inline-notice');
+      await (shown as LitElement | null)?.updateComplete;
+      shown?.scrollIntoView({ block: 'nearest' });
+    }
     if (changed.has('invitation') && this.invitation && !changed.get('invitation')) {
       await this.invitationCard?.focusAnswer();
       return;

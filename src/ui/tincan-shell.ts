@@ -81,6 +81,8 @@ export class TincanShell extends LitElement {
         border-bottom: 1px solid var(--tc-card-border);
       }
       .app-header img { width: 34px; height: 34px; display: block; }
+      /* Single-column screens (profile, passphrase): the header lines up with the form under it. */
+      .frame.single-column .app-header { width: 100%; max-width: 34rem; margin: 0 auto; border-bottom: 0; }
       .app-header h1 { font-size: 1.3rem; margin: 0; flex: 1; letter-spacing: 0.01em; }
       .banners { display: flex; flex-direction: column; gap: 0.5rem; padding: 0.5rem 1rem 0; }
       .banners:empty { display: none; }
@@ -557,7 +559,7 @@ export class TincanShell extends LitElement {
     const notice = s.notice;
     const bannerNotice = notice && !this.isAreaShown(notice.area) ? notice : undefined;
     const deep = s.screen === 'main' && this.top !== 'home';
-    return html`<div class="frame ${deep ? 'deep' : ''}">
+    return html`<div class="frame ${deep ? 'deep' : ''} ${s.screen === 'main' ? '' : 'single-column'}">
       <header class="app-header">
         <img src="logo.svg" alt="" width="34" height="34" />
         <h1>${appName}</h1>
