@@ -60,6 +60,13 @@ export default {
   browserStartTimeout: 60_000,
   testsStartTimeout: 60_000,
   testsFinishTimeout: 180_000,
+  // The page's own files sit next to index.html in dist/; the shell asks for them by relative URL (logo.svg).
+  middleware: [
+    (context, next) => {
+      if (context.url === '/logo.svg') context.url = '/public/logo.svg';
+      return next();
+    },
+  ],
   plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), screenshotPlugin(), accessibilityTreePlugin()],
   browsers: [
     chromeLauncher({
