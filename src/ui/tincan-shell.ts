@@ -54,6 +54,13 @@ function download(name: string, data: BlobPart, type: string): void {
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
+/** Whether conversation `id` is online now and was not at the last render. */
+function cameOnline(was: AppState | undefined, s: AppState, id: string): boolean {
+  const now = s.conversations.find((c) => c.id === id)?.connection;
+  const before = was?.conversations.find((c) => c.id === id)?.connection;
+  return now === 'online' && before !== undefined && before !== 'online';
+}
+
 function safeFileName(name: string): string {
   return name.replace(/[^\p{L}\p{N}_-]+/gu, '-').slice(0, 40) || 'contact';
 }
@@ -125,6 +132,8 @@ export class TincanShell extends LitElement {
   private requestedConversation?: string;
   /** The conversation shown last, to give its list button the focus back. */
   private lastConversation?: string;
+  /** A reconnected conversation was just shown: the message box gets the focus after this render. */
+  private isComposerNext = false;
   private stopWatchingUpdates?: () => void;
   private wideQuery?: MediaQueryList;
 
@@ -272,13 +281,19 @@ export class TincanShell extends LitElement {
     if (s.screen === 'main' && s.invitation && (!was?.invitation || was.screen !== 'main')) this.navigate('pair');
   }
 
-  /** The app opened or closed a conversation: show it, or leave it. */
+  /**
+   * The app opened or closed a conversation: show it, or leave it. A known contact reconnected from the pairing
+   * screen keeps the same conversation open (its id does not change), so coming online counts too.
+   */
   private followConversation(was: AppState | undefined, s: AppState): void {
     if (s.activeId && s.activeId !== was?.activeId) {
       this.lastConversation = s.activeId;
       if (this.top !== 'settings' || this.requestedConversation === s.activeId) this.navigate('chat');
     } else if (!s.activeId && was?.activeId && (this.top === 'chat' || this.top === 'contact')) {
       this.goHome();
+    } else if (s.activeId && this.top === 'pair' && cameOnline(was, s, s.activeId)) {
+      this.navigate('chat');
+      this.isComposerNext = true;
     }
   }
 
@@ -305,6 +320,12 @@ export class TincanShell extends LitElement {
     if (s.screen === 'elsewhere' && was?.screen !== 'elsewhere') {
       await this.updateComplete;
       this.renderRoot.querySelector<HTMLButtonElement>('#use-here')?.focus();
+      return;
+    }
+    if (this.isComposerNext) {
+      this.isComposerNext = false;
+      await this.updateComplete;
+      await this.renderRoot.querySelector<ChatScreen>('tc-chat-screen')?.focusComposer();
       return;
     }
     if (s.screen === 'main' && s.activeId && s.activeId !== was?.activeId) {

@@ -256,9 +256,17 @@ describe('tc-tincan-shell', function () {
     expect(pageText(shell)).to.contain('Carol closed Tincan or went offline');
     expect(pageText(shell)).to.contain('2 waiting');
     const reconnect = allIn(shell.shadowRoot!).find((el) => el.localName === 'button' && nameOf(el) === 'Reconnect') as HTMLButtonElement;
+    app.script['reconnect'] = () =>
+      app.set({ exchanges: [{ ...inviteWaiting, id: 'r1', kind: 'reconnect', contactName: 'Carol' }] });
     reconnect.click();
     await settle(shell);
     expect(app.called('reconnect')).to.deep.equal([['carol']]);
+    // The one-code invite shows on the pairing screen, saying who alone can use it.
+    expect(pageText(shell)).to.contain('Reconnect with Carol');
+    expect(pageText(shell)).to.contain("Only Carol's device can use this code");
+    // Carol opens it: connected, the same conversation comes back, and the message box has the focus.
+    app.set({ exchanges: [], conversations: [{ ...carol, connection: 'online', closedByPeer: undefined, waiting: 0 }] });
+    await expectFocus('textarea: Message', shell);
   });
 
   it('the browser back button leaves a conversation on a phone', async () => {
