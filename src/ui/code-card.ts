@@ -141,7 +141,7 @@ export class CodeCard extends LitElement {
           </div>`
         : nothing}
       <label for=${id}>${label}</label>
-      <textarea id=${id} readonly rows="3" .value=${this.code} autocomplete="off" spellcheck="false"
+      <textarea id=${id} readonly rows="4" .value=${this.code} autocomplete="off" spellcheck="false"
         @focus=${(e: FocusEvent) => (e.target as HTMLTextAreaElement).select()}></textarea>
       ${this.isInvite && this.link
         ? html`<div class="row">
