@@ -7,6 +7,50 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tincan-wtr-'));
+/** Where component tests save screenshots for a person to look at (git-ignored, not compared by any test). */
+const screenshotDir = '.build/screenshots';
+
+/** executeServerCommand('tc-screenshot', { name }): a PNG of the test page's viewport in screenshotDir. */
+function screenshotPlugin() {
+  return {
+    name: 'tc-screenshot',
+    async executeCommand({ command, payload, session }) {
+      if (command !== 'tc-screenshot') return undefined;
+      const name = String(payload?.name ?? 'screen').replace(/[^a-z0-9._-]+/gi, '-');
+      fs.mkdirSync(screenshotDir, { recursive: true });
+      const page = session.browser.getPage(session.id);
+      await page.screenshot({ path: path.join(screenshotDir, `${name}.png`) });
+      return true;
+    },
+  };
+}
+
+/**
+ * executeServerCommand('tc-ax-nodes'): Chromium's own accessibility tree (CDP Accessibility.getFullAXTree) as
+ * { role, name, focused } per node that is not ignored, so tests check real roles and accessible names.
+ */
+function accessibilityTreePlugin() {
+  return {
+    name: 'tc-ax-nodes',
+    async executeCommand({ command, session }) {
+      if (command !== 'tc-ax-nodes') return undefined;
+      const page = session.browser.getPage(session.id);
+      const cdp = await page.createCDPSession();
+      try {
+        const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+        return nodes
+          .filter((n) => !n.ignored)
+          .map((n) => ({
+            role: n.role?.value ?? '',
+            name: n.name?.value ?? '',
+            focused: (n.properties ?? []).some((p) => p.name === 'focused' && p.value?.value === true),
+          }));
+      } finally {
+        await cdp.detach();
+      }
+    },
+  };
+}
 
 export default {
   files: ['test/unit/**/*.test.ts'],
@@ -16,7 +60,14 @@ export default {
   browserStartTimeout: 60_000,
   testsStartTimeout: 60_000,
   testsFinishTimeout: 180_000,
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' })],
+  // The page's own files sit next to index.html in dist/; the shell asks for them by relative URL (logo.svg).
+  middleware: [
+    (context, next) => {
+      if (context.url === '/logo.svg') context.url = '/public/logo.svg';
+      return next();
+    },
+  ],
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), screenshotPlugin(), accessibilityTreePlugin()],
   browsers: [
     chromeLauncher({
       launchOptions: {

@@ -1,79 +1,67 @@
 // <tc-account-panel>: the profile's own actions: backup, passphrase change, lock, and forgetting this device
-// (with a confirmation). Network settings sit beside it in the shell.
-import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+// (with a confirmation). Network and notification settings sit beside it on the settings screen.
+import { LitElement, css, html } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import { emit } from './events';
+import { accountText } from './messages';
 import { controlStyles } from './shared-styles';
+import './forget-device';
 
-export interface ChangePassphraseDetail {
-  oldPassphrase: string;
-  newPassphrase: string;
-  repeat: string;
-}
-
+/**
+ * @fires tc-export-backup
+ * @fires tc-change-passphrase - { oldPassphrase, newPassphrase, repeat }
+ * @fires tc-lock
+ * @fires tc-forget-device - after the person confirmed
+ */
 @customElement('tc-account-panel')
 export class AccountPanel extends LitElement {
   static override styles = [
     controlStyles,
     css`
       :host { display: block; }
-      section + section { margin-top: 1.25rem; }
+      section + section { margin-top: 1.5rem; }
       form > * + * { margin-top: 0.5rem; }
-      .danger { border-color: var(--tc-error); }
+      form label { margin-top: 0.75rem; }
+      tc-forget-device { margin-top: 0.75rem; }
     `,
   ];
 
   @property() profileName = '';
   @property({ type: Boolean }) busy = false;
-  @state() private isConfirmingForget = false;
-
-  private fire(type: string, detail?: unknown): void {
-    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
-  }
 
   private handleChange(event: SubmitEvent): void {
     event.preventDefault();
     const form = event.target as HTMLFormElement;
     const value = (name: string) => (form.elements.namedItem(name) as HTMLInputElement).value;
-    const detail: ChangePassphraseDetail = { oldPassphrase: value('old'), newPassphrase: value('new'), repeat: value('repeat') };
-    this.fire('tc-change-passphrase', detail);
+    emit(this, 'tc-change-passphrase', { oldPassphrase: value('old'), newPassphrase: value('new'), repeat: value('repeat') });
     form.reset();
   }
 
   protected override render() {
     return html`
       <section aria-labelledby="backup-heading">
-        <h2 id="backup-heading">Backup</h2>
-        <p class="hint">An encrypted file of your profile, contacts and history. Restore it on another device with your passphrase.</p>
-        <button type="button" @click=${() => this.fire('tc-export-backup')}>Export backup</button>
+        <h2 id="backup-heading">${accountText.backupHeading}</h2>
+        <p class="hint">${accountText.backupHint}</p>
+        <div class="row"><button type="button" @click=${() => emit(this, 'tc-export-backup')}>${accountText.exportBackup}</button></div>
       </section>
       <section aria-labelledby="pass-heading">
-        <h2 id="pass-heading">Change passphrase</h2>
+        <h2 id="pass-heading">${accountText.passphraseHeading}</h2>
         <form @submit=${this.handleChange}>
-          <label for="old">Current passphrase</label>
+          <label for="old">${accountText.current}</label>
           <input id="old" name="old" type="password" autocomplete="current-password" required />
-          <label for="new">New passphrase</label>
+          <label for="new">${accountText.next}</label>
           <input id="new" name="new" type="password" autocomplete="new-password" required />
-          <label for="repeat">Repeat new passphrase</label>
+          <label for="repeat">${accountText.repeat}</label>
           <input id="repeat" name="repeat" type="password" autocomplete="new-password" required />
-          <button type="submit" ?disabled=${this.busy}>Change passphrase</button>
+          <div class="row"><button type="submit" ?disabled=${this.busy}>${accountText.change}</button></div>
         </form>
       </section>
       <section aria-labelledby="device-heading">
-        <h2 id="device-heading">This device</h2>
+        <h2 id="device-heading">${accountText.deviceHeading}</h2>
         <div class="row">
-          <button type="button" @click=${() => this.fire('tc-lock')}>Lock</button>
-          <button type="button" class="danger" @click=${() => (this.isConfirmingForget = true)}>Forget this device</button>
+          <button type="button" @click=${() => emit(this, 'tc-lock')}>${accountText.lock}</button>
         </div>
-        ${this.isConfirmingForget
-          ? html`<div role="alertdialog" aria-label="Confirm forgetting this device">
-              <p><strong>Erase ${this.profileName ? `${this.profileName}'s` : 'the'} profile, contacts and all history from this device?</strong>
-                This cannot be undone. Export a backup first if you want to keep them.</p>
-              <div class="row">
-                <button type="button" class="danger" @click=${() => ((this.isConfirmingForget = false), this.fire('tc-forget-device'))}>Erase everything</button>
-                <button type="button" @click=${() => (this.isConfirmingForget = false)}>Cancel</button>
-              </div>
-            </div>`
-          : nothing}
+        <tc-forget-device .profileName=${this.profileName}></tc-forget-device>
       </section>
     `;
   }

@@ -1,10 +1,15 @@
-// <tc-code-card>: one code to hand to the other person, as text, QR code and link, with Copy and Share.
+// <tc-code-card>: one code to hand to the other person, as text, a link, a QR code, with Share and Copy.
 // Accessible names follow the UI contract: textbox "Invite code" / "Answer code", img "Invite QR code" /
-// "Answer QR code", button "Copy invite" / "Copy answer", button "Share invite" / "Share answer".
+// "Answer QR code", button "Copy invite" / "Copy answer" (each copies exactly what the box shows), "Copy link"
+// (invites: the page link with the code in it, which opens Tincan at the invite), "Share invite" / "Share answer"
+// where the Web Share API exists and "Email invite" where it does not. The QR code (and the qrcode library) is
+// loaded only when the person asks for it.
 import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { customElement, property, query, state } from 'lit/decorators.js';
+import { codeCardText } from './messages';
 import { controlStyles } from './shared-styles';
-import './qr-code';
+
+type Copied = 'link' | 'code' | 'failed';
 
 @customElement('tc-code-card')
 export class CodeCard extends LitElement {
@@ -12,64 +17,137 @@ export class CodeCard extends LitElement {
     controlStyles,
     css`
       :host { display: block; }
-      textarea { font: 1rem/1.4 ui-monospace, monospace; resize: none; word-break: break-all; }
-      tc-qr-code { margin: 0.75rem auto 0; max-width: 320px; }
+      textarea { font: 0.95rem/1.4 ui-monospace, monospace; resize: none; word-break: break-all; margin-top: 0.25rem; }
+      .actions { display: grid; grid-template-columns: repeat(auto-fit, minmax(8rem, 1fr)); gap: 0.5rem; margin-top: 0.75rem; }
+      .actions > * { padding: 0.5rem 0.6rem; }
+      label { margin-top: 0.75rem; }
+      .copied { display: flex; gap: 0.4rem; align-items: flex-start; margin: 0.6rem 0 0; padding: 0.5rem 0.6rem; border-radius: 10px;
+        background: var(--tc-ok-bg); border: 1px solid var(--tc-ok); font-weight: 600; }
+      .copied.failed { background: var(--tc-warn-bg); border-color: var(--tc-warn); font-weight: 500; }
+      .copied.empty { margin: 0; padding: 0; border: 0; }
+      .qr { margin-top: 0.75rem; text-align: center; }
+      tc-qr-code { margin: 0 auto; max-width: 320px; }
     `,
   ];
 
   /** 'invite' or 'answer': decides every label. */
   @property() kind: 'invite' | 'answer' = 'invite';
   @property() code = '';
+  /** The page link carrying the code (`<page>#<code>`); invites only. */
   @property() link = '';
-  @property() hint = '';
-  @state() private copied = false;
+  @state() private copied?: Copied;
+  @state() private isQrShown = false;
+  @query('textarea') private field?: HTMLTextAreaElement;
+  @query('.actions button') private firstAction?: HTMLButtonElement;
 
-  private get noun(): string {
-    return this.kind === 'invite' ? 'Invite' : 'Answer';
+  protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
+    // A new code: what was copied before is not this one.
+    if (changed.has('code') && changed.get('code')) this.copied = undefined;
   }
 
-  /** The invite is copied as a link (it opens Tincan with the code in it); an answer goes back as the bare
-   * code, since it only works on the page that made the invite. */
-  private get copyText(): string {
-    return this.kind === 'invite' && this.link ? this.link : this.code;
+  /** Focus goes to the first way of sending the code: the next step for the person. */
+  focusFirstAction(): void {
+    this.firstAction?.focus();
+    this.firstAction?.scrollIntoView({ block: 'nearest' });
   }
 
-  private async handleCopy(): Promise<void> {
+  private get isInvite(): boolean {
+    return this.kind === 'invite';
+  }
+
+  private async copy(text: string, what: Copied): Promise<void> {
     try {
-      await navigator.clipboard.writeText(this.copyText);
+      await navigator.clipboard.writeText(text);
+      this.copied = what;
     } catch {
-      // Clipboard refused (permissions, insecure origin): select the text so the person can copy it.
-      const field = this.renderRoot.querySelector('textarea');
+      // Clipboard refused (permissions, an http page): select the code so the person can copy it.
+      const field = this.field;
       field?.focus();
       field?.select();
-      document.execCommand?.('copy');
+      this.copied = 'failed';
     }
-    this.copied = true;
-    setTimeout(() => (this.copied = false), 2000);
   }
 
-  private async handleShare(): Promise<void> {
+  private async share(): Promise<void> {
+    const text = this.isInvite ? codeCardText.shareInviteText : codeCardText.shareAnswerText;
+    const data: ShareData = this.isInvite && this.link
+      ? { title: codeCardText.shareTitle, text, url: this.link }
+      : { title: codeCardText.shareTitle, text: `${text} ${this.code}` };
     try {
-      await navigator.share({ title: 'Tincan', text: `Tincan ${this.kind}: ${this.copyText}` });
+      await navigator.share(data);
     } catch {
-      // cancelled by the person, or not allowed: nothing to do
+      // cancelled by the person, or refused: the Copy buttons stay next to it
     }
+  }
+
+  private toggleQr(): void {
+    this.isQrShown = !this.isQrShown;
+    if (this.isQrShown) void import('./qr-code');
+  }
+
+  private copiedText(): string {
+    switch (this.copied) {
+      case 'link':
+        return codeCardText.linkCopied;
+      case 'code':
+        return this.isInvite ? codeCardText.inviteCopied : codeCardText.answerCopied;
+      case 'failed':
+        return codeCardText.copyFailed;
+      default:
+        return '';
+    }
+  }
+
+  private get canShare(): boolean {
+    return typeof navigator.share === 'function';
+  }
+
+  /** Share (or, without the Web Share API, an e-mail) and Copy link: an invite travels best as a link. */
+  private renderInviteActions() {
+    const copyLink = html`<button type="button" class=${this.canShare ? '' : 'primary'}
+      @click=${() => this.copy(this.link, 'link')}>${codeCardText.copyLink}</button>`;
+    if (this.canShare) {
+      return html`<button type="button" class="primary" @click=${this.share}>${codeCardText.shareInvite}</button>${copyLink}`;
+    }
+    const mailto = `mailto:?subject=${encodeURIComponent(codeCardText.emailSubject)}&body=${encodeURIComponent(`${codeCardText.shareInviteText} ${this.link}`)}`;
+    return html`${copyLink}<a class="button" href=${mailto}>${codeCardText.emailInvite}</a>`;
+  }
+
+  /** An answer goes back as the bare code: it only works on the page that made the invite. */
+  private renderAnswerActions() {
+    const copy = html`<button type="button" class=${this.canShare ? '' : 'primary'}
+      @click=${() => this.copy(this.code, 'code')}>${this.isInvite ? codeCardText.copyInvite : codeCardText.copyAnswer}</button>`;
+    return this.canShare
+      ? html`<button type="button" class="primary" @click=${this.share}>${this.isInvite ? codeCardText.shareInvite : codeCardText.shareAnswer}</button>${copy}`
+      : copy;
   }
 
   protected override render() {
     const id = `${this.kind}-code`;
-    const canShare = typeof navigator.share === 'function';
+    const label = this.isInvite ? codeCardText.inviteCode : codeCardText.answerCode;
+    const qrLabel = this.isInvite ? codeCardText.inviteQr : codeCardText.answerQr;
+    const copiedText = this.copiedText();
     return html`
-      <label for=${id}>${this.noun} code</label>
-      <textarea id=${id} readonly rows="3" aria-label="${this.noun} code" .value=${this.code}
-        @focus=${(e: FocusEvent) => (e.target as HTMLTextAreaElement).select()}></textarea>
-      <div class="row">
-        <button type="button" @click=${this.handleCopy}>Copy ${this.kind}</button>
-        ${canShare ? html`<button type="button" @click=${this.handleShare}>Share ${this.kind}</button>` : nothing}
-        <span role="status" aria-live="polite">${this.copied ? 'Copied.' : ''}</span>
+      <div class="actions">
+        ${this.isInvite && this.link ? this.renderInviteActions() : this.renderAnswerActions()}
+        <button type="button" aria-expanded=${this.isQrShown ? 'true' : 'false'} @click=${this.toggleQr}>
+          ${this.isQrShown ? codeCardText.hideQr : codeCardText.showQr}</button>
       </div>
-      ${this.hint ? html`<p class="hint">${this.hint}</p>` : nothing}
-      <tc-qr-code .text=${this.link || this.code} label="${this.noun} QR code"></tc-qr-code>
+      <p class="copied ${this.copied === 'failed' ? 'failed' : ''} ${copiedText ? '' : 'empty'}" role="status">${copiedText}</p>
+      ${this.isQrShown
+        ? html`<div class="qr">
+            <tc-qr-code .text=${this.isInvite && this.link ? this.link : this.code} .label=${qrLabel}></tc-qr-code>
+            <p class="hint">${this.isInvite ? codeCardText.qrHintInvite : codeCardText.qrHintAnswer}</p>
+          </div>`
+        : nothing}
+      <label for=${id}>${label}</label>
+      <textarea id=${id} readonly rows="4" .value=${this.code} autocomplete="off" spellcheck="false"
+        @focus=${(e: FocusEvent) => (e.target as HTMLTextAreaElement).select()}></textarea>
+      ${this.isInvite && this.link
+        ? html`<div class="row">
+            <button type="button" @click=${() => this.copy(this.code, 'code')}>${codeCardText.copyInvite}</button>
+          </div>`
+        : nothing}
     `;
   }
 }

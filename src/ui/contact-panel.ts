@@ -1,86 +1,106 @@
-// <tc-contact-panel>: who this conversation is with, whether that is proven (safety number, verified mark),
-// a key-change warning that pauses sending until accepted, and the conversation's own actions.
+// <tc-contact-panel>: who this conversation is with and whether that is proven: the safety number (digits and a
+// QR code to compare, or a scan of theirs), the verified mark, a moved device or a record restored from an older
+// copy, how the connection runs, and the conversation's own actions (export, disconnect, delete). Loaded lazily:
+// nothing here is needed before unlock, and the QR code brings its library.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { ContactView } from '../app/app-state';
+import type { ConversationView, Notice, OpenConversation } from '../app/app-state';
+import { emit } from './events';
+import { whenText } from './message-format';
+import { chatText, contactText, shellText } from './messages';
 import { controlStyles } from './shared-styles';
-import './qr-code';
+import './inline-notice';
 
-function lastSeenText(at: number): string {
-  const date = new Date(at);
-  const sameDay = date.toDateString() === new Date().toDateString();
-  return sameDay
-    ? `at ${date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })}`
-    : `on ${date.toLocaleDateString([], { day: 'numeric', month: 'short' })}`;
-}
-
+/**
+ * @fires tc-back
+ * @fires tc-set-verified - { verified }
+ * @fires tc-export-transcript - { format }
+ * @fires tc-disconnect / tc-delete-conversation - { conversationId }
+ * @fires tc-submit-code - { text, source: 'scan' } a scanned safety number (the app compares it)
+ */
 @customElement('tc-contact-panel')
 export class ContactPanel extends LitElement {
   static override styles = [
     controlStyles,
     css`
-      :host { display: block; }
-      .head { display: flex; align-items: center; justify-content: space-between; gap: 0.5rem; flex-wrap: wrap; }
-      h2 { margin: 0; overflow-wrap: anywhere; }
-      .verified { color: var(--tc-ok); font-weight: 600; }
-      .keychange { border: 2px solid var(--tc-error); background: var(--tc-error-bg); border-radius: 8px; padding: 0.75rem; margin: 0.5rem 0; }
-      .digits { font: 1.1rem/1.6 ui-monospace, monospace; display: grid; grid-template-columns: repeat(4, auto); gap: 0 1rem; justify-content: start; margin: 0.5rem 0; }
-      tc-qr-code { max-width: 200px; }
-      section { margin-top: 0.5rem; }
+      :host { display: flex; flex-direction: column; gap: 1rem; min-width: 0; }
+      .back { display: inline-flex; }
+      .verified { color: var(--tc-ok-text); font-weight: 600; }
+      .digits {
+        font: 1.15rem/1.7 ui-monospace, monospace; display: grid; grid-template-columns: repeat(4, auto); gap: 0 0.9rem;
+        justify-content: start; margin: 0.5rem 0;
+      }
+      @media (max-width: 340px) { .digits { grid-template-columns: repeat(3, auto); } }
+      tc-qr-code { max-width: 240px; }
+      .actions { display: flex; flex-direction: column; align-items: stretch; gap: 0.5rem; }
     `,
   ];
 
-  @property({ attribute: false }) contact?: ContactView;
-  @property({ attribute: false }) safetyNumber?: string[];
-  @property() path = '';
-  @state() private isVerifyOpen = false;
-  @state() private isOptionsOpen = false;
+  @property({ attribute: false }) conversation?: ConversationView;
+  @property({ attribute: false }) open?: OpenConversation;
+  /** A notice of area 'conversation' (a compared safety number, say), shown by the safety number. */
+  @property({ attribute: false }) notice?: Notice;
+  @state() private isSafetyShown = false;
 
-  private fire(type: string, detail?: unknown): void {
-    this.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void import('./qr-scanner');
+  }
+
+  private toggleSafety(): void {
+    this.isSafetyShown = !this.isSafetyShown;
+    if (this.isSafetyShown) void import('./qr-code');
+  }
+
+  private renderSafety(c: ConversationView) {
+    const digits = this.open?.id === c.id ? (this.open.safetyNumber ?? []) : [];
+    return html`<section role="region" aria-label=${contactText.safetyNumber} class="card">
+      <p>${contactText.safetyExplain(c.name)}</p>
+      <div class="digits">${digits.map((group) => html`<span>${group}</span>`)}</div>
+      ${digits.length ? html`<tc-qr-code .text=${digits.join('')} .label=${contactText.safetyQr}></tc-qr-code>` : nothing}
+      <p class="hint">${contactText.safetyScan(c.name)}</p>
+      <tc-qr-scanner></tc-qr-scanner>
+      <div class="row">
+        ${c.verified
+          ? html`<button type="button" @click=${() => emit(this, 'tc-set-verified', { verified: false })}>${contactText.clearVerified}</button>`
+          : html`<button type="button" class="primary" @click=${() => emit(this, 'tc-set-verified', { verified: true })}>${contactText.markVerified}</button>`}
+      </div>
+    </section>`;
   }
 
   protected override render() {
-    const c = this.contact;
+    const c = this.conversation;
     if (!c) return nothing;
-    const number = this.safetyNumber ?? [];
+    const keyChangedWhen = whenText(c.keyChangedAt);
     return html`
-      <div class="head">
-        <h2>${c.name}</h2>
-        <span>${c.verified ? html`<span class="verified">✓ Verified</span>` : 'Not verified'} · ${c.online ? `online${this.path ? `, ${this.path}` : ''}` : `last seen ${lastSeenText(c.lastSeen)}`}</span>
+      <div class="screen-header">
+        <button type="button" class="back quiet" @click=${() => emit(this, 'tc-back')}>
+          <span aria-hidden="true">←</span>${shellText.back}</button>
+        <h2 tabindex="-1">${contactText.heading(c.name)}</h2>
       </div>
-      ${c.keyChangePending
-        ? html`<div class="keychange" role="alert">
-            <strong>${c.name}'s identity key has changed.</strong> It may be a new device or browser, or someone pretending to
-            be ${c.name}. Compare the new safety number in person or on a call before you continue. Sending is paused.
-            <div class="row">
-              <button type="button" @click=${() => this.fire('tc-acknowledge-key')}>Accept new key</button>
-            </div>
-          </div>`
+      <p>${c.verified ? html`<span class="verified">✓ ${contactText.verified}</span>` : contactText.notVerified}
+        ${c.connection === 'online' && c.path ? html` · ${contactText.path(c.path)}` : nothing}</p>
+      ${c.keyChangedAt !== undefined
+        ? html`<p class="card warning">${contactText.keyChanged(c.name, keyChangedWhen)}</p>`
         : nothing}
-      <div class="row">
-        <button type="button" aria-expanded=${this.isVerifyOpen} @click=${() => (this.isVerifyOpen = !this.isVerifyOpen)}>Safety number</button>
-        <button type="button" aria-expanded=${this.isOptionsOpen} @click=${() => (this.isOptionsOpen = !this.isOptionsOpen)}>Conversation options</button>
+      ${c.restoredOlder ? html`<p class="card warning">${contactText.restoredOlder(c.name)}</p>` : nothing}
+      ${c.dropped > 0 ? html`<p class="hint">${contactText.dropped(c.dropped)}</p>` : nothing}
+      <div>
+        <button type="button" aria-expanded=${this.isSafetyShown ? 'true' : 'false'} @click=${this.toggleSafety}>
+          ${contactText.safetyNumber}</button>
       </div>
-      ${this.isVerifyOpen
-        ? html`<section role="region" aria-label="Safety number">
-            <p>Compare these numbers with ${c.name}'s screen, in person or on a call. If they match, nobody is in the middle.</p>
-            <div class="digits">${number.map((group) => html`<span>${group}</span>`)}</div>
-            <tc-qr-code .text=${number.join('')} label="Safety number QR code"></tc-qr-code>
-            <p class="hint">Or scan ${c.name}'s safety number QR code with "Scan QR code".</p>
-            <div class="row">
-              ${c.verified
-                ? html`<button type="button" @click=${() => this.fire('tc-set-verified', false)}>Clear verification</button>`
-                : html`<button type="button" class="primary" @click=${() => this.fire('tc-set-verified', true)}>Mark as verified</button>`}
-            </div>
-          </section>`
-        : nothing}
-      ${this.isOptionsOpen
-        ? html`<div class="row">
-            <button type="button" @click=${() => this.fire('tc-export-transcript', 'markdown')}>Export transcript</button>
-            <button type="button" @click=${() => this.fire('tc-delete-conversation', c.id)}>Delete conversation</button>
-          </div>`
-        : nothing}
+      ${this.isSafetyShown ? this.renderSafety(c) : nothing}
+      ${this.notice?.area === 'conversation' ? html`<tc-inline-notice .notice=${this.notice} dismissible></tc-inline-notice>` : nothing}
+      <div class="actions">
+        <button type="button" @click=${() => emit(this, 'tc-export-transcript', { format: 'text' })}>${contactText.exportText}</button>
+        <button type="button" @click=${() => emit(this, 'tc-export-transcript', { format: 'markdown' })}>${contactText.exportMarkdown}</button>
+        <p class="hint">${contactText.exportWarning}</p>
+        ${c.connection === 'online'
+          ? html`<button type="button" @click=${() => emit(this, 'tc-disconnect', { conversationId: c.id })}>${chatText.disconnect}</button>`
+          : nothing}
+        <button type="button" class="danger" @click=${() => emit(this, 'tc-delete-conversation', { conversationId: c.id })}>
+          ${contactText.delete}</button>
+      </div>
     `;
   }
 }

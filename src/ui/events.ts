@@ -1,38 +1,95 @@
-// Typed events that components send up to the shell. One prefix (tc-) for all of them.
+// Every event a component sends up to the shell, with its detail type. One prefix (tc-) for all of them; they
+// bubble and cross shadow roots (composed), and the shell turns each into one app action. Details are plain
+// values: components hold no protocol state, so an event says what the person did, never how to do it.
+import type { Reach } from '../app/app-state';
+import type { IceServerEntry } from '../net/ice-servers';
 import type { ScanErrorCode } from '../scan/scan-errors';
 import type { TranscriptFormat } from '../store/transcript';
-import type { CreateProfileDetail } from './welcome-screen';
-import type { ChangePassphraseDetail } from './account-panel';
-import type { SaveSettingsDetail } from './settings-panel';
+
+/** A screen of the main view; phones show one at a time, each with its own history entry. */
+export type MainView = 'home' | 'pair' | 'chat' | 'contact' | 'settings';
+
+export interface CreateProfileDetail {
+  readonly name: string;
+  readonly passphrase: string;
+  readonly repeat: string;
+  readonly reach: Exclude<Reach, 'custom'>;
+}
+
+export interface ImportBackupDetail {
+  readonly bytes: Uint8Array;
+  readonly passphrase: string;
+}
+
+export interface ChangePassphraseDetail {
+  readonly oldPassphrase: string;
+  readonly newPassphrase: string;
+  readonly repeat: string;
+}
+
+/** One URL per entry, canonical and checked: a valid RTCIceServer[] and what the vault stores. */
+export interface SaveSettingsDetail {
+  readonly iceServers: IceServerEntry[];
+}
+
+/** A code typed or pasted into "Paste a code", or read from a QR code. Links arrive through main.ts, not here. */
+export interface SubmitCodeDetail {
+  readonly text: string;
+  readonly source: 'paste' | 'scan';
+}
+
+export interface ConversationDetail {
+  readonly conversationId: string;
+}
 
 export interface TincanEventMap {
-  'tc-scan-error': CustomEvent<{ code: ScanErrorCode }>;
-  'tc-new-invite': CustomEvent<void>;
-  'tc-submit-code': CustomEvent<string>;
-  'tc-send-message': CustomEvent<string>;
-  'tc-typing': CustomEvent<boolean>;
-  'tc-load-older': CustomEvent<void>;
+  // profile and vault
   'tc-create-profile': CustomEvent<CreateProfileDetail>;
-  'tc-unlock': CustomEvent<string>;
-  'tc-import-backup': CustomEvent<{ bytes: Uint8Array; passphrase: string }>;
-  'tc-select-contact': CustomEvent<string>;
-  'tc-set-verified': CustomEvent<boolean>;
-  'tc-acknowledge-key': CustomEvent<void>;
-  'tc-export-transcript': CustomEvent<TranscriptFormat>;
-  'tc-delete-conversation': CustomEvent<string>;
+  'tc-unlock': CustomEvent<{ readonly passphrase: string }>;
+  'tc-import-backup': CustomEvent<ImportBackupDetail>;
+  'tc-forget-device': CustomEvent<void>;
+  'tc-use-here': CustomEvent<void>;
+  'tc-acknowledge-vault-health': CustomEvent<void>;
   'tc-export-backup': CustomEvent<void>;
   'tc-change-passphrase': CustomEvent<ChangePassphraseDetail>;
   'tc-lock': CustomEvent<void>;
-  'tc-forget-device': CustomEvent<void>;
   'tc-save-settings': CustomEvent<SaveSettingsDetail>;
+  'tc-set-reach': CustomEvent<{ readonly reach: Exclude<Reach, 'custom'> }>;
+  // pairing
+  'tc-new-invite': CustomEvent<void>;
+  'tc-submit-code': CustomEvent<SubmitCodeDetail>;
+  'tc-scan-error': CustomEvent<{ readonly code: ScanErrorCode }>;
+  'tc-accept-invitation': CustomEvent<void>;
+  'tc-decline-invitation': CustomEvent<void>;
+  'tc-cancel-exchange': CustomEvent<{ readonly exchangeId: string }>;
+  // conversations
+  'tc-select-conversation': CustomEvent<ConversationDetail>;
+  'tc-reconnect': CustomEvent<ConversationDetail>;
+  'tc-disconnect': CustomEvent<ConversationDetail>;
+  'tc-delete-conversation': CustomEvent<ConversationDetail>;
+  'tc-send-message': CustomEvent<{ readonly text: string }>;
+  'tc-typing': CustomEvent<{ readonly active: boolean }>;
+  'tc-load-older': CustomEvent<void>;
+  'tc-load-newer': CustomEvent<void>;
+  'tc-set-verified': CustomEvent<{ readonly verified: boolean }>;
+  'tc-move-to-new-device': CustomEvent<void>;
+  'tc-confirm-different-person': CustomEvent<void>;
+  'tc-export-transcript': CustomEvent<{ readonly format: TranscriptFormat }>;
+  // the shell's own: screens, notices, alerts
+  'tc-navigate': CustomEvent<{ readonly view: MainView }>;
+  'tc-back': CustomEvent<void>;
+  'tc-dismiss-notice': CustomEvent<void>;
+  'tc-enable-notifications': CustomEvent<void>;
+  'tc-dismiss-notifications-prompt': CustomEvent<void>;
+  'tc-set-notification-content': CustomEvent<{ readonly show: boolean }>;
 }
 
-export function emit<K extends keyof TincanEventMap>(
-  from: HTMLElement,
-  type: K,
-  detail: TincanEventMap[K]['detail'],
-): void {
-  from.dispatchEvent(new CustomEvent(type, { detail, bubbles: true, composed: true }));
+export type TincanEventName = keyof TincanEventMap;
+export type TincanEventDetail<K extends TincanEventName> = TincanEventMap[K]['detail'];
+
+/** Sends a typed event up from a component (bubbles, composed). */
+export function emit<K extends TincanEventName>(from: EventTarget, type: K, ...detail: TincanEventDetail<K> extends void ? [] : [TincanEventDetail<K>]): void {
+  from.dispatchEvent(new CustomEvent(type, { detail: detail[0], bubbles: true, composed: true }));
 }
 
 declare global {

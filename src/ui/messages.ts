@@ -1,5 +1,8 @@
-// Every error code as the sentence a person reads: what went wrong and what to do. The one place for them.
+// Every sentence a person reads, in one place: error codes as what went wrong and what to do, then each
+// screen's words. Components import from here; nothing else in src/ writes English for people.
 import type { ErrorCode } from '../errors';
+import type { ConnectionState, Reach } from '../app/app-state';
+import type { PassphraseWeakness } from '../crypto/vault';
 
 export const errorMessages: Record<ErrorCode, string> = {
   CODE_EMPTY: 'Paste a code first: the invite or answer your contact sent you.',
@@ -86,3 +89,386 @@ export function noticeText(notice: { code?: ErrorCode; detail?: string }): strin
   if (notice.code) return errorMessages[notice.code];
   return notice.detail ?? 'Something went wrong.';
 }
+
+// -------------------------------------------------------------------------------------------------------------
+// Everything else a person reads, by screen. Sentences that name someone are functions of that name.
+
+
+export const appName = 'Tincan';
+
+/** The page's title, with the number of unread messages in front ("(2) Tincan"). */
+export function pageTitle(unread: number): string {
+  return unread > 0 ? `(${unread > 999 ? '999+' : unread}) ${appName}` : appName;
+}
+
+export const passphraseWeaknessMessages: Record<PassphraseWeakness, string> = {
+  'too-short': 'This passphrase is short: someone who copies this device could guess it. Use four or more words.',
+  'few-distinct-characters': 'This passphrase repeats the same few characters: it is easy to guess. Use four or more words.',
+  'no-letters': 'A passphrase of digits only is easy to guess. Use four or more words.',
+  'common-password': 'This is one of the most common passwords: it would be guessed first. Use four or more words.',
+  'predictable-pattern': 'This passphrase follows a common pattern and is easy to guess. Use four or more words.',
+};
+
+/** Said when the page is opened inside another page's frame (src/ui/frame-guard.ts). */
+export const frameText = {
+  heading: 'Tincan must be opened on its own',
+  body: 'This page was opened inside another website, which could watch or change what you type. Tincan does not run there.',
+  link: 'Open Tincan on its own',
+};
+
+export const shellText = {
+  loading: 'Opening Tincan…',
+  settings: 'Settings',
+  updateReady: 'A new version of Tincan is ready.',
+  reload: 'Reload',
+  dismiss: 'Dismiss',
+  ok: 'OK',
+  back: 'Back',
+  unavailable: 'Tincan cannot open its storage in this browser.',
+  elsewhereHeading: 'Tincan is open in another tab',
+  elsewhereBody: 'Only one tab at a time can use your history on this device. Use here moves Tincan to this tab; the other tab stops.',
+  useHere: 'Use here',
+  vaultRestoredOlder: "This device's history was restored from an older copy. Recent messages, a verified mark or a key change may be missing from it; nothing else was removed.",
+  vaultDamaged: (count: number) =>
+    count === 1
+      ? 'One stored record was damaged and could not be read; it was skipped. The rest of your history is intact.'
+      : `${count} stored records were damaged and could not be read; they were skipped. The rest of your history is intact.`,
+  vaultHealthHeading: 'About your history',
+  pickConversation: 'Choose a conversation, or start one with New invite.',
+  nothingYet: 'Nothing here yet. Send an invite with New invite, or paste a code someone sent you.',
+};
+
+export const reachText: Record<Reach, { choice: string; card: string }> = {
+  anywhere: {
+    choice: 'Anywhere — a public STUN server learns your IP address (recommended)',
+    card: 'Works across networks: a public STUN server sees your IP address.',
+  },
+  local: {
+    choice: 'Same network only — nothing leaves your network',
+    card: 'Works on your network only.',
+  },
+  custom: {
+    choice: 'Your own servers (chosen in Settings)',
+    card: 'Uses the servers you chose in Settings.',
+  },
+};
+
+export const welcomeText = {
+  intro:
+    'Tincan is a private chat that runs only in your browser: no account and no server, your messages go straight to the other person. You connect by sending each other two codes, once.',
+  createHeading: 'Create your profile',
+  name: 'Your name',
+  nameHint: 'Only the people you connect with see it.',
+  passphrase: 'Passphrase',
+  passphraseHint: 'It encrypts your history on this device. Nobody can recover it for you.',
+  repeat: 'Repeat passphrase',
+  reachLegend: 'How far should your invites reach?',
+  reachTurn: 'If a connection still fails on strict networks (some offices and mobile networks), you can add a TURN server in Settings later. It is optional.',
+  create: 'Create profile',
+  creating: 'Creating…',
+  deriving: 'Making a key from your passphrase…',
+  restore: 'Restore from a backup',
+  backupFile: 'Backup file',
+  backupPassphrase: 'Backup passphrase',
+  restoreButton: 'Restore backup',
+  unlockHeading: 'Welcome back',
+  unlockBody: 'Your history on this device is encrypted. Enter your passphrase to open it.',
+  unlock: 'Unlock',
+  unlocking: 'Unlocking…',
+  forgot: 'Forgot it? Without the passphrase nobody can read the history, not even you. You can only erase it and start over.',
+  invitedBeforeProfile: 'Create your profile first; then you can answer the invite. Nothing is sent before you press Answer.',
+};
+
+/** iPhones and iPads: Safari erases a site's storage after seven days without a visit, unless it is on the Home Screen. */
+export const homeScreenText = {
+  heading: 'Keep your history on this iPhone',
+  body: 'Add Tincan to your Home Screen, or your history may be erased after a week away.',
+  steps: ['Tap the Share button in Safari.', 'Choose Add to Home Screen, then Add.', 'Open Tincan from its icon on the Home Screen from now on.'],
+  backup: 'Keep an encrypted backup too: Settings, then Export backup.',
+};
+
+export const invitationText = {
+  heading: "You've been invited to chat",
+  fromSomeone: 'Someone sent you a Tincan invite. You will see their name once you are connected: the name inside a code is not checked.',
+  fromContact: (name: string) =>
+    `This code says it comes from ${name}'s device, to reconnect with you. Tincan checks that when you connect.`,
+  shares: 'Connecting shows each of you the other’s IP address (roughly where you are and which provider you use).',
+  answer: 'Answer',
+  decline: 'Not now',
+};
+
+export const pairingText = {
+  heading: 'Connect',
+  newInvite: 'New invite',
+  pasteOrScan: 'Paste or scan a code',
+  change: 'Change',
+  reachLegend: 'Invites reach',
+  reachApplies: 'New invites use this. An invite already shown keeps its old reach: make a new one.',
+  steps: [
+    'Press New invite and send it to your friend (share, copy the link, or show the QR code).',
+    'Your friend opens it and sends you back an answer code.',
+    'Paste the answer here. You are connected.',
+  ],
+  gotCode: 'Got a code?',
+  pasteLabel: 'Paste a code',
+  pastePlaceholder: 'An invite, an answer, or a Tincan link',
+  pasteHintInviter: 'Paste the answer your friend sends back.',
+  connect: 'Connect',
+  inviteHeading: 'Send this invite to your friend',
+  reconnectHeading: (name: string) => `Reconnect with ${name}`,
+  reconnectOnly: (name: string) => `Only ${name}'s device can use this code: to anyone else it is useless.`,
+  oneCodeUnavailable: (name: string) =>
+    `This browser cannot keep a one-code reconnect open, so ${name} sends you an answer back, as the first time.`,
+  inviteKeepOpen: 'Keep this page open until you are connected: the invite works only while it is open.',
+  waitingForAnswer: (name?: string) => (name ? `Waiting for ${name}'s answer` : "Waiting for your friend's answer"),
+  waitingForReconnect: (name: string) => `Waiting for ${name} to open the code`,
+  answerHeading: 'Send this answer back',
+  answerBody: (name?: string) =>
+    `${name ?? 'The person who invited you'} pastes it or scans it. Send it right away, and keep this page open until you are connected.`,
+  inviterUnreachable:
+    "Tincan cannot reach the inviter's device. If they closed or reloaded the page that made the invite, this answer cannot work: ask for a new invite. Otherwise send the answer back right away: some browsers (Firefox) and home routers let the connection through for a few seconds only.",
+  waitingForInviter: (name?: string) => (name ? `Waiting for ${name} to paste your answer` : 'Waiting for them to paste your answer'),
+  reconnectAnswering: (name?: string) => (name ? `Connecting to ${name}…` : 'Connecting…'),
+  reconnectFallback: (name?: string) =>
+    `Not connected yet. Send this answer back to ${name ?? 'them'}: it connects even when the one code cannot.`,
+  gathering: 'Preparing the code…',
+  connecting: 'Connecting…',
+  connected: 'Connected',
+  ended: 'This code has ended.',
+  timeLeft: (text: string) => `${text} left`,
+  cancel: 'Cancel',
+  cancelInvite: 'Cancel invite',
+  cancelAnswer: 'Cancel answer',
+};
+
+export const codeCardText = {
+  inviteCode: 'Invite code',
+  answerCode: 'Answer code',
+  inviteQr: 'Invite QR code',
+  answerQr: 'Answer QR code',
+  shareInvite: 'Share invite',
+  shareAnswer: 'Share answer',
+  copyLink: 'Copy link',
+  copyInvite: 'Copy invite',
+  copyAnswer: 'Copy answer',
+  showQr: 'Show QR code',
+  hideQr: 'Hide QR code',
+  emailInvite: 'Email invite',
+  linkCopied: 'Link copied. Paste it into a message to your friend.',
+  inviteCopied: 'Invite code copied. Your friend pastes it into Tincan.',
+  answerCopied: 'Answer code copied. Send it back to the person who invited you.',
+  copyFailed: 'This browser did not allow copying. The code is selected: copy it with your keyboard or the menu.',
+  shareTitle: 'Tincan',
+  shareInviteText: 'Chat with me on Tincan (private, no account). Open this link:',
+  shareAnswerText: 'My Tincan answer code (paste it into Tincan):',
+  emailSubject: 'Chat with me on Tincan',
+  qrHintInvite: 'Your friend scans this with their camera app or with Tincan.',
+  qrHintAnswer: 'The person who invited you scans this with Tincan.',
+};
+
+export const homeText = {
+  emptyHeading: 'Start a conversation',
+  listHeading: 'Conversations',
+  notifyHeading: 'Know when a message arrives',
+  notifyBody: 'Tincan can show a notification when a message arrives while it is in the background. It shows only who wrote, not what, unless you choose otherwise in Settings.',
+  notifyOn: 'Turn on notifications',
+  notifyLater: 'Not now',
+};
+
+/** What the conversation's status says (the status named "Connection"). "Connected" is the UI contract's word. */
+export const connectionText: Record<ConnectionState, string> = {
+  online: 'Connected',
+  connecting: 'Connecting…',
+  offline: 'Offline',
+};
+
+export const conversationText = {
+  closedByPeer: (name: string) => `${name} closed Tincan or went offline`,
+  lastSeen: (when: string) => `last seen ${when}`,
+  waiting: (count: number) => `${count} waiting`,
+  unread: (count: number) => `${count} unread`,
+  typing: (name: string) => `${name} is typing…`,
+  verified: 'verified',
+  lookalike: 'possible impostor',
+};
+
+/** Why a conversation's last connection ended, in the conversation header (ConversationView.endCode). */
+export function endedText(name: string, code: ErrorCode): string {
+  switch (code) {
+    case 'CONNECTION_LOST':
+    case 'ICE_FAILED':
+    case 'CONNECT_TIMEOUT':
+      return `The connection to ${name} was lost`;
+    case 'CHANNEL_CLOSED':
+      return `${name} closed Tincan or went offline`;
+    case 'HANDSHAKE_FAILED':
+    case 'FINGERPRINT_MISMATCH':
+      return `The connection to ${name} failed a security check and was closed`;
+    case 'PEER_STORAGE_FULL':
+      return `${name}'s device has no room for this conversation`;
+    default:
+      return errorMessages[code];
+  }
+}
+
+export const chatText = {
+  back: 'Back to conversations',
+  connection: 'Connection',
+  connectionPath: 'Connection path',
+  reconnect: 'Reconnect',
+  disconnect: 'Disconnect',
+  details: 'Contact details',
+  verifiedMark: 'Verified',
+  messages: 'Messages',
+  message: 'Message',
+  send: 'Send',
+  placeholderOnline: 'Write a message',
+  placeholderOffline: 'Write a message (sent when you reconnect)',
+  empty: 'No messages yet.',
+  loadingOlder: 'Loading older messages…',
+  loadingNewer: 'Loading newer messages…',
+  jumpToNewest: 'Jump to newest',
+  you: 'You',
+  unreadable: 'This message could not be read',
+  stateWaiting: 'waiting',
+  stateSent: 'Sent',
+  stateDelivered: 'Delivered',
+  stateRefused: 'not delivered: their device is full (sent again later)',
+  lookalike: (name: string) =>
+    `Another person calls themselves ${name}. If ${name} has a new device, compare safety numbers first`,
+  lookalikeExplain: (name: string) =>
+    `This is a different key from the ${name} you know. Ask ${name} in person or on a call before you trust it.`,
+  sameDevice: (name: string) => `This is ${name} on a new device`,
+  someoneElse: 'This is someone else',
+  compareFirst: 'Safety number',
+};
+
+export const contactText = {
+  heading: (name: string) => `About ${name}`,
+  verified: 'Verified',
+  notVerified: 'Not verified',
+  path: (path: string) => `Connected ${path}`,
+  keyChanged: (name: string, when: string) =>
+    `${name} moved to a new device ${when}. Compare safety numbers again before you mark ${name} as verified.`,
+  restoredOlder: (name: string) =>
+    `${name}'s contact record was restored from an older copy: a verified mark or a key change may be out of date. Compare safety numbers again.`,
+  dropped: (count: number) => `${count} frames from this contact were refused or dropped (too many, too large, or malformed).`,
+  safetyNumber: 'Safety number',
+  safetyExplain: (name: string) =>
+    `Compare these numbers with ${name}'s screen, in person or on a call. If they match, nobody is in the middle.`,
+  safetyQr: 'Safety number QR code',
+  safetyScan: (name: string) => `Or scan ${name}'s safety number QR code:`,
+  markVerified: 'Mark as verified',
+  clearVerified: 'Clear verification',
+  exportText: 'Export transcript (text)',
+  exportMarkdown: 'Export transcript (Markdown)',
+  exportWarning: 'A transcript is saved unencrypted: anyone with the file can read it.',
+  delete: 'Delete conversation',
+  deleteConfirm: (name: string) => `Delete the conversation with ${name} and forget this contact on this device?`,
+};
+
+export const settingsText = {
+  heading: 'Settings',
+  notificationsHeading: 'Notifications',
+  notificationsOn: 'Notifications are on for messages that arrive while Tincan is in the background.',
+  notificationsBlocked: 'Notifications are blocked for this site. Allow them in your browser’s site settings.',
+  notificationsUnsupported: 'This browser cannot show notifications for Tincan.',
+  notificationsOff: 'Notifications are off.',
+  showContent: 'Show message text in notifications',
+  showContentHint: 'Off: a notification says only who wrote. On: it shows the message, also on a locked screen.',
+};
+
+/** Notifications and the app badge (src/platform/unread-alerts.ts). */
+export const alertText = {
+  title: (name: string) => name,
+  body: (count: number) => (count === 1 ? 'New message' : `${count} new messages`),
+};
+
+/**
+ * The transcript's fixed words (store/transcript.ts writes no English itself). The lead passes this object to
+ * `exportTranscript(id, format, transcriptLabels)`.
+ */
+export const transcriptLabels = {
+  title: (contactName: string) => `Tincan conversation with ${contactName}`,
+  exported: 'Exported',
+  you: 'You',
+  unreadableMessage: 'This message could not be read',
+  unreadableCount: (count: number) =>
+    count === 1 ? '1 message could not be read and is missing.' : `${count} messages could not be read and are missing.`,
+} as const;
+
+export const scannerText = {
+  scan: 'Scan QR code',
+  stop: 'Stop scanning',
+  fromImage: 'Scan from image',
+  pictureLabel: 'Picture of a QR code',
+  preview: 'Camera preview',
+  status: {
+    idle: '',
+    starting: 'Starting the camera…',
+    scanning: 'Point the camera at the QR code your contact shows you.',
+    notTincan: 'That QR code is not a Tincan code. Point the camera at the Tincan QR code.',
+    reading: 'Looking for a QR code in the picture…',
+    read: 'Code read.',
+    broken: 'The QR reader could not start. Reload the page, or paste the code instead.',
+  },
+} as const;
+
+/** Read out for new incoming messages (the log itself is not a live region). */
+export const announceText = {
+  message: (name: string, text: string) => `${name}: ${text}`,
+  unreadable: (name: string) => `${name}: a message that could not be read`,
+  more: (name: string, count: number) => `${count} more messages from ${name}`,
+};
+
+/** Network settings (src/ui/settings-panel.ts). The radio labels and box names are the e2e tests' too. */
+export const networkText = {
+  heading: 'Network settings',
+  intro:
+    'Tincan connects you straight to your contact. To find each other across different networks, you both need a server that you choose here; your messages stay end-to-end encrypted either way.',
+  legend: 'Servers to use',
+  presets: {
+    none: {
+      label: 'None — same network only',
+      tradeOff: 'No server learns anything about you, but you can only connect to people on your own network (same Wi-Fi).',
+    },
+    stun: {
+      label: 'STUN',
+      tradeOff: 'Connects across most networks; the STUN server learns your IP address, but never sees your messages.',
+    },
+    'stun-turn': {
+      label: 'STUN + TURN',
+      tradeOff:
+        'Connects even through strict networks; the TURN server relays your encrypted messages and learns both of your IP addresses. Optional: only some networks need it.',
+    },
+  },
+  stunServer: 'STUN server',
+  stunHint: (example: string) => `For example ${example} (a free public server). Your contact should choose STUN too.`,
+  stunOptional: ' Optional when you have a TURN server.',
+  turnServer: 'TURN server',
+  turnHint: 'From your TURN provider. Several addresses may be separated by commas.',
+  turnUsername: 'TURN username',
+  turnPassword: 'TURN password',
+  save: 'Save settings',
+  saved: 'Saved. New invites and answers use these servers.',
+};
+
+/** The profile's own actions (src/ui/account-panel.ts). */
+export const accountText = {
+  backupHeading: 'Backup',
+  backupHint: 'An encrypted file of your profile, contacts and history. Restore it on another device with your passphrase.',
+  exportBackup: 'Export backup',
+  passphraseHeading: 'Change passphrase',
+  current: 'Current passphrase',
+  next: 'New passphrase',
+  repeat: 'Repeat new passphrase',
+  change: 'Change passphrase',
+  deviceHeading: 'This device',
+  lock: 'Lock',
+  forget: 'Forget this device',
+  forgetConfirmLabel: 'Confirm forgetting this device',
+  forgetConfirm: (name?: string) =>
+    `Erase ${name ? `${name}'s` : 'the'} profile, contacts and all history from this device? This cannot be undone. Export a backup first if you want to keep them.`,
+  eraseEverything: 'Erase everything',
+  cancel: 'Cancel',
+};

@@ -1,6 +1,7 @@
 // <tc-qr-scanner>: reads an invite or answer code from a QR code, with the camera (inline preview) or from a
-// picture file. Sends the text up as tc-submit-code, exactly as if it had been pasted, and failures as
-// tc-scan-error { code } for the shell's alert. The decoding itself lives in src/scan/.
+// picture file. Sends the text up as tc-submit-code { text, source: 'scan' }, and failures as tc-scan-error
+// { code }, which the pairing screen shows next to it. The decoding itself lives in src/scan/. The pairing screen
+// loads this component lazily (it is not needed before unlock).
 import { LitElement, css, html } from 'lit';
 import { customElement, query, state } from 'lit/decorators.js';
 import { CameraScan } from '../scan/camera-scan';
@@ -9,24 +10,13 @@ import { createQrDecoder, type QrDecoder } from '../scan/qr-decoder';
 import { scanErrorCodeOf, type ScanErrorCode } from '../scan/scan-errors';
 import { looksLikeTincanText } from '../scan/scan-text';
 import { emit } from './events';
+import { scannerText } from './messages';
 import { controlStyles } from './shared-styles';
 
-export interface ScanErrorDetail {
-  code: ScanErrorCode;
-}
-
-const statusText = {
-  idle: '',
-  starting: 'Starting the camera…',
-  scanning: 'Point the camera at the QR code your contact shows you.',
-  notTincan: 'That QR code is not a Tincan code. Point the camera at the Tincan QR code.',
-  reading: 'Looking for a QR code in the picture…',
-  read: 'Code read.',
-  broken: 'The QR reader could not start. Reload the page, or paste the code instead.',
-} as const;
+const statusText = scannerText.status;
 
 /**
- * @fires tc-submit-code - the text of a Tincan-looking QR code (a bare code or a Tincan link)
+ * @fires tc-submit-code - { text, source: 'scan' }: a Tincan-looking QR code (a bare code or a Tincan link)
  * @fires tc-scan-error - { code }: CAMERA_DENIED, CAMERA_MISSING, CAMERA_INSECURE or QR_NOT_FOUND
  */
 @customElement('tc-qr-scanner')
@@ -119,7 +109,7 @@ export class QrScanner extends LitElement {
     if (looksLikeTincanText(text)) {
       this.status = 'read';
       this.stopScanning();
-      emit(this, 'tc-submit-code', text.trim());
+      emit(this, 'tc-submit-code', { text: text.trim(), source: 'scan' });
       return true;
     }
     this.status = 'notTincan';
@@ -153,7 +143,7 @@ export class QrScanner extends LitElement {
       const text = await scanPicture(file, decoder);
       if (looksLikeTincanText(text)) {
         this.status = 'read';
-        emit(this, 'tc-submit-code', text.trim());
+        emit(this, 'tc-submit-code', { text: text.trim(), source: 'scan' });
       } else {
         this.status = 'idle';
         this.emitScanError('QR_NOT_FOUND');
@@ -173,7 +163,7 @@ export class QrScanner extends LitElement {
   }
 
   private emitScanError(code: ScanErrorCode): void {
-    this.dispatchEvent(new CustomEvent<ScanErrorDetail>('tc-scan-error', { detail: { code }, bubbles: true, composed: true }));
+    emit(this, 'tc-scan-error', { code });
   }
 
   protected override render() {
@@ -181,13 +171,13 @@ export class QrScanner extends LitElement {
     return html`
       <div class="row">
         <button type="button" @click=${this.isScanning ? this.stopScanning : this.startScanning}>
-          ${this.isScanning ? 'Stop scanning' : 'Scan QR code'}
+          ${this.isScanning ? scannerText.stop : scannerText.scan}
         </button>
-        <button type="button" @click=${this.handleChoosePicture} ?disabled=${this.isReadingPicture}>Scan from image</button>
-        <input type="file" accept="image/*" hidden aria-label="Picture of a QR code" @change=${this.handlePicture} />
+        <button type="button" @click=${this.handleChoosePicture} ?disabled=${this.isReadingPicture}>${scannerText.fromImage}</button>
+        <input type="file" accept="image/*" hidden aria-label=${scannerText.pictureLabel} @change=${this.handlePicture} />
       </div>
       <div class="preview" ?hidden=${!this.isScanning}>
-        <video aria-label="Camera preview" playsinline muted></video>
+        <video aria-label=${scannerText.preview} playsinline muted></video>
       </div>
       <p class="hint" role="status">${statusText[this.status]}</p>
     `;

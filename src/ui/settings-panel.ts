@@ -1,12 +1,10 @@
 // <tc-settings-panel>: which STUN/TURN servers Tincan uses, with each choice's privacy trade-off in one sentence.
 // Renders `iceServers` (the saved ones, from the shell); fires tc-save-settings with the checked, canonical list.
-// Parsing and checking live in net/ice-servers.ts; this file only shows them.
+// Parsing and checking live in net/ice-servers.ts; this file only shows them. Loaded lazily with the settings.
 //
 // Accessible names (the e2e tests use them): heading "Network settings"; radios "None — same network only",
 // "STUN", "STUN + TURN"; textboxes "STUN server", "TURN server", "TURN username", "TURN password"; button
 // "Save settings". A problem is shown under its field (role alert, tied by aria-describedby, aria-invalid).
-//
-// @fires tc-save-settings - CustomEvent<SaveSettingsDetail> ({ iceServers: one-URL RTCIceServer entries }), bubbles, composed.
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import {
@@ -14,49 +12,27 @@ import {
   formFromIceServers,
   parseIceSettingsForm,
   type IcePreset,
-  type IceServerEntry,
   type IceSettingsField,
   type IceSettingsForm,
 } from '../net/ice-servers';
 import type { ErrorCode } from '../errors';
-import { errorMessages } from './messages';
+import { emit } from './events';
+import { errorMessages, networkText } from './messages';
 import { controlStyles } from './shared-styles';
 
-/** One URL per entry, canonical and checked: a valid RTCIceServer[] and what the vault stores. */
-export interface SaveSettingsDetail {
-  iceServers: IceServerEntry[];
-}
+const presets: readonly IcePreset[] = ['none', 'stun', 'stun-turn'];
 
-const presets: readonly { value: IcePreset; label: string; tradeOff: string }[] = [
-  {
-    value: 'none',
-    label: 'None — same network only',
-    tradeOff: 'No server learns anything about you, but you can only connect to people on your own network (same Wi-Fi).',
-  },
-  {
-    value: 'stun',
-    label: 'STUN',
-    tradeOff: 'Connects across most networks; the STUN server learns your IP address, but never sees your messages.',
-  },
-  {
-    value: 'stun-turn',
-    label: 'STUN + TURN',
-    tradeOff: 'Connects even through strict networks; the TURN server relays your encrypted messages and learns both of your IP addresses.',
-  },
-];
-
+/**
+ * @fires tc-save-settings - { iceServers: one-URL RTCIceServer entries }
+ */
 @customElement('tc-settings-panel')
 export class SettingsPanel extends LitElement {
   static override styles = [
     controlStyles,
     css`
       :host { display: block; }
-      fieldset { border: 1px solid var(--tc-border); border-radius: 8px; margin: 0.75rem 0; padding: 0.5rem 0.75rem; }
+      fieldset { border: 1px solid var(--tc-border); border-radius: 12px; margin: 0.75rem 0; padding: 0.5rem; min-width: 0; }
       legend { font-weight: 600; padding: 0 0.25rem; }
-      .choice { display: grid; grid-template-columns: auto 1fr; column-gap: 0.5rem; align-items: start; padding: 0.4rem 0; }
-      .choice input { width: 1.25rem; height: 1.25rem; min-height: 0; margin: 0.15rem 0 0; accent-color: var(--tc-accent); }
-      .choice label { margin: 0; }
-      .choice .hint { grid-column: 2; margin: 0.1rem 0 0; }
       .field { margin-top: 0.75rem; }
       .field .hint { margin-top: 0.25rem; }
       .problem { color: var(--tc-error); font-weight: 600; margin: 0.25rem 0 0; }
@@ -104,7 +80,7 @@ export class SettingsPanel extends LitElement {
       return;
     }
     const iceServers = result.servers.map((s) => ({ ...s }));
-    this.dispatchEvent(new CustomEvent<SaveSettingsDetail>('tc-save-settings', { detail: { iceServers }, bubbles: true, composed: true }));
+    emit(this, 'tc-save-settings', { iceServers });
     this.form = formFromIceServers(iceServers);
     this.isDirty = false;
     this.isSaved = true;
@@ -131,40 +107,34 @@ export class SettingsPanel extends LitElement {
     const preset = this.form.preset;
     return html`
       <section aria-labelledby="network-heading">
-        <h2 id="network-heading">Network settings</h2>
-        <p class="hint">Tincan connects you straight to your contact. To find each other across different networks,
-          you both need a server that you choose here; your messages stay end-to-end encrypted either way.</p>
+        <h2 id="network-heading">${networkText.heading}</h2>
+        <p class="hint">${networkText.intro}</p>
         <form novalidate @submit=${this.handleSave}>
           <fieldset>
-            <legend>Servers to use</legend>
+            <legend>${networkText.legend}</legend>
             ${presets.map(
-              (p) => html`<div class="choice">
-                <input type="radio" name="preset" id="preset-${p.value}" value=${p.value} .checked=${preset === p.value}
-                  aria-describedby="preset-${p.value}-hint" @change=${() => this.edit({ preset: p.value })} />
-                <label for="preset-${p.value}">${p.label}</label>
-                <p class="hint" id="preset-${p.value}-hint">${p.tradeOff}</p>
+              (value) => html`<div class="choice">
+                <input type="radio" name="preset" id="preset-${value}" value=${value} .checked=${preset === value}
+                  aria-describedby="preset-${value}-hint" @change=${() => this.edit({ preset: value })} />
+                <label for="preset-${value}">${networkText.presets[value].label}</label>
+                <p class="hint" id="preset-${value}-hint">${networkText.presets[value].tradeOff}</p>
               </div>`,
             )}
           </fieldset>
           ${preset === 'none'
             ? nothing
-            : this.renderField('stun', 'STUN server', {
+            : this.renderField('stun', networkText.stunServer, {
                 placeholder: 'stun:stun.example.org:3478',
-                hint: `For example ${exampleStunUrl} (a free public server). Your contact should choose STUN too.${
-                  preset === 'stun-turn' ? ' Optional when you have a TURN server.' : ''
-                }`,
+                hint: `${networkText.stunHint(exampleStunUrl)}${preset === 'stun-turn' ? networkText.stunOptional : ''}`,
               })}
           ${preset === 'stun-turn'
-            ? html`${this.renderField('turn', 'TURN server', {
-                placeholder: 'turn:turn.example.org:3478',
-                hint: 'From your TURN provider. Several addresses may be separated by commas.',
-              })}
-              ${this.renderField('username', 'TURN username', { autocomplete: 'username' })}
-              ${this.renderField('password', 'TURN password', { type: 'password', autocomplete: 'current-password' })}`
+            ? html`${this.renderField('turn', networkText.turnServer, { placeholder: 'turn:turn.example.org:3478', hint: networkText.turnHint })}
+              ${this.renderField('username', networkText.turnUsername, { autocomplete: 'username' })}
+              ${this.renderField('password', networkText.turnPassword, { type: 'password', autocomplete: 'current-password' })}`
             : nothing}
           <div class="row">
-            <button type="submit" class="primary">Save settings</button>
-            <span role="status">${this.isSaved ? 'Saved. New invites and answers use these servers.' : ''}</span>
+            <button type="submit" class="primary">${networkText.save}</button>
+            <span role="status">${this.isSaved ? networkText.saved : ''}</span>
           </div>
         </form>
       </section>

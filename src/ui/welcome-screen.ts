@@ -1,59 +1,103 @@
-// <tc-welcome>: the profile screen. First visit: name, passphrase twice, "Create profile" (or restore a backup).
-// Later visits: passphrase, "Unlock". Sends tc-create-profile / tc-unlock / tc-import-backup up.
-import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+// <tc-welcome-screen>: the profile screen. First visit: what Tincan is, name, passphrase twice, how far invites
+// reach (asked once), "Create profile", or a backup to restore. Later visits: the passphrase and "Unlock". An
+// invite that arrived by link is announced here too ("You've been invited to chat"), so the person knows why to
+// go on; it is answered only after the profile exists and the person presses Answer.
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { customElement, property, query, state } from 'lit/decorators.js';
+import type { Invitation, Notice } from '../app/app-state';
+import type { PassphraseWeakness } from '../crypto/vault';
+import { emit } from './events';
+import { passphraseWeaknessMessages, reachText, welcomeText } from './messages';
 import { controlStyles } from './shared-styles';
+import './forget-device';
+import './inline-notice';
+import './install-advice';
+import './invitation-card';
 
-export interface CreateProfileDetail {
-  name: string;
-  passphrase: string;
-  repeat: string;
-}
-
-@customElement('tc-welcome')
+/**
+ * @fires tc-create-profile - { name, passphrase, repeat, reach }
+ * @fires tc-unlock - { passphrase }
+ * @fires tc-import-backup - { bytes, passphrase }
+ * @fires tc-forget-device - after the person confirmed
+ */
+@customElement('tc-welcome-screen')
 export class WelcomeScreen extends LitElement {
   static override styles = [
     controlStyles,
     css`
-      :host { display: block; max-width: 30rem; margin: 0 auto; padding: 1rem; }
-      form > * + * { margin-top: 0.75rem; }
-      .warning { color: var(--tc-warn); font-size: 0.95rem; }
+      :host { display: block; max-width: 34rem; margin: 0 auto; padding: 0.5rem 1rem 2rem; }
+      form > * + * { margin-top: 1rem; }
+      .intro { font-size: 1.05rem; }
+      .warning { color: var(--tc-warn-text); font-size: 0.95rem; margin: 0.35rem 0 0; }
+      .warning:empty { display: none; }
+      fieldset { border: 1px solid var(--tc-border); border-radius: 12px; margin: 0; padding: 0.5rem 0.5rem 0.75rem; min-width: 0; }
+      legend { font-weight: 600; padding: 0 0.35rem; }
       .restore { margin-top: 2rem; }
-      p { margin: 0.5rem 0; }
+      tc-invitation-card, tc-install-advice { margin-bottom: 1rem; }
+      button[type='submit'] { width: 100%; }
+      tc-inline-notice { margin-top: 0.75rem; }
     `,
   ];
 
   @property() mode: 'setup' | 'unlock' = 'setup';
   @property({ type: Boolean }) busy = false;
-  /** Computes the weak-passphrase warning (the app's rule), or undefined. */
-  @property({ attribute: false }) warnFor: (passphrase: string) => string | undefined = () => undefined;
-  @state() private warning?: string;
+  /** A code that came by link: shown as "You've been invited to chat". */
+  @property({ attribute: false }) invitation?: Invitation;
+  /** The notice of area 'welcome', shown by the submit button. */
+  @property({ attribute: false }) notice?: Notice;
+  /** On Safari outside the Home Screen: say that history may be erased after a week away. */
+  @property({ type: Boolean }) showHomeScreenAdvice = false;
+  /** The app's passphrase rule (TincanApp.passphraseWeakness): a live warning while typing. */
+  @property({ attribute: false }) weaknessOf: (passphrase: string) => PassphraseWeakness | undefined = () => undefined;
+  @state() private weakness?: PassphraseWeakness;
   @state() private isRestoreOpen = false;
-  @state() private isConfirmingForget = false;
+  @query('#name') private nameField?: HTMLInputElement;
+  @query('#passphrase') private passphraseField?: HTMLInputElement;
+  @query('#repeat') private repeatField?: HTMLInputElement;
 
-  private fire(type: 'tc-forget-device'): void {
-    this.dispatchEvent(new CustomEvent(type, { bubbles: true, composed: true }));
+  /** Puts the cursor where the person starts: the name on a first visit, the passphrase later. */
+  focusFirstField(): void {
+    (this.mode === 'unlock' ? this.passphraseField : this.nameField)?.focus();
+  }
+
+  protected override firstUpdated(): void {
+    this.focusFirstField();
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    if (changed.has('mode') && changed.get('mode') !== undefined) this.focusFirstField();
+    // After a failed attempt, the field to fix gets the focus (the alert says what is wrong).
+    if (changed.has('notice') && this.notice?.kind === 'error') {
+      const field =
+        this.notice.code === 'PASSPHRASE_MISMATCH' ? this.repeatField
+        : this.notice.code === 'PROFILE_INCOMPLETE' ? [this.nameField, this.passphraseField].find((f) => f && !f.value.trim())
+        : this.notice.code === 'WRONG_PASSPHRASE' ? this.passphraseField
+        : undefined;
+      field?.focus();
+      field?.select();
+    }
   }
 
   private value(form: HTMLFormElement, name: string): string {
-    return (form.elements.namedItem(name) as HTMLInputElement).value;
+    const element = form.elements.namedItem(name);
+    return element instanceof HTMLInputElement ? element.value : '';
   }
 
   private handleCreate(event: SubmitEvent): void {
     event.preventDefault();
     const form = event.target as HTMLFormElement;
-    const detail: CreateProfileDetail = {
+    const reach = (form.elements.namedItem('reach') as RadioNodeList | null)?.value === 'local' ? 'local' : 'anywhere';
+    emit(this, 'tc-create-profile', {
       name: this.value(form, 'name'),
       passphrase: this.value(form, 'passphrase'),
       repeat: this.value(form, 'repeat'),
-    };
-    this.dispatchEvent(new CustomEvent('tc-create-profile', { detail, bubbles: true, composed: true }));
+      reach,
+    });
   }
 
   private handleUnlock(event: SubmitEvent): void {
     event.preventDefault();
-    const form = event.target as HTMLFormElement;
-    this.dispatchEvent(new CustomEvent('tc-unlock', { detail: this.value(form, 'passphrase'), bubbles: true, composed: true }));
+    emit(this, 'tc-unlock', { passphrase: this.value(event.target as HTMLFormElement, 'passphrase') });
   }
 
   private async handleImport(event: SubmitEvent): Promise<void> {
@@ -62,77 +106,92 @@ export class WelcomeScreen extends LitElement {
     const file = (form.elements.namedItem('backup') as HTMLInputElement).files?.[0];
     if (!file) return;
     const bytes = new Uint8Array(await file.arrayBuffer());
-    const detail = { bytes, passphrase: this.value(form, 'backup-passphrase') };
-    this.dispatchEvent(new CustomEvent('tc-import-backup', { detail, bubbles: true, composed: true }));
+    emit(this, 'tc-import-backup', { bytes, passphrase: this.value(form, 'backup-passphrase') });
+  }
+
+  private renderUnlock() {
+    return html`
+      <h2>${welcomeText.unlockHeading}</h2>
+      <p>${welcomeText.unlockBody}</p>
+      <form @submit=${this.handleUnlock}>
+        <div>
+          <label for="passphrase">${welcomeText.passphrase}</label>
+          <input id="passphrase" name="passphrase" type="password" autocomplete="current-password" required />
+        </div>
+        <button type="submit" class="primary" ?disabled=${this.busy}>${this.busy ? welcomeText.unlocking : welcomeText.unlock}</button>
+      </form>
+      <tc-inline-notice .notice=${this.notice}></tc-inline-notice>
+      <p class="hint">${welcomeText.forgot}</p>
+      <tc-forget-device></tc-forget-device>
+    `;
+  }
+
+  private renderSetup() {
+    const weakness = this.weakness ? passphraseWeaknessMessages[this.weakness] : '';
+    return html`
+      ${this.invitation ? html`<tc-invitation-card .invitation=${this.invitation} beforeProfile></tc-invitation-card>` : nothing}
+      <p class="intro">${welcomeText.intro}</p>
+      ${this.showHomeScreenAdvice ? html`<tc-install-advice></tc-install-advice>` : nothing}
+      <h2>${welcomeText.createHeading}</h2>
+      <form @submit=${this.handleCreate}>
+        <div>
+          <label for="name">${welcomeText.name}</label>
+          <input id="name" name="name" autocomplete="nickname" maxlength="64" required aria-describedby="name-hint" />
+          <p class="hint" id="name-hint">${welcomeText.nameHint}</p>
+        </div>
+        <div>
+          <label for="passphrase">${welcomeText.passphrase}</label>
+          <input id="passphrase" name="passphrase" type="password" autocomplete="new-password" required
+            aria-describedby="passphrase-hint strength"
+            @input=${(e: Event) => (this.weakness = this.weaknessOf((e.target as HTMLInputElement).value))} />
+          <p class="hint" id="passphrase-hint">${welcomeText.passphraseHint}</p>
+          <p id="strength" class="warning" aria-live="polite">${weakness}</p>
+        </div>
+        <div>
+          <label for="repeat">${welcomeText.repeat}</label>
+          <input id="repeat" name="repeat" type="password" autocomplete="new-password" required />
+        </div>
+        <fieldset>
+          <legend>${welcomeText.reachLegend}</legend>
+          ${(['anywhere', 'local'] as const).map(
+            (reach) => html`<label class="choice" for="reach-${reach}">
+              <input type="radio" name="reach" id="reach-${reach}" value=${reach} ?checked=${reach === 'anywhere'} />
+              <span class="label">${reachText[reach].choice}</span>
+            </label>`,
+          )}
+          <p class="hint">${welcomeText.reachTurn}</p>
+        </fieldset>
+        <button type="submit" class="primary" ?disabled=${this.busy}>${this.busy ? welcomeText.creating : welcomeText.create}</button>
+      </form>
+      <tc-inline-notice .notice=${this.notice}></tc-inline-notice>
+      ${this.busy ? html`<p role="status" class="hint">${welcomeText.deriving}</p>` : nothing}
+      <div class="restore">
+        <button type="button" aria-expanded=${this.isRestoreOpen ? 'true' : 'false'} @click=${() => (this.isRestoreOpen = !this.isRestoreOpen)}>
+          ${welcomeText.restore}</button>
+        ${this.isRestoreOpen
+          ? html`<form @submit=${this.handleImport}>
+              <div>
+                <label for="backup">${welcomeText.backupFile}</label>
+                <input id="backup" name="backup" type="file" accept=".tincan,application/octet-stream" required />
+              </div>
+              <div>
+                <label for="backup-passphrase">${welcomeText.backupPassphrase}</label>
+                <input id="backup-passphrase" name="backup-passphrase" type="password" autocomplete="current-password" required />
+              </div>
+              <button type="submit" ?disabled=${this.busy}>${welcomeText.restoreButton}</button>
+            </form>`
+          : nothing}
+      </div>
+    `;
   }
 
   protected override render() {
-    if (this.mode === 'unlock') {
-      return html`
-        <h2>Welcome back</h2>
-        <p>Your history on this device is encrypted. Enter your passphrase to open it.</p>
-        <form @submit=${this.handleUnlock}>
-          <div>
-            <label for="passphrase">Passphrase</label>
-            <input id="passphrase" name="passphrase" type="password" autocomplete="current-password" required />
-          </div>
-          <button type="submit" class="primary" ?disabled=${this.busy}>${this.busy ? 'Unlocking…' : 'Unlock'}</button>
-        </form>
-        <p class="hint">Forgot it? Without the passphrase nobody can read the history, not even you. You can only erase it
-          and start over.</p>
-        ${this.isConfirmingForget
-          ? html`<div role="alertdialog" aria-label="Confirm forgetting this device">
-              <p><strong>Erase the profile, contacts and all history on this device?</strong> This cannot be undone.</p>
-              <div class="row">
-                <button type="button" @click=${() => ((this.isConfirmingForget = false), this.fire('tc-forget-device'))}>Erase everything</button>
-                <button type="button" @click=${() => (this.isConfirmingForget = false)}>Cancel</button>
-              </div>
-            </div>`
-          : html`<button type="button" @click=${() => (this.isConfirmingForget = true)}>Forget this device</button>`}
-      `;
-    }
-    return html`
-      <h2>Create your profile</h2>
-      <p>No account, no server: your name goes only to the people you connect with. Your messages are kept on this device, encrypted with your passphrase.</p>
-      <form @submit=${this.handleCreate}>
-        <div>
-          <label for="name">Your name</label>
-          <input id="name" name="name" autocomplete="nickname" maxlength="64" required />
-        </div>
-        <div>
-          <label for="passphrase">Passphrase</label>
-          <input id="passphrase" name="passphrase" type="password" autocomplete="new-password" required
-            aria-describedby="strength" @input=${(e: Event) => (this.warning = this.warnFor((e.target as HTMLInputElement).value))} />
-          <p id="strength" class="warning" aria-live="polite">${this.warning ?? ''}</p>
-        </div>
-        <div>
-          <label for="repeat">Repeat passphrase</label>
-          <input id="repeat" name="repeat" type="password" autocomplete="new-password" required />
-        </div>
-        <button type="submit" class="primary" ?disabled=${this.busy}>${this.busy ? 'Creating…' : 'Create profile'}</button>
-      </form>
-      <div class="restore">
-        <button type="button" aria-expanded=${this.isRestoreOpen} @click=${() => (this.isRestoreOpen = !this.isRestoreOpen)}>
-          Restore from a backup</button>
-        ${this.isRestoreOpen ? html`<form @submit=${this.handleImport}>
-          <div>
-            <label for="backup">Backup file</label>
-            <input id="backup" name="backup" type="file" accept=".tincan,application/octet-stream" required />
-          </div>
-          <div>
-            <label for="backup-passphrase">Backup passphrase</label>
-            <input id="backup-passphrase" name="backup-passphrase" type="password" autocomplete="current-password" required />
-          </div>
-          <button type="submit" ?disabled=${this.busy}>Restore backup</button>
-        </form>` : nothing}
-      </div>
-      ${this.busy ? html`<p role="status">Deriving the key from your passphrase…</p>` : nothing}
-    `;
+    return this.mode === 'unlock' ? this.renderUnlock() : this.renderSetup();
   }
 }
 
 declare global {
   interface HTMLElementTagNameMap {
-    'tc-welcome': WelcomeScreen;
+    'tc-welcome-screen': WelcomeScreen;
   }
 }

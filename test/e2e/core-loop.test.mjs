@@ -1,7 +1,7 @@
 // The core loop through the UI, in real browsers with separate profiles: invite code -> answer code -> chat.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { alertText, click, enterApp, inviteAndAnswer, locate, pasteCode, fill, openPerson, pair, readCode, sendMessage, textOf, waitForAlert, waitForText, serveForSuite } from './helpers.mjs';
+import { alertText, click, enterApp, inviteAndAnswer, locate, pasteCode, openPerson, pair, readCode, sendMessage, textOf, waitForAlert, waitForDelivered, waitForText, serveForSuite } from './helpers.mjs';
 
 const server = serveForSuite();
 
@@ -10,10 +10,11 @@ async function chatBothWays(alice, bob) {
   await waitForText(bob.page, 'log', 'Messages', 'Hello Bob <b>not bold</b>');
   await sendMessage(bob.page, 'Hi Alice');
   await waitForText(alice.page, 'log', 'Messages', 'Hi Alice');
-  // Alice's first message is acknowledged by Bob: shown as delivered.
-  await waitForText(alice.page, 'log', 'Messages', 'delivered');
+  // Alice's first message is acknowledged by Bob: shown with the tick named "Delivered".
+  await waitForDelivered(alice.page);
   // Peer text is rendered as text: no <b> element was made from it.
-  const bolds = await bob.page.evaluate(() => document.querySelector('tc-app').shadowRoot.querySelector('tc-chat-view').shadowRoot.querySelectorAll('.msg b').length);
+  const bolds = await bob.page.evaluate(() =>
+    document.querySelector('tc-tincan-shell').shadowRoot.querySelector('tc-chat-screen').shadowRoot.querySelector('tc-message-log').shadowRoot.querySelectorAll('.msg b').length);
   assert.equal(bolds, 0);
 }
 
@@ -50,8 +51,7 @@ describe('bad codes', () => {
         [invite, /your own invite/],
       ];
       for (const [text, expected] of cases) {
-        await fill(alice.page, 'textbox', 'Paste a code', text);
-        await click(alice.page, 'button', 'Connect');
+        await pasteCode(alice.page, text);
         const message = await waitForAlert(alice.page);
         assert.match(message, expected, `for ${JSON.stringify(text)}`);
         await click(alice.page, 'button', 'Dismiss');
@@ -74,13 +74,11 @@ describe('bad codes', () => {
       assert.match(await waitForAlert(bob.page), /already answered this invite/);
       assert.equal(await readCode(bob.page, 'Answer code'), answer);
       // An answer pasted into a page that never made an invite.
-      await fill(carol.page, 'textbox', 'Paste a code', answer);
-      await click(carol.page, 'button', 'Connect');
+      await pasteCode(carol.page, answer);
       assert.match(await waitForAlert(carol.page), /answer code, but this page has no open invite/);
       // An invite pasted where Alice waits for the answer is fine only if it is someone else's; her own is refused
       // (covered above). The real answer still connects afterwards.
-      await fill(alice.page, 'textbox', 'Paste a code', answer.toLowerCase().replace(/(.{8})/g, '$1 '));
-      await click(alice.page, 'button', 'Connect');
+      await pasteCode(alice.page, answer.toLowerCase().replace(/(.{8})/g, '$1 '));
       await waitForText(alice.page, 'status', 'Connection', 'Connected');
     } finally {
       await Promise.all([alice.close(), bob.close(), carol.close()]);
@@ -89,21 +87,23 @@ describe('bad codes', () => {
 });
 
 describe('invite link', () => {
-  it('opening <page>#<code> goes straight to the answer, and the code leaves the address bar', { timeout: 120_000 }, async () => {
+  it('opening <page>#<code> asks first, then answers, and the code leaves the address bar', { timeout: 120_000 }, async () => {
     const alice = await openPerson('chromium', server.url);
     const bob = await openPerson('firefox', server.url);
     try {
       await click(alice.page, 'button', 'New invite');
       const invite = await readCode(alice.page, 'Invite code');
       // Opening the link loads the page anew (Firefox) or only changes the fragment (Chromium): either way, once
-      // Bob is past the passphrase screen, the invite is answered with no paste.
+      // Bob is past the passphrase screen, the invitation waits for his consent (answering shows his address).
       await bob.page.goto(`${server.url}#${invite}`);
       await enterApp(bob.page, bob);
+      await locate(bob.page, 'heading', "You've been invited to chat");
+      await click(bob.page, 'button', 'Answer');
       const answer = await readCode(bob.page, 'Answer code');
+      await click(bob.page, 'button', 'Show QR code');
       await locate(bob.page, 'img', 'Answer QR code');
       assert.equal(new URL(bob.page.url()).hash, '');
-      await fill(alice.page, 'textbox', 'Paste a code', answer);
-      await click(alice.page, 'button', 'Connect');
+      await pasteCode(alice.page, answer);
       await waitForText(bob.page, 'status', 'Connection', 'Connected');
       assert.ok((await textOf(alice.page, 'log', 'Messages')).includes('No messages yet'));
       // Both see each other by name: the handshake carried the names, signed.

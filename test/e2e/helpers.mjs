@@ -44,12 +44,20 @@ function findInPage(role, name) {
     if (tag === 'textarea') return 'textbox';
     if (tag === 'input' && ['text', 'search', 'password', '', null].includes(el.getAttribute('type'))) return 'textbox';
     if (tag === 'input' && el.type === 'file') return 'button';
+    if (tag === 'input' && el.type === 'radio') return 'radio';
+    if (tag === 'input' && el.type === 'checkbox') return 'checkbox';
     if (tag === 'img') return 'img';
     if (tag === 'video') return 'video';
     if (tag === 'ul' || tag === 'ol') return 'list';
+    if (/^h[1-6]$/.test(tag)) return 'heading';
     if (tag === 'section' && el.hasAttribute('aria-label')) return 'region';
     return '';
   };
+  // Text as a name is computed from it: what aria-hidden hides does not count.
+  const visibleText = (node) =>
+    [...node.childNodes]
+      .map((child) => (child.nodeType === 3 ? child.textContent : child.nodeType === 1 && child.getAttribute('aria-hidden') !== 'true' ? visibleText(child) : ''))
+      .join('');
   const nameOf = (el, root) => {
     const label = el.getAttribute('aria-label');
     if (label) return label.trim();
@@ -58,9 +66,11 @@ function findInPage(role, name) {
     if (el.localName === 'img') return (el.getAttribute('alt') ?? '').trim();
     if (el.id && root.querySelector) {
       const forLabel = root.querySelector(`label[for="${el.id}"]`);
-      if (forLabel) return forLabel.textContent.trim();
+      if (forLabel) return forLabel.textContent.replace(/\s+/g, ' ').trim();
     }
-    if (el.localName === 'button') return el.textContent.replace(/\s+/g, ' ').trim();
+    const wrapping = el.closest?.('label');
+    if (wrapping) return wrapping.textContent.replace(/\s+/g, ' ').trim();
+    if (el.localName === 'button' || /^h[1-6]$/.test(el.localName)) return visibleText(el).replace(/\s+/g, ' ').trim();
     return '';
   };
   const visit = (root) => {
@@ -77,7 +87,8 @@ function findInPage(role, name) {
   return visit(document);
 }
 
-/** A person: one browser with its own profile, one page of Tincan, past the profile screen. */
+/** A person: one browser with its own profile, one page of Tincan, past the profile screen (`options.reach`:
+ * 'local' by default, 'anywhere' for the public STUN preset). */
 export async function openPerson(kind, url, options = {}) {
   const browser = await launchBrowser(kind, options);
   const page = (await browser.pages())[0] ?? (await browser.newPage());
@@ -86,12 +97,19 @@ export async function openPerson(kind, url, options = {}) {
   await page.goto(url);
   const name = options.name ?? `${kind} user`;
   const passphrase = options.passphrase ?? 'correct horse battery staple 42';
-  await enterApp(page, { name, passphrase });
+  await enterApp(page, { name, passphrase, ...(options.reach ? { reach: options.reach } : {}) });
   return { kind, browser, page, errors, name, passphrase, close: () => browser.close() };
 }
 
+/** The first-run choice of how far invites reach, as the profile screen names it. The tests run in a private
+ * network namespace with no Internet, so they choose the same network unless a test says otherwise. */
+export const reachChoices = {
+  local: 'Same network only — nothing leaves your network',
+  anywhere: 'Anywhere — a public STUN server learns your IP address (recommended)',
+};
+
 /** Gets past the profile screen: creates a profile on a first visit, unlocks on later ones. */
-export async function enterApp(page, { name, passphrase }) {
+export async function enterApp(page, { name, passphrase, reach = 'local' }) {
   // Whichever screen shows first; the other waits end quietly (the page stays, or the browser closes).
   const screen = await Promise.race(
     [['button', 'New invite', 'main'], ['button', 'Create profile', 'setup'], ['button', 'Unlock', 'unlock']].map(
@@ -102,12 +120,64 @@ export async function enterApp(page, { name, passphrase }) {
     await fill(page, 'textbox', 'Your name', name);
     await fill(page, 'textbox', 'Passphrase', passphrase);
     await fill(page, 'textbox', 'Repeat passphrase', passphrase);
+    await click(page, 'radio', reachChoices[reach]);
     await click(page, 'button', 'Create profile');
   } else if (screen === 'unlock') {
     await fill(page, 'textbox', 'Passphrase', passphrase);
     await click(page, 'button', 'Unlock');
   }
   await locate(page, 'button', 'New invite', { timeout: 60_000 });
+}
+
+/** Whether a control is on screen now (not hidden behind another screen), waiting at most `timeout` ms. */
+export async function isShown(page, role, name, timeout = 1000) {
+  return locate(page, role, name, { timeout, visible: true }).then(() => true, () => false);
+}
+
+/** Opens the pairing screen ("Paste a code", scanning) unless it is on screen already. */
+export async function openPairing(page) {
+  if (await isShown(page, 'textbox', 'Paste a code', 500)) return;
+  await click(page, 'button', 'Paste or scan a code');
+  await locate(page, 'textbox', 'Paste a code', { visible: true });
+}
+
+/**
+ * Opens the conversation with `name` from the list "Conversations" (its button's name starts with the contact's
+ * name, then its state). Searched in the page through open shadow roots, so it works the same in Firefox.
+ */
+export async function openConversation(page, name, { timeout = 30_000 } = {}) {
+  const handle = await page.waitForFunction(
+    (contact) => {
+      const visit = (root) => {
+        for (const el of root.querySelectorAll('*')) {
+          if (el.localName === 'tc-conversation-list') {
+            for (const button of el.shadowRoot?.querySelectorAll('button') ?? []) {
+              if (button.querySelector('.name')?.firstChild?.textContent.trim() === contact) return button;
+            }
+          }
+          const inner = el.shadowRoot && visit(el.shadowRoot);
+          if (inner) return inner;
+        }
+        return null;
+      };
+      return visit(document);
+    },
+    { timeout, polling: 100 },
+    name,
+  );
+  await handle.asElement().click();
+  await locate(page, 'log', 'Messages', { visible: true });
+}
+
+/** Opens the open conversation's contact details (safety number, verification, export, delete). */
+export async function openContactDetails(page) {
+  await click(page, 'button', 'Contact details');
+  await locate(page, 'button', 'Safety number', { visible: true });
+}
+
+/** Waits until a message of the open conversation shows the tick named "Delivered". */
+export async function waitForDelivered(page, { timeout = 30_000 } = {}) {
+  await locate(page, 'img', 'Delivered', { timeout });
 }
 
 export async function click(page, role, name) {
@@ -175,8 +245,9 @@ export async function sendMessage(page, text) {
   await page.keyboard.press('Enter');
 }
 
-/** Pastes a code into "Paste a code" and presses "Connect". */
+/** Pastes a code into "Paste a code" (opening the pairing screen if needed) and presses "Connect". */
 export async function pasteCode(page, code) {
+  await openPairing(page);
   await fill(page, 'textbox', 'Paste a code', code);
   await click(page, 'button', 'Connect');
 }

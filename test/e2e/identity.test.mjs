@@ -6,16 +6,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { launchBrowser } from './browsers.mjs';
 import {
-  alertText, click, enterApp, fill, openPerson, pair, readCode, sendMessage, textOf, waitForAlert,
-  serveForSuite, waitForConnected, waitForText,
+  alertText, click, enterApp, fill, openContactDetails, openConversation, openPerson, pair, pasteCode, readCode, sendMessage,
+  textOf, waitForAlert, serveForSuite, waitForConnected, waitForDelivered, waitForText,
 } from './helpers.mjs';
 
 const server = serveForSuite();
 
+/** Reads the safety number from the open conversation's contact details, then goes back to the conversation. */
 async function safetyDigits(page) {
+  await openContactDetails(page);
   await click(page, 'button', 'Safety number');
   const text = await textOf(page, 'region', 'Safety number');
   await click(page, 'button', 'Safety number');
+  await click(page, 'button', 'Back');
   const digits = text.match(/\b\d{5}\b/g) ?? [];
   assert.equal(digits.length, 12, `12 groups of 5 digits in: ${text}`);
   return digits.join('');
@@ -36,6 +39,7 @@ describe('identity and verification', () => {
       const a = await safetyDigits(alice.page);
       const b = await safetyDigits(bob.page);
       assert.equal(a, b);
+      await openContactDetails(alice.page);
       await click(alice.page, 'button', 'Safety number');
       await click(alice.page, 'button', 'Mark as verified');
       await waitForText(alice.page, 'list', 'Conversations', 'verified');
@@ -64,19 +68,15 @@ describe('identity and verification', () => {
       await enterApp(mallory2, mallory);
       // Background tabs have no accessibility tree to search: bring each tab forward before acting in it.
       await mallory.page.bringToFront();
-      await fill(mallory.page, 'textbox', 'Paste a code', aliceInvite);
-      await click(mallory.page, 'button', 'Connect');
+      await pasteCode(mallory.page, aliceInvite);
       const malloryAnswer = await readCode(mallory.page, 'Answer code');
       await mallory2.bringToFront();
       await click(mallory2, 'button', 'New invite');
       const malloryInvite = await readCode(mallory2, 'Invite code');
-      await fill(bob.page, 'textbox', 'Paste a code', malloryInvite);
-      await click(bob.page, 'button', 'Connect');
+      await pasteCode(bob.page, malloryInvite);
       const bobAnswer = await readCode(bob.page, 'Answer code');
-      await fill(mallory2, 'textbox', 'Paste a code', bobAnswer);
-      await click(mallory2, 'button', 'Connect');
-      await fill(alice.page, 'textbox', 'Paste a code', malloryAnswer);
-      await click(alice.page, 'button', 'Connect');
+      await pasteCode(mallory2, bobAnswer);
+      await pasteCode(alice.page, malloryAnswer);
       await waitForConnected(alice.page);
       await waitForConnected(bob.page);
 
@@ -107,13 +107,14 @@ describe('encrypted history', () => {
         await sendMessage(from.page, text);
         await waitForText(to.page, 'log', 'Messages', text);
       }
-      await waitForText(alice.page, 'log', 'Messages', 'delivered');
+      await waitForDelivered(alice.page);
       for (const person of [alice, bob]) {
         await person.page.reload();
         await fill(person.page, 'textbox', 'Passphrase', 'not my passphrase at all');
         await click(person.page, 'button', 'Unlock');
         assert.match(await waitForAlert(person.page), /Wrong passphrase/);
         await enterApp(person.page, person);
+        await openConversation(person.page, person === alice ? 'Bob' : 'Alice');
         const log = await messagesText(person.page);
         for (const text of ['one', 'two', 'three ✓ ünïcode']) assert.ok(log.includes(text), `${person.kind} kept "${text}"`);
       }
@@ -182,6 +183,7 @@ describe('encrypted history', () => {
       assert.match(await waitForAlert(page), /Wrong passphrase/);
       await fill(page, 'textbox', 'Backup passphrase', alice.passphrase);
       await click(page, 'button', 'Restore backup');
+      await openConversation(page, 'Bob');
       await waitForText(page, 'log', 'Messages', 'keep this one');
       await waitForText(page, 'list', 'Conversations', 'Bob');
     } finally {

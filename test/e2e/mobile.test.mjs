@@ -82,9 +82,11 @@ describe('on a 360x640 phone', () => {
       await checkScreen(page, 'main screen');
       await click(page, 'button', 'New invite');
       await readCode(page, 'Invite code');
+      await checkScreen(page, 'invite shown');
+      await click(page, 'button', 'Show QR code');
       // Chromium 156 names the role of <img alt> "image"; older versions and the ARIA spec say "img".
       await Promise.any(['image', 'img'].map((role) => page.waitForSelector(aria(role, 'Invite QR code'), { timeout: 15_000 })));
-      await checkScreen(page, 'invite shown');
+      await checkScreen(page, 'invite QR code shown');
       assert.deepEqual(errors, []);
     } finally {
       await browser.close();

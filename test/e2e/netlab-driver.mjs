@@ -8,7 +8,7 @@
 import readline from 'node:readline';
 import { serveStatic } from '../../scripts/serve.mjs';
 import { launchBrowser } from './browsers.mjs';
-import { alertText, aria, click, enterApp, fill, locate, readCode, sendMessage, waitForAlert, waitForText } from './helpers.mjs';
+import { alertText, aria, click, enterApp, fill, locate, openPairing, readCode, sendMessage, waitForAlert, waitForText } from './helpers.mjs';
 
 const config = JSON.parse(process.env.TINCAN_DRIVER ?? '{}');
 const log = (...args) => process.stderr.write(`${args.join(' ')}\n`);
@@ -171,12 +171,14 @@ const commands = {
   },
   /** Pastes an invite and presses Connect; returns the answer code the page makes. */
   answer: async ({ code }) => {
+    await openPairing(page);
     await fill(page, 'textbox', 'Paste a code', code);
     await click(page, 'button', 'Connect');
     return readCode(page, 'Answer code');
   },
   /** Pastes a code (an answer) and presses Connect; returns when the click happened (ms since epoch). */
   paste: async ({ code }) => {
+    await openPairing(page);
     await fill(page, 'textbox', 'Paste a code', code);
     const button = await locate(page, 'button', 'Connect', { visible: true });
     const pastedAt = Date.now();

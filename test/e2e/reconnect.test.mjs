@@ -2,7 +2,7 @@
 // the same two people reopens the same conversation (recognised by identity key) and delivers them exactly once.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { alertText, click, enterApp, openPerson, pair, sendMessage, textOf, waitForText, serveForSuite } from './helpers.mjs';
+import { alertText, click, enterApp, openConversation, openPerson, pair, sendMessage, textOf, waitForDelivered, waitForText, serveForSuite } from './helpers.mjs';
 
 const server = serveForSuite();
 
@@ -17,7 +17,8 @@ describe('reconnecting a known contact', () => {
       await sendMessage(alice.page, 'before the break');
       await waitForText(bob.page, 'log', 'Messages', 'before the break');
       await click(bob.page, 'button', 'Disconnect');
-      await waitForText(alice.page, 'status', 'Connection', 'Disconnected');
+      // Bob closed the chat on purpose: Alice is told so, with Reconnect.
+      await waitForText(alice.page, 'status', 'Connection', 'closed Tincan or went offline');
 
       await sendMessage(alice.page, 'written while apart 1');
       await sendMessage(alice.page, 'written while apart 2');
@@ -25,13 +26,14 @@ describe('reconnecting a known contact', () => {
       // The outbox is on disk: it survives a reload.
       await alice.page.reload();
       await enterApp(alice.page, alice);
+      await openConversation(alice.page, 'Bob');
       const log = await textOf(alice.page, 'log', 'Messages');
       assert.ok(log.includes('written while apart 2') && log.includes('waiting'), log);
 
       // This time Bob invites: roles do not matter, identity keys do.
       await pair(bob, alice);
       await waitForText(bob.page, 'log', 'Messages', 'written while apart 2');
-      await waitForText(alice.page, 'log', 'Messages', 'delivered');
+      await waitForDelivered(alice.page);
       const bobLog = await textOf(bob.page, 'log', 'Messages');
       assert.equal(count(bobLog, 'written while apart 1'), 1);
       assert.equal(count(bobLog, 'written while apart 2'), 1);

@@ -12,7 +12,7 @@ import QRCode from 'qrcode';
 import { serveStatic } from '../../scripts/serve.mjs';
 import { buildScannerFixture } from '../fixtures/scanner/build.mjs';
 import { launchBrowser } from './browsers.mjs';
-import { aria, click, openPerson, readCode, sendMessage, startServer, waitForAlert, waitForConnected, waitForText } from './helpers.mjs';
+import { aria, click, openPairing, openPerson, readCode, sendMessage, startServer, waitForAlert, waitForConnected, waitForText } from './helpers.mjs';
 
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tincan-scan-'));
 after(() => fs.rmSync(workDir, { recursive: true, force: true }));
@@ -170,7 +170,7 @@ describe('scanning in the app', () => {
       await click(alice.page, 'button', 'New invite');
       await readCode(alice.page, 'Invite code');
       // What Alice's QR code shows: the invite link.
-      const link = await alice.page.$eval('tc-app', (app) => {
+      const link = await alice.page.$eval('tc-tincan-shell', (app) => {
         const find = (root) => {
           for (const el of root.querySelectorAll('*')) {
             if (el.localName === 'tc-code-card' && el.kind === 'invite') return el.link || el.code;
@@ -184,6 +184,7 @@ describe('scanning in the app', () => {
       assert.match(link, /#[0-9A-Z]+$/);
       writeCameraVideo(bobCamera, link);
       bob = await openPerson('chromium', server.url, { args: fakeCameraArgs(bobCamera) });
+      await openPairing(bob.page);
       await click(bob.page, 'button', 'Scan QR code');
       const answer = await readCode(bob.page, 'Answer code');
       writeCameraVideo(aliceCamera, answer);
@@ -206,6 +207,7 @@ describe('scanning in the app', () => {
     await writeQrPicture(picture, 'https://example.com/not-tincan');
     const person = await openPerson('chromium', server.url);
     try {
+      await openPairing(person.page);
       await scanPictureFile(person.page, picture);
       assert.match(await waitForAlert(person.page), /No Tincan code/);
       await click(person.page, 'button', 'Dismiss');

@@ -18,7 +18,9 @@ describe('settings and this device', () => {
       await fill(person.page, 'textbox', 'STUN server', 'stun:10.99.3.1:3478');
       await click(person.page, 'button', 'Save settings');
       await person.page.waitForFunction(
-        () => document.querySelector('tc-app').shadowRoot.querySelector('tc-settings-panel').shadowRoot.querySelector('[role=status]').textContent.includes('Saved'),
+        () =>
+          document.querySelector('tc-tincan-shell').shadowRoot.querySelector('tc-settings-screen').shadowRoot
+            .querySelector('tc-settings-panel').shadowRoot.querySelector('[role=status]').textContent.includes('Saved'),
         { timeout: 10_000 },
       );
       assert.equal(await field.evaluate((el) => el.getAttribute('aria-invalid')), 'false');

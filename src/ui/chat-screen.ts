@@ -1,0 +1,162 @@
+// <tc-chat-screen>: one conversation, the full height of a phone: a header (back, name, verified mark, the status
+// named "Connection", Reconnect or Disconnect, details), the look-alike warning when this contact's name looks
+// like another's, the message log, and the composer pinned at the bottom (above the keyboard: the viewport's
+// interactive-widget=resizes-content shrinks the page, not the log). Connection states are said plainly: "Bob
+// closed Tincan or went offline — Reconnect", why the last connection ended, how many messages wait.
+import { LitElement, css, html, nothing, svg } from 'lit';
+import { customElement, property, query } from 'lit/decorators.js';
+import type { ConversationView, Notice, OpenConversation } from '../app/app-state';
+import type { Composer } from './composer';
+import { emit } from './events';
+import type { MessageLog } from './message-log';
+import { whenText } from './message-format';
+import { chatText, connectionText, conversationText, endedText } from './messages';
+import { controlStyles } from './shared-styles';
+import './composer';
+import './inline-notice';
+import './message-log';
+
+/** "Contact details": an i in a circle (drawn, since not every font has ⓘ). */
+const infoIcon = html`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">${svg`
+  <circle cx="12" cy="12" r="9.5" fill="none" stroke="currentColor" stroke-width="2"/>
+  <circle cx="12" cy="7.6" r="1.4" fill="currentColor"/>
+  <path d="M12 11v6.5" stroke="currentColor" stroke-width="2.2" stroke-linecap="round"/>`}</svg>`;
+
+/** The status text for a conversation: exactly "Connected" while its peer is live (UI contract). */
+export function connectionStatusText(c: ConversationView): string {
+  if (c.connection !== 'offline') return connectionText[c.connection];
+  if (c.closedByPeer) return conversationText.closedByPeer(c.name);
+  if (c.endCode) return endedText(c.name, c.endCode);
+  const seen = whenText(c.lastSeen);
+  return seen ? `${connectionText.offline}, ${conversationText.lastSeen(seen)}` : connectionText.offline;
+}
+
+/**
+ * @fires tc-back - back to the conversation list (phones)
+ * @fires tc-reconnect - { conversationId }
+ * @fires tc-disconnect - { conversationId }
+ * @fires tc-navigate - { view: 'contact' } ("Contact details")
+ * @fires tc-move-to-new-device / tc-confirm-different-person - the look-alike warning's answers
+ */
+@customElement('tc-chat-screen')
+export class ChatScreen extends LitElement {
+  static override styles = [
+    controlStyles,
+    css`
+      :host { display: flex; flex-direction: column; min-height: 0; height: 100%; }
+      header {
+        display: flex; align-items: center; gap: 0.4rem; padding: 0.4rem 0.5rem; border-bottom: 1px solid var(--tc-card-border);
+      }
+      .who { flex: 1 1 auto; min-width: 0; }
+      h2 { margin: 0; font-size: 1.1rem; display: flex; align-items: center; gap: 0.35rem; min-width: 0; }
+      h2 .name { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+      h2:focus { outline: none; }
+      h2:focus-visible { outline: 3px solid var(--tc-focus); }
+      .verified { color: var(--tc-ok-text); font-size: 0.85rem; font-weight: 600; white-space: nowrap; }
+      /* A phone's header keeps to what matters: name, state, Reconnect. Path and Disconnect are in the details. */
+      @media (max-width: 719.98px) {
+        .path, .disconnect { display: none; }
+        .verified .word { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); white-space: nowrap; }
+      }
+      .status-line { display: flex; flex-wrap: wrap; gap: 0 0.5rem; font-size: 0.85rem; color: var(--tc-muted); }
+      .status-line .online { color: var(--tc-ok-text); font-weight: 600; }
+      .status-line .offline { color: var(--tc-fg); }
+      .actions { display: flex; gap: 0.4rem; flex: none; }
+      .actions button { padding: 0.5rem 0.75rem; }
+      .actions svg { width: 1.4rem; height: 1.4rem; }
+      .warning-card { margin: 0.5rem; }
+      .warning-card p { margin: 0.35rem 0; }
+      tc-message-log { flex: 1; min-height: 0; }
+      .bottom { padding: 0.4rem 0.5rem calc(0.5rem + env(safe-area-inset-bottom)); border-top: 1px solid var(--tc-card-border); }
+      .typing { min-height: 1.2rem; font-size: 0.85rem; color: var(--tc-muted); margin: 0 0 0.25rem 0.4rem; }
+      tc-inline-notice { margin: 0.4rem 0.5rem; }
+      .bottom tc-inline-notice { margin: 0 0 0.4rem; }
+    `,
+  ];
+
+  @property({ attribute: false }) conversation?: ConversationView;
+  @property({ attribute: false }) open?: OpenConversation;
+  /** A notice of area 'conversation' (under the header) or 'composer' (above the message box). */
+  @property({ attribute: false }) notice?: Notice;
+  @query('tc-composer') private composer?: Composer;
+  @query('tc-message-log') private log?: MessageLog;
+  @query('h2') private heading?: HTMLElement;
+
+  /** After connecting: the next thing to do is to write. */
+  async focusComposer(): Promise<void> {
+    await this.updateComplete;
+    await this.composer?.updateComplete;
+    this.composer?.focusInput();
+  }
+
+  /** On a phone, opening a conversation should not pop up the keyboard: focus lands on its name. */
+  async focusHeading(): Promise<void> {
+    await this.updateComplete;
+    this.heading?.focus();
+  }
+
+  focusLog(): void {
+    this.log?.focusLog();
+  }
+
+  private renderLookalike(c: ConversationView) {
+    const other = c.lookalikeOf;
+    if (!other) return nothing;
+    return html`<section class="card danger warning-card" aria-labelledby="lookalike-heading">
+      <h3 id="lookalike-heading">${chatText.lookalike(other.name)}</h3>
+      <p>${chatText.lookalikeExplain(other.name)}</p>
+      <div class="row">
+        <button type="button" @click=${() => emit(this, 'tc-navigate', { view: 'contact' })}>${chatText.compareFirst}</button>
+        <button type="button" @click=${() => emit(this, 'tc-move-to-new-device')}>${chatText.sameDevice(other.name)}</button>
+        <button type="button" @click=${() => emit(this, 'tc-confirm-different-person')}>${chatText.someoneElse}</button>
+      </div>
+    </section>`;
+  }
+
+  protected override render() {
+    const c = this.conversation;
+    if (!c) return nothing;
+    const open = this.open?.id === c.id ? this.open : undefined;
+    const live = c.connection === 'online';
+    const notice = this.notice;
+    return html`
+      <header>
+        <button type="button" class="back quiet phone-only" @click=${() => emit(this, 'tc-back')}>
+          <span aria-hidden="true">←</span><span class="sr-only">${chatText.back}</span></button>
+        <div class="who">
+          <h2 tabindex="-1"><span class="name">${c.name}</span>${c.verified
+            ? html`<span class="verified"><span aria-hidden="true">✓</span> <span class="word">${chatText.verifiedMark}</span></span>`
+            : nothing}</h2>
+          <div class="status-line">
+            <span role="status" aria-label=${chatText.connection} class=${live ? 'online' : c.connection}>${connectionStatusText(c)}</span>
+            ${live && c.path ? html`<span class="path" role="status" aria-label=${chatText.connectionPath}>${c.path}</span>` : nothing}
+            ${c.waiting > 0 ? html`<span>${conversationText.waiting(c.waiting)}</span>` : nothing}
+          </div>
+        </div>
+        <div class="actions">
+          ${live
+            ? html`<button type="button" class="disconnect" @click=${() => emit(this, 'tc-disconnect', { conversationId: c.id })}>${chatText.disconnect}</button>`
+            : html`<button type="button" class=${c.closedByPeer || c.endCode ? 'primary' : ''}
+                @click=${() => emit(this, 'tc-reconnect', { conversationId: c.id })}>${chatText.reconnect}</button>`}
+          <button type="button" @click=${() => emit(this, 'tc-navigate', { view: 'contact' })}>
+            ${infoIcon}<span class="sr-only">${chatText.details}</span></button>
+        </div>
+      </header>
+      ${this.renderLookalike(c)}
+      ${notice?.area === 'conversation' ? html`<tc-inline-notice .notice=${notice} dismissible></tc-inline-notice>` : nothing}
+      <tc-message-log .conversationId=${c.id} .messages=${open?.messages ?? []} ?hasOlder=${!!open?.hasOlder}
+        ?hasNewer=${!!open?.hasNewer} .peerName=${c.name}></tc-message-log>
+      <div class="bottom">
+        <p class="typing" aria-live="polite">${c.typing ? conversationText.typing(c.name) : ''}</p>
+        ${notice?.area === 'composer' ? html`<tc-inline-notice .notice=${notice} dismissible></tc-inline-notice>` : nothing}
+        <tc-composer ?connected=${live} ?disabled=${!open}></tc-composer>
+      </div>
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'tc-chat-screen': ChatScreen;
+  }
+}

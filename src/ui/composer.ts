@@ -1,0 +1,90 @@
+// <tc-composer>: the message box (textbox "Message") and "Send", pinned under the log. Enter sends, Shift+Enter
+// starts a new line, an input method's own Enter is left alone. Tells the shell when the person types (at most
+// every few seconds) and stops. The slot "attach" leaves room for the "Attach file" button (issue 12).
+import { LitElement, css, html } from 'lit';
+import { customElement, property, query } from 'lit/decorators.js';
+import { maxMessageChars } from '../chat/frames';
+import { emit } from './events';
+import { chatText } from './messages';
+import { controlStyles } from './shared-styles';
+
+/** "Typing" is said again after this long of more typing (the peer forgets it after 5 s). */
+const typingRepeatMs = 2500;
+
+/**
+ * @fires tc-send-message - { text }
+ * @fires tc-typing - { active }
+ * @slot attach - a button placed before the message box
+ */
+@customElement('tc-composer')
+export class Composer extends LitElement {
+  static override styles = [
+    controlStyles,
+    css`
+      :host { display: block; }
+      form { display: flex; gap: 0.5rem; align-items: flex-end; }
+      textarea { flex: 1; min-width: 0; resize: none; max-height: 9rem; border-radius: 22px; padding: 0.6rem 0.9rem; }
+      button[type='submit'] { border-radius: 22px; }
+    `,
+  ];
+
+  @property({ type: Boolean }) disabled = false;
+  /** The contact is connected (the placeholder says a message waits otherwise). */
+  @property({ type: Boolean }) connected = false;
+  @query('textarea') private field?: HTMLTextAreaElement;
+  private lastTypingSentAt = 0;
+
+  focusInput(): void {
+    this.field?.focus();
+  }
+
+  private send(): void {
+    const field = this.field;
+    if (!field || !field.value.trim()) return;
+    emit(this, 'tc-send-message', { text: field.value });
+    field.value = '';
+    this.fitHeight();
+    this.lastTypingSentAt = 0;
+    emit(this, 'tc-typing', { active: false });
+  }
+
+  private handleKey(event: KeyboardEvent): void {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      this.send();
+    }
+  }
+
+  private handleInput(): void {
+    this.fitHeight();
+    const now = Date.now();
+    if (this.field?.value && now - this.lastTypingSentAt > typingRepeatMs) {
+      this.lastTypingSentAt = now;
+      emit(this, 'tc-typing', { active: true });
+    }
+  }
+
+  /** The box grows with its text up to its maximum height (then it scrolls). */
+  private fitHeight(): void {
+    const field = this.field;
+    if (!field) return;
+    field.style.height = 'auto';
+    field.style.height = `${field.scrollHeight + 2}px`;
+  }
+
+  protected override render() {
+    return html`<form @submit=${(e: Event) => (e.preventDefault(), this.send())}>
+      <slot name="attach"></slot>
+      <textarea rows="1" aria-label=${chatText.message} maxlength=${maxMessageChars} enterkeyhint="send" ?disabled=${this.disabled}
+        placeholder=${this.connected ? chatText.placeholderOnline : chatText.placeholderOffline}
+        @keydown=${this.handleKey} @input=${this.handleInput}></textarea>
+      <button type="submit" class="primary" ?disabled=${this.disabled}>${chatText.send}</button>
+    </form>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'tc-composer': Composer;
+  }
+}

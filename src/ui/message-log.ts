@@ -1,0 +1,322 @@
+// <tc-message-log>: the open conversation's messages, role "log" named "Messages". It renders only the window
+// the app holds (AppState.open: at most a few pages, never the whole history), asks for the page before it when
+// the person scrolls near the top (tc-load-older) and for the page after it near the bottom while there is one
+// (tc-load-newer), keeps the message under the person's eyes in place when pages are put above or taken away, and
+// follows new messages when the person is at the bottom.
+//
+// The log is NOT a live region (aria-live="off"): a live log makes the accessibility tree re-serialise the whole
+// list on every update, which cost seconds per message in long conversations (issue 10). New incoming messages
+// are read out instead through a separate, small polite region, one short text each ("Bob: hello").
+//
+// A peer's text is only ever text (Lit escapes it; nothing becomes markup). Links are http(s) only, shown in full,
+// opened in a new tab without an opener or a referrer. Rendering never throws on any value a damaged record or a
+// hostile peer can produce: unreadable records say so, and times go through message-format.ts's guard.
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { customElement, property, query, state } from 'lit/decorators.js';
+import { guard } from 'lit/directives/guard.js';
+import { repeat } from 'lit/directives/repeat.js';
+import type { ChatMessage } from '../app/app-state';
+import { emit } from './events';
+import { isoTime, messageTime, splitLinks, type TextPart } from './message-format';
+import { announceText, chatText } from './messages';
+import { controlStyles } from './shared-styles';
+
+/** Within this distance of an end, the next page is asked for (about two screens of a phone). */
+const loadMarginPx = 600;
+/** Within this distance of the bottom, the person counts as reading the newest message. */
+const atBottomPx = 48;
+/** A page asked for and not delivered by then (an error, say) may be asked for again. */
+const loadRetryMs = 3000;
+/** Read-outs kept in the live region; older ones are removed (they were announced already). */
+const maxAnnouncements = 12;
+/** New incoming messages read out one by one per update; beyond that, one line says how many more. */
+const maxAnnouncedPerUpdate = 5;
+/** Longest text read out per message. */
+const maxAnnouncedChars = 240;
+
+interface Anchor {
+  readonly id: string;
+  /** The anchor message's top, relative to the log's visible top. */
+  readonly offsetPx: number;
+}
+
+interface Announcement {
+  readonly key: number;
+  readonly text: string;
+}
+
+/** Text parts of a message, computed once per (immutable) message object. */
+const partsCache = new WeakMap<ChatMessage, TextPart[]>();
+
+function partsOf(message: ChatMessage): TextPart[] {
+  let parts = partsCache.get(message);
+  if (!parts) {
+    parts = splitLinks(typeof message.text === 'string' ? message.text : String(message.text ?? ''));
+    partsCache.set(message, parts);
+  }
+  return parts;
+}
+
+function uniqueById(messages: readonly ChatMessage[]): readonly ChatMessage[] {
+  const seen = new Set<string>();
+  const unique: ChatMessage[] = [];
+  for (const message of messages) {
+    const id = String(message.id);
+    if (seen.has(id)) continue;
+    seen.add(id);
+    unique.push(message);
+  }
+  return unique.length === messages.length ? messages : unique;
+}
+
+/**
+ * @fires tc-load-older - the person scrolled near the oldest message shown, and there are older ones
+ * @fires tc-load-newer - the person scrolled near the newest message shown, and there are newer ones
+ * @fires tc-select-conversation - "Jump to newest" while the window is in the past (reopens at the newest)
+ */
+@customElement('tc-message-log')
+export class MessageLog extends LitElement {
+  static override styles = [
+    controlStyles,
+    css`
+      :host { display: flex; flex-direction: column; min-height: 0; position: relative; }
+      .log {
+        flex: 1; min-height: 0; overflow-y: auto; overflow-x: hidden; padding: 0.75rem 0.6rem; display: flex;
+        flex-direction: column; gap: 0.35rem; position: relative;
+        /* Position is kept by hand (see updated); the browser's own scroll anchoring would move it twice. */
+        overflow-anchor: none; overscroll-behavior: contain;
+      }
+      .msg { max-width: min(85%, 40rem); padding: 0.45rem 0.7rem 0.3rem; border-radius: 14px; overflow-wrap: anywhere; min-width: 0; }
+      .msg p { margin: 0; white-space: pre-wrap; }
+      .in { align-self: flex-start; background: var(--tc-bubble-in); border-bottom-left-radius: 4px; }
+      .out { align-self: flex-end; background: var(--tc-bubble-out); border-bottom-right-radius: 4px; }
+      .unreadable p { font-style: italic; color: var(--tc-muted); }
+      .meta { display: flex; justify-content: flex-end; align-items: baseline; gap: 0.35rem; font-size: 0.75rem; color: var(--tc-muted); margin-top: 0.1rem; }
+      .tick { font-weight: 700; letter-spacing: -0.15em; padding-right: 0.15em; }
+      .tick.delivered { color: var(--tc-accent-text); }
+      .state { font-weight: 600; color: var(--tc-warn-text); }
+      .msg a { color: var(--tc-link); word-break: break-all; }
+      .edge, .empty { align-self: center; color: var(--tc-muted); font-size: 0.9rem; margin: 0.5rem 0; }
+      .empty { margin: auto; }
+      .jump { position: absolute; right: 0.75rem; bottom: 0.75rem; box-shadow: 0 2px 8px rgb(0 0 0 / 0.25); }
+    `,
+  ];
+
+  /** The conversation shown: a new one starts at its newest message. */
+  @property() conversationId = '';
+  @property({ attribute: false }) messages: readonly ChatMessage[] = [];
+  @property({ type: Boolean }) hasOlder = false;
+  @property({ type: Boolean }) hasNewer = false;
+  @property() peerName = '';
+  @state() private announcements: readonly Announcement[] = [];
+  @state() private isAwayFromBottom = false;
+  @query('.log') private log?: HTMLElement;
+  private anchor?: Anchor;
+  private wasAtBottom = true;
+  private scrollToBottomNext = true;
+  private olderAskedAt?: number;
+  private newerAskedAt?: number;
+  private announcementKey = 0;
+  /** The person is at the bottom (as of the last scroll): a log that changes size stays there. */
+  private isPinned = true;
+  private readonly resizeObserver = new ResizeObserver(() => this.keepPinned());
+  /** The messages to render: each id once (a duplicated id would confuse keyed rendering). */
+  private shown: readonly ChatMessage[] = [];
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.resizeObserver.disconnect();
+  }
+
+  protected override firstUpdated(): void {
+    // The log shrinks when a phone's keyboard opens or the header wraps; the newest message stays in view.
+    if (this.log) this.resizeObserver.observe(this.log);
+  }
+
+  private keepPinned(): void {
+    const log = this.log;
+    if (log && this.isPinned && !this.hasNewer) log.scrollTop = log.scrollHeight;
+  }
+
+  /** Moves the keyboard focus into the log (arrow keys and Page Up/Down then scroll it). */
+  focusLog(): void {
+    this.log?.focus();
+  }
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    const isNewConversation = changed.has('conversationId');
+    if (isNewConversation) {
+      this.scrollToBottomNext = true;
+      this.announcements = [];
+      this.olderAskedAt = this.newerAskedAt = undefined;
+    }
+    if (!changed.has('messages')) return;
+    this.shown = uniqueById(this.messages);
+    const previous = changed.get('messages') as readonly ChatMessage[] | undefined;
+    this.captureScroll();
+    if (previous && !isNewConversation) {
+      this.announceArrivals(previous, changed.has('hasNewer') ? (changed.get('hasNewer') as boolean) : this.hasNewer);
+      // Whoever sends a message wants to see it, wherever the log was.
+      const last = this.messages.at(-1);
+      if (last && last.direction === 'out' && !previous.some((m) => m.id === last.id) && !this.hasNewer) this.scrollToBottomNext = true;
+    }
+    // A page arrived: the next one may be asked for.
+    if (this.messages[0]?.id !== previous?.[0]?.id) this.olderAskedAt = undefined;
+    if (this.messages.at(-1)?.id !== previous?.at(-1)?.id) this.newerAskedAt = undefined;
+  }
+
+  protected override updated(changed: PropertyValues<this>): void {
+    const log = this.log;
+    if (!log || !(changed.has('messages') || changed.has('conversationId'))) return;
+    if (this.scrollToBottomNext || (this.wasAtBottom && !this.hasNewer)) {
+      log.scrollTop = log.scrollHeight;
+      this.scrollToBottomNext = false;
+      this.isPinned = true;
+    } else if (this.anchor) {
+      const element = this.messageElement(this.anchor.id);
+      if (element) log.scrollTop = element.offsetTop - this.anchor.offsetPx;
+    }
+    this.anchor = undefined;
+    // A window shorter than the screen: there is nothing to scroll, so ask for more right away.
+    this.checkEdges();
+  }
+
+  /** Notes where the person is before the DOM changes: at the bottom, or which message is at the top of the view. */
+  private captureScroll(): void {
+    const log = this.log;
+    if (!log) return;
+    this.wasAtBottom = log.scrollHeight - log.scrollTop - log.clientHeight <= atBottomPx;
+    this.anchor = undefined;
+    for (const element of log.querySelectorAll<HTMLElement>('.msg')) {
+      if (element.offsetTop + element.offsetHeight > log.scrollTop) {
+        this.anchor = { id: element.dataset['id'] ?? '', offsetPx: element.offsetTop - log.scrollTop };
+        break;
+      }
+    }
+  }
+
+  private messageElement(id: string): HTMLElement | undefined {
+    for (const element of this.log?.querySelectorAll<HTMLElement>('.msg') ?? []) if (element.dataset['id'] === id) return element;
+    return undefined;
+  }
+
+  /** New incoming messages at the live end of the conversation are read out; pages loaded by scrolling are not. */
+  private announceArrivals(previous: readonly ChatMessage[], previousHasNewer: boolean): void {
+    if (previousHasNewer || this.hasNewer) return;
+    const lastBefore = previous.at(-1);
+    let start = 0;
+    if (lastBefore) {
+      const at = this.messages.findIndex((m) => m.id === lastBefore.id);
+      if (at < 0) return;
+      start = at + 1;
+    }
+    const before = new Set(previous.map((m) => m.id));
+    const arrived = this.messages.slice(start).filter((m) => m.direction === 'in' && !before.has(m.id));
+    if (!arrived.length) return;
+    const name = this.peerName || chatText.you;
+    const texts = arrived.slice(0, maxAnnouncedPerUpdate).map((m) =>
+      m.unreadable ? announceText.unreadable(name) : announceText.message(name, String(m.text ?? '').slice(0, maxAnnouncedChars)),
+    );
+    if (arrived.length > maxAnnouncedPerUpdate) texts.push(announceText.more(name, arrived.length - maxAnnouncedPerUpdate));
+    const added = texts.map((text) => ({ key: ++this.announcementKey, text }));
+    this.announcements = [...this.announcements, ...added].slice(-maxAnnouncements);
+  }
+
+  private readonly handleScroll = (): void => {
+    this.checkEdges();
+  };
+
+  /** Asks for the page before or after the window when the view is near that end. */
+  private checkEdges(): void {
+    const log = this.log;
+    if (!log) return;
+    const now = Date.now();
+    const fromBottom = log.scrollHeight - log.scrollTop - log.clientHeight;
+    this.isPinned = fromBottom <= atBottomPx;
+    const awayFromBottom = fromBottom > atBottomPx || this.hasNewer;
+    if (awayFromBottom !== this.isAwayFromBottom) this.isAwayFromBottom = awayFromBottom;
+    if (this.hasOlder && log.scrollTop < loadMarginPx && (this.olderAskedAt === undefined || now - this.olderAskedAt > loadRetryMs)) {
+      this.olderAskedAt = now;
+      emit(this, 'tc-load-older');
+    }
+    if (this.hasNewer && fromBottom < loadMarginPx && (this.newerAskedAt === undefined || now - this.newerAskedAt > loadRetryMs)) {
+      this.newerAskedAt = now;
+      emit(this, 'tc-load-newer');
+    }
+  }
+
+  private jumpToNewest(): void {
+    if (this.hasNewer) {
+      // The window is in the past: reopening the conversation loads its newest page.
+      emit(this, 'tc-select-conversation', { conversationId: this.conversationId });
+      this.scrollToBottomNext = true;
+      return;
+    }
+    const log = this.log;
+    if (log) log.scrollTop = log.scrollHeight;
+  }
+
+  private renderText(message: ChatMessage) {
+    if (message.unreadable) return html`<p>${chatText.unreadable}</p>`;
+    return html`<p>${partsOf(message).map((part) =>
+      'href' in part ? html`<a href=${part.href} target="_blank" rel="noopener noreferrer">${part.text}</a>` : part.text,
+    )}</p>`;
+  }
+
+  private renderState(message: ChatMessage) {
+    if (message.direction !== 'out') return nothing;
+    switch (message.state) {
+      case 'waiting':
+        return html`<span class="state">${chatText.stateWaiting}</span>`;
+      case 'sent':
+        return html`<span class="tick" role="img" aria-label=${chatText.stateSent}>✓</span>`;
+      case 'delivered':
+        return html`<span class="tick delivered" role="img" aria-label=${chatText.stateDelivered}>✓✓</span>`;
+      case 'refused':
+        return html`<span class="state">${chatText.stateRefused}</span>`;
+      default:
+        return nothing;
+    }
+  }
+
+  private renderMessage(message: ChatMessage) {
+    const incoming = message.direction !== 'out';
+    const datetime = isoTime(message.sentAt);
+    const time = messageTime(message.sentAt);
+    return html`<div class="msg ${incoming ? 'in' : 'out'} ${message.unreadable ? 'unreadable' : ''}" data-id=${String(message.id)}>
+      <span class="sr-only">${incoming ? this.peerName || '' : chatText.you}: </span>
+      ${this.renderText(message)}
+      <div class="meta">
+        ${datetime ? html`<time datetime=${datetime}>${time}</time>` : nothing}
+        ${this.renderState(message)}
+      </div>
+    </div>`;
+  }
+
+  protected override render() {
+    return html`
+      <div class="log" role="log" aria-label=${chatText.messages} aria-live="off" tabindex="0" @scroll=${this.handleScroll}>
+        ${this.hasOlder ? html`<p class="edge">${chatText.loadingOlder}</p>` : nothing}
+        ${this.messages.length === 0 && !this.hasOlder && !this.hasNewer ? html`<p class="empty">${chatText.empty}</p>` : nothing}
+        ${repeat(
+          this.shown,
+          (m) => m.id,
+          (m) => guard([m, this.peerName], () => this.renderMessage(m)),
+        )}
+        ${this.hasNewer ? html`<p class="edge">${chatText.loadingNewer}</p>` : nothing}
+      </div>
+      ${this.isAwayFromBottom && this.messages.length
+        ? html`<button type="button" class="jump" @click=${this.jumpToNewest}>${chatText.jumpToNewest}</button>`
+        : nothing}
+      <div class="sr-only" aria-live="polite" aria-relevant="additions">
+        ${repeat(this.announcements, (a) => a.key, (a) => html`<p>${a.text}</p>`)}
+      </div>
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'tc-message-log': MessageLog;
+  }
+}

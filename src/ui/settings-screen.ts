@@ -1,0 +1,83 @@
+// <tc-settings-screen>: everything under "Settings" on its own screen: network servers (tc-settings-panel),
+// notifications (turned on only from here or the home screen's prompt, never at load; message text in them only
+// if the person allows it), and the profile's actions (tc-account-panel). Loaded lazily: it is not needed before
+// unlock, and it brings the ICE settings form.
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import type { Notice } from '../app/app-state';
+import type { NotificationAvailability } from '../platform/unread-alerts';
+import { emit } from './events';
+import { homeText, settingsText, shellText } from './messages';
+import { controlStyles } from './shared-styles';
+import './account-panel';
+import './inline-notice';
+import './settings-panel';
+
+/**
+ * @fires tc-back
+ * @fires tc-enable-notifications
+ * @fires tc-set-notification-content - { show }
+ * (and what tc-settings-panel and tc-account-panel fire)
+ */
+@customElement('tc-settings-screen')
+export class SettingsScreen extends LitElement {
+  static override styles = [
+    controlStyles,
+    css`
+      :host { display: flex; flex-direction: column; gap: 1.25rem; min-width: 0; }
+    `,
+  ];
+
+  @property({ attribute: false }) iceServers: readonly RTCIceServer[] = [];
+  @property() profileName = '';
+  @property({ type: Boolean }) busy = false;
+  /** A notice of area 'settings'. */
+  @property({ attribute: false }) notice?: Notice;
+  @property() notifications: NotificationAvailability = 'unsupported';
+  @property({ type: Boolean }) showContent = false;
+
+  private renderNotifications() {
+    const state = this.notifications;
+    return html`<section class="card" aria-labelledby="notify-heading">
+      <h2 id="notify-heading">${settingsText.notificationsHeading}</h2>
+      <p>${state === 'granted'
+        ? settingsText.notificationsOn
+        : state === 'denied'
+          ? settingsText.notificationsBlocked
+          : state === 'unsupported'
+            ? settingsText.notificationsUnsupported
+            : settingsText.notificationsOff}</p>
+      ${state === 'default'
+        ? html`<button type="button" class="primary" @click=${() => emit(this, 'tc-enable-notifications')}>${homeText.notifyOn}</button>`
+        : nothing}
+      ${state === 'granted'
+        ? html`<label class="choice">
+              <input type="checkbox" .checked=${this.showContent} aria-describedby="content-hint"
+                @change=${(e: Event) => emit(this, 'tc-set-notification-content', { show: (e.target as HTMLInputElement).checked })} />
+              <span class="label">${settingsText.showContent}</span>
+            </label>
+            <p class="hint" id="content-hint">${settingsText.showContentHint}</p>`
+        : nothing}
+    </section>`;
+  }
+
+  protected override render() {
+    return html`
+      <div class="screen-header">
+        <button type="button" class="back quiet phone-only" @click=${() => emit(this, 'tc-back')}>
+          <span aria-hidden="true">←</span>${shellText.back}</button>
+        <h2 tabindex="-1">${settingsText.heading}</h2>
+      </div>
+      ${this.notice?.area === 'settings' ? html`<tc-inline-notice .notice=${this.notice} dismissible></tc-inline-notice>` : nothing}
+      <tc-settings-panel class="card" .iceServers=${this.iceServers}></tc-settings-panel>
+      ${this.renderNotifications()}
+      <tc-account-panel class="card" .profileName=${this.profileName} ?busy=${this.busy}></tc-account-panel>
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'tc-settings-screen': SettingsScreen;
+  }
+}
