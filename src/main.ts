@@ -1,26 +1,34 @@
-// Entry point: builds the app, mounts the shell, and takes a code from the page's fragment (#CODE), which
-// never reaches the host. The fragment is cleared at once so a reload does not reuse the code.
+// Entry point: refuses to run inside a frame, builds the app over the browser's platform, mounts the shell, and
+// takes a code from the page's fragment (#CODE), which never reaches the host. The fragment is cleared at once so a
+// reload does not reuse the code, and a code that came by link is never answered before the person agrees.
 import { TincanApp } from './app/tincan-app';
+import { codeFromFragment } from './invite/code-link';
+import { browserPlatform } from './platform/browser-platform';
 import { registerServiceWorker } from './pwa/register-sw';
+import { refuseToRunInFrame } from './ui/frame-guard';
 import './ui/tincan-shell';
 
-const pageUrl = location.href.split('#')[0]!;
-const app = new TincanApp({ pageUrl, isVisible: () => !document.hidden });
-const shell = document.createElement('tc-app');
-shell.app = app;
-document.body.append(shell);
+function startApp(): void {
+  const pageUrl = location.href.split('#')[0]!;
+  const app = new TincanApp({ pageUrl, platform: browserPlatform() });
+  const shell = document.createElement('tc-tincan-shell');
+  shell.app = app;
+  document.body.append(shell);
 
-function takeCodeFromFragment(): void {
-  const fragment = decodeURIComponent(location.hash.slice(1)).trim();
-  if (!fragment) return;
-  history.replaceState(null, '', pageUrl);
-  void app.submitCode(fragment);
+  const takeCodeFromFragment = (): void => {
+    const taken = codeFromFragment(location.hash);
+    if (taken.kind === 'none') return;
+    history.replaceState(null, '', pageUrl);
+    if (taken.kind === 'code') void app.submitCode(taken.code, 'link');
+    else app.showError(taken.error, 'global');
+  };
+
+  takeCodeFromFragment();
+  void app.start();
+  document.addEventListener('visibilitychange', () => app.setVisible(!document.hidden));
+  // A link opened while the page is already open (same document, new fragment).
+  addEventListener('hashchange', takeCodeFromFragment);
+  void registerServiceWorker();
 }
 
-takeCodeFromFragment();
-void app.start();
-document.addEventListener('visibilitychange', () => app.setVisible(!document.hidden));
-// A link opened while the page is already open (same document, new fragment).
-addEventListener('hashchange', takeCodeFromFragment);
-
-void registerServiceWorker();
+if (!refuseToRunInFrame()) startApp();

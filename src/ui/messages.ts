@@ -1,6 +1,7 @@
 // Every sentence a person reads, in one place: error codes as what went wrong and what to do, then each
 // screen's words. Components import from here; nothing else in src/ writes English for people.
 import type { ErrorCode } from '../errors';
+import type { TranscriptLabels } from '../store/transcript';
 import type { ConnectionState, Reach } from '../app/app-state';
 import type { PassphraseWeakness } from '../crypto/vault';
 
@@ -385,17 +386,20 @@ export const alertText = {
 };
 
 /**
- * The transcript's fixed words (store/transcript.ts writes no English itself). The lead passes this object to
- * `exportTranscript(id, format, transcriptLabels)`.
+ * The transcript's fixed words (store/transcript.ts writes no English itself): the shell passes
+ * `transcriptLabels(contact name)` to `exportTranscript`.
  */
-export const transcriptLabels = {
-  title: (contactName: string) => `Tincan conversation with ${contactName}`,
-  exported: 'Exported',
-  you: 'You',
-  unreadableMessage: 'This message could not be read',
-  unreadableCount: (count: number) =>
-    count === 1 ? '1 message could not be read and is missing.' : `${count} messages could not be read and are missing.`,
-} as const;
+export function transcriptLabels(contactName: string): TranscriptLabels {
+  return {
+    title: `Tincan conversation with ${contactName}`,
+    exportedAt: (time) => `Exported ${time}`,
+    nameOf: () => contactName,
+    unknownName: 'Unknown',
+    unknownTime: 'unknown time',
+    unreadable: (count) =>
+      count === 1 ? '1 message could not be read and is missing.' : `${count} messages could not be read and are missing.`,
+  };
+}
 
 export const scannerText = {
   scan: 'Scan QR code',

@@ -449,7 +449,7 @@ export class TincanShell extends LitElement {
   private async exportTranscript(format: 'text' | 'markdown'): Promise<void> {
     const contact = this.activeConversation();
     if (!contact) return;
-    const text = await this.app.exportTranscript(contact.id, format, transcriptLabels);
+    const text = await this.app.exportTranscript(contact.id, format, transcriptLabels(contact.name));
     if (text !== undefined) {
       download(`tincan-${safeFileName(contact.name)}.${format === 'markdown' ? 'md' : 'txt'}`, text, 'text/plain;charset=utf-8');
     }
