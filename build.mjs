@@ -1,5 +1,6 @@
 // Builds dist/: esbuild bundles src/main.ts minified, with source maps and content-hashed names; the QR
-// scanner's worker (src/scan/qr-worker.ts, with jsQR) is its own file, loaded only when a scan starts;
+// scanner's worker (src/scan/qr-worker.ts, with jsQR) and the file sink's worker (src/platform/file-sink-worker.ts)
+// are files of their own, loaded only when a scan or a file transfer starts;
 // public/ is copied; index.html gets the hashed entry name; the service worker (src/pwa/service-worker.ts ->
 // sw.js) gets the list of files to precache and a build id, so every deploy that changes a file changes
 // sw.js. Every URL in dist/ is relative, so it works under any sub-path (GitHub Pages: /<repo>/).
@@ -29,16 +30,22 @@ const onlyJsOutput = (result) => {
   return path.relative(outdir, js[0]).split(path.sep).join('/');
 };
 
-// The scanner's worker: a classic script (no module workers needed), jsQR bundled in.
-const qrWorkerJs = onlyJsOutput(await esbuild.build({
-  ...common,
-  entryPoints: { 'qr-worker': 'src/scan/qr-worker.ts' },
-  format: 'iife',
-  sourcemap: 'linked',
-  outdir,
-  entryNames: '[name]-[hash]',
-  metafile: true,
-}));
+/** A worker as a classic script (no module workers needed), with a content-hashed name. */
+const buildWorker = async (name, entry) =>
+  onlyJsOutput(
+    await esbuild.build({
+      ...common,
+      entryPoints: { [name]: entry },
+      format: 'iife',
+      sourcemap: 'linked',
+      outdir,
+      entryNames: '[name]-[hash]',
+      metafile: true,
+    }),
+  );
+// The scanner's worker, jsQR bundled in; the file-transfer sink's worker (OPFS sync access handles).
+const qrWorkerJs = await buildWorker('qr-worker', 'src/scan/qr-worker.ts');
+const fileSinkWorkerJs = await buildWorker('file-sink-worker', 'src/platform/file-sink-worker.ts');
 
 const result = await esbuild.build({
   ...common,
@@ -52,7 +59,7 @@ const result = await esbuild.build({
   assetNames: 'assets/[name]-[hash]',
   metafile: true,
   // Relative to the page (src/scan/qr-decoder.ts resolves it against document.baseURI).
-  define: { __TC_QR_WORKER_URL__: JSON.stringify(`./${qrWorkerJs}`) },
+  define: { __TC_QR_WORKER_URL__: JSON.stringify(`./${qrWorkerJs}`), __TC_FILE_SINK_WORKER_URL__: JSON.stringify(`./${fileSinkWorkerJs}`) },
 });
 
 await fs.cp('public', outdir, { recursive: true });
@@ -96,4 +103,4 @@ await esbuild.build({
   define: { __TC_PRECACHE__: JSON.stringify(files), __TC_BUILD_ID__: JSON.stringify(buildId) },
 });
 
-if (!watch) console.log(`built ${outdir}/ (${files.length} files, entry ${appJs}, worker ${qrWorkerJs}, build ${buildId})`);
+if (!watch) console.log(`built ${outdir}/ (${files.length} files, entry ${appJs}, workers ${qrWorkerJs} ${fileSinkWorkerJs}, build ${buildId})`);
