@@ -195,7 +195,14 @@ export class PeerLink extends Emitter<LinkEvents> implements Link {
       () => this.maxMessageSize,
     );
     this.main.on('open', () => this.handleOpen());
-    this.main.on('close', () => this.close({ state: 'closed', code: 'CHANNEL_CLOSED' }));
+    // A channel that closes before it ever opened was not closed by anyone: its transport (ICE, DTLS) failed.
+    this.main.on('close', () =>
+      this.close(
+        this.state === 'connected'
+          ? { state: 'closed', code: 'CHANNEL_CLOSED' }
+          : { state: 'failed', code: 'ICE_FAILED', detail: 'the connection failed before the channel opened' },
+      ),
+    );
     this.main.on('message', (bytes) => this.emit('message', bytes));
     this.main.on('buffered-low', () => this.emit('buffered-low', undefined));
     this.pc.onconnectionstatechange = () => this.handleConnectionState();
@@ -206,7 +213,7 @@ export class PeerLink extends Emitter<LinkEvents> implements Link {
   static async invite(options: PeerLinkOptions = {}): Promise<PeerLink> {
     const link = new PeerLink('inviter', options);
     await link.makeOffer();
-    link.setState('waiting-for-answer');
+    link.leaveGathering('waiting-for-answer');
     return link;
   }
 
@@ -225,8 +232,7 @@ export class PeerLink extends Emitter<LinkEvents> implements Link {
     link.pinnedFingerprint = contactFingerprint.slice();
     await link.makeOffer();
     const contact: SessionFields = { fingerprint: link.pinnedFingerprint, candidates: [] };
-    // No end-of-candidates: the contact's candidates may still come (addRemoteCandidates), and both browsers
-    // learn its peer-reflexive candidate either way.
+    // No end-of-candidates line: the contact's candidates may still come (addRemoteCandidates).
     const answer = buildSdp(contact, { type: 'answer', setup: 'passive' }).replace(/^a=end-of-candidates\r\n/m, '');
     try {
       await link.pc.setRemoteDescription({ type: 'answer', sdp: answer });
@@ -234,9 +240,10 @@ export class PeerLink extends Emitter<LinkEvents> implements Link {
       throw link.fail(asTincanError(error, 'CODE_REFUSED'));
     }
     link.remoteFields = contact;
-    link.setState('waiting-for-peer');
-    link.armTimer(peerWaitMs, 'CONNECT_TIMEOUT', 'the contact did not open the reconnect code in time');
-    if (placeholderCandidates) link.keepIceWaiting();
+    if (link.leaveGathering('waiting-for-peer')) {
+      link.armTimer(peerWaitMs, 'CONNECT_TIMEOUT', 'the contact did not open the reconnect code in time');
+      if (placeholderCandidates) link.keepIceWaiting();
+    }
     return link;
   }
 
@@ -259,8 +266,10 @@ export class PeerLink extends Emitter<LinkEvents> implements Link {
       throw link.fail(asTincanError(error, 'ANSWER_FAILED'));
     }
     await link.setLocal('answer', answer.sdp ?? '', 'ANSWER_FAILED');
-    link.setState('waiting-for-inviter');
-    link.armTimer(link.options.answerValidMs, 'CONNECT_TIMEOUT', 'the answer was not used in time');
+    // A one-code contact's checks may have connected us already while we gathered.
+    if (link.leaveGathering('waiting-for-inviter')) {
+      link.armTimer(link.options.answerValidMs, 'CONNECT_TIMEOUT', 'the answer was not used in time');
+    }
     return link;
   }
 
@@ -289,7 +298,7 @@ export class PeerLink extends Emitter<LinkEvents> implements Link {
    * One-code reconnect, inviter: the contact's answer code after all (its checks did not get through). Its
    * candidates are added to the answer we set for it, and our own checks open the path. Refused with
    * RECONNECT_WRONG_CONTACT when the answer's fingerprint is not the pinned one (the link stays usable), and
-   * with CANDIDATES_REFUSED when the browser takes none of them. Idempotent for candidates already added.
+   * with CANDIDATES_REFUSED when the browser takes none of them.
    */
   async addRemoteCandidates(fields: SessionFields): Promise<void> {
     const pinned = this.pinnedFingerprint;
@@ -542,6 +551,16 @@ export class PeerLink extends Emitter<LinkEvents> implements Link {
       this.failedTimer = undefined;
       if (s === 'closed') this.close({ state: 'closed', code: 'CHANNEL_CLOSED' });
     }
+  }
+
+  /**
+   * Our code is made: moves on from `gathering` to the waiting state, unless the link went further meanwhile
+   * (connected, or closed) while we gathered. Returns whether it moved.
+   */
+  private leaveGathering(waiting: 'waiting-for-answer' | 'waiting-for-peer' | 'waiting-for-inviter'): boolean {
+    if (this.state !== 'gathering') return false;
+    this.setState(waiting);
+    return true;
   }
 
   private armTimer(ms: number, code: ErrorCode, detail: string): void {

@@ -28,15 +28,43 @@ describe('one-code reconnect', () => {
     inviter.on('state', (state) => states.push(state));
     expect(inviter.state).to.equal('waiting-for-peer');
     expect(inviter.localFields!.fingerprint).to.deep.equal(alice.fingerprint);
-    const invitee = await PeerLink.answer(throughCode('invite', inviter.localFields!), { certificate: bob.certificate });
+    const answerValidMs = 500;
+    const invitee = await PeerLink.answer(throughCode('invite', inviter.localFields!), { certificate: bob.certificate, answerValidMs });
     expect(invitee.localFields!.fingerprint).to.deep.equal(bob.fingerprint);
     await Promise.all([waitFor(inviter, 'connected'), waitFor(invitee, 'connected')]);
     expect(states).to.deep.equal(['waiting-for-peer', 'connected']);
+    // Connected while it was still gathering or after: either way no answer deadline may end it later.
+    await new Promise((resolve) => setTimeout(resolve, answerValidMs * 2));
+    expect(invitee.state).to.equal('connected');
     expect(inviter.remoteFields!.fingerprint).to.deep.equal(bob.fingerprint);
     // The inviter learned the contact from its checks alone: a peer-reflexive candidate.
     expect((await inviter.selectedCandidateTypes())?.remote).to.equal('prflx');
     expect(await echo(inviter, invitee, 'hello again')).to.equal('hello again');
     expect(await echo(invitee, inviter, 'hi')).to.equal('hi');
+    inviter.close();
+    invitee.close();
+  });
+
+  it('an invitee connected while still gathering stays connected once its answer is made', async () => {
+    const { bob, inviter } = await aliceReconnectsBob();
+    // As with a STUN server that never answers (gathering then lasts the whole gatherTimeoutMs, LAB.md §3): the
+    // real connection's gathering state reads `gathering` until then, while its checks reach the inviter at once.
+    const answerValidMs = 500;
+    const answering = PeerLink.answer(throughCode('invite', inviter.localFields!), {
+      certificate: bob.certificate,
+      gatherTimeoutMs: 2000,
+      answerValidMs,
+      createPeerConnection: (config) => {
+        const pc = new RTCPeerConnection(config);
+        Object.defineProperty(pc, 'iceGatheringState', { get: () => 'gathering' });
+        return pc;
+      },
+    });
+    await waitFor(inviter, 'connected');
+    const invitee = await answering;
+    expect(invitee.state).to.equal('connected');
+    await new Promise((resolve) => setTimeout(resolve, answerValidMs * 2));
+    expect(invitee.state).to.equal('connected');
     inviter.close();
     invitee.close();
   });
