@@ -73,6 +73,12 @@ export function certificateFingerprint(certificate: RTCCertificate): Uint8Array 
   return Uint8Array.from(pairs, (pair) => parseInt(pair, 16));
 }
 
+let cryptoWarmed: Promise<unknown> | undefined;
+/** Makes one throwaway certificate per page before the first read (see CertificateStore.readKept). */
+function warmCrypto(): Promise<unknown> {
+  return (cryptoWarmed ??= generateDtlsCertificate(dayMs).catch(() => undefined));
+}
+
 function hexOf(bytes: Uint8Array): string {
   return Array.from(bytes, (byte) => byte.toString(16).padStart(2, '0')).join('');
 }
@@ -167,12 +173,13 @@ export class CertificateStore {
    * Reads every record, drops (and deletes) expired ones, newest first.
    *
    * HACK: Firefox, first document after a browser restart: reading an RTCCertificate back sometimes throws
-   * InvalidStateError (LAB.md §3) or never answers at all (docs/one-code-reconnect.md: 8 of 15 restarts in one
-   * series, none in 38 later ones; no tracker entry found). Making any certificate first, which initialises
-   * Gecko's crypto module in the page, and reading again worked every time; so on a failed or silent first read
-   * we do exactly that once.
+   * InvalidStateError (LAB.md §3) or never answers at all (docs/one-code-reconnect.md §2: bench/certificate-lab.mjs
+   * saw 7 of 8 first reads hang; no tracker entry found). Making any certificate first, which initialises Gecko's
+   * crypto in the page, avoided it in 8 of 8 (`warmCrypto`, once per page); should a read still fail or stay
+   * silent, the same step and one more read recovered it every time it was tried.
    */
   private async readKept(): Promise<DeviceCertificate[]> {
+    await warmCrypto();
     let records: [string, StoredRecord][];
     try {
       records = await this.readRecords();

@@ -1,7 +1,12 @@
 // One-code reconnect at the connection layer (PeerLink, no UI) between real Chromium and Firefox, and the DTLS
-// certificate across a real reload in both: the page is test/fixtures/net (window.tincanNet).
+// certificate across a real reload and browser restarts in both: the page is test/fixtures/net (window.tincanNet).
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import puppeteer from 'puppeteer-core';
+import { chromiumArgs } from './browsers.mjs';
 import { openNetDevice, serveNetFixture } from '../fixtures/net/build.mjs';
 
 let page;
@@ -61,6 +66,39 @@ describe('the DTLS certificate across a reload', () => {
         assert.equal(await device.tab.evaluate(() => window.tincanNet.certificate()), device.fingerprint);
       } finally {
         await device.browser.close();
+      }
+    });
+  }
+});
+
+/** The browser on a profile that outlives it (browsers.mjs makes a fresh one per launch). */
+function launchOnProfile(kind, profile) {
+  return kind === 'firefox'
+    ? puppeteer.launch({ browser: 'firefox', executablePath: '/usr/bin/firefox-esr', headless: true, userDataDir: profile })
+    : puppeteer.launch({ executablePath: '/usr/bin/chromium', headless: true, pipe: true, args: [...chromiumArgs, `--user-data-dir=${profile}`] });
+}
+
+describe('the DTLS certificate across browser restarts', () => {
+  // Firefox's first document after a restart may not read a stored RTCCertificate back (docs/one-code-reconnect.md §2).
+  for (const kind of ['chromium', 'firefox']) {
+    it(`${kind}: same fingerprint after three restarts`, async () => {
+      const profile = fs.mkdtempSync(path.join(os.tmpdir(), `tincan-restart-${kind}-`));
+      try {
+        const fingerprints = [];
+        for (let launch = 0; launch < 4; launch++) {
+          const browser = await launchOnProfile(kind, profile);
+          try {
+            const tab = (await browser.pages())[0] ?? (await browser.newPage());
+            await tab.goto(page.url);
+            await tab.waitForFunction(() => !!window.tincanNet);
+            fingerprints.push(await tab.evaluate(() => window.tincanNet.certificate()));
+          } finally {
+            await browser.close();
+          }
+        }
+        assert.deepEqual(new Set(fingerprints).size, 1, fingerprints.join(' '));
+      } finally {
+        fs.rmSync(profile, { recursive: true, force: true });
       }
     });
   }
