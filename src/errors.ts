@@ -33,6 +33,17 @@ export const errorCodes = [
   'NO_INVITE_PENDING',
   'INVITER_UNREACHABLE', // answerer: the inviter's device does not answer yet; the answer must go back quickly
   'INVITER_GONE', // answerer: the inviter never answered a check and the answer expired: its page was closed
+  // the browser's WebRTC refused something (net/peer-link.ts maps every exception to one of these)
+  'WEBRTC_UNAVAILABLE', // no RTCPeerConnection (WebRTC turned off or missing) or its constructor refused
+  'OFFER_FAILED', // createOffer / setLocalDescription failed for an invite
+  'ANSWER_FAILED', // createAnswer / setLocalDescription failed for an answer
+  'CODE_REFUSED', // setRemoteDescription refused the connection details of a code
+  'CANDIDATES_REFUSED', // addIceCandidate refused every address of a pasted answer
+  'SEND_QUEUE_FULL', // a sender outran the connection (send queue at its limit); nothing was lost, nothing sent
+  // one-code reconnect and this device's DTLS certificate (net/certificate-store.ts)
+  'RECONNECT_WRONG_CONTACT', // an answer pasted on a reconnect code comes from someone else than the pinned contact
+  'CERTIFICATE_FAILED', // generateCertificate failed, or the browser refused the certificate
+  'CERTIFICATE_NOT_KEPT', // warning: this device's certificate could not be stored; reconnect codes stop at reload
   // why a connection across networks failed (net/ice-servers.ts explainIceFailure)
   'ICE_NO_SERVERS', // no STUN/TURN server here: only the same network works
   'ICE_PEER_NO_SERVERS', // the other side has none: its code holds host candidates only

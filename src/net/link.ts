@@ -1,10 +1,31 @@
-// PROVISIONAL (lead): the DOM-free connection interface chat/ uses; the net helper's version replaces this file.
+// One connection to one peer as the chat layer sees it, whatever carries it (a browser RTCPeerConnection in
+// peer-link.ts, later a node-datachannel peer). DOM-free: tsconfig.core.json type-checks this file.
+//
+// Lifecycle (LinkState), per role:
+//   inviter    gathering -> waiting-for-answer -> connecting -> connected -> closed | failed   (two codes)
+//              gathering -> waiting-for-peer ------------------> connected -> closed | failed   (one code)
+//              waiting-for-peer -> connecting  when the invitee's answer code is pasted after all (fallback)
+//   answerer   gathering -> waiting-for-inviter -> connected -> closed | failed
+// `closed` and `failed` are final, and `ended` says why (set once, before the last `state` event).
+//
+// Back-pressure: `send` never blocks and never drops; it queues in the transport. A sender that can outrun the
+// network (file chunks, a flood budget) watches `bufferedAmount` and waits for `buffered-low` (or
+// `whenBufferedLow()`), which comes when the queue falls to `bufferedAmountLowThreshold` bytes or below.
 import type { ErrorCode } from '../errors';
-import type { Emitter } from '../events';
+import type { Unsubscribe } from '../events';
 import type { SessionFields } from '../invite/sdp';
 
 export type LinkRole = 'inviter' | 'answerer';
-export type LinkState = 'gathering' | 'waiting-for-answer' | 'waiting-for-inviter' | 'connecting' | 'connected' | 'closed' | 'failed';
+
+export type LinkState =
+  | 'gathering' // making our code
+  | 'waiting-for-answer' // inviter: code made, waiting for the answer code
+  | 'waiting-for-peer' // inviter, one-code reconnect: the contact's answer is set already; waiting for its checks
+  | 'waiting-for-inviter' // answerer: answer made, waiting for the inviter to apply it (or to hear our checks)
+  | 'connecting' // inviter: answer applied, ICE/DTLS running
+  | 'connected' // main data channel open
+  | 'closed' // ended by either side
+  | 'failed'; // could not connect, or lost
 
 export interface LinkEnded {
   readonly state: 'closed' | 'failed';
@@ -12,27 +33,99 @@ export interface LinkEnded {
   readonly detail?: string;
 }
 
+/** A renegotiation (ICE restart) message, carried by the chat layer over the sealed channel. */
 export interface LinkSignal {
   readonly kind: 'offer' | 'answer';
   readonly sdp: string;
 }
 
-export interface LinkEvents {
-  state: LinkState;
-  message: Uint8Array;
-  signal: LinkSignal;
-  'peer-unreachable': void;
+/** The candidate types (host, srflx, prflx, relay) of the selected pair, as getStats reports them. */
+export interface CandidatePairTypes {
+  readonly local: string;
+  readonly remote: string;
 }
 
-export interface Link extends Pick<Emitter<LinkEvents>, 'on'> {
+/** Events of a Link, by name and payload (for the core's Emitter). */
+export type LinkEvents = {
+  state: LinkState;
+  /** One binary message from the peer on the main channel (text messages are not part of the protocol). */
+  message: Uint8Array;
+  /** A renegotiation message for the peer, to carry over the open channel. */
+  signal: LinkSignal;
+  /** Answerer: none of the inviter's candidates answered yet (said once; the answer must go back quickly). */
+  'peer-unreachable': undefined;
+  /** The main channel's bufferedAmount fell to bufferedAmountLowThreshold or below. */
+  'buffered-low': undefined;
+};
+
+/** Something that queues bytes and says when its queue is short again: a Link's main channel, or a LinkChannel. */
+export interface BufferedSender {
+  send(bytes: Uint8Array): void;
+  /** Bytes queued by `send` and not yet handed to the network. */
+  readonly bufferedAmount: number;
+  /** `buffered-low` fires when bufferedAmount falls from above this to this or below. Default 0. */
+  bufferedAmountLowThreshold: number;
+  /**
+   * Resolves at once when bufferedAmount is at or below the threshold, else at the next `buffered-low`.
+   * Rejects with TincanError CHANNEL_CLOSED when the sender closes first.
+   */
+  whenBufferedLow(): Promise<void>;
+}
+
+export interface Link extends BufferedSender {
   readonly role: LinkRole;
   readonly state: LinkState;
+  /** Why the link ended; undefined while it lives. */
   readonly ended?: LinkEnded;
+  /** Our own code's fields (set once gathering is done). */
   readonly localFields?: SessionFields;
+  /** The peer's fields: its code's, or for a one-code reconnect its pinned fingerprint until its checks arrive. */
   readonly remoteFields?: SessionFields;
-  readonly bufferedAmount: number;
+  /**
+   * Throws TincanError CHANNEL_CLOSED unless connected, FRAME_TOO_LARGE above maxMessageSize, SEND_QUEUE_FULL
+   * when the queue is at its limit (wait for `buffered-low`; nothing was sent).
+   */
   send(bytes: Uint8Array): void;
+  /** The largest message `send` takes on any of this link's channels: the peer's limit (65536 with Tincan codes). */
+  readonly maxMessageSize: number;
+  /** The one way a link ends. Idempotent: the first reason wins. */
   close(ended?: LinkEnded): void;
+  selectedCandidateTypes(): Promise<CandidatePairTypes | undefined>;
+  /** A renegotiation message from the peer. */
   applySignal(signal: LinkSignal): Promise<void>;
-  selectedCandidateTypes(): Promise<{ local: string; remote: string } | undefined>;
+  /**
+   * Another data channel on the same connection, negotiated out of band: both sides open it with the same id
+   * (1..1023; 0 is the main channel) and options, no round trip. For bulk transfer beside the chat.
+   */
+  openChannel(id: number, options?: LinkChannelOptions): LinkChannel;
+  on<K extends keyof LinkEvents>(name: K, listener: (payload: LinkEvents[K]) => void): Unsubscribe;
 }
+
+export interface LinkChannelOptions {
+  /** Default true. Unordered channels stay reliable (no maxRetransmits): only head-of-line blocking goes. */
+  readonly ordered?: boolean;
+}
+
+export type LinkChannelState = 'connecting' | 'open' | 'closed';
+
+export type LinkChannelEvents = {
+  open: undefined;
+  message: Uint8Array;
+  'buffered-low': undefined;
+  close: undefined;
+};
+
+/** An additional channel of a Link (see Link.openChannel). It closes with its link. */
+export interface LinkChannel extends BufferedSender {
+  readonly id: number;
+  readonly state: LinkChannelState;
+  /** Throws as Link.send does: CHANNEL_CLOSED unless open, FRAME_TOO_LARGE, SEND_QUEUE_FULL. */
+  send(bytes: Uint8Array): void;
+  close(): void;
+  on<K extends keyof LinkChannelEvents>(name: K, listener: (payload: LinkChannelEvents[K]) => void): Unsubscribe;
+}
+
+/** The main channel's negotiated id; additional channels take ids from 1 to maxChannelId. */
+export const mainChannelId = 0;
+/** SCTP streams: browsers open 1024 each way by default (RFC 8831 leaves it to the implementation). */
+export const maxChannelId = 1023;

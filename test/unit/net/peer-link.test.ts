@@ -1,38 +1,22 @@
 // PeerLink between two real RTCPeerConnections in one page, through codes only (as two people would).
 import { expect } from '@esm-bundle/chai';
-import { PeerLink, type LinkSignal } from '../../../src/net/peer-link';
-import { decodeCode, encodeCode } from '../../../src/invite/invite-code';
+import { isTincanError, type ErrorCode } from '../../../src/errors';
+import type { SessionFields } from '../../../src/invite/sdp';
+import { PeerLink } from '../../../src/net/peer-link';
+import { connectedPair, nextMessage, waitFor } from './link-helpers';
 
-function waitFor(link: PeerLink, state: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (link.state === state) return resolve();
-    const timer = setTimeout(() => reject(new Error(`still ${link.state}, not ${state}`)), 15_000);
-    link.addEventListener('state', () => {
-      if (link.state === state) {
-        clearTimeout(timer);
-        resolve();
-      }
-    });
-  });
-}
-
-function nextMessage(link: PeerLink): Promise<string> {
-  return new Promise((resolve) =>
-    link.addEventListener('message', (e) => resolve(new TextDecoder().decode((e as CustomEvent<Uint8Array>).detail)), { once: true }),
-  );
+async function expectCode(promise: Promise<unknown>, code: ErrorCode): Promise<void> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(isTincanError(error, code), String(error)).to.equal(true);
+    return;
+  }
+  expect.fail(`should have thrown ${code}`);
 }
 
 const ufragOf = (sdp: string | undefined) => /a=ice-ufrag:(\S+)/.exec(sdp ?? '')?.[1];
-
-async function connectedPair() {
-  const inviter = await PeerLink.invite();
-  const invite = decodeCode(encodeCode({ kind: 'invite', fields: inviter.localFields! }));
-  const answerer = await PeerLink.answer(invite.fields);
-  const answer = decodeCode(encodeCode({ kind: 'answer', fields: answerer.localFields! }));
-  await inviter.acceptAnswer(answer.fields);
-  await Promise.all([waitFor(inviter, 'connected'), waitFor(answerer, 'connected')]);
-  return { inviter, answerer };
-}
+const pcOf = (link: PeerLink) => (link as unknown as { pc: RTCPeerConnection }).pc;
 
 describe('PeerLink', () => {
   it('connects through encoded codes and carries binary messages both ways', async () => {
@@ -46,19 +30,17 @@ describe('PeerLink', () => {
     inviter.close();
     await waitFor(answerer, 'closed');
     expect(answerer.ended?.code).to.equal('CHANNEL_CLOSED');
+    expect(() => answerer.send(new Uint8Array(1))).to.throw().that.has.property('code', 'CHANNEL_CLOSED');
   });
 
   it('restarts ICE through signals carried over the open channel, with new credentials, and keeps working', async () => {
     const { inviter, answerer } = await connectedPair();
-    const pcOf = (link: PeerLink) => (link as unknown as { pc: RTCPeerConnection }).pc;
     const before = ufragOf(pcOf(inviter).localDescription?.sdp);
     // What the app does: each side's signal goes to the other over the channel (here, directly).
     const answered = new Promise<void>((resolve) => {
-      answerer.addEventListener('signal', (e) => {
-        void inviter.applySignal((e as CustomEvent<LinkSignal>).detail).then(resolve);
-      });
+      answerer.on('signal', (signal) => void inviter.applySignal(signal).then(resolve));
     });
-    inviter.addEventListener('signal', (e) => void answerer.applySignal((e as CustomEvent<LinkSignal>).detail));
+    inviter.on('signal', (signal) => void answerer.applySignal(signal));
     await inviter.restartIce();
     await answered;
     expect(pcOf(inviter).signalingState).to.equal('stable');
@@ -78,5 +60,39 @@ describe('PeerLink', () => {
     await waitFor(answerer, 'failed');
     expect(answerer.ended?.code).to.equal('CONNECT_TIMEOUT');
     inviter.close();
+  });
+
+  it('uses the certificate it is given: its fingerprint is the one in the code', async () => {
+    const certificate = await RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256' } as AlgorithmIdentifier);
+    const hex = certificate.getFingerprints().find((f) => f.algorithm === 'sha-256')!.value!.replace(/:/g, '').toLowerCase();
+    const inviter = await PeerLink.invite({ certificate });
+    const answerer = await PeerLink.answer(inviter.localFields!, { certificate });
+    const hexOf = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+    expect(hexOf(inviter.localFields!.fingerprint)).to.equal(hex);
+    expect(hexOf(answerer.localFields!.fingerprint)).to.equal(hex);
+    inviter.close();
+    answerer.close();
+  });
+});
+
+describe('PeerLink errors reach the caller as coded TincanErrors', () => {
+  it('an invite whose ICE credentials the browser refuses: CODE_REFUSED, and the link is closed', async () => {
+    const inviter = await PeerLink.invite();
+    const fields: SessionFields = { ...inviter.localFields!, ice: { ufrag: 'ab', pwd: 'abcdefghijklmnopqrstuvwxyz' } };
+    await expectCode(PeerLink.answer(fields), 'CODE_REFUSED');
+    inviter.close();
+  });
+
+  it('an expired certificate: CERTIFICATE_FAILED', async () => {
+    const certificate = await RTCPeerConnection.generateCertificate({ name: 'ECDSA', namedCurve: 'P-256', expires: 1 } as AlgorithmIdentifier);
+    while (certificate.expires >= Date.now()) await new Promise((resolve) => setTimeout(resolve, 5));
+    await expectCode(PeerLink.invite({ certificate }), 'CERTIFICATE_FAILED');
+  });
+
+  it('no RTCPeerConnection (WebRTC turned off): WEBRTC_UNAVAILABLE', async () => {
+    const createPeerConnection = () => {
+      throw new ReferenceError('RTCPeerConnection is not defined');
+    };
+    await expectCode(PeerLink.invite({ createPeerConnection }), 'WEBRTC_UNAVAILABLE');
   });
 });
