@@ -3,7 +3,7 @@
 // Bytes are delivered asynchronously and in order, like a reliable ordered data channel; `cut()` makes the pair
 // go silent without either side noticing (a dead path whose channel still reads "open").
 import { Emitter } from '../../../src/events';
-import type { Link, LinkEnded, LinkEvents, LinkRole, LinkSignal, LinkState } from '../../../src/net/link';
+import type { Link, LinkChannel, LinkEnded, LinkEvents, LinkRole, LinkSignal, LinkState } from '../../../src/net/link';
 import type { SessionFields } from '../../../src/invite/sdp';
 
 export class MemoryLink extends Emitter<LinkEvents> implements Link {
@@ -12,6 +12,8 @@ export class MemoryLink extends Emitter<LinkEvents> implements Link {
   localFields: SessionFields;
   remoteFields?: SessionFields;
   bufferedAmount = 0;
+  bufferedAmountLowThreshold = 0;
+  readonly maxMessageSize = 65_536;
   peer?: MemoryLink;
   silent = false;
   /** Every frame this side sent, for tests that replay or count. */
@@ -44,6 +46,12 @@ export class MemoryLink extends Emitter<LinkEvents> implements Link {
     this.setState(ended.state);
     const peer = this.peer;
     if (peer && !peer.ended && !this.silent) setTimeout(() => peer.close({ state: 'closed', code: 'CHANNEL_CLOSED' }), 0);
+  }
+
+  async whenBufferedLow(): Promise<void> {}
+
+  openChannel(): LinkChannel {
+    throw new Error('in-memory links carry the main channel only');
   }
 
   async applySignal(_signal: LinkSignal): Promise<void> {}
