@@ -20,6 +20,8 @@ export interface Notice {
   readonly detail?: string;
   readonly name?: string;
   readonly area: NoticeArea;
+  /** For area 'conversation': the conversation it is about (shown there only). */
+  readonly conversationId?: string;
 }
 
 export type NoticeArea = 'global' | 'pairing' | 'composer' | 'welcome' | 'settings' | 'conversation';

@@ -541,7 +541,10 @@ export class TincanApp {
     const expected = this.s.open?.safetyNumber?.join('');
     if (!expected) return this.fail(new TincanError('NO_CONVERSATION'), 'pairing');
     this.set({
-      notice: digits === expected ? { kind: 'info', code: 'SAFETY_NUMBER_MATCH', area: 'conversation' } : { kind: 'error', code: 'SAFETY_NUMBER_DIFFERENT', area: 'conversation' },
+      notice:
+        digits === expected
+          ? { kind: 'info', code: 'SAFETY_NUMBER_MATCH', area: 'conversation', conversationId: this.s.open!.id }
+          : { kind: 'error', code: 'SAFETY_NUMBER_DIFFERENT', area: 'conversation', conversationId: this.s.open!.id },
     });
   }
 
@@ -641,7 +644,7 @@ export class TincanApp {
 
   private noticeFor(conversationId: string, code: ErrorCode): void {
     const name = this.store?.contacts.get(conversationId)?.displayName;
-    this.set({ notice: { kind: 'warning', code, area: 'conversation', ...(name ? { name } : {}) } });
+    this.set({ notice: { kind: 'warning', code, area: 'conversation', conversationId, ...(name ? { name } : {}) } });
   }
 
   /** The conversation list, from memory only: contacts, log summaries and live status (no storage reads). */

@@ -140,7 +140,7 @@ export class Pairing extends Emitter<PairingEvents> {
     }
     const link = await this.options.links.reconnect(pinnedFingerprint);
     const code = encodeCode({ kind: 'invite', fields: link.localFields!, reconnectFor: pinnedFingerprint.slice(0, codeTagBytes) });
-    return this.track(link, { kind: 'reconnect', code, contactId }, { token: await inviteToken(code), pinned: pinnedFingerprint });
+    return this.track(link, { kind: 'reconnect', code, contactId, validUntil: this.now() + this.options.answerValidMs }, { token: await inviteToken(code), pinned: pinnedFingerprint });
   }
 
   /**

@@ -27,14 +27,26 @@ interface FetchEvent extends ExtendableEvent {
 interface ExtendableMessageEvent extends ExtendableEvent {
   readonly data: unknown;
 }
+interface NotificationEvent extends ExtendableEvent {
+  readonly notification: Notification;
+}
+interface WindowClientLike {
+  readonly url: string;
+  focus(): Promise<unknown>;
+}
 interface ServiceWorkerScope {
   readonly location: Location;
   readonly registration: ServiceWorkerRegistration;
-  readonly clients: { claim(): Promise<void> };
+  readonly clients: {
+    claim(): Promise<void>;
+    matchAll(options: { type: 'window'; includeUncontrolled: boolean }): Promise<readonly WindowClientLike[]>;
+    openWindow(url: string): Promise<unknown>;
+  };
   skipWaiting(): Promise<void>;
   addEventListener(type: 'install' | 'activate', listener: (event: ExtendableEvent) => void): void;
   addEventListener(type: 'fetch', listener: (event: FetchEvent) => void): void;
   addEventListener(type: 'message', listener: (event: ExtendableMessageEvent) => void): void;
+  addEventListener(type: 'notificationclick', listener: (event: NotificationEvent) => void): void;
 }
 
 const sw = self as unknown as ServiceWorkerScope;
@@ -61,6 +73,20 @@ sw.addEventListener('activate', (event) => {
 
 sw.addEventListener('message', (event) => {
   if (event.data === skipWaitingMessage) void sw.skipWaiting();
+});
+
+// A tap on a message notification (platform/unread-alerts.ts): bring Tincan's window to the front, or open it.
+// Chrome on Android shows notifications only through the service worker, so without this a tap does nothing.
+sw.addEventListener('notificationclick', (event) => {
+  event.notification.close();
+  event.waitUntil(
+    (async () => {
+      const windows = await sw.clients.matchAll({ type: 'window', includeUncontrolled: true });
+      const open = windows.find((client) => client.url.startsWith(scopeUrl));
+      if (open) await open.focus();
+      else await sw.clients.openWindow(indexUrl);
+    })(),
+  );
 });
 
 sw.addEventListener('fetch', (event) => {

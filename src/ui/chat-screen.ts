@@ -143,7 +143,7 @@ export class ChatScreen extends LitElement {
         </div>
       </header>
       ${this.renderLookalike(c)}
-      ${notice?.area === 'conversation' ? html`<tc-inline-notice .notice=${notice} dismissible></tc-inline-notice>` : nothing}
+      ${notice?.area === 'conversation' && (!notice.conversationId || notice.conversationId === c.id) ? html`<tc-inline-notice .notice=${notice} dismissible></tc-inline-notice>` : nothing}
       <tc-message-log .conversationId=${c.id} .messages=${open?.messages ?? []} ?hasOlder=${!!open?.hasOlder}
         ?hasNewer=${!!open?.hasNewer} .peerName=${c.name}></tc-message-log>
       <div class="bottom">

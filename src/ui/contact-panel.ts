@@ -90,7 +90,7 @@ export class ContactPanel extends LitElement {
           ${contactText.safetyNumber}</button>
       </div>
       ${this.isSafetyShown ? this.renderSafety(c) : nothing}
-      ${this.notice?.area === 'conversation' ? html`<tc-inline-notice .notice=${this.notice} dismissible></tc-inline-notice>` : nothing}
+      ${this.notice?.area === 'conversation' && (!this.notice.conversationId || this.notice.conversationId === c.id) ? html`<tc-inline-notice .notice=${this.notice} dismissible></tc-inline-notice>` : nothing}
       <div class="actions">
         <button type="button" @click=${() => emit(this, 'tc-export-transcript', { format: 'text' })}>${contactText.exportText}</button>
         <button type="button" @click=${() => emit(this, 'tc-export-transcript', { format: 'markdown' })}>${contactText.exportMarkdown}</button>

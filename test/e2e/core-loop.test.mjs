@@ -1,7 +1,7 @@
 // The core loop through the UI, in real browsers with separate profiles: invite code -> answer code -> chat.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { alertText, click, enterApp, inviteAndAnswer, locate, pasteCode, openPerson, pair, readCode, sendMessage, textOf, waitForAlert, waitForDelivered, waitForText, serveForSuite } from './helpers.mjs';
+import { alertText, waitForNoAlert, click, enterApp, inviteAndAnswer, locate, pasteCode, openPerson, pair, readCode, sendMessage, textOf, waitForAlert, waitForDelivered, waitForText, serveForSuite } from './helpers.mjs';
 
 const server = serveForSuite();
 
@@ -55,7 +55,7 @@ describe('bad codes', () => {
         const message = await waitForAlert(alice.page);
         assert.match(message, expected, `for ${JSON.stringify(text)}`);
         await click(alice.page, 'button', 'Dismiss');
-        assert.equal(await alertText(alice.page), '');
+        await waitForNoAlert(alice.page);
         // The invite is still there, unchanged.
         assert.equal(await readCode(alice.page, 'Invite code'), invite);
       }

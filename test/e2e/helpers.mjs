@@ -237,6 +237,17 @@ export async function waitForAlert(page, { timeout = 15_000 } = {}) {
   }
 }
 
+/** Waits until no alert is shown (the page renders at most once per animation frame). */
+export async function waitForNoAlert(page, { timeout = 15_000 } = {}) {
+  const start = Date.now();
+  for (;;) {
+    const text = await alertText(page);
+    if (!text) return;
+    if (Date.now() - start > timeout) throw new Error(`the alert stayed: ${text}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Types into the message box and presses Enter, as a person does. */
 export async function sendMessage(page, text) {
   const box = await locate(page, 'textbox', 'Message');
