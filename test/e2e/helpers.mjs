@@ -152,7 +152,9 @@ export async function openConversation(page, name, { timeout = 30_000 } = {}) {
         for (const el of root.querySelectorAll('*')) {
           if (el.localName === 'tc-conversation-list') {
             for (const button of el.shadowRoot?.querySelectorAll('button') ?? []) {
-              if (button.querySelector('.name')?.firstChild?.textContent.trim() === contact) return button;
+              // The name's own text nodes (Lit puts comment markers around bindings; marks are elements).
+              const name = [...(button.querySelector('.name')?.childNodes ?? [])].filter((n) => n.nodeType === 3).map((n) => n.textContent).join('').trim();
+              if (name === contact) return button;
             }
           }
           const inner = el.shadowRoot && visit(el.shadowRoot);
