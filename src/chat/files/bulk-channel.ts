@@ -5,6 +5,10 @@
 //   'buffered-low' ← bufferedamountlow; 'message' ← message (ArrayBuffer → Uint8Array); 'open'/'close' ← open/close;
 //   maxMessageBytes ← pc.sctp.maxMessageSize (65,536 when the peer's SDP has no a=max-message-size).
 import type { Emitter } from '../../events';
+import type { LinkChannel } from '../../net/link';
+
+/** The bulk channel's negotiated id on a link (0 is the chat channel): both sides open it when a session opens. */
+export const bulkChannelId = 1;
 
 export interface BulkChannelEvents {
   open: void;
@@ -34,3 +38,25 @@ export interface BulkChannel extends Pick<Emitter<BulkChannelEvents>, 'on'> {
  */
 export const highWaterBytes = 4 * 1024 * 1024;
 export const lowWaterBytes = 1024 * 1024;
+
+/** A link's extra channel (net/link.ts openChannel) as a BulkChannel; `maxMessageBytes` is the link's limit. */
+export function bulkChannelOf(channel: LinkChannel, maxMessageBytes: number): BulkChannel {
+  return {
+    get isOpen() {
+      return channel.state === 'open';
+    },
+    maxMessageBytes,
+    get bufferedAmount() {
+      return channel.bufferedAmount;
+    },
+    get bufferedAmountLowThreshold() {
+      return channel.bufferedAmountLowThreshold;
+    },
+    set bufferedAmountLowThreshold(bytes: number) {
+      channel.bufferedAmountLowThreshold = bytes;
+    },
+    send: (bytes) => channel.send(bytes),
+    close: () => channel.close(),
+    on: (name, listener) => channel.on(name, listener as (payload: undefined | Uint8Array) => void),
+  };
+}
