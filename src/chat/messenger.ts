@@ -137,6 +137,11 @@ export class Messenger extends Emitter<MessengerEvents> {
     for (const session of this.peers.open()) session.ping();
   }
 
+  /** The wire id of the conversation with a contact while it is online (file offers need it). */
+  conversationIdOf(contactId: string): string | undefined {
+    return this.peers.get(contactId)?.conversationId;
+  }
+
   isOnline(contactId: string): boolean {
     return this.peers.isOnline(contactId);
   }
