@@ -14,12 +14,12 @@
 // by test/unit/store/perf-measure.ts (logged by perf.test.ts; printed by bench/vault-bench.mjs). The machine was
 // shared with other test runs, so figures are noisy: the quietest run first (its 2 / 64 figure includes the first
 // call's memory growth), then the range over five runs at load average 7-13:
-//   opslimit 2 / 64 MiB  (libsodium "interactive", same-run baseline)  245 ms  (230-710 ms)   LAB.md quiet: 110-160
+//   opslimit 2 / 64 MiB  (libsodium "interactive", same-run baseline)  245 ms  (230-710 ms)   lab.md quiet: 110-160
 //   opslimit 3 / 64 MiB  (chosen)                                        300 ms  (290-1380 ms)
 //   opslimit 4 / 64 MiB                                                  386 ms  (386-1480 ms)
-//   opslimit 3 / 256 MiB (libsodium "moderate")                         1571 ms (1477 ms)       LAB.md quiet: 770
+//   opslimit 3 / 256 MiB (libsodium "moderate")                         1571 ms (1477 ms)       lab.md quiet: 770
 // Time grows about linearly with passes x memory, so the chosen limits cost about 1.25-1.5x interactive: about
-// 0.2 s on a quiet machine like the one LAB.md measured, and 0.6-1 s on a phone (3-5x slower): the price of one
+// 0.2 s on a quiet machine like the one docs/lab.md measured, and 0.6-1 s on a phone (3-5x slower): the price of one
 // unlock, paid once per session. 64 MiB stays inside what a mobile tab can reliably allocate, while 256 MiB risks
 // an out-of-memory crash on low-end phones, so the extra strength goes into passes, not memory. The limits are
 // stored with the wrap, so they can be raised later without breaking existing vaults.
