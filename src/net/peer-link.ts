@@ -37,6 +37,7 @@ import { Emitter } from '../events';
 import { applyIceCredentials, buildSdp, deriveIceCredentials, extractFields, fingerprintBytes, type SessionFields } from '../invite/sdp';
 import {
   mainChannelId,
+  defaultAnswerValidMs,
   maxChannelId,
   type CandidatePairTypes,
   type Link,
@@ -51,8 +52,9 @@ import {
   type LinkState,
 } from './link';
 
-// The app still imports these names from here.
+// Older importers take these names from here.
 export type { LinkEnded, LinkRole, LinkSignal, LinkState } from './link';
+export { defaultAnswerValidMs };
 
 export interface PeerLinkOptions {
   iceServers?: RTCIceServer[];
@@ -84,8 +86,6 @@ export interface ReconnectOptions extends PeerLinkOptions {
 
 export const defaultGatherTimeoutMs = 2500;
 export const defaultConnectTimeoutMs = 30_000;
-/** Measured: answers applied up to 1800 s late opened on one network (docs/lab.md §3); we promise 20 minutes. */
-export const defaultAnswerValidMs = 20 * 60_000;
 /** A reconnect code stays usable as long as an answer code does. */
 export const defaultPeerWaitMs = defaultAnswerValidMs;
 export const defaultFailedGraceMs = 4000;
