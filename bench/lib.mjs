@@ -106,10 +106,21 @@ export async function serveBenchApp({ keepNames = false } = {}) {
     minifyIdentifiers: !keepNames,
     outfile: path.join(dir, 'bench-app.js'),
     logLevel: 'warning',
-    define: { __TC_QR_WORKER_URL__: '"./none.js"', __TC_FILE_SINK_WORKER_URL__: '"./none.js"' },
+    define: { __TC_QR_WORKER_URL__: '"./none.js"', __TC_FILE_SINK_WORKER_URL__: '"./file-sink-worker.js"' },
+  });
+  // The app makes its file sinks (OPFS, through this worker) when a profile opens; no scanner, and Argon2id runs in
+  // the page (chat-app-page.ts sets no worker hasher: unlock is not on the message path).
+  await esbuild.build({
+    entryPoints: ['src/platform/file-sink-worker.ts'],
+    bundle: true,
+    format: 'iife',
+    target: ['chrome109', 'firefox115', 'safari16'],
+    minify: true,
+    outfile: path.join(dir, 'file-sink-worker.js'),
+    logLevel: 'warning',
   });
   const html = fs.readFileSync(path.join(dir, 'index.html'), 'utf8');
-  fs.writeFileSync(path.join(dir, 'index.html'), html.replaceAll('__APP_JS__', './bench-app.js'));
+  fs.writeFileSync(path.join(dir, 'index.html'), html.replaceAll('__APP_JS__', './bench-app.js').replaceAll('__KDF_WORKER_JS__', ''));
   const server = await serveStatic({ dir, port: 0, host: '127.0.0.1' });
   return {
     url: `http://127.0.0.1:${server.address().port}/`,

@@ -3,8 +3,8 @@
 // browser bench prints its build id, the machine's load, and that Chromium runs with its accessibility tree on.
 //
 //   npm run bench                     codec-sizes, size, bundle-share, vault-bench, chat, flood, peers, files,
-//                                     one-code (about 20 min on an idle 2-core machine)
-//   npm run bench -- --quick          the same with smaller counts (about 8 min): a smoke run, not for figures
+//                                     one-code (about 10 min on an idle 2-core machine)
+//   npm run bench -- --quick          the same with smaller counts: a smoke run, not for figures
 //   npm run bench -- --long           also the long cases: one-code at 600 s, files with 1 GiB, late-answer
 //                                     (about 35 min more)
 //   npm run bench -- --late [--delays 0,240,660]   late-answer (takes max(delay) + ~1 min)
