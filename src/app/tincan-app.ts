@@ -3,19 +3,18 @@
 // Nothing here knows the wire or the handshake: chat/ does. Values that reach the state are copies.
 import { isTincanError, toError, TincanError, type ErrorCode } from '../errors';
 import type { ChatMessage } from '../chat/chat-message';
-import { Messenger, type PeerStatus } from '../chat/messenger';
-import { FileTransfers } from '../chat/files/file-transfers';
+import type { Messenger, PeerStatus } from '../chat/messenger';
+import type { FileTransfers } from '../chat/files/file-transfers';
 import type { FileSink, FileSource } from '../chat/files/file-io';
-import { SealedTransferStore, transfersCollectionName } from '../chat/files/sealed-transfer-store';
 import type { TransferView } from '../chat/files/transfer-events';
 import type { Exchange } from '../chat/pairing';
 import { fromBase64Url } from '../crypto/bytes';
-import { normalizeDisplayName } from '../crypto/handshake';
+import { normalizeDisplayName } from '../crypto/display-name';
 import { safetyNumber } from '../crypto/safety-number';
 import { passphraseStrength, type PassphraseWeakness } from '../crypto/vault';
 import { decodeCode, normalizeCode, type DecodedCode } from '../invite/invite-code';
 import { linkForCode } from '../invite/code-link';
-import { describeCandidatePath, explainIceFailure, exampleStunUrl } from '../net/ice-servers';
+import { exampleStunUrl } from '../net/public-stun';
 import { defaultAnswerValidMs } from '../net/link';
 import type { Profile } from '../store/profile-store';
 import { openStore, type TincanStore } from '../store/tincan-store';
@@ -34,6 +33,8 @@ import {
   type Reach,
 } from './app-state';
 import { StateStore } from './state-store';
+
+type UnlockedModules = typeof import('./unlocked-modules');
 
 export interface TincanAppOptions {
   /** The page's own address without fragment; links are `${pageUrl}#${code}`. */
@@ -68,6 +69,8 @@ export class TincanApp {
   private store?: TincanStore;
   private profile?: Profile;
   private messenger?: Messenger;
+  /** Loaded at unlock (unlocked-modules.ts). */
+  private modules?: UnlockedModules;
   private files?: FileTransfers;
   private links?: DeviceLinks;
   private tabLock?: TabLock;
@@ -216,9 +219,14 @@ export class TincanApp {
     const store = this.store!;
     const saved = store.settings.iceServers();
     const iceServers = [...(saved ?? [])];
-    this.links = await this.options.platform.links(this.storeName, () => this.s.iceServers);
-    this.files = await this.openFiles(store);
-    this.messenger = this.makeMessenger(profile, store, this.links, this.files);
+    const [modules, links] = await Promise.all([
+      import('./unlocked-modules'),
+      this.options.platform.links(this.storeName, () => this.s.iceServers),
+    ]);
+    this.links = links;
+    this.modules = modules;
+    this.files = await this.openFiles(store, modules);
+    this.messenger = this.makeMessenger(profile, store, this.links, this.files, modules);
     this.set({ screen: 'main', profileName: profile.name, iceServers, reach: reachOf(iceServers), reachChosen: saved !== undefined });
     this.refreshConversations();
     const code = this.deferred;
@@ -581,7 +589,8 @@ export class TincanApp {
     }
   }
 
-  private async openFiles(store: TincanStore): Promise<FileTransfers | undefined> {
+  private async openFiles(store: TincanStore, modules: UnlockedModules): Promise<FileTransfers | undefined> {
+    const { FileTransfers, SealedTransferStore, transfersCollectionName } = modules;
     let files: FileTransfers;
     try {
       files = await FileTransfers.open({
@@ -642,7 +651,13 @@ export class TincanApp {
   // -----------------------------------------------------------------------------------------------------------
   // From the messenger to the state
 
-  private makeMessenger(profile: Profile, store: TincanStore, links: DeviceLinks, files: FileTransfers | undefined): Messenger {
+  private makeMessenger(
+    profile: Profile,
+    store: TincanStore,
+    links: DeviceLinks,
+    files: FileTransfers | undefined,
+    { Messenger }: UnlockedModules,
+  ): Messenger {
     const messenger = new Messenger({
       ...(files ? { files } : {}),
       identity: profile.identity,
@@ -659,7 +674,7 @@ export class TincanApp {
       if (!code || code === 'CHANNEL_CLOSED') return;
       const explained =
         (code === 'ICE_FAILED' || code === 'CONNECT_TIMEOUT') && link.localFields && link.remoteFields
-          ? explainIceFailure({
+          ? this.modules?.explainIceFailure({
               iceServers: this.s.iceServers,
               localCandidateTypes: link.localFields.candidates.map((c) => c.type),
               remoteCandidateTypes: link.remoteFields.candidates.map((c) => c.type),
@@ -763,7 +778,7 @@ export class TincanApp {
         ...(summary?.lastMessage ? { lastText: summary.lastMessage.text, lastAt: summary.lastMessage.sentAt } : { lastAt: c.lastSeen }),
         lastSeen: c.lastSeen,
         connection: online ? 'online' : 'offline',
-        ...(online && status?.path ? { path: describeCandidatePath(status.path.local, status.path.remote) ?? undefined } : {}),
+        ...(online && status?.path ? { path: this.modules?.describeCandidatePath(status.path.local, status.path.remote) ?? undefined } : {}),
         typing: online && !!runtime?.typing,
         ...(!online && status?.closedByPeer ? { closedByPeer: true } : {}),
         ...(!online && status?.endCode ? { endCode: status.endCode } : {}),

@@ -33,11 +33,13 @@ import { bytesEqual, concatBytes, fromUtf8, u16, utf8, view } from './bytes';
 import { identityPublicKeyBytes, identitySignatureBytes, type Identity } from './identity';
 import { SecureSession } from './secure-session';
 import { getSodium } from './sodium';
+import { maxDisplayNameChars, normalizeDisplayName } from './display-name';
+
+export { maxDisplayNameChars, normalizeDisplayName };
 
 export const helloVersion = 1;
 export const dtlsFingerprintBytes = 32;
 export const ephemeralKeyBytes = 32;
-export const maxDisplayNameChars = 64;
 export const maxDisplayNameBytes = maxDisplayNameChars * 4;
 
 const helloOffsets = {
@@ -87,12 +89,6 @@ export interface VerifiedHello {
   readonly ephemeralPublicKey: Uint8Array;
   /** The Hello exactly as received (part of the transcript). */
   readonly hello: Uint8Array;
-}
-
-/** Display names as they go on the wire: NFC, control characters dropped, trimmed, cut to 64 code points. */
-export function normalizeDisplayName(name: string): string {
-  const cleaned = name.normalize('NFC').replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim();
-  return Array.from(cleaned).slice(0, maxDisplayNameChars).join('');
 }
 
 function checkFingerprint(fingerprint: Uint8Array, which: string): void {

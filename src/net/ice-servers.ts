@@ -63,8 +63,7 @@ export const defaultIceServers: readonly IceServerEntry[] = [];
 
 export const defaultStunPort = 3478;
 export const defaultStunsPort = 5349;
-/** A well-known public STUN server (no account), offered as an example in the settings panel, never by default. */
-export const exampleStunUrl = 'stun:stun.l.google.com:19302';
+export { exampleStunUrl } from './public-stun';
 
 const schemes: readonly IceScheme[] = ['stun', 'stuns', 'turn', 'turns'];
 

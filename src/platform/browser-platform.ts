@@ -3,13 +3,14 @@
 import type { AppPlatform, DeviceLinks } from '../app/app-platform';
 import type { InviterLink } from '../chat/pairing';
 import type { SessionFields } from '../invite/sdp';
-import { CertificateStore, type DeviceCertificate } from '../net/certificate-store';
-import { PeerLink, supportsOneCodeReconnect, type PeerLinkOptions } from '../net/peer-link';
+import type { DeviceCertificate } from '../net/certificate-store';
+import type { PeerLinkOptions } from '../net/peer-link';
 import { openIndexedDbBackend } from '../store/indexeddb-backend';
 import { requestPersistence } from '../store/persistence';
 import type { StoredIceServer } from '../store/records';
 import { localStorageWitness } from './rollback-witness';
-import { OpfsFileStore, removeFinishedFile } from './file-sink';
+import type { FileSinkFactory } from '../chat/files/file-io';
+import type { OpfsFileStore } from './file-sink';
 import { createTabLock } from './tab-lock';
 
 function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
@@ -18,6 +19,7 @@ function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
 
 /** PeerLinks for one profile, all made with its current certificate (renewed by the store when it runs short). */
 export async function browserLinks(storeName: string, iceServers: () => readonly StoredIceServer[]): Promise<DeviceLinks> {
+  const { PeerLink, supportsOneCodeReconnect, CertificateStore } = await import('./link-modules');
   const certificates = new CertificateStore(storeName);
   let current: DeviceCertificate = await certificates.current();
   /** Fingerprints of every kept certificate: a reconnect code may name an older one a contact still pins. */
@@ -60,7 +62,14 @@ declare const __TC_FILE_SINK_WORKER_URL__: string | undefined;
 const fileSinkWorkerPath = typeof __TC_FILE_SINK_WORKER_URL__ === 'string' ? __TC_FILE_SINK_WORKER_URL__ : './file-sink-worker.js';
 
 export function browserPlatform(): AppPlatform {
-  let sinks: OpfsFileStore | undefined;
+  // The OPFS sink code is loaded with the first transfer, not with the first screen (bench/size.mjs).
+  let store: Promise<OpfsFileStore> | undefined;
+  const opfs = (): Promise<OpfsFileStore> =>
+    (store ??= import('./file-sink').then(({ OpfsFileStore }) => new OpfsFileStore(new URL(fileSinkWorkerPath, document.baseURI))));
+  const sinks: FileSinkFactory = {
+    create: async (file) => (await opfs()).create(file),
+    reopen: async (ref) => (await opfs()).reopen(ref),
+  };
   return {
     openBackend: (storeName) => openIndexedDbBackend(storeName),
     witness: (storeName) => localStorageWitness(storeName),
@@ -69,7 +78,7 @@ export function browserPlatform(): AppPlatform {
     isVisible: () => !document.hidden,
     requestPersistence: () => requestPersistence(),
     // One worker per page, made when the first transfer needs it (OPFS is per origin; file ids keep profiles apart).
-    fileSinks: () => (sinks ??= new OpfsFileStore(new URL(fileSinkWorkerPath, document.baseURI))),
-    removeFinishedFile: (ref) => removeFinishedFile(ref),
+    fileSinks: () => sinks,
+    removeFinishedFile: async (ref) => (await import('./file-sink')).removeFinishedFile(ref),
   };
 }

@@ -2,7 +2,7 @@
 // While unlocked the identity's secret key is in memory; wipe() zeroes it (lock).
 import { TincanError } from '../errors';
 import { fromBase64Url, toBase64Url } from '../crypto/bytes';
-import { normalizeDisplayName } from '../crypto/handshake';
+import { normalizeDisplayName } from '../crypto/display-name';
 import { deserializeIdentity, serializeIdentity, type Identity } from '../crypto/identity';
 import { isProfileRecord, profileRecordKey, recordFormatVersion, type ProfileRecord } from './records';
 import type { OpenVault } from './sealed-records';

@@ -18,7 +18,7 @@
 import { TincanError, isTincanError } from '../errors';
 import { SealedCollection } from './sealed-collection';
 import { Emitter } from '../events';
-import { normalizeDisplayName } from '../crypto/handshake';
+import { normalizeDisplayName } from '../crypto/display-name';
 import { createIdentity } from '../crypto/identity';
 import { getSodium, type Sodium } from '../crypto/sodium';
 import { createVaultKey, defaultKdfLimits, rewrapMasterKey, unwrapMasterKey, type KdfLimits } from '../crypto/vault';
@@ -73,7 +73,7 @@ function isStorageFailure(thrown: unknown): thrown is TincanError {
 }
 
 export async function openStore(options: StoreOptions): Promise<TincanStore> {
-  return new TincanStore(await getSodium(), options);
+  return new TincanStore(options);
 }
 
 export class TincanStore extends Emitter<StoreEvents> {
@@ -92,11 +92,11 @@ export class TincanStore extends Emitter<StoreEvents> {
   private lastReport: HealthReport | undefined;
   private readonly collections = new Map<string, SealedCollection>();
 
+  /** libsodium, loaded by the first method that needs it (the first screen only asks for state()). */
+  private sodium: Sodium | undefined;
+
   /** Use openStore. */
-  constructor(
-    private readonly sodium: Sodium,
-    options: StoreOptions,
-  ) {
+  constructor(options: StoreOptions) {
     super();
     this.now = options.now ?? (() => Date.now());
     this.kdfLimits = options.kdfLimits ?? defaultKdfLimits;
@@ -120,6 +120,10 @@ export class TincanStore extends Emitter<StoreEvents> {
   // -------------------------------------------------------------------------------------------------------------
   // Vault and profile
 
+  private async loadSodium(): Promise<Sodium> {
+    return (this.sodium ??= await getSodium());
+  }
+
   state(): Promise<StoreState> {
     return this.context.exclusive(async () => {
       if (this.context.isUnlocked) return 'unlocked';
@@ -134,8 +138,9 @@ export class TincanStore extends Emitter<StoreEvents> {
         // No dedicated code: the UI reads state() first; reaching this is a bug, never a person's doing.
         throw new TincanError('VAULT_LOCKED', 'a profile already exists on this device');
       }
+      const sodium = await this.loadSodium();
       const { masterKey, wrappedKey } = await createVaultKey(passphrase, this.kdfLimits);
-      const vault = new OpenVault(this.sodium, masterKey);
+      const vault = new OpenVault(sodium, masterKey);
       const guard = RollbackGuard.fresh(this.witness, this.now);
       const profile: Profile = Object.freeze({ name: normalizeDisplayName(name), identity: await createIdentity(), createdAt: this.now() });
       const stamp = guard.nextStamp();
@@ -149,7 +154,7 @@ export class TincanStore extends Emitter<StoreEvents> {
         ]);
       } catch (thrown) {
         vault.wipe();
-        this.sodium.memzero(profile.identity.secretKey);
+        sodium.memzero(profile.identity.secretKey);
         throw thrown;
       }
       guard.committed(stamp, [], []);
@@ -174,7 +179,7 @@ export class TincanStore extends Emitter<StoreEvents> {
       if (this.context.isUnlocked && this.lastHealth) return { profile: this.profiles.current(), health: this.lastHealth };
       const wrappedKey = await this.context.backend.get(wrappedKeyRecordKey);
       if (!(wrappedKey instanceof Uint8Array)) throw new TincanError('VAULT_LOCKED', 'no profile on this device');
-      const vault = new OpenVault(this.sodium, await unwrapMasterKey(wrappedKey, passphrase));
+      const vault = new OpenVault(await this.loadSodium(), await unwrapMasterKey(wrappedKey, passphrase));
       return this.loadNow(vault);
     });
   }
@@ -270,6 +275,7 @@ export class TincanStore extends Emitter<StoreEvents> {
    */
   importBackup(file: Uint8Array, passphrase: string): Promise<ImportResult> {
     return this.context.exclusive(async () => {
+      const sodium = await this.loadSodium();
       const prepared = await prepareImport(file, passphrase);
       this.lockNow();
       try {
@@ -279,10 +285,10 @@ export class TincanStore extends Emitter<StoreEvents> {
         ]);
       } catch (thrown) {
         prepared.vault.wipe();
-        this.sodium.memzero(prepared.profile.identity.secretKey);
+        sodium.memzero(prepared.profile.identity.secretKey);
         throw thrown;
       }
-      this.sodium.memzero(prepared.profile.identity.secretKey);
+      sodium.memzero(prepared.profile.identity.secretKey);
       const { profile } = await this.loadNow(prepared.vault);
       this.context.rollback().rebaseline();
       await this.flushNow();
@@ -395,7 +401,8 @@ export class TincanStore extends Emitter<StoreEvents> {
       clearTimeout(this.flushTimer);
       this.flushTimer = undefined;
     }
-    this.profiles.wipe(this.sodium);
+    // Nothing to wipe before libsodium was ever loaded: no profile was opened without it.
+    if (this.sodium) this.profiles.wipe(this.sodium);
     this.context.locked();
     this.contacts.clear();
     this.settings.clear();
