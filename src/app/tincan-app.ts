@@ -113,7 +113,8 @@ export class TincanApp {
       witness: this.options.platform.witness(this.storeName),
       now: this.now,
     });
-    this.set({ screen: (await this.store.state()) === 'empty' ? 'setup' : 'unlock', notice: undefined });
+    // The notice stays: a link's error (main.ts) is set before the vault opens, and must be read on this screen.
+    this.set({ screen: (await this.store.state()) === 'empty' ? 'setup' : 'unlock' });
   }
 
   /** The weakness of a passphrase being typed, for a live warning (the UI says it in words). */
