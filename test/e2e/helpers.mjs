@@ -410,6 +410,11 @@ export async function exportTranscript(page, { timeout = 30_000 } = {}) {
   return page.evaluate(() => window.tincanTestDownloads[0]);
 }
 
+/** A text transcript's messages, oldest first, as "Name: text" (the time in brackets taken off). */
+export function transcriptMessages(transcript) {
+  return transcript.split('\n').filter((line) => line.startsWith('[')).map((line) => line.replace(/^\[[^\]]*\] /, ''));
+}
+
 /** How many times `needle` occurs in `haystack`. */
 export const occurrences = (haystack, needle) => haystack.split(needle).length - 1;
 

@@ -11,9 +11,9 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { openScriptedPeer, servePeerHarness } from '../fixtures/peer-harness/build.mjs';
 import {
-  click, conversationEntries, droppedShown, enterApp, exportTranscript, locate, occurrences, openContactDetails, openConversation, openPerson,
-  openPreparedPerson, pair, pasteCode, readCode, sendMessage, serveForSuite, shownMessages, until, waitForConnected,
-  waitForDelivered, waitForText,
+  click, conversationEntries, droppedShown, enterApp, exportTranscript, locate, occurrences, openContactDetails,
+  openConversation, openPerson, openPreparedPerson, pair, pasteCode, readCode, sendMessage, serveForSuite,
+  shownMessages, transcriptMessages, until, waitForConnected, waitForDelivered, waitForText,
 } from './helpers.mjs';
 
 const server = serveForSuite();
@@ -204,8 +204,7 @@ describe('a scripted peer that floods', () => {
       const transcript = await exportTranscript(alice.page);
       assert.ok((await droppedShown(alice.page)) > expected, 'flood B was budgeted too');
       await click(alice.page, 'button', 'Back');
-      const lines = transcript.split('\n').filter((l) => l.startsWith('['));
-      const said = lines.map((l) => l.replace(/^\[[^\]]*\] /, ''));
+      const said = transcriptMessages(transcript);
       assert.deepEqual(said.slice(0, 4), [...before.map((t) => `Mallory: ${t}`), 'Alice: mine, before the flood'], 'the history before the flood is intact');
       assert.deepEqual(numbersOf(transcript, 'flood A'), storedA, 'flood A unchanged');
       const storedB = numbersOf(transcript, 'flood B');

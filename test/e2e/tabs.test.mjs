@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   click, enterApp, exportTranscript, isShown, locate, occurrences, openConversation, openPerson, pair, sendMessage,
-  serveForSuite, shownMessages, textOf, until, waitForText,
+  serveForSuite, shownMessages, textOf, transcriptMessages, until, waitForText,
 } from './helpers.mjs';
 
 const server = serveForSuite();
@@ -65,8 +65,7 @@ describe('two tabs on one profile', () => {
       // What is stored, on both sides: each once, in order.
       for (const page of [second, bob.page]) {
         const transcript = await exportTranscript(page);
-        const said = transcript.split('\n').filter((l) => l.startsWith('[')).map((l) => l.replace(/^\[[^\]]*\] Alice: /, ''));
-        assert.deepEqual(said, sent, transcript);
+        assert.deepEqual(transcriptMessages(transcript), sent.map((t) => `Alice: ${t}`), transcript);
         for (const text of sent) assert.equal(occurrences(transcript, text), 1);
       }
       assert.deepEqual([...alice.errors, ...errors, ...bob.errors], []);
