@@ -49,6 +49,8 @@ export interface TincanAppOptions {
 export const pageSize = 50;
 /** Most messages held in the open conversation's window; beyond it the far end is dropped (and reloaded later). */
 export const windowSize = 150;
+/** What a locked app must not keep from the profile (initialState leaves these optional fields out). */
+const forgotten: Partial<AppState> = { profileName: undefined, activeId: undefined, open: undefined, vaultHealth: undefined };
 /** A peer's "typing" lapses after this long without news (its page may have gone away). */
 const typingIdleMs = 5_000;
 /** The largest file this device accepts (OPFS keeps it until the person saves or discards it). */
@@ -124,7 +126,8 @@ export class TincanApp {
       witness: this.options.platform.witness(this.storeName),
       now: this.now,
     });
-    this.set({ screen: (await this.store.state()) === 'empty' ? 'setup' : 'unlock', notice: undefined });
+    // The notice stays: a link's error (main.ts) is set before the vault opens, and must be read on this screen.
+    this.set({ screen: (await this.store.state()) === 'empty' ? 'setup' : 'unlock' });
   }
 
   /** The weakness of a passphrase being typed, for a live warning (the UI says it in words). */
@@ -197,7 +200,7 @@ export class TincanApp {
       await this.store!.forgetDevice();
       await this.links?.forget();
       this.links = undefined;
-      this.set({ ...initialState, screen: 'setup', notice: { kind: 'info', code: 'DEVICE_FORGOTTEN', area: 'welcome' } });
+      this.set({ ...initialState, ...forgotten, screen: 'setup', notice: { kind: 'info', code: 'DEVICE_FORGOTTEN', area: 'welcome' } });
     });
   }
 
@@ -205,7 +208,9 @@ export class TincanApp {
   async lock(): Promise<void> {
     this.leave({ sayBye: true });
     await this.store?.lock();
-    this.set({ ...initialState, screen: 'unlock', reachChosen: this.s.reachChosen });
+    // Spreading initialState leaves its optional fields as they were: the open conversation's messages would stay
+    // in memory while locked and be shown again after the next unlock instead of what the store holds.
+    this.set({ ...initialState, ...forgotten, screen: 'unlock', reachChosen: this.s.reachChosen });
   }
 
   /** The person saw that this vault was restored from an older copy: keep it as it is from now on. */
@@ -253,7 +258,7 @@ export class TincanApp {
 
   private async stepAside(): Promise<void> {
     if (this.store) await this.handOver();
-    this.set({ ...initialState, screen: 'elsewhere' });
+    this.set({ ...initialState, ...forgotten, screen: 'elsewhere' });
   }
 
   // -----------------------------------------------------------------------------------------------------------

@@ -64,6 +64,8 @@ export class Messenger extends Emitter<MessengerEvents> {
   readonly delivery: Delivery;
   readonly trust: ContactTrust;
   private readonly now: () => number;
+  /** The path each open session runs on, once known (every status of that session repeats it). */
+  private readonly paths = new WeakMap<PeerSession, NonNullable<PeerStatus['path']>>();
 
   constructor(private readonly options: MessengerOptions) {
     super();
@@ -179,6 +181,16 @@ export class Messenger extends Emitter<MessengerEvents> {
   private track(session: PeerSession, exchangeId: string): void {
     this.peers.add(session);
     session.on('identified', (peer) => void this.identify(session, peer, exchangeId));
+    // Frames dropped or rejected while the chat runs: the contact's details say so now, not when it ends.
+    session.on('counters', (counters) => {
+      const contactId = session.contactId;
+      if (contactId && this.peers.get(contactId) === session) this.emitOnline(session, contactId, counters);
+    });
+  }
+
+  private emitOnline(session: PeerSession, contactId: string, counters: PeerCounters = session.counters): void {
+    const path = this.paths.get(session);
+    this.emit('status', { contactId, online: true, ...(path ? { path } : {}), counters });
   }
 
   private async identify(session: PeerSession, peer: { identityKey: Uint8Array; displayName: string }, exchangeId: string): Promise<void> {
@@ -202,7 +214,7 @@ export class Messenger extends Emitter<MessengerEvents> {
     const contactId = session.contactId!;
     this.delivery.attach(session);
     this.attachFiles(session, contactId);
-    this.emit('status', { contactId, online: true, counters: session.counters });
+    this.emitOnline(session, contactId);
     // A connection made with an older certificate of ours (a reconnect code pinned it): name the current one.
     const current = this.options.links.certificateFingerprint;
     const local = session.link.localFields?.fingerprint;
@@ -211,7 +223,9 @@ export class Messenger extends Emitter<MessengerEvents> {
     }
     void session.link.selectedCandidateTypes().then(
       (path) => {
-        if (path && this.peers.get(contactId) === session) this.emit('status', { contactId, online: true, path, counters: session.counters });
+        if (!path || this.peers.get(contactId) !== session) return;
+        this.paths.set(session, path);
+        this.emitOnline(session, contactId);
       },
       () => undefined,
     );

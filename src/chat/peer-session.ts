@@ -23,6 +23,8 @@ export type PeerSessionState = 'connecting' | 'securing' | 'identifying' | 'open
 
 /** Frames held between the handshake and `open`. An honest peer sends at most its outbox in that time. */
 const maxHeldFrames = 4_000;
+/** A change in what was dropped or rejected is reported (`counters`) at most this often: a flood is one report. */
+export const countersReportMs = 250;
 
 /** Why frames from this peer were not handed on, counted per reason (shown in the contact's connection details). */
 export interface PeerCounters {
@@ -61,6 +63,8 @@ export interface PeerSessionEvents {
   'peer-unreachable': void;
   /** The session now belongs to another contact (the person said "this is Bob on a new device"). */
   reassigned: { from: string; to: string };
+  /** Frames were dropped or rejected since the last report (at most every countersReportMs, while not closed). */
+  counters: PeerCounters;
   closed: SessionEnd;
 }
 
@@ -92,6 +96,9 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   private readonly byteBudget: TokenBucket;
   private readonly chatterBudget: TokenBucket;
   private readonly detach: (() => void)[] = [];
+  private countersTimer?: ReturnType<typeof setTimeout>;
+  /** Rejected frames as last seen, to notice new ones (the secure channel counts them). */
+  private rejectedSeen = 0;
 
   constructor(private readonly options: PeerSessionOptions) {
     super();
@@ -102,7 +109,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     this.chatterBudget = new TokenBucket(peerBudget.chatter, this.now);
     this.detach.push(
       this.link.on('state', (state) => this.handleLinkState(state)),
-      this.link.on('message', (bytes) => void this.secure?.receive(bytes)),
+      this.link.on('message', (bytes) => void this.secure?.receive(bytes).then(() => this.noticeRejected())),
       this.link.on('signal', (signal) => this.sendFrame({ type: 'signal', kind: signal.kind, sdp: signal.sdp })),
       this.link.on('peer-unreachable', () => this.emit('peer-unreachable', undefined)),
     );
@@ -168,6 +175,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   private end(end: SessionEnd): void {
     if (this.ended) return;
     this.ended = end;
+    clearTimeout(this.countersTimer);
     for (const undo of this.detach.splice(0)) undo();
     this.secure?.close();
     this.held.length = 0;
@@ -226,21 +234,15 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   }
 
   private receiveFrame(bytes: Uint8Array): void {
-    if (!this.frameBudget.take(1) || !this.byteBudget.take(bytes.length)) {
-      this.counted.dropped['over-budget']++;
-      return;
-    }
+    if (!this.frameBudget.take(1) || !this.byteBudget.take(bytes.length)) return this.drop('over-budget');
     const decoded = decodeFrame(bytes);
-    if (!decoded.ok) {
-      this.counted.dropped[decoded.reason]++;
-      return;
-    }
+    if (!decoded.ok) return this.drop(decoded.reason);
     this.counted.received++;
     const frame = decoded.frame;
     switch (frame.type) {
       case 'ping':
         if (this.chatterBudget.take()) this.sendFrame({ type: 'pong', sentAt: frame.sentAt });
-        else this.counted.dropped['over-budget']++;
+        else this.drop('over-budget');
         return;
       case 'pong':
         this.emit('rtt', Math.max(0, this.now() - frame.sentAt));
@@ -254,10 +256,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
         });
         return;
       case 'typing':
-        if (!this.chatterBudget.take()) {
-          this.counted.dropped['over-budget']++;
-          return;
-        }
+        if (!this.chatterBudget.take()) return this.drop('over-budget');
         break;
     }
     this.deliver(frame);
@@ -268,13 +267,34 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
       this.hand(frame);
     } else if (this.state === 'identifying' || this.state === 'securing') {
       if (this.held.length < maxHeldFrames) this.held.push(frame);
-      else this.counted.dropped['held-overflow']++;
+      else this.drop('held-overflow');
     }
   }
 
   private hand(frame: ChatFrame | SessionFileFrame): void {
     if (isFileFrame(frame)) this.emit('file-frame', frame);
     else this.emit('frame', frame);
+  }
+
+  private drop(reason: keyof PeerCounters['dropped']): void {
+    this.counted.dropped[reason]++;
+    this.reportCounters();
+  }
+
+  private noticeRejected(): void {
+    const rejected = this.secure?.rejectedFrames ?? 0;
+    if (rejected === this.rejectedSeen) return;
+    this.rejectedSeen = rejected;
+    this.reportCounters();
+  }
+
+  /** Reports the counters once the current burst of drops is over (so the contact's details stay current). */
+  private reportCounters(): void {
+    if (this.ended || this.countersTimer) return;
+    this.countersTimer = setTimeout(() => {
+      this.countersTimer = undefined;
+      if (!this.ended) this.emit('counters', this.counters);
+    }, countersReportMs);
   }
 
   private setState(state: PeerSessionState): void {

@@ -290,3 +290,145 @@ export async function waitForConnected(page, timeout = 30_000) {
   const handle = await locate(page, 'status', 'Connection', { timeout });
   await page.waitForFunction((el) => el.textContent.trim() === 'Connected', { timeout, polling: 100 }, handle);
 }
+
+// ---------------------------------------------------------------------------------------------------------------
+// Issue 8 (hostile peers, silent links, vaults): steps that read what the log, the list and the details show, and
+// open a page with a script run before the app (a skewed clock, a wrapped data channel, a counted connection).
+
+/** Like openPerson, but `prepare(page)` runs before the app loads (page.evaluateOnNewDocument goes there). */
+export async function openPreparedPerson(kind, url, prepare, options = {}) {
+  const browser = await launchBrowser(kind, options);
+  const page = (await browser.pages())[0] ?? (await browser.newPage());
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
+  await prepare(page);
+  await page.goto(url);
+  const name = options.name ?? `${kind} user`;
+  const passphrase = options.passphrase ?? 'correct horse battery staple 42';
+  await enterApp(page, { name, passphrase, ...(options.reach ? { reach: options.reach } : {}) });
+  return { kind, browser, page, errors, name, passphrase, close: () => browser.close() };
+}
+
+/** Runs `fn(el, ...args)` on the first element named `tag` found through open shadow roots (null when none). */
+export async function onDeepElement(page, tag, fn, ...args) {
+  const handle = await page.evaluateHandle((wanted) => {
+    const find = (root) => {
+      for (const el of root.querySelectorAll('*')) {
+        if (el.localName === wanted) return el;
+        const inner = el.shadowRoot && find(el.shadowRoot);
+        if (inner) return inner;
+      }
+      return null;
+    };
+    return find(document);
+  }, tag);
+  const element = handle.asElement();
+  if (!element) {
+    await handle.dispose();
+    return null;
+  }
+  try {
+    return await element.evaluate(fn, ...args);
+  } finally {
+    await element.dispose();
+  }
+}
+
+/**
+ * The open conversation's messages as the log shows them, oldest first: direction, text, the state's accessible
+ * name ("Sent", "Delivered" ticks; "waiting"; '' for incoming) and the <time datetime> ('' when none).
+ */
+export function shownMessages(page) {
+  return onDeepElement(page, 'tc-message-log', (log) =>
+    [...log.shadowRoot.querySelectorAll('.msg')].map((msg) => ({
+      direction: msg.classList.contains('out') ? 'out' : 'in',
+      text: msg.querySelector('p')?.textContent ?? '',
+      state: msg.querySelector('.tick')?.getAttribute('aria-label') ?? msg.querySelector('.state')?.textContent ?? '',
+      time: msg.querySelector('time')?.getAttribute('datetime') ?? '',
+    })),
+  ).then((list) => list ?? []);
+}
+
+/** The list "Conversations": each button's name (its own text) and its whole accessible text (state, last message). */
+export function conversationEntries(page) {
+  return onDeepElement(page, 'tc-conversation-list', (list) =>
+    [...list.shadowRoot.querySelectorAll('button')].map((button) => ({
+      name: [...(button.querySelector('.name')?.childNodes ?? [])].filter((n) => n.nodeType === 3).map((n) => n.textContent).join('').trim(),
+      label: button.textContent.replace(/\s+/g, ' ').trim(),
+    })),
+  ).then((list) => list ?? []);
+}
+
+/** Opens the conversation named `name` whose list entry also says `mark` ("verified", "possible impostor"), or
+ * whose entry does NOT say it when `mark` starts with "!". */
+export async function openConversationMarked(page, name, mark, { timeout = 30_000 } = {}) {
+  const word = mark.replace(/^!/, '');
+  const wanted = (entry) => entry.name === name && entry.label.includes(word) !== mark.startsWith('!');
+  const position = await until(async () => (await conversationEntries(page)).findIndex(wanted) + 1, `a conversation "${name}" (${mark})`, { timeout });
+  await onDeepElement(page, 'tc-conversation-list', (list, i) => list.shadowRoot.querySelectorAll('button')[i].click(), position - 1);
+  await locate(page, 'log', 'Messages', { visible: true });
+}
+
+/** The open contact details' text ('' when they are not open). */
+export function contactDetailsText(page) {
+  return onDeepElement(page, 'tc-contact-panel', (panel) => panel.shadowRoot.textContent.replace(/\s+/g, ' ').trim()).then((t) => t ?? '');
+}
+
+/** "N frames from this contact were refused or dropped" in the open contact details: N, or 0 when not said. */
+export async function droppedShown(page) {
+  const match = /(\d+) frames from this contact were refused or dropped/.exec(await contactDetailsText(page));
+  return match ? Number(match[1]) : 0;
+}
+
+/**
+ * Exports the open conversation's transcript through its contact details ("Export transcript (text)") and returns
+ * the file's text. The download is taken where the page hands it to the browser (the Blob behind the link it
+ * clicks), so this works the same in every browser. Leaves the contact details open.
+ */
+export async function exportTranscript(page, { timeout = 30_000 } = {}) {
+  if (!(await isShown(page, 'button', 'Export transcript (text)', 300))) await openContactDetails(page);
+  await page.evaluate(() => {
+    window.tincanTestDownloads = [];
+    if (window.tincanTestBlobs) return;
+    // The page's CSP forbids fetching blob: URLs, so the Blob is kept when its URL is made.
+    const blobs = (window.tincanTestBlobs = new Map());
+    const createObjectURL = URL.createObjectURL;
+    URL.createObjectURL = function (object) {
+      const url = createObjectURL.call(URL, object);
+      if (object instanceof Blob) blobs.set(url, object);
+      return url;
+    };
+    const click = HTMLAnchorElement.prototype.click;
+    HTMLAnchorElement.prototype.click = function () {
+      const blob = this.download ? blobs.get(this.href) : undefined;
+      if (blob) {
+        window.tincanTestDownloads.push(blob.text());
+        return undefined;
+      }
+      return click.call(this);
+    };
+  });
+  await click(page, 'button', 'Export transcript (text)');
+  await page.waitForFunction(() => window.tincanTestDownloads.length > 0, { timeout, polling: 100 });
+  return page.evaluate(() => window.tincanTestDownloads[0]);
+}
+
+/** A text transcript's messages, oldest first, as "Name: text" (the time in brackets taken off). */
+export function transcriptMessages(transcript) {
+  return transcript.split('\n').filter((line) => line.startsWith('[')).map((line) => line.replace(/^\[[^\]]*\] /, ''));
+}
+
+/** How many times `needle` occurs in `haystack`. */
+export const occurrences = (haystack, needle) => haystack.split(needle).length - 1;
+
+/** Polls `check` (async, returns truthy when done) every `everyMs` until `timeout`; throws with `what` after. */
+export async function until(check, what, { timeout = 30_000, everyMs = 200 } = {}) {
+  const start = Date.now();
+  let last;
+  for (;;) {
+    last = await check();
+    if (last) return last;
+    if (Date.now() - start > timeout) throw new Error(`timed out: ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}

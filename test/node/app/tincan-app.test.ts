@@ -46,6 +46,22 @@ describe('the app facade', () => {
     await until(() => s(alice).open?.messages.at(-1)?.state === 'delivered', 'delivered at Alice');
   });
 
+  it('forgets the open conversation when locked: nothing decrypted stays, the next unlock reads the store again', async () => {
+    const alice = await appFor('Alice');
+    const bob = await appFor('Bob');
+    await connect(alice, bob);
+    assert.equal(await alice.sendMessage('before the lock'), true);
+    assert.ok(s(alice).open?.messages.some((m) => m.text === 'before the lock'));
+    await alice.lock();
+    assert.equal(s(alice).screen, 'unlock');
+    assert.equal(s(alice).open, undefined, 'no messages kept while locked');
+    assert.equal(s(alice).activeId, undefined);
+    assert.equal(s(alice).profileName, undefined);
+    await alice.unlock('a passphrase for tests');
+    assert.equal(s(alice).screen, 'main');
+    assert.equal(s(alice).open, undefined, 'a conversation is opened from the store, not from before the lock');
+  });
+
   it('asks before answering an invite that came by link, and sends nothing until then', async () => {
     const alice = await appFor('Alice');
     const bob = await appFor('Bob');
