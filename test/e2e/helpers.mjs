@@ -113,11 +113,14 @@ export async function enterApp(page, { name, passphrase, reach = 'local' }) {
   // Whichever screen shows first; the other waits are stopped (each polls the page's accessibility tree every
   // frame until its timeout otherwise, which keeps the page busy for a minute).
   const stop = new AbortController();
-  const screen = await Promise.race(
+  // Promise.any: if none shows within the wait, this fails instead of waiting for ever.
+  const screen = await Promise.any(
     [['button', 'New invite', 'main'], ['button', 'Create profile', 'setup'], ['button', 'Unlock', 'unlock']].map(
-      ([role, label, which]) => locate(page, role, label, { timeout: 60_000, signal: stop.signal }).then(() => which, () => new Promise(() => {})),
+      ([role, label, which]) => locate(page, role, label, { timeout: 60_000, signal: stop.signal }).then(() => which),
     ),
-  );
+  ).catch(() => {
+    throw new Error('none of the first screens ("New invite", "Create profile", "Unlock") showed within 60 s');
+  });
   stop.abort();
   if (screen === 'setup') {
     await fill(page, 'textbox', 'Your name', name);
