@@ -16,7 +16,7 @@ import { passphraseStrength, type PassphraseWeakness } from '../crypto/vault';
 import { decodeCode, normalizeCode, type DecodedCode } from '../invite/invite-code';
 import { linkForCode } from '../invite/code-link';
 import { describeCandidatePath, explainIceFailure, exampleStunUrl } from '../net/ice-servers';
-import { defaultAnswerValidMs } from '../net/peer-link';
+import { defaultAnswerValidMs } from '../net/link';
 import type { Profile } from '../store/profile-store';
 import { openStore, type TincanStore } from '../store/tincan-store';
 import type { LogEntry } from '../store/records';

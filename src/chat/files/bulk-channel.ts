@@ -32,7 +32,7 @@ export interface BulkChannel extends Pick<Emitter<BulkChannelEvents>, 'on'> {
 }
 
 /**
- * Back-pressure on the sending side (LAB.md §7, 22 MB/s with 64 KiB messages): keep sending while the channel holds
+ * Back-pressure on the sending side (docs/lab.md §7, 22 MB/s with 64 KiB messages): keep sending while the channel holds
  * less than highWaterBytes, then wait for 'buffered-low' at lowWaterBytes. A window, not stop-and-wait: no acks.
  * Chromium closes a channel whose send queue passes 16 MB, so the high-water mark stays far below that.
  */
