@@ -241,7 +241,8 @@ describe('file transfers in the chat screen', function () {
     const app = new FixtureApp({ ...mainState, conversations: [bob], autoAcceptImageBytes: 5_000_000 });
     const shell = await mountShell(app);
     shell.dispatchEvent(new CustomEvent('tc-navigate', { detail: { view: 'settings' } }));
-    await settle(shell);
+    // The settings screen is a chunk of its own, loaded on the way there.
+    await waitFor(() => allElements(shell).some((el) => el.localName === 'tc-settings-screen' && !!el.shadowRoot?.querySelector('input[type=radio]')), shell, 'the settings screen');
     const radio = (name: string) => control<HTMLInputElement>(shell, 'input[type=radio]', name);
     expect(radio('Pictures up to 5 MB').checked).to.equal(true);
     radio('Never: always ask').click();
