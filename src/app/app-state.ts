@@ -109,6 +109,8 @@ export interface FileTransferView {
   readonly code?: ErrorCode;
   /** Receiver, when done: where the finished file is kept (platform/file-sink.ts opens it). */
   readonly finishedRef?: string;
+  /** Sender: bytes this page handed to the connection, chunks sent again included (the e2e tests read it). */
+  readonly sentBytes?: number;
   readonly createdAt: number;
 }
 
@@ -154,6 +156,9 @@ export interface AppState {
   readonly unreadTotal: number;
   /** File transfers of every conversation, oldest first (the chat shows its conversation's). */
   readonly transfers: readonly FileTransferView[];
+  /** Offered pictures (PNG, JPEG, GIF, WebP as the sender states it) up to this size are accepted without asking;
+   * 0: never. */
+  readonly autoAcceptImageBytes: number;
 }
 
 export const initialState: AppState = {
@@ -166,4 +171,5 @@ export const initialState: AppState = {
   reachChosen: false,
   unreadTotal: 0,
   transfers: [],
+  autoAcceptImageBytes: 0,
 };

@@ -55,6 +55,14 @@ const forgotten: Partial<AppState> = { profileName: undefined, activeId: undefin
 const typingIdleMs = 5_000;
 /** The largest file this device accepts (OPFS keeps it until the person saves or discards it). */
 export const maxIncomingFileBytes = 4 * 1024 ** 3;
+/** Pictures up to this size are accepted without asking unless the person changes it (Settings, Files). */
+export const defaultAutoAcceptImageBytes = 5_000_000;
+export const maxAutoAcceptImageBytes = 100_000_000;
+/** The stated types a picture may be auto-accepted with: the raster formats previews decode (never SVG). */
+const autoAcceptedImageTypes: readonly string[] = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+/** The person's file settings: a sealed record in the vault. */
+const fileSettingsCollectionName = 'file-settings';
+const autoAcceptRecordId = 'auto-accept-images';
 /** The STUN server "Anywhere" uses: a public one that learns the IP address of whoever makes an invite. */
 export const publicStunServer: StoredIceServer = { urls: exampleStunUrl };
 
@@ -231,6 +239,7 @@ export class TincanApp {
     this.links = links;
     this.modules = modules;
     this.files = await this.openFiles(store, modules);
+    this.set({ autoAcceptImageBytes: await this.loadAutoAcceptImages(store) });
     this.messenger = this.makeMessenger(profile, store, this.links, this.files, modules);
     this.set({ screen: 'main', profileName: profile.name, iceServers, reach: reachOf(iceServers), reachChosen: saved !== undefined });
     this.refreshConversations();
@@ -552,16 +561,18 @@ export class TincanApp {
   // -----------------------------------------------------------------------------------------------------------
   // Files
 
-  /** Offers a file (picked, dropped or pasted) to the open conversation's contact; it goes when they accept. */
-  async sendFile(source: FileSource, name: string, mime: string): Promise<void> {
+  /** Offers a file (picked, dropped or pasted) to the open conversation's contact; it goes when they accept.
+   * Resolves with the transfer's id once the offer is made (the UI keeps the file for a preview of its own). */
+  async sendFile(source: FileSource, name: string, mime: string): Promise<string | undefined> {
     const contactId = this.s.activeId;
     const conversation = contactId ? this.messenger?.conversationIdOf(contactId) : undefined;
-    if (!contactId || !this.files) return this.fail(new TincanError('NO_CONVERSATION'), 'composer');
-    if (!conversation) return this.fail(new TincanError('FILE_NEEDS_CONNECTION'), 'composer');
+    if (!contactId || !this.files) return void this.fail(new TincanError('NO_CONVERSATION'), 'composer');
+    if (!conversation) return void this.fail(new TincanError('FILE_NEEDS_CONNECTION'), 'composer');
     try {
-      await this.files.offer({ peerId: contactId, conversation, source, name, mime });
+      return (await this.files.offer({ peerId: contactId, conversation, source, name, mime })).fileId;
     } catch (error) {
       this.fail(error, 'composer');
+      return undefined;
     }
   }
 
@@ -582,6 +593,15 @@ export class TincanApp {
     this.files?.cancel(fileId);
   }
 
+  /** The sender chose the file again after its page was reloaded (FILE_SOURCE_MISSING): the transfer goes on. */
+  async resumeFile(fileId: string, source: FileSource): Promise<void> {
+    try {
+      await this.files?.provideSource(fileId, source);
+    } catch (error) {
+      this.fail(error, 'conversation');
+    }
+  }
+
   /** The person is done with a transfer: it leaves the list, and a received file leaves this device. */
   async discardFile(fileId: string): Promise<void> {
     const view = this.files?.get(fileId);
@@ -592,6 +612,37 @@ export class TincanApp {
     } catch (error) {
       this.fail(error, 'conversation');
     }
+  }
+
+  /** Pictures up to `maxBytes` are accepted without asking (0: always ask). Kept sealed in the vault. */
+  async setAutoAcceptImages(maxBytes: number): Promise<void> {
+    const store = this.store;
+    if (!store || !Number.isSafeInteger(maxBytes) || maxBytes < 0 || maxBytes > maxAutoAcceptImageBytes) return;
+    try {
+      await store.collection(fileSettingsCollectionName).put(autoAcceptRecordId, { maxBytes });
+      this.set({ autoAcceptImageBytes: maxBytes });
+    } catch (error) {
+      this.fail(error, 'settings');
+    }
+  }
+
+  private async loadAutoAcceptImages(store: TincanStore): Promise<number> {
+    try {
+      const { records } = await store.collection(fileSettingsCollectionName).loadAll();
+      const value = records.find((r) => r.id === autoAcceptRecordId)?.value as { maxBytes?: unknown } | undefined;
+      const maxBytes = value?.maxBytes;
+      if (typeof maxBytes === 'number' && Number.isSafeInteger(maxBytes) && maxBytes >= 0 && maxBytes <= maxAutoAcceptImageBytes) return maxBytes;
+    } catch {
+      // Unreadable: the default, and the person can set it again.
+    }
+    return defaultAutoAcceptImageBytes;
+  }
+
+  /** An offered picture small enough for the person's setting is accepted at once. The stated type decides only
+   * whether to ask: previews come from the bytes (platform/image-preview.ts), and SVG is never on the list. */
+  private autoAccept(view: TransferView): void {
+    const limit = this.s.autoAcceptImageBytes;
+    if (limit > 0 && view.size <= limit && autoAcceptedImageTypes.includes(view.mime)) void this.acceptFile(view.fileId);
   }
 
   private async openFiles(store: TincanStore, modules: UnlockedModules): Promise<FileTransfers | undefined> {
@@ -615,7 +666,10 @@ export class TincanApp {
       const others = this.s.transfers.filter((t) => t.fileId !== view.fileId);
       this.set({ transfers: [...others, next].sort((a, b) => a.createdAt - b.createdAt) });
     };
-    files.on('offered', (view) => update(view));
+    files.on('offered', (view) => {
+      update(view);
+      this.autoAccept(view);
+    });
     files.on('state', (view) => update(view));
     files.on('done', (view) => update(view));
     files.on('failed', ({ transfer, code }) => update(transfer, { code }));
@@ -875,6 +929,7 @@ function transferView(view: TransferView): FileTransferView {
     bytes: view.bytes,
     ...(view.code ? { code: view.code } : {}),
     ...(view.finishedRef ? { finishedRef: view.finishedRef } : {}),
+    ...(view.sentBytes !== undefined ? { sentBytes: view.sentBytes } : {}),
     createdAt: view.createdAt,
   };
 }

@@ -4,23 +4,34 @@
 // interactive-widget=resizes-content shrinks the page, not the log). Connection states are said plainly: "Bob
 // closed Tincan or went offline — Reconnect", why the last connection ended, how many messages wait.
 import { LitElement, css, html, nothing, svg } from 'lit';
-import { customElement, property, query } from 'lit/decorators.js';
-import type { ConversationView, Notice, OpenConversation } from '../app/app-state';
+import { customElement, property, query, state } from 'lit/decorators.js';
+import type { ConversationView, FileTransferView, Notice, OpenConversation } from '../app/app-state';
 import type { Composer } from './composer';
 import { emit } from './events';
 import type { MessageLog } from './message-log';
 import { whenText } from './message-format';
-import { chatText, connectionText, conversationText, endedText } from './messages';
+import { chatText, connectionText, conversationText, endedText, fileText } from './messages';
 import { controlStyles } from './shared-styles';
 import './composer';
 import './inline-notice';
 import './message-log';
+import './transfer-list';
 
 /** "Contact details": an i in a circle (drawn, since not every font has ⓘ). */
 const infoIcon = html`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">${svg`
   <circle cx="12" cy="12" r="9.5" fill="none" stroke="currentColor" stroke-width="2"/>
   <circle cx="12" cy="7.6" r="1.4" fill="currentColor"/>
   <path d="M12 11v6.5" stroke="currentColor" stroke-width="2.2" stroke-linecap="round"/>`}</svg>`;
+
+/** "Attach file": a paperclip. */
+const attachIcon = html`<svg viewBox="0 0 24 24" aria-hidden="true" focusable="false">${svg`
+  <path d="M16.5 6.5l-7.8 7.8a2 2 0 0 0 2.8 2.8l8-8a4 4 0 0 0-5.7-5.7l-8.2 8.2a6 6 0 0 0 8.5 8.5l7-7" fill="none"
+    stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"/>`}</svg>`;
+
+/** Whether a drag carries files (not text or a link being dragged around the page). */
+function hasFiles(event: DragEvent): boolean {
+  return !!event.dataTransfer && [...event.dataTransfer.types].includes('Files');
+}
 
 /** The status text for a conversation: exactly "Connected" while its peer is live (UI contract). */
 export function connectionStatusText(c: ConversationView): string {
@@ -37,13 +48,15 @@ export function connectionStatusText(c: ConversationView): string {
  * @fires tc-disconnect - { conversationId }
  * @fires tc-navigate - { view: 'contact' } ("Contact details")
  * @fires tc-move-to-new-device / tc-confirm-different-person - the look-alike warning's answers
+ * @fires tc-send-files - { files } picked with "Attach file" or dropped on the conversation (pasted: tc-composer)
+ * @fires tc-file-error - { code: 'FILE_NEEDS_CONNECTION' } "Attach file" while the contact is not connected
  */
 @customElement('tc-chat-screen')
 export class ChatScreen extends LitElement {
   static override styles = [
     controlStyles,
     css`
-      :host { display: flex; flex-direction: column; min-height: 0; height: 100%; }
+      :host { display: flex; flex-direction: column; min-height: 0; height: 100%; position: relative; }
       header {
         display: flex; align-items: center; gap: 0.4rem; padding: 0.4rem 0.5rem; border-bottom: 1px solid var(--tc-card-border);
       }
@@ -71,6 +84,15 @@ export class ChatScreen extends LitElement {
       .typing { min-height: 1.2rem; font-size: 0.85rem; color: var(--tc-muted); margin: 0 0 0.25rem 0.4rem; }
       tc-inline-notice { margin: 0.4rem 0.5rem; }
       .bottom tc-inline-notice { margin: 0 0 0.4rem; }
+      /* "Attach file": the file input is the control (named, focusable, role button); its label is what shows. */
+      .attach { display: flex; flex: none; }
+      .attach label { border-radius: 22px; padding: 0.5rem; }
+      .attach svg { width: 1.4rem; height: 1.4rem; }
+      .drop {
+        position: absolute; inset: 0.5rem; z-index: 2; display: grid; place-items: center; padding: 1rem; text-align: center;
+        border: 3px dashed var(--tc-accent); border-radius: 14px; background: var(--tc-card); font-weight: 600;
+        pointer-events: none; overflow-wrap: anywhere;
+      }
     `,
   ];
 
@@ -78,6 +100,10 @@ export class ChatScreen extends LitElement {
   @property({ attribute: false }) open?: OpenConversation;
   /** A notice of area 'conversation' (under the header) or 'composer' (above the message box). */
   @property({ attribute: false }) notice?: Notice;
+  /** This conversation's file transfers, oldest first. */
+  @property({ attribute: false }) transfers: readonly FileTransferView[] = [];
+  /** Files are being dragged over the conversation. */
+  @state() private isDropTarget = false;
   @query('tc-composer') private composer?: Composer;
   @query('tc-message-log') private log?: MessageLog;
   @query('h2') private heading?: HTMLElement;
@@ -97,6 +123,43 @@ export class ChatScreen extends LitElement {
 
   focusLog(): void {
     this.log?.focusLog();
+  }
+
+  constructor() {
+    super();
+    // The whole conversation is the drop zone.
+    this.addEventListener('dragover', (event) => {
+      if (!hasFiles(event)) return;
+      event.preventDefault();
+      event.dataTransfer!.dropEffect = 'copy';
+      this.isDropTarget = true;
+    });
+    this.addEventListener('dragleave', (event) => {
+      // Leaving for a child is not leaving; leaving the screen (or the window) is.
+      const to = event.relatedTarget as Node | null;
+      if (!to || !(this === to || this.contains(to) || this.renderRoot.contains(to))) this.isDropTarget = false;
+    });
+    this.addEventListener('drop', (event) => {
+      if (!hasFiles(event)) return;
+      event.preventDefault();
+      this.isDropTarget = false;
+      const files = [...(event.dataTransfer?.files ?? [])];
+      if (files.length) emit(this, 'tc-send-files', { files });
+    });
+  }
+
+  /** The picker opens only when the file can go now; otherwise the person is told why instead. */
+  private handleAttachClick(event: Event): void {
+    if (this.conversation?.connection === 'online') return;
+    event.preventDefault();
+    emit(this, 'tc-file-error', { code: 'FILE_NEEDS_CONNECTION' });
+  }
+
+  private handleAttachChange(event: Event): void {
+    const input = event.target as HTMLInputElement;
+    const files = [...(input.files ?? [])];
+    input.value = '';
+    if (files.length) emit(this, 'tc-send-files', { files });
   }
 
   private renderLookalike(c: ConversationView) {
@@ -146,11 +209,19 @@ export class ChatScreen extends LitElement {
       ${notice?.area === 'conversation' && (!notice.conversationId || notice.conversationId === c.id) ? html`<tc-inline-notice .notice=${notice} dismissible></tc-inline-notice>` : nothing}
       <tc-message-log .conversationId=${c.id} .messages=${open?.messages ?? []} ?hasOlder=${!!open?.hasOlder}
         ?hasNewer=${!!open?.hasNewer} .peerName=${c.name}></tc-message-log>
+      <tc-transfer-list .transfers=${this.transfers} .peerName=${c.name}></tc-transfer-list>
       <div class="bottom">
         <p class="typing" aria-live="polite">${c.typing ? conversationText.typing(c.name) : ''}</p>
         ${notice?.area === 'composer' ? html`<tc-inline-notice .notice=${notice} dismissible></tc-inline-notice>` : nothing}
-        <tc-composer ?connected=${live} ?disabled=${!open}></tc-composer>
+        <tc-composer ?connected=${live} ?disabled=${!open}>
+          <span slot="attach" class="attach">
+            <input type="file" class="file-picker sr-only" id="attach-file" multiple aria-label=${fileText.attach} ?disabled=${!open}
+              @click=${this.handleAttachClick} @change=${this.handleAttachChange} />
+            <label for="attach-file" class="button quiet" title=${fileText.attach} aria-hidden="true">${attachIcon}</label>
+          </span>
+        </tc-composer>
       </div>
+      ${this.isDropTarget ? html`<div class="drop" aria-hidden="true">${fileText.dropHere(c.name)}</div>` : nothing}
     `;
   }
 }

@@ -1,6 +1,7 @@
 // <tc-composer>: the message box (textbox "Message") and "Send", pinned under the log. Enter sends, Shift+Enter
 // starts a new line, an input method's own Enter is left alone. Tells the shell when the person types (at most
-// every few seconds) and stops. The slot "attach" leaves room for the "Attach file" button (issue 12).
+// every few seconds) and stops. The slot "attach" holds the "Attach file" control (tc-chat-screen); a file or
+// picture pasted into the message box is sent as a file (issue 12).
 import { LitElement, css, html } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
 import { maxMessageChars } from '../chat/frames';
@@ -14,6 +15,7 @@ const typingRepeatMs = 2500;
 /**
  * @fires tc-send-message - { text }
  * @fires tc-typing - { active }
+ * @fires tc-send-files - { files } pasted into the message box (text pastes as text)
  * @slot attach - a button placed before the message box
  */
 @customElement('tc-composer')
@@ -64,6 +66,13 @@ export class Composer extends LitElement {
     }
   }
 
+  private handlePaste(event: ClipboardEvent): void {
+    const files = [...(event.clipboardData?.files ?? [])];
+    if (!files.length) return;
+    event.preventDefault();
+    emit(this, 'tc-send-files', { files });
+  }
+
   /** The box grows with its text up to its maximum height (then it scrolls). */
   private fitHeight(): void {
     const field = this.field;
@@ -77,7 +86,7 @@ export class Composer extends LitElement {
       <slot name="attach"></slot>
       <textarea rows="1" aria-label=${chatText.message} maxlength=${maxMessageChars} enterkeyhint="send" ?disabled=${this.disabled}
         placeholder=${this.connected ? chatText.placeholderOnline : chatText.placeholderOffline}
-        @keydown=${this.handleKey} @input=${this.handleInput}></textarea>
+        @keydown=${this.handleKey} @input=${this.handleInput} @paste=${this.handlePaste}></textarea>
       <button type="submit" class="primary" ?disabled=${this.disabled}>${chatText.send}</button>
     </form>`;
   }

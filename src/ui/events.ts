@@ -2,6 +2,7 @@
 // bubble and cross shadow roots (composed), and the shell turns each into one app action. Details are plain
 // values: components hold no protocol state, so an event says what the person did, never how to do it.
 import type { Reach } from '../app/app-state';
+import type { ErrorCode } from '../errors';
 import type { IceServerEntry } from '../net/ice-servers';
 import type { ScanErrorCode } from '../scan/scan-errors';
 import type { TranscriptFormat } from '../store/transcript';
@@ -42,6 +43,10 @@ export interface ConversationDetail {
   readonly conversationId: string;
 }
 
+export interface FileDetail {
+  readonly fileId: string;
+}
+
 export interface TincanEventMap {
   // profile and vault
   'tc-create-profile': CustomEvent<CreateProfileDetail>;
@@ -75,6 +80,15 @@ export interface TincanEventMap {
   'tc-move-to-new-device': CustomEvent<void>;
   'tc-confirm-different-person': CustomEvent<void>;
   'tc-export-transcript': CustomEvent<{ readonly format: TranscriptFormat }>;
+  // files
+  'tc-send-files': CustomEvent<{ readonly files: readonly File[] }>;
+  'tc-accept-file': CustomEvent<FileDetail>;
+  'tc-decline-file': CustomEvent<FileDetail>;
+  'tc-cancel-transfer': CustomEvent<FileDetail>;
+  'tc-discard-file': CustomEvent<FileDetail>;
+  'tc-resume-file': CustomEvent<FileDetail & { readonly file: File }>;
+  'tc-file-error': CustomEvent<{ readonly code: ErrorCode }>;
+  'tc-set-auto-accept-images': CustomEvent<{ readonly maxBytes: number }>;
   // the shell's own: screens, notices, alerts
   'tc-navigate': CustomEvent<{ readonly view: MainView }>;
   'tc-back': CustomEvent<void>;

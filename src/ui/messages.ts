@@ -354,6 +354,83 @@ export const chatText = {
   compareFirst: 'Safety number',
 };
 
+/** File transfers: the "Attach file" control, the drop zone, and each transfer's card (src/ui/transfer-card.ts). Buttons
+ * show one word or two ("Accept"); their accessible names add the file's name, so each is unique on the screen. */
+export const fileText = {
+  attach: 'Attach file',
+  list: 'Files',
+  dropHere: (peer: string) => `Drop files here to send them to ${peer}`,
+  accept: 'Accept',
+  decline: 'Decline',
+  cancel: 'Cancel transfer',
+  save: 'Save',
+  remove: 'Remove',
+  chooseAgain: 'Choose the file again',
+  acceptNamed: (file: string) => `Accept ${file}`,
+  declineNamed: (file: string) => `Decline ${file}`,
+  cancelNamed: (file: string) => `Cancel transfer of ${file}`,
+  saveNamed: (file: string) => `Save ${file}`,
+  removeNamed: (file: string) => `Remove ${file}`,
+  chooseAgainNamed: (file: string) => `Choose the file again (${file})`,
+  unknownType: 'unknown type',
+  facts: (size: string, type: string) => `${size}, ${type}`,
+  /** Under the progress bar: "12 MB of 50 MB · 21 MB/s · 2 s left". */
+  progress: (done: string, total: string) => `${done} of ${total}`,
+  speed: (perSecond: string) => `${perSecond}/s`,
+  timeLeft: (left: string) => `${left} left`,
+  preparing: 'Getting the file ready…',
+  offeredOut: (peer: string) => `Waiting for ${peer} to accept it.`,
+  offeredIn: (peer: string) => `${peer} wants to send you this file.`,
+  sending: (peer: string) => `Sending to ${peer}`,
+  receiving: (peer: string) => `Receiving from ${peer}`,
+  checking: 'All here. Checking that it is the file that was offered…',
+  sentWaiting: (peer: string) => `Sent. Waiting for ${peer} to confirm it arrived whole.`,
+  received: 'Received and checked: it is the file that was offered.',
+  sent: (peer: string) => `Sent. ${peer} has it.`,
+  connectionLost: (peer: string) => `The connection was lost. It continues from where it stopped when you and ${peer} connect again.`,
+  sourceMissing: 'This page was reloaded and no longer has the file. Choose the same file again to continue.',
+  declinedOut: (peer: string) => `${peer} declined the file.`,
+  declinedIn: 'You declined this file.',
+  tooLargeOut: (peer: string) => `${peer}'s device does not take files this large.`,
+  tooLargeIn: 'This file is larger than this device accepts, so it was declined.',
+  cancelled: 'The transfer was cancelled.',
+  diskFullIn: 'There was not enough storage space on this device for this file. Free some space, then ask for it again.',
+  diskFullOut: (peer: string) => `${peer}'s device ran out of storage space for this file.`,
+  changedOut: 'The file changed on this device after you offered it, so it cannot be sent as it was. Send it again.',
+  changedIn: (peer: string) => `The file changed on ${peer}'s device after it was offered, so the transfer stopped. Ask ${peer} to send it again.`,
+  mismatchIn: 'What arrived does not match the file that was offered, so it was thrown away. Ask for it again.',
+  mismatchOut: (peer: string) => `The file did not arrive intact on ${peer}'s device and was thrown away there. Send it again.`,
+  storageIn: 'This browser could not store the file (private mode?). Nothing was kept.',
+  unreadableOut: 'This browser could not read the file any more. Send it again.',
+};
+
+const sizeUnits = ['kB', 'MB', 'GB', 'TB'] as const;
+
+/** "812 bytes", "3.4 kB", "5 MB", "50 MB" (decimal units, as file managers show them). */
+export function fileSizeText(bytes: number): string {
+  if (!Number.isFinite(bytes) || bytes < 0) return '';
+  if (bytes < 1000) return bytes === 1 ? '1 byte' : `${Math.round(bytes)} bytes`;
+  let value = bytes / 1000;
+  let unit = 0;
+  while (value >= 1000 && unit < sizeUnits.length - 1) {
+    value /= 1000;
+    unit++;
+  }
+  const shown = value < 9.95 ? Math.round(value * 10) / 10 : Math.round(value);
+  return `${shown} ${sizeUnits[unit]}`;
+}
+
+/** "45 s", "3 min", "2 h 5 min". */
+export function durationText(seconds: number): string {
+  if (!Number.isFinite(seconds) || seconds < 0) return '';
+  const s = Math.ceil(seconds);
+  if (s < 60) return `${s} s`;
+  const min = Math.round(s / 60);
+  if (min < 60) return `${min} min`;
+  const h = Math.floor(min / 60);
+  return min % 60 ? `${h} h ${min % 60} min` : `${h} h`;
+}
+
 export const contactText = {
   heading: (name: string) => `About ${name}`,
   verified: 'Verified',
@@ -380,6 +457,11 @@ export const contactText = {
 
 export const settingsText = {
   heading: 'Settings',
+  filesHeading: 'Files',
+  autoAcceptLegend: 'Accept pictures without asking',
+  autoAcceptOff: 'Never: always ask',
+  autoAcceptUpTo: (size: string) => `Pictures up to ${size}`,
+  autoAcceptHint: 'Only PNG, JPEG, GIF and WebP pictures from your contacts. Every other file asks first.',
   notificationsHeading: 'Notifications',
   notificationsOn: 'Notifications are on for messages that arrive while Tincan is in the background.',
   notificationsBlocked: 'Notifications are blocked for this site. Allow them in your browser’s site settings.',

@@ -1,22 +1,26 @@
 // <tc-settings-screen>: everything under "Settings" on its own screen: network servers (tc-settings-panel),
 // notifications (turned on only from here or the home screen's prompt, never at load; message text in them only
-// if the person allows it), and the profile's actions (tc-account-panel). Loaded lazily: it is not needed before
+// if the person allows it), which pictures are accepted without asking, and the profile's actions (tc-account-panel). Loaded lazily: it is not needed before
 // unlock, and it brings the ICE settings form.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { Notice } from '../app/app-state';
 import type { NotificationAvailability } from '../platform/unread-alerts';
 import { emit } from './events';
-import { homeText, settingsText, shellText } from './messages';
+import { fileSizeText, homeText, settingsText, shellText } from './messages';
 import { controlStyles } from './shared-styles';
 import './account-panel';
 import './inline-notice';
 import './settings-panel';
 
+/** The sizes offered for "Accept pictures without asking", besides never. */
+export const autoAcceptChoices = [1_000_000, 5_000_000, 25_000_000] as const;
+
 /**
  * @fires tc-back
  * @fires tc-enable-notifications
  * @fires tc-set-notification-content - { show }
+ * @fires tc-set-auto-accept-images - { maxBytes } (0: always ask)
  * (and what tc-settings-panel and tc-account-panel fire)
  */
 @customElement('tc-settings-screen')
@@ -25,6 +29,8 @@ export class SettingsScreen extends LitElement {
     controlStyles,
     css`
       :host { display: flex; flex-direction: column; gap: 1.25rem; min-width: 0; }
+      fieldset { border: 0; margin: 0; padding: 0; min-width: 0; }
+      legend { font-weight: 600; margin-bottom: 0.25rem; padding: 0; }
     `,
   ];
 
@@ -35,6 +41,26 @@ export class SettingsScreen extends LitElement {
   @property({ attribute: false }) notice?: Notice;
   @property() notifications: NotificationAvailability = 'unsupported';
   @property({ type: Boolean }) showContent = false;
+  /** Pictures up to this size are accepted without asking (0: never). */
+  @property({ type: Number }) autoAcceptImageBytes = 0;
+
+  private renderFiles() {
+    const choices = [0, ...autoAcceptChoices];
+    return html`<section class="card" aria-labelledby="files-heading">
+      <h2 id="files-heading">${settingsText.filesHeading}</h2>
+      <fieldset>
+        <legend>${settingsText.autoAcceptLegend}</legend>
+        ${choices.map(
+          (bytes) => html`<label class="choice">
+            <input type="radio" name="auto-accept" .checked=${this.autoAcceptImageBytes === bytes} aria-describedby="auto-accept-hint"
+              @change=${() => emit(this, 'tc-set-auto-accept-images', { maxBytes: bytes })} />
+            <span class="label">${bytes ? settingsText.autoAcceptUpTo(fileSizeText(bytes)) : settingsText.autoAcceptOff}</span>
+          </label>`,
+        )}
+      </fieldset>
+      <p class="hint" id="auto-accept-hint">${settingsText.autoAcceptHint}</p>
+    </section>`;
+  }
 
   private renderNotifications() {
     const state = this.notifications;
@@ -71,6 +97,7 @@ export class SettingsScreen extends LitElement {
       ${this.notice?.area === 'settings' ? html`<tc-inline-notice .notice=${this.notice} dismissible></tc-inline-notice>` : nothing}
       <tc-settings-panel class="card" .iceServers=${this.iceServers}></tc-settings-panel>
       ${this.renderNotifications()}
+      ${this.renderFiles()}
       <tc-account-panel class="card" .profileName=${this.profileName} ?busy=${this.busy}></tc-account-panel>
     `;
   }

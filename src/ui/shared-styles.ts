@@ -6,13 +6,14 @@ import { css } from 'lit';
 export const controlStyles = css`
   :host { box-sizing: border-box; }
   *, *::before, *::after { box-sizing: inherit; }
-  button, a.button {
+  button, a.button, label.button {
     min-height: 44px; min-width: 44px; padding: 0.5rem 1rem; border-radius: 10px; border: 1px solid var(--tc-border);
     background: var(--tc-button); color: inherit; font: inherit; cursor: pointer; line-height: 1.25;
     display: inline-flex; align-items: center; justify-content: center; gap: 0.4rem; text-decoration: none;
     overflow-wrap: anywhere; text-align: center; max-width: 100%;
   }
-  button.primary, a.button.primary { background: var(--tc-accent); color: var(--tc-on-accent); border-color: transparent; font-weight: 600; }
+  label.button { margin: 0; font-weight: inherit; }
+  button.primary, a.button.primary, label.button.primary { background: var(--tc-accent); color: var(--tc-on-accent); border-color: transparent; font-weight: 600; }
   button.danger { border-color: var(--tc-error); color: var(--tc-error); }
   button.quiet { background: none; border-color: transparent; }
   button[aria-pressed='true'] { border-color: var(--tc-accent); box-shadow: inset 0 0 0 1px var(--tc-accent); }
@@ -26,6 +27,15 @@ export const controlStyles = css`
     width: 100%; font: inherit; padding: 0.6rem; border-radius: 10px;
     border: 1px solid var(--tc-border); background: var(--tc-field); color: inherit; min-height: 44px;
   }
+  /* A file input that is itself the control (named, focusable, role button) while its <label class="button"> is
+     what shows ("Attach file", "Choose the file again"): one control for keyboards, screen readers and pointers (the
+     label is its touch target; with .sr-only, page checks measure the label). */
+  input.file-picker[type='file'] {
+    position: absolute; width: 1px; height: 1px; min-width: 0; min-height: 0; margin: 0; padding: 0; border: 0;
+    opacity: 0; overflow: hidden; clip-path: inset(50%);
+  }
+  input.file-picker:focus-visible + label { outline: 3px solid var(--tc-focus); outline-offset: 2px; }
+  input.file-picker:disabled + label { opacity: 0.55; cursor: default; }
   a { color: var(--tc-link); }
   label { font-weight: 600; display: block; margin-bottom: 0.25rem; }
   /* A radio or checkbox with its label: the whole row is the touch target. */

@@ -9,12 +9,14 @@
 //   - alerts: the unread count in the title and the app badge, and notifications when the person turned them on.
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { AppState, ConversationView, Notice, NoticeArea } from '../app/app-state';
+import type { AppState, ConversationView, FileTransferView, Notice, NoticeArea } from '../app/app-state';
 import type { TincanApp } from '../app/tincan-app';
+import { fileSource } from '../platform/file-source';
 import { UnreadAlerts, type NotificationAvailability } from '../platform/unread-alerts';
 import { applyUpdate, onUpdateAvailable } from '../pwa/register-sw';
 import type { ChatScreen } from './chat-screen';
 import type { MainView, TincanEventMap, TincanEventName } from './events';
+import { fileUrls } from './file-urls';
 import type { HomeScreen } from './home-screen';
 import { appName, contactText, shellText, transcriptLabels } from './messages';
 import type { PairingScreen } from './pairing-screen';
@@ -34,6 +36,7 @@ export type AppFacade = Pick<
   | 'sendMessage' | 'setTyping' | 'selectConversation' | 'closeConversation' | 'loadOlder' | 'loadNewer'
   | 'setVerified' | 'moveToNewDevice' | 'confirmDifferentPerson' | 'deleteConversation' | 'exportTranscript'
   | 'disconnect' | 'showError' | 'dismissNotice'
+  | 'sendFile' | 'acceptFile' | 'declineFile' | 'cancelTransfer' | 'discardFile' | 'resumeFile' | 'setAutoAcceptImages'
 >;
 
 /** From this width the list and the open screen show side by side (the components' CSS uses the same). */
@@ -135,6 +138,7 @@ export class TincanShell extends LitElement {
   /** A reconnected conversation was just shown: the message box gets the focus after this render. */
   private isComposerNext = false;
   private stopWatchingUpdates?: () => void;
+  private transfersCache?: { all: readonly FileTransferView[]; conversationId: string; shown: readonly FileTransferView[] };
   private wideQuery?: MediaQueryList;
 
   constructor() {
@@ -374,6 +378,7 @@ export class TincanShell extends LitElement {
     'tc-change-passphrase': (e) => void this.app.changePassphrase(e.detail.oldPassphrase, e.detail.newPassphrase, e.detail.repeat),
     'tc-lock': () => {
       this.goHome();
+      fileUrls.clear();
       void this.app.lock();
     },
     'tc-save-settings': (e) => void this.app.saveIceServers(e.detail.iceServers),
@@ -402,6 +407,17 @@ export class TincanShell extends LitElement {
     'tc-move-to-new-device': () => void this.app.moveToNewDevice(),
     'tc-confirm-different-person': () => void this.app.confirmDifferentPerson(),
     'tc-export-transcript': (e) => void this.exportTranscript(e.detail.format),
+    'tc-send-files': (e) => void this.sendFiles(e.detail.files),
+    'tc-accept-file': (e) => void this.app.acceptFile(e.detail.fileId),
+    'tc-decline-file': (e) => this.app.declineFile(e.detail.fileId),
+    'tc-cancel-transfer': (e) => this.app.cancelTransfer(e.detail.fileId),
+    'tc-discard-file': (e) => {
+      fileUrls.forget(e.detail.fileId);
+      void this.app.discardFile(e.detail.fileId);
+    },
+    'tc-resume-file': (e) => void this.app.resumeFile(e.detail.fileId, fileSource(e.detail.file)),
+    'tc-file-error': (e) => this.app.showError(e.detail.code, 'composer'),
+    'tc-set-auto-accept-images': (e) => void this.app.setAutoAcceptImages(e.detail.maxBytes),
     'tc-navigate': (e) => this.show(e.detail.view),
     'tc-back': () => this.back(),
     'tc-dismiss-notice': () => this.app.dismissNotice(),
@@ -452,6 +468,14 @@ export class TincanShell extends LitElement {
     const text = await this.app.exportTranscript(contact.id, format, transcriptLabels(contact.name));
     if (text !== undefined) {
       download(`tincan-${safeFileName(contact.name)}.${format === 'markdown' ? 'md' : 'txt'}`, text, 'text/plain;charset=utf-8');
+    }
+  }
+
+  /** Offers each file in turn (each is hashed before its offer goes); the page keeps it for its own preview. */
+  private async sendFiles(files: readonly File[]): Promise<void> {
+    for (const file of files) {
+      const fileId = await this.app.sendFile(fileSource(file), file.name, file.type);
+      if (fileId) fileUrls.rememberOutgoing(fileId, file);
     }
   }
 
@@ -522,6 +546,7 @@ export class TincanShell extends LitElement {
       case 'chat':
         if (!active) break;
         return html`<tc-chat-screen data-view="chat" .conversation=${active} .open=${s.open}
+          .transfers=${this.transfersOf(s, active.id)}
           .notice=${notice?.area === 'conversation' || notice?.area === 'composer' ? notice : undefined}></tc-chat-screen>`;
       case 'contact':
         if (!active) break;
@@ -529,6 +554,7 @@ export class TincanShell extends LitElement {
           .notice=${notice?.area === 'conversation' ? notice : undefined}></tc-contact-panel>`;
       case 'settings':
         return html`<tc-settings-screen data-view="settings" .iceServers=${s.iceServers} .profileName=${s.profileName ?? ''}
+          .autoAcceptImageBytes=${s.autoAcceptImageBytes}
           ?busy=${s.busy} .notice=${notice?.area === 'settings' ? notice : undefined} .notifications=${this.notifications}
           ?showContent=${this.showNotificationContent}></tc-settings-screen>`;
       default:
@@ -538,6 +564,15 @@ export class TincanShell extends LitElement {
       <img src="logo.svg" alt="" width="96" height="96" />
       <p>${s.conversations.length ? shellText.pickConversation : shellText.nothingYet}</p>
     </div></div>`;
+  }
+
+  /** The conversation's transfers; the same array while they do not change (the chat screen renders less). */
+  private transfersOf(s: AppState, conversationId: string): readonly FileTransferView[] {
+    const cached = this.transfersCache;
+    if (cached?.all === s.transfers && cached.conversationId === conversationId) return cached.shown;
+    const shown = s.transfers.filter((t) => t.conversationId === conversationId);
+    this.transfersCache = { all: s.transfers, conversationId, shown };
+    return shown;
   }
 
   private renderMain(s: AppState, notice: Notice | undefined) {

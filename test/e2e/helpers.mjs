@@ -41,6 +41,7 @@ function findInPage(role, name) {
     if (explicit) return explicit;
     const tag = el.localName;
     if (tag === 'button') return 'button';
+    if (tag === 'a' && el.hasAttribute('href')) return 'link';
     if (tag === 'textarea') return 'textbox';
     if (tag === 'input' && ['text', 'search', 'password', '', null].includes(el.getAttribute('type'))) return 'textbox';
     if (tag === 'input' && el.type === 'file') return 'button';
@@ -70,7 +71,7 @@ function findInPage(role, name) {
     }
     const wrapping = el.closest?.('label');
     if (wrapping) return wrapping.textContent.replace(/\s+/g, ' ').trim();
-    if (el.localName === 'button' || /^h[1-6]$/.test(el.localName)) return visibleText(el).replace(/\s+/g, ' ').trim();
+    if (el.localName === 'button' || el.localName === 'a' || /^h[1-6]$/.test(el.localName)) return visibleText(el).replace(/\s+/g, ' ').trim();
     return '';
   };
   const visit = (root) => {

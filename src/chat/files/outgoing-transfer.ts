@@ -50,6 +50,9 @@ export class OutgoingTransfer extends Transfer {
   /** Bytes the receiver had when the current run started, and bytes handed to the channel since. */
   private baseBytes = 0;
   private handedBytes = 0;
+  /** Plaintext bytes handed to the channel over every run of this page: more than the size when chunks were sent
+   * again (lost with a connection). */
+  private totalHandedBytes = 0;
   /** An accept that waits for the person to choose the file again (FILE_SOURCE_MISSING). */
   private waitingHave?: ChunkRanges;
   private acceptSequence = 0;
@@ -77,6 +80,10 @@ export class OutgoingTransfer extends Transfer {
     if (this.state === 'done') return this.file.size;
     const gone = Math.max(0, this.handedBytes - this.host.bufferedAmount(this.file.peerId));
     return Math.min(this.file.size, this.baseBytes + gone);
+  }
+
+  override get sentBytes(): number {
+    return this.totalHandedBytes;
   }
 
   protected savedRecord(): OutgoingTransferRecord | undefined {
@@ -199,6 +206,7 @@ export class OutgoingTransfer extends Transfer {
   runSent(run: SendRun, item: BulkMessage): void {
     if (run !== this.run) return;
     this.handedBytes += item.payloadBytes;
+    this.totalHandedBytes += item.payloadBytes;
     if (item.isEnd) {
       this.run = undefined;
       this.setState('verifying');

@@ -22,6 +22,8 @@ export interface TransferView {
   readonly code?: ErrorCode;
   /** Receiver, once done: FileSink.commit's reference to the finished file (platform/file-sink.ts). */
   readonly finishedRef?: string;
+  /** Sender: plaintext bytes handed to the channel by this page, chunks sent again included. */
+  readonly sentBytes?: number;
 }
 
 /** For the progress bar, about four times a second while chunks flow. */

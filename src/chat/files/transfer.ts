@@ -77,7 +77,13 @@ export abstract class Transfer {
       fileId, direction: this.direction, peerId, conversation, name, size, mime, createdAt, state: this.state, bytes: this.bytes,
       ...(this.code ? { code: this.code } : {}),
       ...(this.finishedRef ? { finishedRef: this.finishedRef } : {}),
+      ...(this.sentBytes !== undefined ? { sentBytes: this.sentBytes } : {}),
     };
+  }
+
+  /** Sender: bytes handed to the channel so far, re-sent ones included (outgoing-transfer.ts). */
+  get sentBytes(): number | undefined {
+    return undefined;
   }
 
   progress(): TransferProgress {

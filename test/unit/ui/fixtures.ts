@@ -3,7 +3,7 @@
 // its own tests). Plus the page-level checks every screen must pass: axe-core, no horizontal overflow, controls of
 // at least 44 px, and a screenshot for a person to look at.
 import { emulateMedia, executeServerCommand, setViewport } from '@web/test-runner-commands';
-import { initialState, type AppState, type ChatMessage, type ConversationView, type ExchangeView } from '../../../src/app/app-state';
+import { initialState, type AppState, type ChatMessage, type ConversationView, type ExchangeView, type FileTransferView } from '../../../src/app/app-state';
 import { StateStore } from '../../../src/app/state-store';
 import type { AppFacade, TincanShell } from '../../../src/ui/tincan-shell';
 import '../../../src/ui/tincan-shell';
@@ -46,6 +46,37 @@ export function messages(count: number, patch: (i: number) => Partial<ChatMessag
 
 export const bob = conversation({ id: 'bob', name: 'Bob', connection: 'online', path: 'on the same network', verified: true, lastText: 'See you at 6' });
 export const carol = conversation({ id: 'carol', name: 'Carol', unread: 2, lastText: 'Did you get my photo?', closedByPeer: true, waiting: 2 });
+
+let transferCounter = 0;
+
+/** A file transfer of Bob's conversation with a fresh 16-character id (an OPFS-safe name). */
+export function transfer(patch: Partial<FileTransferView> = {}): FileTransferView {
+  transferCounter++;
+  return {
+    fileId: `f${String(transferCounter).padStart(15, '0')}`,
+    conversationId: 'bob',
+    direction: 'in',
+    name: `file-${transferCounter}.pdf`,
+    size: 50_000_000,
+    mime: 'application/pdf',
+    state: 'offered',
+    bytes: 0,
+    createdAt: now - 60_000 + transferCounter,
+    ...patch,
+  };
+}
+
+/** Transfers in every state that looks different, for the screens test. */
+export const transfersOfEveryKind: readonly FileTransferView[] = [
+  transfer({ name: 'holiday-photos-2031-the-whole-week-at-the-lake-with-everyone-in-it.zip', mime: 'application/zip', size: 734_003_200 }),
+  transfer({ name: 'report.pdf', state: 'transferring', bytes: 21_400_000, bytesPerSecond: 19_800_000, secondsLeft: 2 }),
+  transfer({ name: 'slides.key', direction: 'out', state: 'interrupted', code: 'FILE_CONNECTION_LOST', bytes: 12_000_000, mime: '' }),
+  transfer({ name: 'notes.txt', direction: 'out', state: 'offered', size: 2_345, mime: 'text/plain' }),
+  transfer({ name: 'video.mp4', state: 'failed', code: 'FILE_HASH_MISMATCH', bytes: 50_000_000, mime: 'video/mp4' }),
+  transfer({ name: 'big.iso', direction: 'out', state: 'failed', code: 'FILE_DISK_FULL', bytes: 3_000_000 }),
+  transfer({ name: 'draft.docx', direction: 'out', state: 'declined', code: 'FILE_DECLINED', size: 80_000 }),
+  transfer({ name: 'scan.png', state: 'done', bytes: 1_200_000, size: 1_200_000, mime: 'image/png', finishedRef: 'opfs:zzzzzzzzzzzzzzzz' }),
+];
 
 const inviteCode = '7Q2K9M4XH8W3J6F1R5T0VBNC2D8G4L7P9Z3Y6A1S5E0U2I8O4QW7ER3TY9UI6OP2ASDF5GHJ8KL0ZXC4VBN1MQ7';
 
@@ -121,6 +152,27 @@ export const deepScreens: Record<string, { state: AppState; view: 'pair' | 'chat
     },
     view: 'chat',
   },
+  'chat-files': {
+    state: {
+      ...mainState,
+      conversations: [bob, carol],
+      activeId: 'bob',
+      open: { id: 'bob', messages: messages(6), hasOlder: false, hasNewer: false },
+      transfers: transfersOfEveryKind,
+    },
+    view: 'chat',
+  },
+  'chat-files-offline': {
+    state: {
+      ...mainState,
+      conversations: [bob, carol],
+      activeId: 'carol',
+      open: { id: 'carol', messages: messages(2), hasOlder: false, hasNewer: false },
+      transfers: [transfer({ conversationId: 'carol', name: 'photo.jpg', state: 'interrupted', code: 'FILE_CONNECTION_LOST', bytes: 4_000_000, size: 9_000_000, mime: 'image/jpeg' })],
+      notice: { kind: 'error', code: 'FILE_NEEDS_CONNECTION', area: 'composer' },
+    },
+    view: 'chat',
+  },
   'chat-lookalike': {
     state: {
       ...mainState,
@@ -145,7 +197,7 @@ export const deepScreens: Record<string, { state: AppState; view: 'pair' | 'chat
     },
     view: 'contact',
   },
-  settings: { state: { ...mainState, conversations: [bob], iceServers: [{ urls: 'stun:stun.l.google.com:19302' }] }, view: 'settings' },
+  settings: { state: { ...mainState, conversations: [bob], iceServers: [{ urls: 'stun:stun.l.google.com:19302' }], autoAcceptImageBytes: 5_000_000 }, view: 'settings' },
 };
 
 type Call = [name: string, args: unknown[]];
@@ -219,6 +271,13 @@ export class FixtureApp implements AppFacade {
     return undefined;
   }
   disconnect(contactId: string) { this.call('disconnect', [contactId]); }
+  async sendFile(source: unknown, name: string, mime: string) { return (await this.call('sendFile', [source, name, mime])) as string | undefined; }
+  async acceptFile(fileId: string) { await this.call('acceptFile', [fileId]); }
+  declineFile(fileId: string) { this.call('declineFile', [fileId]); }
+  cancelTransfer(fileId: string) { this.call('cancelTransfer', [fileId]); }
+  async discardFile(fileId: string) { await this.call('discardFile', [fileId]); }
+  async resumeFile(fileId: string, source: unknown) { await this.call('resumeFile', [fileId, source]); }
+  async setAutoAcceptImages(maxBytes: number) { this.call('setAutoAcceptImages', [maxBytes]); }
   showError(code: string, area?: string) { this.call('showError', [code, area]); }
   dismissNotice() {
     this.call('dismissNotice', []);

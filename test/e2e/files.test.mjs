@@ -1,0 +1,399 @@
+// Files and images (issue 12) between real browsers, through the UI: "Attach file", "Accept", the progress bars named
+// after the file, "Save <name>"; the saved file's BLAKE2b-256 is computed here in Node and compared with the sent
+// file's. The link is cut mid-transfer by dropping UDP in this test's own network namespace (scripts/in-netns.sh
+// runs the test as root in a private one, so iptables affects only it), and the receiver is reloaded mid-transfer:
+// both resume from where they stopped. A pasted picture shows a preview; an SVG carrying a script is only ever a file.
+// A peer that lies (wrong sizes, chunks out of range or after cancel) is covered in Node: test/node/files/hostile-peer.test.ts.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sodium from 'libsodium-wrappers-sumo';
+import { click, enterApp, locate, openConversation, openPerson, pair, sendMessage, serveForSuite, waitForText } from './helpers.mjs';
+
+const server = serveForSuite();
+const MB = 1_000_000;
+const fileBytes = 50 * MB;
+
+/** A file of random bytes in a fresh temporary folder, and its BLAKE2b-256. */
+async function randomFile(name, bytes) {
+  await sodium.ready;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tincan-files-'));
+  const file = path.join(dir, name);
+  const fd = fs.openSync(file, 'w');
+  const state = sodium.crypto_generichash_init(null, 32);
+  for (let done = 0; done < bytes; ) {
+    const piece = crypto.randomBytes(Math.min(4 * MB, bytes - done));
+    fs.writeSync(fd, piece);
+    sodium.crypto_generichash_update(state, piece);
+    done += piece.length;
+  }
+  fs.closeSync(fd);
+  return { path: file, name, size: bytes, hash: sodium.to_hex(sodium.crypto_generichash_final(state, 32)), dir };
+}
+
+async function hashFile(file) {
+  await sodium.ready;
+  const state = sodium.crypto_generichash_init(null, 32);
+  const fd = fs.openSync(file, 'r');
+  const buffer = Buffer.alloc(4 * MB);
+  for (let read; (read = fs.readSync(fd, buffer, 0, buffer.length, null)) > 0; ) sodium.crypto_generichash_update(state, buffer.subarray(0, read));
+  fs.closeSync(fd);
+  return sodium.to_hex(sodium.crypto_generichash_final(state, 32));
+}
+
+/** Where a person's browser saves downloads ("Save <name>"), set up before the page loads. */
+function downloadsFor(kind) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tincan-saved-${kind}-`));
+  const options = kind === 'firefox'
+    ? {
+        prefs: {
+          'browser.download.folderList': 2,
+          'browser.download.dir': dir,
+          'browser.download.useDownloadDir': true,
+          'browser.download.always_ask_before_handling_new_types': false,
+          'browser.helperApps.neverAsk.saveToDisk': 'application/octet-stream',
+          'browser.download.manager.showWhenStarting': false,
+        },
+      }
+    : {};
+  return { dir, options };
+}
+
+async function openWithDownloads(kind, name) {
+  const downloads = downloadsFor(kind);
+  const person = await openPerson(kind, server.url, { name, ...downloads.options });
+  person.downloads = downloads.dir;
+  await allowDownloads(person);
+  return person;
+}
+
+/** Chromium saves downloads only where it is told to (per page session, so again after a reload). */
+async function allowDownloads(person) {
+  if (person.kind !== 'chromium') return;
+  const cdp = await person.page.createCDPSession();
+  await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: person.downloads });
+}
+
+/** Waits until the browser finished saving `name` (whole, not a partial download) and returns its path. */
+async function waitForDownload(person, name, size, timeoutMs = 120_000) {
+  const file = path.join(person.downloads, name);
+  const start = Date.now();
+  for (;;) {
+    const entries = fs.readdirSync(person.downloads);
+    const partial = entries.some((e) => e.endsWith('.crdownload') || e.endsWith('.part'));
+    if (!partial && fs.existsSync(file) && fs.statSync(file).size === size) return file;
+    if (Date.now() - start > timeoutMs) throw new Error(`${name} was not saved: ${entries.join(', ')}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/** The "Attach file" control is the file input itself (named, role button): the picker is filled as puppeteer can. */
+async function attachFile(page, file) {
+  const input = await page.waitForFunction(() => {
+    const visit = (root) => {
+      for (const el of root.querySelectorAll('*')) {
+        if (el.localName === 'input' && el.type === 'file' && el.getAttribute('aria-label') === 'Attach file') return el;
+        const inner = el.shadowRoot && visit(el.shadowRoot);
+        if (inner) return inner;
+      }
+      return null;
+    };
+    return visit(document);
+  }, { polling: 100, timeout: 30_000 });
+  await input.asElement().uploadFile(file);
+}
+
+/**
+ * Records, in the page, every value the progress bar named `name` shows (aria-valuenow), and the bar's value when
+ * `text` first shows in the log (undefined: not yet; null: the bar was gone). Read with readRecording.
+ */
+async function recordProgress(page, name, text = '') {
+  await page.evaluate((name, text) => {
+    const find = (root, test) => {
+      for (const el of root.querySelectorAll('*')) {
+        if (test(el)) return el;
+        const inner = el.shadowRoot && find(el.shadowRoot, test);
+        if (inner) return inner;
+      }
+      return null;
+    };
+    const recording = { values: [], textAt: undefined };
+    window.tincanRecording = recording;
+    const sample = () => {
+      const bar = find(document, (el) => el.getAttribute('role') === 'progressbar' && el.getAttribute('aria-label') === name);
+      const value = bar ? Number(bar.getAttribute('aria-valuenow')) : undefined;
+      if (value !== undefined && recording.values.at(-1) !== value) recording.values.push(value);
+      if (text && recording.textAt === undefined) {
+        const log = find(document, (el) => el.getAttribute('role') === 'log');
+        if (log?.textContent.includes(text)) recording.textAt = bar ? value : null;
+      }
+    };
+    recording.timer = setInterval(sample, 20);
+  }, name, text);
+}
+
+async function readRecording(page) {
+  return page.evaluate(() => {
+    clearInterval(window.tincanRecording.timer);
+    const { values, textAt } = window.tincanRecording;
+    return { values, textAt };
+  });
+}
+
+/** The progress bar's value now (bytes), waiting for the bar to show. */
+async function progressOf(page, name) {
+  const bar = await locate(page, 'progressbar', name);
+  return bar.evaluate((el) => Number(el.getAttribute('aria-valuenow')));
+}
+
+/** Waits until the progress bar named `name` shows at least `bytes`. */
+async function waitForProgress(page, name, bytes, timeout = 60_000) {
+  const bar = await locate(page, 'progressbar', name, { timeout });
+  await page.waitForFunction((el, min) => Number(el.getAttribute('aria-valuenow')) >= min, { timeout, polling: 10 }, bar, bytes);
+}
+
+/** Waits until the card of the transfer of `name` says `text`. */
+async function waitForCard(page, name, text, timeout = 60_000) {
+  await page.waitForFunction((name, text) => {
+    const visit = (root) => {
+      for (const el of root.querySelectorAll('*')) {
+        if (el.localName === 'tc-transfer-card' && el.transfer?.name === name && el.shadowRoot.textContent.includes(text)) return true;
+        if (el.shadowRoot && visit(el.shadowRoot)) return true;
+      }
+      return false;
+    };
+    return visit(document);
+  }, { timeout, polling: 100 }, name, text);
+}
+
+/** The sender's count of bytes handed to the connection (data-sent-bytes on the transfer's card). */
+async function sentBytesOf(page, name) {
+  return page.evaluate((name) => {
+    const visit = (root) => {
+      for (const el of root.querySelectorAll('*')) {
+        if (el.localName === 'tc-transfer-card' && el.transfer?.name === name) return el.shadowRoot.querySelector('[data-sent-bytes]')?.dataset.sentBytes;
+        const inner = el.shadowRoot ? visit(el.shadowRoot) : undefined;
+        if (inner !== undefined) return inner;
+      }
+      return undefined;
+    };
+    const sent = visit(document);
+    return sent === undefined ? NaN : Number(sent);
+  }, name);
+}
+
+async function debugDump(people) {
+  for (const p of people) {
+    const text = await p.page.evaluate(() => {
+      const out = [];
+      const visit = (root) => {
+        for (const el of root.querySelectorAll('*')) {
+          if (['log', 'status', 'alert', 'progressbar'].includes(el.getAttribute('role')) || el.localName === 'ul') out.push(`${el.getAttribute('role') ?? el.localName}: ${el.getAttribute('aria-valuenow') ?? ''} ${el.textContent.replace(/\s+/g, ' ').slice(0, 400)}`);
+          if (el.shadowRoot) visit(el.shadowRoot);
+        }
+      };
+      visit(document);
+      return out.join('\n');
+    }).catch((e) => String(e));
+    console.log(`--- ${p.name} (${p.kind})\n${text}\nerrors: ${p.errors.join('; ')}`);
+  }
+}
+
+/**
+ * Opens Alice (`senderKind`) and Bob (`receiverKind`), each saving downloads in a folder of their own, and runs
+ * `body(alice, bob)`; on failure prints what both pages show; always closes both and removes `dirs` and theirs.
+ */
+async function withTwo(senderKind, receiverKind, dirs, body) {
+  const alice = await openWithDownloads(senderKind, 'Alice');
+  const bob = await openWithDownloads(receiverKind, 'Bob');
+  try {
+    await body(alice, bob);
+    assert.deepEqual([...alice.errors, ...bob.errors], []);
+  } catch (error) {
+    await debugDump([alice, bob]);
+    throw error;
+  } finally {
+    await Promise.all([alice.close(), bob.close()]);
+    for (const dir of [...dirs, alice.downloads, bob.downloads]) fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function progressMoved(values, size) {
+  return values.filter((v) => v > 0 && v < size);
+}
+
+/** Alice sends a 50 MB file to Bob, who accepts; a message goes from Alice to Bob meanwhile. */
+async function sendBigFile(senderKind, receiverKind) {
+  const file = await randomFile('random-50MB.bin', fileBytes);
+  await withTwo(senderKind, receiverKind, [file.dir], async (alice, bob) => {
+    await pair(alice, bob);
+    await attachFile(alice.page, file.path);
+    await click(bob.page, 'button', `Accept ${file.name}`);
+    const message = 'sent while the file moves';
+    await recordProgress(bob.page, file.name, message);
+    await recordProgress(alice.page, file.name);
+    await waitForProgress(alice.page, file.name, 5 * MB);
+    await sendMessage(alice.page, message);
+    await waitForText(bob.page, 'log', 'Messages', message);
+    await click(bob.page, 'link', `Save ${file.name}`);
+    const saved = await waitForDownload(bob, file.name, file.size);
+    assert.equal(await hashFile(saved), file.hash, 'the saved file is the sent file');
+    await waitForCard(alice.page, file.name, 'Sent. Bob has it.');
+    const [bobSeen, aliceSeen] = [await readRecording(bob.page), await readRecording(alice.page)];
+    console.log(`${senderKind}->${receiverKind}: Alice's bar took ${aliceSeen.values.length} values, Bob's ${bobSeen.values.length}; the message arrived with Bob's bar at ${bobSeen.textAt}`);
+    assert.ok(progressMoved(bobSeen.values, file.size).length >= 2, `Bob's bar moved: ${bobSeen.values}`);
+    assert.ok(progressMoved(aliceSeen.values, file.size).length >= 2, `Alice's bar moved: ${aliceSeen.values}`);
+    assert.ok(typeof bobSeen.textAt === 'number' && bobSeen.textAt < file.size, `the message arrived during the transfer (bar at ${bobSeen.textAt})`);
+  });
+}
+
+describe('files between browsers', () => {
+  it('Chromium to Chromium: 50 MB arrive whole, bars move on both sides, chat flows meanwhile', { timeout: 240_000 }, () => sendBigFile('chromium', 'chromium'));
+  it('Chromium to Firefox: 50 MB arrive whole, bars move on both sides, chat flows meanwhile', { timeout: 240_000 }, () => sendBigFile('chromium', 'firefox'));
+});
+
+const udpDrop = ['OUTPUT', '-p', 'udp', '-j', 'DROP'];
+
+describe('files resume', () => {
+  it('the link is cut at 40 %: after a new code, the rest comes, little is sent twice', { timeout: 240_000 }, async () => {
+    const file = await randomFile('cut-50MB.bin', fileBytes);
+    let isDropping = false;
+    try {
+      await withTwo('chromium', 'chromium', [file.dir], async (alice, bob) => {
+        await pair(alice, bob);
+        await attachFile(alice.page, file.path);
+        await click(bob.page, 'button', `Accept ${file.name}`);
+        await waitForProgress(alice.page, file.name, 0.4 * file.size);
+        execFileSync('iptables', ['-I', ...udpDrop]);
+        isDropping = true;
+        const lost = 'The connection was lost. It continues from where it stopped';
+        await Promise.all([waitForCard(alice.page, file.name, lost, 90_000), waitForCard(bob.page, file.name, lost, 90_000)]);
+        const stoppedAt = await progressOf(bob.page, file.name);
+        assert.ok(stoppedAt > 0.3 * file.size && stoppedAt < file.size, `Bob had ${stoppedAt} bytes when the link went`);
+        execFileSync('iptables', ['-D', ...udpDrop]);
+        isDropping = false;
+
+        await pair(alice, bob);
+        await click(bob.page, 'link', `Save ${file.name}`);
+        const saved = await waitForDownload(bob, file.name, file.size);
+        assert.equal(await hashFile(saved), file.hash, 'the saved file is the sent file');
+        await waitForCard(alice.page, file.name, 'Sent. Bob has it.');
+        const resent = (await sentBytesOf(alice.page, file.name)) - file.size;
+        console.log(`cut at 40 %: Bob had ${stoppedAt} bytes; ${resent} bytes were sent twice`);
+        assert.ok(resent >= 0 && resent < 0.1 * file.size, `${resent} bytes sent twice`);
+      });
+    } finally {
+      if (isDropping) execFileSync('iptables', ['-D', ...udpDrop]);
+    }
+  });
+
+  it('the receiver reloads mid-transfer: after unlock and a new code, it continues and arrives whole', { timeout: 240_000 }, async () => {
+    const file = await randomFile('reload-50MB.bin', fileBytes);
+    await withTwo('chromium', 'chromium', [file.dir], async (alice, bob) => {
+      await pair(alice, bob);
+      await attachFile(alice.page, file.path);
+      await click(bob.page, 'button', `Accept ${file.name}`);
+      await waitForProgress(bob.page, file.name, 0.4 * file.size);
+      await bob.page.reload();
+      await enterApp(bob.page, bob);
+      await openConversation(bob.page, 'Alice');
+      // What was written before the reload is kept: the bar starts where the last checkpoint was.
+      await waitForCard(bob.page, file.name, 'The connection was lost. It continues from where it stopped');
+      const keptBytes = await progressOf(bob.page, file.name);
+      assert.ok(keptBytes > 0.2 * file.size && keptBytes < file.size, `Bob kept ${keptBytes} bytes`);
+
+      await allowDownloads(bob);
+      await pair(alice, bob);
+      await click(bob.page, 'link', `Save ${file.name}`);
+      const saved = await waitForDownload(bob, file.name, file.size);
+      assert.equal(await hashFile(saved), file.hash, 'the saved file is the sent file');
+      const resent = (await sentBytesOf(alice.page, file.name)) - file.size;
+      console.log(`receiver reloaded: it kept ${keptBytes} bytes; ${resent} bytes were sent twice`);
+      assert.ok(resent >= 0 && resent <= file.size - keptBytes, `only what Bob lacked was sent again (${resent})`);
+    });
+  });
+});
+
+/** Copies a picture drawn in the page to the clipboard and pastes it into the message box with the keyboard, as a
+ * person pastes a screenshot (Chromium: the paste is the browser's own, its file named "image.png"). */
+async function pastePicture(person) {
+  const { page } = person;
+  await page.browser().defaultBrowserContext().overridePermissions(new URL(server.url).origin, ['clipboard-read', 'clipboard-write', 'clipboard-sanitized-write']);
+  const box = await locate(page, 'textbox', 'Message');
+  await page.bringToFront();
+  await box.focus();
+  await page.evaluate(async () => {
+    const canvas = new OffscreenCanvas(640, 400);
+    const context = canvas.getContext('2d');
+    const gradient = context.createLinearGradient(0, 0, 640, 400);
+    gradient.addColorStop(0, '#f80');
+    gradient.addColorStop(1, '#208');
+    context.fillStyle = gradient;
+    context.fillRect(0, 0, 640, 400);
+    const png = await canvas.convertToBlob({ type: 'image/png' });
+    await navigator.clipboard.write([new ClipboardItem({ 'image/png': png })]);
+  });
+  await box.focus();
+  await page.keyboard.down('Control');
+  await page.keyboard.press('KeyV', { commands: ['Paste'] });
+  await page.keyboard.up('Control');
+}
+
+/** Every <img>, <object>, <embed> and <iframe> of the page, through shadow roots: its name (alt) and address. */
+async function picturesOf(page) {
+  return page.evaluate(() => {
+    const found = [];
+    const visit = (root) => {
+      for (const el of root.querySelectorAll('*')) {
+        if (['img', 'object', 'embed', 'iframe', 'image'].includes(el.localName)) {
+          found.push({ tag: el.localName, name: el.getAttribute('alt') ?? '', src: el.currentSrc || el.getAttribute('src') || el.getAttribute('data') || '', width: el.naturalWidth ?? 0 });
+        }
+        if (el.shadowRoot) visit(el.shadowRoot);
+      }
+    };
+    visit(document);
+    return found;
+  });
+}
+
+const svgWithScript = `<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100" onload="window.svgRan = 'onload'">
+<script>window.svgRan = 'script'; document.title = 'pwned';</script><circle cx="50" cy="50" r="40" fill="red"/></svg>`;
+
+describe('pictures', () => {
+  it('a pasted picture shows a preview on both sides; an SVG with a script is offered as a file and never rendered', { timeout: 180_000 }, async () => {
+    const svg = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tincan-svg-')), 'drawing.svg');
+    fs.writeFileSync(svg, svgWithScript);
+    await withTwo('chromium', 'firefox', [path.dirname(svg)], async (alice, bob) => {
+      await pair(alice, bob);
+      await pastePicture(alice);
+      // A small picture is taken without asking (Settings: pictures up to 5 MB by default), and previewed.
+      await locate(bob.page, 'img', 'image.png', { visible: true });
+      await locate(alice.page, 'img', 'image.png', { visible: true });
+      for (const page of [alice.page, bob.page]) {
+        const preview = (await picturesOf(page)).find((p) => p.name === 'image.png');
+        assert.ok(preview.src.startsWith('blob:') && preview.width > 0, `a decoded preview: ${JSON.stringify(preview)}`);
+      }
+
+      await attachFile(alice.page, svg);
+      // Not a picture to Tincan: Bob is asked, as for any file.
+      await waitForCard(bob.page, 'drawing.svg', 'Alice wants to send you this file.');
+      await click(bob.page, 'button', 'Accept drawing.svg');
+      // "Save" is a download (its blob is octet-stream: test/unit/files/file-sink.test.ts), never a rendering.
+      await locate(bob.page, 'link', 'Save drawing.svg');
+      await waitForCard(alice.page, 'drawing.svg', 'Sent. Bob has it.');
+      for (const person of [alice, bob]) {
+        const pictures = await picturesOf(person.page);
+        assert.deepEqual(pictures.filter((p) => p.name !== 'image.png' && !p.src.endsWith('logo.svg')), [], `${person.name}: nothing else is shown as a picture`);
+        assert.equal(await person.page.evaluate(() => window.svgRan ?? 'no'), 'no', `${person.name}: the SVG's script never ran`);
+        assert.notEqual(await person.page.title(), 'pwned');
+      }
+      await click(bob.page, 'link', 'Save drawing.svg');
+      const saved = await waitForDownload(bob, 'drawing.svg', Buffer.byteLength(svgWithScript));
+      assert.equal(fs.readFileSync(saved, 'utf8'), svgWithScript);
+    });
+  });
+});

@@ -1,0 +1,252 @@
+// File transfers in the chat screen, through the real shell with a fixture app (issue 12's UI contract): an offer's
+// name, size and type with "Accept" and "Decline"; a progress bar named after the file with speed and time left;
+// "Cancel transfer"; "Save <name>" and a preview from decoded pixels for a received picture (never for an SVG);
+// a sentence for every way a transfer ends; "Attach file" (the file input itself, named), dropping on the
+// conversation and pasting into the message box; the auto-accept setting. Names come from Chromium's own tree.
+import { expect } from '@esm-bundle/chai';
+import { sendKeys } from '@web/test-runner-commands';
+import type { AppState, FileTransferView } from '../../../src/app/app-state';
+import type { FileSource } from '../../../src/chat/files/file-io';
+import { fileSinkDirectory } from '../../../src/platform/file-sink-protocol';
+import {
+  accessibilityTree,
+  allElements,
+  bob,
+  button,
+  carol,
+  control,
+  FixtureApp,
+  focused,
+  mainState,
+  messages,
+  mountShell,
+  nameOf,
+  settle,
+  textbox,
+  transfer,
+  transfersOfEveryKind,
+  useView,
+} from './fixtures';
+import type { TincanShell } from '../../../src/ui/tincan-shell';
+
+afterEach(() => document.querySelectorAll('tc-tincan-shell').forEach((el) => el.remove()));
+before(async () => {
+  await useView('desktop', 'light');
+  // The main screens load after unlock (a chunk of their own): have them defined before the first test looks.
+  await import('../../../src/ui/after-unlock');
+});
+
+function chatWith(transfers: readonly FileTransferView[], patch: Partial<AppState> = {}): AppState {
+  return {
+    ...mainState,
+    conversations: [bob, carol],
+    activeId: 'bob',
+    open: { id: 'bob', messages: messages(3), hasOlder: false, hasNewer: false },
+    transfers,
+    ...patch,
+  };
+}
+
+async function mountChat(state: AppState): Promise<{ shell: TincanShell; app: FixtureApp }> {
+  const app = new FixtureApp(state);
+  const shell = await mountShell(app);
+  return { shell, app };
+}
+
+/** The text a card shows (its shadow root). */
+function cardText(shell: TincanShell, name: string): string {
+  const card = allElements(shell).find((el) => el.localName === 'tc-transfer-card' && (el as HTMLElement & { transfer: FileTransferView }).transfer.name === name);
+  if (!card) throw new Error(`no card for ${name}`);
+  return (card.shadowRoot?.textContent ?? '').replace(/\s+/g, ' ');
+}
+
+async function waitFor(check: () => boolean, root: Element, what: string): Promise<void> {
+  for (let i = 0; i < 100; i++) {
+    if (check()) return;
+    await settle(root);
+  }
+  throw new Error(`never: ${what}`);
+}
+
+/** A file written where the OPFS sink keeps finished files, as a transfer that completed would have left it. */
+async function finishedFile(fileId: string, bytes: Blob): Promise<string> {
+  const root = await navigator.storage.getDirectory();
+  const folder = await root.getDirectoryHandle(fileSinkDirectory, { create: true });
+  const writable = await (await folder.getFileHandle(fileId, { create: true })).createWritable();
+  await writable.write(bytes);
+  await writable.close();
+  return `opfs:${fileId}`;
+}
+
+async function pngOf(width: number, height: number): Promise<Blob> {
+  const canvas = new OffscreenCanvas(width, height);
+  const context = canvas.getContext('2d')!;
+  context.fillStyle = '#2a7';
+  context.fillRect(0, 0, width, height);
+  return canvas.convertToBlob({ type: 'image/png' });
+}
+
+describe('file transfers in the chat screen', function () {
+  this.timeout(60_000);
+
+  it('an offer shows name, size and type, with Accept and Decline named after the file', async () => {
+    const offer = transfer({ name: 'report.pdf', size: 50_000_000, mime: 'application/pdf' });
+    const { shell, app } = await mountChat(chatWith([offer]));
+    const text = cardText(shell, 'report.pdf');
+    expect(text).to.include('report.pdf').and.include('50 MB, application/pdf').and.include('Bob wants to send you this file.');
+    const tree = await accessibilityTree();
+    expect(tree.some((n) => n.role === 'button' && n.name === 'Accept report.pdf')).to.equal(true);
+    expect(tree.some((n) => n.role === 'button' && n.name === 'Decline report.pdf')).to.equal(true);
+    expect(tree.some((n) => n.role === 'list' && n.name === 'Files')).to.equal(true);
+    button(shell, 'Accept report.pdf').click();
+    button(shell, 'Decline report.pdf').click();
+    expect(app.called('acceptFile')).to.deep.equal([[offer.fileId]]);
+    expect(app.called('declineFile')).to.deep.equal([[offer.fileId]]);
+  });
+
+  it('a moving file has a progress bar named after it, with speed and time left, and Cancel transfer', async () => {
+    const moving = transfer({ name: 'video.mp4', state: 'transferring', bytes: 21_400_000, bytesPerSecond: 19_800_000, secondsLeft: 2 });
+    const { shell, app } = await mountChat(chatWith([moving]));
+    const bar = control(shell, '[role=progressbar]', 'video.mp4');
+    expect(bar.getAttribute('aria-valuenow')).to.equal('21400000');
+    expect(bar.getAttribute('aria-valuemax')).to.equal('50000000');
+    expect(bar.getAttribute('aria-valuetext')).to.equal('21 MB of 50 MB · 20 MB/s · 2 s left');
+    expect(cardText(shell, 'video.mp4')).to.include('21 MB of 50 MB · 20 MB/s · 2 s left').and.include('Receiving from Bob');
+    const fill = bar.firstElementChild as HTMLElement;
+    expect(fill.getBoundingClientRect().width / bar.getBoundingClientRect().width).to.be.closeTo(0.428, 0.02);
+    const tree = await accessibilityTree();
+    expect(tree.some((n) => n.role === 'progressbar' && n.name === 'video.mp4')).to.equal(true);
+    expect(tree.some((n) => n.role === 'button' && n.name === 'Cancel transfer of video.mp4')).to.equal(true);
+    button(shell, 'Cancel transfer of video.mp4').click();
+    expect(app.called('cancelTransfer')).to.deep.equal([[moving.fileId]]);
+    // The bar follows the state.
+    app.set({ transfers: [{ ...moving, bytes: 40_000_000 }] });
+    await settle(shell);
+    expect(control(shell, '[role=progressbar]', 'video.mp4').getAttribute('aria-valuenow')).to.equal('40000000');
+  });
+
+  it('every control of many transfers has a name of its own', async () => {
+    await mountChat(chatWith(transfersOfEveryKind));
+    const names = (await accessibilityTree()).filter((n) => ['button', 'link'].includes(n.role) && n.name !== 'Attach file').map((n) => n.name);
+    const repeated = names.filter((name, i) => names.indexOf(name) !== i);
+    expect(repeated, names.join(' | ')).to.deep.equal([]);
+    expect(names).to.include.members(['Accept holiday-photos-2031-the-whole-week-at-the-lake-with-everyone-in-it.zip', 'Cancel transfer of report.pdf', 'Cancel transfer of slides.key', 'Remove draft.docx']);
+  });
+
+  it('says plainly how each transfer ended, and a mismatching file is never shown as complete', async () => {
+    const cases: [Partial<FileTransferView>, string][] = [
+      [{ direction: 'out', state: 'declined', code: 'FILE_DECLINED' }, 'Bob declined the file.'],
+      [{ state: 'cancelled', code: 'FILE_CANCELLED' }, 'The transfer was cancelled.'],
+      [{ state: 'failed', code: 'FILE_DISK_FULL' }, 'There was not enough storage space on this device for this file.'],
+      [{ direction: 'out', state: 'failed', code: 'FILE_DISK_FULL' }, "Bob's device ran out of storage space for this file."],
+      [{ state: 'interrupted', code: 'FILE_CONNECTION_LOST' }, 'The connection was lost. It continues from where it stopped when you and Bob connect again.'],
+      [{ state: 'failed', code: 'FILE_CHANGED' }, "The file changed on Bob's device after it was offered"],
+      [{ direction: 'out', state: 'failed', code: 'FILE_CHANGED' }, 'The file changed on this device after you offered it'],
+      [{ state: 'failed', code: 'FILE_HASH_MISMATCH', bytes: 50_000_000 }, 'What arrived does not match the file that was offered, so it was thrown away.'],
+      [{ direction: 'out', state: 'interrupted', code: 'FILE_SOURCE_MISSING' }, 'Choose the same file again to continue.'],
+    ];
+    const transfers = cases.map(([patch], i) => transfer({ name: `case-${i}.bin`, ...patch }));
+    const { shell } = await mountChat(chatWith(transfers));
+    cases.forEach(([, sentence], i) => expect(cardText(shell, `case-${i}.bin`), `case ${i}`).to.include(sentence));
+    const mismatch = cardText(shell, 'case-7.bin');
+    expect(mismatch).not.to.include('Received');
+    expect(allElements(shell).some((el) => el.localName === 'a' && nameOf(el).startsWith('Save case-7'))).to.equal(false);
+    // The sender whose page lost the file chooses it again with a named file input.
+    const tree = await accessibilityTree();
+    expect(tree.some((n) => n.role === 'button' && n.name === 'Choose the file again (case-8.bin)')).to.equal(true);
+  });
+
+  it('a received picture: a preview of decoded pixels named after it, and "Save <name>"; an SVG gets no preview', async () => {
+    const picture = transfer({ name: 'scan.png', state: 'done', size: 1, bytes: 1, mime: 'image/png', fileId: 'picturepicture01' });
+    const svg = transfer({ name: 'drawing.svg', state: 'done', size: 1, bytes: 1, mime: 'image/svg+xml', fileId: 'svgsvgsvgsvgsv01' });
+    const pictureRef = await finishedFile(picture.fileId, await pngOf(900, 600));
+    const svgRef = await finishedFile(svg.fileId, new Blob(['<svg xmlns="http://www.w3.org/2000/svg"><script>parent.svgRan = 1</script></svg>']));
+    const { shell } = await mountChat(chatWith([{ ...picture, finishedRef: pictureRef }, { ...svg, finishedRef: svgRef }]));
+    await waitFor(() => allElements(shell).some((el) => el.localName === 'img' && el.getAttribute('alt') === 'scan.png' && (el as HTMLImageElement).complete), shell, 'a preview');
+    const images = allElements(shell).filter((el): el is HTMLImageElement => el instanceof HTMLImageElement && !el.src.endsWith('logo.svg'));
+    expect(images.map((img) => img.alt)).to.deep.equal(['scan.png']);
+    expect(images[0]!.src).to.match(/^blob:/);
+    expect(images[0]!.naturalWidth).to.equal(320); // re-encoded and scaled down: never the file itself
+    await waitFor(() => allElements(shell).some((el) => el.localName === 'a' && nameOf(el) === 'Save drawing.svg'), shell, 'Save links');
+    const save = control<HTMLAnchorElement>(shell, 'a', 'Save scan.png');
+    expect(save.download).to.equal('scan.png');
+    expect(save.href).to.match(/^blob:/);
+    const tree = await accessibilityTree();
+    expect(tree.some((n) => n.role === 'image' && n.name === 'scan.png')).to.equal(true);
+    expect(tree.some((n) => n.role === 'link' && n.name === 'Save drawing.svg')).to.equal(true);
+    expect((window as { svgRan?: number }).svgRan).to.equal(undefined);
+  });
+
+  it('"Attach file" is the file input, named; it sends what is picked, and says why not while offline', async () => {
+    const { shell, app } = await mountChat(chatWith([]));
+    app.script['sendFile'] = () => 'sentsentsent0001';
+    const tree = await accessibilityTree();
+    expect(tree.filter((n) => n.name === 'Attach file').map((n) => n.role)).to.deep.equal(['button']);
+    const input = control<HTMLInputElement>(shell, 'input[type=file]', 'Attach file');
+    const picked = new DataTransfer();
+    picked.items.add(new File(['hello world'], 'hello.txt', { type: 'text/plain' }));
+    input.files = picked.files;
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+    await settle(shell);
+    const [[source, name, mime]] = app.called('sendFile') as [[FileSource, string, string]];
+    expect([name, mime, source.size]).to.deep.equal(['hello.txt', 'text/plain', 11]);
+    expect(new TextDecoder().decode(await source.read(6, 5))).to.equal('world');
+    // The keyboard reaches it from the message box.
+    textbox(shell, 'Message').focus();
+    await sendKeys({ down: 'Shift' });
+    await sendKeys({ press: 'Tab' });
+    await sendKeys({ up: 'Shift' });
+    expect(focused()).to.equal(input);
+
+    // Carol is not connected: the picker does not open, and the composer says why.
+    app.set({ activeId: 'carol', open: { id: 'carol', messages: [], hasOlder: false, hasNewer: false } });
+    await settle(shell);
+    const offline = control<HTMLInputElement>(shell, 'input[type=file]', 'Attach file');
+    const click = new MouseEvent('click', { bubbles: true, cancelable: true });
+    offline.dispatchEvent(click);
+    expect(click.defaultPrevented).to.equal(true);
+    expect(app.called('showError')).to.deep.equal([['FILE_NEEDS_CONNECTION', 'composer']]);
+  });
+
+  it('files dropped on the conversation or pasted into the message box are sent; pasted text stays text', async () => {
+    const { shell, app } = await mountChat(chatWith([]));
+    const chat = allElements(shell).find((el) => el.localName === 'tc-chat-screen')!;
+    const dropped = new DataTransfer();
+    dropped.items.add(new File([new Uint8Array(5)], 'dropped.bin', { type: '' }));
+    const over = new DragEvent('dragover', { dataTransfer: dropped, bubbles: true, cancelable: true, composed: true });
+    chat.dispatchEvent(over);
+    expect(over.defaultPrevented).to.equal(true);
+    await settle(shell);
+    expect(chat.shadowRoot!.querySelector('.drop')?.textContent).to.equal('Drop files here to send them to Bob');
+    chat.dispatchEvent(new DragEvent('drop', { dataTransfer: dropped, bubbles: true, cancelable: true, composed: true }));
+    await settle(shell);
+    expect(chat.shadowRoot!.querySelector('.drop')).to.equal(null);
+
+    const box = textbox(shell, 'Message');
+    const pasted = new DataTransfer();
+    pasted.items.add(new File([await pngOf(4, 4)], 'image.png', { type: 'image/png' }));
+    const paste = new ClipboardEvent('paste', { clipboardData: pasted, bubbles: true, cancelable: true, composed: true });
+    box.dispatchEvent(paste);
+    expect(paste.defaultPrevented).to.equal(true);
+    const text = new DataTransfer();
+    text.setData('text/plain', 'just words');
+    const textPaste = new ClipboardEvent('paste', { clipboardData: text, bubbles: true, cancelable: true, composed: true });
+    box.dispatchEvent(textPaste);
+    expect(textPaste.defaultPrevented).to.equal(false);
+    await settle(shell);
+    expect(app.called('sendFile').map(([, name, mime]) => [name, mime])).to.deep.equal([['dropped.bin', ''], ['image.png', 'image/png']]);
+  });
+
+  it('Settings: which pictures are accepted without asking', async () => {
+    const app = new FixtureApp({ ...mainState, conversations: [bob], autoAcceptImageBytes: 5_000_000 });
+    const shell = await mountShell(app);
+    shell.dispatchEvent(new CustomEvent('tc-navigate', { detail: { view: 'settings' } }));
+    // The settings screen is a chunk of its own, loaded on the way there.
+    await waitFor(() => allElements(shell).some((el) => el.localName === 'tc-settings-screen' && !!el.shadowRoot?.querySelector('input[type=radio]')), shell, 'the settings screen');
+    const radio = (name: string) => control<HTMLInputElement>(shell, 'input[type=radio]', name);
+    expect(radio('Pictures up to 5 MB').checked).to.equal(true);
+    radio('Never: always ask').click();
+    radio('Pictures up to 25 MB').click();
+    expect(app.called('setAutoAcceptImages')).to.deep.equal([[0], [25_000_000]]);
+  });
+});
