@@ -49,7 +49,8 @@ const fileSinkWorkerJs = await buildWorker('file-sink-worker', 'src/platform/fil
 
 const result = await esbuild.build({
   ...common,
-  entryPoints: { app: 'src/main.ts' },
+  // The KDF worker is built with the app so that both use one libsodium chunk (src/platform/kdf-worker.ts).
+  entryPoints: { app: 'src/main.ts', 'kdf-worker': 'src/platform/kdf-worker.ts' },
   format: 'esm',
   splitting: true,
   sourcemap: 'linked',
@@ -72,9 +73,10 @@ const entryOf = (name) => {
   return path.relative(outdir, found[0]);
 };
 const appJs = entryOf('main');
+const kdfWorkerJs = entryOf('kdf-worker');
 
 const html = await fs.readFile(path.join(outdir, 'index.html'), 'utf8');
-await fs.writeFile(path.join(outdir, 'index.html'), html.replaceAll('__APP_JS__', `./${appJs}`));
+await fs.writeFile(path.join(outdir, 'index.html'), html.replaceAll('__APP_JS__', `./${appJs}`).replaceAll('__KDF_WORKER_JS__', `./${kdfWorkerJs}`));
 
 // Everything the page may load, for the service worker's precache (sorted for a stable file).
 const files = [];

@@ -9,7 +9,7 @@
 //   3. + a child namespace ("the internet") running coturn on 198.51.100.1:3478, reached over veth t0/t1, with
 //      the browsers' UDP source-NATed to 203.0.113.9 on the way out -> srflx candidates (203.0.113.9, raddr
 //      10.99.3.1 when the browser reveals it) and TURN relay candidates (198.51.100.1, raddr 203.0.113.9).
-// Answers are made the way the app makes them (LAB.md §3): the offer's a=setup:actpass is rewritten to
+// Answers are made the way the app makes them (docs/lab.md §3): the offer's a=setup:actpass is rewritten to
 // a=setup:active before setRemoteDescription, so the answer says a=setup:passive.
 import { spawn, execFileSync } from 'node:child_process';
 import fs from 'node:fs';

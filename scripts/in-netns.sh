@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs a command inside a private network namespace (LAB.md §1): loopback plus one veth with a default route,
+# Runs a command inside a private network namespace (docs/lab.md §1): loopback plus one veth with a default route,
 # DNS pointed at loopback. Browsers then gather real host candidates but cannot reach anything outside the
 # machine. The namespace and its veth vanish when the command exits. Needs root (CI runs as root).
 set -euo pipefail

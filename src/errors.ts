@@ -87,6 +87,7 @@ export const errorCodes = [
   'DEVICE_FORGOTTEN', // info: everything on this device was erased
   'UNEXPECTED', // a bug: something threw that is not a TincanError (the detail says what)
   // file transfers (chat/files/)
+  'FILE_NEEDS_CONNECTION', // a file can only be offered to a contact who is connected now
   'FILE_DECLINED', // the contact declined the file
   'FILE_CANCELLED', // the transfer was cancelled (by either side)
   'FILE_DISK_FULL', // no room on this device (or the receiver's) to write the file

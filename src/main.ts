@@ -4,11 +4,14 @@
 import { TincanApp } from './app/tincan-app';
 import { codeFromFragment } from './invite/code-link';
 import { browserPlatform } from './platform/browser-platform';
+import { workerPasswordHasher } from './platform/worker-password-hasher';
+import { usePasswordHasher } from './crypto/vault';
 import { registerServiceWorker } from './pwa/register-sw';
 import { refuseToRunInFrame } from './ui/frame-guard';
 import './ui/tincan-shell';
 
 function startApp(): void {
+  usePasswordHasher(workerPasswordHasher());
   const pageUrl = location.href.split('#')[0]!;
   const app = new TincanApp({ pageUrl, platform: browserPlatform() });
   const shell = document.createElement('tc-tincan-shell');

@@ -1,5 +1,6 @@
 // What the app needs from the page it runs in, injected so that app/ itself touches no browser API (main.ts
 // passes src/platform/browser-platform.ts; tests may pass their own pieces).
+import type { FileSinkFactory, FileSink } from '../chat/files/file-io';
 import type { LinkFactory } from '../chat/pairing';
 import type { RecordBackend } from '../store/record-backend';
 import type { StoredIceServer } from '../store/records';
@@ -39,4 +40,10 @@ export interface AppPlatform {
   isVisible(): boolean;
   /** Asks the browser to keep this origin's storage (navigator.storage.persist). */
   requestPersistence(): Promise<unknown>;
+  /** Where incoming files are written as they arrive (OPFS through a worker), for this profile. */
+  fileSinks(storeName: string): FileSinkFactory;
+  /** Removes a finished file from this device (the person discards it, or forgets the conversation). */
+  removeFinishedFile(ref: string): Promise<void>;
 }
+
+export type { FileSink };

@@ -4,6 +4,7 @@
 import type { ErrorCode } from '../errors';
 import type { ChatMessage } from '../chat/chat-message';
 import type { ExchangeKind } from '../chat/pairing';
+import type { TransferState } from '../chat/files/transfer-store';
 import type { LinkState } from '../net/link';
 import type { StoredIceServer } from '../store/records';
 
@@ -89,6 +90,28 @@ export interface ExchangeView {
   readonly oneCodeUnavailable?: boolean;
 }
 
+/** A file transfer as the conversation shows it (chat/files/): offered, moving, done or failed. */
+export interface FileTransferView {
+  readonly fileId: string;
+  /** The contact (a two-person conversation's id). */
+  readonly conversationId: string;
+  readonly direction: 'in' | 'out';
+  /** Sanitised by the protocol (no paths, no control characters). */
+  readonly name: string;
+  readonly size: number;
+  /** As the sender stated it: never a reason to render anything (previews sniff the bytes). */
+  readonly mime: string;
+  readonly state: TransferState;
+  readonly bytes: number;
+  readonly bytesPerSecond?: number;
+  readonly secondsLeft?: number;
+  /** Why it failed, ended or waits. */
+  readonly code?: ErrorCode;
+  /** Receiver, when done: where the finished file is kept (platform/file-sink.ts opens it). */
+  readonly finishedRef?: string;
+  readonly createdAt: number;
+}
+
 /** A code that arrived by link, waiting for the person's consent before anything is sent anywhere. */
 export interface Invitation {
   readonly code: string;
@@ -129,6 +152,8 @@ export interface AppState {
   readonly vaultHealth?: VaultHealthView;
   /** Unread messages in every conversation (title count, app badge). */
   readonly unreadTotal: number;
+  /** File transfers of every conversation, oldest first (the chat shows its conversation's). */
+  readonly transfers: readonly FileTransferView[];
 }
 
 export const initialState: AppState = {
@@ -140,4 +165,5 @@ export const initialState: AppState = {
   reach: 'local',
   reachChosen: false,
   unreadTotal: 0,
+  transfers: [],
 };

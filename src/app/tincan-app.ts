@@ -4,6 +4,10 @@
 import { isTincanError, toError, TincanError, type ErrorCode } from '../errors';
 import type { ChatMessage } from '../chat/chat-message';
 import { Messenger, type PeerStatus } from '../chat/messenger';
+import { FileTransfers } from '../chat/files/file-transfers';
+import type { FileSink, FileSource } from '../chat/files/file-io';
+import { SealedTransferStore, transfersCollectionName } from '../chat/files/sealed-transfer-store';
+import type { TransferView } from '../chat/files/transfer-events';
 import type { Exchange } from '../chat/pairing';
 import { fromBase64Url } from '../crypto/bytes';
 import { normalizeDisplayName } from '../crypto/handshake';
@@ -12,7 +16,7 @@ import { passphraseStrength, type PassphraseWeakness } from '../crypto/vault';
 import { decodeCode, normalizeCode, type DecodedCode } from '../invite/invite-code';
 import { linkForCode } from '../invite/code-link';
 import { describeCandidatePath, explainIceFailure, exampleStunUrl } from '../net/ice-servers';
-import { defaultAnswerValidMs } from '../net/peer-link';
+import { defaultAnswerValidMs } from '../net/link';
 import type { Profile } from '../store/profile-store';
 import { openStore, type TincanStore } from '../store/tincan-store';
 import type { LogEntry } from '../store/records';
@@ -24,6 +28,7 @@ import {
   type AppState,
   type ConversationView,
   type ExchangeView,
+  type FileTransferView,
   type Notice,
   type NoticeArea,
   type Reach,
@@ -45,6 +50,8 @@ export const pageSize = 50;
 export const windowSize = 150;
 /** A peer's "typing" lapses after this long without news (its page may have gone away). */
 const typingIdleMs = 5_000;
+/** The largest file this device accepts (OPFS keeps it until the person saves or discards it). */
+export const maxIncomingFileBytes = 4 * 1024 ** 3;
 /** The STUN server "Anywhere" uses: a public one that learns the IP address of whoever makes an invite. */
 export const publicStunServer: StoredIceServer = { urls: exampleStunUrl };
 
@@ -61,6 +68,7 @@ export class TincanApp {
   private store?: TincanStore;
   private profile?: Profile;
   private messenger?: Messenger;
+  private files?: FileTransfers;
   private links?: DeviceLinks;
   private tabLock?: TabLock;
   /** A code that arrived (by link) before the vault was unlocked. */
@@ -209,7 +217,8 @@ export class TincanApp {
     const saved = store.settings.iceServers();
     const iceServers = [...(saved ?? [])];
     this.links = await this.options.platform.links(this.storeName, () => this.s.iceServers);
-    this.messenger = this.makeMessenger(profile, store, this.links);
+    this.files = await this.openFiles(store);
+    this.messenger = this.makeMessenger(profile, store, this.links, this.files);
     this.set({ screen: 'main', profileName: profile.name, iceServers, reach: reachOf(iceServers), reachChosen: saved !== undefined });
     this.refreshConversations();
     const code = this.deferred;
@@ -220,6 +229,8 @@ export class TincanApp {
   private leave({ sayBye }: { sayBye: boolean }): void {
     this.messenger?.close({ sayBye });
     this.messenger = undefined;
+    this.files?.dispose();
+    this.files = undefined;
     for (const runtime of this.runtime.values()) clearTimeout(runtime.typingTimer);
     this.runtime.clear();
     this.profile = undefined;
@@ -526,6 +537,86 @@ export class TincanApp {
   }
 
   // -----------------------------------------------------------------------------------------------------------
+  // Files
+
+  /** Offers a file (picked, dropped or pasted) to the open conversation's contact; it goes when they accept. */
+  async sendFile(source: FileSource, name: string, mime: string): Promise<void> {
+    const contactId = this.s.activeId;
+    const conversation = contactId ? this.messenger?.conversationIdOf(contactId) : undefined;
+    if (!contactId || !this.files) return this.fail(new TincanError('NO_CONVERSATION'), 'composer');
+    if (!conversation) return this.fail(new TincanError('FILE_NEEDS_CONNECTION'), 'composer');
+    try {
+      await this.files.offer({ peerId: contactId, conversation, source, name, mime });
+    } catch (error) {
+      this.fail(error, 'composer');
+    }
+  }
+
+  /** The person accepts an offered file; `sink` when they chose where to save it (the save picker). */
+  async acceptFile(fileId: string, sink?: FileSink): Promise<void> {
+    try {
+      await this.files?.accept(fileId, sink);
+    } catch (error) {
+      this.fail(error, 'conversation');
+    }
+  }
+
+  declineFile(fileId: string): void {
+    this.files?.decline(fileId);
+  }
+
+  cancelTransfer(fileId: string): void {
+    this.files?.cancel(fileId);
+  }
+
+  /** The person is done with a transfer: it leaves the list, and a received file leaves this device. */
+  async discardFile(fileId: string): Promise<void> {
+    const view = this.files?.get(fileId);
+    try {
+      if (view?.finishedRef) await this.options.platform.removeFinishedFile(view.finishedRef);
+      await this.files?.forget(fileId);
+      this.set({ transfers: this.s.transfers.filter((t) => t.fileId !== fileId) });
+    } catch (error) {
+      this.fail(error, 'conversation');
+    }
+  }
+
+  private async openFiles(store: TincanStore): Promise<FileTransfers | undefined> {
+    let files: FileTransfers;
+    try {
+      files = await FileTransfers.open({
+        store: new SealedTransferStore(store.collection(transfersCollectionName)),
+        sinks: this.options.platform.fileSinks(this.storeName),
+        maxIncomingBytes: () => maxIncomingFileBytes,
+        now: this.now,
+      });
+    } catch (error) {
+      // Chat works without files: say why files do not.
+      this.fail(error, 'global');
+      return undefined;
+    }
+    this.set({ transfers: files.list().map((t) => transferView(t)) });
+    const update = (view: TransferView, extra: Partial<FileTransferView> = {}): void => {
+      const next = { ...transferView(view), ...extra };
+      const others = this.s.transfers.filter((t) => t.fileId !== view.fileId);
+      this.set({ transfers: [...others, next].sort((a, b) => a.createdAt - b.createdAt) });
+    };
+    files.on('offered', (view) => update(view));
+    files.on('state', (view) => update(view));
+    files.on('done', (view) => update(view));
+    files.on('failed', ({ transfer, code }) => update(transfer, { code }));
+    files.on('progress', (p) => {
+      const current = this.s.transfers.find((t) => t.fileId === p.fileId);
+      if (!current) return;
+      const { secondsLeft: _previous, ...rest } = current;
+      const next: FileTransferView = { ...rest, bytes: p.bytes, bytesPerSecond: p.bytesPerSecond, ...(p.secondsLeft !== undefined ? { secondsLeft: p.secondsLeft } : {}) };
+      this.set({ transfers: this.s.transfers.map((t) => (t.fileId === p.fileId ? next : t)) });
+    });
+    files.on('error', ({ code }) => this.set({ notice: { kind: 'warning', code, area: 'conversation' } }));
+    return files;
+  }
+
+  // -----------------------------------------------------------------------------------------------------------
   // Notices
 
   /** An error found outside the app's own actions (camera, scanning), shown where it happened. */
@@ -551,8 +642,9 @@ export class TincanApp {
   // -----------------------------------------------------------------------------------------------------------
   // From the messenger to the state
 
-  private makeMessenger(profile: Profile, store: TincanStore, links: DeviceLinks): Messenger {
+  private makeMessenger(profile: Profile, store: TincanStore, links: DeviceLinks, files: FileTransfers | undefined): Messenger {
     const messenger = new Messenger({
+      ...(files ? { files } : {}),
       identity: profile.identity,
       displayName: profile.name,
       contacts: store.contacts,
@@ -752,6 +844,22 @@ export interface RTCIceServerLike {
   readonly urls: string | readonly string[];
   readonly username?: string;
   readonly credential?: unknown;
+}
+
+function transferView(view: TransferView): FileTransferView {
+  return {
+    fileId: view.fileId,
+    conversationId: view.peerId,
+    direction: view.direction,
+    name: view.name,
+    size: view.size,
+    mime: view.mime,
+    state: view.state,
+    bytes: view.bytes,
+    ...(view.code ? { code: view.code } : {}),
+    ...(view.finishedRef ? { finishedRef: view.finishedRef } : {}),
+    createdAt: view.createdAt,
+  };
 }
 
 function reachOf(iceServers: readonly StoredIceServer[]): Reach {

@@ -5,7 +5,7 @@
 //   ("Another person calls themselves Bob…") until the person decides;
 // - "This is Bob on a new device" is an explicit act (moveToNewDevice): Bob's contact takes the new key, keeps its
 //   history, loses "verified", and records the change; nothing is ever merged silently.
-// The DTLS fingerprint a contact's device used last is kept too: one-code reconnects pin it (net/, LAB §8).
+// The DTLS fingerprint a contact's device used last is kept too: one-code reconnects pin it (net/, docs/lab.md §8).
 import { fromBase64Url, toBase64Url } from '../crypto/bytes';
 import { identityKeyId } from '../crypto/identity';
 import { normalizeDisplayName } from '../crypto/handshake';

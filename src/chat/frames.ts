@@ -18,6 +18,10 @@
 // (chat-message.ts plausibleSentAt), since only it knows "now": a sender whose clock says year 318,000 still gets
 // its message delivered (shown at arrival time), rather than dropped and resent forever.
 import { TincanError } from '../errors';
+import { fileFrameTypes, validateFileFrame, type FileFrame, type FileFrameType } from './files/file-frames';
+import { isConversationId, isMessageId } from './wire-ids';
+
+export { conversationIdPattern, isConversationId, isMessageId, messageIdPattern } from './wire-ids';
 
 export const frameVersion = 2;
 export const maxFrameBytes = 60 * 1024;
@@ -27,10 +31,6 @@ export const maxMessageChars = 10_000;
 export const maxAckIds = 512;
 /** Longest SDP a renegotiation (ICE restart) may carry. */
 export const maxSignalSdpChars = 32 * 1024;
-/** Message ids: 96 random bits in base64url (crypto/bytes.ts toBase64Url of 12 bytes). */
-export const messageIdPattern = /^[A-Za-z0-9_-]{16}$/;
-/** Conversation ids on the wire: a kind (`dm` for two people, `g` for a group) and 128 bits in base64url. */
-export const conversationIdPattern = /^(?:dm|g):[A-Za-z0-9_-]{22}$/;
 /** DTLS certificate fingerprints (SHA-256) in base64url. */
 const fingerprintPattern = /^[A-Za-z0-9_-]{43}$/;
 
@@ -44,6 +44,8 @@ export const frameTypes = {
   signal: 7,
   cert: 8,
   refused: 9,
+  // File transfers (files/file-frames.ts): offer, accept, decline, cancel, done. The bytes go on the bulk channel.
+  ...fileFrameTypes,
 } as const;
 
 export type FrameType = keyof typeof frameTypes;
@@ -66,7 +68,8 @@ export type Frame =
   /** The sender's persistent DTLS certificate changed (renewed): pin this fingerprint for one-code reconnects. */
   | { type: 'cert'; fingerprint: string }
   /** The receiver did not store these messages, and why; the sender keeps them and says so. */
-  | { type: 'refused'; conversation: string; ids: string[]; reason: RefusedReason };
+  | { type: 'refused'; conversation: string; ids: string[]; reason: RefusedReason }
+  | FileFrame;
 
 export type DropReason = 'too-large' | 'other-version' | 'unknown-type' | 'malformed';
 export type Decoded = { ok: true; frame: Frame } | { ok: false; reason: DropReason };
@@ -107,6 +110,7 @@ export function decodeFrame(bytes: Uint8Array): Decoded {
 
 /** Builds the frame from the body's known fields only: unknown fields are not carried along. */
 function validate(type: FrameType, b: Readonly<Record<string, unknown>>): Frame | undefined {
+  if (isFileFrameType(type)) return validateFileFrame(type, b);
   switch (type) {
     case 'message':
       return isConversationId(b.conversation) && isMessageId(b.id) && isText(b.text) && isTime(b.sentAt)
@@ -136,16 +140,12 @@ function validate(type: FrameType, b: Readonly<Record<string, unknown>>): Frame 
   }
 }
 
+function isFileFrameType(type: FrameType): type is FileFrameType {
+  return type in fileFrameTypes;
+}
+
 function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-export function isMessageId(value: unknown): value is string {
-  return typeof value === 'string' && messageIdPattern.test(value);
-}
-
-export function isConversationId(value: unknown): value is string {
-  return typeof value === 'string' && conversationIdPattern.test(value);
 }
 
 function isIdList(value: unknown): value is string[] {

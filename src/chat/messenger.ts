@@ -12,6 +12,8 @@ import type { ChatMessage } from './chat-message';
 import { ContactTrust, type ContactBookPort } from './contact-trust';
 import { dmConversationId } from './conversation-id';
 import { Delivery, type DeliveryEvents, type LogPort, type OutboxPort } from './delivery';
+import { bulkChannelId, bulkChannelOf } from './files/bulk-channel';
+import type { FileTransfers } from './files/file-transfers';
 import { Pairing, type Exchange, type LinkFactory } from './pairing';
 import { PeerSession, type PeerCounters } from './peer-session';
 import { Peers } from './peers';
@@ -27,6 +29,8 @@ export interface MessengerOptions {
   now?: () => number;
   randomId?: () => string;
   quotaBytes?: (conversationId: string) => number;
+  /** File transfers over each open session's bulk channel (files/), when this device takes part in them. */
+  files?: FileTransfers;
 }
 
 /** A contact's connection as the app shows it. */
@@ -133,6 +137,11 @@ export class Messenger extends Emitter<MessengerEvents> {
     for (const session of this.peers.open()) session.ping();
   }
 
+  /** The wire id of the conversation with a contact while it is online (file offers need it). */
+  conversationIdOf(contactId: string): string | undefined {
+    return this.peers.get(contactId)?.conversationId;
+  }
+
   isOnline(contactId: string): boolean {
     return this.peers.isOnline(contactId);
   }
@@ -192,6 +201,7 @@ export class Messenger extends Emitter<MessengerEvents> {
   private handleOpened(session: PeerSession): void {
     const contactId = session.contactId!;
     this.delivery.attach(session);
+    this.attachFiles(session, contactId);
     this.emit('status', { contactId, online: true, counters: session.counters });
     // A connection made with an older certificate of ours (a reconnect code pinned it): name the current one.
     const current = this.options.links.certificateFingerprint;
@@ -205,6 +215,22 @@ export class Messenger extends Emitter<MessengerEvents> {
       },
       () => undefined,
     );
+  }
+
+  /** Both sides open the bulk channel when a session opens (it is negotiated: no round trip), before any offer. */
+  private attachFiles(session: PeerSession, contactId: string): void {
+    const files = this.options.files;
+    const conversation = session.conversationId;
+    if (!files || !conversation) return;
+    let bulk;
+    try {
+      bulk = bulkChannelOf(session.link.openChannel(bulkChannelId, { ordered: true }), session.link.maxMessageSize);
+    } catch {
+      return; // a link without extra channels (a peer that cannot carry files): chat goes on
+    }
+    files.attach({ peerId: contactId, conversation, sendControl: (frame) => session.send(frame), bulk });
+    session.on('file-frame', (frame) => files.receive(session.contactId!, frame));
+    session.on('closed', () => files.detach(contactId));
   }
 
   private async pinCertificate(contactId: string, fingerprint: string): Promise<void> {

@@ -10,8 +10,9 @@
 // the certificate it is for (`reconnectFor`, 4 bytes of its fingerprint): the contact's page connects silently iff
 // that is its own certificate; anyone else's page says the code is not for them. If the contact's checks cannot
 // reach the inviter (NATs that filter by address), its page still has an answer code to send back as a fallback,
-// and the inviter adds its candidates to the waiting link. Where the inviter's browser cannot do one-code
-// (Firefox, LAB §8), "Reconnect" makes an ordinary invite and says why.
+// and the inviter adds its candidates to the waiting link. A browser that cannot keep a persistent certificate
+// (LinkFactory.supportsOneCodeReconnect false) makes an ordinary invite on "Reconnect" and says why. Chromium and
+// Firefox both can (a Firefox inviter needs placeholder candidates: docs/one-code-reconnect.md).
 //
 // Pairing makes links and wraps each in a PeerSession at once (so Peers tracks it from the start); what happens
 // after the handshake is the messenger's business.
@@ -37,7 +38,7 @@ export interface LinkFactory {
   answer(invite: SessionFields, options?: { readonly certificatePrefix?: Uint8Array }): Promise<Link>;
   /** Inviter of a one-code reconnect: the contact's answer is set from its pinned fingerprint. */
   reconnect(contactFingerprint: Uint8Array): Promise<InviterLink>;
-  /** Whether this browser can keep a one-code invite open (Firefox cannot, LAB §8). */
+  /** Whether this browser can keep a one-code invite open (Chromium and Firefox can: docs/one-code-reconnect.md). */
   readonly supportsOneCodeReconnect: boolean;
   /** Whether these bytes start the fingerprint of one of this device's certificates (current or previous). */
   isOwnCertificatePrefix(prefix: Uint8Array): boolean;

@@ -15,6 +15,7 @@ import { Emitter } from '../events';
 import type { Identity } from '../crypto/identity';
 import type { Link, LinkEnded, LinkState } from '../net/link';
 import { peerBudget, TokenBucket } from './budget';
+import { fileFrameTypes, type FileFrame } from './files/file-frames';
 import { decodeFrame, encodeFrame, type DropReason, type Frame } from './frames';
 import { SecureChannel, type PeerIdentity } from './secure-channel';
 
@@ -42,6 +43,8 @@ export interface SessionEnd {
 }
 
 export type ChatFrame = Extract<Frame, { type: 'message' | 'ack' | 'typing' | 'refused' | 'cert' }>;
+/** The frames about file transfers (files/file-frames.ts): routed to the transfers, not to delivery. */
+export type SessionFileFrame = Extract<Frame, { type: FileFrame['type'] }>;
 
 export interface PeerSessionEvents {
   state: PeerSessionState;
@@ -49,6 +52,8 @@ export interface PeerSessionEvents {
   identified: PeerIdentity;
   /** A valid frame about conversations, after the budget. */
   frame: ChatFrame;
+  /** A valid frame about a file transfer, after the budget. */
+  'file-frame': SessionFileFrame;
   /** Round-trip time of a ping, in ms. */
   rtt: number;
   /** The link's state changed (for "connecting…", the answerer's wait, the path). */
@@ -82,7 +87,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     sent: 0,
   };
   private secure?: SecureChannel;
-  private readonly held: ChatFrame[] = [];
+  private readonly held: (ChatFrame | SessionFileFrame)[] = [];
   private readonly now: () => number;
   private readonly frameBudget: TokenBucket;
   private readonly byteBudget: TokenBucket;
@@ -114,7 +119,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     this.setState('open');
     for (const frame of this.held.splice(0)) {
       if (this.ended) return;
-      this.emit('frame', frame);
+      this.hand(frame);
     }
   }
 
@@ -261,13 +266,18 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     this.deliver(frame);
   }
 
-  private deliver(frame: ChatFrame): void {
+  private deliver(frame: ChatFrame | SessionFileFrame): void {
     if (this.state === 'open') {
-      this.emit('frame', frame);
+      this.hand(frame);
     } else if (this.state === 'identifying' || this.state === 'securing') {
       if (this.held.length < maxHeldFrames) this.held.push(frame);
       else this.counted.dropped['held-overflow']++;
     }
+  }
+
+  private hand(frame: ChatFrame | SessionFileFrame): void {
+    if (isFileFrame(frame)) this.emit('file-frame', frame);
+    else this.emit('frame', frame);
   }
 
   private setState(state: PeerSessionState): void {
@@ -275,4 +285,8 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     this.state = state;
     this.emit('state', state);
   }
+}
+
+function isFileFrame(frame: ChatFrame | SessionFileFrame): frame is SessionFileFrame {
+  return frame.type in fileFrameTypes;
 }

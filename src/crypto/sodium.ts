@@ -1,4 +1,4 @@
-// libsodium (sumo build: the only one with crypto_pwhash / Argon2id, LAB.md §6), loaded once per page.
+// libsodium (sumo build: the only one with crypto_pwhash / Argon2id, docs/lab.md §6), loaded once per page.
 import _sodium from 'libsodium-wrappers-sumo';
 
 export type Sodium = typeof _sodium;

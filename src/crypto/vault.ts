@@ -14,12 +14,12 @@
 // by test/unit/store/perf-measure.ts (logged by perf.test.ts; printed by bench/vault-bench.mjs). The machine was
 // shared with other test runs, so figures are noisy: the quietest run first (its 2 / 64 figure includes the first
 // call's memory growth), then the range over five runs at load average 7-13:
-//   opslimit 2 / 64 MiB  (libsodium "interactive", same-run baseline)  245 ms  (230-710 ms)   LAB.md quiet: 110-160
+//   opslimit 2 / 64 MiB  (libsodium "interactive", same-run baseline)  245 ms  (230-710 ms)   lab.md quiet: 110-160
 //   opslimit 3 / 64 MiB  (chosen)                                        300 ms  (290-1380 ms)
 //   opslimit 4 / 64 MiB                                                  386 ms  (386-1480 ms)
-//   opslimit 3 / 256 MiB (libsodium "moderate")                         1571 ms (1477 ms)       LAB.md quiet: 770
+//   opslimit 3 / 256 MiB (libsodium "moderate")                         1571 ms (1477 ms)       lab.md quiet: 770
 // Time grows about linearly with passes x memory, so the chosen limits cost about 1.25-1.5x interactive: about
-// 0.2 s on a quiet machine like the one LAB.md measured, and 0.6-1 s on a phone (3-5x slower): the price of one
+// 0.2 s on a quiet machine like the one docs/lab.md measured, and 0.6-1 s on a phone (3-5x slower): the price of one
 // unlock, paid once per session. 64 MiB stays inside what a mobile tab can reliably allocate, while 256 MiB risks
 // an out-of-memory crash on low-end phones, so the extra strength goes into passes, not memory. The limits are
 // stored with the wrap, so they can be raised later without breaking existing vaults.
@@ -112,16 +112,32 @@ function checkLimits(limits: KdfLimits): void {
   }
 }
 
-async function deriveKek(passphrase: string, salt: Uint8Array, limits: KdfLimits): Promise<Uint8Array> {
+/**
+ * Argon2id of a (normalised, UTF-8) passphrase: the one step that needs memLimitBytes of memory. WebAssembly memory
+ * only grows (WebAssembly.Memory has grow, no shrink), so running it in the page's own libsodium leaves that
+ * instance at 64 MiB for the page's life (measured: 4 MiB before, 64 MiB after). A browser therefore runs it in a
+ * worker it ends afterwards (platform/kdf-worker.ts; `usePasswordHasher`), which gives the memory back (measured in
+ * Chromium 156 after an unlock at the default limits: renderer RSS 259 MB with Argon2id in the page, 198 MB with
+ * it in the ended worker); Node and tests use the in-process default. Both compute the same bytes.
+ */
+export type PasswordHasher = (password: Uint8Array, salt: Uint8Array, limits: KdfLimits) => Promise<Uint8Array>;
+
+export const inProcessPasswordHasher: PasswordHasher = async (password, salt, limits) => {
   const sodium = await getSodium();
-  return sodium.crypto_pwhash(
-    masterKeyBytes,
-    utf8(passphrase.normalize('NFC')),
-    salt,
-    limits.opsLimit,
-    limits.memLimitBytes,
-    sodium.crypto_pwhash_ALG_ARGON2ID13,
-  );
+  return sodium.crypto_pwhash(masterKeyBytes, password, salt, limits.opsLimit, limits.memLimitBytes, sodium.crypto_pwhash_ALG_ARGON2ID13);
+};
+
+let passwordHasher: PasswordHasher = inProcessPasswordHasher;
+
+/** Where Argon2id runs from now on (the browser's platform sets a worker-based one at start). */
+export function usePasswordHasher(hasher: PasswordHasher): void {
+  passwordHasher = hasher;
+}
+
+async function deriveKek(passphrase: string, salt: Uint8Array, limits: KdfLimits): Promise<Uint8Array> {
+  const key = await passwordHasher(utf8(passphrase.normalize('NFC')), salt, limits);
+  if (key.length !== masterKeyBytes) throw new TincanError('VAULT_DAMAGED', 'the password hasher gave a key of the wrong size');
+  return key;
 }
 
 async function wrap(masterKey: Uint8Array, passphrase: string, limits: KdfLimits): Promise<Uint8Array> {

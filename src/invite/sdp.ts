@@ -18,7 +18,7 @@
 // already reveal. When a browser's local credentials are not the derived ones, extractFields returns them in
 // `ice` and the code carries them (an extension record).
 //
-// Roles (LAB.md §3): the answerer must be the DTLS server. The answerer rebuilds the received offer with
+// Roles (docs/lab.md §3): the answerer must be the DTLS server. The answerer rebuilds the received offer with
 // setup 'active' (so its own createAnswer() says passive); the inviter rebuilds the received answer with
 // setup 'passive'. buildSdp does not guess: the caller passes the setup.
 //

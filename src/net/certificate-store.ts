@@ -1,9 +1,9 @@
 // This device's DTLS certificates, kept in IndexedDB across reloads and restarts, so its fingerprint stays the
-// same and known contacts can reconnect with one code (LAB.md §8, peer-link.ts PeerLink.reconnect).
+// same and known contacts can reconnect with one code (docs/lab.md §8, peer-link.ts PeerLink.reconnect).
 //
 // An RTCCertificate's private key cannot be exported, so it cannot be sealed under the vault key like other
 // records: the RTCCertificate object itself is stored (IndexedDB clones it; both browsers keep the key and the
-// fingerprint, LAB.md §8). Layout, one database per store name:
+// fingerprint, docs/lab.md §8). Layout, one database per store name:
 //   database `<storeName>-certificates`, version 1, object store `certificates`
 //   key   = the certificate's SHA-256 fingerprint as 64 lower-case hex digits
 //   value = { certificate: RTCCertificate, createdAt: number (ms since the epoch) }
@@ -173,7 +173,7 @@ export class CertificateStore {
    * Reads every record, drops (and deletes) expired ones, newest first.
    *
    * HACK: Firefox, first document after a browser restart: reading an RTCCertificate back sometimes throws
-   * InvalidStateError (LAB.md §3) or never answers at all (docs/one-code-reconnect.md §2: bench/certificate-lab.mjs
+   * InvalidStateError (docs/lab.md §3) or never answers at all (docs/one-code-reconnect.md §2: bench/certificate-lab.mjs
    * saw 7 of 8 first reads hang; no tracker entry found). Making any certificate first, which initialises Gecko's
    * crypto in the page, avoided it in 8 of 8 (`warmCrypto`, once per page); should a read still fail or stay
    * silent, the same step and one more read recovered it every time it was tried.

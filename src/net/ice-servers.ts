@@ -13,6 +13,13 @@ import type { ErrorCode } from '../errors';
 import { TincanError } from '../errors';
 import { parseIPv4, parseIPv6 } from '../invite/address';
 
+/** RTCIceServer's shape (without the DOM type: this module is DOM-free and also runs in Node). */
+export interface IceServerLike {
+  readonly urls: string | readonly string[];
+  readonly username?: string;
+  readonly credential?: unknown;
+}
+
 /** One server as the settings store it and RTCIceServer takes it, with one URL per entry. */
 export interface IceServerEntry {
   urls: string;
@@ -180,7 +187,7 @@ export function parseIceServers(
 }
 
 /** The entries as RTCPeerConnection takes them, canonical. Throws TincanError with the first problem's code. */
-export function toRtcIceServers(entries: readonly IceServerEntry[]): RTCIceServer[] {
+export function toRtcIceServers(entries: readonly IceServerEntry[]): IceServerLike[] {
   const { servers, problems } = parseIceServers(entries);
   if (problems[0]) throw new TincanError(problems[0].code, `ICE server ${problems[0].index + 1}, ${problems[0].field}`);
   return servers.map((s) => ({ ...s }));
@@ -205,7 +212,7 @@ export type IceSettingsField = 'stun' | 'turn' | 'username' | 'password';
 const splitUrls = (text: string) => text.split(/[\s,]+/).filter(Boolean);
 
 /** The form that shows these servers (first TURN credentials win: the form saves one pair for all). */
-export function formFromIceServers(servers: readonly RTCIceServer[]): IceSettingsForm {
+export function formFromIceServers(servers: readonly IceServerLike[]): IceSettingsForm {
   const stun: string[] = [];
   const turn: string[] = [];
   let username = '';
@@ -279,7 +286,7 @@ export function describeCandidatePath(local: string, remote: string): Connection
 
 export interface IceFailureContext {
   /** The servers this side used. */
-  iceServers: readonly RTCIceServer[];
+  iceServers: readonly IceServerLike[];
   /** Types of the candidates this side gathered (its own code's candidates). */
   localCandidateTypes: readonly string[];
   /** Types of the candidates in the code the other side sent. */

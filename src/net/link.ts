@@ -125,6 +125,10 @@ export interface LinkChannel extends BufferedSender {
   on<K extends keyof LinkChannelEvents>(name: K, listener: (payload: LinkChannelEvents[K]) => void): Unsubscribe;
 }
 
+/** How long an answer code stays usable: answers applied up to 1800 s late opened on one network (docs/lab.md
+ * §3); we promise 20 minutes. A one-code reconnect invite waits as long for its contact. */
+export const defaultAnswerValidMs = 20 * 60_000;
+
 /** The main channel's negotiated id; additional channels take ids from 1 to maxChannelId. */
 export const mainChannelId = 0;
 /** SCTP streams: browsers open 1024 each way by default (RFC 8831 leaves it to the implementation). */

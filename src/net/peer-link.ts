@@ -2,11 +2,11 @@
 //
 // Signaling is done by people (codes pasted through other apps), so:
 // - ICE is non-trickle with a bound: a code is made when gathering completes or after `gatherTimeoutMs` with the
-//   candidates gathered so far (an unreachable STUN server delays `complete` by 40 s in Chromium: LAB.md §3).
+//   candidates gathered so far (an unreachable STUN server delays `complete` by 40 s in Chromium: docs/lab.md §3).
 // - ICE credentials are derived from the DTLS fingerprint and set on our own description, so codes need not
 //   carry them (src/invite/sdp.ts).
 // - The answerer is the DTLS server: it rewrites the received offer's setup to `active`, so its own answer says
-//   `passive`. A late answer then still opens in every Chromium/Firefox pairing (LAB.md §3 "Late answers").
+//   `passive`. A late answer then still opens in every Chromium/Firefox pairing (docs/lab.md §3 "Late answers").
 // - The main data channel is negotiated out of band (id 0) on both sides: no DCEP round trip, nothing to wait
 //   for. Additional channels (`openChannel`) are negotiated the same way, with ids both sides agree on.
 // - A Chromium inviter whose peer's DTLS died stays `connecting` forever, and a Chromium inviter with a
@@ -19,7 +19,7 @@
 //   addresses usually recovers before that by ICE consent alone; `failed` then gets `reconnectGraceMs` before the
 //   link is given up.
 //
-// One-code reconnect (`PeerLink.reconnect`, LAB.md §8): both devices keep a persistent DTLS certificate
+// One-code reconnect (`PeerLink.reconnect`, docs/lab.md §8): both devices keep a persistent DTLS certificate
 // (certificate-store.ts) and know each other's fingerprint. The inviter makes its offer as usual, then at once
 // sets the contact's answer itself: the pinned fingerprint, the ICE credentials derived from it, setup passive
 // (the contact is the DTLS server, as every answerer), the same mid, no candidates. The contact answers the
@@ -37,6 +37,7 @@ import { Emitter } from '../events';
 import { applyIceCredentials, buildSdp, deriveIceCredentials, extractFields, fingerprintBytes, type SessionFields } from '../invite/sdp';
 import {
   mainChannelId,
+  defaultAnswerValidMs,
   maxChannelId,
   type CandidatePairTypes,
   type Link,
@@ -51,8 +52,9 @@ import {
   type LinkState,
 } from './link';
 
-// The app still imports these names from here.
+// Older importers take these names from here.
 export type { LinkEnded, LinkRole, LinkSignal, LinkState } from './link';
+export { defaultAnswerValidMs };
 
 export interface PeerLinkOptions {
   iceServers?: RTCIceServer[];
@@ -84,8 +86,6 @@ export interface ReconnectOptions extends PeerLinkOptions {
 
 export const defaultGatherTimeoutMs = 2500;
 export const defaultConnectTimeoutMs = 30_000;
-/** Measured: answers applied up to 1800 s late opened on one network (LAB.md §3); we promise 20 minutes. */
-export const defaultAnswerValidMs = 20 * 60_000;
 /** A reconnect code stays usable as long as an answer code does. */
 export const defaultPeerWaitMs = defaultAnswerValidMs;
 export const defaultFailedGraceMs = 4000;
@@ -103,7 +103,7 @@ export const reconnectGraceMs = 25_000;
 export const restartAfterMs = 3000;
 /**
  * `send` refuses (SEND_QUEUE_FULL) rather than queue past this: Chromium closes a data channel whose send queue
- * passes 16 MiB (LAB.md §7), which would end the whole chat for one hasty sender. Half of that leaves margin.
+ * passes 16 MiB (docs/lab.md §7), which would end the whole chat for one hasty sender. Half of that leaves margin.
  */
 export const sendQueueLimitBytes = 8 * 1024 * 1024;
 /**

@@ -9,6 +9,7 @@ import { openIndexedDbBackend } from '../store/indexeddb-backend';
 import { requestPersistence } from '../store/persistence';
 import type { StoredIceServer } from '../store/records';
 import { localStorageWitness } from './rollback-witness';
+import { OpfsFileStore, removeFinishedFile } from './file-sink';
 import { createTabLock } from './tab-lock';
 
 function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
@@ -54,7 +55,12 @@ export async function browserLinks(storeName: string, iceServers: () => readonly
   };
 }
 
+// Set by build.mjs (the file sink's worker is its own file); tests that import this module unbuilt get the plain name.
+declare const __TC_FILE_SINK_WORKER_URL__: string | undefined;
+const fileSinkWorkerPath = typeof __TC_FILE_SINK_WORKER_URL__ === 'string' ? __TC_FILE_SINK_WORKER_URL__ : './file-sink-worker.js';
+
 export function browserPlatform(): AppPlatform {
+  let sinks: OpfsFileStore | undefined;
   return {
     openBackend: (storeName) => openIndexedDbBackend(storeName),
     witness: (storeName) => localStorageWitness(storeName),
@@ -62,5 +68,8 @@ export function browserPlatform(): AppPlatform {
     tabLock: (storeName) => createTabLock(storeName),
     isVisible: () => !document.hidden,
     requestPersistence: () => requestPersistence(),
+    // One worker per page, made when the first transfer needs it (OPFS is per origin; file ids keep profiles apart).
+    fileSinks: () => (sinks ??= new OpfsFileStore(new URL(fileSinkWorkerPath, document.baseURI))),
+    removeFinishedFile: (ref) => removeFinishedFile(ref),
   };
 }

@@ -28,6 +28,8 @@ export const settingsRecordKey = 'settings';
 export const contactKeyPrefix = 'contact/';
 export const conversationKeyPrefix = 'conv/';
 export const outboxKeyPrefix = 'out/';
+/** Sealed records of other parts of the app, one collection per name (sealed-collection.ts): `x/<name>/<id>`. */
+export const collectionKeyPrefix = 'x/';
 
 export const messageIndexDigits = 10;
 export const outboxSeqDigits = 12;
@@ -58,6 +60,10 @@ export const messageRecordKey = (conversationId: string, index: number): string 
 
 export const idIndexRecordKey = (conversationId: string, idHash: string): string =>
   `${conversationPrefix(conversationId)}i/${idHash}`;
+
+export const collectionPrefix = (name: string): string => `${collectionKeyPrefix}${encodeURIComponent(name)}/`;
+
+export const collectionRecordKey = (name: string, id: string): string => `${collectionPrefix(name)}${encodeURIComponent(id)}`;
 
 export const outboxPeerPrefix = (peerId: string): string => `${outboxKeyPrefix}${encodeURIComponent(peerId)}/`;
 

@@ -16,6 +16,7 @@
 // - One tab should own a store (issue 8's Web Locks work guards that); two writers would each keep their own
 //   summaries and counters.
 import { TincanError, isTincanError } from '../errors';
+import { SealedCollection } from './sealed-collection';
 import { Emitter } from '../events';
 import { normalizeDisplayName } from '../crypto/handshake';
 import { createIdentity } from '../crypto/identity';
@@ -89,6 +90,7 @@ export class TincanStore extends Emitter<StoreEvents> {
   private flushTimer: ReturnType<typeof setTimeout> | undefined;
   private lastHealth: VaultHealth | undefined;
   private lastReport: HealthReport | undefined;
+  private readonly collections = new Map<string, SealedCollection>();
 
   /** Use openStore. */
   constructor(
@@ -106,6 +108,13 @@ export class TincanStore extends Emitter<StoreEvents> {
     this.settings = new SettingsStore(this.context);
     this.outbox = new Outbox(this.context, (entry) => this.log.delivered(entry));
     this.log = new ConversationLog(this.context, this.outbox);
+  }
+
+  /** The sealed records of another part of the app, by collection name (sealed-collection.ts). */
+  collection(name: string): SealedCollection {
+    let collection = this.collections.get(name);
+    if (!collection) this.collections.set(name, (collection = new SealedCollection(this.context, name)));
+    return collection;
   }
 
   // -------------------------------------------------------------------------------------------------------------

@@ -81,6 +81,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   PASSPHRASE_CHANGED: 'Passphrase changed.',
   DEVICE_FORGOTTEN: 'Everything Tincan kept on this device was erased.',
   UNEXPECTED: 'Something went wrong inside Tincan. Reload the page; your history is safe.',
+  FILE_NEEDS_CONNECTION: 'Files go straight to your contact, so they must be connected. Reconnect first, then attach the file again.',
   FILE_DECLINED: 'Your contact declined the file.',
   FILE_CANCELLED: 'The file transfer was cancelled.',
   FILE_DISK_FULL: 'There is not enough storage space for this file. Free some space, then send or accept it again.',

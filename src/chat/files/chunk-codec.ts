@@ -31,7 +31,7 @@ export const chunkTagBytes = 16;
 export const chunkOverheadBytes = chunkHeaderBytes + chunkTagBytes;
 export const runSaltBytes = 16;
 export const endOfRunIndex = 0xffff_ffff;
-/** Largest message we put on a bulk channel: 64 KiB, the fastest size measured (docs: LAB.md §7, 22 MB/s
+/** Largest message we put on a bulk channel: 64 KiB, the fastest size measured (docs/lab.md §7, 22 MB/s
  * Chromium→Chromium) and the size every browser accepts when the peer's SDP has no a=max-message-size. */
 export const bulkMessageBytes = 64 * 1024;
 

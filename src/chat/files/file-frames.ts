@@ -1,7 +1,6 @@
 // File-transfer control frames: what travels on the sealed chat channel about a file (the file's bytes travel on
-// the bulk channel, chunk-codec.ts). PROPOSED for chat/frames.ts: the lead merges `fileFrameTypes` into
-// `frameTypes`, `FileFrame` into `Frame` and `validateFileFrame` into `validate`; until then encode/decodeFileFrame
-// use the same layout as frames.ts (offset 0 u8 version 2, offset 1 u8 type, offset 2.. UTF-8 JSON body).
+// the bulk channel, chunk-codec.ts). They are frames of the one chat protocol (chat/frames.ts carries their types,
+// encodes and decodes them, and calls validateFileFrame); this file holds their shapes and checks.
 //
 // The exchange (S = sender, R = receiver):
 //   S → R  file-offer    name, size, type, chunking, BLAKE2b-256 of the whole file, the 32-byte file key
@@ -18,7 +17,7 @@
 // no control or bidirectional-override characters, at most maxFileNameChars), sizes and counts bounded and
 // consistent (chunks = ceil(size / chunkBytes)), keys and hashes exactly 32 bytes. Whether the numbers are true is
 // checked against the bytes later (lengths per chunk, the hash at the end).
-import { isConversationId } from '../frames';
+import { isConversationId } from '../wire-ids';
 
 /** Frame type numbers after frames.ts's (1..9). */
 export const fileFrameTypes = {
@@ -80,43 +79,6 @@ export type FileFrame =
   | { type: 'file-cancel'; conversation: string; fileId: string; reason: CancelReason }
   /** The receiver has the whole file and its hash matched. */
   | { type: 'file-done'; conversation: string; fileId: string };
-
-export type FileFrameDecoded = { ok: true; frame: FileFrame } | { ok: false; reason: 'too-large' | 'other-version' | 'unknown-type' | 'malformed' };
-
-const frameVersion = 2;
-/** The same bound as frames.ts maxFrameBytes. */
-const maxFileFrameBytes = 60 * 1024;
-const typeNames = new Map<number, FileFrameType>(Object.entries(fileFrameTypes).map(([name, n]) => [n, name as FileFrameType]));
-const encoder = new TextEncoder();
-const decoder = new TextDecoder('utf-8', { fatal: true });
-
-/** Standalone encoder (tests, benches) until frames.ts carries these types. */
-export function encodeFileFrame(frame: FileFrame): Uint8Array {
-  const { type, ...body } = frame;
-  const json = encoder.encode(JSON.stringify(body));
-  const bytes = new Uint8Array(2 + json.length);
-  bytes[0] = frameVersion;
-  bytes[1] = fileFrameTypes[type];
-  bytes.set(json, 2);
-  return bytes;
-}
-
-/** Standalone decoder: never throws. */
-export function decodeFileFrame(bytes: Uint8Array): FileFrameDecoded {
-  if (bytes.length > maxFileFrameBytes) return { ok: false, reason: 'too-large' };
-  if (bytes.length < 2) return { ok: false, reason: 'malformed' };
-  if (bytes[0] !== frameVersion) return { ok: false, reason: 'other-version' };
-  const type = typeNames.get(bytes[1]!);
-  if (!type) return { ok: false, reason: 'unknown-type' };
-  let body: unknown;
-  try {
-    body = JSON.parse(decoder.decode(bytes.subarray(2)));
-  } catch {
-    return { ok: false, reason: 'malformed' };
-  }
-  const frame = typeof body === 'object' && body !== null && !Array.isArray(body) ? validateFileFrame(type, body as Record<string, unknown>) : undefined;
-  return frame ? { ok: true, frame } : { ok: false, reason: 'malformed' };
-}
 
 /** Builds the frame from the body's known fields only (frames.ts `validate` calls this for the file-* types). */
 export function validateFileFrame(type: FileFrameType, b: Readonly<Record<string, unknown>>): FileFrame | undefined {

@@ -14,6 +14,8 @@ export interface TransferView {
   /** As the sender stated it: never a reason to render anything (platform/image-preview.ts sniffs the bytes). */
   readonly mime: string;
   readonly state: TransferState;
+  /** When it was offered or received, on this device's clock (ms since the epoch). */
+  readonly createdAt: number;
   /** Bytes received and written (in), or sent and gone from the channel's buffer (out). */
   readonly bytes: number;
   /** Why it failed, ended, or is interrupted. */

@@ -72,9 +72,9 @@ export abstract class Transfer {
   abstract interrupt(): void;
 
   view(): TransferView {
-    const { fileId, peerId, conversation, name, size, mime } = this.file;
+    const { fileId, peerId, conversation, name, size, mime, createdAt } = this.file;
     return {
-      fileId, direction: this.direction, peerId, conversation, name, size, mime, state: this.state, bytes: this.bytes,
+      fileId, direction: this.direction, peerId, conversation, name, size, mime, createdAt, state: this.state, bytes: this.bytes,
       ...(this.code ? { code: this.code } : {}),
       ...(this.finishedRef ? { finishedRef: this.finishedRef } : {}),
     };

@@ -1,8 +1,9 @@
 // File control frames: layout, strict validation where decoded, and file names that are safe to show and save.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { decodeFrame, encodeFrame } from '../../../src/chat/frames';
 import {
-  decodeFileFrame, encodeFileFrame, fileFrameTypes, maxChunks, maxFileNameChars, maxHaveRanges, normalizeMime, sanitizeFileName, type FileFrame,
+  fileFrameTypes, maxChunks, maxFileNameChars, maxHaveRanges, normalizeMime, sanitizeFileName, type FileFrame,
 } from '../../../src/chat/files/file-frames';
 
 const conversation = 'dm:AAAAAAAAAAAAAAAAAAAAAA';
@@ -22,9 +23,9 @@ describe('file frames', () => {
       { type: 'file-done', conversation, fileId },
     ];
     for (const frame of frames) {
-      const bytes = encodeFileFrame(frame);
+      const bytes = encodeFrame(frame);
       assert.deepEqual([bytes[0], bytes[1]], [2, fileFrameTypes[frame.type]]);
-      assert.deepEqual(decodeFileFrame(bytes), { ok: true, frame });
+      assert.deepEqual(decodeFrame(bytes), { ok: true, frame });
     }
   });
 
@@ -48,11 +49,11 @@ describe('file frames', () => {
       { ...offer, name: 7 },
       { ...offer, conversation: 'room' },
     ];
-    for (const body of bad) assert.deepEqual(decodeFileFrame(raw(fileFrameTypes['file-offer'], body)), { ok: false, reason: 'malformed' }, JSON.stringify(body).slice(0, 120));
+    for (const body of bad) assert.deepEqual(decodeFrame(raw(fileFrameTypes['file-offer'], body)), { ok: false, reason: 'malformed' }, JSON.stringify(body).slice(0, 120));
   });
 
   it('takes only ascending, disjoint, bounded ranges and known reasons', () => {
-    const accept = (have: unknown) => decodeFileFrame(raw(fileFrameTypes['file-accept'], { conversation, fileId, have })).ok;
+    const accept = (have: unknown) => decodeFrame(raw(fileFrameTypes['file-accept'], { conversation, fileId, have })).ok;
     assert.equal(accept([[0, 1], [1, 2]]), true);
     assert.equal(accept([[2, 3], [0, 1]]), false);
     assert.equal(accept([[0, 3], [2, 4]]), false);
@@ -62,17 +63,17 @@ describe('file frames', () => {
     assert.equal(accept('0-3'), false);
     assert.equal(accept(Array.from({ length: maxHaveRanges + 1 }, (_, i) => [2 * i, 2 * i + 1])), false);
     assert.equal(accept(Array.from({ length: maxHaveRanges }, (_, i) => [2 * i, 2 * i + 1])), true);
-    assert.equal(decodeFileFrame(raw(fileFrameTypes['file-cancel'], { conversation, fileId, reason: 'because' })).ok, false);
-    assert.equal(decodeFileFrame(raw(fileFrameTypes['file-decline'], { conversation, fileId, reason: 'cancelled' })).ok, false);
+    assert.equal(decodeFrame(raw(fileFrameTypes['file-cancel'], { conversation, fileId, reason: 'because' })).ok, false);
+    assert.equal(decodeFrame(raw(fileFrameTypes['file-decline'], { conversation, fileId, reason: 'cancelled' })).ok, false);
   });
 
   it('keeps a full accept frame under the chat frame limit', () => {
     const have = Array.from({ length: maxHaveRanges }, (_, i) => [maxChunks - 2 * maxHaveRanges + 2 * i, maxChunks - 2 * maxHaveRanges + 2 * i + 1] as const);
-    assert.ok(encodeFileFrame({ type: 'file-accept', conversation, fileId, have }).length <= 60 * 1024);
+    assert.ok(encodeFrame({ type: 'file-accept', conversation, fileId, have }).length <= 60 * 1024);
   });
 
   it('carries only known fields and sanitises the name where it is decoded', () => {
-    const decoded = decodeFileFrame(raw(fileFrameTypes['file-offer'], { ...offer, name: '../../etc/passwd', path: '/tmp', extra: 1 }));
+    const decoded = decodeFrame(raw(fileFrameTypes['file-offer'], { ...offer, name: '../../etc/passwd', path: '/tmp', extra: 1 }));
     assert.deepEqual(decoded, { ok: true, frame: { type: 'file-offer', ...offer, name: '_.._etc_passwd' } });
   });
 

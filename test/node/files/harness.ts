@@ -1,6 +1,7 @@
 // Two devices with file transfers, connected in memory: control frames go through the real encoder and decoder
 // (file-frames.ts) in order and asynchronously, chunks through a MemoryBulkChannel pair.
-import { decodeFileFrame, encodeFileFrame, type FileFrame } from '../../../src/chat/files/file-frames';
+import { decodeFrame, encodeFrame } from '../../../src/chat/frames';
+import type { FileFrame } from '../../../src/chat/files/file-frames';
 import { FileTransfers, type FileTransfersOptions } from '../../../src/chat/files/file-transfers';
 import { MemorySinkFactory, type MemorySinkOptions } from '../../../src/chat/files/memory-file';
 import { MemoryTransferStore } from '../../../src/chat/files/transfer-store';
@@ -55,12 +56,12 @@ export function connect(a: Side, b: Side, maxMessageBytes = 64 * 1024): Connecti
   const control = (from: Side, to: Side) => (frame: FileFrame) => {
     if (!isOpen) return false;
     from.frames.push(frame);
-    const bytes = encodeFileFrame(frame);
+    const bytes = encodeFrame(frame);
     setTimeout(() => {
       if (!isOpen) return;
-      const decoded = decodeFileFrame(bytes);
+      const decoded = decodeFrame(bytes);
       if (!decoded.ok) throw new Error(`frame did not decode: ${decoded.reason}`);
-      to.transfers.receive(from.id, decoded.frame);
+      to.transfers.receive(from.id, decoded.frame as FileFrame);
     }, 0);
     return true;
   };

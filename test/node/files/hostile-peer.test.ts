@@ -4,7 +4,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { sealChunk } from '../../../src/chat/files/chunk-codec';
-import { decodeFileFrame, encodeFileFrame, type FileFrame } from '../../../src/chat/files/file-frames';
+import { decodeFrame, encodeFrame } from '../../../src/chat/frames';
+import type { FileFrame } from '../../../src/chat/files/file-frames';
 import { maxOfferedPerPeer } from '../../../src/chat/files/file-transfers';
 import { toBase64Url } from '../../../src/crypto/bytes';
 import { getSodium } from '../../../src/crypto/sodium';
@@ -15,9 +16,9 @@ const chunkBytes = 4096;
 
 /** Through the real encoder and decoder, as a peer's frame would come. */
 function wire(frame: FileFrame): FileFrame {
-  const decoded = decodeFileFrame(encodeFileFrame(frame));
+  const decoded = decodeFrame(encodeFrame(frame));
   if (!decoded.ok) throw new Error(decoded.reason);
-  return decoded.frame;
+  return decoded.frame as FileFrame;
 }
 
 async function hostileSetup() {

@@ -1,7 +1,8 @@
 // A file transfer between two real RTCPeerConnections in one page: chat frames on the negotiated channel 0, sealed
 // chunks on channel 1, the receiver writing to OPFS through the worker. Nothing here is mocked.
 import { expect } from '@esm-bundle/chai';
-import { decodeFileFrame, encodeFileFrame } from '../../../src/chat/files/file-frames';
+import { decodeFrame, encodeFrame } from '../../../src/chat/frames';
+import type { FileFrame } from '../../../src/chat/files/file-frames';
 import { FileTransfers } from '../../../src/chat/files/file-transfers';
 import type { TransferProgress, TransferView } from '../../../src/chat/files/transfer-events';
 import { MemoryTransferStore } from '../../../src/chat/files/transfer-store';
@@ -29,15 +30,15 @@ function wire(end: RtcEnd, transfers: FileTransfers, peerId: string, onText: (te
     peerId,
     conversation,
     sendControl: (frame) => {
-      end.chat.send(encodeFileFrame(frame) as Uint8Array<ArrayBuffer>);
+      end.chat.send(encodeFrame(frame) as Uint8Array<ArrayBuffer>);
       return true;
     },
     bulk: end.bulk,
   });
   end.chat.addEventListener('message', ({ data }: MessageEvent<ArrayBuffer | string>) => {
     if (typeof data === 'string') return onText(data);
-    const decoded = decodeFileFrame(new Uint8Array(data));
-    if (decoded.ok) transfers.receive(peerId, decoded.frame);
+    const decoded = decodeFrame(new Uint8Array(data));
+    if (decoded.ok && decoded.frame.type.startsWith('file-')) transfers.receive(peerId, decoded.frame as FileFrame);
   });
 }
 

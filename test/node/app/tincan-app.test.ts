@@ -1,0 +1,95 @@
+// The app facade with its real store and chat layer in Node (in-memory links): what the state says at each step
+// of pairing and chatting, the message window, unread counts, consent for links, many conversations at once.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { TincanApp, windowSize } from '../../../src/app/tincan-app';
+import type { AppState } from '../../../src/app/app-state';
+import { cheapKdf } from '../store/helpers';
+import { memoryPlatform } from './memory-platform';
+import { usePasswordHasher, inProcessPasswordHasher } from '../../../src/crypto/vault';
+import { until } from '../chat/people';
+
+usePasswordHasher(async (password, salt) => inProcessPasswordHasher(password, salt, cheapKdf));
+
+async function appFor(name: string, options: { visible?: () => boolean } = {}): Promise<TincanApp> {
+  const app = new TincanApp({ pageUrl: 'https://example.test/tincan/', platform: memoryPlatform(options) });
+  await app.start();
+  assert.equal(app.state.state.screen, 'setup');
+  await app.createProfile(name, 'a passphrase for tests', 'a passphrase for tests', 'local');
+  assert.equal(app.state.state.screen, 'main', JSON.stringify(app.state.state.notice));
+  return app;
+}
+
+const s = (app: TincanApp): AppState => app.state.state;
+
+async function connect(inviter: TincanApp, answerer: TincanApp): Promise<void> {
+  await inviter.newInvite();
+  const invite = s(inviter).exchanges[0]!;
+  assert.equal(invite.kind, 'invite');
+  assert.equal(invite.link, `https://example.test/tincan/#${invite.code}`);
+  await answerer.submitCode(invite.code!, 'paste');
+  const answer = s(answerer).exchanges.find((e) => e.kind === 'answer')!;
+  await inviter.submitCode(answer.code!, 'paste');
+  await until(() => s(inviter).exchanges.length === 0 && s(answerer).exchanges.length === 0, 'exchanges done');
+}
+
+describe('the app facade', () => {
+  it('pairs through codes, opens the conversation, and chats', async () => {
+    const alice = await appFor('Alice');
+    const bob = await appFor('Bob');
+    await connect(alice, bob);
+    await until(() => s(alice).conversations[0]?.connection === 'online' && s(bob).conversations[0]?.connection === 'online', 'both online');
+    assert.equal(s(alice).conversations[0]!.name, 'Bob');
+    assert.equal(s(alice).activeId, s(alice).conversations[0]!.id, 'the new conversation is open');
+    assert.equal(await alice.sendMessage('hello Bob'), true);
+    await until(() => s(bob).open?.messages.some((m) => m.text === 'hello Bob') ?? false, 'shown at Bob');
+    await until(() => s(alice).open?.messages.at(-1)?.state === 'delivered', 'delivered at Alice');
+  });
+
+  it('asks before answering an invite that came by link, and sends nothing until then', async () => {
+    const alice = await appFor('Alice');
+    const bob = await appFor('Bob');
+    await alice.newInvite();
+    const code = s(alice).exchanges[0]!.code!;
+    await bob.submitCode(code, 'link');
+    assert.equal(s(bob).invitation?.kind, 'invite');
+    assert.equal(s(bob).exchanges.length, 0, 'no answer made yet');
+    await bob.acceptInvitation();
+    assert.equal(s(bob).invitation, undefined);
+    assert.equal(s(bob).exchanges[0]?.kind, 'answer');
+  });
+
+  it('keeps a window of the log: a long burst trims the front, older pages load back', async () => {
+    const alice = await appFor('Alice');
+    const bob = await appFor('Bob');
+    await connect(alice, bob);
+    for (let i = 0; i < windowSize + 40; i++) await alice.sendMessage(`message ${i}`);
+    await until(() => (s(bob).open?.messages.at(-1)?.text ?? '') === `message ${windowSize + 39}`, 'all shown', 15_000);
+    const open = s(bob).open!;
+    assert.equal(open.messages.length, windowSize);
+    assert.equal(open.hasOlder, true);
+    await bob.loadOlder();
+    assert.equal(s(bob).open!.messages[0]!.text, 'message 0');
+    assert.equal(s(bob).open!.hasNewer, true, 'the window moved into the past');
+    await bob.loadNewer();
+    assert.equal(s(bob).open!.messages.at(-1)!.text, `message ${windowSize + 39}`);
+  });
+
+  it('counts unread messages in a background conversation, and clears them when opened', async () => {
+    const alice = await appFor('Alice');
+    const bob = await appFor('Bob');
+    const carol = await appFor('Carol');
+    await connect(alice, bob);
+    await connect(alice, carol);
+    const bobId = s(alice).conversations.find((c) => c.name === 'Bob')!.id;
+    const carolId = s(alice).conversations.find((c) => c.name === 'Carol')!.id;
+    assert.equal(s(alice).activeId, carolId);
+    await bob.sendMessage('while you talk to Carol');
+    await until(() => s(alice).conversations.find((c) => c.id === bobId)!.unread === 1, 'unread at Alice');
+    assert.equal(s(alice).unreadTotal, 1);
+    assert.ok(!s(alice).open!.messages.some((m) => m.text === 'while you talk to Carol'), "not in Carol's window");
+    await alice.selectConversation(bobId);
+    assert.equal(s(alice).conversations.find((c) => c.id === bobId)!.unread, 0);
+    assert.equal(s(alice).unreadTotal, 0);
+  });
+});
