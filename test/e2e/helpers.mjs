@@ -168,6 +168,22 @@ export async function openConversation(page, name, { timeout = 30_000 } = {}) {
     name,
   );
   await handle.asElement().click();
+  // The conversation on screen is the one asked for (its heading names the contact), not the one before it: renders
+  // are batched per frame, and what is typed next goes to the conversation on screen.
+  await page.waitForFunction(
+    (contact) => {
+      const visit = (root) => {
+        for (const h of root.querySelectorAll('h2 .name')) {
+          const own = [...h.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join('').trim();
+          if (own === contact && h.getClientRects().length > 0) return true;
+        }
+        return [...root.querySelectorAll('*')].some((el) => el.shadowRoot && visit(el.shadowRoot));
+      };
+      return visit(document);
+    },
+    { timeout, polling: 100 },
+    name,
+  );
   await locate(page, 'log', 'Messages', { visible: true });
 }
 
