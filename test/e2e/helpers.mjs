@@ -303,3 +303,26 @@ export async function waitForConnected(page, timeout = 30_000) {
   const handle = await locate(page, 'status', 'Connection', { timeout });
   await page.waitForFunction((el) => el.textContent.trim() === 'Connected', { timeout, polling: 100 }, handle);
 }
+
+/**
+ * The accessible names of the buttons in the list "Conversations", read from Chromium's own accessibility tree
+ * (what a screen reader hears), in list order. Chromium only: Firefox over WebDriver BiDi has no such tree here.
+ */
+export async function conversationButtonNames(page) {
+  if (page.browser().tincanKind === 'firefox') throw new Error('conversationButtonNames reads Chromium\'s accessibility tree');
+  const list = await locate(page, 'list', 'Conversations');
+  // The whole subtree: with interestingOnly, puppeteer returns just the first button of a list.
+  const tree = await page.accessibility.snapshot({ root: list, interestingOnly: false });
+  const names = [];
+  const visit = (node) => {
+    if (node.role === 'button') names.push(node.name);
+    for (const child of node.children ?? []) visit(child);
+  };
+  if (tree) visit(tree);
+  return names;
+}
+
+/** The text of the open conversation's status "Connection" ("Connected", "Offline, last seen …", …). */
+export async function connectionText(page) {
+  return (await textOf(page, 'status', 'Connection')).trim();
+}
