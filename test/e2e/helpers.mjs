@@ -167,7 +167,10 @@ export async function openConversation(page, name, { timeout = 30_000 } = {}) {
     { timeout, polling: 100 },
     name,
   );
-  await handle.asElement().click();
+  // Activated on the element, as a screen reader's default action does. A mouse click goes to coordinates, and the
+  // list re-sorts by last message, so a click just after a message was sent landed on the conversation that moved
+  // into its place; focus and Enter lost to the previous conversation's late focus on its message box.
+  await handle.asElement().evaluate((button) => button.click());
   // The conversation on screen is the one asked for (its heading names the contact), not the one before it: renders
   // are batched per frame, and what is typed next goes to the conversation on screen.
   await page.waitForFunction(
