@@ -4,7 +4,8 @@
 // (one negotiated channel 1 carrying the same-sized 64 KiB messages, no crypto, no disk, counted and dropped).
 // Both send from the same deterministic source (a ChaCha20 keystream: any offset, no file in memory) with the same
 // back-pressure (pause at 4 MiB buffered, resume at 1 MiB). Descriptions go through node.
-import { encodeFrame, decodeFrame } from '../src/chat/files/file-frames';
+import type { FileFrame } from '../src/chat/files/file-frames';
+import { decodeFrame, encodeFrame } from '../src/chat/frames';
 import { highWaterBytes, lowWaterBytes } from '../src/chat/files/bulk-channel';
 import { bulkMessageBytes } from '../src/chat/files/chunk-codec';
 import type { FileSource } from '../src/chat/files/file-io';
@@ -81,7 +82,7 @@ function attachFiles(end: RtcEnd, peerId: string): FileTransfers {
   end.chat.addEventListener('message', ({ data }: MessageEvent<ArrayBuffer | string>) => {
     if (typeof data === 'string') return;
     const decoded = decodeFrame(new Uint8Array(data));
-    if (decoded.ok) transfers.receive(peerId, decoded.frame);
+    if (decoded.ok) transfers.receive(peerId, decoded.frame as FileFrame);
   });
   return transfers;
 }

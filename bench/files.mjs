@@ -23,12 +23,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { serveStatic } from '../scripts/serve.mjs';
 import { launchBrowser } from '../test/e2e/browsers.mjs';
+import { accessibilityNote, argValue, benchBrowserOptions, machineLine, median, mib, processTree, rssBytes, warnOutsideNamespace } from './lib.mjs';
 
-const argValue = (name, fallback) => {
-  const at = process.argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
-  if (at < 0) return fallback;
-  return process.argv[at].includes('=') ? process.argv[at].split('=')[1] : process.argv[at + 1];
-};
 const rounds = Number(argValue('--rounds', '3'));
 const sizeMb = Number(argValue('--mb', '64'));
 const pairings = argValue('--pairings', 'chromium-chromium,chromium-firefox').split(',').map((p) => p.split('-'));
@@ -42,48 +38,15 @@ fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><meta charset="ut
 const server = await serveStatic({ dir, port: 0, host: '127.0.0.1' });
 const url = `http://127.0.0.1:${server.address().port}/`;
 
-// ---- resident memory of a browser's process tree (/proc) ----
-function descendants(rootPid) {
-  const children = new Map();
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const out = [];
-  const walk = (pid) => {
-    out.push(pid);
-    for (const child of children.get(pid) ?? []) walk(child);
-  };
-  walk(rootPid);
-  return out;
-}
-function rssBytes(pids) {
-  let total = 0;
-  for (const pid of pids) {
-    try {
-      const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
-      if (match) total += Number(match[1]) * 1024;
-    } catch {
-      // gone
-    }
-  }
-  return total;
-}
 async function withRssPeak(browser, work) {
   const root = browser.process()?.pid;
   if (!root) return { ...(await work()), rssPeakDeltaBytes: undefined };
-  let pids = descendants(root);
+  let pids = processTree(root);
   const base = rssBytes(pids);
   let peak = base;
   let ticks = 0;
   const timer = setInterval(() => {
-    if (++ticks % 10 === 0) pids = descendants(root);
+    if (++ticks % 10 === 0) pids = processTree(root);
     peak = Math.max(peak, rssBytes(pids));
   }, 100);
   try {
@@ -96,14 +59,9 @@ async function withRssPeak(browser, work) {
 
 const mb = (bytes) => (bytes / 1e6).toFixed(1);
 const sizeLabel = (bytes) => (bytes >= 1024 ** 3 ? `${bytes / 1024 ** 3} GiB` : `${bytes / 1024 ** 2} MiB`);
-const mib = (bytes) => (bytes === undefined || Number.isNaN(bytes) ? 'n/a' : `${(bytes / 1024 / 1024).toFixed(1)} MiB`);
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted.length ? sorted[Math.floor((sorted.length - 1) / 2)] : NaN;
-};
 
 async function openPage(kind) {
-  const browser = await launchBrowser(kind, { args: ['--enable-precise-memory-info'] });
+  const browser = await launchBrowser(kind, benchBrowserOptions(kind));
   const page = await browser.newPage();
   page.on('console', (message) => {
     if (message.type() === 'error') console.log(`  [${kind}] ${message.text()}`);
@@ -153,7 +111,8 @@ async function runBare(sender, receiver, size) {
   return result;
 }
 
-console.log(`files bench ${new Date().toISOString()}, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+warnOutsideNamespace();
+console.log(`files bench ${machineLine()}; ${accessibilityNote}`);
 if (process.env.TINCAN_IN_NETNS !== '1') console.log('warning: not inside scripts/in-netns.sh (LAB.md §1)');
 const summary = [];
 for (const [senderKind, receiverKind] of pairings) {

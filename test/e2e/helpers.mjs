@@ -26,12 +26,12 @@ export const aria = (role, name) => `::-p-aria([name="${name}"][role="${role}"])
  * search reads the same attributes (explicit role or the element's implicit one; aria-label, aria-labelledby,
  * <label for>, alt, or text) through open shadow roots.
  */
-export async function locate(page, role, name, { timeout = 30_000, visible = false } = {}) {
+export async function locate(page, role, name, { timeout = 30_000, visible = false, signal } = {}) {
   if (page.browser().tincanKind !== 'firefox') {
     // Chromium names the role of <img alt> "image" (ARIA 1.3).
-    return page.waitForSelector(aria(role === 'img' ? 'image' : role, name), { timeout, visible });
+    return page.waitForSelector(aria(role === 'img' ? 'image' : role, name), { timeout, visible, signal });
   }
-  const handle = await page.waitForFunction(findInPage, { timeout, polling: 100 }, role, name);
+  const handle = await page.waitForFunction(findInPage, { timeout, polling: 100, signal }, role, name);
   return handle.asElement();
 }
 
@@ -110,12 +110,15 @@ export const reachChoices = {
 
 /** Gets past the profile screen: creates a profile on a first visit, unlocks on later ones. */
 export async function enterApp(page, { name, passphrase, reach = 'local' }) {
-  // Whichever screen shows first; the other waits end quietly (the page stays, or the browser closes).
+  // Whichever screen shows first; the other waits are stopped (each polls the page's accessibility tree every
+  // frame until its timeout otherwise, which keeps the page busy for a minute).
+  const stop = new AbortController();
   const screen = await Promise.race(
     [['button', 'New invite', 'main'], ['button', 'Create profile', 'setup'], ['button', 'Unlock', 'unlock']].map(
-      ([role, label, which]) => locate(page, role, label, { timeout: 60_000 }).then(() => which, () => new Promise(() => {})),
+      ([role, label, which]) => locate(page, role, label, { timeout: 60_000, signal: stop.signal }).then(() => which, () => new Promise(() => {})),
     ),
   );
+  stop.abort();
   if (screen === 'setup') {
     await fill(page, 'textbox', 'Your name', name);
     await fill(page, 'textbox', 'Passphrase', passphrase);

@@ -1,5 +1,5 @@
 // Late answers: people paste through other apps, so the answer may come back minutes later. Out of the box a
-// Chromium answerer gives up after about 222 s (LAB.md §3); Tincan makes the answerer the DTLS server so the
+// Chromium answerer gives up after about 222 s (docs/lab.md §3); Tincan makes the answerer the DTLS server so the
 // inviter's late answer still opens. This applies each answer LATE_ANSWER_S seconds (default 240 s, past the
 // 222 s limit) after it was made, for both pairings with a Chromium answerer, concurrently.
 // bench/late-answer.mjs measures longer delays and all four pairings.

@@ -1,9 +1,9 @@
-// Across NATs, in the NAT lab (test/e2e/netlab.mjs, LAB.md §5): real routers (iptables MASQUERADE, with or
+// Across NATs, in the NAT lab (test/e2e/netlab.mjs, docs/lab.md §5): real routers (iptables MASQUERADE, with or
 // without --random-fully), a real coturn, browsers inside the hosts, everything through the UI.
 //
 //   same LAN, no server         connects, both paths say "same network" (Firefox invites, Chromium answers)
 //   cone NATs + STUN            connects server-reflexive (Chromium invites, Firefox answers)
-//   cone NATs, answer 20 s late connects (LAB.md: 30 s connected, 60 s failed; bench/nat.mjs --late measures it)
+//   cone NATs, answer 20 s late connects (docs/lab.md: 30 s connected, 60 s failed; bench/nat.mjs --late measures it)
 //   cone NATs, link down 10 s   messages typed on both sides meanwhile arrive once each, in order
 //   symmetric NATs + TURN       connects relayed
 //   symmetric NATs, STUN only   fails within 60 s with an alert that says to add a TURN server

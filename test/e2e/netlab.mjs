@@ -1,4 +1,4 @@
-// The NAT lab as a test fixture (LAB.md §5, adapted from ../shared/lab/netlab.sh): six network namespaces, two NAT
+// The NAT lab as a test fixture (docs/lab.md §5, adapted from ../shared/lab/netlab.sh): six network namespaces, two NAT
 // routers and a real coturn, plus browsers running inside the hosts and driven over JSON lines.
 //
 //   pub    the "internet" 10.99.0.0/24 (bridge br0), coturn STUN+TURN on 10.99.0.1:3478, user labuser:labpass
@@ -161,7 +161,7 @@ export class NetLab {
     liveLabs.add(this);
     this.isUp = true;
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tincan-netlab-'));
-    // Browsers look up their vendors' hosts at start: DNS points at loopback inside the hosts (LAB.md §1).
+    // Browsers look up their vendors' hosts at start: DNS points at loopback inside the hosts (docs/lab.md §1).
     this.resolv = path.join(this.dir, 'resolv.conf');
     fs.writeFileSync(this.resolv, 'nameserver 127.0.0.1\n');
     try {

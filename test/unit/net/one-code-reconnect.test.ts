@@ -47,7 +47,7 @@ describe('one-code reconnect', () => {
 
   it('an invitee connected while still gathering stays connected once its answer is made', async () => {
     const { bob, inviter } = await aliceReconnectsBob();
-    // As with a STUN server that never answers (gathering then lasts the whole gatherTimeoutMs, LAB.md §3): the
+    // As with a STUN server that never answers (gathering then lasts the whole gatherTimeoutMs, docs/lab.md §3): the
     // real connection's gathering state reads `gathering` until then, while its checks reach the inviter at once.
     const answerValidMs = 500;
     const answering = PeerLink.answer(throughCode('invite', inviter.localFields!), {

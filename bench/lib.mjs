@@ -1,0 +1,202 @@
+// What the browser benches share: arguments, statistics, the machine line every bench prints, serving a snapshot of
+// dist/ (with its build id) and the bench-only app page (bench/chat-app-page.ts, records in memory), the browsers'
+// launch options (Chromium's accessibility tree forced on), and memory read from /proc and from the DevTools protocol.
+import * as esbuild from 'esbuild';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { serveStatic } from '../scripts/serve.mjs';
+
+export function argValue(name, fallback) {
+  const at = process.argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  if (at < 0) return fallback;
+  return process.argv[at].includes('=') ? process.argv[at].split('=').slice(1).join('=') : process.argv[at + 1];
+}
+export const hasFlag = (name) => process.argv.includes(name);
+
+/** Nearest rank. */
+export function quantile(values, q) {
+  const sorted = [...values].filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
+}
+export const median = (values) => quantile(values, 0.5);
+export const ms = (v) => (!Number.isFinite(v) ? '-' : Math.abs(v) < 10 ? v.toFixed(2) : v.toFixed(1));
+export const sleep = (duration) => new Promise((resolve) => setTimeout(resolve, duration));
+
+export function withTimeout(promise, timeoutMs, what) {
+  let timer;
+  return Promise.race([
+    promise.finally(() => clearTimeout(timer)),
+    new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no result in ${timeoutMs} ms`)), timeoutMs))),
+  ]);
+}
+
+export const loadLine = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+export function machineLine() {
+  return `${new Date().toISOString()}, node ${process.version}, ${os.cpus().length} cores, load ${loadLine()}`;
+}
+export function warnOutsideNamespace() {
+  if (process.env.TINCAN_IN_NETNS !== '1') console.log('warning: not inside scripts/in-netns.sh; browsers may reach the network (docs/lab.md §1)');
+}
+
+/** Prints a table with the first column left-aligned and the rest right-aligned (the last column left-aligned). */
+export function printTable(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i] ?? '').length)));
+  const line = (cells) =>
+    cells
+      .map((c, i) => (i === 0 || i === cells.length - 1 ? String(c ?? '').padEnd(widths[i]) : String(c ?? '').padStart(widths[i])))
+      .join('  ')
+      .trimEnd();
+  console.log(line(header));
+  console.log(line(widths.map((w) => '-'.repeat(w))));
+  for (const row of rows) console.log(line(row));
+}
+
+// ---- browsers ----
+
+/**
+ * Launch options for launchBrowser (test/e2e/browsers.mjs). Chromium: the renderer's accessibility tree is on from
+ * the start (--force-renderer-accessibility), as when a screen reader runs, so every DOM change also updates it;
+ * precise heap figures. Firefox: full-resolution timers (privacy.reduceTimerPrecision off; it rounds to 1 ms
+ * otherwise); its accessibility service starts only with an assistive technology, which the bench has none of.
+ */
+export function benchBrowserOptions(kind, extra = {}) {
+  return kind === 'firefox'
+    ? { ...extra, prefs: { 'privacy.reduceTimerPrecision': false, ...extra.prefs } }
+    : { ...extra, args: ['--force-renderer-accessibility', '--enable-precise-memory-info', ...(extra.args ?? [])] };
+}
+export const accessibilityNote =
+  'Chromium runs with --force-renderer-accessibility (its accessibility tree on, as with a screen reader); Firefox without an assistive technology (tree off), timers at full resolution';
+
+// ---- pages ----
+
+/** Serves a copy of dist/ taken now (others may rebuild dist/ during a run); its build id from precache.json. */
+export async function serveDistSnapshot() {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tincan-bench-dist-'));
+  fs.cpSync('dist', dir, { recursive: true });
+  const buildId = JSON.parse(fs.readFileSync(path.join(dir, 'precache.json'), 'utf8')).buildId;
+  const server = await serveStatic({ dir, port: 0, host: '127.0.0.1' });
+  return {
+    url: `http://127.0.0.1:${server.address().port}/`,
+    buildId,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Builds bench/chat-app-page.ts (the app over in-memory records, or `?storage=indexeddb`) with build.mjs's own
+ * esbuild options, into its own folder with public/ and an index.html like dist/'s, and serves it on another port
+ * (another origin: its own storage and tab lock). `keepNames`: identifiers not minified, for readable CPU profiles.
+ */
+export async function serveBenchApp({ keepNames = false } = {}) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tincan-bench-app-'));
+  fs.cpSync('public', dir, { recursive: true });
+  await esbuild.build({
+    entryPoints: ['bench/chat-app-page.ts'],
+    bundle: true,
+    format: 'esm',
+    target: ['chrome109', 'firefox115', 'safari16'],
+    minifyWhitespace: true,
+    minifySyntax: true,
+    minifyIdentifiers: !keepNames,
+    outfile: path.join(dir, 'bench-app.js'),
+    logLevel: 'warning',
+    define: { __TC_QR_WORKER_URL__: '"./none.js"', __TC_FILE_SINK_WORKER_URL__: '"./file-sink-worker.js"' },
+  });
+  // The app makes its file sinks (OPFS, through this worker) when a profile opens; no scanner, and Argon2id runs in
+  // the page (chat-app-page.ts sets no worker hasher: unlock is not on the message path).
+  await esbuild.build({
+    entryPoints: ['src/platform/file-sink-worker.ts'],
+    bundle: true,
+    format: 'iife',
+    target: ['chrome109', 'firefox115', 'safari16'],
+    minify: true,
+    outfile: path.join(dir, 'file-sink-worker.js'),
+    logLevel: 'warning',
+  });
+  const html = fs.readFileSync(path.join(dir, 'index.html'), 'utf8');
+  fs.writeFileSync(path.join(dir, 'index.html'), html.replaceAll('__APP_JS__', './bench-app.js').replaceAll('__KDF_WORKER_JS__', ''));
+  const server = await serveStatic({ dir, port: 0, host: '127.0.0.1' });
+  return {
+    url: `http://127.0.0.1:${server.address().port}/`,
+    close: () => {
+      server.closeAllConnections();
+      server.close();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+// ---- memory ----
+
+/** Every process under `rootPid` (the browser and its renderers, GPU and utility processes). */
+export function processTree(rootPid) {
+  const children = new Map();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out = [];
+  const walk = (pid) => {
+    out.push(pid);
+    for (const child of children.get(pid) ?? []) walk(child);
+  };
+  walk(rootPid);
+  return out;
+}
+
+/** Resident memory of these processes, bytes. */
+export function rssBytes(pids) {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (match) total += Number(match[1]) * 1024;
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
+/** CPU time (user + system) these processes have used so far, ms. */
+export function cpuMs(pids) {
+  const tick = 1000 / 100; // USER_HZ is 100 on Linux
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      total += (Number(fields[11]) + Number(fields[12])) * tick;
+    } catch {
+      // gone
+    }
+  }
+  return total;
+}
+
+/** Chromium only: JS heap used after a full garbage collection, and the renderer's live DOM node count. */
+export async function heapAndNodes(page) {
+  const cdp = await page.createCDPSession();
+  try {
+    await cdp.send('HeapProfiler.collectGarbage');
+    const heap = await cdp.send('Runtime.getHeapUsage');
+    const counters = await cdp.send('Memory.getDOMCounters');
+    return { heapBytes: heap.usedSize, nodes: counters.nodes, listeners: counters.jsEventListeners };
+  } finally {
+    await cdp.detach().catch(() => undefined);
+  }
+}
+
+export const mib = (bytes) => (Number.isFinite(bytes) ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : 'n/a');

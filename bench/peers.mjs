@@ -1,0 +1,181 @@
+// Many live peers and one-code reconnects through the UI (issue 9).
+//
+//   npm run build && bash scripts/in-netns.sh node bench/peers.mjs [--reconnect-rounds 2] [--reconnect-delay 3]
+//     [--pairings chromium-chromium,chromium-firefox,firefox-chromium,firefox-firefox] [--peers 10]
+//     [--idle-seconds 20] [--messages 50] [--no-reconnect] [--no-peers]
+//
+// 1. Reconnect code -> "Connected", per pairing (inviter-contact), real page (dist/), fresh browsers each round:
+//    Alice and Bob pair through the UI, both reload and unlock (no live connection left), Alice opens Bob's
+//    conversation and presses "Reconnect", Bob pastes that one code (after --reconnect-delay s) and presses
+//    "Connect". Measured in the pages: Bob's click -> both statuses "Connection" read Connected (the later of the
+//    two), and whether Bob's page showed an "Answer code" (the two-code fallback). bench/one-code.mjs measures the
+//    same at the PeerLink level (no UI, no handshake); docs/one-code-reconnect.md §4 has the longest delays (600 s).
+// 2. Live peers held by one page: Alice (Chromium, own browser) pairs through the UI with --peers peers (Chromium
+//    pages, each in its own browser context of one other browser). With 0, 1, 5 and 10 live peers, after --idle-seconds
+//    of idle: CPU used by Alice's whole browser (every process, from /proc) and by her page's main thread
+//    (DevTools TaskDuration), her JS heap after a forced GC, and her browser's resident memory.
+// 3. Message RTT with 1 live peer vs 5 (and 10), same run: --messages messages from Alice to peer 1, one at a time,
+//    Enter (dispatched in the page) -> the tick "Delivered" in Alice's log (bench/chat-probe.mjs).
+// Chromium runs with its accessibility tree on (lib.mjs).
+import { enterApp, isShown, openConversation, openPairing, openPerson, pair, fill, click, readCode, waitForConnected } from '../test/e2e/helpers.mjs';
+import { launchBrowser } from '../test/e2e/browsers.mjs';
+import { installProbe } from './chat-probe.mjs';
+import {
+  accessibilityNote, argValue, benchBrowserOptions, cpuMs, hasFlag, heapAndNodes, loadLine, machineLine, median, mib, ms, printTable,
+  processTree, quantile, rssBytes, serveDistSnapshot, sleep, warnOutsideNamespace, withTimeout,
+} from './lib.mjs';
+import { armConnectedWatch, bothConnected } from './ui-watch.mjs';
+
+const reconnectRounds = Number(argValue('--reconnect-rounds', '2'));
+const reconnectDelayS = Number(argValue('--reconnect-delay', '3'));
+const pairings = argValue('--pairings', 'chromium-chromium,chromium-firefox,firefox-chromium,firefox-firefox').split(',').map((p) => p.split('-'));
+const peerCount = Number(argValue('--peers', '10'));
+const idleSeconds = Number(argValue('--idle-seconds', '20'));
+const messageCount = Number(argValue('--messages', '50'));
+const levels = [0, 1, 5, 10].filter((n) => n <= peerCount);
+const rttLevels = [1, 5, 10].filter((n) => n <= peerCount);
+
+warnOutsideNamespace();
+const dist = await serveDistSnapshot();
+console.log(`Peers bench ${machineLine()}; build ${dist.buildId}`);
+console.log(accessibilityNote);
+const startedAt = Date.now();
+let failed = false;
+
+// ---- 1. one-code reconnect through the UI ----
+
+async function reconnectOnce(kindA, kindB) {
+  const alice = await openPerson(kindA, dist.url, { name: 'Alice', ...benchBrowserOptions(kindA) });
+  const bob = await openPerson(kindB, dist.url, { name: 'Bob', ...benchBrowserOptions(kindB) });
+  try {
+    await pair(alice, bob);
+    await Promise.all([alice, bob].map(async (person) => {
+      await person.page.reload();
+      await enterApp(person.page, person);
+    }));
+    await openConversation(alice.page, 'Bob');
+    await click(alice.page, 'button', 'Reconnect');
+    const code = await readCode(alice.page, 'Invite code');
+    await sleep(reconnectDelayS * 1000);
+    await openPairing(bob.page);
+    await fill(bob.page, 'textbox', 'Paste a code', code);
+    await Promise.all([armConnectedWatch(alice.page), armConnectedWatch(bob.page)]);
+    await click(bob.page, 'button', 'Connect');
+    await waitForConnected(bob.page, 45_000);
+    await waitForConnected(alice.page, 45_000);
+    const [a, b] = await bothConnected(alice.page, bob.page);
+    const answerShown = await isShown(bob.page, 'textbox', 'Answer code', 200);
+    return { ok: true, ms: Math.max(a.connectedAt, b.connectedAt) - b.clickAt, answerShown, errors: [...alice.errors, ...bob.errors] };
+  } catch (error) {
+    return { ok: false, detail: String(error.message ?? error).split('\n')[0] };
+  } finally {
+    await Promise.all([alice.close(), bob.close()]);
+  }
+}
+
+if (!hasFlag('--no-reconnect')) {
+  console.log(`\n1. reconnect code opened ${reconnectDelayS} s after it was made -> both "Connected" (through the UI, fresh browsers per round)`);
+  const rows = [];
+  for (const [kindA, kindB] of pairings) {
+    const results = [];
+    for (let r = 0; r < reconnectRounds; r++) results.push(await reconnectOnce(kindA, kindB));
+    const ok = results.filter((r) => r.ok);
+    if (ok.length < results.length) failed = true;
+    rows.push([
+      `${kindA} -> ${kindB}`, `${ok.length}/${results.length}`, ms(median(ok.map((r) => r.ms))), ms(Math.max(...ok.map((r) => r.ms))),
+      ok.some((r) => r.answerShown) ? 'yes' : 'no',
+      results.filter((r) => !r.ok).map((r) => r.detail).concat([...new Set(ok.flatMap((r) => r.errors))]).join(' | '),
+    ]);
+  }
+  printTable(['inviter -> contact', 'connected', 'p50 ms', 'max ms', 'answer code shown', 'failures / page errors'], rows);
+}
+
+// ---- 2 and 3. live peers ----
+
+async function openPeer(browser, k) {
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
+  await page.goto(dist.url);
+  const person = { kind: 'chromium', browser, page, errors, name: `Peer ${k}`, passphrase: 'correct horse battery staple 42' };
+  await enterApp(page, person);
+  return person;
+}
+
+async function idleFigures(alice, peersBrowser) {
+  await sleep(3000);
+  const tree = processTree(alice.browser.process().pid);
+  const peerTree = peersBrowser ? processTree(peersBrowser.process().pid) : [];
+  const cpuBefore = cpuMs(tree);
+  const peersCpuBefore = cpuMs(peerTree);
+  const taskBefore = (await alice.page.metrics()).TaskDuration;
+  await sleep(idleSeconds * 1000);
+  const cpu = cpuMs(processTree(alice.browser.process().pid)) - cpuBefore;
+  const peersCpu = peersBrowser ? cpuMs(processTree(peersBrowser.process().pid)) - peersCpuBefore : NaN;
+  const task = ((await alice.page.metrics()).TaskDuration - taskBefore) * 1000;
+  const memory = await heapAndNodes(alice.page);
+  const live = await alice.page.evaluate(() => document.querySelector('tc-tincan-shell').app.messenger?.peers.open().length ?? 0);
+  return {
+    live, cpuShare: cpu / (idleSeconds * 1000), mainShare: task / (idleSeconds * 1000), peersCpuShare: peersCpu / (idleSeconds * 1000),
+    heapBytes: memory.heapBytes, nodes: memory.nodes, rss: rssBytes(processTree(alice.browser.process().pid)),
+  };
+}
+
+async function rttToFirstPeer(alice) {
+  await openConversation(alice.page, 'Peer 1');
+  await alice.page.waitForFunction(installProbe, { timeout: 30_000, polling: 100 });
+  const samples = [];
+  for (let i = 0; i < messageCount; i++) {
+    const text = `rtt ${Date.now()} ${i}`;
+    const delivered = alice.page.evaluate((t) => window.__tcWhen(t, 'deliveredDom'), text);
+    await alice.page.evaluate((t) => window.__tcSendText([t]), text);
+    await withTimeout(delivered, 15_000, `${text} delivered`);
+  }
+  const marks = await alice.page.evaluate(() => [...window.__tcProbe.marks.values()].filter((m) => m.enter !== undefined && m.deliveredDom !== undefined));
+  for (const m of marks.slice(-messageCount)) samples.push(m.deliveredDom - m.enter);
+  await alice.page.evaluate(() => window.__tcProbeReset());
+  return samples;
+}
+
+if (!hasFlag('--no-peers')) {
+  const alice = await openPerson('chromium', dist.url, { name: 'Alice', ...benchBrowserOptions('chromium') });
+  const peersBrowser = await launchBrowser('chromium', benchBrowserOptions('chromium'));
+  const peers = [];
+  try {
+    const idle = [];
+    const rtts = {};
+    for (const level of levels) {
+      while (peers.length < level) {
+        const peer = await openPeer(peersBrowser, peers.length + 1);
+        peers.push(peer);
+        await pair(alice, peer);
+      }
+      idle.push({ level, ...(await idleFigures(alice, level ? peersBrowser : undefined)) });
+      if (rttLevels.includes(level)) rtts[level] = await rttToFirstPeer(alice);
+    }
+    const stillLive = await alice.page.evaluate(() => document.querySelector('tc-tincan-shell').app.messenger.peers.open().length);
+    console.log(`\n2. live peers held by Alice's page (Chromium), idle for ${idleSeconds} s at each level; at the end ${stillLive}/${peers.length} still live`);
+    printTable(
+      ['live peers', 'Alice: browser CPU (all processes)', 'Alice: page main thread busy', 'Alice: JS heap after GC', 'Alice: browser RSS', 'DOM nodes', 'peers\' browser CPU'],
+      idle.map((f) => [
+        `${f.live} (of ${f.level})`, `${(f.cpuShare * 100).toFixed(2)} %`, `${(f.mainShare * 100).toFixed(2)} %`, mib(f.heapBytes), mib(f.rss), String(f.nodes),
+        Number.isFinite(f.peersCpuShare) ? `${(f.peersCpuShare * 100).toFixed(2)} %` : '-',
+      ]),
+    );
+    console.log(`\n3. Enter -> "Delivered" from Alice to peer 1 (${messageCount} messages each, one at a time)`);
+    printTable(['live peers', 'p50 ms', 'p99 ms', 'min', 'max'], Object.entries(rtts).map(([level, s]) => [level, ms(median(s)), ms(quantile(s, 0.99)), ms(Math.min(...s)), ms(Math.max(...s))]));
+    const errors = [...alice.errors, ...peers.flatMap((p) => p.errors)];
+    if (errors.length) console.log(`page errors: ${errors.join(' | ')}`);
+  } catch (error) {
+    failed = true;
+    console.log(`live peers: FAILED: ${error.stack ?? error}`);
+  } finally {
+    await alice.close();
+    await peersBrowser.close();
+  }
+}
+
+dist.close();
+console.log(`\n(load at the end ${loadLine()}; ran ${((Date.now() - startedAt) / 1000).toFixed(0)} s)`);
+process.exitCode = failed ? 1 : 0;
