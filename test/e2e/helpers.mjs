@@ -112,12 +112,15 @@ export const reachChoices = {
 export async function enterApp(page, { name, passphrase, reach = 'local' }) {
   // Whichever screen shows first; the other waits are stopped (each polls the page's accessibility tree every
   // frame until its timeout otherwise, which keeps the page busy for a minute).
+  // When none shows (another tab holds the profile, say), it fails after the minute instead of waiting forever.
   const stop = new AbortController();
-  const screen = await Promise.race(
+  const screen = await Promise.any(
     [['button', 'New invite', 'main'], ['button', 'Create profile', 'setup'], ['button', 'Unlock', 'unlock']].map(
-      ([role, label, which]) => locate(page, role, label, { timeout: 60_000, signal: stop.signal }).then(() => which, () => new Promise(() => {})),
+      ([role, label, which]) => locate(page, role, label, { timeout: 60_000, signal: stop.signal }).then(() => which),
     ),
-  );
+  ).catch(() => {
+    throw new Error('enterApp: no "New invite", "Create profile" or "Unlock" within 60 s');
+  });
   stop.abort();
   if (screen === 'setup') {
     await fill(page, 'textbox', 'Your name', name);
