@@ -740,8 +740,11 @@ export class TincanApp {
             })
           : undefined;
       const answerer = exchange.kind === 'answer' || exchange.kind === 'reconnect-answer';
-      // An answerer whose inviter never answered a check: the likeliest cause is the inviter's page, not the network.
-      const finalCode = answerer && exchange.inviterUnreachable && code === 'CONNECT_TIMEOUT' ? 'INVITER_GONE' : (explained?.code ?? code);
+      // An answerer whose inviter never answered a check: the likeliest cause is the inviter's page, not the network
+      // (the answer expired, or a Firefox answerer's ICE gave up after a few seconds with no reply). What the
+      // candidates say about the networks stays in the detail.
+      const isInviterGone = answerer && exchange.inviterUnreachable && (code === 'CONNECT_TIMEOUT' || code === 'ICE_FAILED');
+      const finalCode = isInviterGone ? 'INVITER_GONE' : (explained?.code ?? code);
       this.set({ notice: { kind: 'error', code: finalCode, area: 'pairing', ...(explained?.detail ? { detail: explained.detail } : {}) } });
     });
     messenger.on('contact', () => this.refreshConversations());

@@ -37,7 +37,8 @@ export interface PeerCounters {
 
 export interface SessionEnd {
   readonly state: 'closed' | 'failed';
-  /** Why, when there is something to tell the person; absent for an ordinary close by either side. */
+  /** Why, when there is something to tell the person (CHANNEL_CLOSED: the peer's side closed the link); absent when
+   * this side closed it. */
   readonly code?: ErrorCode;
   /** The peer said goodbye (closed its chat on purpose). */
   readonly byPeer?: boolean;
@@ -202,8 +203,10 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     this.emit('link-state', state);
     if (state === 'connected' && this.state === 'connecting') this.startHandshake();
     if (state === 'closed' || state === 'failed') {
+      // CHANNEL_CLOSED is kept: the link closed under an open session, so the peer's side closed it (its page
+      // went away without a goodbye), which the conversation says as "<name> closed Tincan or went offline".
       const ended = this.link.ended;
-      this.end({ state, ...(ended?.code && ended.code !== 'CHANNEL_CLOSED' ? { code: ended.code } : {}) });
+      this.end({ state, ...(ended?.code ? { code: ended.code } : {}) });
     }
   }
 

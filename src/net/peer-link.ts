@@ -89,6 +89,14 @@ export const defaultConnectTimeoutMs = 30_000;
 /** A reconnect code stays usable as long as an answer code does. */
 export const defaultPeerWaitMs = defaultAnswerValidMs;
 export const defaultFailedGraceMs = 4000;
+/**
+ * Answerer: when none of our checks got a reply this long after the answer was made, say 'peer-unreachable'. A
+ * live inviter on the same network replies within a second (a Chromium inviter answers checks before it has the
+ * answer); an inviter whose page is gone never does, and its mDNS name never resolves, so ICE stays `new` and never
+ * reaches `failed` (Chromium 156: still `new` after 80 s). Across NATs a live inviter's checks are dropped until the
+ * answer is pasted, where the same words (send it back right away) apply.
+ */
+export const inviterSilentMs = 5000;
 /** After being connected: how long a lost path may take to come back (restart included) before we give up. */
 export const reconnectGraceMs = 25_000;
 /** How long ICE may stay disconnected before the inviter restarts it. */
@@ -165,6 +173,7 @@ export class PeerLink extends Emitter<LinkEvents> implements Link {
   private placeholderTimer?: ReturnType<typeof setInterval>;
   private placeholdersAdded = 0;
   private isPeerUnreachableSaid = false;
+  private silenceTimer?: ReturnType<typeof setTimeout>;
 
   private constructor(
     readonly role: LinkRole,
@@ -269,6 +278,7 @@ export class PeerLink extends Emitter<LinkEvents> implements Link {
     // A one-code contact's checks may have connected us already while we gathered.
     if (link.leaveGathering('waiting-for-inviter')) {
       link.armTimer(link.options.answerValidMs, 'CONNECT_TIMEOUT', 'the answer was not used in time');
+      link.silenceTimer = setTimeout(() => void link.sayIfInviterSilent(), inviterSilentMs);
     }
     return link;
   }
@@ -428,10 +438,14 @@ export class PeerLink extends Emitter<LinkEvents> implements Link {
   /** The one way a link ends. Idempotent: the first reason wins. */
   close(ended: LinkEnded = { state: 'closed' }): void {
     if (this.ended) return;
+    // An answerer whose ICE failed before the inviter used the answer (Firefox gives up after 5-11 s with no reply,
+    // LAB.md §3) could not reach the inviter: said before the state, so the failure is read with it.
+    if (ended.code === 'ICE_FAILED' && this.state === 'waiting-for-inviter') this.sayPeerUnreachable();
     this.ended = ended;
     clearTimeout(this.timer);
     clearTimeout(this.failedTimer);
     clearTimeout(this.restartTimer);
+    clearTimeout(this.silenceTimer);
     clearInterval(this.placeholderTimer);
     this.pc.onconnectionstatechange = this.pc.oniceconnectionstatechange = null;
     for (const channel of [this.main, ...this.channels.values()]) channel.close();
@@ -534,8 +548,7 @@ export class PeerLink extends Emitter<LinkEvents> implements Link {
     if (s === 'failed' && this.state === 'waiting-for-inviter') {
       // Said once, so the app can urge a quick paste: a Firefox answerer whose Firefox inviter hides behind an
       // mDNS name never recovers from this (the inviter answers mDNS queries only once it has the answer).
-      if (!this.isPeerUnreachableSaid) this.emit('peer-unreachable', undefined);
-      this.isPeerUnreachableSaid = true;
+      this.sayPeerUnreachable();
       return;
     }
     if (s === 'failed' && this.state === 'waiting-for-peer') return;
@@ -551,6 +564,30 @@ export class PeerLink extends Emitter<LinkEvents> implements Link {
       this.failedTimer = undefined;
       if (s === 'closed') this.close({ state: 'closed', code: 'CHANNEL_CLOSED' });
     }
+  }
+
+  private sayPeerUnreachable(): void {
+    if (!this.isPeerUnreachableSaid && !this.ended) this.emit('peer-unreachable', undefined);
+    this.isPeerUnreachableSaid = true;
+  }
+
+  /**
+   * Answerer, inviterSilentMs after answering: 'peer-unreachable' unless a check got a reply. ICE state alone
+   * does not tell: a Firefox answerer stays `checking` while a live inviter replies (it waits for the inviter's
+   * nomination, which needs the answer), so the pairs' own counts are read.
+   */
+  private async sayIfInviterSilent(): Promise<void> {
+    if (this.state !== 'waiting-for-inviter') return;
+    let isAnswered = false;
+    try {
+      const stats = await this.pc.getStats();
+      stats.forEach((s) => {
+        if (s.type === 'candidate-pair' && (s.responsesReceived > 0 || s.state === 'succeeded')) isAnswered = true;
+      });
+    } catch {
+      return; // closed meanwhile
+    }
+    if (!isAnswered && this.state === 'waiting-for-inviter') this.sayPeerUnreachable();
   }
 
   /**

@@ -113,6 +113,7 @@ export const reachChoices = {
 export async function enterApp(page, { name, passphrase, reach = 'local' }) {
   // Whichever screen shows first; the other waits are stopped (each polls the page's accessibility tree every
   // frame until its timeout otherwise, which keeps the page busy for a minute).
+  // When none shows (another tab holds the profile, say), it fails after the minute instead of waiting forever.
   const stop = new AbortController();
   // Promise.any: if none shows within the wait, this fails instead of waiting for ever.
   const screen = await Promise.any(
@@ -120,7 +121,7 @@ export async function enterApp(page, { name, passphrase, reach = 'local' }) {
       ([role, label, which]) => locate(page, role, label, { timeout: 60_000, signal: stop.signal }).then(() => which),
     ),
   ).catch(() => {
-    throw new Error('none of the first screens ("New invite", "Create profile", "Unlock") showed within 60 s');
+    throw new Error('enterApp: no "New invite", "Create profile" or "Unlock" within 60 s');
   });
   stop.abort();
   if (screen === 'setup') {
@@ -174,7 +175,26 @@ export async function openConversation(page, name, { timeout = 30_000 } = {}) {
     { timeout, polling: 100 },
     name,
   );
-  await handle.asElement().click();
+  // Activated on the element, as a screen reader's default action does. A mouse click goes to coordinates, and the
+  // list re-sorts by last message, so a click just after a message was sent landed on the conversation that moved
+  // into its place; focus and Enter lost to the previous conversation's late focus on its message box.
+  await handle.asElement().evaluate((button) => button.click());
+  // The conversation on screen is the one asked for (its heading names the contact), not the one before it: renders
+  // are batched per frame, and what is typed next goes to the conversation on screen.
+  await page.waitForFunction(
+    (contact) => {
+      const visit = (root) => {
+        for (const h of root.querySelectorAll('h2 .name')) {
+          const own = [...h.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join('').trim();
+          if (own === contact && h.getClientRects().length > 0) return true;
+        }
+        return [...root.querySelectorAll('*')].some((el) => el.shadowRoot && visit(el.shadowRoot));
+      };
+      return visit(document);
+    },
+    { timeout, polling: 100 },
+    name,
+  );
   await locate(page, 'log', 'Messages', { visible: true });
 }
 
@@ -435,4 +455,27 @@ export async function until(check, what, { timeout = 30_000, everyMs = 200 } = {
     if (Date.now() - start > timeout) throw new Error(`timed out: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
+}
+
+/**
+ * The accessible names of the buttons in the list "Conversations", read from Chromium's own accessibility tree
+ * (what a screen reader hears), in list order. Chromium only: Firefox over WebDriver BiDi has no such tree here.
+ */
+export async function conversationButtonNames(page) {
+  if (page.browser().tincanKind === 'firefox') throw new Error('conversationButtonNames reads Chromium\'s accessibility tree');
+  const list = await locate(page, 'list', 'Conversations');
+  // The whole subtree: with interestingOnly, puppeteer returns just the first button of a list.
+  const tree = await page.accessibility.snapshot({ root: list, interestingOnly: false });
+  const names = [];
+  const visit = (node) => {
+    if (node.role === 'button') names.push(node.name);
+    for (const child of node.children ?? []) visit(child);
+  };
+  if (tree) visit(tree);
+  return names;
+}
+
+/** The text of the open conversation's status "Connection" ("Connected", "Offline, last seen …", …). */
+export async function connectionText(page) {
+  return (await textOf(page, 'status', 'Connection')).trim();
 }

@@ -129,11 +129,39 @@ async function setIceServers(page, servers) {
   return true;
 }
 
+/**
+ * Every message of the open conversation, oldest first. The log renders only a window of it (150 messages), so
+ * this scrolls up page by page as a reader would, collecting each message once (by its id), until nothing older is
+ * left; then it goes back to the newest.
+ */
 async function messagesOf(page) {
   const log = await locate(page, 'log', 'Messages');
-  return log.evaluate((el) =>
-    [...el.querySelectorAll('.msg')].map((m) => ({ direction: m.classList.contains('out') ? 'out' : 'in', text: m.querySelector('p')?.textContent ?? '' })),
-  );
+  const messages = await log.evaluate(async (el) => {
+    const read = () =>
+      [...el.querySelectorAll('.msg')].map((m) => ({
+        id: m.dataset.id,
+        direction: m.classList.contains('out') ? 'out' : 'in',
+        text: m.querySelector('p')?.textContent ?? '',
+      }));
+    const hasOlder = () => !!el.firstElementChild?.classList.contains('edge'); // "Loading older messages…" on top
+    let all = read();
+    for (let pages = 0; hasOlder() && pages < 1000; pages++) {
+      const oldest = all[0]?.id;
+      el.scrollTop = 0;
+      el.dispatchEvent(new Event('scroll'));
+      const start = Date.now();
+      while (read()[0]?.id === oldest && hasOlder() && Date.now() - start < 10_000) await new Promise((r) => setTimeout(r, 50));
+      const seen = new Set(all.map((m) => m.id));
+      const shown = read();
+      const cut = shown.findIndex((m) => seen.has(m.id));
+      all = [...(cut < 0 ? shown : shown.slice(0, cut)).filter((m) => !seen.has(m.id)), ...all];
+      if (read()[0]?.id === oldest) break; // nothing came: the page is stuck, report what was read
+    }
+    return all;
+  });
+  const jump = await locate(page, 'button', 'Jump to newest', { timeout: 500 }).catch(() => null);
+  await jump?.click();
+  return messages.map(({ direction, text }) => ({ direction, text }));
 }
 
 const started = Date.now();
