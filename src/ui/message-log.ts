@@ -8,6 +8,9 @@
 // list on every update, which cost seconds per message in long conversations (issue 10). New incoming messages
 // are read out instead through a separate, small polite region, one short text each ("Bob: hello").
 //
+// The window is a keyed repeat(): lit-html is pinned to 3.3.0 (package.json "overrides") because 3.3.1-3.3.3 leave
+// a comment node behind for every item that leaves it (https://github.com/lit/lit/issues/5298; tested).
+//
 // A peer's text is only ever text (Lit escapes it; nothing becomes markup). Links are http(s) only, shown in full,
 // opened in a new tab without an opener or a referrer. Rendering never throws on any value a damaged record or a
 // hostile peer can produce: unreadable records say so, and times go through message-format.ts's guard.

@@ -57,6 +57,18 @@ describe('tc-message-log', () => {
     expect(rendered(log)).to.have.length(100);
   });
 
+  it('leaves no nodes behind when messages leave the window (lit-html pinned to 3.3.0: lit/lit#5298)', async () => {
+    // lit-html 3.3.1-3.3.3 leave one comment node behind for every item repeat() removes
+    // (https://github.com/lit/lit/issues/5298); scrolling a long conversation would pile them up.
+    const all = messages(650);
+    const log = await mount({ messages: all.slice(0, 150) });
+    const nodes = () => scroller(log).childNodes.length;
+    const before = nodes();
+    for (let start = 50; start <= 500; start += 50) await update(log, { messages: all.slice(start, start + 150) });
+    expect(rendered(log)).to.have.length(150);
+    expect(nodes()).to.equal(before);
+  });
+
   it('starts at the newest message, and follows new ones while the reader is at the bottom', async () => {
     const first = messages(60);
     const log = await mount({ messages: first });
