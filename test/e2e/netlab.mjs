@@ -167,6 +167,11 @@ export class NetLab {
     try {
       for (const n of names) {
         run(['netns', 'add', this.ns(n)]);
+        // No IPv6 in the lab (it is IPv4 only): otherwise each new link's IPv6 link-local address finishes its
+        // duplicate-address detection a second or two after up() returns, Chromium reads that as a network change,
+        // and the page's loads fail with net::ERR_NETWORK_CHANGED (seen: the first screen never showed).
+        this.exec(n, 'sysctl', '-qw', 'net.ipv6.conf.all.disable_ipv6=1');
+        this.exec(n, 'sysctl', '-qw', 'net.ipv6.conf.default.disable_ipv6=1');
         this.ip(n, 'link', 'set', 'lo', 'up');
       }
       this.ip('pub', 'link', 'add', 'br0', 'type', 'bridge');
