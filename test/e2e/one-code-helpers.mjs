@@ -1,7 +1,7 @@
 // Steps shared by the one-code reconnect tests (issue 9): two people who paired once come back, each having
 // written while apart, and one of them presses "Reconnect".
 import assert from 'node:assert/strict';
-import { click, enterApp, isShown, openConversation, pair, readCode, sendMessage, textOf, waitForText } from './helpers.mjs';
+import { click, enterApp, isShown, openConversation, pair, pasteCode, readCode, sendMessage, textOf, waitForConnected, waitForText } from './helpers.mjs';
 
 export const count = (haystack, needle) => haystack.split(needle).length - 1;
 
@@ -48,4 +48,20 @@ export async function assertQueuedArrivedOnce(alice, bob) {
     assert.equal(count(log, 'first visit'), 1, 'the same conversation as the first visit');
   }
   assert.equal(await isShown(bob.page, 'textbox', 'Answer code', 200), false, 'no answer code to send back');
+}
+
+/**
+ * The whole story: pair, both reload, both write while apart, Alice presses "Reconnect", `beforePaste(code)` runs
+ * (a wait, or someone else trying the code), Bob pastes only that code; both read "Connected" and every queued
+ * message arrived once.
+ */
+export async function reconnectWithOneCode(alice, bob, beforePaste = async () => {}) {
+  await pairThenReload(alice, bob);
+  await writeWhileApart(alice, bob);
+  const code = await makeReconnectCode(alice, bob);
+  await beforePaste(code);
+  await pasteCode(bob.page, code);
+  await waitForConnected(alice.page);
+  await waitForConnected(bob.page);
+  await assertQueuedArrivedOnce(alice, bob);
 }

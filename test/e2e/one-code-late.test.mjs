@@ -1,8 +1,8 @@
 // One code for a known contact, opened late (issue 9): Chromium invites, Firefox pastes the code ONE_CODE_LATE_S
 // seconds (default 120 s) after it was made. Mostly waiting, so scripts/e2e.mjs runs it beside the other files.
 import { describe, it } from 'node:test';
-import { openPerson, pasteCode, serveForSuite, waitForConnected } from './helpers.mjs';
-import { assertQueuedArrivedOnce, makeReconnectCode, pairThenReload, writeWhileApart } from './one-code-helpers.mjs';
+import { openPerson, serveForSuite } from './helpers.mjs';
+import { reconnectWithOneCode } from './one-code-helpers.mjs';
 
 const delayS = Number(process.env.ONE_CODE_LATE_S ?? 120);
 const server = serveForSuite();
@@ -12,14 +12,7 @@ describe(`one code opened ${delayS} s after it was made`, () => {
     const alice = await openPerson('chromium', server.url, { name: 'Alice' });
     const bob = await openPerson('firefox', server.url, { name: 'Bob' });
     try {
-      await pairThenReload(alice, bob);
-      await writeWhileApart(alice, bob);
-      const code = await makeReconnectCode(alice, bob);
-      await new Promise((resolve) => setTimeout(resolve, delayS * 1000));
-      await pasteCode(bob.page, code);
-      await waitForConnected(alice.page);
-      await waitForConnected(bob.page);
-      await assertQueuedArrivedOnce(alice, bob);
+      await reconnectWithOneCode(alice, bob, () => new Promise((resolve) => setTimeout(resolve, delayS * 1000)));
     } finally {
       await Promise.all([alice.close(), bob.close()]);
     }

@@ -3,31 +3,23 @@
 // code shown or pasted. What each wrote while apart arrives once. A third profile cannot use the code.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPerson, pasteCode, serveForSuite, waitForAlert, waitForConnected } from './helpers.mjs';
-import { assertQueuedArrivedOnce, makeReconnectCode, pairThenReload, writeWhileApart } from './one-code-helpers.mjs';
+import { openPerson, pasteCode, serveForSuite, waitForAlert } from './helpers.mjs';
+import { reconnectWithOneCode } from './one-code-helpers.mjs';
 
 const server = serveForSuite();
 
 describe('one code for a known contact', () => {
   it('Chromium inviter, Chromium contact: connects from the one code; a third profile is told it is not theirs', { timeout: 240_000 }, async () => {
-    const alice = await openPerson('chromium', server.url, { name: 'Alice' });
-    const bob = await openPerson('chromium', server.url, { name: 'Bob' });
-    const carol = await openPerson('chromium', server.url, { name: 'Carol' });
+    const people = await Promise.all(['Alice', 'Bob', 'Carol'].map((name) => openPerson('chromium', server.url, { name })));
+    const [alice, bob, carol] = people;
     try {
-      await pairThenReload(alice, bob);
-      await writeWhileApart(alice, bob);
-      const code = await makeReconnectCode(alice, bob);
-
       // Carol got hold of the code: it is bound to Bob's device, so her page refuses it and sends nothing.
-      await pasteCode(carol.page, code);
-      assert.match(await waitForAlert(carol.page), /made for another device/);
-
-      await pasteCode(bob.page, code);
-      await waitForConnected(alice.page);
-      await waitForConnected(bob.page);
-      await assertQueuedArrivedOnce(alice, bob);
+      await reconnectWithOneCode(alice, bob, async (code) => {
+        await pasteCode(carol.page, code);
+        assert.match(await waitForAlert(carol.page), /made for another device/);
+      });
     } finally {
-      await Promise.all([alice.close(), bob.close(), carol.close()]);
+      await Promise.all(people.map((p) => p.close()));
     }
   });
 
@@ -35,13 +27,7 @@ describe('one code for a known contact', () => {
     const alice = await openPerson('firefox', server.url, { name: 'Alice' });
     const bob = await openPerson('chromium', server.url, { name: 'Bob' });
     try {
-      await pairThenReload(alice, bob);
-      await writeWhileApart(alice, bob);
-      const code = await makeReconnectCode(alice, bob);
-      await pasteCode(bob.page, code);
-      await waitForConnected(alice.page);
-      await waitForConnected(bob.page);
-      await assertQueuedArrivedOnce(alice, bob);
+      await reconnectWithOneCode(alice, bob);
     } finally {
       await Promise.all([alice.close(), bob.close()]);
     }
