@@ -173,3 +173,10 @@ export const initialState: AppState = {
   transfers: [],
   autoAcceptImageBytes: 0,
 };
+
+/**
+ * Pictures are accepted without asking only while the received files kept for that conversation on this device
+ * (accepted, in progress or done; discarded ones no longer count) stay within this, so a peer cannot fill the disk
+ * with small pictures nobody agreed to; past it a picture is offered like any other file.
+ */
+export const defaultAutoAcceptBudgetBytes = 50 * 1024 * 1024;

@@ -23,6 +23,7 @@ import type { Contact, StoredIceServer } from '../store/records';
 import type { TranscriptFormat, TranscriptLabels } from '../store/transcript';
 import type { AppPlatform, DeviceLinks, TabLock } from './app-platform';
 import {
+  defaultAutoAcceptBudgetBytes,
   initialState,
   type AppState,
   type ConversationView,
@@ -43,6 +44,8 @@ export interface TincanAppOptions {
   /** IndexedDB database name of the store. */
   readonly storeName?: string;
   readonly now?: () => number;
+  /** Received files that pictures accepted without asking may add up to, per conversation (tests make it small). */
+  readonly autoAcceptBudgetBytes?: number;
 }
 
 /** Messages loaded when a conversation opens, and per step when scrolling. */
@@ -79,6 +82,8 @@ export class TincanApp {
   private store?: TincanStore;
   private profile?: Profile;
   private messenger?: Messenger;
+  /** Pictures being accepted without asking (their state still reads "offered" until the accept is through). */
+  private readonly autoAccepting = new Set<string>();
   /** Loaded at unlock (unlocked-modules.ts). */
   private modules?: UnlockedModules;
   private files?: FileTransfers;
@@ -642,7 +647,22 @@ export class TincanApp {
    * whether to ask: previews come from the bytes (platform/image-preview.ts), and SVG is never on the list. */
   private autoAccept(view: TransferView): void {
     const limit = this.s.autoAcceptImageBytes;
-    if (limit > 0 && view.size <= limit && autoAcceptedImageTypes.includes(view.mime)) void this.acceptFile(view.fileId);
+    if (limit <= 0 || view.size > limit || !autoAcceptedImageTypes.includes(view.mime)) return;
+    const budget = this.options.autoAcceptBudgetBytes ?? defaultAutoAcceptBudgetBytes;
+    if (this.keptIncomingBytes(view.peerId) + view.size > budget) return;
+    this.autoAccepting.add(view.fileId);
+    void this.acceptFile(view.fileId).finally(() => this.autoAccepting.delete(view.fileId));
+  }
+
+  /** Bytes of received files this conversation keeps or will keep on this device (see defaultAutoAcceptBudgetBytes). */
+  private keptIncomingBytes(conversationId: string): number {
+    let bytes = 0;
+    for (const t of this.s.transfers) {
+      if (t.direction !== 'in' || t.conversationId !== conversationId) continue;
+      const kept = t.state === 'offered' ? this.autoAccepting.has(t.fileId) : !['declined', 'cancelled', 'failed'].includes(t.state);
+      if (kept) bytes += t.size;
+    }
+    return bytes;
   }
 
   private async openFiles(store: TincanStore, modules: UnlockedModules): Promise<FileTransfers | undefined> {

@@ -461,7 +461,8 @@ export const settingsText = {
   autoAcceptLegend: 'Accept pictures without asking',
   autoAcceptOff: 'Never: always ask',
   autoAcceptUpTo: (size: string) => `Pictures up to ${size}`,
-  autoAcceptHint: 'Only PNG, JPEG, GIF and WebP pictures from your contacts. Every other file asks first.',
+  autoAcceptHint: (budget: string) =>
+    `Only PNG, JPEG, GIF and WebP pictures from your contacts, while a conversation keeps less than ${budget} of received files on this device; past that, and for every other file, Tincan asks first.`,
   notificationsHeading: 'Notifications',
   notificationsOn: 'Notifications are on for messages that arrive while Tincan is in the background.',
   notificationsBlocked: 'Notifications are blocked for this site. Allow them in your browser’s site settings.',

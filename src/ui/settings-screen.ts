@@ -4,7 +4,7 @@
 // unlock, and it brings the ICE settings form.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import type { Notice } from '../app/app-state';
+import { defaultAutoAcceptBudgetBytes, type Notice } from '../app/app-state';
 import type { NotificationAvailability } from '../platform/unread-alerts';
 import { emit } from './events';
 import { fileSizeText, homeText, settingsText, shellText } from './messages';
@@ -58,7 +58,7 @@ export class SettingsScreen extends LitElement {
           </label>`,
         )}
       </fieldset>
-      <p class="hint" id="auto-accept-hint">${settingsText.autoAcceptHint}</p>
+      <p class="hint" id="auto-accept-hint">${settingsText.autoAcceptHint(fileSizeText(defaultAutoAcceptBudgetBytes))}</p>
     </section>`;
   }
 

@@ -8,11 +8,16 @@ import { cheapKdf } from '../store/helpers';
 import { memoryPlatform } from './memory-platform';
 import { usePasswordHasher, inProcessPasswordHasher } from '../../../src/crypto/vault';
 import { until } from '../chat/people';
+import { bytesFileSource } from '../../../src/chat/files/memory-file';
 
 usePasswordHasher(async (password, salt) => inProcessPasswordHasher(password, salt, cheapKdf));
 
-async function appFor(name: string, options: { visible?: () => boolean } = {}): Promise<TincanApp> {
-  const app = new TincanApp({ pageUrl: 'https://example.test/tincan/', platform: memoryPlatform(options) });
+async function appFor(name: string, options: { visible?: () => boolean; autoAcceptBudgetBytes?: number } = {}): Promise<TincanApp> {
+  const app = new TincanApp({
+    pageUrl: 'https://example.test/tincan/',
+    platform: memoryPlatform(options),
+    ...(options.autoAcceptBudgetBytes !== undefined ? { autoAcceptBudgetBytes: options.autoAcceptBudgetBytes } : {}),
+  });
   await app.start();
   assert.equal(app.state.state.screen, 'setup');
   await app.createProfile(name, 'a passphrase for tests', 'a passphrase for tests', 'local');
@@ -107,5 +112,26 @@ describe('the app facade', () => {
     await alice.selectConversation(bobId);
     assert.equal(s(alice).conversations.find((c) => c.id === bobId)!.unread, 0);
     assert.equal(s(alice).unreadTotal, 0);
+  });
+
+  it('accepts pictures without asking only up to a budget per conversation; past it they wait for the person', async () => {
+    const alice = await appFor('Alice');
+    const bob = await appFor('Bob', { autoAcceptBudgetBytes: 250_000 });
+    await connect(alice, bob);
+    await until(() => s(alice).conversations[0]?.connection === 'online' && s(bob).conversations[0]?.connection === 'online', 'both online');
+    const picture = (i: number) => bytesFileSource(new Uint8Array(100_000).fill(i));
+    const incoming = () => s(bob).transfers.filter((t) => t.direction === 'in');
+    const waiting = () => incoming().filter((t) => t.state === 'offered');
+    for (let i = 0; i < 4; i++) assert.ok(await alice.sendFile(picture(i), `p${i}.png`, 'image/png'));
+    await until(() => incoming().length === 4 && incoming().filter((t) => t.state === 'done').length === 2, 'two pictures in');
+    assert.deepEqual(waiting().map((t) => t.name).sort(), ['p2.png', 'p3.png'], 'the budget (250 kB) took two of 100 kB');
+    // The person removes one received picture: it no longer counts, and the next picture offered is taken.
+    await bob.discardFile(incoming().find((t) => t.state === 'done')!.fileId);
+    assert.ok(await alice.sendFile(picture(4), 'p4.png', 'image/png'));
+    await until(() => incoming().some((t) => t.name === 'p4.png' && t.state === 'done'), 'the fifth picture in');
+    assert.deepEqual(waiting().map((t) => t.name).sort(), ['p2.png', 'p3.png'], 'the waiting ones still wait');
+    // Accepting by hand is not limited by it.
+    await bob.acceptFile(waiting()[0]!.fileId);
+    await until(() => waiting().length === 1, 'accepted by hand');
   });
 });

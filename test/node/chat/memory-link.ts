@@ -1,9 +1,22 @@
 // Two Links joined in memory, for testing what chat/ does over a connection (delivery, trust, budgets) in Node.
 // Not WebRTC: nothing here claims a connection works; test/unit/net and test/e2e do that with real browsers.
 // Bytes are delivered asynchronously and in order, like a reliable ordered data channel; `cut()` makes the pair
-// go silent without either side noticing (a dead path whose channel still reads "open").
+// go silent without either side noticing (a dead path whose channel still reads "open"). Extra channels
+// (openChannel, as the file transfers' bulk channel) are negotiated by id like WebRTC's: what arrives on one before
+// this side opened it waits for the open.
 import { Emitter } from '../../../src/events';
-import type { Link, LinkChannel, LinkEnded, LinkEvents, LinkRole, LinkSignal, LinkState } from '../../../src/net/link';
+import { TincanError } from '../../../src/errors';
+import type {
+  Link,
+  LinkChannel,
+  LinkChannelEvents,
+  LinkChannelState,
+  LinkEnded,
+  LinkEvents,
+  LinkRole,
+  LinkSignal,
+  LinkState,
+} from '../../../src/net/link';
 import type { SessionFields } from '../../../src/invite/sdp';
 
 export class MemoryLink extends Emitter<LinkEvents> implements Link {
@@ -18,6 +31,7 @@ export class MemoryLink extends Emitter<LinkEvents> implements Link {
   silent = false;
   /** Every frame this side sent, for tests that replay or count. */
   readonly sentFrames: Uint8Array[] = [];
+  private readonly channels = new Map<number, MemoryChannel>();
 
   constructor(readonly role: LinkRole, fingerprint: Uint8Array) {
     super();
@@ -43,6 +57,7 @@ export class MemoryLink extends Emitter<LinkEvents> implements Link {
   close(ended: LinkEnded = { state: 'closed' }): void {
     if (this.ended) return;
     this.ended = ended;
+    for (const channel of this.channels.values()) channel.close();
     this.setState(ended.state);
     const peer = this.peer;
     if (peer && !peer.ended && !this.silent) setTimeout(() => peer.close({ state: 'closed', code: 'CHANNEL_CLOSED' }), 0);
@@ -50,8 +65,17 @@ export class MemoryLink extends Emitter<LinkEvents> implements Link {
 
   async whenBufferedLow(): Promise<void> {}
 
-  openChannel(): LinkChannel {
-    throw new Error('in-memory links carry the main channel only');
+  openChannel(id: number): LinkChannel {
+    const channel = this.channel(id);
+    channel.open();
+    return channel;
+  }
+
+  /** This side's channel `id`, opened or not (the peer's bytes for it wait in it until it is). */
+  channel(id: number): MemoryChannel {
+    let channel = this.channels.get(id);
+    if (!channel) this.channels.set(id, (channel = new MemoryChannel(id, this)));
+    return channel;
   }
 
   async applySignal(_signal: LinkSignal): Promise<void> {}
@@ -87,4 +111,52 @@ export function memoryLinkPair(): [MemoryLink, MemoryLink] {
 export function cut(a: MemoryLink, b: MemoryLink): void {
   a.silent = true;
   b.silent = true;
+}
+
+/** One extra channel of a MemoryLink: reliable and ordered, delivered asynchronously, silent when its link is cut. */
+export class MemoryChannel extends Emitter<LinkChannelEvents> implements LinkChannel {
+  state: LinkChannelState = 'connecting';
+  bufferedAmount = 0;
+  bufferedAmountLowThreshold = 0;
+  private readonly early: Uint8Array[] = [];
+
+  constructor(
+    readonly id: number,
+    private readonly link: MemoryLink,
+  ) {
+    super();
+  }
+
+  open(): void {
+    if (this.state !== 'connecting' || this.link.ended) return;
+    this.state = 'open';
+    this.emit('open', undefined);
+    for (const bytes of this.early.splice(0)) this.emit('message', bytes);
+  }
+
+  send(bytes: Uint8Array): void {
+    if (this.state !== 'open' || this.link.state !== 'connected') throw new TincanError('CHANNEL_CLOSED');
+    const peer = this.link.peer;
+    if (this.link.silent || !peer) return;
+    const copy = bytes.slice();
+    setTimeout(() => {
+      if (peer.state === 'connected' && !peer.silent) peer.channel(this.id).deliver(copy);
+    }, 0);
+  }
+
+  deliver(bytes: Uint8Array): void {
+    if (this.state === 'open') this.emit('message', bytes);
+    else if (this.state === 'connecting') this.early.push(bytes);
+  }
+
+  async whenBufferedLow(): Promise<void> {
+    if (this.state === 'closed') throw new TincanError('CHANNEL_CLOSED');
+  }
+
+  close(): void {
+    if (this.state === 'closed') return;
+    this.state = 'closed';
+    this.early.length = 0;
+    this.emit('close', undefined);
+  }
 }
