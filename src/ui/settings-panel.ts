@@ -47,17 +47,26 @@ export class SettingsPanel extends LitElement {
   @state() private problems: Partial<Record<IceSettingsField, ErrorCode>> = {};
   @state() private isDirty = false;
   @state() private isSaved = false;
+  /** A save was asked for: "Saved" shows once the saved servers come back from the app (its write is done), never
+   * before (a reload right after an early "Saved" lost the setting). */
+  private savePending = false;
   /** Fields whose problem is shown: checked again on every keystroke so a fixed problem goes away at once. */
   private shownFields = new Set<IceSettingsField>();
 
   protected override willUpdate(changed: PropertyValues<this>): void {
-    if (changed.has('iceServers') && !this.isDirty) this.form = formFromIceServers(this.iceServers);
+    if (!changed.has('iceServers')) return;
+    if (this.savePending) {
+      this.savePending = false;
+      this.isSaved = true;
+    }
+    if (!this.isDirty) this.form = formFromIceServers(this.iceServers);
   }
 
   private edit(patch: Partial<IceSettingsForm>): void {
     this.form = { ...this.form, ...patch };
     this.isDirty = true;
     this.isSaved = false;
+    this.savePending = false;
     if (this.shownFields.size) this.check([...this.shownFields]);
   }
 
@@ -80,11 +89,12 @@ export class SettingsPanel extends LitElement {
       return;
     }
     const iceServers = result.servers.map((s) => ({ ...s }));
-    emit(this, 'tc-save-settings', { iceServers });
     this.form = formFromIceServers(iceServers);
     this.isDirty = false;
-    this.isSaved = true;
+    this.isSaved = false;
+    this.savePending = true;
     this.shownFields.clear();
+    emit(this, 'tc-save-settings', { iceServers });
   }
 
   private renderField(field: IceSettingsField, label: string, options: { type?: string; hint?: string; autocomplete?: string; placeholder?: string } = {}) {

@@ -77,8 +77,14 @@ describe('tc-settings-panel', () => {
     await type(panel, 'stun', 'stun.example.org:3478');
     expect($(panel, '#stun-problem')).to.equal(null);
     expect(input.getAttribute('aria-invalid')).to.equal('false');
-    expect(await save(panel)).to.deep.equal({ iceServers: [{ urls: 'stun:stun.example.org:3478' }] });
-    expect(panel.shadowRoot!.querySelector('[role="status"]')!.textContent).to.contain('Saved.');
+    const saved = await save(panel);
+    expect(saved).to.deep.equal({ iceServers: [{ urls: 'stun:stun.example.org:3478' }] });
+    // Not "Saved" until the app has written it and hands the saved servers back.
+    const status = () => panel.shadowRoot!.querySelector('[role="status"]')!.textContent;
+    expect(status()).not.to.contain('Saved.');
+    panel.iceServers = saved!.iceServers;
+    await panel.updateComplete;
+    expect(status()).to.contain('Saved.');
   });
 
   it('needs a TURN username and password', async () => {
