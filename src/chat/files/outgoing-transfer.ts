@@ -50,6 +50,9 @@ export class OutgoingTransfer extends Transfer {
   /** Bytes the receiver had when the current run started, and bytes handed to the channel since. */
   private baseBytes = 0;
   private handedBytes = 0;
+  /** The most `bytes` said in this run: it never goes back within a run (the channel's queue counts sealed bytes,
+   * which are a little more than the plaintext handed to it, so handed minus queued can dip by a chunk's overhead). */
+  private shownBytes = 0;
   /** Plaintext bytes handed to the channel over every run of this page: more than the size when chunks were sent
    * again (lost with a connection). */
   private totalHandedBytes = 0;
@@ -79,7 +82,8 @@ export class OutgoingTransfer extends Transfer {
   get bytes(): number {
     if (this.state === 'done') return this.file.size;
     const gone = Math.max(0, this.handedBytes - this.host.bufferedAmount(this.file.peerId));
-    return Math.min(this.file.size, this.baseBytes + gone);
+    this.shownBytes = Math.max(this.shownBytes, Math.min(this.file.size, this.baseBytes + gone));
+    return this.shownBytes;
   }
 
   override get sentBytes(): number {
@@ -154,6 +158,7 @@ export class OutgoingTransfer extends Transfer {
     this.stopRun();
     this.baseBytes = bytesOfChunks(this.file, had.count, had.has(this.file.chunks - 1));
     this.handedBytes = 0;
+    this.shownBytes = this.baseBytes;
     this.rate.reset();
     const run = new SendRun(this, need, source, this.host.sodium);
     this.run = run;
