@@ -96,6 +96,8 @@ export const errorCodes = [
   'FILE_SOURCE_MISSING', // the sender's page no longer has the file open: choose it again to resume
   'FILE_HASH_MISMATCH', // the received file is not the one offered: discarded, never shown as complete
   'FILE_TOO_LARGE', // larger than this device accepts
+  'FILE_DAMAGED', // a kept file does not open as it was sealed on this device (changed or damaged on disk)
+  'FILE_NO_ROOM', // this device's storage has less room left than the offered file needs
   // camera and scanning
   'CAMERA_DENIED',
   'CAMERA_MISSING',

@@ -1,6 +1,6 @@
 // What the app needs from the page it runs in, injected so that app/ itself touches no browser API (main.ts
 // passes src/platform/browser-platform.ts; tests may pass their own pieces).
-import type { FileSinkFactory, FileSink } from '../chat/files/file-io';
+import type { FileSinkFactory, FileSink, FileSource } from '../chat/files/file-io';
 import type { LinkFactory } from '../chat/pairing';
 import type { RecordBackend } from '../store/record-backend';
 import type { StoredIceServer } from '../store/records';
@@ -44,6 +44,19 @@ export interface AppPlatform {
   fileSinks(storeName: string): FileSinkFactory;
   /** Removes a finished file from this device (the person discards it, or forgets the conversation). */
   removeFinishedFile(ref: string): Promise<void>;
+  /** "Save": writes a received file's plaintext (`source`, decrypted by the core as it is read) to a temporary copy
+   * and resolves to a URL the page downloads it from (never rendered). Replaces an earlier copy of the same file. */
+  exportFile(fileId: string, source: FileSource): Promise<string>;
+  /** Removes the temporary copy of one file (the person removed the file), or every copy (lock; unlock after a
+   * crash). */
+  removeExports(fileId?: string): Promise<void>;
+  /** What the browser says this origin uses and may use (navigator.storage.estimate), or undefined. */
+  storageEstimate(): Promise<StorageFigures | undefined>;
+}
+
+export interface StorageFigures {
+  readonly usageBytes: number;
+  readonly quotaBytes: number;
 }
 
 export type { FileSink };

@@ -7,6 +7,7 @@ import type { Messenger, PeerStatus } from '../chat/messenger';
 import type { FileTransfers } from '../chat/files/file-transfers';
 import type { FileSink, FileSource } from '../chat/files/file-io';
 import type { TransferView } from '../chat/files/transfer-events';
+import type { Thumbnail, ThumbnailStore } from '../chat/files/thumbnail-store';
 import type { Exchange } from '../chat/pairing';
 import { fromBase64Url } from '../crypto/bytes';
 import { normalizeDisplayName } from '../crypto/display-name';
@@ -58,6 +59,9 @@ const forgotten: Partial<AppState> = { profileName: undefined, activeId: undefin
 const typingIdleMs = 5_000;
 /** The largest file this device accepts (OPFS keeps it until the person saves or discards it). */
 export const maxIncomingFileBytes = 4 * 1024 ** 3;
+/** Room a received file must leave in the browser's storage quota for the vault itself (messages, records). */
+export const roomMarginBytes = 64 * 1024 * 1024;
+
 /** Pictures up to this size are accepted without asking unless the person changes it (Settings, Files). */
 export const defaultAutoAcceptImageBytes = 5_000_000;
 export const maxAutoAcceptImageBytes = 100_000_000;
@@ -87,6 +91,7 @@ export class TincanApp {
   /** Loaded at unlock (unlocked-modules.ts). */
   private modules?: UnlockedModules;
   private files?: FileTransfers;
+  private thumbnails?: ThumbnailStore;
   private links?: DeviceLinks;
   private tabLock?: TabLock;
   /** A code that arrived (by link) before the vault was unlocked. */
@@ -219,7 +224,9 @@ export class TincanApp {
 
   /** Forgets every key in memory; the passphrase is needed again. */
   async lock(): Promise<void> {
+    const hasKeptFiles = this.hasKeptFiles();
     this.leave({ sayBye: true });
+    if (hasKeptFiles) await this.options.platform.removeExports().catch(() => undefined);
     await this.store?.lock();
     // Spreading initialState leaves its optional fields as they were: the open conversation's messages would stay
     // in memory while locked and be shown again after the next unlock instead of what the store holds.
@@ -244,6 +251,9 @@ export class TincanApp {
     this.links = links;
     this.modules = modules;
     this.files = await this.openFiles(store, modules);
+    this.thumbnails = new modules.ThumbnailStore(store.collection(modules.thumbnailsCollectionName));
+    // Plaintext copies made by "Save" are removed at lock; a crash leaves them until now.
+    if (this.hasKeptFiles()) void this.options.platform.removeExports().catch(() => undefined);
     this.set({ autoAcceptImageBytes: await this.loadAutoAcceptImages(store) });
     this.messenger = this.makeMessenger(profile, store, this.links, this.files, modules);
     this.set({ screen: 'main', profileName: profile.name, iceServers, reach: reachOf(iceServers), reachChosen: saved !== undefined });
@@ -258,6 +268,7 @@ export class TincanApp {
     this.messenger = undefined;
     this.files?.dispose();
     this.files = undefined;
+    this.thumbnails = undefined;
     for (const runtime of this.runtime.values()) clearTimeout(runtime.typingTimer);
     this.runtime.clear();
     this.profile = undefined;
@@ -538,6 +549,8 @@ export class TincanApp {
   async deleteConversation(contactId: string): Promise<void> {
     try {
       this.messenger?.disconnect(contactId);
+      // Its files leave this device with it (sealed copies, thumbnails, records).
+      for (const t of this.s.transfers.filter((t) => t.conversationId === contactId)) await this.discardFile(t.fileId);
       await this.store!.log.remove(contactId);
       await this.store!.contacts.remove(contactId);
       this.runtime.delete(contactId);
@@ -581,13 +594,58 @@ export class TincanApp {
     }
   }
 
-  /** The person accepts an offered file; `sink` when they chose where to save it (the save picker). */
+  /** The person accepts an offered file; `sink` when they chose where to save it (the save picker). Refused with
+   * FILE_NO_ROOM, before anything is asked of the peer, when the browser says this origin has less room left than
+   * the file would take here (the offer stays: the person can free space and accept again). */
   async acceptFile(fileId: string, sink?: FileSink): Promise<void> {
     try {
+      const stored = this.files?.storedBytes(fileId);
+      if (stored !== undefined && !(await this.hasRoomFor(stored))) throw new TincanError('FILE_NO_ROOM', `${stored} bytes to keep`);
       await this.files?.accept(fileId, sink);
     } catch (error) {
       this.fail(error, 'conversation');
     }
+  }
+
+  /** Whether this device keeps a received file (and so may hold a plaintext copy "Save" made). */
+  private hasKeptFiles(): boolean {
+    return this.s.transfers.some((t) => t.direction === 'in' && t.state === 'done');
+  }
+
+  /** Whether the browser's storage quota leaves room for `bytes` more, with roomMarginBytes to spare for the vault
+   * itself. True when the browser does not say. */
+  private async hasRoomFor(bytes: number): Promise<boolean> {
+    const figures = await this.options.platform.storageEstimate().catch(() => undefined);
+    return !figures || figures.quotaBytes - figures.usageBytes >= bytes + roomMarginBytes;
+  }
+
+  /** "Save": the received file decrypted into a temporary copy; resolves to the URL the page downloads it from, or
+   * undefined after a failure (FILE_DAMAGED when the kept copy is gone or does not open), said in the conversation. */
+  async saveFile(fileId: string): Promise<string | undefined> {
+    try {
+      const source = await this.files?.openReceived(fileId);
+      if (!source) throw new TincanError('FILE_DAMAGED', 'no kept file');
+      return await this.options.platform.exportFile(fileId, source);
+    } catch (error) {
+      this.fail(error, 'conversation');
+      return undefined;
+    }
+  }
+
+  /** A received file's plaintext, read a range at a time from its sealed copy (for a picture's first preview). */
+  async openReceivedFile(fileId: string): Promise<FileSource | undefined> {
+    return this.files?.openReceived(fileId).catch(() => undefined);
+  }
+
+  /** The thumbnail kept sealed for a picture sent or received, if one was made. */
+  async thumbnail(fileId: string): Promise<Thumbnail | undefined> {
+    return this.thumbnails?.get(fileId).catch(() => undefined);
+  }
+
+  /** Keeps a picture's thumbnail sealed in the vault (made by the page from decoded pixels). */
+  async keepThumbnail(fileId: string, thumbnail: Thumbnail): Promise<void> {
+    if (!this.files?.get(fileId)) return;
+    await this.thumbnails?.put(fileId, thumbnail).catch(() => undefined);
   }
 
   declineFile(fileId: string): void {
@@ -612,6 +670,8 @@ export class TincanApp {
     const view = this.files?.get(fileId);
     try {
       if (view?.finishedRef) await this.options.platform.removeFinishedFile(view.finishedRef);
+      await this.options.platform.removeExports(fileId);
+      await this.thumbnails?.remove(fileId);
       await this.files?.forget(fileId);
       this.set({ transfers: this.s.transfers.filter((t) => t.fileId !== fileId) });
     } catch (error) {
@@ -651,7 +711,10 @@ export class TincanApp {
     const budget = this.options.autoAcceptBudgetBytes ?? defaultAutoAcceptBudgetBytes;
     if (this.keptIncomingBytes(view.peerId) + view.size > budget) return;
     this.autoAccepting.add(view.fileId);
-    void this.acceptFile(view.fileId).finally(() => this.autoAccepting.delete(view.fileId));
+    // Without room it stays offered, without a notice: the person sees the offer and why when they accept.
+    void this.hasRoomFor(this.files?.storedBytes(view.fileId) ?? view.size)
+      .then((room) => (room ? this.acceptFile(view.fileId) : undefined))
+      .finally(() => this.autoAccepting.delete(view.fileId));
   }
 
   /** Bytes of received files this conversation keeps or will keep on this device (see defaultAutoAcceptBudgetBytes). */

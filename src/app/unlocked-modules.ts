@@ -4,4 +4,5 @@
 export { Messenger } from '../chat/messenger';
 export { FileTransfers } from '../chat/files/file-transfers';
 export { SealedTransferStore, transfersCollectionName } from '../chat/files/sealed-transfer-store';
+export { ThumbnailStore, thumbnailsCollectionName } from '../chat/files/thumbnail-store';
 export { describeCandidatePath, explainIceFailure } from '../net/ice-servers';

@@ -69,6 +69,14 @@ export function browserPlatform(): AppPlatform {
   const sinks: FileSinkFactory = {
     create: async (file) => (await opfs()).create(file),
     reopen: async (ref) => (await opfs()).reopen(ref),
+    openFinished: async (ref) => (await opfs()).openFinished(ref),
+  };
+  /** Download URLs of the temporary copies "Save" made, by file id (revoked with the copy). */
+  const exportUrls = new Map<string, string>();
+  const revokeExport = (fileId: string) => {
+    const url = exportUrls.get(fileId);
+    if (url) URL.revokeObjectURL(url);
+    exportUrls.delete(fileId);
   };
   return {
     openBackend: (storeName) => openIndexedDbBackend(storeName),
@@ -80,5 +88,24 @@ export function browserPlatform(): AppPlatform {
     // One worker per page, made when the first transfer needs it (OPFS is per origin; file ids keep profiles apart).
     fileSinks: () => sinks,
     removeFinishedFile: async (ref) => (await import('./file-sink')).removeFinishedFile(ref),
+    exportFile: async (fileId, source) => {
+      const file = await (await opfs()).exportPlain(fileId, source);
+      revokeExport(fileId);
+      // Typed application/octet-stream whatever the file is: a blob URL has this page's origin, so an HTML or SVG
+      // file opened from it (middle click, "open in new tab") would run as Tincan itself; octet-stream is
+      // downloaded, never rendered.
+      const url = URL.createObjectURL(file.slice(0, file.size, 'application/octet-stream'));
+      exportUrls.set(fileId, url);
+      return url;
+    },
+    removeExports: async (fileId) => {
+      for (const id of fileId === undefined ? [...exportUrls.keys()] : [fileId]) revokeExport(id);
+      if (fileId === undefined) await (await opfs()).removeExports();
+      else await (await opfs()).removeExport(fileId);
+    },
+    storageEstimate: async () => {
+      const estimate = await navigator.storage?.estimate?.();
+      return estimate?.quota !== undefined && estimate.usage !== undefined ? { usageBytes: estimate.usage, quotaBytes: estimate.quota } : undefined;
+    },
   };
 }

@@ -1,17 +1,23 @@
 // Incoming files written to the origin-private file system (OPFS) through a worker (file-sink-worker.ts), in both
 // Chromium and Firefox: bytes go to disk as chunks arrive, never whole in memory; flush() makes them durable, so a
-// transfer resumes after a reload (the sink is reopened by its ref). A finished file stays in OPFS, counted in the
-// origin's storage quota, until the person removes it; it is handed to them as a download link (finishedFileUrl) or
-// copied where they choose (saveFinishedFile, File System Access API where it exists).
+// transfer resumes after a reload (the sink is reopened by its ref). What this folder holds is sealed at rest (the
+// core wraps these sinks: chat/files/sealed-file-sink.ts). A finished file stays in OPFS, counted in the origin's
+// storage quota, until the person removes it. "Save" hands it over as a download: the core decrypts it a range at a
+// time into a temporary plaintext copy here (exportPlain), which is removed when the person removes the file, at
+// lock, and at the next unlock after a crash (removeExports).
 //
-// Refs: `opfs:<file id>`, the file's name in the OPFS folder fileSinkDirectory.
+// Refs: `opfs:<file id>`, the file's name in the OPFS folder fileSinkDirectory; exports are `<file id>.save`.
 import { TincanError } from '../errors';
-import type { FileSink, FileSinkFactory, IncomingFileInfo } from '../chat/files/file-io';
+import type { FileSink, FileSinkFactory, FileSource, IncomingFileInfo } from '../chat/files/file-io';
 import { fileSinkDirectory, type FileSinkRequest, type FileSinkResponse } from './file-sink-protocol';
+import { fileSource } from './file-source';
 
 const refPrefix = 'opfs:';
 /** Only names we make (file ids) are ever opened: a stored ref cannot point elsewhere in OPFS. */
 const namePattern = /^[A-Za-z0-9_-]{16}$/;
+const exportSuffix = '.save';
+/** Plaintext decrypted and written at a time while exporting: a few sealed chunks, never the whole file. */
+const exportPieceBytes = 1024 * 1024;
 
 type RequestBody = FileSinkRequest extends infer R ? (R extends FileSinkRequest ? Omit<R, 'id'> : never) : never;
 
@@ -56,6 +62,46 @@ export class OpfsFileStore implements FileSinkFactory {
     return new OpfsFileSink(this, name);
   }
 
+  /** The finished file as stored (sealed), read a range at a time from disk; undefined when it is gone. */
+  async openFinished(ref: string): Promise<FileSource | undefined> {
+    try {
+      return fileSource(await openFinishedFile(ref), 'FILE_DAMAGED');
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Writes a received file's plaintext (`source`: the core decrypting it) to a temporary copy for a download, a
+   * piece at a time; the copy is removed again on failure. */
+  async exportPlain(fileId: string, source: FileSource): Promise<File> {
+    const name = nameOf(fileId) + exportSuffix;
+    await this.request({ op: 'remove', name });
+    await this.request({ op: 'open', name, create: true });
+    try {
+      for (let offset = 0; offset < source.size; offset += exportPieceBytes) {
+        const buffer = ownBuffer(await source.read(offset, Math.min(exportPieceBytes, source.size - offset)));
+        await this.request({ op: 'write', name, offset, bytes: buffer }, [buffer]);
+      }
+      await this.request({ op: 'close', name });
+    } catch (error) {
+      await this.request({ op: 'remove', name }).catch(() => undefined);
+      throw error;
+    }
+    return (await (await filesFolder()).getFileHandle(name)).getFile();
+  }
+
+  /** Removes every temporary plaintext copy in the folder (at lock, and after a crash at the next unlock). */
+  async removeExports(): Promise<void> {
+    const folder = await filesFolder();
+    const names: string[] = [];
+    for await (const name of (folder as unknown as { keys(): AsyncIterable<string> }).keys()) if (name.endsWith(exportSuffix)) names.push(name);
+    for (const name of names) await this.request({ op: 'remove', name });
+  }
+
+  removeExport(fileId: string): Promise<unknown> {
+    return this.request({ op: 'remove', name: nameOf(fileId) + exportSuffix });
+  }
+
   terminate(): void {
     this.worker.terminate();
   }
@@ -87,8 +133,8 @@ class OpfsFileSink implements FileSink {
   }
 
   async write(offset: number, bytes: Uint8Array): Promise<void> {
-    // The chunk's own buffer when it is exactly the chunk (the receiver keeps no reference): moved, not copied.
-    const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes.buffer : bytes.slice().buffer;
+    // The chunk's own buffer (the sealed slot: nobody else holds it) is moved, not copied.
+    const buffer = ownBuffer(bytes);
     await this.store.request({ op: 'write', name: this.name, offset, bytes: buffer }, [buffer]);
   }
 
@@ -111,6 +157,15 @@ class OpfsFileSink implements FileSink {
   }
 }
 
+/** The bytes' buffer when it holds exactly them, else a copy of just them. */
+function ownBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer ? bytes.buffer : bytes.slice().buffer;
+}
+
+async function filesFolder(): Promise<FileSystemDirectoryHandle> {
+  return (await navigator.storage.getDirectory()).getDirectoryHandle(fileSinkDirectory, { create: true });
+}
+
 function nameOf(fileId: string): string {
   if (!namePattern.test(fileId)) throw new TincanError('STORAGE_UNAVAILABLE', 'not a file id');
   return fileId;
@@ -119,47 +174,17 @@ function nameOf(fileId: string): string {
 async function finishedHandle(ref: string): Promise<FileSystemFileHandle> {
   const name = ref.startsWith(refPrefix) ? ref.slice(refPrefix.length) : '';
   if (!namePattern.test(name)) throw new TincanError('STORAGE_UNAVAILABLE', 'not a finished file');
-  const root = await navigator.storage.getDirectory();
-  return (await root.getDirectoryHandle(fileSinkDirectory)).getFileHandle(name);
+  return (await filesFolder()).getFileHandle(name);
 }
 
-/** The finished file (disk-backed: reading it does not load it whole). */
+/** The finished file as stored (disk-backed: reading it does not load it whole). */
 export async function openFinishedFile(ref: string): Promise<File> {
   return (await finishedHandle(ref)).getFile();
-}
-
-/**
- * A URL for a "Save <name>" link (`<a href download="name">`). The blob is typed application/octet-stream whatever
- * the file is: a blob URL has this page's origin, so an HTML or SVG file opened from it (middle click, "open in new
- * tab") would run as Tincan itself; octet-stream is downloaded, never rendered. Revoke it when the link goes away.
- */
-export async function finishedFileUrl(ref: string): Promise<string> {
-  const file = await openFinishedFile(ref);
-  return URL.createObjectURL(file.slice(0, file.size, 'application/octet-stream'));
-}
-
-/** The parts of the File System Access API used here (Chromium only; not in TypeScript's DOM lib). */
-interface SavePickerWindow {
-  showSaveFilePicker(options?: { suggestedName?: string }): Promise<FileSystemFileHandle>;
-}
-
-export function hasSavePicker(): boolean {
-  return typeof (globalThis as unknown as Partial<SavePickerWindow>).showSaveFilePicker === 'function';
-}
-
-/** Copies the finished file where the person chooses (save picker, Chromium), disk to disk. Needs a click. */
-export async function saveFinishedFile(ref: string, suggestedName: string): Promise<void> {
-  const file = await openFinishedFile(ref);
-  const target = await (globalThis as unknown as SavePickerWindow).showSaveFilePicker({ suggestedName });
-  const writable = await target.createWritable();
-  await file.stream().pipeTo(writable);
 }
 
 /** Deletes a finished (or abandoned) file. */
 export async function removeFinishedFile(ref: string): Promise<void> {
   const name = ref.startsWith(refPrefix) ? ref.slice(refPrefix.length) : '';
   if (!namePattern.test(name)) return;
-  const root = await navigator.storage.getDirectory();
-  const folder = await root.getDirectoryHandle(fileSinkDirectory, { create: true });
-  await folder.removeEntry(name).catch(() => undefined);
+  await (await filesFolder()).removeEntry(name).catch(() => undefined);
 }

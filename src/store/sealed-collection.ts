@@ -44,6 +44,17 @@ export class SealedCollection {
     });
   }
 
+  /** One record's unchecked JSON; undefined when there is none or it does not open. */
+  get(id: string): Promise<unknown> {
+    return this.context.exclusive(async () => {
+      const key = collectionRecordKey(this.name, id);
+      const [value] = await this.context.backend.getMany([key]);
+      if (value === undefined) return undefined;
+      const opened = this.context.vault().open(key, value, (v): v is unknown => v !== undefined);
+      return opened.ok ? opened.value : undefined;
+    });
+  }
+
   put(id: string, value: JsonValue): Promise<void> {
     return this.context.exclusive(async () => {
       const key = collectionRecordKey(this.name, id);

@@ -86,6 +86,7 @@ export interface TincanEventMap {
   'tc-decline-file': CustomEvent<FileDetail>;
   'tc-cancel-transfer': CustomEvent<FileDetail>;
   'tc-discard-file': CustomEvent<FileDetail>;
+  'tc-save-file': CustomEvent<FileDetail>;
   'tc-resume-file': CustomEvent<FileDetail & { readonly file: File }>;
   'tc-file-error': CustomEvent<{ readonly code: ErrorCode }>;
   'tc-set-auto-accept-images': CustomEvent<{ readonly maxBytes: number }>;

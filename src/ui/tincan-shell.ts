@@ -37,6 +37,7 @@ export type AppFacade = Pick<
   | 'setVerified' | 'moveToNewDevice' | 'confirmDifferentPerson' | 'deleteConversation' | 'exportTranscript'
   | 'disconnect' | 'showError' | 'dismissNotice'
   | 'sendFile' | 'acceptFile' | 'declineFile' | 'cancelTransfer' | 'discardFile' | 'resumeFile' | 'setAutoAcceptImages'
+  | 'saveFile' | 'openReceivedFile' | 'thumbnail' | 'keepThumbnail'
 >;
 
 /** From this width the list and the open screen show side by side (the components' CSS uses the same). */
@@ -50,11 +51,15 @@ interface HistoryState {
 /** Lets the browser save bytes as a file (the page never uploads anything). */
 function download(name: string, data: BlobPart, type: string): void {
   const url = URL.createObjectURL(new Blob([data], { type }));
+  downloadUrl(url, name);
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function downloadUrl(url: string, name: string): void {
   const a = document.createElement('a');
   a.href = url;
   a.download = name;
   a.click();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
 /** Whether conversation `id` is online now and was not at the last render. */
@@ -157,6 +162,7 @@ export class TincanShell extends LitElement {
 
   override connectedCallback(): void {
     this.controller ??= new StoreController(this, this.app.state);
+    fileUrls.attach(this.app);
     super.connectedCallback();
     this.stopWatchingUpdates = onUpdateAvailable(() => (this.isUpdateReady = true));
     this.wideQuery = matchMedia(twoPaneQuery);
@@ -411,6 +417,7 @@ export class TincanShell extends LitElement {
     'tc-accept-file': (e) => void this.app.acceptFile(e.detail.fileId),
     'tc-decline-file': (e) => this.app.declineFile(e.detail.fileId),
     'tc-cancel-transfer': (e) => this.app.cancelTransfer(e.detail.fileId),
+    'tc-save-file': (e) => void this.saveFile(e.detail.fileId),
     'tc-discard-file': (e) => {
       fileUrls.forget(e.detail.fileId);
       void this.app.discardFile(e.detail.fileId);
@@ -469,6 +476,14 @@ export class TincanShell extends LitElement {
     if (text !== undefined) {
       download(`tincan-${safeFileName(contact.name)}.${format === 'markdown' ? 'md' : 'txt'}`, text, 'text/plain;charset=utf-8');
     }
+  }
+
+  /** "Save": the app decrypts the file into a temporary copy (removed when the file is removed or at lock), and the
+   * browser downloads it from there. */
+  private async saveFile(fileId: string): Promise<void> {
+    const name = this.s.transfers.find((t) => t.fileId === fileId)?.name;
+    const url = name !== undefined ? await this.app.saveFile(fileId) : undefined;
+    if (url) downloadUrl(url, name!);
   }
 
   /** Offers each file in turn (each is hashed before its offer goes); the page keeps it for its own preview. */

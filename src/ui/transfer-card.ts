@@ -93,7 +93,6 @@ export class TransferCard extends LitElement {
   @property({ attribute: false }) transfer!: FileTransferView;
   @property() peerName = '';
   @state() private previewUrl?: string;
-  @state() private saveUrl?: string;
   /** The fileId and state URLs were last asked for, so they are asked for once per step. */
   private askedFor = '';
 
@@ -109,11 +108,9 @@ export class TransferCard extends LitElement {
     this.askedFor = step;
     const preview = fileUrls.preview(t);
     if (preview) void preview.then((url) => (this.transfer.fileId === t.fileId ? (this.previewUrl = url) : undefined));
-    const save = fileUrls.save(t);
-    if (save) void save.then((url) => (this.transfer.fileId === t.fileId ? (this.saveUrl = url) : undefined));
   }
 
-  private fire(type: 'tc-accept-file' | 'tc-decline-file' | 'tc-cancel-transfer' | 'tc-discard-file'): void {
+  private fire(type: 'tc-accept-file' | 'tc-decline-file' | 'tc-cancel-transfer' | 'tc-discard-file' | 'tc-save-file'): void {
     emit(this, type, { fileId: this.transfer.fileId });
   }
 
@@ -149,8 +146,8 @@ export class TransferCard extends LitElement {
       }
       buttons.push(html`<button type="button" aria-label=${fileText.cancelNamed(name)} @click=${() => this.fire('tc-cancel-transfer')}>${fileText.cancel}</button>`);
     }
-    if (t.direction === 'in' && t.state === 'done' && this.saveUrl) {
-      buttons.push(html`<a class="button primary" href=${this.saveUrl} download=${name} aria-label=${fileText.saveNamed(name)}>${fileText.save}</a>`);
+    if (t.direction === 'in' && t.state === 'done') {
+      buttons.push(html`<button type="button" class="primary" aria-label=${fileText.saveNamed(name)} @click=${() => this.fire('tc-save-file')}>${fileText.save}</button>`);
     }
     if (finished.has(t.state)) {
       buttons.push(html`<button type="button" aria-label=${fileText.removeNamed(name)} @click=${() => this.fire('tc-discard-file')}>${fileText.remove}</button>`);

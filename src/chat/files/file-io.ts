@@ -37,6 +37,8 @@ export interface FileSink {
 export interface IncomingFileInfo {
   readonly fileId: string;
   readonly name: string;
+  /** Bytes the sink will hold: the sealed size (sealed-file-sink.ts storedBytesOf) for the sinks a transfer
+   * seals, the file's own size for a sink the person chose (the save picker). */
   readonly size: number;
   readonly mime: string;
   readonly peerId: string;
@@ -46,4 +48,6 @@ export interface FileSinkFactory {
   create(file: IncomingFileInfo): Promise<FileSink>;
   /** The sink with this ref, as it was after its last flush, or undefined when it is gone. */
   reopen(ref: string, file: IncomingFileInfo): Promise<FileSink | undefined>;
+  /** The finished file with this ref (what FileSink.commit returned), as stored, or undefined when it is gone. */
+  openFinished(ref: string): Promise<FileSource | undefined>;
 }

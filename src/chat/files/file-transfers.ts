@@ -20,6 +20,7 @@ import type { BulkChannel } from './bulk-channel';
 import { BulkSender } from './bulk-sender';
 import { bulkMessageBytes, chunkBytesFor, readChunkHeader } from './chunk-codec';
 import type { FileSink, FileSinkFactory, FileSource } from './file-io';
+import { storedBytesOf } from './sealed-file-sink';
 import { fileIdBytes, maxChunks, maxProtocolFileBytes, normalizeMime, sanitizeFileName, type FileFrame } from './file-frames';
 import { cancelReasonFor, IncomingTransfer, type Attachment } from './incoming-transfer';
 import { OutgoingTransfer, type OutgoingHost } from './outgoing-transfer';
@@ -260,6 +261,19 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
     if (transfer && !transfer.isFinal) transfer.cancel();
     this.transfers.delete(fileId);
     await this.chainSave(fileId, () => this.options.store.remove(fileId));
+  }
+
+  /** Bytes an offered (or running) incoming file takes on this device's disk, sealed (sealed-file-sink.ts). */
+  storedBytes(fileId: string): number | undefined {
+    const transfer = this.transfers.get(fileId);
+    return transfer instanceof IncomingTransfer ? storedBytesOf(transfer.file) : undefined;
+  }
+
+  /** A received file's plaintext, read from this device's sealed copy (for "Save" and previews); undefined unless
+   * it is complete and still kept. Reads throw FILE_DAMAGED for bytes that do not open as they were sealed. */
+  async openReceived(fileId: string): Promise<FileSource | undefined> {
+    const transfer = this.transfers.get(fileId);
+    return transfer instanceof IncomingTransfer ? transfer.openFinished() : undefined;
   }
 
   get(fileId: string): TransferView | undefined {

@@ -18,8 +18,9 @@
 import { isTincanError, type ErrorCode } from '../../errors';
 import { ChunkBitmap } from './chunk-bitmap';
 import { chunkPlaintextBytes, endOfRunIndex, openChunk } from './chunk-codec';
-import type { FileSink } from './file-io';
+import type { FileSink, FileSource, IncomingFileInfo } from './file-io';
 import { hashReadBytes, StreamingHash } from './file-hash';
+import { restKeyBytes, SealedFileSink, sealedFileSource, storedBytesOf } from './sealed-file-sink';
 import type { CancelReason } from './file-frames';
 import type { ChunkDropReason, TransferProgress } from './transfer-events';
 import { bytesOfChunks, chunkLength, Transfer, type FileFacts, type TransferHost } from './transfer';
@@ -59,6 +60,9 @@ export class IncomingTransfer extends Transfer {
   readonly direction = 'in' as const;
   private sink?: FileSink;
   private sinkRef?: string;
+  /** The at-rest key of the file this device keeps (sealed-file-sink.ts); undefined for a file kept before files
+   * were sealed (read as it is) and until a sink is first created. */
+  private restKey?: Uint8Array;
   /** Written to the sink (not necessarily flushed). */
   private written: ChunkBitmap;
   /** Flushed and saved at the last checkpoint. */
@@ -92,6 +96,7 @@ export class IncomingTransfer extends Transfer {
     if (!record) return;
     this.sinkRef = record.sinkRef;
     this.finishedRef = record.finishedRef;
+    this.restKey = record.restKey?.slice();
     this.code = record.code;
     // A transfer that was running when the page went away continues when the peer is back.
     const wasRunning = record.state === 'transferring' || record.state === 'verifying' || record.state === 'interrupted';
@@ -114,6 +119,7 @@ export class IncomingTransfer extends Transfer {
       ...(live ? { received: this.checkpointed.toBytes() } : {}),
       ...(live && this.sinkRef ? { sinkRef: this.sinkRef } : {}),
       ...(this.finishedRef ? { finishedRef: this.finishedRef } : {}),
+      ...(this.restKey ? { restKey: this.restKey.slice() } : {}),
     };
   }
 
@@ -124,7 +130,7 @@ export class IncomingTransfer extends Transfer {
   /** The person accepted. `sink`: one the UI opened (the save picker needs the click); else the factory's. */
   async accept(attachment: Attachment | undefined, sink?: FileSink): Promise<void> {
     if (this.state !== 'offered') return;
-    const opened = sink ?? (await this.host.sinks.create({ ...this.file }));
+    const opened = sink ?? (await this.createSealedSink());
     if (this.state !== 'offered') {
       await opened.discard().catch(() => undefined);
       return;
@@ -140,9 +146,10 @@ export class IncomingTransfer extends Transfer {
     this.isResuming = true;
     try {
       if (!this.sink) {
-        const info = { ...this.file };
-        const reopened = this.sinkRef ? await this.host.sinks.reopen(this.sinkRef, info).catch(() => undefined) : undefined;
-        const sink = reopened ?? (await this.host.sinks.create(info));
+        const stored = this.sinkRef ? await this.host.sinks.reopen(this.sinkRef, this.storedInfo()).catch(() => undefined) : undefined;
+        // A sink kept before files were sealed at rest (no restKey) goes on as it is.
+        const reopened = stored && this.restKey ? new SealedFileSink(this.host.sodium, this.restKey, this.file, stored) : stored;
+        const sink = reopened ?? (await this.createSealedSink());
         if (this.state !== 'interrupted') {
           if (!reopened) await sink.discard().catch(() => undefined);
           return;
@@ -250,6 +257,19 @@ export class IncomingTransfer extends Transfer {
     return progress;
   }
 
+  /** The finished file's plaintext, read from this device's sealed copy; undefined unless done and kept. */
+  async openFinished(): Promise<FileSource | undefined> {
+    if (this.state !== 'done' || !this.finishedRef) return undefined;
+    const stored = await this.host.sinks.openFinished(this.finishedRef);
+    if (!stored || !this.restKey) return stored;
+    return sealedFileSource(this.host.sodium, this.restKey, this.file, stored);
+  }
+
+  override wipeKey(): void {
+    super.wipeKey();
+    if (this.restKey) this.host.sodium.memzero(this.restKey);
+  }
+
   /** Frees the hash (the page goes away; nothing is sent or saved). */
   dispose(): void {
     this.hash?.dispose();
@@ -258,6 +278,19 @@ export class IncomingTransfer extends Transfer {
   }
 
   // ------------------------------------------------------------------------------------------------------------
+
+  /** What the platform's sink holds: the sealed file (sealed-file-sink.ts). */
+  private storedInfo(): IncomingFileInfo {
+    const { fileId, name, mime, peerId } = this.file;
+    return { fileId, name, mime, peerId, size: storedBytesOf(this.file) };
+  }
+
+  /** A new platform sink, sealed at rest under this transfer's key (made with the first sink, kept with the record
+   * before any chunk is checkpointed). */
+  private async createSealedSink(): Promise<FileSink> {
+    this.restKey ??= this.host.sodium.randombytes_buf(restKeyBytes);
+    return new SealedFileSink(this.host.sodium, this.restKey, this.file, await this.host.sinks.create(this.storedInfo()));
+  }
 
   private useSink(sink: FileSink, isFresh: boolean): void {
     this.sink = sink;

@@ -96,4 +96,9 @@ export class MemorySinkFactory implements FileSinkFactory {
     this.sinks.set(ref, sink);
     return sink;
   }
+
+  async openFinished(ref: string): Promise<FileSource | undefined> {
+    const sink = this.sinks.get(ref);
+    return sink?.committed && !sink.discarded ? bytesFileSource(sink.data) : undefined;
+  }
 }

@@ -6,6 +6,7 @@ import { errorCodes, type ErrorCode } from '../../errors';
 import { fromBase64Url, toBase64Url } from '../../crypto/bytes';
 import type { JsonValue } from '../../crypto/vault';
 import { isFileId } from './file-frames';
+import { restKeyBytes } from './sealed-file-sink';
 import { type TransferRecord, type TransferState, type TransferStore } from './transfer-store';
 
 /** What the store's collection offers (store/sealed-collection.ts SealedCollection). */
@@ -68,6 +69,7 @@ function toJson(record: TransferRecord): JsonValue {
     if (record.received) base.received = toBase64Url(record.received);
     if (record.sinkRef !== undefined) base.sinkRef = record.sinkRef;
     if (record.finishedRef !== undefined) base.finishedRef = record.finishedRef;
+    if (record.restKey) base.restKey = toBase64Url(record.restKey);
   } else {
     base.lastModified = record.lastModified;
     base.firstChunkHash = toBase64Url(record.firstChunkHash);
@@ -132,13 +134,15 @@ function fromJson(value: unknown): TransferRecord | undefined {
   };
   if (v.direction === 'in') {
     const received = v.received === undefined ? undefined : bytes(v.received);
-    if ((v.received !== undefined && !received) || !optionalText(v.sinkRef) || !optionalText(v.finishedRef)) return undefined;
+    const restKey = v.restKey === undefined ? undefined : bytes(v.restKey, restKeyBytes);
+    if ((v.received !== undefined && !received) || (v.restKey !== undefined && !restKey) || !optionalText(v.sinkRef) || !optionalText(v.finishedRef)) return undefined;
     return {
       ...fields,
       direction: 'in',
       ...(received ? { received } : {}),
       ...(v.sinkRef !== undefined ? { sinkRef: v.sinkRef as string } : {}),
       ...(v.finishedRef !== undefined ? { finishedRef: v.finishedRef as string } : {}),
+      ...(restKey ? { restKey } : {}),
     };
   }
   if (v.direction === 'out') {

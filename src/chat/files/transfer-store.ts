@@ -54,6 +54,9 @@ export interface IncomingTransferRecord extends TransferRecordBase {
   readonly received?: Uint8Array;
   /** FileSink.ref of the sink it writes to. */
   readonly sinkRef?: string;
+  /** The key the file is sealed with on this device (sealed-file-sink.ts); absent for files kept before files
+   * were sealed at rest (read as they are). */
+  readonly restKey?: Uint8Array;
   /** What FileSink.commit returned: the finished file. */
   readonly finishedRef?: string;
 }
@@ -99,7 +102,9 @@ export class MemoryTransferStore implements TransferStore {
 
 function copyRecord<R extends TransferRecord>(record: R): R {
   const copy = { ...record, hash: record.hash.slice(), key: record.key.slice() };
-  if (copy.direction === 'in' && copy.received) return { ...copy, received: copy.received.slice() };
+  if (copy.direction === 'in') {
+    return { ...copy, ...(copy.received ? { received: copy.received.slice() } : {}), ...(copy.restKey ? { restKey: copy.restKey.slice() } : {}) };
+  }
   if (copy.direction === 'out') return { ...copy, firstChunkHash: copy.firstChunkHash.slice() };
   return copy;
 }

@@ -7,8 +7,18 @@ import { MemoryDevice } from '../chat/memory-network';
 
 let seed = 100;
 
-export function memoryPlatform(options: { visible?: () => boolean } = {}): AppPlatform & { records: Map<string, Uint8Array>; device: MemoryDevice } {
+export function memoryPlatform(options: { visible?: () => boolean } = {}): AppPlatform & {
+  records: Map<string, Uint8Array>;
+  device: MemoryDevice;
+  /** Plaintext copies made by "Save", by file id. */
+  exports: Map<string, Uint8Array>;
+  /** What storageEstimate answers: a test sets the room left. */
+  storage: { usageBytes: number; quotaBytes: number };
+} {
   const records = new Map<string, Uint8Array>();
+  const sinks = new MemorySinkFactory();
+  const exports = new Map<string, Uint8Array>();
+  const storage = { usageBytes: 0, quotaBytes: 10 * 1024 ** 3 };
   const device = new MemoryDevice(seed++);
   let counter: number | undefined;
   return {
@@ -26,7 +36,18 @@ export function memoryPlatform(options: { visible?: () => boolean } = {}): AppPl
     }),
     isVisible: options.visible ?? (() => true),
     requestPersistence: async () => undefined,
-    fileSinks: () => new MemorySinkFactory(),
+    fileSinks: () => sinks,
     removeFinishedFile: async () => undefined,
+    exports,
+    exportFile: async (fileId, source) => {
+      exports.set(fileId, await source.read(0, source.size));
+      return `memory:${fileId}`;
+    },
+    removeExports: async (fileId) => {
+      if (fileId) exports.delete(fileId);
+      else exports.clear();
+    },
+    storageEstimate: async () => storage,
+    storage,
   };
 }

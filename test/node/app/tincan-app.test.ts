@@ -12,12 +12,16 @@ import { bytesFileSource } from '../../../src/chat/files/memory-file';
 
 usePasswordHasher(async (password, salt) => inProcessPasswordHasher(password, salt, cheapKdf));
 
+const platforms = new WeakMap<TincanApp, ReturnType<typeof memoryPlatform>>();
+
 async function appFor(name: string, options: { visible?: () => boolean; autoAcceptBudgetBytes?: number } = {}): Promise<TincanApp> {
+  const platform = memoryPlatform(options);
   const app = new TincanApp({
     pageUrl: 'https://example.test/tincan/',
-    platform: memoryPlatform(options),
+    platform,
     ...(options.autoAcceptBudgetBytes !== undefined ? { autoAcceptBudgetBytes: options.autoAcceptBudgetBytes } : {}),
   });
+  platforms.set(app, platform);
   await app.start();
   assert.equal(app.state.state.screen, 'setup');
   await app.createProfile(name, 'a passphrase for tests', 'a passphrase for tests', 'local');
@@ -38,12 +42,18 @@ async function connect(inviter: TincanApp, answerer: TincanApp): Promise<void> {
   await until(() => s(inviter).exchanges.length === 0 && s(answerer).exchanges.length === 0, 'exchanges done');
 }
 
+/** Alice and Bob, paired through codes and both online. */
+async function twoOnline(): Promise<[TincanApp, TincanApp]> {
+  const alice = await appFor('Alice');
+  const bob = await appFor('Bob');
+  await connect(alice, bob);
+  await until(() => s(alice).conversations[0]?.connection === 'online' && s(bob).conversations[0]?.connection === 'online', 'both online');
+  return [alice, bob];
+}
+
 describe('the app facade', () => {
   it('pairs through codes, opens the conversation, and chats', async () => {
-    const alice = await appFor('Alice');
-    const bob = await appFor('Bob');
-    await connect(alice, bob);
-    await until(() => s(alice).conversations[0]?.connection === 'online' && s(bob).conversations[0]?.connection === 'online', 'both online');
+    const [alice, bob] = await twoOnline();
     assert.equal(s(alice).conversations[0]!.name, 'Bob');
     assert.equal(s(alice).activeId, s(alice).conversations[0]!.id, 'the new conversation is open');
     assert.equal(await alice.sendMessage('hello Bob'), true);
@@ -133,5 +143,74 @@ describe('the app facade', () => {
     // Accepting by hand is not limited by it.
     await bob.acceptFile(waiting()[0]!.fileId);
     await until(() => waiting().length === 1, 'accepted by hand');
+  });
+
+  it('keeps a received file sealed: "Save" gets the plaintext copy, removing or locking takes the copy away', async () => {
+    const [alice, bob] = await twoOnline();
+    const atBob = platforms.get(bob)!;
+    const bytes = new Uint8Array(300_000).map((_, i) => (i * 31) % 251);
+    const fileId = (await alice.sendFile(bytesFileSource(bytes), 'notes.bin', 'application/octet-stream'))!;
+    await until(() => s(bob).transfers.some((t) => t.fileId === fileId), 'offered to Bob');
+    await bob.acceptFile(fileId);
+    await until(() => s(bob).transfers.find((t) => t.fileId === fileId)?.state === 'done', 'received');
+    assert.equal(await bob.saveFile(fileId), `memory:${fileId}`);
+    assert.deepEqual(atBob.exports.get(fileId), bytes);
+    await bob.lock();
+    assert.equal(atBob.exports.size, 0, 'no plaintext copy while locked');
+    await bob.unlock('a passphrase for tests');
+    assert.equal(s(bob).screen, 'main');
+    assert.equal(await bob.saveFile(fileId), `memory:${fileId}`);
+    assert.deepEqual(atBob.exports.get(fileId), bytes, 'read back after unlock');
+    await bob.discardFile(fileId);
+    assert.equal(atBob.exports.size, 0);
+    assert.equal(await bob.saveFile(fileId), undefined);
+    assert.equal(s(bob).notice?.code, 'FILE_DAMAGED');
+  });
+
+  it('keeps a picture\'s thumbnail sealed across a lock, and forgets it with the file', async () => {
+    const alice = await appFor('Alice');
+    const bob = await appFor('Bob');
+    await connect(alice, bob);
+    await until(() => s(alice).conversations[0]?.connection === 'online', 'online');
+    const fileId = (await alice.sendFile(bytesFileSource(new Uint8Array(1000)), 'p.png', 'image/png'))!;
+    const thumbnail = { type: 'image/webp' as const, bytes: new Uint8Array([1, 2, 3, 4]), width: 320, height: 200 };
+    await alice.keepThumbnail(fileId, thumbnail);
+    await alice.keepThumbnail('AAAAAAAAAAAAAAAA', thumbnail); // no such transfer: not kept
+    await alice.keepThumbnail(fileId, { ...thumbnail, width: 5000 }); // out of bounds: the first one stays
+    await alice.lock();
+    await alice.unlock('a passphrase for tests');
+    assert.deepEqual(await alice.thumbnail(fileId), thumbnail);
+    assert.equal(await alice.thumbnail('AAAAAAAAAAAAAAAA'), undefined);
+    await alice.discardFile(fileId);
+    assert.equal(await alice.thumbnail(fileId), undefined);
+  });
+
+  it('refuses to accept a file the browser has no room for, before asking the sender for anything', async () => {
+    const [alice, bob] = await twoOnline();
+    const atBob = platforms.get(bob)!;
+    atBob.storage.quotaBytes = atBob.storage.usageBytes + 64 * 1024 * 1024 + 150_000; // room for 150 kB beyond the margin
+    const big = (await alice.sendFile(bytesFileSource(new Uint8Array(200_000)), 'big.bin', ''))!;
+    const picture = (await alice.sendFile(bytesFileSource(new Uint8Array(200_000)), 'big.png', 'image/png'))!;
+    await until(() => s(bob).transfers.length === 2, 'offered');
+    await bob.acceptFile(big);
+    assert.equal(s(bob).notice?.code, 'FILE_NO_ROOM');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(s(bob).transfers.map((t) => t.state), ['offered', 'offered'], 'still offered; the picture was not auto-accepted either');
+    assert.equal(s(alice).transfers.every((t) => t.state === 'offered'), true, 'the sender was asked for nothing');
+    atBob.storage.quotaBytes += 1024 * 1024; // the person freed space
+    await bob.acceptFile(big);
+    await until(() => s(bob).transfers.find((t) => t.fileId === big)?.state === 'done', 'accepted once there is room');
+    assert.equal(s(bob).transfers.find((t) => t.fileId === picture)?.state, 'offered');
+  });
+
+  it('takes a conversation\'s files off the device when the conversation is deleted', async () => {
+    const [alice, bob] = await twoOnline();
+    const fileId = (await alice.sendFile(bytesFileSource(new Uint8Array(5000)), 'a.bin', ''))!;
+    await until(() => s(bob).transfers.length === 1, 'offered');
+    await bob.acceptFile(fileId);
+    await until(() => s(bob).transfers[0]?.state === 'done', 'received');
+    await bob.deleteConversation(s(bob).conversations[0]!.id);
+    assert.deepEqual(s(bob).transfers, []);
+    assert.equal(await bob.openReceivedFile(fileId), undefined);
   });
 });

@@ -38,6 +38,13 @@ export async function reload(side: Side, options: Partial<FileTransfersOptions> 
   return side;
 }
 
+/** The received file's plaintext as this device reads it back from its sealed copy (what "Save" gets). */
+export async function keptBytes(side: Side, fileId: string): Promise<Uint8Array> {
+  const source = await side.transfers.openReceived(fileId);
+  if (!source) throw new Error(`no kept file ${fileId}`);
+  return source.read(0, source.size);
+}
+
 function record(side: Side): void {
   const names: (keyof FileTransferEvents)[] = ['offered', 'state', 'progress', 'done', 'failed', 'error'];
   for (const name of names) side.transfers.on(name, (payload: unknown) => side.events.push({ name, payload }));

@@ -4,7 +4,8 @@
 import { expect } from '@esm-bundle/chai';
 import { isTincanError } from '../../../src/errors';
 import { fileSinkDirectory } from '../../../src/platform/file-sink-protocol';
-import { finishedFileUrl, OpfsFileStore, openFinishedFile, removeFinishedFile } from '../../../src/platform/file-sink';
+import { OpfsFileStore, openFinishedFile, removeFinishedFile } from '../../../src/platform/file-sink';
+import { bytesFileSource } from '../../../src/chat/files/memory-file';
 import { openWritableSink } from '../../../src/platform/file-sink-picker';
 import { randomBlobBytes, workerStore } from './helpers';
 
@@ -34,16 +35,31 @@ describe('OPFS file sink', () => {
     const ref = await reopened.commit();
     const file = await openFinishedFile(ref!);
     expect(Array.from(new Uint8Array(await file.arrayBuffer()))).to.deep.equal(Array.from(bytes));
-    // The download link never renders the file as a page of this origin.
-    const url = await finishedFileUrl(ref!);
-    expect((await (await fetch(url)).blob()).type).to.equal('application/octet-stream');
-    URL.revokeObjectURL(url);
+    const stored = (await after.openFinished(ref!))!;
+    expect(Array.from(await stored.read(65_536, 100))).to.deep.equal(Array.from(bytes.subarray(65_536, 65_636)));
+    expect(await after.openFinished(`opfs:${id()}`)).to.equal(undefined);
     await removeFinishedFile(ref!);
     const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle(fileSinkDirectory);
     let isGone = false;
     await folder.getFileHandle(fileId).catch(() => (isGone = true));
     expect(isGone).to.equal(true);
     after.terminate();
+  });
+
+  it('"Save" exports a plaintext copy piece by piece, and removeExports leaves no copy behind', async () => {
+    const store = workerStore();
+    const fileId = id();
+    const bytes = randomBlobBytes(2 * 1024 * 1024 + 7);
+    const file = await store.exportPlain(fileId, bytesFileSource(bytes));
+    expect(file.size).to.equal(bytes.length);
+    expect(Array.from(new Uint8Array(await file.arrayBuffer()))).to.deep.equal(Array.from(bytes));
+    const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle(fileSinkDirectory);
+    expect(await folder.getFileHandle(`${fileId}.save`).then(() => true)).to.equal(true);
+    await store.removeExports();
+    let isGone = false;
+    await folder.getFileHandle(`${fileId}.save`).catch(() => (isGone = true));
+    expect(isGone).to.equal(true);
+    store.terminate();
   });
 
   it('discards a cancelled file', async () => {

@@ -7,7 +7,7 @@ import { expect } from '@esm-bundle/chai';
 import { sendKeys } from '@web/test-runner-commands';
 import type { AppState, FileTransferView } from '../../../src/app/app-state';
 import type { FileSource } from '../../../src/chat/files/file-io';
-import { fileSinkDirectory } from '../../../src/platform/file-sink-protocol';
+import type { Thumbnail } from '../../../src/chat/files/thumbnail-store';
 import {
   accessibilityTree,
   allElements,
@@ -69,13 +69,10 @@ async function waitFor(check: () => boolean, root: Element, what: string): Promi
 }
 
 /** A file written where the OPFS sink keeps finished files, as a transfer that completed would have left it. */
-async function finishedFile(fileId: string, bytes: Blob): Promise<string> {
-  const root = await navigator.storage.getDirectory();
-  const folder = await root.getDirectoryHandle(fileSinkDirectory, { create: true });
-  const writable = await (await folder.getFileHandle(fileId, { create: true })).createWritable();
-  await writable.write(bytes);
-  await writable.close();
-  return `opfs:${fileId}`;
+/** A received file as the app hands it out (decrypted from its sealed copy): a FileSource over the bytes. */
+async function keptFile(bytes: Blob): Promise<FileSource> {
+  const data = new Uint8Array(await bytes.arrayBuffer());
+  return { size: data.length, lastModified: 0, read: async (offset, length) => data.slice(offset, offset + length) };
 }
 
 async function pngOf(width: number, height: number): Promise<Blob> {
@@ -150,31 +147,53 @@ describe('file transfers in the chat screen', function () {
     cases.forEach(([, sentence], i) => expect(cardText(shell, `case-${i}.bin`), `case ${i}`).to.include(sentence));
     const mismatch = cardText(shell, 'case-7.bin');
     expect(mismatch).not.to.include('Received');
-    expect(allElements(shell).some((el) => el.localName === 'a' && nameOf(el).startsWith('Save case-7'))).to.equal(false);
+    expect(allElements(shell).some((el) => nameOf(el).startsWith('Save case-7'))).to.equal(false);
     // The sender whose page lost the file chooses it again with a named file input.
     const tree = await accessibilityTree();
     expect(tree.some((n) => n.role === 'button' && n.name === 'Choose the file again (case-8.bin)')).to.equal(true);
   });
 
-  it('a received picture: a preview of decoded pixels named after it, and "Save <name>"; an SVG gets no preview', async () => {
+  it('a received picture: a preview of decoded pixels named after it, kept sealed, and "Save <name>"; an SVG gets no preview', async () => {
     const picture = transfer({ name: 'scan.png', state: 'done', size: 1, bytes: 1, mime: 'image/png', fileId: 'picturepicture01' });
     const svg = transfer({ name: 'drawing.svg', state: 'done', size: 1, bytes: 1, mime: 'image/svg+xml', fileId: 'svgsvgsvgsvgsv01' });
-    const pictureRef = await finishedFile(picture.fileId, await pngOf(900, 600));
-    const svgRef = await finishedFile(svg.fileId, new Blob(['<svg xmlns="http://www.w3.org/2000/svg"><script>parent.svgRan = 1</script></svg>']));
-    const { shell } = await mountChat(chatWith([{ ...picture, finishedRef: pictureRef }, { ...svg, finishedRef: svgRef }]));
+    const files: Record<string, FileSource> = {
+      [picture.fileId]: await keptFile(await pngOf(900, 600)),
+      [svg.fileId]: await keptFile(new Blob(['<svg xmlns="http://www.w3.org/2000/svg"><script>parent.svgRan = 1</script></svg>'])),
+    };
+    const app = new FixtureApp(chatWith([{ ...picture, finishedRef: 'opfs:picturepicture01' }, { ...svg, finishedRef: 'opfs:svgsvgsvgsvgsv01' }]));
+    app.script['openReceivedFile'] = (fileId: string) => files[fileId];
+    app.script['saveFile'] = () => undefined; // the download itself is the e2e test's (test/e2e/files.test.mjs)
+    const shell = await mountShell(app);
     await waitFor(() => allElements(shell).some((el) => el.localName === 'img' && el.getAttribute('alt') === 'scan.png' && (el as HTMLImageElement).complete), shell, 'a preview');
     const images = allElements(shell).filter((el): el is HTMLImageElement => el instanceof HTMLImageElement && !el.src.endsWith('logo.svg'));
     expect(images.map((img) => img.alt)).to.deep.equal(['scan.png']);
     expect(images[0]!.src).to.match(/^blob:/);
     expect(images[0]!.naturalWidth).to.equal(320); // re-encoded and scaled down: never the file itself
-    await waitFor(() => allElements(shell).some((el) => el.localName === 'a' && nameOf(el) === 'Save drawing.svg'), shell, 'Save links');
-    const save = control<HTMLAnchorElement>(shell, 'a', 'Save scan.png');
-    expect(save.download).to.equal('scan.png');
-    expect(save.href).to.match(/^blob:/);
+    // The thumbnail is handed to the app to keep (sealed in the vault); none for the SVG.
+    const kept = app.called('keepThumbnail') as [string, Thumbnail][];
+    expect(kept.map(([fileId, t]) => [fileId, t.width, t.height, /^image\/(webp|png)$/.test(t.type), t.bytes.length > 0])).to.deep.equal([[picture.fileId, 320, 213, true, true]]);
     const tree = await accessibilityTree();
     expect(tree.some((n) => n.role === 'image' && n.name === 'scan.png')).to.equal(true);
-    expect(tree.some((n) => n.role === 'link' && n.name === 'Save drawing.svg')).to.equal(true);
+    expect(tree.filter((n) => n.name === 'Save drawing.svg' || n.name === 'Save scan.png').map((n) => n.role)).to.deep.equal(['button', 'button']);
+    button(shell, 'Save drawing.svg').click();
+    await settle(shell);
+    expect(app.called('saveFile')).to.deep.equal([[svg.fileId]]);
     expect((window as { svgRan?: number }).svgRan).to.equal(undefined);
+  });
+
+  it('a picture sent before a reload shows its kept thumbnail, without the file', async () => {
+    const sent = transfer({ name: 'holiday.jpg', direction: 'out', state: 'done', size: 3_000_000, bytes: 3_000_000, mime: 'image/jpeg', fileId: 'sentpicture00001' });
+    const preview = await pngOf(320, 240);
+    const app = new FixtureApp(chatWith([sent]));
+    app.script['thumbnail'] = (fileId: string): Thumbnail | undefined =>
+      fileId === sent.fileId ? { type: 'image/png', bytes: thumbnailBytes, width: 320, height: 240 } : undefined;
+    const thumbnailBytes = new Uint8Array(await preview.arrayBuffer());
+    const shell = await mountShell(app);
+    await waitFor(() => allElements(shell).some((el) => el.localName === 'img' && el.getAttribute('alt') === 'holiday.jpg' && (el as HTMLImageElement).complete), shell, 'the kept preview');
+    const img = allElements(shell).find((el): el is HTMLImageElement => el instanceof HTMLImageElement && el.alt === 'holiday.jpg')!;
+    expect([img.naturalWidth, img.naturalHeight]).to.deep.equal([320, 240]);
+    expect(app.called('openReceivedFile')).to.deep.equal([]);
+    expect(app.called('keepThumbnail')).to.deep.equal([]);
   });
 
   it('"Attach file" is the file input, named; it sends what is picked, and says why not while offline', async () => {

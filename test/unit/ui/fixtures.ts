@@ -5,6 +5,8 @@
 import { emulateMedia, executeServerCommand, setViewport } from '@web/test-runner-commands';
 import { initialState, type AppState, type ChatMessage, type ConversationView, type ExchangeView, type FileTransferView } from '../../../src/app/app-state';
 import { StateStore } from '../../../src/app/state-store';
+import type { FileSource } from '../../../src/chat/files/file-io';
+import type { Thumbnail } from '../../../src/chat/files/thumbnail-store';
 import type { AppFacade, TincanShell } from '../../../src/ui/tincan-shell';
 import '../../../src/ui/tincan-shell';
 
@@ -278,6 +280,10 @@ export class FixtureApp implements AppFacade {
   async discardFile(fileId: string) { await this.call('discardFile', [fileId]); }
   async resumeFile(fileId: string, source: unknown) { await this.call('resumeFile', [fileId, source]); }
   async setAutoAcceptImages(maxBytes: number) { this.call('setAutoAcceptImages', [maxBytes]); }
+  async saveFile(fileId: string) { return (await this.call('saveFile', [fileId])) as string | undefined; }
+  async openReceivedFile(fileId: string) { return (await this.call('openReceivedFile', [fileId])) as FileSource | undefined; }
+  async thumbnail(fileId: string) { return (await this.call('thumbnail', [fileId])) as Thumbnail | undefined; }
+  async keepThumbnail(fileId: string, thumbnail: Thumbnail) { await this.call('keepThumbnail', [fileId, thumbnail]); }
   showError(code: string, area?: string) { this.call('showError', [code, area]); }
   dismissNotice() {
     this.call('dismissNotice', []);
