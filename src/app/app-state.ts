@@ -159,6 +159,13 @@ export interface AppState {
   /** Offered pictures (PNG, JPEG, GIF, WebP as the sender states it) up to this size are accepted without asking;
    * 0: never. */
   readonly autoAcceptImageBytes: number;
+  /** What the browser says this origin uses of what it may use (received files included), when it says. */
+  readonly storage?: StorageView;
+}
+
+export interface StorageView {
+  readonly usageBytes: number;
+  readonly quotaBytes: number;
 }
 
 export const initialState: AppState = {

@@ -54,7 +54,7 @@ export const pageSize = 50;
 /** Most messages held in the open conversation's window; beyond it the far end is dropped (and reloaded later). */
 export const windowSize = 150;
 /** What a locked app must not keep from the profile (initialState leaves these optional fields out). */
-const forgotten: Partial<AppState> = { profileName: undefined, activeId: undefined, open: undefined, vaultHealth: undefined };
+const forgotten: Partial<AppState> = { profileName: undefined, activeId: undefined, open: undefined, vaultHealth: undefined, storage: undefined };
 /** A peer's "typing" lapses after this long without news (its page may have gone away). */
 const typingIdleMs = 5_000;
 /** The largest file this device accepts (OPFS keeps it until the person saves or discards it). */
@@ -252,6 +252,7 @@ export class TincanApp {
     this.modules = modules;
     this.files = await this.openFiles(store, modules);
     this.thumbnails = new modules.ThumbnailStore(store.collection(modules.thumbnailsCollectionName));
+    void this.refreshStorage();
     // Plaintext copies made by "Save" are removed at lock; a crash leaves them until now.
     if (this.hasKeptFiles()) void this.options.platform.removeExports().catch(() => undefined);
     this.set({ autoAcceptImageBytes: await this.loadAutoAcceptImages(store) });
@@ -607,6 +608,12 @@ export class TincanApp {
     }
   }
 
+  /** What the browser says about this origin's storage, for Settings (refreshed at unlock and as files come and go). */
+  private async refreshStorage(): Promise<void> {
+    const figures = await this.options.platform.storageEstimate().catch(() => undefined);
+    if (this.s.screen === 'main') this.set({ storage: figures });
+  }
+
   /** Whether this device keeps a received file (and so may hold a plaintext copy "Save" made). */
   private hasKeptFiles(): boolean {
     return this.s.transfers.some((t) => t.direction === 'in' && t.state === 'done');
@@ -674,6 +681,7 @@ export class TincanApp {
       await this.thumbnails?.remove(fileId);
       await this.files?.forget(fileId);
       this.set({ transfers: this.s.transfers.filter((t) => t.fileId !== fileId) });
+      void this.refreshStorage();
     } catch (error) {
       this.fail(error, 'conversation');
     }
@@ -754,7 +762,10 @@ export class TincanApp {
       this.autoAccept(view);
     });
     files.on('state', (view) => update(view));
-    files.on('done', (view) => update(view));
+    files.on('done', (view) => {
+      update(view);
+      void this.refreshStorage();
+    });
     files.on('failed', ({ transfer, code }) => update(transfer, { code }));
     files.on('progress', (p) => {
       const current = this.s.transfers.find((t) => t.fileId === p.fileId);

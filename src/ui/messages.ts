@@ -460,6 +460,9 @@ export const contactText = {
 export const settingsText = {
   heading: 'Settings',
   filesHeading: 'Files',
+  keptFiles: (count: number, size: string) =>
+    count === 0 ? 'No received files are kept on this device.' : `${count === 1 ? '1 received file' : `${count} received files`} (${size}) kept on this device, sealed like your history. Remove them from their conversation.`,
+  storageUse: (used: string, allowed: string) => `Tincan uses ${used} of the ${allowed} this browser allows it. A file that does not fit is not accepted.`,
   autoAcceptLegend: 'Accept pictures without asking',
   autoAcceptOff: 'Never: always ask',
   autoAcceptUpTo: (size: string) => `Pictures up to ${size}`,

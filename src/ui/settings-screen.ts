@@ -4,7 +4,7 @@
 // unlock, and it brings the ICE settings form.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { defaultAutoAcceptBudgetBytes, type Notice } from '../app/app-state';
+import { defaultAutoAcceptBudgetBytes, type FileTransferView, type Notice, type StorageView } from '../app/app-state';
 import type { NotificationAvailability } from '../platform/unread-alerts';
 import { emit } from './events';
 import { fileSizeText, homeText, settingsText, shellText } from './messages';
@@ -43,6 +43,9 @@ export class SettingsScreen extends LitElement {
   @property({ type: Boolean }) showContent = false;
   /** Pictures up to this size are accepted without asking (0: never). */
   @property({ type: Number }) autoAcceptImageBytes = 0;
+  /** Every transfer (the received files kept on this device are counted from them). */
+  @property({ attribute: false }) transfers: readonly FileTransferView[] = [];
+  @property({ attribute: false }) storage?: StorageView;
 
   private renderFiles() {
     const choices = [0, ...autoAcceptChoices];
@@ -59,7 +62,15 @@ export class SettingsScreen extends LitElement {
         )}
       </fieldset>
       <p class="hint" id="auto-accept-hint">${settingsText.autoAcceptHint(fileSizeText(defaultAutoAcceptBudgetBytes))}</p>
+      ${this.renderStorage()}
     </section>`;
+  }
+
+  private renderStorage() {
+    const kept = this.transfers.filter((t) => t.direction === 'in' && t.state === 'done');
+    const keptBytes = kept.reduce((sum, t) => sum + t.size, 0);
+    return html`<p>${settingsText.keptFiles(kept.length, fileSizeText(keptBytes))}</p>
+      ${this.storage ? html`<p class="hint">${settingsText.storageUse(fileSizeText(this.storage.usageBytes), fileSizeText(this.storage.quotaBytes))}</p>` : nothing}`;
   }
 
   private renderNotifications() {

@@ -569,7 +569,7 @@ export class TincanShell extends LitElement {
           .notice=${notice?.area === 'conversation' ? notice : undefined}></tc-contact-panel>`;
       case 'settings':
         return html`<tc-settings-screen data-view="settings" .iceServers=${s.iceServers} .profileName=${s.profileName ?? ''}
-          .autoAcceptImageBytes=${s.autoAcceptImageBytes}
+          .autoAcceptImageBytes=${s.autoAcceptImageBytes} .transfers=${s.transfers} .storage=${s.storage}
           ?busy=${s.busy} .notice=${notice?.area === 'settings' ? notice : undefined} .notifications=${this.notifications}
           ?showContent=${this.showNotificationContent}></tc-settings-screen>`;
       default:

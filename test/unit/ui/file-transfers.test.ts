@@ -268,4 +268,21 @@ describe('file transfers in the chat screen', function () {
     radio('Pictures up to 25 MB').click();
     expect(app.called('setAutoAcceptImages')).to.deep.equal([[0], [25_000_000]]);
   });
+
+  it('Settings: how much the received files kept here take, and what the browser allows', async () => {
+    const transfers = [
+      transfer({ name: 'a.bin', state: 'done', size: 30_000_000, bytes: 30_000_000 }),
+      transfer({ name: 'b.png', state: 'done', size: 2_500_000, bytes: 2_500_000, mime: 'image/png' }),
+      transfer({ name: 'c.bin', state: 'offered', size: 99_000_000 }),
+      transfer({ name: 'd.bin', direction: 'out', state: 'done', size: 7_000_000, bytes: 7_000_000 }),
+    ];
+    const app = new FixtureApp({ ...mainState, conversations: [bob], transfers, storage: { usageBytes: 120_000_000, quotaBytes: 10_000_000_000 } });
+    const shell = await mountShell(app);
+    shell.dispatchEvent(new CustomEvent('tc-navigate', { detail: { view: 'settings' } }));
+    await waitFor(() => allElements(shell).some((el) => el.localName === 'tc-settings-screen' && !!el.shadowRoot?.querySelector('input[type=radio]')), shell, 'the settings screen');
+    const screen = allElements(shell).find((el) => el.localName === 'tc-settings-screen')!;
+    const text = (screen.shadowRoot!.textContent ?? '').replace(/\s+/g, ' ');
+    expect(text).to.include('2 received files (33 MB) kept on this device, sealed like your history.');
+    expect(text).to.include('Tincan uses 120 MB of the 10 GB this browser allows it.');
+  });
 });
