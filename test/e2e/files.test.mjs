@@ -91,6 +91,12 @@ async function waitForDownload(person, name, size, timeoutMs = 120_000) {
   }
 }
 
+/** The receiver saves `name` ("Save <name>" on its card); returns the path of the file the browser saved, whole. */
+async function saveReceived(person, name, size) {
+  await click(person.page, 'link', `Save ${name}`);
+  return waitForDownload(person, name, size);
+}
+
 /** The "Attach file" control is the file input itself (named, role button): the picker is filled as puppeteer can. */
 async function attachFile(page, file) {
   const input = await page.waitForFunction(() => {
@@ -239,8 +245,7 @@ async function sendBigFile(senderKind, receiverKind) {
     await waitForProgress(alice.page, file.name, 5 * MB);
     await sendMessage(alice.page, message);
     await waitForText(bob.page, 'log', 'Messages', message);
-    await click(bob.page, 'link', `Save ${file.name}`);
-    const saved = await waitForDownload(bob, file.name, file.size);
+    const saved = await saveReceived(bob, file.name, file.size);
     assert.equal(await hashFile(saved), file.hash, 'the saved file is the sent file');
     await waitForCard(alice.page, file.name, 'Sent. Bob has it.');
     const [bobSeen, aliceSeen] = [await readRecording(bob.page), await readRecording(alice.page)];
@@ -278,8 +283,7 @@ describe('files resume', () => {
         isDropping = false;
 
         await pair(alice, bob);
-        await click(bob.page, 'link', `Save ${file.name}`);
-        const saved = await waitForDownload(bob, file.name, file.size);
+        const saved = await saveReceived(bob, file.name, file.size);
         assert.equal(await hashFile(saved), file.hash, 'the saved file is the sent file');
         await waitForCard(alice.page, file.name, 'Sent. Bob has it.');
         const resent = (await sentBytesOf(alice.page, file.name)) - file.size;
@@ -308,8 +312,7 @@ describe('files resume', () => {
 
       await allowDownloads(bob);
       await pair(alice, bob);
-      await click(bob.page, 'link', `Save ${file.name}`);
-      const saved = await waitForDownload(bob, file.name, file.size);
+      const saved = await saveReceived(bob, file.name, file.size);
       assert.equal(await hashFile(saved), file.hash, 'the saved file is the sent file');
       const resent = (await sentBytesOf(alice.page, file.name)) - file.size;
       console.log(`receiver reloaded: it kept ${keptBytes} bytes; ${resent} bytes were sent twice`);
@@ -382,18 +385,17 @@ describe('pictures', () => {
       // Not a picture to Tincan: Bob is asked, as for any file.
       await waitForCard(bob.page, 'drawing.svg', 'Alice wants to send you this file.');
       await click(bob.page, 'button', 'Accept drawing.svg');
-      // "Save" is a download (its blob is octet-stream: test/unit/files/file-sink.test.ts), never a rendering.
-      await locate(bob.page, 'link', 'Save drawing.svg');
+      await waitForCard(bob.page, 'drawing.svg', 'Received and checked');
       await waitForCard(alice.page, 'drawing.svg', 'Sent. Bob has it.');
+      // "Save" is a download (its blob is octet-stream: test/unit/files/file-sink.test.ts), never a rendering.
+      const saved = await saveReceived(bob, 'drawing.svg', Buffer.byteLength(svgWithScript));
+      assert.equal(fs.readFileSync(saved, 'utf8'), svgWithScript);
       for (const person of [alice, bob]) {
         const pictures = await picturesOf(person.page);
         assert.deepEqual(pictures.filter((p) => p.name !== 'image.png' && !p.src.endsWith('logo.svg')), [], `${person.name}: nothing else is shown as a picture`);
         assert.equal(await person.page.evaluate(() => window.svgRan ?? 'no'), 'no', `${person.name}: the SVG's script never ran`);
         assert.notEqual(await person.page.title(), 'pwned');
       }
-      await click(bob.page, 'link', 'Save drawing.svg');
-      const saved = await waitForDownload(bob, 'drawing.svg', Buffer.byteLength(svgWithScript));
-      assert.equal(fs.readFileSync(saved, 'utf8'), svgWithScript);
     });
   });
 });
