@@ -2,7 +2,8 @@
 // after the file, "Save <name>"; the saved file's BLAKE2b-256 is computed here in Node and compared with the sent
 // file's. The link is cut mid-transfer by dropping UDP in this test's own network namespace (scripts/in-netns.sh
 // runs the test as root in a private one, so iptables affects only it), and the receiver is reloaded mid-transfer:
-// both resume from where they stopped. A pasted picture shows a preview; an SVG carrying a script is only ever a file.
+// both resume from where they stopped. Firefox sends as well as receives. A pasted picture shows a preview; an SVG
+// carrying a script is only ever a file.
 // A peer that lies (wrong sizes, chunks out of range or after cancel) is covered in Node: test/node/files/hostile-peer.test.ts.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -259,6 +260,7 @@ async function sendBigFile(senderKind, receiverKind) {
 describe('files between browsers', () => {
   it('Chromium to Chromium: 50 MB arrive whole, bars move on both sides, chat flows meanwhile', { timeout: 240_000 }, () => sendBigFile('chromium', 'chromium'));
   it('Chromium to Firefox: 50 MB arrive whole, bars move on both sides, chat flows meanwhile', { timeout: 240_000 }, () => sendBigFile('chromium', 'firefox'));
+  it('Firefox to Chromium: 50 MB arrive whole, bars move on both sides, chat flows meanwhile', { timeout: 240_000 }, () => sendBigFile('firefox', 'chromium'));
 });
 
 const udpDrop = ['OUTPUT', '-p', 'udp', '-j', 'DROP'];
