@@ -2,7 +2,8 @@
 // after the file, "Save <name>"; the saved file's BLAKE2b-256 is computed here in Node and compared with the sent
 // file's. The link is cut mid-transfer by dropping UDP in this test's own network namespace (scripts/in-netns.sh
 // runs the test as root in a private one, so iptables affects only it), and the receiver is reloaded mid-transfer:
-// both resume from where they stopped. Firefox sends as well as receives. A pasted picture shows a preview; an SVG
+// both resume from where they stopped. Firefox sends as well as receives. A file dragged onto the conversation in
+// Chromium is offered (a real drag: the browser makes the drop's File). A pasted picture shows a preview; an SVG
 // carrying a script is only ever a file.
 // A peer that lies (wrong sizes, chunks out of range or after cancel) is covered in Node: test/node/files/hostile-peer.test.ts.
 import { describe, it } from 'node:test';
@@ -177,6 +178,21 @@ async function waitForCard(page, name, text, timeout = 60_000) {
   }, { timeout, polling: 100 }, name, text);
 }
 
+/** The name and facts (size, type) heading the card of the transfer of `name`, as shown. */
+async function cardHeadOf(page, name) {
+  return page.evaluate((name) => {
+    const visit = (root) => {
+      for (const el of root.querySelectorAll('*')) {
+        if (el.localName === 'tc-transfer-card' && el.transfer?.name === name) return el.shadowRoot.querySelector('.head')?.textContent.replace(/\s+/g, ' ').trim();
+        const inner = el.shadowRoot ? visit(el.shadowRoot) : undefined;
+        if (inner !== undefined) return inner;
+      }
+      return undefined;
+    };
+    return visit(document) ?? '';
+  }, name);
+}
+
 /** The sender's count of bytes handed to the connection (data-sent-bytes on the transfer's card). */
 async function sentBytesOf(page, name) {
   return page.evaluate((name) => {
@@ -261,6 +277,52 @@ describe('files between browsers', () => {
   it('Chromium to Chromium: 50 MB arrive whole, bars move on both sides, chat flows meanwhile', { timeout: 240_000 }, () => sendBigFile('chromium', 'chromium'));
   it('Chromium to Firefox: 50 MB arrive whole, bars move on both sides, chat flows meanwhile', { timeout: 240_000 }, () => sendBigFile('chromium', 'firefox'));
   it('Firefox to Chromium: 50 MB arrive whole, bars move on both sides, chat flows meanwhile', { timeout: 240_000 }, () => sendBigFile('firefox', 'chromium'));
+});
+
+/** In the page: whether `text` shows anywhere, through open shadow roots (aria-hidden text too: the eye sees it). */
+function showsText(text) {
+  const visit = (root) => [...root.querySelectorAll('*')].some((el) => !!el.shadowRoot && (el.shadowRoot.textContent.includes(text) || visit(el.shadowRoot)));
+  return document.body.textContent.includes(text) || visit(document);
+}
+
+/**
+ * Drags the file at `file` from outside the browser onto the open conversation (its message log) and drops it, as
+ * a person drags from the file manager: Chromium's own drag events (CDP Input.dispatchDragEvent with the file's
+ * path), so the browser makes the DataTransfer and its File. Returns whether the drop zone was shown while dragging.
+ */
+async function dropFile(page, file) {
+  const log = await locate(page, 'log', 'Messages', { visible: true });
+  const box = await log.boundingBox();
+  await log.dispose();
+  const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  const data = { items: [], files: [file], dragOperationsMask: 1 };
+  const cdp = await page.createCDPSession();
+  try {
+    await cdp.send('Input.dispatchDragEvent', { type: 'dragEnter', ...at, data });
+    await cdp.send('Input.dispatchDragEvent', { type: 'dragOver', ...at, data });
+    const zoneShown = await page.waitForFunction(showsText, { timeout: 5_000, polling: 50 }, 'Drop files here to send them to').then(() => true, () => false);
+    await cdp.send('Input.dispatchDragEvent', { type: 'drop', ...at, data });
+    return zoneShown;
+  } finally {
+    await cdp.detach();
+  }
+}
+
+describe('drag and drop', () => {
+  it('Chromium: a file dragged onto the conversation is offered with its name and size, and arrives whole', { timeout: 180_000 }, async () => {
+    const file = await randomFile('dropped-3MB.bin', 3 * MB);
+    await withTwo('chromium', 'chromium', [file.dir], async (alice, bob) => {
+      await pair(alice, bob);
+      assert.ok(await dropFile(alice.page, file.path), 'the drop zone showed while the file was dragged over');
+      await waitForCard(bob.page, file.name, 'Alice wants to send you this file.');
+      assert.match(await cardHeadOf(bob.page, file.name), /^dropped-3MB\.bin\s*3 MB,/);
+      await click(bob.page, 'button', `Accept ${file.name}`);
+      const saved = await saveReceived(bob, file.name, file.size);
+      assert.equal(await hashFile(saved), file.hash, 'the saved file is the dropped file');
+      await waitForCard(alice.page, file.name, 'Sent. Bob has it.');
+      assert.equal(await alice.page.evaluate(showsText, 'Drop files here'), false, 'the drop zone went away after the drop');
+    });
+  });
 });
 
 const udpDrop = ['OUTPUT', '-p', 'udp', '-j', 'DROP'];
