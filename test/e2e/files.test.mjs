@@ -3,8 +3,8 @@
 // file's. The link is cut mid-transfer by dropping UDP in this test's own network namespace (scripts/in-netns.sh
 // runs the test as root in a private one, so iptables affects only it), and the receiver is reloaded mid-transfer:
 // both resume from where they stopped. Firefox sends as well as receives. A file dragged onto the conversation in
-// Chromium is offered (a real drag: the browser makes the drop's File). A pasted picture shows a preview; an SVG
-// carrying a script is only ever a file.
+// Chromium is offered (a real drag: the browser makes the drop's File). A picture pasted in Chromium or in Firefox
+// shows a preview on both sides; an SVG carrying a script is only ever a file.
 // A peer that lies (wrong sizes, chunks out of range or after cancel) is covered in Node: test/node/files/hostile-peer.test.ts.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -427,10 +427,55 @@ async function picturesOf(page) {
   });
 }
 
+/** Waits until each person shows the preview img named `name`, drawn from decoded pixels (a blob: of the page). */
+async function waitForPreviews(people, name) {
+  for (const { page } of people) {
+    await locate(page, 'img', name, { visible: true });
+    const preview = (await picturesOf(page)).find((p) => p.name === name);
+    assert.ok(preview.src.startsWith('blob:') && preview.width > 0, `a decoded preview: ${JSON.stringify(preview)}`);
+  }
+}
+
+/**
+ * Pastes a picture into Firefox's message box. Headless Firefox's clipboard holds text only (a picture written with
+ * navigator.clipboard.write reads back as nothing, and Ctrl+V then pastes no file), so the paste event is made in the
+ * page: a ClipboardEvent "paste" dispatched on the message box, its clipboardData a DataTransfer holding a PNG drawn
+ * in the page. Firefox's ClipboardEvent constructor ignores `clipboardData` (it gives the event an empty one), so the
+ * DataTransfer is set on the event itself.
+ */
+async function pastePictureInFirefox(person, name) {
+  const box = await locate(person.page, 'textbox', 'Message');
+  await box.focus();
+  await box.evaluate(async (box, name) => {
+    const canvas = new OffscreenCanvas(480, 320);
+    const context = canvas.getContext('2d');
+    context.fillStyle = '#208';
+    context.fillRect(0, 0, 480, 320);
+    context.fillStyle = '#f80';
+    context.fillRect(80, 60, 200, 120);
+    const png = await canvas.convertToBlob({ type: 'image/png' });
+    const data = new DataTransfer();
+    data.items.add(new File([png], name, { type: 'image/png' }));
+    const paste = new ClipboardEvent('paste', { bubbles: true, cancelable: true, composed: true });
+    Object.defineProperty(paste, 'clipboardData', { value: data });
+    box.dispatchEvent(paste);
+  }, name);
+  await box.dispose();
+}
+
 const svgWithScript = `<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100" onload="window.svgRan = 'onload'">
 <script>window.svgRan = 'script'; document.title = 'pwned';</script><circle cx="50" cy="50" r="40" fill="red"/></svg>`;
 
 describe('pictures', () => {
+  it('a picture pasted in Firefox shows a preview on both sides', { timeout: 180_000 }, async () => {
+    await withTwo('firefox', 'chromium', [], async (alice, bob) => {
+      await pair(alice, bob);
+      await pastePictureInFirefox(alice, 'pasted-in-firefox.png');
+      // Taken without asking (a small picture) and previewed on both sides.
+      await waitForPreviews([bob, alice], 'pasted-in-firefox.png');
+    });
+  });
+
   it('a pasted picture shows a preview on both sides; an SVG with a script is offered as a file and never rendered', { timeout: 180_000 }, async () => {
     const svg = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tincan-svg-')), 'drawing.svg');
     fs.writeFileSync(svg, svgWithScript);
@@ -438,12 +483,7 @@ describe('pictures', () => {
       await pair(alice, bob);
       await pastePicture(alice);
       // A small picture is taken without asking (Settings: pictures up to 5 MB by default), and previewed.
-      await locate(bob.page, 'img', 'image.png', { visible: true });
-      await locate(alice.page, 'img', 'image.png', { visible: true });
-      for (const page of [alice.page, bob.page]) {
-        const preview = (await picturesOf(page)).find((p) => p.name === 'image.png');
-        assert.ok(preview.src.startsWith('blob:') && preview.width > 0, `a decoded preview: ${JSON.stringify(preview)}`);
-      }
+      await waitForPreviews([bob, alice], 'image.png');
 
       await attachFile(alice.page, svg);
       // Not a picture to Tincan: Bob is asked, as for any file.
