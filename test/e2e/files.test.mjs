@@ -2,7 +2,9 @@
 // after the file, "Save <name>"; the saved file's BLAKE2b-256 is computed here in Node and compared with the sent
 // file's. The link is cut mid-transfer by dropping UDP in this test's own network namespace (scripts/in-netns.sh
 // runs the test as root in a private one, so iptables affects only it), and the receiver is reloaded mid-transfer:
-// both resume from where they stopped. A pasted picture shows a preview; an SVG carrying a script is only ever a file.
+// both resume from where they stopped. Firefox sends as well as receives. A file dragged onto the conversation in
+// Chromium is offered (a real drag: the browser makes the drop's File). A picture pasted in Chromium or in Firefox
+// shows a preview on both sides; an SVG carrying a script is only ever a file.
 // A peer that lies (wrong sizes, chunks out of range or after cancel) is covered in Node: test/node/files/hostile-peer.test.ts.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -91,6 +93,12 @@ async function waitForDownload(person, name, size, timeoutMs = 120_000) {
   }
 }
 
+/** The receiver saves `name` ("Save <name>" on its card); returns the path of the file the browser saved, whole. */
+async function saveReceived(person, name, size) {
+  await click(person.page, 'link', `Save ${name}`);
+  return waitForDownload(person, name, size);
+}
+
 /** The "Attach file" control is the file input itself (named, role button): the picker is filled as puppeteer can. */
 async function attachFile(page, file) {
   const input = await page.waitForFunction(() => {
@@ -170,6 +178,21 @@ async function waitForCard(page, name, text, timeout = 60_000) {
   }, { timeout, polling: 100 }, name, text);
 }
 
+/** The name and facts (size, type) heading the card of the transfer of `name`, as shown. */
+async function cardHeadOf(page, name) {
+  return page.evaluate((name) => {
+    const visit = (root) => {
+      for (const el of root.querySelectorAll('*')) {
+        if (el.localName === 'tc-transfer-card' && el.transfer?.name === name) return el.shadowRoot.querySelector('.head')?.textContent.replace(/\s+/g, ' ').trim();
+        const inner = el.shadowRoot ? visit(el.shadowRoot) : undefined;
+        if (inner !== undefined) return inner;
+      }
+      return undefined;
+    };
+    return visit(document) ?? '';
+  }, name);
+}
+
 /** The sender's count of bytes handed to the connection (data-sent-bytes on the transfer's card). */
 async function sentBytesOf(page, name) {
   return page.evaluate((name) => {
@@ -239,8 +262,7 @@ async function sendBigFile(senderKind, receiverKind) {
     await waitForProgress(alice.page, file.name, 5 * MB);
     await sendMessage(alice.page, message);
     await waitForText(bob.page, 'log', 'Messages', message);
-    await click(bob.page, 'link', `Save ${file.name}`);
-    const saved = await waitForDownload(bob, file.name, file.size);
+    const saved = await saveReceived(bob, file.name, file.size);
     assert.equal(await hashFile(saved), file.hash, 'the saved file is the sent file');
     await waitForCard(alice.page, file.name, 'Sent. Bob has it.');
     const [bobSeen, aliceSeen] = [await readRecording(bob.page), await readRecording(alice.page)];
@@ -254,6 +276,53 @@ async function sendBigFile(senderKind, receiverKind) {
 describe('files between browsers', () => {
   it('Chromium to Chromium: 50 MB arrive whole, bars move on both sides, chat flows meanwhile', { timeout: 240_000 }, () => sendBigFile('chromium', 'chromium'));
   it('Chromium to Firefox: 50 MB arrive whole, bars move on both sides, chat flows meanwhile', { timeout: 240_000 }, () => sendBigFile('chromium', 'firefox'));
+  it('Firefox to Chromium: 50 MB arrive whole, bars move on both sides, chat flows meanwhile', { timeout: 240_000 }, () => sendBigFile('firefox', 'chromium'));
+});
+
+/** In the page: whether `text` shows anywhere, through open shadow roots (aria-hidden text too: the eye sees it). */
+function showsText(text) {
+  const visit = (root) => [...root.querySelectorAll('*')].some((el) => !!el.shadowRoot && (el.shadowRoot.textContent.includes(text) || visit(el.shadowRoot)));
+  return document.body.textContent.includes(text) || visit(document);
+}
+
+/**
+ * Drags the file at `file` from outside the browser onto the open conversation (its message log) and drops it, as
+ * a person drags from the file manager: Chromium's own drag events (CDP Input.dispatchDragEvent with the file's
+ * path), so the browser makes the DataTransfer and its File. Returns whether the drop zone was shown while dragging.
+ */
+async function dropFile(page, file) {
+  const log = await locate(page, 'log', 'Messages', { visible: true });
+  const box = await log.boundingBox();
+  await log.dispose();
+  const at = { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+  const data = { items: [], files: [file], dragOperationsMask: 1 };
+  const cdp = await page.createCDPSession();
+  try {
+    await cdp.send('Input.dispatchDragEvent', { type: 'dragEnter', ...at, data });
+    await cdp.send('Input.dispatchDragEvent', { type: 'dragOver', ...at, data });
+    const zoneShown = await page.waitForFunction(showsText, { timeout: 5_000, polling: 50 }, 'Drop files here to send them to').then(() => true, () => false);
+    await cdp.send('Input.dispatchDragEvent', { type: 'drop', ...at, data });
+    return zoneShown;
+  } finally {
+    await cdp.detach();
+  }
+}
+
+describe('drag and drop', () => {
+  it('Chromium: a file dragged onto the conversation is offered with its name and size, and arrives whole', { timeout: 180_000 }, async () => {
+    const file = await randomFile('dropped-3MB.bin', 3 * MB);
+    await withTwo('chromium', 'chromium', [file.dir], async (alice, bob) => {
+      await pair(alice, bob);
+      assert.ok(await dropFile(alice.page, file.path), 'the drop zone showed while the file was dragged over');
+      await waitForCard(bob.page, file.name, 'Alice wants to send you this file.');
+      assert.match(await cardHeadOf(bob.page, file.name), /^dropped-3MB\.bin\s*3 MB,/);
+      await click(bob.page, 'button', `Accept ${file.name}`);
+      const saved = await saveReceived(bob, file.name, file.size);
+      assert.equal(await hashFile(saved), file.hash, 'the saved file is the dropped file');
+      await waitForCard(alice.page, file.name, 'Sent. Bob has it.');
+      assert.equal(await alice.page.evaluate(showsText, 'Drop files here'), false, 'the drop zone went away after the drop');
+    });
+  });
 });
 
 const udpDrop = ['OUTPUT', '-p', 'udp', '-j', 'DROP'];
@@ -278,8 +347,7 @@ describe('files resume', () => {
         isDropping = false;
 
         await pair(alice, bob);
-        await click(bob.page, 'link', `Save ${file.name}`);
-        const saved = await waitForDownload(bob, file.name, file.size);
+        const saved = await saveReceived(bob, file.name, file.size);
         assert.equal(await hashFile(saved), file.hash, 'the saved file is the sent file');
         await waitForCard(alice.page, file.name, 'Sent. Bob has it.');
         const resent = (await sentBytesOf(alice.page, file.name)) - file.size;
@@ -308,8 +376,7 @@ describe('files resume', () => {
 
       await allowDownloads(bob);
       await pair(alice, bob);
-      await click(bob.page, 'link', `Save ${file.name}`);
-      const saved = await waitForDownload(bob, file.name, file.size);
+      const saved = await saveReceived(bob, file.name, file.size);
       assert.equal(await hashFile(saved), file.hash, 'the saved file is the sent file');
       const resent = (await sentBytesOf(alice.page, file.name)) - file.size;
       console.log(`receiver reloaded: it kept ${keptBytes} bytes; ${resent} bytes were sent twice`);
@@ -360,10 +427,55 @@ async function picturesOf(page) {
   });
 }
 
+/** Waits until each person shows the preview img named `name`, drawn from decoded pixels (a blob: of the page). */
+async function waitForPreviews(people, name) {
+  for (const { page } of people) {
+    await locate(page, 'img', name, { visible: true });
+    const preview = (await picturesOf(page)).find((p) => p.name === name);
+    assert.ok(preview.src.startsWith('blob:') && preview.width > 0, `a decoded preview: ${JSON.stringify(preview)}`);
+  }
+}
+
+/**
+ * Pastes a picture into Firefox's message box. Headless Firefox's clipboard holds text only (a picture written with
+ * navigator.clipboard.write reads back as nothing, and Ctrl+V then pastes no file), so the paste event is made in the
+ * page: a ClipboardEvent "paste" dispatched on the message box, its clipboardData a DataTransfer holding a PNG drawn
+ * in the page. Firefox's ClipboardEvent constructor ignores `clipboardData` (it gives the event an empty one), so the
+ * DataTransfer is set on the event itself.
+ */
+async function pastePictureInFirefox(person, name) {
+  const box = await locate(person.page, 'textbox', 'Message');
+  await box.focus();
+  await box.evaluate(async (box, name) => {
+    const canvas = new OffscreenCanvas(480, 320);
+    const context = canvas.getContext('2d');
+    context.fillStyle = '#208';
+    context.fillRect(0, 0, 480, 320);
+    context.fillStyle = '#f80';
+    context.fillRect(80, 60, 200, 120);
+    const png = await canvas.convertToBlob({ type: 'image/png' });
+    const data = new DataTransfer();
+    data.items.add(new File([png], name, { type: 'image/png' }));
+    const paste = new ClipboardEvent('paste', { bubbles: true, cancelable: true, composed: true });
+    Object.defineProperty(paste, 'clipboardData', { value: data });
+    box.dispatchEvent(paste);
+  }, name);
+  await box.dispose();
+}
+
 const svgWithScript = `<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100" onload="window.svgRan = 'onload'">
 <script>window.svgRan = 'script'; document.title = 'pwned';</script><circle cx="50" cy="50" r="40" fill="red"/></svg>`;
 
 describe('pictures', () => {
+  it('a picture pasted in Firefox shows a preview on both sides', { timeout: 180_000 }, async () => {
+    await withTwo('firefox', 'chromium', [], async (alice, bob) => {
+      await pair(alice, bob);
+      await pastePictureInFirefox(alice, 'pasted-in-firefox.png');
+      // Taken without asking (a small picture) and previewed on both sides.
+      await waitForPreviews([bob, alice], 'pasted-in-firefox.png');
+    });
+  });
+
   it('a pasted picture shows a preview on both sides; an SVG with a script is offered as a file and never rendered', { timeout: 180_000 }, async () => {
     const svg = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'tincan-svg-')), 'drawing.svg');
     fs.writeFileSync(svg, svgWithScript);
@@ -371,29 +483,23 @@ describe('pictures', () => {
       await pair(alice, bob);
       await pastePicture(alice);
       // A small picture is taken without asking (Settings: pictures up to 5 MB by default), and previewed.
-      await locate(bob.page, 'img', 'image.png', { visible: true });
-      await locate(alice.page, 'img', 'image.png', { visible: true });
-      for (const page of [alice.page, bob.page]) {
-        const preview = (await picturesOf(page)).find((p) => p.name === 'image.png');
-        assert.ok(preview.src.startsWith('blob:') && preview.width > 0, `a decoded preview: ${JSON.stringify(preview)}`);
-      }
+      await waitForPreviews([bob, alice], 'image.png');
 
       await attachFile(alice.page, svg);
       // Not a picture to Tincan: Bob is asked, as for any file.
       await waitForCard(bob.page, 'drawing.svg', 'Alice wants to send you this file.');
       await click(bob.page, 'button', 'Accept drawing.svg');
-      // "Save" is a download (its blob is octet-stream: test/unit/files/file-sink.test.ts), never a rendering.
-      await locate(bob.page, 'link', 'Save drawing.svg');
+      await waitForCard(bob.page, 'drawing.svg', 'Received and checked');
       await waitForCard(alice.page, 'drawing.svg', 'Sent. Bob has it.');
+      // "Save" is a download (its blob is octet-stream: test/unit/files/file-sink.test.ts), never a rendering.
+      const saved = await saveReceived(bob, 'drawing.svg', Buffer.byteLength(svgWithScript));
+      assert.equal(fs.readFileSync(saved, 'utf8'), svgWithScript);
       for (const person of [alice, bob]) {
         const pictures = await picturesOf(person.page);
         assert.deepEqual(pictures.filter((p) => p.name !== 'image.png' && !p.src.endsWith('logo.svg')), [], `${person.name}: nothing else is shown as a picture`);
         assert.equal(await person.page.evaluate(() => window.svgRan ?? 'no'), 'no', `${person.name}: the SVG's script never ran`);
         assert.notEqual(await person.page.title(), 'pwned');
       }
-      await click(bob.page, 'link', 'Save drawing.svg');
-      const saved = await waitForDownload(bob, 'drawing.svg', Buffer.byteLength(svgWithScript));
-      assert.equal(fs.readFileSync(saved, 'utf8'), svgWithScript);
     });
   });
 });
