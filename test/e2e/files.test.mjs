@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sodium from 'libsodium-wrappers-sumo';
-import { click, enterApp, locate, openConversation, openPerson, pair, sendMessage, serveForSuite, waitForText } from './helpers.mjs';
+import { click, enterApp, locate, lock, openConversation, openPerson, pair, sendMessage, serveForSuite, waitForText } from './helpers.mjs';
 
 const server = serveForSuite();
 const MB = 1_000_000;
@@ -95,7 +95,7 @@ async function waitForDownload(person, name, size, timeoutMs = 120_000) {
 
 /** The receiver saves `name` ("Save <name>" on its card); returns the path of the file the browser saved, whole. */
 async function saveReceived(person, name, size) {
-  await click(person.page, 'link', `Save ${name}`);
+  await click(person.page, 'button', `Save ${name}`);
   return waitForDownload(person, name, size);
 }
 
@@ -265,12 +265,42 @@ async function sendBigFile(senderKind, receiverKind) {
     const saved = await saveReceived(bob, file.name, file.size);
     assert.equal(await hashFile(saved), file.hash, 'the saved file is the sent file');
     await waitForCard(alice.page, file.name, 'Sent. Bob has it.');
+    // What Bob's browser keeps is sealed: one file, larger than the sent one by 40 bytes a chunk, and none of its
+    // bytes in the clear; the plaintext copy "Save" made is gone once Bob locks.
+    const kept = await keptFilesOf(bob.page, [0, 65_536]);
+    const stored = kept.find((f) => !f.name.endsWith('.save'));
+    assert.equal(stored.size, file.size + Math.ceil(file.size / 65_487) * 40, `stored sealed: ${JSON.stringify(kept.map((f) => [f.name, f.size]))}`);
+    assert.equal(bytesOccurIn(fs.readFileSync(file.path).subarray(1000, 1032), Buffer.from(stored.sample, 'base64')), false, 'no plaintext on disk');
+    assert.ok(kept.some((f) => f.name.endsWith('.save')), 'the saved copy exists until lock');
+    await lock(bob.page);
+    assert.deepEqual((await keptFilesOf(bob.page, [0, 0])).map((f) => f.name), [stored.name], 'only the sealed file is left after lock');
     const [bobSeen, aliceSeen] = [await readRecording(bob.page), await readRecording(alice.page)];
     console.log(`${senderKind}->${receiverKind}: Alice's bar took ${aliceSeen.values.length} values, Bob's ${bobSeen.values.length}; the message arrived with Bob's bar at ${bobSeen.textAt}`);
     assert.ok(progressMoved(bobSeen.values, file.size).length >= 2, `Bob's bar moved: ${bobSeen.values}`);
     assert.ok(progressMoved(aliceSeen.values, file.size).length >= 2, `Alice's bar moved: ${aliceSeen.values}`);
     assert.ok(typeof bobSeen.textAt === 'number' && bobSeen.textAt < file.size, `the message arrived during the transfer (bar at ${bobSeen.textAt})`);
   });
+}
+
+/** The files in the receiving page's private file system folder, with a base64 sample of the bytes [from, to). */
+function keptFilesOf(page, [from, to]) {
+  return page.evaluate(async (from, to) => {
+    const folder = await (await navigator.storage.getDirectory()).getDirectoryHandle('tincan-files');
+    const files = [];
+    for await (const [name, handle] of folder.entries()) {
+      const file = await handle.getFile();
+      const bytes = new Uint8Array(await file.slice(from, to).arrayBuffer());
+      let binary = '';
+      for (let at = 0; at < bytes.length; at += 8192) binary += String.fromCharCode(...bytes.subarray(at, at + 8192));
+      files.push({ name, size: file.size, sample: btoa(binary) });
+    }
+    return files;
+  }, from, to);
+}
+
+/** Whether `needle` occurs in `haystack` (Buffers). */
+function bytesOccurIn(needle, haystack) {
+  return haystack.indexOf(needle) !== -1;
 }
 
 describe('files between browsers', () => {
@@ -491,7 +521,7 @@ describe('pictures', () => {
       await click(bob.page, 'button', 'Accept drawing.svg');
       await waitForCard(bob.page, 'drawing.svg', 'Received and checked');
       await waitForCard(alice.page, 'drawing.svg', 'Sent. Bob has it.');
-      // "Save" is a download (its blob is octet-stream: test/unit/files/file-sink.test.ts), never a rendering.
+      // "Save" is a download (its blob is octet-stream: src/platform/browser-platform.ts exportFile), never a rendering.
       const saved = await saveReceived(bob, 'drawing.svg', Buffer.byteLength(svgWithScript));
       assert.equal(fs.readFileSync(saved, 'utf8'), svgWithScript);
       for (const person of [alice, bob]) {
@@ -500,6 +530,14 @@ describe('pictures', () => {
         assert.equal(await person.page.evaluate(() => window.svgRan ?? 'no'), 'no', `${person.name}: the SVG's script never ran`);
         assert.notEqual(await person.page.title(), 'pwned');
       }
+      // Both reload: the thumbnails were kept sealed in the vault, so the previews come back although Alice's page
+      // no longer has the picture and Bob's copy is sealed on disk.
+      for (const person of [alice, bob]) {
+        await person.page.reload();
+        await enterApp(person.page, person);
+        await openConversation(person.page, person === alice ? 'Bob' : 'Alice');
+      }
+      await waitForPreviews([bob, alice], 'image.png');
     });
   });
 });

@@ -137,6 +137,13 @@ export async function enterApp(page, { name, passphrase, reach = 'local' }) {
   await locate(page, 'button', 'New invite', { timeout: 60_000 });
 }
 
+/** Locks the profile from Settings and waits for the unlock screen. */
+export async function lock(page) {
+  await click(page, 'button', 'Settings');
+  await click(page, 'button', 'Lock');
+  await locate(page, 'button', 'Unlock');
+}
+
 /** Whether a control is on screen now (not hidden behind another screen), waiting at most `timeout` ms. */
 export async function isShown(page, role, name, timeout = 1000) {
   return locate(page, role, name, { timeout, visible: true }).then(() => true, () => false);

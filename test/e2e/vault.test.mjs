@@ -11,7 +11,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   alertText, click, conversationEntries, contactDetailsText, enterApp, fill, locate, openContactDetails,
-  openConversation, openPerson, pair, sendMessage, serveForSuite, shownMessages, until, waitForAlert,
+  lock, openConversation, openPerson, pair, sendMessage, serveForSuite, shownMessages, until, waitForAlert,
   waitForDelivered, waitForText,
 } from './helpers.mjs';
 
@@ -62,11 +62,6 @@ function records(page, operation, ...args) {
   );
 }
 
-async function lock(page) {
-  await click(page, 'button', 'Settings');
-  await click(page, 'button', 'Lock');
-  await locate(page, 'button', 'Unlock');
-}
 
 async function unlock(person) {
   await enterApp(person.page, person);
