@@ -50,6 +50,8 @@ export interface AppPlatform {
   /** Removes the temporary copy of one file (the person removed the file), or every copy (lock; unlock after a
    * crash). */
   removeExports(fileId?: string): Promise<void>;
+  /** Removes every file Tincan keeps in this browser, finished or not ("Forget this device"; locked or not). */
+  forgetFiles(): Promise<void>;
   /** What the browser says this origin uses and may use (navigator.storage.estimate), or undefined. */
   storageEstimate(): Promise<StorageFigures | undefined>;
 }

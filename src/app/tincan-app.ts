@@ -216,6 +216,7 @@ export class TincanApp {
     this.leave({ sayBye: true });
     await this.withBusy('welcome', async () => {
       await this.store!.forgetDevice();
+      await this.options.platform.forgetFiles();
       await this.links?.forget();
       this.links = undefined;
       this.set({ ...initialState, ...forgotten, screen: 'setup', notice: { kind: 'info', code: 'DEVICE_FORGOTTEN', area: 'welcome' } });

@@ -103,6 +103,13 @@ export function browserPlatform(): AppPlatform {
       if (fileId === undefined) await (await opfs()).removeExports();
       else await (await opfs()).removeExport(fileId);
     },
+    forgetFiles: async () => {
+      for (const id of [...exportUrls.keys()]) revokeExport(id);
+      // The worker holds files open (sync access handles): it goes first, then the whole folder.
+      if (store) (await store).terminate();
+      store = undefined;
+      await (await import('./file-sink')).removeAllFiles();
+    },
     storageEstimate: async () => {
       const estimate = await navigator.storage?.estimate?.();
       return estimate?.quota !== undefined && estimate.usage !== undefined ? { usageBytes: estimate.usage, quotaBytes: estimate.quota } : undefined;

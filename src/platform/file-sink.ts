@@ -182,6 +182,15 @@ export async function openFinishedFile(ref: string): Promise<File> {
   return (await finishedHandle(ref)).getFile();
 }
 
+/** Deletes the folder with every received file, finished or not, and every plaintext copy ("Forget this device").
+ * No worker may hold a file of it open (terminate the store first). */
+export async function removeAllFiles(): Promise<void> {
+  const root = await navigator.storage.getDirectory();
+  await root.removeEntry(fileSinkDirectory, { recursive: true }).catch((error: unknown) => {
+    if (!(error instanceof DOMException && error.name === 'NotFoundError')) throw error;
+  });
+}
+
 /** Deletes a finished (or abandoned) file. */
 export async function removeFinishedFile(ref: string): Promise<void> {
   const name = ref.startsWith(refPrefix) ? ref.slice(refPrefix.length) : '';

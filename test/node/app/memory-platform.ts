@@ -10,6 +10,8 @@ let seed = 100;
 export function memoryPlatform(options: { visible?: () => boolean } = {}): AppPlatform & {
   records: Map<string, Uint8Array>;
   device: MemoryDevice;
+  /** Where received files are written (what this device keeps). */
+  sinks: MemorySinkFactory;
   /** Plaintext copies made by "Save", by file id. */
   exports: Map<string, Uint8Array>;
   /** What storageEstimate answers: a test sets the room left. */
@@ -24,6 +26,7 @@ export function memoryPlatform(options: { visible?: () => boolean } = {}): AppPl
   return {
     records,
     device,
+    sinks,
     openBackend: async () => new MemoryRecordBackend(records),
     witness: () => ({ read: () => counter, write: (n) => void (counter = n) }),
     links: async () => device,
@@ -48,6 +51,7 @@ export function memoryPlatform(options: { visible?: () => boolean } = {}): AppPl
       else exports.clear();
     },
     storageEstimate: async () => storage,
+    forgetFiles: async () => sinks.sinks.clear(),
     storage,
   };
 }

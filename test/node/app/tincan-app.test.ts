@@ -213,4 +213,16 @@ describe('the app facade', () => {
     assert.deepEqual(s(bob).transfers, []);
     assert.equal(await bob.openReceivedFile(fileId), undefined);
   });
+
+  it('"Forget this device" takes every received file off the device too', async () => {
+    const [alice, bob] = await twoOnline();
+    const fileId = (await alice.sendFile(bytesFileSource(new Uint8Array(5000)), 'a.bin', ''))!;
+    await until(() => s(bob).transfers.length === 1, 'offered');
+    await bob.acceptFile(fileId);
+    await until(() => s(bob).transfers[0]?.state === 'done', 'received');
+    assert.equal(platforms.get(bob)!.sinks.sinks.size, 1);
+    await bob.forgetDevice();
+    assert.equal(s(bob).screen, 'setup');
+    assert.equal(platforms.get(bob)!.sinks.sinks.size, 0);
+  });
 });

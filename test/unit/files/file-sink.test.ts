@@ -4,7 +4,7 @@
 import { expect } from '@esm-bundle/chai';
 import { isTincanError } from '../../../src/errors';
 import { fileSinkDirectory } from '../../../src/platform/file-sink-protocol';
-import { OpfsFileStore, openFinishedFile, removeFinishedFile } from '../../../src/platform/file-sink';
+import { OpfsFileStore, openFinishedFile, removeAllFiles, removeFinishedFile } from '../../../src/platform/file-sink';
 import { bytesFileSource } from '../../../src/chat/files/memory-file';
 import { openWritableSink } from '../../../src/platform/file-sink-picker';
 import { randomBlobBytes, workerStore } from './helpers';
@@ -60,6 +60,22 @@ describe('OPFS file sink', () => {
     await folder.getFileHandle(`${fileId}.save`).catch(() => (isGone = true));
     expect(isGone).to.equal(true);
     store.terminate();
+  });
+
+  it('"Forget this device" removes the folder with every file, finished or being written', async () => {
+    const store = workerStore();
+    const finished = await store.create(info(id(), 10));
+    await finished.write(0, new Uint8Array(10).fill(1));
+    await finished.commit();
+    const running = await store.create(info(id(), 10));
+    await running.write(0, new Uint8Array(10).fill(2));
+    store.terminate(); // as browser-platform.ts forgetFiles does: the worker lets go of open files first
+    await removeAllFiles();
+    const root = await navigator.storage.getDirectory();
+    let isGone = false;
+    await root.getDirectoryHandle(fileSinkDirectory).catch(() => (isGone = true));
+    expect(isGone).to.equal(true);
+    await removeAllFiles(); // nothing left: no error
   });
 
   it('discards a cancelled file', async () => {
