@@ -51,6 +51,15 @@ async function twoOnline(): Promise<[TincanApp, TincanApp]> {
   return [alice, bob];
 }
 
+/** Alice sends a file, Bob accepts it, and it arrives; resolves with its id. */
+async function sendAndReceive(alice: TincanApp, bob: TincanApp, source: ReturnType<typeof bytesFileSource>, name: string): Promise<string> {
+  const fileId = (await alice.sendFile(source, name, 'application/octet-stream'))!;
+  await until(() => s(bob).transfers.some((t) => t.fileId === fileId), 'offered to Bob');
+  await bob.acceptFile(fileId);
+  await until(() => s(bob).transfers.find((t) => t.fileId === fileId)?.state === 'done', 'received');
+  return fileId;
+}
+
 describe('the app facade', () => {
   it('pairs through codes, opens the conversation, and chats', async () => {
     const [alice, bob] = await twoOnline();
@@ -149,10 +158,7 @@ describe('the app facade', () => {
     const [alice, bob] = await twoOnline();
     const atBob = platforms.get(bob)!;
     const bytes = new Uint8Array(300_000).map((_, i) => (i * 31) % 251);
-    const fileId = (await alice.sendFile(bytesFileSource(bytes), 'notes.bin', 'application/octet-stream'))!;
-    await until(() => s(bob).transfers.some((t) => t.fileId === fileId), 'offered to Bob');
-    await bob.acceptFile(fileId);
-    await until(() => s(bob).transfers.find((t) => t.fileId === fileId)?.state === 'done', 'received');
+    const fileId = await sendAndReceive(alice, bob, bytesFileSource(bytes), 'notes.bin');
     assert.equal(await bob.saveFile(fileId), `memory:${fileId}`);
     assert.deepEqual(atBob.exports.get(fileId), bytes);
     await bob.lock();
@@ -205,10 +211,7 @@ describe('the app facade', () => {
 
   it('takes a conversation\'s files off the device when the conversation is deleted', async () => {
     const [alice, bob] = await twoOnline();
-    const fileId = (await alice.sendFile(bytesFileSource(new Uint8Array(5000)), 'a.bin', ''))!;
-    await until(() => s(bob).transfers.length === 1, 'offered');
-    await bob.acceptFile(fileId);
-    await until(() => s(bob).transfers[0]?.state === 'done', 'received');
+    const fileId = await sendAndReceive(alice, bob, bytesFileSource(new Uint8Array(5000)), 'a.bin');
     await bob.deleteConversation(s(bob).conversations[0]!.id);
     assert.deepEqual(s(bob).transfers, []);
     assert.equal(await bob.openReceivedFile(fileId), undefined);
@@ -216,10 +219,7 @@ describe('the app facade', () => {
 
   it('"Forget this device" takes every received file off the device too', async () => {
     const [alice, bob] = await twoOnline();
-    const fileId = (await alice.sendFile(bytesFileSource(new Uint8Array(5000)), 'a.bin', ''))!;
-    await until(() => s(bob).transfers.length === 1, 'offered');
-    await bob.acceptFile(fileId);
-    await until(() => s(bob).transfers[0]?.state === 'done', 'received');
+    const fileId = await sendAndReceive(alice, bob, bytesFileSource(new Uint8Array(5000)), 'a.bin');
     assert.equal(platforms.get(bob)!.sinks.sinks.size, 1);
     await bob.forgetDevice();
     assert.equal(s(bob).screen, 'setup');
