@@ -219,7 +219,7 @@ describe('the app facade', () => {
 
   it('"Forget this device" takes every received file off the device too', async () => {
     const [alice, bob] = await twoOnline();
-    const fileId = await sendAndReceive(alice, bob, bytesFileSource(new Uint8Array(5000)), 'a.bin');
+    await sendAndReceive(alice, bob, bytesFileSource(new Uint8Array(5000)), 'a.bin');
     assert.equal(platforms.get(bob)!.sinks.sinks.size, 1);
     await bob.forgetDevice();
     assert.equal(s(bob).screen, 'setup');
