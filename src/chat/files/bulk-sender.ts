@@ -2,6 +2,12 @@
 // while the channel buffers less than highWaterBytes; above it the pump stops until 'buffered-low' (lowWaterBytes).
 // No acks: the data channel is reliable and ordered, and the receiver asks again for whatever is missing at the end
 // of a run. Several runs share the channel turn by turn, one message each.
+//
+// Progress: the channel's queue (bufferedAmount) counts the wire bytes not yet handed to the network, of every run
+// together. The sender keeps the messages it handed over in order with the channel's running total at each one's
+// end, so once the total minus the queue passes a message's end, that message has left this device, and its run
+// is told (BulkRun.left): each transfer counts exactly its own plaintext that left, whole messages only, never
+// going back.
 import type { BulkChannel } from './bulk-channel';
 import { highWaterBytes, lowWaterBytes } from './bulk-channel';
 
@@ -19,6 +25,8 @@ export interface BulkRun {
   /** The next message, or undefined when the run has nothing more (after its end marker). */
   next(): Promise<BulkMessage | undefined>;
   sent(item: BulkMessage): void;
+  /** The message left this device (the channel's queue no longer holds it). In the order they were sent. */
+  left(item: BulkMessage): void;
   /** next() threw (the source could not be read). */
   failed(error: unknown): void;
 }
@@ -29,14 +37,23 @@ export class BulkSender {
   private isPumping = false;
   private isClosed = false;
   private readonly detach: (() => void)[];
+  /** Messages handed to the channel and not yet known to have left it, oldest first. */
+  private readonly queued: { readonly run: BulkRun; readonly item: BulkMessage; readonly endsAt: number }[] = [];
+  /** Wire bytes handed to the channel so far. */
+  private handedBytes = 0;
 
   constructor(private readonly channel: BulkChannel) {
     channel.bufferedAmountLowThreshold = lowWaterBytes;
     this.detach = [channel.on('buffered-low', () => void this.pump()), channel.on('open', () => void this.pump())];
   }
 
-  get bufferedAmount(): number {
-    return this.channel.bufferedAmount;
+  /** Tells each run which of its messages have left this device since the last call. */
+  settle(): void {
+    const left = this.handedBytes - this.channel.bufferedAmount;
+    while (this.queued.length && this.queued[0]!.endsAt <= left) {
+      const { run, item } = this.queued.shift()!;
+      run.left(item);
+    }
   }
 
   /** Starts a run; one already running for the same file is replaced (the receiver asked again). */
@@ -54,6 +71,7 @@ export class BulkSender {
   close(): void {
     this.isClosed = true;
     this.runs.length = 0;
+    this.queued.length = 0;
     for (const undo of this.detach.splice(0)) undo();
   }
 
@@ -84,6 +102,8 @@ export class BulkSender {
           // The channel is closing; its close event detaches the peer and interrupts the transfers.
           return;
         }
+        this.handedBytes += item.message.length;
+        this.queued.push({ run, item, endsAt: this.handedBytes });
         run.sent(item);
         if (item.isEnd) this.drop(run);
       }

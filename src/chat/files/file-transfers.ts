@@ -121,7 +121,7 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
         return !!entry;
       },
       stopRun: (peerId, fileId) => this.attached.get(peerId)?.sender.remove(fileId),
-      bufferedAmount: (peerId) => this.attached.get(peerId)?.sender.bufferedAmount ?? 0,
+      settleSent: (peerId) => this.attached.get(peerId)?.sender.settle(),
     };
     for (const record of records) {
       const facts = factsOfRecord(record);

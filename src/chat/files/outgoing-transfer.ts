@@ -38,8 +38,8 @@ export interface OutgoingHost extends TransferHost {
   /** Queues a run on the peer's bulk channel; false when the peer is not attached. */
   startRun(peerId: string, run: BulkRun): boolean;
   stopRun(peerId: string, fileId: string): void;
-  /** The peer's bulk channel's bufferedAmount (0 when not attached). */
-  bufferedAmount(peerId: string): number;
+  /** Has the peer's bulk sender report which handed messages left this device (bulk-sender.ts settle). */
+  settleSent(peerId: string): void;
 }
 
 export class OutgoingTransfer extends Transfer {
@@ -47,12 +47,12 @@ export class OutgoingTransfer extends Transfer {
   private source?: FileSource;
   private sourceFacts?: SourceFacts;
   private run?: SendRun;
-  /** Bytes the receiver had when the current run started, and bytes handed to the channel since. */
+  /** Bytes the receiver had when the current run started, and plaintext bytes of this run that left this device
+   * since (whole chunks, counted by the bulk sender: never more than was sent, never going back). */
   private baseBytes = 0;
-  private handedBytes = 0;
-  /** The most `bytes` said in this run: it never goes back within a run (the channel's queue counts sealed bytes,
-   * which are a little more than the plaintext handed to it, so handed minus queued can dip by a chunk's overhead). */
-  private shownBytes = 0;
+  private leftBytes = 0;
+  /** The run whose messages count in leftBytes: the current one, also after its end marker was handed over. */
+  private countedRun?: SendRun;
   /** Plaintext bytes handed to the channel over every run of this page: more than the size when chunks were sent
    * again (lost with a connection). */
   private totalHandedBytes = 0;
@@ -81,9 +81,8 @@ export class OutgoingTransfer extends Transfer {
 
   get bytes(): number {
     if (this.state === 'done') return this.file.size;
-    const gone = Math.max(0, this.handedBytes - this.host.bufferedAmount(this.file.peerId));
-    this.shownBytes = Math.max(this.shownBytes, Math.min(this.file.size, this.baseBytes + gone));
-    return this.shownBytes;
+    if (this.state === 'transferring' || this.state === 'verifying') this.host.settleSent(this.file.peerId);
+    return Math.min(this.file.size, this.baseBytes + this.leftBytes);
   }
 
   override get sentBytes(): number {
@@ -157,11 +156,11 @@ export class OutgoingTransfer extends Transfer {
     const had = ChunkBitmap.fromRanges(this.file.chunks, have);
     this.stopRun();
     this.baseBytes = bytesOfChunks(this.file, had.count, had.has(this.file.chunks - 1));
-    this.handedBytes = 0;
-    this.shownBytes = this.baseBytes;
+    this.leftBytes = 0;
     this.rate.reset();
     const run = new SendRun(this, need, source, this.host.sodium);
     this.run = run;
+    this.countedRun = run;
     this.setState('transferring');
     if (!this.host.startRun(this.file.peerId, run)) this.interrupt();
   }
@@ -208,9 +207,12 @@ export class OutgoingTransfer extends Transfer {
 
   // Run callbacks --------------------------------------------------------------------------------------------
 
+  runLeft(run: SendRun, item: BulkMessage): void {
+    if (run === this.countedRun) this.leftBytes += item.payloadBytes;
+  }
+
   runSent(run: SendRun, item: BulkMessage): void {
     if (run !== this.run) return;
-    this.handedBytes += item.payloadBytes;
     this.totalHandedBytes += item.payloadBytes;
     if (item.isEnd) {
       this.run = undefined;
@@ -296,6 +298,10 @@ export class SendRun implements BulkRun {
 
   sent(item: BulkMessage): void {
     this.transfer.runSent(this, item);
+  }
+
+  left(item: BulkMessage): void {
+    this.transfer.runLeft(this, item);
   }
 
   failed(error: unknown): void {

@@ -3,7 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { highWaterBytes } from '../../../src/chat/files/bulk-channel';
-import { chunkOverheadBytes, readChunkHeader } from '../../../src/chat/files/chunk-codec';
+import { chunkOverheadBytes, chunkPlaintextBytes, readChunkHeader } from '../../../src/chat/files/chunk-codec';
 import { ChunkBitmap } from '../../../src/chat/files/chunk-bitmap';
 import { checkpointBytes } from '../../../src/chat/files/incoming-transfer';
 import { bytesFileSource } from '../../../src/chat/files/memory-file';
@@ -326,10 +326,25 @@ describe('file transfers', () => {
     const a = await offer(alice, bob, one, 'one.bin');
     const b = await offer(alice, bob, two, 'two.bin');
     await waitForEvent(bob, 'offered', (v) => v.fileId === b.view.fileId);
+    // Each sender bar says exactly the bytes of its own file that left the channel's queue, although both files share
+    // the queue: checked as every message leaves it (the memory channel hands it over at that moment).
+    const left = new Map<string, number>([[a.view.fileId, 0], [b.view.fileId, 0]]);
+    const mismatches: string[] = [];
+    link.aBulk.intercept = (message) => {
+      const header = readChunkHeader(message)!;
+      if (header.index === 0xffffffff) return;
+      left.set(header.fileId, left.get(header.fileId)! + chunkPlaintextBytes(message));
+      for (const [fileId, bytes] of left) {
+        const shown = alice.transfers.get(fileId)!.bytes;
+        if (shown !== bytes) mismatches.push(`${fileId}: shown ${shown}, left ${bytes}`);
+      }
+    };
     await Promise.all([bob.transfers.accept(a.view.fileId), bob.transfers.accept(b.view.fileId)]);
     await Promise.all([waitForEvent(bob, 'done', doneFor(a.view.fileId)), waitForEvent(bob, 'done', doneFor(b.view.fileId))]);
     const order = link.aBulk.sent.map((m) => readChunkHeader(m)!.fileId);
     assert.ok(order.indexOf(b.view.fileId) < order.lastIndexOf(a.view.fileId), 'the second file did not wait for the first');
+    assert.deepEqual(mismatches.slice(0, 3), []);
+    assert.deepEqual([...left.values()], [one.length, two.length]);
   });
 
   it('tells a sender that missed the end (the link dropped with file-done) on the next connection', async () => {
