@@ -130,7 +130,7 @@ async function setIceServers(page, servers) {
 }
 
 /**
- * Every message of the open conversation, oldest first. The log renders only a window of it (150 messages), so
+ * Every message of the open conversation, oldest first. The log renders only a window of it (75 messages), so
  * this scrolls up page by page as a reader would, collecting each message once (by its id), until nothing older is
  * left; then it goes back to the newest.
  */

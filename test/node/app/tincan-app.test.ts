@@ -108,10 +108,14 @@ describe('the app facade', () => {
     const open = s(bob).open!;
     assert.equal(open.messages.length, windowSize);
     assert.equal(open.hasOlder, true);
-    await bob.loadOlder();
+    for (let pages = 0; s(bob).open!.hasOlder; pages++) {
+      assert.ok(pages < 10, 'older pages end');
+      await bob.loadOlder();
+      assert.ok(s(bob).open!.messages.length <= windowSize, 'the window stays bounded');
+    }
     assert.equal(s(bob).open!.messages[0]!.text, 'message 0');
     assert.equal(s(bob).open!.hasNewer, true, 'the window moved into the past');
-    await bob.loadNewer();
+    while (s(bob).open!.hasNewer) await bob.loadNewer();
     assert.equal(s(bob).open!.messages.at(-1)!.text, `message ${windowSize + 39}`);
   });
 
