@@ -3,7 +3,7 @@
 // browser bench prints its build id, the machine's load, and that Chromium runs with its accessibility tree on.
 //
 //   npm run bench                     codec-sizes, size, bundle-share, vault-bench, chat, flood, peers, files,
-//                                     one-code (about 10 min on an idle 2-core machine)
+//                                     one-code, first-message (about 10 min on an idle 2-core machine)
 //   npm run bench -- --quick          the same with smaller counts: a smoke run, not for figures
 //   npm run bench -- --long           also the long cases: one-code at 600 s, files with 1 GiB, late-answer
 //                                     (about 35 min more)
@@ -46,6 +46,11 @@ const benches = [
     name: 'one-code',
     args: quick ? ['--delays', '3', '--no-control'] : long ? ['--delays', '3,120,600'] : [],
     what: 'one-code reconnect at the PeerLink level, four pairings (docs/one-code-reconnect.md)',
+  },
+  {
+    name: 'first-message',
+    args: quick ? ['--devices', 'desktop'] : [],
+    what: 'two new people, page opened -> first message on the other screen: taps, characters, machine time per step (issue 11)',
   },
 ];
 if (long || hasFlag('--late')) {
