@@ -33,7 +33,7 @@ import { bareBurst, bareClockOffset, bareEnd, barePing, barePingShown, bareRespo
 import { startProfiling, stopProfiling } from './profile-summary.mjs';
 import { armCodeWatch, armConnectedWatch, bothConnected, clickConversation, codeWatchResult } from './ui-watch.mjs';
 import {
-  accessibilityNote, argValue, benchBrowserOptions, hasFlag, heapAndNodes, loadLine, machineLine, median, mib, ms, printTable,
+  accessibilityNote, composedNodeCount, argValue, benchBrowserOptions, hasFlag, heapAndNodes, loadLine, machineLine, median, mib, ms, printTable,
   quantile, serveBenchApp, serveDistSnapshot, sleep, warnOutsideNamespace, withTimeout,
 } from './lib.mjs';
 
@@ -228,20 +228,6 @@ function armOpenWatch(page, newestText) {
       }, { capture: true, once: true });
     });
   }, newestText);
-}
-
-/** Every node of the composed tree (document and open shadow roots), counted in the page. */
-function composedNodeCount() {
-  const count = (root) => {
-    let n = 0;
-    const walker = document.createTreeWalker(root, NodeFilter.SHOW_ALL);
-    for (let node = walker.currentNode; node; node = walker.nextNode()) {
-      n++;
-      if (node.shadowRoot) n += count(node.shadowRoot);
-    }
-    return n;
-  };
-  return count(document);
 }
 
 /** The message log's shadow tree: its messages, and its nodes by type (Lit's markers are comments). */

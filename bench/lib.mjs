@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { serveStatic } from '../scripts/serve.mjs';
+import { enterApp } from '../test/e2e/helpers.mjs';
 
 export function argValue(name, fallback) {
   const at = process.argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
@@ -86,6 +87,18 @@ export async function serveDistSnapshot() {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** Peer `k` for Alice: a Chromium page of `url` in its own context of `browser`, past the profile screen. */
+export async function openPeer(browser, url, k) {
+  const context = await browser.createBrowserContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
+  await page.goto(url);
+  const person = { kind: 'chromium', browser, page, errors, name: `Peer ${k}`, passphrase: 'correct horse battery staple 42' };
+  await enterApp(page, person);
+  return person;
 }
 
 /**
@@ -197,6 +210,20 @@ export async function heapAndNodes(page) {
   } finally {
     await cdp.detach().catch(() => undefined);
   }
+}
+
+/** Every node of the composed tree (document and open shadow roots), counted in the page. */
+export function composedNodeCount() {
+  const count = (root) => {
+    let n = 0;
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_ALL);
+    for (let node = walker.currentNode; node; node = walker.nextNode()) {
+      n++;
+      if (node.shadowRoot) n += count(node.shadowRoot);
+    }
+    return n;
+  };
+  return count(document);
 }
 
 export const mib = (bytes) => (Number.isFinite(bytes) ? `${(bytes / 1024 / 1024).toFixed(1)} MiB` : 'n/a');

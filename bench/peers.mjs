@@ -21,7 +21,7 @@ import { enterApp, isShown, openConversation, openPairing, openPerson, pair, fil
 import { launchBrowser } from '../test/e2e/browsers.mjs';
 import { installProbe } from './chat-probe.mjs';
 import {
-  accessibilityNote, argValue, benchBrowserOptions, cpuMs, hasFlag, heapAndNodes, loadLine, machineLine, median, mib, ms, printTable,
+  accessibilityNote, argValue, benchBrowserOptions, cpuMs, hasFlag, heapAndNodes, loadLine, machineLine, median, mib, ms, openPeer, printTable,
   processTree, quantile, rssBytes, serveDistSnapshot, sleep, warnOutsideNamespace, withTimeout,
 } from './lib.mjs';
 import { armConnectedWatch, bothConnected } from './ui-watch.mjs';
@@ -92,17 +92,6 @@ if (!hasFlag('--no-reconnect')) {
 
 // ---- 2 and 3. live peers ----
 
-async function openPeer(browser, k) {
-  const context = await browser.createBrowserContext();
-  const page = await context.newPage();
-  const errors = [];
-  page.on('pageerror', (error) => errors.push(String(error)));
-  await page.goto(dist.url);
-  const person = { kind: 'chromium', browser, page, errors, name: `Peer ${k}`, passphrase: 'correct horse battery staple 42' };
-  await enterApp(page, person);
-  return person;
-}
-
 async function idleFigures(alice, peersBrowser) {
   await sleep(3000);
   const tree = processTree(alice.browser.process().pid);
@@ -147,7 +136,7 @@ if (!hasFlag('--no-peers')) {
     const rtts = {};
     for (const level of levels) {
       while (peers.length < level) {
-        const peer = await openPeer(peersBrowser, peers.length + 1);
+        const peer = await openPeer(peersBrowser, dist.url, peers.length + 1);
         peers.push(peer);
         await pair(alice, peer);
       }

@@ -27,12 +27,49 @@ export const aria = (role, name) => `::-p-aria([name="${name}"][role="${role}"])
  * <label for>, alt, or text) through open shadow roots.
  */
 export async function locate(page, role, name, { timeout = 30_000, visible = false, signal } = {}) {
-  if (page.browser().tincanKind !== 'firefox') {
-    // Chromium names the role of <img alt> "image" (ARIA 1.3).
-    return page.waitForSelector(aria(role === 'img' ? 'image' : role, name), { timeout, visible, signal });
-  }
+  if (page.browser().tincanKind !== 'firefox') return locateInAccessibilityTree(page, role, name, { timeout, visible, signal });
   const handle = await page.waitForFunction(findInPage, { timeout, polling: 100, signal }, role, name);
   return handle.asElement();
+}
+
+/**
+ * Chromium: polls the page's accessibility tree every 100 ms with page.$('aria/…'), which asks the tree from Node and
+ * hands over the one handle it makes. Not page.waitForSelector, nor ::-p-aria: those query from inside the page,
+ * which calls back into puppeteer, and puppeteer-core 24.43 never disposes the handles such a call finds
+ * (cdp/Binding.js, cdp/ExecutionContext.js): each stays for as long as the page lives and keeps its element, so
+ * every screen the app had replaced stayed in memory, detached (bench/dom-census.mjs).
+ */
+async function locateInAccessibilityTree(page, role, name, { timeout, visible, signal }) {
+  // Chromium names the role of <img alt> "image" (ARIA 1.3).
+  const selector = `aria/[name="${name}"][role="${role === 'img' ? 'image' : role}"]`;
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    signal?.throwIfAborted();
+    const handle = await page.$(selector);
+    if (handle && (!visible || (await handle.isVisible()))) return handle;
+    await handle?.dispose();
+    if (Date.now() > deadline) throw new Error(`locate: no ${visible ? 'visible ' : ''}${role} "${name}" within ${timeout} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Runs `fn(handle)` on the element `locate` finds, then lets the page forget the handle. A handle the driver keeps
+ * keeps its node alive in the page, and a node its whole tree: every screen the app has replaced since stayed in
+ * memory, detached (bench/dom-census.mjs).
+ */
+export async function withElement(page, role, name, options, fn) {
+  const handle = await locate(page, role, name, options);
+  try {
+    return await fn(handle);
+  } finally {
+    await handle.dispose().catch(() => undefined);
+  }
+}
+
+/** Waits until `locate` finds the element (options as there), keeping no handle to it. */
+export function waitForElement(page, role, name, options) {
+  return withElement(page, role, name, options, () => undefined);
 }
 
 function findInPage(role, name) {
@@ -118,7 +155,7 @@ export async function enterApp(page, { name, passphrase, reach = 'local' }) {
   // Promise.any: if none shows within the wait, this fails instead of waiting for ever.
   const screen = await Promise.any(
     [['button', 'New invite', 'main'], ['button', 'Create profile', 'setup'], ['button', 'Unlock', 'unlock']].map(
-      ([role, label, which]) => locate(page, role, label, { timeout: 60_000, signal: stop.signal }).then(() => which),
+      ([role, label, which]) => waitForElement(page, role, label, { timeout: 60_000, signal: stop.signal }).then(() => which),
     ),
   ).catch(() => {
     throw new Error('enterApp: no "New invite", "Create profile" or "Unlock" within 60 s');
@@ -134,26 +171,26 @@ export async function enterApp(page, { name, passphrase, reach = 'local' }) {
     await fill(page, 'textbox', 'Passphrase', passphrase);
     await click(page, 'button', 'Unlock');
   }
-  await locate(page, 'button', 'New invite', { timeout: 60_000 });
+  await waitForElement(page, 'button', 'New invite', { timeout: 60_000 });
 }
 
 /** Locks the profile from Settings and waits for the unlock screen. */
 export async function lock(page) {
   await click(page, 'button', 'Settings');
   await click(page, 'button', 'Lock');
-  await locate(page, 'button', 'Unlock');
+  await waitForElement(page, 'button', 'Unlock');
 }
 
 /** Whether a control is on screen now (not hidden behind another screen), waiting at most `timeout` ms. */
 export async function isShown(page, role, name, timeout = 1000) {
-  return locate(page, role, name, { timeout, visible: true }).then(() => true, () => false);
+  return waitForElement(page, role, name, { timeout, visible: true }).then(() => true, () => false);
 }
 
 /** Opens the pairing screen ("Paste a code", scanning) unless it is on screen already. */
 export async function openPairing(page) {
   if (await isShown(page, 'textbox', 'Paste a code', 500)) return;
   await click(page, 'button', 'Paste or scan a code');
-  await locate(page, 'textbox', 'Paste a code', { visible: true });
+  await waitForElement(page, 'textbox', 'Paste a code', { visible: true });
 }
 
 /**
@@ -185,7 +222,8 @@ export async function openConversation(page, name, { timeout = 30_000 } = {}) {
   // Activated on the element, as a screen reader's default action does. A mouse click goes to coordinates, and the
   // list re-sorts by last message, so a click just after a message was sent landed on the conversation that moved
   // into its place; focus and Enter lost to the previous conversation's late focus on its message box.
-  await handle.asElement().evaluate((button) => button.click());
+  await handle.evaluate((button) => button.click());
+  await handle.dispose();
   // The conversation on screen is the one asked for (its heading names the contact), not the one before it: renders
   // are batched per frame, and what is typed next goes to the conversation on screen.
   await page.waitForFunction(
@@ -202,48 +240,49 @@ export async function openConversation(page, name, { timeout = 30_000 } = {}) {
     { timeout, polling: 100 },
     name,
   );
-  await locate(page, 'log', 'Messages', { visible: true });
+  await waitForElement(page, 'log', 'Messages', { visible: true });
 }
 
 /** Opens the open conversation's contact details (safety number, verification, export, delete). */
 export async function openContactDetails(page) {
   await click(page, 'button', 'Contact details');
-  await locate(page, 'button', 'Safety number', { visible: true });
+  await waitForElement(page, 'button', 'Safety number', { visible: true });
 }
 
 /** Waits until a message of the open conversation shows the tick named "Delivered". */
 export async function waitForDelivered(page, { timeout = 30_000 } = {}) {
-  await locate(page, 'img', 'Delivered', { timeout });
+  await waitForElement(page, 'img', 'Delivered', { timeout });
 }
 
-export async function click(page, role, name) {
-  const handle = await locate(page, role, name, { visible: true });
-  await handle.click();
+export function click(page, role, name) {
+  return withElement(page, role, name, { visible: true }, (handle) => handle.click());
 }
 
-export async function fill(page, role, name, text) {
-  const handle = await locate(page, role, name);
-  await handle.evaluate((el, value) => {
-    el.value = value;
-    el.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
-  }, text);
+export function fill(page, role, name, text) {
+  return withElement(page, role, name, {}, (handle) =>
+    handle.evaluate((el, value) => {
+      el.value = value;
+      el.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
+    }, text),
+  );
 }
 
 /** Waits until the read-only textbox has a value and returns it. */
-export async function readCode(page, name, { timeout = 30_000 } = {}) {
-  const handle = await locate(page, 'textbox', name, { timeout });
-  await page.waitForFunction((el) => el.value.length > 0, { timeout }, handle);
-  return handle.evaluate((el) => el.value);
+export function readCode(page, name, { timeout = 30_000 } = {}) {
+  return withElement(page, 'textbox', name, { timeout }, async (handle) => {
+    await page.waitForFunction((el) => el.value.length > 0, { timeout }, handle);
+    return handle.evaluate((el) => el.value);
+  });
 }
 
-export async function textOf(page, role, name) {
-  const handle = await locate(page, role, name);
-  return handle.evaluate((el) => el.innerText ?? el.textContent);
+export function textOf(page, role, name) {
+  return withElement(page, role, name, {}, (handle) => handle.evaluate((el) => el.innerText ?? el.textContent));
 }
 
 export async function waitForText(page, role, name, text, { timeout = 30_000 } = {}) {
-  const handle = await locate(page, role, name, { timeout });
-  await page.waitForFunction((el, t) => (el.innerText ?? el.textContent).includes(t), { timeout, polling: 100 }, handle, text);
+  await withElement(page, role, name, { timeout }, (handle) =>
+    page.waitForFunction((el, t) => (el.innerText ?? el.textContent).includes(t), { timeout, polling: 100 }, handle, text),
+  );
 }
 
 /** The text of the page's alert, or '' when there is none. */
@@ -286,9 +325,10 @@ export async function waitForNoAlert(page, { timeout = 15_000 } = {}) {
 
 /** Types into the message box and presses Enter, as a person does. */
 export async function sendMessage(page, text) {
-  const box = await locate(page, 'textbox', 'Message');
-  await box.click();
-  await box.type(text);
+  await withElement(page, 'textbox', 'Message', {}, async (box) => {
+    await box.click();
+    await box.type(text);
+  });
   await page.keyboard.press('Enter');
 }
 
@@ -318,8 +358,9 @@ export async function pair(alice, bob) {
 }
 
 export async function waitForConnected(page, timeout = 30_000) {
-  const handle = await locate(page, 'status', 'Connection', { timeout });
-  await page.waitForFunction((el) => el.textContent.trim() === 'Connected', { timeout, polling: 100 }, handle);
+  await withElement(page, 'status', 'Connection', { timeout }, (handle) =>
+    page.waitForFunction((el) => el.textContent.trim() === 'Connected', { timeout, polling: 100 }, handle),
+  );
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -397,7 +438,7 @@ export async function openConversationMarked(page, name, mark, { timeout = 30_00
   const wanted = (entry) => entry.name === name && entry.label.includes(word) !== mark.startsWith('!');
   const position = await until(async () => (await conversationEntries(page)).findIndex(wanted) + 1, `a conversation "${name}" (${mark})`, { timeout });
   await onDeepElement(page, 'tc-conversation-list', (list, i) => list.shadowRoot.querySelectorAll('button')[i].click(), position - 1);
-  await locate(page, 'log', 'Messages', { visible: true });
+  await waitForElement(page, 'log', 'Messages', { visible: true });
 }
 
 /** The open contact details' text ('' when they are not open). */
@@ -470,9 +511,8 @@ export async function until(check, what, { timeout = 30_000, everyMs = 200 } = {
  */
 export async function conversationButtonNames(page) {
   if (page.browser().tincanKind === 'firefox') throw new Error('conversationButtonNames reads Chromium\'s accessibility tree');
-  const list = await locate(page, 'list', 'Conversations');
   // The whole subtree: with interestingOnly, puppeteer returns just the first button of a list.
-  const tree = await page.accessibility.snapshot({ root: list, interestingOnly: false });
+  const tree = await withElement(page, 'list', 'Conversations', {}, (list) => page.accessibility.snapshot({ root: list, interestingOnly: false }));
   const names = [];
   const visit = (node) => {
     if (node.role === 'button') names.push(node.name);
