@@ -25,32 +25,46 @@ function screenshotPlugin() {
   };
 }
 
-/**
- * executeServerCommand('tc-ax-nodes'): Chromium's own accessibility tree (CDP Accessibility.getFullAXTree) as
- * { role, name, focused } per node that is not ignored, so tests check real roles and accessible names.
- */
-function accessibilityTreePlugin() {
+/** A server command `name` that runs `fn(cdp, page)` on the test page's own CDP session. */
+function cdpCommand(name, fn) {
   return {
-    name: 'tc-ax-nodes',
+    name,
     async executeCommand({ command, session }) {
-      if (command !== 'tc-ax-nodes') return undefined;
+      if (command !== name) return undefined;
       const page = session.browser.getPage(session.id);
       const cdp = await page.createCDPSession();
       try {
-        const { nodes } = await cdp.send('Accessibility.getFullAXTree');
-        return nodes
-          .filter((n) => !n.ignored)
-          .map((n) => ({
-            role: n.role?.value ?? '',
-            name: n.name?.value ?? '',
-            focused: (n.properties ?? []).some((p) => p.name === 'focused' && p.value?.value === true),
-          }));
+        return await fn(cdp, page);
       } finally {
         await cdp.detach();
       }
     },
   };
 }
+
+/**
+ * executeServerCommand('tc-ax-nodes'): Chromium's own accessibility tree (CDP Accessibility.getFullAXTree) as
+ * { role, name, focused } per node that is not ignored, so tests check real roles and accessible names.
+ */
+const accessibilityTreePlugin = () =>
+  cdpCommand('tc-ax-nodes', async (cdp) => {
+    const { nodes } = await cdp.send('Accessibility.getFullAXTree');
+    return nodes
+      .filter((n) => !n.ignored)
+      .map((n) => ({
+        role: n.role?.value ?? '',
+        name: n.name?.value ?? '',
+        focused: (n.properties ?? []).some((p) => p.name === 'focused' && p.value?.value === true),
+      }));
+  });
+
+/** executeServerCommand('tc-grant-clipboard'): lets the test page write to the clipboard, as a person's browser lets a
+ * page they use (headless Chromium refuses navigator.clipboard.writeText otherwise). */
+const clipboardPlugin = () =>
+  cdpCommand('tc-grant-clipboard', async (cdp, page) => {
+    await cdp.send('Browser.grantPermissions', { origin: new URL(page.url()).origin, permissions: ['clipboardReadWrite', 'clipboardSanitizedWrite'] });
+    return true;
+  });
 
 export default {
   files: ['test/unit/**/*.test.ts'],
@@ -67,7 +81,7 @@ export default {
       return next();
     },
   ],
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), screenshotPlugin(), accessibilityTreePlugin()],
+  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), screenshotPlugin(), accessibilityTreePlugin(), clipboardPlugin()],
   browsers: [
     chromeLauncher({
       launchOptions: {

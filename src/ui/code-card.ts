@@ -6,11 +6,15 @@
 // loaded only when the person asks for it.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
+import { emit } from './events';
 import { codeCardText } from './messages';
 import { controlStyles } from './shared-styles';
 
 type Copied = 'link' | 'code' | 'failed';
 
+/**
+ * @fires tc-code-handed - { kind } the code was copied or shared: the person is sending it (the next step follows)
+ */
 @customElement('tc-code-card')
 export class CodeCard extends LitElement {
   static override styles = [
@@ -59,6 +63,9 @@ export class CodeCard extends LitElement {
     try {
       await navigator.clipboard.writeText(text);
       this.copied = what;
+      // Once the "copied" line is shown: what comes into view next is measured below it.
+      await this.updateComplete;
+      emit(this, 'tc-code-handed', { kind: this.kind });
     } catch {
       // Clipboard refused (permissions, an http page): select the code so the person can copy it.
       const field = this.field;
@@ -75,6 +82,7 @@ export class CodeCard extends LitElement {
       : { title: codeCardText.shareTitle, text: `${text} ${this.code}` };
     try {
       await navigator.share(data);
+      emit(this, 'tc-code-handed', { kind: this.kind });
     } catch {
       // cancelled by the person, or refused: the Copy buttons stay next to it
     }

@@ -63,6 +63,8 @@ export interface TincanEventMap {
   // pairing
   'tc-new-invite': CustomEvent<void>;
   'tc-submit-code': CustomEvent<SubmitCodeDetail>;
+  /** A code card's code was copied or shared (the person is sending it on). */
+  'tc-code-handed': CustomEvent<{ readonly kind: 'invite' | 'answer' }>;
   'tc-scan-error': CustomEvent<{ readonly code: ScanErrorCode }>;
   'tc-accept-invitation': CustomEvent<void>;
   'tc-decline-invitation': CustomEvent<void>;

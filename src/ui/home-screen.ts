@@ -34,6 +34,9 @@ export class HomeScreen extends LitElement {
   @property({ type: Boolean }) showNotifyPrompt = false;
   @property({ type: Boolean }) showHomeScreenAdvice = false;
   @property({ type: Boolean }) busy = false;
+  /** A code is being exchanged (the pairing screen shows it): "New invite" is not the next step then, and the
+   * first-contact steps are on the pairing screen already. */
+  @property({ type: Boolean }) exchanging = false;
 
   /** Focus lands on the first action ("New invite"): after creating a profile, it is the next step. */
   async focusFirstAction(): Promise<void> {
@@ -65,7 +68,7 @@ export class HomeScreen extends LitElement {
     const hasConversations = this.conversations.length > 0;
     return html`
       <div class="actions">
-        <button type="button" class="primary" ?disabled=${this.busy} @click=${() => emit(this, 'tc-new-invite')}>${pairingText.newInvite}</button>
+        <button type="button" class=${this.exchanging ? '' : 'primary'} ?disabled=${this.busy} @click=${() => emit(this, 'tc-new-invite')}>${pairingText.newInvite}</button>
         <button type="button" @click=${() => emit(this, 'tc-navigate', { view: 'pair' })}>${pairingText.pasteOrScan}</button>
       </div>
       ${hasConversations
@@ -73,10 +76,12 @@ export class HomeScreen extends LitElement {
             <h2 class="list">${homeText.listHeading}</h2>
             <tc-conversation-list .conversations=${this.conversations} .activeId=${this.activeId}></tc-conversation-list>
             ${this.showHomeScreenAdvice ? html`<tc-install-advice></tc-install-advice>` : nothing}`
-        : html`<section class="card" aria-labelledby="start-heading">
-            <h2 id="start-heading">${homeText.emptyHeading}</h2>
-            <ol>${pairingText.steps.map((step) => html`<li>${step}</li>`)}</ol>
-          </section>`}
+        : this.exchanging
+          ? nothing
+          : html`<section class="card" aria-labelledby="start-heading">
+              <h2 id="start-heading">${homeText.emptyHeading}</h2>
+              <ol>${pairingText.steps.map((step) => html`<li>${step}</li>`)}</ol>
+            </section>`}
     `;
   }
 }

@@ -114,6 +114,23 @@ export class PairingScreen extends LitElement {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) this.handleSubmit(event);
   }
 
+  /** A code pasted into the empty box is taken at once: pasting it is the step, "Connect" would be one tap more.
+   * Text pasted into a box that holds some already (a code put together by hand) waits for "Connect". */
+  private handlePaste(event: ClipboardEvent): void {
+    const field = event.target as HTMLTextAreaElement;
+    if (field.value.trim()) return;
+    // The pasted text is in the box only after the event.
+    setTimeout(() => {
+      if (field.value.trim()) this.handleSubmit(new Event('submit'));
+    }, 0);
+  }
+
+  /** The invite was copied or shared: the next step is the answer, so its box comes into view. */
+  private handleCodeHanded(event: HTMLElementEventMap['tc-code-handed']): void {
+    if (event.detail.kind !== 'invite') return;
+    this.pasteField?.scrollIntoView({ block: 'nearest' });
+  }
+
   private newInvite(): void {
     this.lastControl = 'invite';
     emit(this, 'tc-new-invite');
@@ -123,11 +140,11 @@ export class PairingScreen extends LitElement {
     return this.lastControl === control && this.notice ? html`<tc-inline-notice .notice=${this.notice} dismissible></tc-inline-notice>` : nothing;
   }
 
-  private renderStart(openInvite: boolean) {
+  private renderStart(isQuiet: boolean) {
     return html`<section class="card" aria-labelledby="start-heading">
       <h2 id="start-heading">${homeText.emptyHeading}</h2>
       ${this.isFirstContact && !this.exchanges.length && !this.invitation ? html`<ol>${pairingText.steps.map((step) => html`<li>${step}</li>`)}</ol>` : nothing}
-      <button type="button" class="new-invite ${openInvite ? '' : 'primary'}" ?disabled=${this.busy} @click=${this.newInvite}>
+      <button type="button" class="new-invite ${isQuiet ? '' : 'primary'}" ?disabled=${this.busy} @click=${this.newInvite}>
         ${pairingText.newInvite}</button>
       <tc-reach-choice .reach=${this.reach}></tc-reach-choice>
       ${this.noticeAt('invite')}
@@ -141,7 +158,7 @@ export class PairingScreen extends LitElement {
         <label for="paste">${pairingText.pasteLabel}</label>
         <textarea id="paste" rows="2" autocomplete="off" autocapitalize="characters" spellcheck="false"
           placeholder=${pairingText.pastePlaceholder} aria-describedby=${waitingForAnswer ? 'paste-hint' : nothing}
-          @keydown=${this.handlePasteKey}></textarea>
+          @keydown=${this.handlePasteKey} @paste=${this.handlePaste}></textarea>
         ${waitingForAnswer ? html`<p class="hint" id="paste-hint">${pairingText.pasteHintInviter}</p>` : nothing}
         <div class="row"><button type="submit" class="primary">${pairingText.connect}</button></div>
       </form>
@@ -152,6 +169,8 @@ export class PairingScreen extends LitElement {
 
   protected override render() {
     const openInvite = this.exchanges.some((e) => isInviterKind(e) && e.state !== 'failed' && e.state !== 'closed');
+    // One primary action at a time: while a code is being exchanged, "New invite" is not it.
+    const exchanging = this.exchanges.some((e) => e.state !== 'failed' && e.state !== 'closed') || !!this.invitation;
     const waitingForAnswer = this.exchanges.some((e) => isInviterKind(e) && e.state === 'waiting-for-answer');
     return html`
       <div class="screen-header">
@@ -163,9 +182,9 @@ export class PairingScreen extends LitElement {
         ? html`<tc-invitation-card .invitation=${this.invitation} ?busy=${this.busy}
             @tc-accept-invitation=${() => (this.lastControl = 'cards')}></tc-invitation-card>`
         : nothing}
-      ${this.exchanges.map((e) => html`<tc-exchange-card .exchange=${e} .reach=${this.reach}></tc-exchange-card>`)}
+      ${this.exchanges.map((e) => html`<tc-exchange-card .exchange=${e} .reach=${this.reach} @tc-code-handed=${this.handleCodeHanded}></tc-exchange-card>`)}
       ${this.noticeAt('cards')}
-      ${openInvite ? nothing : this.renderStart(false)}
+      ${openInvite ? nothing : this.renderStart(exchanging)}
       ${this.renderPaste(waitingForAnswer)}
       ${openInvite ? this.renderStart(true) : nothing}
     `;

@@ -596,6 +596,7 @@ export class TincanShell extends LitElement {
     return html`<main class="panes ${atHome ? 'at-home' : ''}">
       <div class="side">
         <tc-home-screen .conversations=${s.conversations} .activeId=${s.activeId ?? ''} ?busy=${s.busy}
+          ?exchanging=${!!s.invitation || s.exchanges.some((e) => e.state !== 'failed' && e.state !== 'closed')}
           ?showNotifyPrompt=${showNotifyPrompt} ?showHomeScreenAdvice=${this.showHomeScreenAdvice}></tc-home-screen>
       </div>
       <div class="main-pane ${this.top === 'chat' && this.activeConversation() ? 'chat' : ''}">

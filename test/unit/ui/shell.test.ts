@@ -3,7 +3,7 @@
 // the paste box and inside the viewport; the phone's back gesture; the unread count in the title; and the
 // accessible names of the conversation list and the connection status (Chromium's own accessibility tree).
 import { expect } from '@esm-bundle/chai';
-import { sendKeys } from '@web/test-runner-commands';
+import { executeServerCommand, sendKeys } from '@web/test-runner-commands';
 import type { AppState } from '../../../src/app/app-state';
 import type { TincanShell } from '../../../src/ui/tincan-shell';
 import {
@@ -26,6 +26,11 @@ import {
 } from './fixtures';
 
 const passphrase = 'correct horse battery staple';
+
+async function waitUntil(check: () => boolean, what: string): Promise<void> {
+  for (let i = 0; i < 100 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 30));
+  if (!check()) throw new Error(`not reached: ${what}`);
+}
 
 afterEach(() => document.querySelectorAll('tc-tincan-shell').forEach((el) => el.remove()));
 after(async () => useView('desktop', 'light'));
@@ -173,6 +178,51 @@ describe('first contact by keyboard only, on a phone', function () {
     await press('Enter');
     expect(app.called('unlock')).to.deep.equal([['wrong']]);
     await expectFocus('input: Passphrase', shell);
+  });
+
+  it('inviter on a phone: once the link is copied the answer box is in view, and pasting the answer connects at once', async () => {
+    await useView('phone', 'light');
+    const app = new FixtureApp({ ...mainState, exchanges: [inviteWaiting] });
+    app.script['submitCode'] = () => app.set(connectedState());
+    const shell = await mountShell(app);
+    shell.dispatchEvent(new CustomEvent('tc-navigate', { detail: { view: 'pair' } }));
+    await settle(shell);
+    const copyLink = allIn(shell.shadowRoot!).find((el): el is HTMLButtonElement => el instanceof HTMLButtonElement && el.textContent!.trim() === 'Copy link')!;
+    copyLink.focus();
+    copyLink.scrollIntoView({ block: 'nearest' });
+    const paste = textbox(shell, 'Paste a code');
+    expect(paste.getBoundingClientRect().top - shell.getBoundingClientRect().top, 'below the invite card at first').to.be.above(innerHeight);
+    // Headless Chromium's clipboard refuses a page without a gesture it trusts: the copy is real, the permission set.
+    await executeServerCommand('tc-grant-clipboard');
+    await press('Enter');
+    await waitUntil(() => pageText(shell).includes('Link copied.'), 'copied');
+    // In view: inside the shell's screen (the shell fills one viewport height from where the test page put it).
+    const screenTop = shell.getBoundingClientRect().top;
+    const inView = () => paste.getBoundingClientRect().top >= screenTop && paste.getBoundingClientRect().bottom <= screenTop + innerHeight + 1;
+    await waitUntil(inView, 'the answer box scrolled into view');
+    // The other "New invite" is not a second primary action meanwhile.
+    const primaries = allIn(shell.shadowRoot!).filter((el) => el instanceof HTMLButtonElement && el.classList.contains('primary') && el.getClientRects().length);
+    expect(primaries.map((b) => b.textContent!.trim())).not.to.include('New invite');
+    // A paste into the empty box: the browser fires "paste", then puts the text in.
+    paste.focus();
+    paste.dispatchEvent(new ClipboardEvent('paste', { bubbles: true, cancelable: true, composed: true }));
+    paste.value = 'THEANSWER';
+    await waitUntil(() => app.called('submitCode').length === 1, 'submitted without Connect');
+    expect(app.called('submitCode')).to.deep.equal([['THEANSWER', 'paste']]);
+  });
+
+  it('text pasted into a box that holds some already waits for Connect', async () => {
+    await useView('phone', 'light');
+    const app = new FixtureApp({ ...mainState, exchanges: [inviteWaiting] });
+    const shell = await mountShell(app);
+    shell.dispatchEvent(new CustomEvent('tc-navigate', { detail: { view: 'pair' } }));
+    await settle(shell);
+    const paste = textbox(shell, 'Paste a code');
+    paste.value = 'THEANS';
+    paste.dispatchEvent(new ClipboardEvent('paste', { bubbles: true, cancelable: true, composed: true }));
+    paste.value = 'THEANSWER';
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(app.called('submitCode')).to.deep.equal([]);
   });
 
   it('a wrong paste on a phone: the error shows next to the paste box, inside the viewport', async () => {
