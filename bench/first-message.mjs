@@ -8,7 +8,8 @@
 //   Alice (Chromium) opens the page -> "Create your profile": name, passphrase twice, how far invites reach ->
 //   "Create profile" -> "New invite" -> "Copy link" -> (the link travels to Bob) -> Bob opens the link: "You've been
 //   invited to chat" -> his profile the same way -> "Answer" -> "Copy answer" -> (the answer travels back) -> Alice
-//   pastes it into "Paste a code" -> Connect -> both "Connected" -> Alice types a message, Enter -> it shows in Bob's
+//   pastes it into "Paste a code" (a paste into the empty box connects) -> both "Connected" -> Alice types a
+//   message, Enter -> it shows in Bob's
 //   log.
 //
 // Each pairing and device gets fresh browsers. phone: 360x740 CSS px, touch (ElementHandle.tap) where puppeteer can
@@ -113,18 +114,17 @@ function pageKit() {
   };
   window.__fm = {
     copied,
-    /** From the next click or Enter in this page until `test(arg)` holds. */
+    /** From the next click, Enter or paste in this page until `test(arg)` holds. */
     afterAction(id, test, arg) {
       const watch = (watches[id] = {});
+      const kinds = ['click', 'keydown', 'paste'];
       const onAction = (event) => {
         if (event.type === 'keydown' && event.key !== 'Enter') return;
-        document.removeEventListener('click', onAction, true);
-        document.removeEventListener('keydown', onAction, true);
+        for (const kind of kinds) document.removeEventListener(kind, onAction, true);
         watch.actAt = T();
         poll(watch, test, arg);
       };
-      document.addEventListener('click', onAction, true);
-      document.addEventListener('keydown', onAction, true);
+      for (const kind of kinds) document.addEventListener(kind, onAction, true);
     },
     /** From now until `test(arg)` holds (the other person's page). */
     fromNow(id, test, arg) {
@@ -323,13 +323,17 @@ class Person {
     this.walk.push({ step, control, focus: '', focused: true, inView: true, cost: key });
   }
 
-  /** Pastes `text` into the focused field: Ctrl+V on a desktop, long press + "Paste" on a phone. */
+  /** Pastes `text` into the focused field: Ctrl+V on a desktop, long press + "Paste" on a phone. As the browser
+   * does: a "paste" event carrying the text, then the text put in unless the page took the event. */
   async paste(step, text) {
     await this.page.evaluate((value) => {
       let active = document.activeElement;
       while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
       active.focus();
-      document.execCommand('insertText', false, value);
+      const data = new DataTransfer();
+      data.setData('text/plain', value);
+      const event = new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true, composed: true });
+      if (active.dispatchEvent(event)) document.execCommand('insertText', false, value);
     }, text);
     if (this.device === 'phone') this.counts.taps += 2;
     else this.counts.keys++;
@@ -435,13 +439,11 @@ async function firstMessage([kindA, kindB], device, origin, url) {
     t.answer = answer.ms;
     const answerCopy = answer.copied;
 
-    // Alice pastes the answer under her invite and connects.
+    // Alice pastes the answer under her invite: a code pasted into the empty box connects at once (no "Connect").
     await alice.reach('paste answer', 'textbox', 'Paste a code');
-    await alice.paste('paste answer', answerCopy.text);
     await alice.page.evaluate(() => window.__fm.afterAction('connected', 'connected'));
     await bob.page.evaluate(() => window.__fm.fromNow('connected', 'connected'));
-    if (device === 'desktop') await alice.press('paste answer', 'Enter', 'textbox "Paste a code"');
-    else await alice.tap('paste answer', 'button', 'Connect');
+    await alice.paste('paste answer', answerCopy.text);
     const [aConnected, bConnected] = await Promise.all([watchResult(alice.page, 'connected'), watchResult(bob.page, 'connected')]);
     await Promise.all([alice.noteScreen(), bob.noteScreen()]);
 
