@@ -14,11 +14,13 @@ export class TokenBucket {
   private tokens: number;
   private updatedAt: number;
 
+  /** `initialTokens`: how full it starts (full by default). */
   constructor(
     private readonly limits: BucketLimits,
     private readonly now: () => number,
+    initialTokens: number = limits.burst,
   ) {
-    this.tokens = limits.burst;
+    this.tokens = Math.min(limits.burst, Math.max(0, initialTokens));
     this.updatedAt = now();
   }
 
@@ -45,6 +47,17 @@ export const peerBudget = {
   /** Typing, ping: a person types a few times a second; a page pings on every return to the tab. */
   chatter: { perSecond: 20, burst: 40 },
 } as const satisfies Record<string, BucketLimits>;
+
+/**
+ * A peer that went over its frame or byte budget is held to this much less until it has kept under it for
+ * durationMs: a sustained flood then costs the victim's page ~100 stored frames a second instead of 2,000 (which
+ * kept the page busy, so typing lagged for seconds: issue 8's flood test). An honest peer that overran once (a paste
+ * of more than 4,000 messages) is slowed for a while and loses nothing: its outbox sends again what was dropped.
+ */
+export const floodPenalty = {
+  frames: { perSecond: 100, burst: 200 },
+  durationMs: 10_000,
+} as const;
 
 /** Default storage a conversation may fill on this device before its new messages are refused (both sides told). */
 export const defaultConversationQuotaBytes = 50 * 1024 * 1024;

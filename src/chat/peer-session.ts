@@ -14,7 +14,7 @@ import type { ErrorCode } from '../errors';
 import { Emitter } from '../events';
 import type { Identity } from '../crypto/identity';
 import type { Link, LinkEnded, LinkState } from '../net/link';
-import { peerBudget, TokenBucket } from './budget';
+import { floodPenalty, peerBudget, TokenBucket } from './budget';
 import { fileFrameTypes, type FileFrame } from './files/file-frames';
 import { decodeFrame, encodeFrame, type DropReason, type Frame } from './frames';
 import { SecureChannel, type PeerIdentity } from './secure-channel';
@@ -96,6 +96,8 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   private readonly frameBudget: TokenBucket;
   private readonly byteBudget: TokenBucket;
   private readonly chatterBudget: TokenBucket;
+  /** Set while the peer is held to floodPenalty (it went over budget); the end moves on with every drop. */
+  private penalty?: { bucket: TokenBucket; until: number };
   private readonly detach: (() => void)[] = [];
   private countersTimer?: ReturnType<typeof setTimeout>;
   /** Rejected frames as last seen, to notice new ones (the secure channel counts them). */
@@ -237,7 +239,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   }
 
   private receiveFrame(bytes: Uint8Array): void {
-    if (!this.frameBudget.take(1) || !this.byteBudget.take(bytes.length)) return this.drop('over-budget');
+    if (!this.isWithinBudget(bytes.length)) return this.drop('over-budget');
     const decoded = decodeFrame(bytes);
     if (!decoded.ok) return this.drop(decoded.reason);
     this.counted.received++;
@@ -277,6 +279,21 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   private hand(frame: ChatFrame | SessionFileFrame): void {
     if (isFileFrame(frame)) this.emit('file-frame', frame);
     else this.emit('frame', frame);
+  }
+
+  /** Charges a frame to the peer's budgets; a peer that goes over is held to floodPenalty while it keeps trying. */
+  private isWithinBudget(frameBytes: number): boolean {
+    const now = this.now();
+    if (this.penalty && now >= this.penalty.until) this.penalty = undefined;
+    const penalty = this.penalty;
+    const isWithin = penalty
+      ? penalty.bucket.take(1) && this.byteBudget.take(frameBytes)
+      : this.frameBudget.take(1) && this.byteBudget.take(frameBytes);
+    if (isWithin) return true;
+    // It starts empty: the peer has just used up what it had.
+    if (penalty) penalty.until = now + floodPenalty.durationMs;
+    else this.penalty = { bucket: new TokenBucket(floodPenalty.frames, this.now, 0), until: now + floodPenalty.durationMs };
+    return false;
   }
 
   private drop(reason: keyof PeerCounters['dropped']): void {

@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { frameTypes, maxFrameBytes } from '../../../src/chat/frames';
 import { randomMessageId } from '../../../src/chat/delivery';
-import { peerBudget } from '../../../src/chat/budget';
+import { floodPenalty, peerBudget } from '../../../src/chat/budget';
 import type { PeerSession } from '../../../src/chat/peer-session';
 import { formatTranscript } from '../../../src/store/transcript';
 import { pair, person, texts, until, waitFor, type Person } from './people';
@@ -44,6 +44,29 @@ describe('a hostile peer', () => {
     assert.ok(stored.every((t) => t.startsWith('flood ')));
     await alice.messenger.send(malloryAtAlice, 'I can still talk');
     await waitFor(mallory, 'added', (e) => e.message.text === 'I can still talk', { timeoutMs: 10_000 });
+  });
+
+  it('keeps flooding: held to the flood penalty while it goes on, back to the full budget once it stops', async () => {
+    let clock = Date.now();
+    const { alice, malloryAtAlice, attack, conversation } = await victimAndAttacker({ now: () => clock });
+    const victim = alice.messenger.peers.get(malloryAtAlice)!;
+    const flood = async (count: number) => {
+      const seen = victim.counters.received + victim.counters.dropped['over-budget'];
+      const before = victim.counters.received;
+      for (let i = 0; i < count; i++) attack.send({ type: 'message', conversation, id: randomMessageId(), text: `flood ${i}`, sentAt: Date.now() });
+      await until(() => victim.counters.received + victim.counters.dropped['over-budget'] >= seen + count, 'every frame seen', 20_000);
+      return victim.counters.received - before;
+    };
+    assert.equal(await flood(5_000), peerBudget.frames.burst, 'the first burst passes');
+    // One second later the full budget would take 2,000 more; the flooder gets the penalty's second instead.
+    clock += 1_000;
+    assert.equal(await flood(3_000), floodPenalty.frames.perSecond);
+    // Every drop moves the end of the penalty on: 9 s later it still holds.
+    clock += 9_000;
+    assert.equal(await flood(1_000), floodPenalty.frames.burst);
+    // Quiet for the penalty's duration: the full budget again (refilled to its burst).
+    clock += floodPenalty.durationMs;
+    assert.equal(await flood(1_000), 1_000, 'a burst of 1,000 passes untouched');
   });
 
   it('floods typing and pings, oversized and unknown frames, acks with unknown ids: dropped and counted', async () => {
