@@ -168,6 +168,10 @@ describe('a scripted peer that floods', () => {
       const floodA = await mallory.call('flood', { messages: { count: 10_000, prefix: 'flood A' } });
       assert.equal(floodA.sent.messages, 10_000);
       await mallory.call('settle');
+      // Past its budget Mallory is held to the flood penalty until it has kept under it for 10 s
+      // (src/chat/budget.ts floodPenalty): wait that out, so that what C sends is judged by the full budget and
+      // the count below stays exact.
+      await new Promise((resolve) => setTimeout(resolve, floodPenaltyMs + 1_000));
       // C: pings (the chatter budget answers some), oversized and unknown frames (dropped), acks of 2,048 ids
       // nobody sent (valid frames: nothing to act on).
       const floodC = await mallory.call('flood', { pings: 300, oversized: 5, unknownType: 3, otherVersion: 2, unknownAcks: 4 });
@@ -226,6 +230,9 @@ describe('a scripted peer that floods', () => {
     }
   });
 });
+
+/** src/chat/budget.ts floodPenalty.durationMs. */
+const floodPenaltyMs = 10_000;
 
 /** The numbers of the transcript's lines "… Mallory: <prefix> <n>", in transcript order. */
 function numbersOf(transcript, prefix) {
