@@ -98,6 +98,7 @@ export const errorCodes = [
   'FILE_TOO_LARGE', // larger than this device accepts
   'FILE_DAMAGED', // a kept file does not open as it was sealed on this device (changed or damaged on disk)
   'FILE_NO_ROOM', // this device's storage has less room left than the offered file needs
+  'FILE_SAVE_NO_ROOM', // no room for the plaintext copy "Save" makes before the download
   // camera and scanning
   'CAMERA_DENIED',
   'CAMERA_MISSING',

@@ -94,6 +94,8 @@ export class TincanApp {
   private modules?: UnlockedModules;
   private files?: FileTransfers;
   private thumbnails?: ThumbnailStore;
+  /** The unlock's sweep of plaintext copies a crash left ("Save"), while it runs. */
+  private sweepingExports?: Promise<unknown>;
   private links?: DeviceLinks;
   private tabLock?: TabLock;
   /** A code that arrived (by link) before the vault was unlocked. */
@@ -218,7 +220,9 @@ export class TincanApp {
     this.leave({ sayBye: true });
     await this.withBusy('welcome', async () => {
       await this.store!.forgetDevice();
-      await this.options.platform.forgetFiles();
+      // Best effort: the files are sealed under keys that went with the vault, so what a failure leaves cannot be
+      // read; the device certificate and the setup screen must follow either way.
+      await this.options.platform.forgetFiles().catch(() => undefined);
       await this.links?.forget();
       this.links = undefined;
       this.set({ ...initialState, ...forgotten, screen: 'setup', notice: { kind: 'info', code: 'DEVICE_FORGOTTEN', area: 'welcome' } });
@@ -257,7 +261,7 @@ export class TincanApp {
     this.thumbnails = new modules.ThumbnailStore(store.collection(modules.thumbnailsCollectionName));
     void this.refreshStorage();
     // Plaintext copies made by "Save" are removed at lock; a crash leaves them until now.
-    if (this.hasKeptFiles()) void this.options.platform.removeExports().catch(() => undefined);
+    if (this.hasKeptFiles()) this.sweepingExports = this.options.platform.removeExports().catch(() => undefined);
     this.set({ autoAcceptImageBytes: await this.loadAutoAcceptImages(store) });
     this.messenger = this.makeMessenger(profile, store, this.links, this.files, modules);
     this.set({ screen: 'main', profileName: profile.name, iceServers, reach: reachOf(iceServers), reachChosen: saved !== undefined });
@@ -633,9 +637,14 @@ export class TincanApp {
    * undefined after a failure (FILE_DAMAGED when the kept copy is gone or does not open), said in the conversation. */
   async saveFile(fileId: string): Promise<string | undefined> {
     try {
+      // The sweep of copies left by a crash (started at unlock) must not remove this one while it is written.
+      await this.sweepingExports;
       const source = await this.files?.openReceived(fileId);
       if (!source) throw new TincanError('FILE_DAMAGED', 'no kept file');
-      return await this.options.platform.exportFile(fileId, source);
+      if (!(await this.hasRoomFor(source.size))) throw new TincanError('FILE_SAVE_NO_ROOM', `${source.size} bytes to copy`);
+      return await this.options.platform.exportFile(fileId, source).catch((error: unknown) => {
+        throw isTincanError(error, 'FILE_DISK_FULL') ? new TincanError('FILE_SAVE_NO_ROOM', String(error)) : error;
+      });
     } catch (error) {
       this.fail(error, 'conversation');
       return undefined;

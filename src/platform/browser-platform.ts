@@ -73,6 +73,8 @@ export function browserPlatform(): AppPlatform {
   };
   /** Download URLs of the temporary copies "Save" made, by file id (revoked with the copy). */
   const exportUrls = new Map<string, string>();
+  /** Copies being written, by file id. */
+  const exporting = new Map<string, Promise<string>>();
   const revokeExport = (fileId: string) => {
     const url = exportUrls.get(fileId);
     if (url) URL.revokeObjectURL(url);
@@ -88,15 +90,22 @@ export function browserPlatform(): AppPlatform {
     // One worker per page, made when the first transfer needs it (OPFS is per origin; file ids keep profiles apart).
     fileSinks: () => sinks,
     removeFinishedFile: async (ref) => (await import('./file-sink')).removeFinishedFile(ref),
-    exportFile: async (fileId, source) => {
-      const file = await (await opfs()).exportPlain(fileId, source);
-      revokeExport(fileId);
-      // Typed application/octet-stream whatever the file is: a blob URL has this page's origin, so an HTML or SVG
-      // file opened from it (middle click, "open in new tab") would run as Tincan itself; octet-stream is
-      // downloaded, never rendered.
-      const url = URL.createObjectURL(file.slice(0, file.size, 'application/octet-stream'));
-      exportUrls.set(fileId, url);
-      return url;
+    exportFile: (fileId, source) => {
+      // One copy of a file at a time: a second "Save" while the first is written gets the same download.
+      const running = exporting.get(fileId);
+      if (running) return running;
+      const made = (async () => {
+        const file = await (await opfs()).exportPlain(fileId, source);
+        revokeExport(fileId);
+        // Typed application/octet-stream whatever the file is: a blob URL has this page's origin, so an HTML or SVG
+        // file opened from it (middle click, "open in new tab") would run as Tincan itself; octet-stream is
+        // downloaded, never rendered.
+        const url = URL.createObjectURL(file.slice(0, file.size, 'application/octet-stream'));
+        exportUrls.set(fileId, url);
+        return url;
+      })().finally(() => exporting.delete(fileId));
+      exporting.set(fileId, made);
+      return made;
     },
     removeExports: async (fileId) => {
       for (const id of fileId === undefined ? [...exportUrls.keys()] : [fileId]) revokeExport(id);
@@ -105,9 +114,10 @@ export function browserPlatform(): AppPlatform {
     },
     forgetFiles: async () => {
       for (const id of [...exportUrls.keys()]) revokeExport(id);
-      // The worker holds files open (sync access handles): it goes first, then the whole folder.
-      if (store) (await store).terminate();
+      // The worker holds files open (sync access handles): it lets go and ends first, then the whole folder goes.
+      const opened = store;
       store = undefined;
+      await (await opened?.catch(() => undefined))?.release();
       await (await import('./file-sink')).removeAllFiles();
     },
     storageEstimate: async () => {

@@ -13,7 +13,9 @@ export type FileSinkRequest =
   /** Flushes and closes the handle (the file stays). */
   | { readonly id: number; readonly op: 'close'; readonly name: string }
   /** Closes the handle if open and deletes the file. */
-  | { readonly id: number; readonly op: 'remove'; readonly name: string };
+  | { readonly id: number; readonly op: 'remove'; readonly name: string }
+  /** Closes every open handle (before the folder is deleted: an open handle locks its file). */
+  | { readonly id: number; readonly op: 'close-all' };
 
 /** quota: QuotaExceededError; not-found: no such file; busy: another tab holds the file; unavailable: no OPFS. */
 export type FileSinkFailure = 'quota' | 'not-found' | 'busy' | 'unavailable';

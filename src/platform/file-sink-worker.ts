@@ -64,6 +64,11 @@ async function run(request: FileSinkRequest): Promise<{ response: FileSinkRespon
       handle?.close();
       return { response: { id, ok: true }, transfer: [] };
     }
+    case 'close-all': {
+      for (const handle of handles.values()) handle.close();
+      handles.clear();
+      return { response: { id, ok: true }, transfer: [] };
+    }
     case 'remove': {
       handles.get(request.name)?.close();
       handles.delete(request.name);

@@ -16,6 +16,9 @@ const refPrefix = 'opfs:';
 /** Only names we make (file ids) are ever opened: a stored ref cannot point elsewhere in OPFS. */
 const namePattern = /^[A-Za-z0-9_-]{16}$/;
 const exportSuffix = '.save';
+/** Deleting the folder is tried this often, this far apart, while a file in it is still locked. */
+const removeAttempts = 5;
+const removeRetryMs = 200;
 /** Plaintext decrypted and written at a time while exporting: a few sealed chunks, never the whole file. */
 const exportPieceBytes = 1024 * 1024;
 
@@ -106,6 +109,12 @@ export class OpfsFileStore implements FileSinkFactory {
     this.worker.terminate();
   }
 
+  /** Lets go of every open file, then ends the worker (before the folder is deleted). */
+  async release(): Promise<void> {
+    await this.request({ op: 'close-all' }).catch(() => undefined);
+    this.terminate();
+  }
+
   /** Sends a request; rejects with a TincanError (FILE_DISK_FULL for a full quota). */
   request(body: RequestBody, transfer: Transferable[] = []): Promise<FileSinkResponse & { ok: true }> {
     if (this.failure) return Promise.reject(new TincanError('STORAGE_UNAVAILABLE', this.failure));
@@ -186,9 +195,18 @@ export async function openFinishedFile(ref: string): Promise<File> {
  * No worker may hold a file of it open (terminate the store first). */
 export async function removeAllFiles(): Promise<void> {
   const root = await navigator.storage.getDirectory();
-  await root.removeEntry(fileSinkDirectory, { recursive: true }).catch((error: unknown) => {
-    if (!(error instanceof DOMException && error.name === 'NotFoundError')) throw error;
-  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await root.removeEntry(fileSinkDirectory, { recursive: true });
+      return;
+    } catch (error) {
+      const name = error instanceof DOMException ? error.name : '';
+      if (name === 'NotFoundError') return;
+      // A handle a worker held may be released a moment after the worker ended.
+      if (name !== 'NoModificationAllowedError' || attempt >= removeAttempts) throw error;
+      await new Promise((resolve) => setTimeout(resolve, removeRetryMs));
+    }
+  }
 }
 
 /** Deletes a finished (or abandoned) file. */

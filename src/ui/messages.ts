@@ -92,6 +92,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   FILE_TOO_LARGE: 'That file is larger than this device accepts.',
   FILE_DAMAGED: 'This file was damaged in this browser\'s storage and cannot be opened. Remove it and ask for it again.',
   FILE_NO_ROOM: 'This device does not have room for that file. Remove files you no longer need (or free space on the device), then accept it again.',
+  FILE_SAVE_NO_ROOM: 'There is not enough room on this device to save a copy of this file. Free some space, then press Save again.',
   CAMERA_DENIED: 'Camera access was denied. Allow the camera in your browser settings, or paste the code instead.',
   CAMERA_MISSING: 'No camera was found. Paste the code instead, or scan it from an image.',
   CAMERA_INSECURE: 'The camera only works on a secure (https) page. Paste the code instead.',

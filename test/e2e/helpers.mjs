@@ -43,12 +43,23 @@ async function locateInAccessibilityTree(page, role, name, { timeout, visible, s
   // Chromium names the role of <img alt> "image" (ARIA 1.3).
   const selector = `aria/[name="${name}"][role="${role === 'img' ? 'image' : role}"]`;
   const deadline = Date.now() + timeout;
+  let lastError;
   for (;;) {
     signal?.throwIfAborted();
-    const handle = await page.$(selector);
-    if (handle && (!visible || (await handle.isVisible()))) return handle;
-    await handle?.dispose();
-    if (Date.now() > deadline) throw new Error(`locate: no ${visible ? 'visible ' : ''}${role} "${name}" within ${timeout} ms`);
+    let handle;
+    try {
+      // Either call can fail for a moment: the node re-rendered between the tree query and its handle, or the page
+      // is navigating (a reload). waitForSelector retried then too; so does this, until the deadline.
+      handle = await page.$(selector);
+      if (handle && (!visible || (await handle.isVisible()))) return handle;
+      lastError = undefined;
+    } catch (error) {
+      lastError = error;
+    }
+    await handle?.dispose().catch(() => undefined);
+    if (Date.now() > deadline) {
+      throw new Error(`locate: no ${visible ? 'visible ' : ''}${role} "${name}" within ${timeout} ms${lastError ? ` (last: ${lastError.message})` : ''}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

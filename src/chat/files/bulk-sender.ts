@@ -25,8 +25,9 @@ export interface BulkRun {
   /** The next message, or undefined when the run has nothing more (after its end marker). */
   next(): Promise<BulkMessage | undefined>;
   sent(item: BulkMessage): void;
-  /** The message left this device (the channel's queue no longer holds it). In the order they were sent. */
-  left(item: BulkMessage): void;
+  /** A message of `payloadBytes` plaintext left this device (the channel's queue no longer holds it); in the order
+   * they were sent. */
+  left(payloadBytes: number): void;
   /** next() threw (the source could not be read). */
   failed(error: unknown): void;
 }
@@ -37,22 +38,28 @@ export class BulkSender {
   private isPumping = false;
   private isClosed = false;
   private readonly detach: (() => void)[];
-  /** Messages handed to the channel and not yet known to have left it, oldest first. */
-  private readonly queued: { readonly run: BulkRun; readonly item: BulkMessage; readonly endsAt: number }[] = [];
+  /** Messages handed to the channel and not yet known to have left it, oldest first (their size, not their bytes). */
+  private readonly queued: { readonly run: BulkRun; readonly payloadBytes: number; readonly endsAt: number }[] = [];
   /** Wire bytes handed to the channel so far. */
   private handedBytes = 0;
 
   constructor(private readonly channel: BulkChannel) {
     channel.bufferedAmountLowThreshold = lowWaterBytes;
-    this.detach = [channel.on('buffered-low', () => void this.pump()), channel.on('open', () => void this.pump())];
+    this.detach = [
+      channel.on('buffered-low', () => {
+        this.settle();
+        void this.pump();
+      }),
+      channel.on('open', () => void this.pump()),
+    ];
   }
 
   /** Tells each run which of its messages have left this device since the last call. */
   settle(): void {
     const left = this.handedBytes - this.channel.bufferedAmount;
     while (this.queued.length && this.queued[0]!.endsAt <= left) {
-      const { run, item } = this.queued.shift()!;
-      run.left(item);
+      const { run, payloadBytes } = this.queued.shift()!;
+      run.left(payloadBytes);
     }
   }
 
@@ -103,7 +110,7 @@ export class BulkSender {
           return;
         }
         this.handedBytes += item.message.length;
-        this.queued.push({ run, item, endsAt: this.handedBytes });
+        this.queued.push({ run, payloadBytes: item.payloadBytes, endsAt: this.handedBytes });
         run.sent(item);
         if (item.isEnd) this.drop(run);
       }

@@ -86,6 +86,8 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
   private readonly now: () => number;
   private readonly host: OutgoingHost;
   private timer?: ReturnType<typeof setInterval>;
+  /** The page went away or the profile locked: nothing is saved or reported any more. */
+  private isDisposed = false;
 
   /** Loads the saved transfers; running ones come back as interrupted and continue once their peer is attached. */
   static async open(options: FileTransfersOptions): Promise<FileTransfers> {
@@ -297,6 +299,7 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
   /** The page goes away or the profile locks: stops everything at once, sends and saves nothing more, and wipes the
    * file keys held in memory. */
   dispose(): void {
+    this.isDisposed = true;
     clearInterval(this.timer);
     this.timer = undefined;
     for (const entry of this.attached.values()) {
@@ -383,6 +386,9 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
   }
 
   private save(record: TransferRecord): void {
+    // After dispose the keys in memory are wiped: a transfer still finishing an await (a commit, a reopen) must not
+    // write a record with a zeroed at-rest key over the good one (its file could never be opened again).
+    if (this.isDisposed) return;
     void this.chainSave(record.fileId, () => this.options.store.put(record));
   }
 

@@ -79,6 +79,8 @@ export class IncomingTransfer extends Transfer {
   private acceptedOn?: Attachment;
   private isResuming = false;
   private isCommitting = false;
+  /** The page went away or the profile locked (FileTransfers.dispose): awaits that end later do nothing more. */
+  private isDisposed = false;
   /** The record exists in the store (from the accept on). */
   private isSaved: boolean;
   private checkpointing?: Promise<void>;
@@ -131,7 +133,7 @@ export class IncomingTransfer extends Transfer {
   async accept(attachment: Attachment | undefined, sink?: FileSink): Promise<void> {
     if (this.state !== 'offered') return;
     const opened = sink ?? (await this.createSealedSink());
-    if (this.state !== 'offered') {
+    if (this.state !== 'offered' || this.isDisposed) {
       await opened.discard().catch(() => undefined);
       return;
     }
@@ -150,7 +152,7 @@ export class IncomingTransfer extends Transfer {
         // A sink kept before files were sealed at rest (no restKey) goes on as it is.
         const reopened = stored && this.restKey ? new SealedFileSink(this.host.sodium, this.restKey, this.file, stored) : stored;
         const sink = reopened ?? (await this.createSealedSink());
-        if (this.state !== 'interrupted') {
+        if (this.state !== 'interrupted' || this.isDisposed) {
           if (!reopened) await sink.discard().catch(() => undefined);
           return;
         }
@@ -272,6 +274,7 @@ export class IncomingTransfer extends Transfer {
 
   /** Frees the hash (the page goes away; nothing is sent or saved). */
   dispose(): void {
+    this.isDisposed = true;
     this.hash?.dispose();
     this.hash = undefined;
     this.sink = undefined;
@@ -424,6 +427,7 @@ export class IncomingTransfer extends Transfer {
       this.failStorage(error);
       return;
     }
+    if (sink !== this.sink) return; // disposed meanwhile (the page went away): the next unlock verifies again
     this.sink = undefined;
     this.finishedRef = finishedRef;
     this.code = undefined;
@@ -434,7 +438,7 @@ export class IncomingTransfer extends Transfer {
 
   private failStorage(error: unknown): void {
     if (this.isFinal) return;
-    const code: ErrorCode = isTincanError(error, 'FILE_DISK_FULL') ? 'FILE_DISK_FULL' : 'STORAGE_UNAVAILABLE';
+    const code: ErrorCode = isTincanError(error, 'FILE_DISK_FULL') ? 'FILE_DISK_FULL' : isTincanError(error, 'FILE_DAMAGED') ? 'FILE_DAMAGED' : 'STORAGE_UNAVAILABLE';
     this.isCommitting = false;
     this.end('failed', code, false, { type: 'file-cancel', conversation: this.file.conversation, fileId: this.file.fileId, reason: cancelReasonFor(code) });
   }

@@ -207,8 +207,8 @@ export class OutgoingTransfer extends Transfer {
 
   // Run callbacks --------------------------------------------------------------------------------------------
 
-  runLeft(run: SendRun, item: BulkMessage): void {
-    if (run === this.countedRun) this.leftBytes += item.payloadBytes;
+  runLeft(run: SendRun, payloadBytes: number): void {
+    if (run === this.countedRun) this.leftBytes += payloadBytes;
   }
 
   runSent(run: SendRun, item: BulkMessage): void {
@@ -300,8 +300,8 @@ export class SendRun implements BulkRun {
     this.transfer.runSent(this, item);
   }
 
-  left(item: BulkMessage): void {
-    this.transfer.runLeft(this, item);
+  left(payloadBytes: number): void {
+    this.transfer.runLeft(this, payloadBytes);
   }
 
   failed(error: unknown): void {

@@ -163,6 +163,13 @@ describe('the app facade', () => {
     const atBob = platforms.get(bob)!;
     const bytes = new Uint8Array(300_000).map((_, i) => (i * 31) % 251);
     const fileId = await sendAndReceive(alice, bob, bytesFileSource(bytes), 'notes.bin');
+    // No room for the plaintext copy: said, and nothing copied.
+    const quota = atBob.storage.quotaBytes;
+    atBob.storage.quotaBytes = atBob.storage.usageBytes + 64 * 1024 * 1024 + 1000;
+    assert.equal(await bob.saveFile(fileId), undefined);
+    assert.equal(s(bob).notice?.code, 'FILE_SAVE_NO_ROOM');
+    assert.equal(atBob.exports.size, 0);
+    atBob.storage.quotaBytes = quota;
     assert.equal(await bob.saveFile(fileId), `memory:${fileId}`);
     assert.deepEqual(atBob.exports.get(fileId), bytes);
     await bob.lock();

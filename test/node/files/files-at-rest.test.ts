@@ -6,7 +6,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isTincanError } from '../../../src/errors';
-import { bytesFileSource, MemoryFileSink } from '../../../src/chat/files/memory-file';
+import type { IncomingFileInfo } from '../../../src/chat/files/file-io';
+import { bytesFileSource, MemoryFileSink, MemorySinkFactory } from '../../../src/chat/files/memory-file';
 import { restKeyBytes, restOverheadBytes, SealedFileSink, sealedFileSource, storedBytesOf, type StoredFileLayout } from '../../../src/chat/files/sealed-file-sink';
 import { SealedTransferStore, type CollectionPort } from '../../../src/chat/files/sealed-transfer-store';
 import { MemoryTransferStore, type IncomingTransferRecord } from '../../../src/chat/files/transfer-store';
@@ -27,6 +28,11 @@ async function sealedCopy(plain: Uint8Array, layout: StoredFileLayout, key: Uint
   const order = [...Array(layout.chunks).keys()].sort((a, b) => ((a * 7919) % 13) - ((b * 7919) % 13));
   for (const index of order) await sink.write(index * chunkBytes, plain.subarray(index * chunkBytes, Math.min(plain.length, (index + 1) * chunkBytes)));
   return { sodium, stored, sink };
+}
+
+async function until(check: () => boolean): Promise<void> {
+  for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+  assert.ok(check(), 'reached');
 }
 
 async function damagedRead(read: () => Promise<unknown>): Promise<boolean> {
@@ -107,6 +113,42 @@ describe('received files sealed at rest', () => {
     const stored = [...bob.sinks.sinks.values()][0]!;
     assert.equal(stored.data.length, storedBytesOf({ fileIdBytes: new Uint8Array(12), size: bytes.length, chunkBytes: record.chunkBytes, chunks: record.chunks }));
     await reload(bob);
+    assert.deepEqual(await keptBytes(bob, view.fileId), bytes);
+  });
+
+  it('a lock while the file is being committed keeps the at-rest key: the file still opens after the next unlock', async () => {
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let committing = false;
+    class GatedFactory extends MemorySinkFactory {
+      override async create(file: IncomingFileInfo): Promise<MemoryFileSink> {
+        const sink = await super.create(file);
+        const commit = sink.commit.bind(sink);
+        sink.commit = async () => {
+          committing = true;
+          await gate;
+          return commit();
+        };
+        return sink;
+      }
+    }
+    const alice = await makeSide('alice');
+    const bob = await makeSide('bob', { sinks: new GatedFactory() });
+    connect(alice, bob);
+    const bytes = randomBytes(300_000);
+    const view = await alice.transfers.offer({ peerId: 'bob', conversation: 'dm:AAAAAAAAAAAAAAAAAAAAAA', source: bytesFileSource(bytes), name: 'a.bin', mime: '' });
+    await waitForEvent(bob, 'offered');
+    await bob.transfers.accept(view.fileId);
+    await until(() => committing);
+    bob.transfers.dispose(); // the profile locks: keys in memory are wiped
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const record = bob.store.records.get(view.fileId) as IncomingTransferRecord;
+    assert.equal(record.restKey!.some((byte) => byte !== 0), true, 'the saved key is not the wiped one');
+    // Unlocked again: the transfer is checked once more and the file opens.
+    await reload(bob);
+    connect(alice, bob);
+    await waitForEvent(bob, 'done', (v) => v.fileId === view.fileId);
     assert.deepEqual(await keptBytes(bob, view.fileId), bytes);
   });
 

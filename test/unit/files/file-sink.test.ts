@@ -69,7 +69,7 @@ describe('OPFS file sink', () => {
     await finished.commit();
     const running = await store.create(info(id(), 10));
     await running.write(0, new Uint8Array(10).fill(2));
-    store.terminate(); // as browser-platform.ts forgetFiles does: the worker lets go of open files first
+    await store.release(); // as browser-platform.ts forgetFiles does: the worker lets go of open files first
     await removeAllFiles();
     const root = await navigator.storage.getDirectory();
     let isGone = false;
