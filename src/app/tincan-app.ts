@@ -558,7 +558,10 @@ export class TincanApp {
     try {
       this.messenger?.disconnect(contactId);
       // Its files leave this device with it (sealed copies, thumbnails, records).
-      for (const t of this.s.transfers.filter((t) => t.conversationId === contactId)) await this.discardFile(t.fileId);
+      for (const t of this.s.transfers.filter((t) => t.conversationId === contactId)) {
+        // A file that could not be removed keeps the conversation (its notice says why); nothing is left orphaned.
+        if (!(await this.discardFile(t.fileId))) return;
+      }
       await this.store!.log.remove(contactId);
       await this.store!.contacts.remove(contactId);
       this.runtime.delete(contactId);
@@ -665,6 +668,8 @@ export class TincanApp {
   async keepThumbnail(fileId: string, thumbnail: Thumbnail): Promise<void> {
     if (!this.files?.get(fileId)) return;
     await this.thumbnails?.put(fileId, thumbnail).catch(() => undefined);
+    // Removed while it was written: it goes too (discardFile removes thumbnails only after the transfer).
+    if (!this.files?.get(fileId)) await this.thumbnails?.remove(fileId).catch(() => undefined);
   }
 
   declineFile(fileId: string): void {
@@ -685,17 +690,20 @@ export class TincanApp {
   }
 
   /** The person is done with a transfer: it leaves the list, and a received file leaves this device. */
-  async discardFile(fileId: string): Promise<void> {
+  async discardFile(fileId: string): Promise<boolean> {
     const view = this.files?.get(fileId);
     try {
       if (view?.finishedRef) await this.options.platform.removeFinishedFile(view.finishedRef);
       await this.options.platform.removeExports(fileId);
-      await this.thumbnails?.remove(fileId);
       await this.files?.forget(fileId);
+      // After the transfer is gone: a thumbnail kept meanwhile is removed here or by keepThumbnail's own check.
+      await this.thumbnails?.remove(fileId);
       this.set({ transfers: this.s.transfers.filter((t) => t.fileId !== fileId) });
       void this.refreshStorage();
+      return true;
     } catch (error) {
       this.fail(error, 'conversation');
+      return false;
     }
   }
 

@@ -16,11 +16,14 @@ export function memoryPlatform(options: { visible?: () => boolean } = {}): AppPl
   exports: Map<string, Uint8Array>;
   /** What storageEstimate answers: a test sets the room left. */
   storage: { usageBytes: number; quotaBytes: number };
+  /** What a test makes fail. */
+  failures: { removeFile: boolean };
 } {
   const records = new Map<string, Uint8Array>();
   const sinks = new MemorySinkFactory();
   const exports = new Map<string, Uint8Array>();
   const storage = { usageBytes: 0, quotaBytes: 10 * 1024 ** 3 };
+  const failures = { removeFile: false };
   const device = new MemoryDevice(seed++);
   let counter: number | undefined;
   return {
@@ -40,7 +43,10 @@ export function memoryPlatform(options: { visible?: () => boolean } = {}): AppPl
     isVisible: options.visible ?? (() => true),
     requestPersistence: async () => undefined,
     fileSinks: () => sinks,
-    removeFinishedFile: async () => undefined,
+    removeFinishedFile: async () => {
+      if (failures.removeFile) throw new Error('the disk said no');
+    },
+    failures,
     exports,
     exportFile: async (fileId, source) => {
       exports.set(fileId, await source.read(0, source.size));

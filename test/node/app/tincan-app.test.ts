@@ -220,6 +220,20 @@ describe('the app facade', () => {
     assert.equal(s(bob).transfers.find((t) => t.fileId === picture)?.state, 'offered');
   });
 
+  it('keeps a conversation whose file could not be removed, and says why; a thumbnail kept while its file goes, goes too', async () => {
+    const [alice, bob] = await twoOnline();
+    const fileId = await sendAndReceive(alice, bob, bytesFileSource(new Uint8Array(5000)), 'a.png');
+    platforms.get(bob)!.failures.removeFile = true;
+    await bob.deleteConversation(s(bob).conversations[0]!.id);
+    assert.equal(s(bob).conversations.length, 1, 'the conversation stays');
+    assert.equal(s(bob).transfers.length, 1, 'and its file');
+    assert.ok(s(bob).notice, 'a notice says why');
+    platforms.get(bob)!.failures.removeFile = false;
+    const thumbnail = { type: 'image/png' as const, bytes: new Uint8Array([1, 2, 3]), width: 10, height: 10 };
+    await Promise.all([bob.keepThumbnail(fileId, thumbnail), bob.discardFile(fileId)]);
+    assert.equal(await bob.thumbnail(fileId), undefined);
+  });
+
   it('takes a conversation\'s files off the device when the conversation is deleted', async () => {
     const [alice, bob] = await twoOnline();
     const fileId = await sendAndReceive(alice, bob, bytesFileSource(new Uint8Array(5000)), 'a.bin');

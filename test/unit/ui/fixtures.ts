@@ -277,7 +277,7 @@ export class FixtureApp implements AppFacade {
   async acceptFile(fileId: string) { await this.call('acceptFile', [fileId]); }
   declineFile(fileId: string) { this.call('declineFile', [fileId]); }
   cancelTransfer(fileId: string) { this.call('cancelTransfer', [fileId]); }
-  async discardFile(fileId: string) { await this.call('discardFile', [fileId]); }
+  async discardFile(fileId: string) { await this.call('discardFile', [fileId]); return true; }
   async resumeFile(fileId: string, source: unknown) { await this.call('resumeFile', [fileId, source]); }
   async setAutoAcceptImages(maxBytes: number) { this.call('setAutoAcceptImages', [maxBytes]); }
   async saveFile(fileId: string) { return (await this.call('saveFile', [fileId])) as string | undefined; }
