@@ -5,6 +5,7 @@
 // what is seen and what is read agree.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+import { repeat } from 'lit/directives/repeat.js';
 import type { ConversationView } from '../app/app-state';
 import { emit } from './events';
 import { connectionText, conversationText, homeText } from './messages';
@@ -83,7 +84,11 @@ export class ConversationList extends LitElement {
   protected override render() {
     return html`
       <ul aria-label=${homeText.listHeading}>
-        ${this.conversations.map(
+        ${repeat(
+          this.conversations,
+          // Keyed: when a new message moves a conversation up, its button moves with it. Unkeyed, the focused button
+          // would start naming another contact, and Enter (or a click already under way) would open that one.
+          (c) => c.id,
           (c) => html`<li>
             <button type="button" class="item" data-id=${c.id} aria-current=${c.id === this.activeId ? 'true' : 'false'}
               @click=${() => emit(this, 'tc-select-conversation', { conversationId: c.id })}>

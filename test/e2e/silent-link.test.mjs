@@ -47,6 +47,9 @@ describe('a link that dies silently', () => {
       // Alice reloads while the path is dead: the three are on disk, still not delivered. ("Sent" is a summary
       // written a moment later; a reload right after sending may find them "waiting": either way not delivered,
       // and still in the outbox.)
+      // "Delivered" for the first message is on disk once the store's deferred flush ran (defaultFlushDelayMs, 300 ms
+      // after the ack, src/store/tincan-store.ts); a reload before that shows it waiting until the next connection.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
       await alice.page.reload();
       await enterApp(alice.page, alice);
       await openConversation(alice.page, 'Bob');
