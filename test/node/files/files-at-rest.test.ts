@@ -13,6 +13,7 @@ import { SealedTransferStore, type CollectionPort } from '../../../src/chat/file
 import { MemoryTransferStore, type IncomingTransferRecord } from '../../../src/chat/files/transfer-store';
 import { getSodium } from '../../../src/crypto/sodium';
 import { connect, keptBytes, makeSide, randomBytes, reload, waitForEvent } from './harness';
+import { until } from '../chat/people';
 
 const chunkBytes = 1000;
 
@@ -28,11 +29,6 @@ async function sealedCopy(plain: Uint8Array, layout: StoredFileLayout, key: Uint
   const order = [...Array(layout.chunks).keys()].sort((a, b) => ((a * 7919) % 13) - ((b * 7919) % 13));
   for (const index of order) await sink.write(index * chunkBytes, plain.subarray(index * chunkBytes, Math.min(plain.length, (index + 1) * chunkBytes)));
   return { sodium, stored, sink };
-}
-
-async function until(check: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !check(); i++) await new Promise((resolve) => setTimeout(resolve, 10));
-  assert.ok(check(), 'reached');
 }
 
 async function damagedRead(read: () => Promise<unknown>): Promise<boolean> {
@@ -139,7 +135,7 @@ describe('received files sealed at rest', () => {
     const view = await alice.transfers.offer({ peerId: 'bob', conversation: 'dm:AAAAAAAAAAAAAAAAAAAAAA', source: bytesFileSource(bytes), name: 'a.bin', mime: '' });
     await waitForEvent(bob, 'offered');
     await bob.transfers.accept(view.fileId);
-    await until(() => committing);
+    await until(() => committing, 'the commit started');
     bob.transfers.dispose(); // the profile locks: keys in memory are wiped
     release();
     await new Promise((resolve) => setTimeout(resolve, 20));
