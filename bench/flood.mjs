@@ -73,18 +73,19 @@ function stopStallMonitor() {
   };
 }
 
-/** The flooder: `count` message frames on its live session, at once. */
-function flood(count) {
+/** The flooder: `count` real envelopes (sealed with its own chain first, then sent) on its live session, at once. */
+async function flood(count) {
   const app = document.querySelector('tc-tincan-shell').app;
-  const session = app.messenger.peers.get(app.state.state.activeId);
-  const toBase64Url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const conversationId = app.state.state.activeId;
+  const session = app.messenger.peers.get(conversationId);
+  const envelopes = [];
+  for (let i = 0; i < count; i++) {
+    const text = `Flood ${i}: a line of ordinary chat text, about seventy characters long.`;
+    envelopes.push(await app.messenger.delivery.seal(conversationId, text, Date.now()));
+  }
   const startedAt = performance.timeOrigin + performance.now();
   let sent = 0;
-  for (let i = 0; i < count; i++) {
-    const id = toBase64Url(crypto.getRandomValues(new Uint8Array(12)));
-    const text = `Flood ${i}: a line of ordinary chat text, about seventy characters long.`;
-    if (session.send({ type: 'message', conversation: session.conversationId, id, text, sentAt: Date.now() })) sent++;
-  }
+  for (const envelope of envelopes) if (session.send(envelope)) sent++;
   return { sent, startedAt, sendMs: performance.timeOrigin + performance.now() - startedAt };
 }
 

@@ -232,6 +232,7 @@ export class TincanApp {
   /** Forgets every key in memory; the passphrase is needed again. */
   async lock(): Promise<void> {
     const hasKeptFiles = this.hasKeptFiles();
+    await this.messenger?.flush().catch(() => undefined);
     this.leave({ sayBye: true });
     if (hasKeptFiles) await this.options.platform.removeExports().catch(() => undefined);
     await this.store?.lock();
@@ -829,7 +830,7 @@ export class TincanApp {
     store: TincanStore,
     links: DeviceLinks,
     files: FileTransfers | undefined,
-    { Messenger }: UnlockedModules,
+    { Messenger, chainsCollectionName }: UnlockedModules,
   ): Messenger {
     const messenger = new Messenger({
       ...(files ? { files } : {}),
@@ -838,6 +839,7 @@ export class TincanApp {
       contacts: store.contacts,
       log: store.log,
       outbox: store.outbox,
+      chains: store.collection(chainsCollectionName),
       links,
       answerValidMs: defaultAnswerValidMs,
       now: this.now,

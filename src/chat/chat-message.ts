@@ -5,6 +5,12 @@ import type { MessageState } from '../store/records';
 /** `refused`: the peer's device did not store it (no room); it stays in the outbox and is sent again later. */
 export type ShownState = MessageState | 'refused';
 
+/** How many of a conversation's other members have stored an outgoing message (conversations of three or more). */
+export interface DeliveryCount {
+  readonly acknowledged: number;
+  readonly members: number;
+}
+
 export interface ChatMessage {
   readonly id: string;
   readonly direction: 'in' | 'out';
@@ -15,6 +21,8 @@ export interface ChatMessage {
   readonly state: ShownState;
   /** Position in the conversation's log; absent until stored. */
   readonly index?: number;
+  /** Outgoing, in a conversation of three or more: "Delivered to 1 of 2" until every member has it. */
+  readonly delivery?: DeliveryCount;
   /** The stored record could not be read (damaged): shown as such, never thrown at the renderer. */
   readonly unreadable?: true;
 }

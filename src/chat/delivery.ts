@@ -1,41 +1,57 @@
-// Exactly-once delivery of messages between this device and its contacts, over whichever sessions are open.
+// Exactly-once delivery of messages to every member of a conversation, by whichever carrier reaches each member
+// (carrier.ts: their own live session, or another member's).
 //
-// Sending: a new message is shown at once, sent at once when its contact is online, and written in the same
-// moment (one transaction: the message, its id in the conversation's id index, and its outbox entry). It stays
-// in the outbox until the contact ACKNOWLEDGES it as stored. Every session that opens for a contact gets every
-// unacknowledged message again, in order, whatever the last connection reached; a message sent on a live session
-// and not acknowledged within resendAfterMs is sent again on it (a frame dropped by the peer's budget, or a path
-// that died silently while the channel still read "open").
+// Sending: a new message is sealed once for its conversation (an end-to-end envelope under this device's current
+// sender chain, signed: crypto/envelope.ts), shown at once, handed at once to a carrier for each member that one
+// reaches, and written in the same moment (one transaction: the message, its id in the conversation's id index,
+// and one outbox entry per member holding the envelope). An entry stays until ITS member acknowledges the message
+// as stored, with an ack that member signed: no carrier can fake "Delivered". A message is "Delivered" once every
+// member has; before that the state says how many of how many. Every carrier that comes up for a member gets that
+// member's unacknowledged envelopes again, in order; an envelope handed on and not acknowledged within
+// resendAfterMs is handed on again (a frame dropped by a budget, a path that died silently).
 //
-// Receiving: the frames of a burst are gathered while a write is in flight and written together (one
-// transaction, which also finds ids the conversation already has: a resend is acknowledged, never stored
-// twice); then they are shown, and acknowledged in as few ack frames as possible. An ack therefore always means
-// "stored on the peer's device". A crash before the write loses nothing: the sender still has the message and
-// sends it again.
+// Receiving: an envelope must be signed by a member of the conversation it names (a direct one by the session's own
+// peer), and opens only with that member's sender chain (handed over their direct session, chain-keeper.ts). The
+// envelopes of a burst are gathered while a write is in flight and written together (one transaction, which also
+// finds ids the conversation already has: a resend is acknowledged, never stored twice); then shown, their message
+// keys erased, and acknowledged in as few signed acks as possible, by any carrier back to their sender. An envelope
+// whose key was already erased was stored before: it is acknowledged again. A crash before the write loses
+// nothing: the sender still has the envelope and sends it again.
 //
-// Untrusted input: frames arrive validated (frames.ts) and budgeted (peer-session.ts). Here a frame is checked
-// against its session (the conversation must be the session's own), times are judged against this device's clock
-// (chat-message.ts plausibleSentAt), and a conversation over its storage quota refuses new messages, telling the
-// sender, which keeps them.
+// Untrusted input: frames arrive validated (frames.ts) and budgeted (peer-session.ts). Here every envelope and ack is
+// checked against the conversation's members and its signature; times are judged against this device's clock
+// (chat-message.ts plausibleSentAt); a conversation over its storage quota refuses new messages, telling the sender.
+// What fails a check is counted (`ignored`), never acted on.
 import { isTincanError, TincanError, type ErrorCode } from '../errors';
 import { Emitter } from '../events';
 import { toBase64Url } from '../crypto/bytes';
+import { openEnvelope, sealEnvelope, signAck, verifyAck, verifyEnvelope, type Envelope } from '../crypto/envelope';
+import type { Identity } from '../crypto/identity';
+import type { OutgoingChain } from '../crypto/sender-chain';
+import { getSodium, type Sodium } from '../crypto/sodium';
 import type { MessageState, StoredMessage } from '../store/records';
 import { defaultConversationQuotaBytes } from './budget';
-import { plausibleSentAt, type ChatMessage } from './chat-message';
-import { maxAckIds, maxMessageChars, type Frame } from './frames';
+import { SessionCarrier, type Carrier } from './carrier';
+import { handoffOf, type ChainKeeper } from './chain-keeper';
+import { plausibleSentAt, type ChatMessage, type DeliveryCount } from './chat-message';
+import type { Conversation, ConversationDirectory } from './conversation-directory';
+import { maxAckIds, maxMessageChars, type AckFrame, type CarriedItem, type EnvelopeFrame } from './frames';
 import type { ChatFrame, PeerSession } from './peer-session';
 
-/** A message sent on a live session and not acknowledged by then is sent again on it. */
+/** A message handed to a carrier and not acknowledged by then is handed on again. */
 export const resendAfterMs = 15_000;
-/** How often a live session's unacknowledged messages are looked at. */
+/** How often unacknowledged messages are looked at. */
 const resendCheckMs = 5_000;
 
 export type AppendOutcome = { readonly index: number } | { readonly duplicate: true };
 
 /** What delivery needs from the conversation log (store/conversation-log.ts). */
 export interface LogPort {
-  append(conversationId: string, messages: readonly StoredMessage[], options?: { readonly outboxFor?: readonly string[] }): Promise<readonly AppendOutcome[]>;
+  append(
+    conversationId: string,
+    messages: readonly StoredMessage[],
+    options?: { readonly outboxFor?: readonly string[]; readonly envelopes?: ReadonlyMap<string, Readonly<Record<string, string | number>>> },
+  ): Promise<readonly AppendOutcome[]>;
   setStates(conversationId: string, updates: readonly { readonly id: string; readonly state: MessageState }[]): void;
   usageBytes(conversationId: string): number;
 }
@@ -45,19 +61,25 @@ export interface OutboxEntryView {
   readonly messageId: string;
   readonly text: string;
   readonly sentAt: number;
+  /** The sealed envelope (absent in entries written before envelopes: sealed when first resent). */
+  readonly envelope?: unknown;
 }
 
 /** What delivery needs from the outbox (store/outbox.ts). */
 export interface OutboxPort {
   pending(peerId: string): readonly OutboxEntryView[];
   acknowledge(peerId: string, messageIds: readonly string[]): readonly { readonly conversationId: string; readonly messageId: string }[];
+  /** Members still waiting for the message (0: every member has it). */
+  waitingMembers(conversationId: string, messageId: string): number;
 }
+
+export type StateUpdate = { id: string; state: ChatMessage['state']; index?: number; delivery?: DeliveryCount };
 
 export interface DeliveryEvents {
   /** A message to show: our own at once, an incoming one once stored. */
   added: { conversationId: string; message: ChatMessage };
-  /** Messages moved on: sent, delivered, refused. */
-  states: { conversationId: string; updates: readonly { id: string; state: ChatMessage['state']; index?: number }[] };
+  /** Messages moved on: sent, delivered (to some or all members), refused. */
+  states: { conversationId: string; updates: readonly StateUpdate[] };
   typing: { conversationId: string; active: boolean };
   /** The peer's device refused messages (no room): say so where they wait. */
   refused: { conversationId: string; reason: 'quota' };
@@ -70,8 +92,13 @@ export interface DeliveryEvents {
 }
 
 export interface DeliveryOptions {
+  identity: Identity;
   log: LogPort;
   outbox: OutboxPort;
+  directory: ConversationDirectory;
+  chains: Promise<ChainKeeper>;
+  /** The contact whose current identity key is `keyId` (base64url), if any. */
+  contactOfKey(keyId: string): string | undefined;
   now?: () => number;
   randomId?: () => string;
   /** Storage one conversation may use before its new incoming messages are refused. */
@@ -80,21 +107,20 @@ export interface DeliveryOptions {
 
 interface Outgoing {
   readonly conversationId: string;
-  readonly peerId: string;
-  readonly frame: Extract<Frame, { type: 'message' }>;
-  /** The outbox entry is written (acks can be resolved by the outbox). */
+  readonly envelope: EnvelopeFrame;
+  readonly members: readonly string[];
+  /** The outbox entries are written (acks can be resolved by the outbox). */
   stored: boolean;
-  /** An ack arrived before the write finished. */
-  ackedEarly: boolean;
-  /** The session it was last sent on, and when. */
-  sentOn?: PeerSession;
-  sentAt?: number;
+  /** Members whose ack arrived before the write finished. */
+  readonly ackedEarly: Set<string>;
+  /** When it was last handed on to each member not known to have it. */
+  readonly handedAt: Map<string, number>;
 }
 
 interface Incoming {
-  readonly session: PeerSession;
-  readonly conversationId: string;
+  readonly sender: string;
   readonly message: StoredMessage;
+  readonly envelope: Envelope;
 }
 
 export function randomMessageId(): string {
@@ -105,88 +131,149 @@ export class Delivery extends Emitter<DeliveryEvents> {
   private readonly now: () => number;
   private readonly randomId: () => string;
   private readonly quotaBytes: (conversationId: string) => number;
-  /** Outgoing messages whose ack has not been seen by this page (written or still being written). */
+  private sodium?: Sodium;
+  private chains?: ChainKeeper;
+  /** Resolves once libsodium and the chains are loaded: sessions are opened and messages sealed after it. */
+  readonly ready: Promise<void>;
+  /** Outgoing messages some member has not acknowledged to this page (written or still being written). */
   private readonly outgoing = new Map<string, Outgoing>();
-  /** Incoming messages waiting for the write in flight, per conversation. */
+  /** Incoming messages waiting for the write in flight, per conversation (local id). */
   private readonly incoming = new Map<string, Incoming[]>();
   private readonly writing = new Set<string>();
+  private readonly carriers = new Set<Carrier>();
   private readonly sessions = new Set<PeerSession>();
   private resendTimer?: ReturnType<typeof setInterval>;
-  /** Unknown ids in acks, refused frames from the wrong conversation: counted, never acted on. */
-  readonly ignored = { unknownAcks: 0, wrongConversation: 0 };
+  private disposed = false;
+  /** What failed a check: counted, never acted on. */
+  readonly ignored = { unknownAcks: 0, wrongConversation: 0, forged: 0, unreadable: 0, unroutable: 0 };
+  /** Items this device carried for other members. */
+  forwarded = 0;
 
   constructor(private readonly options: DeliveryOptions) {
     super();
     this.now = options.now ?? Date.now;
     this.randomId = options.randomId ?? randomMessageId;
     this.quotaBytes = options.quotaBytes ?? (() => defaultConversationQuotaBytes);
+    this.ready = Promise.all([getSodium(), options.chains]).then(([sodium, chains]) => {
+      this.sodium = sodium;
+      this.chains = chains;
+    });
+    this.ready.catch(() => undefined);
   }
 
-  /** An open session: its frames come here, and everything its contact has not acknowledged goes out again. */
+  /** An open session: it carries to its peer, its frames come here, and its peer gets every chain it needs and
+   * everything it has not acknowledged, then a new chain for each conversation they share. */
   attach(session: PeerSession): void {
-    if (this.sessions.has(session) || session.state !== 'open') return;
+    const contactId = session.contactId;
+    if (this.sessions.has(session) || session.state !== 'open' || !contactId || !this.chains) return;
     this.sessions.add(session);
+    const carrier = new SessionCarrier(session);
+    this.carriers.add(carrier);
     session.on('frame', (frame) => this.receive(session, frame));
     session.on('closed', () => {
       this.sessions.delete(session);
+      this.carriers.delete(carrier);
       if (!this.sessions.size) this.stopResendTimer();
     });
-    this.resendAll(session);
+    const shared = this.options.directory.ofMember(contactId);
+    for (const conversation of shared) this.handChains(session, conversation);
+    this.resendTo(contactId);
+    for (const conversation of shared) this.startChain(conversation).catch(() => undefined); // the current one goes on sealing
+    // Another member's carrier may ride on this session.
+    for (const other of this.carriers) if (other.via.kind === 'member' && other.via.contactId === contactId) this.resendVia(other);
     this.resendTimer ??= setInterval(() => this.resendStale(), resendCheckMs);
   }
 
-  /**
-   * Sends a text in a two-person conversation (stored under the contact's id): shown at once, on the wire at
-   * once if the contact is online, on disk in the same moment. Resolves when it is stored.
-   */
-  async send(contactId: string, text: string, session: PeerSession | undefined): Promise<ChatMessage> {
+  /** Another way of reaching members (a member carrying for others): what waits for them goes out through it. */
+  addCarrier(carrier: Carrier): () => void {
+    this.carriers.add(carrier);
+    this.resendVia(carrier);
+    this.resendTimer ??= setInterval(() => this.resendStale(), resendCheckMs);
+    return () => this.carriers.delete(carrier);
+  }
+
+  /** Sends a text in a conversation: sealed, shown at once, handed on at once, on disk in the same moment. */
+  async send(conversationId: string, text: string): Promise<ChatMessage> {
     if (text.length > maxMessageChars) throw new TincanError('MESSAGE_TOO_LONG', `${text.length} > ${maxMessageChars}`);
-    const id = this.randomId();
+    const conversation = this.options.directory.get(conversationId);
+    if (!conversation) throw new TincanError('NO_CONVERSATION', conversationId);
     const sentAt = this.now();
-    const conversation = session?.conversationId;
-    const frame = conversation ? ({ type: 'message', conversation, id, text, sentAt } as const) : undefined;
-    const entry: Outgoing = { conversationId: contactId, peerId: contactId, frame: frame ?? { type: 'message', conversation: '', id, text, sentAt }, stored: false, ackedEarly: false };
+    const { type: _type, ...sealed } = await this.seal(conversationId, text, sentAt);
+    const id = sealed.id;
+    const entry: Outgoing = {
+      conversationId,
+      envelope: { type: 'envelope', ...sealed },
+      members: conversation.members,
+      stored: false,
+      ackedEarly: new Set(),
+      handedAt: new Map(),
+    };
     this.outgoing.set(id, entry);
-    const isSent = !!(frame && session && this.sendOn(session, entry));
-    const shown: ChatMessage = { id, direction: 'out', text, sentAt, state: isSent ? 'sent' : 'waiting' };
-    this.emit('added', { conversationId: contactId, message: shown });
+    const handed = conversation.members.filter((member) => this.handOn(member, entry));
+    const shown: ChatMessage = { id, direction: 'out', text, sentAt, state: handed.length ? 'sent' : 'waiting', ...countOf(conversation, 0) };
+    this.emit('added', { conversationId, message: shown });
     const record: StoredMessage = { id, direction: 'out', text, sentAt, state: 'waiting' };
     let outcome: AppendOutcome | undefined;
     try {
-      [outcome] = await this.options.log.append(contactId, [record], { outboxFor: [contactId] });
+      [outcome] = await this.options.log.append(conversationId, [record], { outboxFor: conversation.members, envelopes: new Map([[id, { ...sealed }]]) });
     } catch (error) {
       this.outgoing.delete(id);
       throw error;
     }
     entry.stored = true;
     const index = outcome && 'index' in outcome ? outcome.index : undefined;
-    if (entry.ackedEarly) {
-      this.acknowledge(contactId, [id]);
-    } else {
-      if (isSent) this.options.log.setStates(contactId, [{ id, state: 'sent' }]);
-      // The contact came online while the write was in flight: it got the outbox without this message.
-      const live = this.liveSessionFor(contactId);
-      if (live && entry.sentOn !== live) this.sendOn(live, entry);
-    }
-    if (index !== undefined) this.emit('states', { conversationId: contactId, updates: [{ id, state: entry.ackedEarly ? 'delivered' : shown.state, index }] });
+    if (handed.length) this.options.log.setStates(conversationId, [{ id, state: 'sent' }]);
+    // A member whose carrier came up while the write was in flight got the outbox without this message.
+    for (const member of conversation.members) if (!entry.handedAt.has(member) && !entry.ackedEarly.has(member)) this.handOn(member, entry);
+    for (const member of entry.ackedEarly) this.acknowledge(member, conversation, [id]);
+    if (index !== undefined && this.outgoing.has(id)) this.emit('states', { conversationId, updates: [{ id, state: shown.state, index }] });
+    else if (index !== undefined) this.emit('states', { conversationId, updates: [{ id, state: 'delivered', index }] });
     return { ...shown, ...(index !== undefined ? { index } : {}) };
+  }
+
+  /** Seals a text as this device's next message in the conversation (its current chain), for any carrier. */
+  async seal(conversationId: string, text: string, sentAt: number): Promise<EnvelopeFrame> {
+    if (!this.chains) await this.ready;
+    const conversation = this.options.directory.get(conversationId);
+    if (!conversation) throw new TincanError('NO_CONVERSATION', conversationId);
+    const chain = await (this.chains!.current(conversation.wireId) ?? this.startChain(conversation));
+    const header = { conversation: conversation.wireId, id: this.randomId() };
+    return { type: 'envelope', ...sealEnvelope(this.sodium!, this.options.identity, chain, header, { text, sentAt }) };
+  }
+
+  /** Typing in a conversation: told to each member on its own live session (never carried). */
+  setTyping(conversationId: string, active: boolean): void {
+    const conversation = this.options.directory.get(conversationId);
+    if (!conversation) return;
+    for (const session of this.sessions) {
+      if (session.state === 'open' && conversation.members.includes(session.contactId!)) session.send({ type: 'typing', conversation: conversation.wireId, active });
+    }
   }
 
   /**
    * What was said with one contact now belongs to another ("Bob on a new device": the store moved the messages
-   * and outbox entries already): acks from the earlier contact's session resolve them from now on.
+   * and outbox entries already): acks from the new key resolve them from now on.
    */
   reassign(fromContactId: string, toContactId: string): void {
     for (const [id, entry] of this.outgoing) {
-      if (entry.peerId !== fromContactId) continue;
-      this.outgoing.set(id, { ...entry, peerId: toContactId, conversationId: toContactId });
+      if (!entry.members.includes(fromContactId) && entry.conversationId !== fromContactId) continue;
+      const members = entry.members.map((m) => (m === fromContactId ? toContactId : m));
+      this.outgoing.set(id, { ...entry, conversationId: entry.conversationId === fromContactId ? toContactId : entry.conversationId, members });
     }
+  }
+
+  /** Writes what the chains keep (lock). */
+  async flush(): Promise<void> {
+    await this.chains?.flush();
   }
 
   /** Stops timers; sessions are closed by their owner. */
   dispose(): void {
+    this.disposed = true;
     this.stopResendTimer();
+    this.chains?.dispose();
     this.sessions.clear();
+    this.carriers.clear();
     this.outgoing.clear();
     this.incoming.clear();
     this.removeAllListeners();
@@ -197,67 +284,90 @@ export class Delivery extends Emitter<DeliveryEvents> {
 
   private receive(session: PeerSession, frame: ChatFrame): void {
     const contactId = session.contactId!;
-    if (frame.type === 'cert') {
-      this.emit('certificate', { contactId, fingerprint: frame.fingerprint });
-      return;
+    switch (frame.type) {
+      case 'cert':
+        return this.emit('certificate', { contactId, fingerprint: frame.fingerprint });
+      case 'envelope':
+        return this.receiveEnvelope(frame, session);
+      case 'ack':
+        return this.receiveAck(frame);
+      case 'carried':
+        return frame.item.type === 'envelope' ? this.receiveEnvelope(frame.item) : this.receiveAck(frame.item);
+      case 'forward':
+        return this.forward(session, frame.to, frame.item);
     }
-    if (frame.conversation !== session.conversationId) {
-      // Another conversation (a group this device is not in yet, or a confused peer): not this session's to file.
+    const conversation = this.options.directory.forMember(frame.conversation, contactId);
+    if (!conversation) {
+      // Another conversation (a group this device is not in yet, or a confused peer): not this peer's to name.
       this.ignored.wrongConversation++;
       return;
     }
     switch (frame.type) {
-      case 'message':
-        return this.queueIncoming(session, contactId, frame);
-      case 'ack':
-        return this.acknowledge(contactId, frame.ids);
+      case 'chain':
+        // Only on the member's own session: the chain is its own (frames.ts).
+        return this.chains?.accept(toBase64Url(session.peer!.identityKey), frame);
       case 'typing':
-        return this.emit('typing', { conversationId: contactId, active: frame.active });
+        return this.emit('typing', { conversationId: conversation.id, active: frame.active });
       case 'refused':
-        return this.handleRefused(contactId, frame.ids);
+        return this.handleRefused(contactId, conversation, frame.ids);
     }
   }
 
-  private queueIncoming(session: PeerSession, conversationId: string, frame: Extract<Frame, { type: 'message' }>): void {
+  /** `direct`: the session it came on, which must be its sender's own; absent when a carrier brought it. */
+  private receiveEnvelope(envelope: EnvelopeFrame, direct?: PeerSession): void {
+    const sodium = this.sodium!;
+    const sender = this.options.contactOfKey(envelope.from);
+    const conversation = sender ? this.options.directory.forMember(envelope.conversation, sender) : undefined;
+    if (!sender || !conversation) return void this.ignored.wrongConversation++;
+    if ((direct && direct.contactId !== sender) || !verifyEnvelope(sodium, envelope)) return void this.ignored.forged++;
+    const chain = this.chains!.incoming(envelope.conversation, envelope.from, envelope.chain);
+    // No chain yet: its sender hands it over their next direct session and sends the envelope again after it.
+    if (!chain) return void this.ignored.unreadable++;
+    const opened = openEnvelope(chain, envelope);
+    if (!opened.ok) {
+      // Its key is gone: it was stored before. Acknowledged again, so its sender stops sending it.
+      if (opened.reason === 'consumed') return this.sendAcks(sender, conversation, [envelope.id]);
+      if (opened.reason === 'lost') return void this.ignored.unreadable++;
+      return void this.ignored.forged++;
+    }
+    const { text, sentAt } = opened.body;
+    if (!text || text.length > maxMessageChars) {
+      this.chains!.consumed([{ conversation: envelope.conversation, from: envelope.from, chain: envelope.chain, n: envelope.n }]);
+      return void this.ignored.forged++;
+    }
     const receivedAt = this.now();
-    const message: StoredMessage = {
-      id: frame.id,
-      direction: 'in',
-      text: frame.text,
-      sentAt: plausibleSentAt(frame.sentAt, receivedAt),
-      receivedAt,
-      state: 'delivered',
-    };
-    const queue = this.incoming.get(conversationId) ?? [];
-    queue.push({ session, conversationId, message });
-    this.incoming.set(conversationId, queue);
-    if (!this.writing.has(conversationId)) void this.writeIncoming(conversationId);
+    const message: StoredMessage = { id: envelope.id, direction: 'in', text, sentAt: plausibleSentAt(sentAt, receivedAt), receivedAt, state: 'delivered' };
+    const queue = this.incoming.get(conversation.id) ?? [];
+    queue.push({ sender, message, envelope });
+    this.incoming.set(conversation.id, queue);
+    if (!this.writing.has(conversation.id)) void this.writeIncoming(conversation);
   }
 
   /** Writes everything queued for the conversation in one transaction, then shows and acknowledges it; repeats
    * while more arrived during the write (a burst becomes a few large writes, not one per message). */
-  private async writeIncoming(conversationId: string): Promise<void> {
-    this.writing.add(conversationId);
+  private async writeIncoming(conversation: Conversation): Promise<void> {
+    this.writing.add(conversation.id);
     try {
       for (;;) {
-        const batch = this.incoming.get(conversationId);
+        const batch = this.incoming.get(conversation.id);
         if (!batch?.length) return;
-        this.incoming.delete(conversationId);
-        await this.storeBatch(conversationId, batch);
+        this.incoming.delete(conversation.id);
+        await this.storeBatch(conversation, batch);
       }
     } finally {
-      this.writing.delete(conversationId);
+      this.writing.delete(conversation.id);
     }
   }
 
-  private async storeBatch(conversationId: string, batch: Incoming[]): Promise<void> {
-    // The same id twice in one burst (a replayed datagram): stored once, acknowledged once.
+  private async storeBatch(conversation: Conversation, batch: Incoming[]): Promise<void> {
+    // The same id twice in one burst (a replayed or twice-carried envelope): stored once, acknowledged once.
     const unique = new Map<string, Incoming>();
     for (const item of batch) if (!unique.has(item.message.id)) unique.set(item.message.id, item);
     const items = [...unique.values()];
+    const conversationId = conversation.id;
     const bytes = items.reduce((sum, item) => sum + item.message.text.length * 2 + 200, 0);
     if (this.options.log.usageBytes(conversationId) + bytes > this.quotaBytes(conversationId)) {
-      this.refuse(conversationId, items);
+      this.refuse(conversation, items);
       return;
     }
     let outcomes: readonly AppendOutcome[];
@@ -265,122 +375,206 @@ export class Delivery extends Emitter<DeliveryEvents> {
       outcomes = await this.options.log.append(conversationId, items.map((item) => item.message));
     } catch (error) {
       if (isTincanError(error, 'STORAGE_QUOTA')) {
-        this.refuse(conversationId, items);
+        this.refuse(conversation, items);
       } else {
-        // Not acknowledged: the sender keeps them and sends them again.
+        // Not acknowledged: the sender keeps them and sends them again (their keys stay until then).
         this.emit('error', { code: isTincanError(error) ? error.code : 'STORAGE_UNAVAILABLE', conversationId });
       }
       return;
     }
+    if (this.disposed) return;
+    this.chains!.consumed(batch.map(({ envelope: e }) => ({ conversation: e.conversation, from: e.from, chain: e.chain, n: e.n })));
     items.forEach((item, i) => {
       const outcome = outcomes[i];
       if (outcome && 'index' in outcome) this.emit('added', { conversationId, message: { ...item.message, index: outcome.index } });
     });
-    this.sendIds(items, (conversation, ids) => ({ type: 'ack', conversation, ids }));
+    for (const [sender, ids] of bySender(items)) this.sendAcks(sender, conversation, ids);
   }
 
-  private refuse(conversationId: string, items: readonly Incoming[]): void {
-    this.emit('quota-reached', { conversationId });
-    this.sendIds(items, (conversation, ids) => ({ type: 'refused', conversation, ids, reason: 'quota' }));
-  }
-
-  /** One frame per session per maxAckIds ids. */
-  private sendIds(items: readonly Incoming[], make: (conversation: string, ids: string[]) => Frame): void {
-    const bySession = new Map<PeerSession, string[]>();
-    for (const item of items) bySession.set(item.session, [...(bySession.get(item.session) ?? []), item.message.id]);
-    for (const [session, ids] of bySession) {
-      const conversation = session.conversationId;
-      if (!conversation) continue;
-      for (let i = 0; i < ids.length; i += maxAckIds) session.send(make(conversation, ids.slice(i, i + maxAckIds)));
+  /** No room: the senders are told on their own sessions (a refusal is not carried: it is only advice). */
+  private refuse(conversation: Conversation, items: readonly Incoming[]): void {
+    this.emit('quota-reached', { conversationId: conversation.id });
+    for (const [sender, ids] of bySender(items)) {
+      const session = this.liveSessionFor(sender);
+      for (let i = 0; session && i < ids.length; i += maxAckIds) {
+        session.send({ type: 'refused', conversation: conversation.wireId, ids: ids.slice(i, i + maxAckIds), reason: 'quota' });
+      }
     }
+  }
+
+  /** Signed acks back to the sender, by whichever carrier reaches it (none: it sends again, and is acked then). */
+  private sendAcks(sender: string, conversation: Conversation, ids: readonly string[]): void {
+    const carrier = this.carrierFor(sender);
+    if (!carrier) return;
+    for (let i = 0; i < ids.length; i += maxAckIds) {
+      const ack = signAck(this.sodium!, this.options.identity, conversation.wireId, ids.slice(i, i + maxAckIds));
+      carrier.carry(sender, { type: 'ack', ...ack });
+    }
+  }
+
+  /** Another member asks this device to carry an item to `to`: on our live session with it, if we have one. */
+  private forward(from: PeerSession, to: string, item: CarriedItem): void {
+    const target = this.options.contactOfKey(to);
+    const session = target && target !== from.contactId ? this.liveSessionFor(target) : undefined;
+    if (!session || !session.send({ type: 'carried', item })) return void this.ignored.unroutable++;
+    this.forwarded++;
   }
 
   // ------------------------------------------------------------------------------------------------------------
   // Acknowledgements
 
-  private acknowledge(contactId: string, ids: readonly string[]): void {
-    const early: string[] = [];
+  private receiveAck(ack: AckFrame): void {
+    const member = this.options.contactOfKey(ack.by);
+    const conversation = member ? this.options.directory.forMember(ack.conversation, member) : undefined;
+    if (!member || !conversation) return void this.ignored.wrongConversation++;
+    if (!verifyAck(this.sodium!, ack)) return void this.ignored.forged++;
+    this.acknowledge(member, conversation, ack.ids);
+  }
+
+  private acknowledge(member: string, conversation: Conversation, ids: readonly string[]): void {
     const known: string[] = [];
+    const early: StateUpdate[] = [];
     for (const id of ids) {
       const entry = this.outgoing.get(id);
-      if (entry && entry.peerId !== contactId) continue; // another contact's message: not theirs to acknowledge
+      // Not a message of this conversation to this member: not theirs to acknowledge.
+      if (entry && (entry.conversationId !== conversation.id || !entry.members.includes(member))) continue;
       if (entry && !entry.stored) {
-        entry.ackedEarly = true;
-        early.push(id);
+        entry.ackedEarly.add(member);
+        entry.handedAt.delete(member);
+        early.push({ id, state: entry.ackedEarly.size === entry.members.length ? 'delivered' : 'sent', ...countOf(conversation, entry.ackedEarly.size) });
         continue;
       }
       known.push(id);
     }
-    const found = known.length ? this.options.outbox.acknowledge(contactId, known) : [];
+    const found = known.length ? this.options.outbox.acknowledge(member, known) : [];
     this.ignored.unknownAcks += known.length - found.length;
-    const byConversation = new Map<string, { id: string; state: 'delivered' }[]>();
+    const updates: StateUpdate[] = [...early];
     for (const { conversationId, messageId } of found) {
-      this.outgoing.delete(messageId);
-      byConversation.set(conversationId, [...(byConversation.get(conversationId) ?? []), { id: messageId, state: 'delivered' }]);
+      const waiting = this.options.outbox.waitingMembers(conversationId, messageId);
+      const entry = this.outgoing.get(messageId);
+      entry?.handedAt.delete(member);
+      if (waiting === 0) this.outgoing.delete(messageId);
+      const acknowledged = conversation.members.length - waiting;
+      updates.push({ id: messageId, state: waiting === 0 ? 'delivered' : 'sent', ...countOf(conversation, acknowledged) });
     }
-    for (const id of early) {
-      const entry = this.outgoing.get(id)!;
-      byConversation.set(entry.conversationId, [...(byConversation.get(entry.conversationId) ?? []), { id, state: 'delivered' }]);
-    }
-    for (const [conversationId, updates] of byConversation) this.emit('states', { conversationId, updates });
+    if (updates.length) this.emit('states', { conversationId: conversation.id, updates });
   }
 
-  private handleRefused(contactId: string, ids: readonly string[]): void {
-    const updates = ids.filter((id) => this.outgoing.get(id)?.peerId === contactId).map((id) => ({ id, state: 'refused' as const }));
+  private handleRefused(member: string, conversation: Conversation, ids: readonly string[]): void {
+    const updates = ids.filter((id) => this.outgoing.get(id)?.members.includes(member)).map((id) => ({ id, state: 'refused' as const }));
     for (const { id } of updates) {
-      // Not sent again on this session: the peer said it has no room. The next session tries again.
-      const entry = this.outgoing.get(id)!;
-      entry.sentAt = Number.POSITIVE_INFINITY;
+      // Not handed on again to that member before a carrier comes up again: it said it has no room.
+      this.outgoing.get(id)!.handedAt.set(member, Number.POSITIVE_INFINITY);
     }
     if (updates.length) {
-      this.emit('states', { conversationId: contactId, updates });
-      this.emit('refused', { conversationId: contactId, reason: 'quota' });
+      this.emit('states', { conversationId: conversation.id, updates });
+      this.emit('refused', { conversationId: conversation.id, reason: 'quota' });
     }
   }
 
   // ------------------------------------------------------------------------------------------------------------
-  // Sending and resending
+  // Chains, handing on and resending
 
-  private sendOn(session: PeerSession, entry: Outgoing): boolean {
-    const conversation = session.conversationId;
-    if (!conversation) return false;
-    const frame = { ...entry.frame, conversation };
-    if (!session.send(frame)) return false;
-    entry.sentOn = session;
-    entry.sentAt = this.now();
+  /** The member gets every chain of ours it may need for the conversation, before any envelope (same session). */
+  private handChains(session: PeerSession, conversation: Conversation): void {
+    for (const handoff of this.chains!.handoffs(conversation.wireId)) session.send({ type: 'chain', ...handoff });
+  }
+
+  /**
+   * A new chain for a conversation (a member just connected directly, or there is none): handed at once to every
+   * member connected now, so on each session a chain always goes out before anything sealed with it.
+   */
+  private startChain(conversation: Conversation): Promise<OutgoingChain> {
+    const chains = this.chains!;
+    const { chain, written } = chains.rotate(conversation.wireId);
+    const handoff = { type: 'chain', ...handoffOf(conversation.wireId, chain) } as const;
+    for (const member of conversation.members) this.liveSessionFor(member)?.send(handoff);
+    return written.then((live) => {
+      // Older chains stay only while something sealed under them still waits.
+      const stillUsed = new Set<string>();
+      for (const member of conversation.members) {
+        for (const pending of this.options.outbox.pending(member)) {
+          const chainId = (pending.envelope as Partial<Envelope> | undefined)?.chain;
+          if (pending.conversationId === conversation.id && typeof chainId === 'string') stillUsed.add(chainId);
+        }
+      }
+      if (!this.disposed) chains.prune(conversation.wireId, stillUsed);
+      return live;
+    });
+  }
+
+  private handOn(member: string, entry: Outgoing): boolean {
+    const carrier = this.carrierFor(member);
+    if (!carrier || !carrier.carry(member, entry.envelope)) return false;
+    entry.handedAt.set(member, this.now());
     return true;
   }
 
-  /** A new session for a contact: everything it has not acknowledged, oldest first. */
-  private resendAll(session: PeerSession): void {
-    const contactId = session.contactId!;
-    const sent: { conversationId: string; id: string }[] = [];
-    for (const pending of this.options.outbox.pending(contactId)) {
-      let entry = this.outgoing.get(pending.messageId);
-      if (!entry) {
-        entry = {
-          conversationId: pending.conversationId,
-          peerId: contactId,
-          frame: { type: 'message', conversation: '', id: pending.messageId, text: pending.text, sentAt: pending.sentAt },
-          stored: true,
-          ackedEarly: false,
-        };
-        this.outgoing.set(pending.messageId, entry);
-      }
-      if (this.sendOn(session, entry)) sent.push({ conversationId: pending.conversationId, id: pending.messageId });
+  /** The member's own live session first, then any other carrier that reaches it. */
+  private carrierFor(member: string): Carrier | undefined {
+    let other: Carrier | undefined;
+    for (const carrier of this.carriers) {
+      if (!carrier.reaches(member)) continue;
+      if (carrier.via.kind === 'session') return carrier;
+      other ??= carrier;
     }
-    this.reportSent(sent);
+    return other;
+  }
+
+  /** Every unacknowledged envelope for a member, oldest first, by its best carrier. */
+  private resendTo(member: string): void {
+    const handed: { conversationId: string; id: string }[] = [];
+    for (const pending of this.options.outbox.pending(member)) {
+      const entry = this.outgoingOf(pending);
+      if (entry && this.handOn(member, entry)) handed.push({ conversationId: entry.conversationId, id: entry.envelope.id });
+    }
+    this.reportSent(handed);
+  }
+
+  private resendVia(carrier: Carrier): void {
+    const members = new Set<string>();
+    for (const conversation of this.conversationsWithPending()) for (const m of conversation.members) if (carrier.reaches(m) && this.carrierFor(m) === carrier) members.add(m);
+    for (const member of members) this.resendTo(member);
+  }
+
+  private conversationsWithPending(): Conversation[] {
+    const ids = new Set<string>();
+    for (const entry of this.outgoing.values()) ids.add(entry.conversationId);
+    return [...ids].map((id) => this.options.directory.get(id)).filter((c): c is Conversation => !!c);
+  }
+
+  /** The in-memory entry of a pending outbox entry, rebuilt from it after a reload. */
+  private outgoingOf(pending: OutboxEntryView): Outgoing | undefined {
+    const existing = this.outgoing.get(pending.messageId);
+    if (existing) return existing;
+    const conversation = this.options.directory.get(pending.conversationId);
+    if (!conversation) return undefined;
+    const envelope = asEnvelope(pending.envelope, conversation.wireId, pending.messageId) ?? this.sealLegacy(conversation, pending);
+    if (!envelope) return undefined;
+    const entry: Outgoing = { conversationId: conversation.id, envelope: { type: 'envelope', ...envelope }, members: conversation.members, stored: true, ackedEarly: new Set(), handedAt: new Map() };
+    this.outgoing.set(pending.messageId, entry);
+    return entry;
+  }
+
+  /** An entry written before envelopes: sealed now with the live chain, if there is one (kept in memory only). */
+  private sealLegacy(conversation: Conversation, pending: OutboxEntryView): Envelope | undefined {
+    const chain = this.chains!.current(conversation.wireId);
+    if (!chain || chain instanceof Promise) return undefined; // no live chain yet: the next resend seals it
+    return sealEnvelope(this.sodium!, this.options.identity, chain, { conversation: conversation.wireId, id: pending.messageId }, { text: pending.text, sentAt: pending.sentAt });
   }
 
   private resendStale(): void {
     const now = this.now();
-    const sent: { conversationId: string; id: string }[] = [];
+    const handed: { conversationId: string; id: string }[] = [];
     for (const entry of this.outgoing.values()) {
-      if (!entry.stored || entry.sentAt === undefined || now - entry.sentAt < resendAfterMs) continue;
-      const live = this.liveSessionFor(entry.peerId);
-      if (live && this.sendOn(live, entry)) sent.push({ conversationId: entry.conversationId, id: entry.frame.id });
+      if (!entry.stored) continue;
+      for (const member of entry.members) {
+        const at = entry.handedAt.get(member);
+        if (at === undefined || now - at < resendAfterMs) continue;
+        if (this.handOn(member, entry)) handed.push({ conversationId: entry.conversationId, id: entry.envelope.id });
+      }
     }
-    this.reportSent(sent);
+    this.reportSent(handed);
   }
 
   private reportSent(sent: readonly { conversationId: string; id: string }[]): void {
@@ -401,4 +595,26 @@ export class Delivery extends Emitter<DeliveryEvents> {
     clearInterval(this.resendTimer);
     this.resendTimer = undefined;
   }
+}
+
+/** "Delivered to k of n", for conversations of more than two people (a 1:1 reads as before). */
+function countOf(conversation: Conversation, acknowledged: number): { delivery?: DeliveryCount } {
+  return conversation.members.length > 1 ? { delivery: { acknowledged, members: conversation.members.length } } : {};
+}
+
+function bySender(items: readonly Incoming[]): Map<string, string[]> {
+  const ids = new Map<string, string[]>();
+  for (const item of items) ids.set(item.sender, [...(ids.get(item.sender) ?? []), item.message.id]);
+  return ids;
+}
+
+/** An outbox entry's stored envelope, if it is one for this conversation and message (records are untrusted). */
+function asEnvelope(value: unknown, conversation: string, id: string): Envelope | undefined {
+  const e = value as Partial<Record<keyof Envelope, unknown>> | undefined;
+  if (!e || typeof e !== 'object') return undefined;
+  const { from, chain, n, box, sig } = e;
+  if (e.conversation !== conversation || e.id !== id) return undefined;
+  if (typeof from !== 'string' || typeof chain !== 'string' || typeof box !== 'string' || typeof sig !== 'string') return undefined;
+  if (typeof n !== 'number' || !Number.isSafeInteger(n) || n < 0) return undefined;
+  return { conversation, id, from, chain, n, box, sig };
 }

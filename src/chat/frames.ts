@@ -1,7 +1,7 @@
-// The chat frame protocol, version 2: what travels inside the sealed channel once the handshake is done.
+// The chat frame protocol, version 3: what travels inside the sealed channel once the handshake is done.
 //
 // Layout of one frame (before sealing, crypto/secure-session.ts):
-//   offset 0  u8   protocol version (frameVersion = 2)
+//   offset 0  u8   protocol version (frameVersion = 3; 2 carried messages in the clear inside the link's seal)
 //   offset 1  u8   frame type (frameTypes)
 //   offset 2  ...  body: a UTF-8 JSON object whose fields depend on the type (below)
 // A frame is at most maxFrameBytes, so that sealed it stays under the 65,536-byte message size every browser
@@ -11,6 +11,11 @@
 // identity keys (conversation-id.ts), for a group its random id. Frames carry only wire fields: nothing a device
 // keeps about a message (its state, index or direction) is ever sent.
 //
+// Messages travel as end-to-end envelopes and acks as signed acks (crypto/envelope.ts): the same bytes whether they
+// go straight to their member or through a carrier (`forward` asks the peer to carry one to a member it reaches;
+// `carried` is one it brings). A `chain` frame hands a sender chain's key to the peer; it only ever travels on the
+// direct session with the member it is for.
+//
 // DECODING never throws, for any bytes: a frame that is too large, of another version, of an unknown type, or whose
 // body fails validation comes back as `{ ok: false, reason }`, which the caller counts; it never reaches the UI.
 // Validation is strict and happens here, where the frame is decoded: ids of one fixed shape, texts and lists
@@ -18,12 +23,13 @@
 // (chat-message.ts plausibleSentAt), since only it knows "now": a sender whose clock says year 318,000 still gets
 // its message delivered (shown at arrival time), rather than dropped and resent forever.
 import { TincanError } from '../errors';
+import type { Envelope, SignedAck } from '../crypto/envelope';
 import { fileFrameTypes, validateFileFrame, type FileFrame, type FileFrameType } from './files/file-frames';
 import { isConversationId, isMessageId } from './wire-ids';
 
 export { conversationIdPattern, isConversationId, isMessageId, messageIdPattern } from './wire-ids';
 
-export const frameVersion = 2;
+export const frameVersion = 3;
 export const maxFrameBytes = 60 * 1024;
 /** Longest message text, in UTF-16 code units (what a textarea's maxlength counts). */
 export const maxMessageChars = 10_000;
@@ -33,9 +39,17 @@ export const maxAckIds = 512;
 export const maxSignalSdpChars = 32 * 1024;
 /** DTLS certificate fingerprints (SHA-256) in base64url. */
 const fingerprintPattern = /^[A-Za-z0-9_-]{43}$/;
+/** Ed25519 identity keys and 32-byte chain keys in base64url. */
+const key32Pattern = /^[A-Za-z0-9_-]{43}$/;
+/** Sender chain ids: 128 bits in base64url. */
+const chainIdPattern = /^[A-Za-z0-9_-]{22}$/;
+/** Ed25519 signatures in base64url. */
+const signaturePattern = /^[A-Za-z0-9_-]{86}$/;
+/** A sealed body: base64url, at most what a frame can hold. */
+const boxPattern = /^[A-Za-z0-9_-]+$/;
 
 export const frameTypes = {
-  message: 1,
+  envelope: 1,
   ack: 2,
   typing: 3,
   ping: 4,
@@ -44,6 +58,9 @@ export const frameTypes = {
   signal: 7,
   cert: 8,
   refused: 9,
+  chain: 15,
+  forward: 16,
+  carried: 17,
   // File transfers (files/file-frames.ts): offer, accept, decline, cancel, done. The bytes go on the bulk channel.
   ...fileFrameTypes,
 } as const;
@@ -53,11 +70,22 @@ export type FrameType = keyof typeof frameTypes;
 /** Why the receiver did not store messages (they stay in the sender's outbox). */
 export type RefusedReason = 'quota';
 
+/** What a carrier moves: an envelope or a signed ack, as it travels on its own. */
+export type CarriedItem = EnvelopeFrame | AckFrame;
+/** A message sealed end to end by its sender (crypto/envelope.ts). */
+export type EnvelopeFrame = { type: 'envelope' } & Envelope;
+/** `by` has stored these messages (or had them already), signed by `by`: the sender may forget them. */
+export type AckFrame = { type: 'ack' } & SignedAck;
+
 export type Frame =
-  /** A text message in a conversation. `sentAt`: ms since the Unix epoch on the sender's clock. */
-  | { type: 'message'; conversation: string; id: string; text: string; sentAt: number }
-  /** The receiver has stored these messages (or had them already): the sender may forget them. */
-  | { type: 'ack'; conversation: string; ids: string[] }
+  | EnvelopeFrame
+  | AckFrame
+  /** The sender's chain `chain` in `conversation`, from message `n` on (its chain key there, `key`). */
+  | { type: 'chain'; conversation: string; chain: string; key: string; n: number }
+  /** Please carry `item` to the member whose identity key is `to`. */
+  | { type: 'forward'; to: string; item: CarriedItem }
+  /** An item this peer carries from someone else (its own signature says who). */
+  | { type: 'carried'; item: CarriedItem }
   | { type: 'typing'; conversation: string; active: boolean }
   | { type: 'ping'; sentAt: number }
   | { type: 'pong'; sentAt: number }
@@ -79,9 +107,6 @@ const encoder = new TextEncoder();
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
 export function encodeFrame(frame: Frame): Uint8Array {
-  if (frame.type === 'message' && frame.text.length > maxMessageChars) {
-    throw new TincanError('MESSAGE_TOO_LONG', `${frame.text.length} > ${maxMessageChars}`);
-  }
   const { type, ...body } = frame;
   const json = encoder.encode(JSON.stringify(body));
   const bytes = new Uint8Array(2 + json.length);
@@ -112,12 +137,21 @@ export function decodeFrame(bytes: Uint8Array): Decoded {
 function validate(type: FrameType, b: Readonly<Record<string, unknown>>): Frame | undefined {
   if (isFileFrameType(type)) return validateFileFrame(type, b);
   switch (type) {
-    case 'message':
-      return isConversationId(b.conversation) && isMessageId(b.id) && isText(b.text) && isTime(b.sentAt)
-        ? { type, conversation: b.conversation, id: b.id, text: b.text, sentAt: b.sentAt }
-        : undefined;
+    case 'envelope':
     case 'ack':
-      return isConversationId(b.conversation) && isIdList(b.ids) ? { type, conversation: b.conversation, ids: [...b.ids] } : undefined;
+      return validateItem(type, b);
+    case 'chain':
+      return isConversationId(b.conversation) && isString(b.chain, chainIdPattern) && isString(b.key, key32Pattern) && isCount(b.n)
+        ? { type, conversation: b.conversation, chain: b.chain, key: b.key, n: b.n }
+        : undefined;
+    case 'forward': {
+      const item = isRecord(b.item) ? validateItem(b.item.type, b.item) : undefined;
+      return isString(b.to, key32Pattern) && item ? { type, to: b.to, item } : undefined;
+    }
+    case 'carried': {
+      const item = isRecord(b.item) ? validateItem(b.item.type, b.item) : undefined;
+      return item ? { type, item } : undefined;
+    }
     case 'typing':
       return isConversationId(b.conversation) && typeof b.active === 'boolean'
         ? { type, conversation: b.conversation, active: b.active }
@@ -140,6 +174,36 @@ function validate(type: FrameType, b: Readonly<Record<string, unknown>>): Frame 
   }
 }
 
+/** An envelope or an ack, on its own or inside `forward` / `carried`. */
+function validateItem(type: unknown, b: Readonly<Record<string, unknown>>): CarriedItem | undefined {
+  if (type === 'envelope') {
+    return isConversationId(b.conversation) &&
+      isMessageId(b.id) &&
+      isString(b.from, key32Pattern) &&
+      isString(b.chain, chainIdPattern) &&
+      isCount(b.n) &&
+      isString(b.box, boxPattern) &&
+      isString(b.sig, signaturePattern)
+      ? { type, conversation: b.conversation, id: b.id, from: b.from, chain: b.chain, n: b.n, box: b.box, sig: b.sig }
+      : undefined;
+  }
+  if (type === 'ack') {
+    return isConversationId(b.conversation) && isIdList(b.ids) && isString(b.by, key32Pattern) && isString(b.sig, signaturePattern)
+      ? { type, conversation: b.conversation, ids: [...b.ids], by: b.by, sig: b.sig }
+      : undefined;
+  }
+  return undefined;
+}
+
+function isString(value: unknown, pattern: RegExp): value is string {
+  return typeof value === 'string' && pattern.test(value);
+}
+
+/** A whole number from 0 up to 2^53 - 1 (a chain's message number). */
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
+}
+
 function isFileFrameType(type: FrameType): type is FileFrameType {
   return type in fileFrameTypes;
 }
@@ -150,10 +214,6 @@ function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
 
 function isIdList(value: unknown): value is string[] {
   return Array.isArray(value) && value.length > 0 && value.length <= maxAckIds && value.every(isMessageId);
-}
-
-function isText(value: unknown): value is string {
-  return typeof value === 'string' && value.length > 0 && value.length <= maxMessageChars;
 }
 
 /** A finite number of ms since the epoch; whether it is plausible is the receiver's call. */

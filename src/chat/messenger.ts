@@ -8,9 +8,12 @@ import type { Identity } from '../crypto/identity';
 import type { DecodedCode } from '../invite/invite-code';
 import type { Link } from '../net/link';
 import type { Contact } from '../store/records';
+import { getSodium } from '../crypto/sodium';
+import { MemberCarrier } from './carrier';
+import { ChainKeeper, type ChainRecordsPort } from './chain-keeper';
 import type { ChatMessage } from './chat-message';
 import { ContactTrust, type ContactBookPort } from './contact-trust';
-import { dmConversationId } from './conversation-id';
+import { ConversationDirectory } from './conversation-directory';
 import { Delivery, type DeliveryEvents, type LogPort, type OutboxPort } from './delivery';
 import { bulkChannelId, bulkChannelOf } from './files/bulk-channel';
 import type { FileTransfers } from './files/file-transfers';
@@ -24,6 +27,8 @@ export interface MessengerOptions {
   contacts: ContactBookPort;
   log: LogPort;
   outbox: OutboxPort;
+  /** Where the sender chains are kept (store.collection(chainsCollectionName)). */
+  chains: ChainRecordsPort;
   links: LinkFactory & { readonly certificateFingerprint?: Uint8Array };
   answerValidMs: number;
   now?: () => number;
@@ -63,6 +68,8 @@ export class Messenger extends Emitter<MessengerEvents> {
   readonly pairing: Pairing;
   readonly delivery: Delivery;
   readonly trust: ContactTrust;
+  /** Every conversation and its members (a two-person one per contact; groups join it). */
+  readonly directory: ConversationDirectory;
   private readonly now: () => number;
   /** The path each open session runs on, once known (every status of that session repeats it). */
   private readonly paths = new WeakMap<PeerSession, NonNullable<PeerStatus['path']>>();
@@ -71,9 +78,18 @@ export class Messenger extends Emitter<MessengerEvents> {
     super();
     this.now = options.now ?? Date.now;
     this.trust = new ContactTrust(options.contacts, this.now);
+    this.directory = new ConversationDirectory(options.identity.publicKey);
+    const known = Promise.all(
+      options.contacts.all().filter((c) => !c.movedTo).map((c) => this.directory.addDirect(c.id, fromBase64Url(c.pinnedKey)).catch(() => undefined)),
+    );
+    const chains = Promise.all([getSodium(), known]).then(([sodium]) => ChainKeeper.open(sodium, options.chains, this.now));
     this.delivery = new Delivery({
+      identity: options.identity,
       log: options.log,
       outbox: options.outbox,
+      directory: this.directory,
+      chains,
+      contactOfKey: (keyId) => this.contactOfKey(keyId),
       now: this.now,
       ...(options.randomId ? { randomId: options.randomId } : {}),
       ...(options.quotaBytes ? { quotaBytes: options.quotaBytes } : {}),
@@ -120,13 +136,31 @@ export class Messenger extends Emitter<MessengerEvents> {
 
   // Conversations ---------------------------------------------------------------------------------------------
 
-  send(contactId: string, text: string): Promise<ChatMessage> {
-    return this.delivery.send(contactId, text, this.peers.get(contactId));
+  /** Sends a text in a conversation (a contact's id for two people). */
+  send(conversationId: string, text: string): Promise<ChatMessage> {
+    return this.delivery.send(conversationId, text);
   }
 
-  setTyping(contactId: string, active: boolean): void {
-    const session = this.peers.get(contactId);
-    if (session?.conversationId) session.send({ type: 'typing', conversation: session.conversationId, active });
+  setTyping(conversationId: string, active: boolean): void {
+    this.delivery.setTyping(conversationId, active);
+  }
+
+  /**
+   * Lets the contact `carrierId` carry messages and acks to `members` (contact ids) while they are not connected
+   * here: sealed end to end, so it can neither read nor fake them (carrier.ts).
+   */
+  carryVia(carrierId: string, members: readonly string[]): () => void {
+    const targets = new Map<string, string>();
+    for (const member of members) {
+      const key = this.options.contacts.get(member)?.pinnedKey;
+      if (key && member !== carrierId) targets.set(member, key);
+    }
+    return this.delivery.addCarrier(new MemberCarrier(carrierId, (id) => this.peers.get(id), targets));
+  }
+
+  /** Writes what is kept in memory only for a moment (the sender chains' positions): before a lock. */
+  flush(): Promise<void> {
+    return this.delivery.flush();
   }
 
   /** Ends a contact's live chat on purpose (the peer is told). */
@@ -154,6 +188,8 @@ export class Messenger extends Emitter<MessengerEvents> {
    */
   async moveToNewDevice(newId: string, previousId: string): Promise<Contact> {
     const moved = await this.trust.moveToNewDevice(newId, previousId);
+    this.directory.remove(newId);
+    await this.directory.addDirect(previousId, fromBase64Url(moved.pinnedKey));
     this.delivery.reassign(newId, previousId);
     const session = this.peers.get(newId);
     if (session) session.reassign(previousId);
@@ -204,7 +240,15 @@ export class Messenger extends Emitter<MessengerEvents> {
       return session.close({ state: 'failed', code: 'STORAGE_UNAVAILABLE' });
     }
     if (session.state !== 'identifying') return;
-    const conversationId = await dmConversationId(this.options.identity.publicKey, peer.identityKey);
+    let conversationId: string;
+    try {
+      // Frames may follow the handshake at once: the chains and the conversation must be there to take them.
+      await this.delivery.ready;
+      ({ wireId: conversationId } = await this.directory.addDirect(contact.id, fromBase64Url(contact.pinnedKey)));
+    } catch {
+      return session.close({ state: 'failed', code: 'STORAGE_UNAVAILABLE' });
+    }
+    if (session.state !== 'identifying') return;
     this.emit('contact', { contact, isNew });
     session.open(contact.id, conversationId);
     this.emit('connected', { contactId: contact.id, exchangeId });
@@ -245,6 +289,14 @@ export class Messenger extends Emitter<MessengerEvents> {
     files.attach({ peerId: contactId, conversation, sendControl: (frame) => session.send(frame), bulk });
     session.on('file-frame', (frame) => files.receive(session.contactId!, frame));
     session.on('closed', () => files.detach(contactId));
+  }
+
+  /** The contact whose current key is `keyId` (a key moved to an earlier contact resolves to that contact). */
+  private contactOfKey(keyId: string): string | undefined {
+    const found = this.options.contacts.findByKey(keyId);
+    if (!found) return undefined;
+    const contact = found.movedTo ? this.options.contacts.get(found.movedTo) : found;
+    return contact && contact.pinnedKey === keyId ? contact.id : undefined;
   }
 
   private async pinCertificate(contactId: string, fingerprint: string): Promise<void> {

@@ -44,7 +44,7 @@ export interface SessionEnd {
   readonly byPeer?: boolean;
 }
 
-export type ChatFrame = Extract<Frame, { type: 'message' | 'ack' | 'typing' | 'refused' | 'cert' }>;
+export type ChatFrame = Extract<Frame, { type: 'envelope' | 'ack' | 'typing' | 'refused' | 'cert' | 'chain' | 'forward' | 'carried' }>;
 /** The frames about file transfers (files/file-frames.ts): routed to the transfers, not to delivery. */
 export type SessionFileFrame = Extract<Frame, { type: FileFrame['type'] }>;
 

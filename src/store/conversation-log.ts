@@ -71,6 +71,7 @@ import {
   type UnreadableMessage,
 } from './records';
 import type { Outbox, OutboxEntry, PreparedEntries } from './outbox';
+import type { OutboxEnvelope } from './records';
 import type { HealthReport, MigratedConversation } from './rollback';
 import type { OpenVault } from './sealed-records';
 import type { StoreContext } from './store-context';
@@ -90,6 +91,8 @@ export interface ConversationSummary {
 export interface AppendOptions {
   /** Peers (identity key ids) to create outbox entries for, in the append's transaction. */
   readonly outboxFor?: readonly string[];
+  /** The sealed envelope each outbox entry of a message keeps (chat/delivery.ts), by message id. */
+  readonly envelopes?: ReadonlyMap<string, OutboxEnvelope>;
 }
 
 export type AppendResult = { readonly index: number; readonly duplicate?: undefined } | { readonly duplicate: true };
@@ -143,7 +146,7 @@ function idIndexRecordBytes(index: number): number {
 /** One position to write at a conversation's next index: a message and the peers whose outbox gets it, or a run
  * of indexes left without a record (messages of the chunked format that could not be read). */
 type Placement =
-  | { readonly message: StoredMessage; readonly outboxFor: readonly string[]; readonly unreadable?: undefined }
+  | { readonly message: StoredMessage; readonly outboxFor: readonly string[]; readonly envelope?: OutboxEnvelope; readonly unreadable?: undefined }
   | { readonly unreadable: number };
 
 /** Placements sealed into records (not written yet), and what they change once written. */
@@ -506,7 +509,14 @@ export class ConversationLog {
     const now = this.context.now();
     const conversation = existing ?? newConversation(conversationId, now);
     const peers = options.outboxFor ?? [];
-    const staged = this.stage(vault, conversation, fresh.map((p) => ({ message: messageFields(messages[p]!), outboxFor: peers })));
+    const staged = this.stage(
+      vault,
+      conversation,
+      fresh.map((p) => {
+        const envelope = options.envelopes?.get(messages[p]!.id);
+        return { message: messageFields(messages[p]!), outboxFor: peers, ...(envelope ? { envelope } : {}) };
+      }),
+    );
     fresh.forEach((position, i) => (results[position] = Object.freeze({ index: staged.indexes[i]! })));
     const after = summaryAfter(conversation, staged, conversation.unread + staged.incoming, now);
     if (existing) {
@@ -558,7 +568,7 @@ export class ConversationLog {
         indexes.push(undefined);
         continue;
       }
-      const { message, outboxFor } = placement;
+      const { message, outboxFor, envelope } = placement;
       const index = next++;
       if (index > maxMessageIndex) throw new RangeError('conversation is full');
       const messageKey = messageRecordKey(conversation.id, index);
@@ -569,7 +579,7 @@ export class ConversationLog {
       writes.push({ key: messageKey, value: sealedMessage }, { key: idKey, value: sealedId });
       usage += sealedMessage.length + sealedId.length;
       if (outboxFor.length > 0) {
-        const prepared = this.outbox.prepare(outboxFor, conversation.id, message, index, reservedSeqs);
+        const prepared = this.outbox.prepare(outboxFor, conversation.id, message, index, reservedSeqs, envelope);
         writes.push(...prepared.writes);
         outbox.push(prepared);
       }

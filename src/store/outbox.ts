@@ -21,6 +21,7 @@ import {
   outboxRecordKey,
   parseOutboxKey,
   recordFormatVersion,
+  type OutboxEnvelope,
   type OutboxRecord,
   type StoredMessage,
 } from './records';
@@ -57,6 +58,8 @@ interface UnderWay {
 
 export class Outbox {
   private readonly peers = new Map<string, PeerQueue>();
+  /** (conversation, message id) -> how many peers' entries for it are still pending. */
+  private readonly waiting = new Map<string, number>();
   private readonly pendingRemovals = new Set<string>();
   /** peer -> message id -> an append of it under way (see the header). */
   private readonly underWay = new Map<string, Map<string, UnderWay>>();
@@ -71,6 +74,11 @@ export class Outbox {
   pending(peerId: string): readonly OutboxEntry[] {
     this.context.vault();
     return [...(this.peers.get(peerId)?.entries.values() ?? [])];
+  }
+
+  /** How many peers have not acknowledged `messageId` yet (0 when every one has, or it is unknown). */
+  waitingMembers(conversationId: string, messageId: string): number {
+    return this.waiting.get(waitingKey(conversationId, messageId)) ?? 0;
   }
 
   /** Peers with at least one unacknowledged entry. */
@@ -130,7 +138,14 @@ export class Outbox {
   }
 
   /** For ConversationLog.append: sealed entries of `message` (at `index`) for each peer, not yet applied. */
-  prepare(peerIds: readonly string[], conversationId: string, message: StoredMessage, index: number, reserved: Map<string, number>): PreparedEntries {
+  prepare(
+    peerIds: readonly string[],
+    conversationId: string,
+    message: StoredMessage,
+    index: number,
+    reserved: Map<string, number>,
+    envelope?: OutboxEnvelope,
+  ): PreparedEntries {
     const vault = this.context.vault();
     const writes: RecordWrite[] = [];
     const entries: OutboxEntry[] = [];
@@ -146,6 +161,7 @@ export class Outbox {
         text: message.text,
         sentAt: message.sentAt,
         ...(message.meta !== undefined ? { meta: message.meta } : {}),
+        ...(envelope ? { envelope } : {}),
       };
       const key = outboxRecordKey(peerId, seq);
       writes.push({ key, value: vault.seal(key, record) });
@@ -189,6 +205,7 @@ export class Outbox {
     for (const queue of this.peers.values()) {
       for (const [seq, entry] of queue.entries) {
         if (entry.conversationId !== conversationId) continue;
+        this.uncount(entry);
         queue.entries.delete(seq);
         queue.bySeqOfMessage.delete(entry.messageId);
       }
@@ -229,6 +246,7 @@ export class Outbox {
 
   clear(): void {
     this.peers.clear();
+    this.waiting.clear();
     this.pendingRemovals.clear();
     this.underWay.clear();
   }
@@ -239,8 +257,18 @@ export class Outbox {
     queue.entries.delete(seq);
     queue.bySeqOfMessage.delete(entry.messageId);
     this.pendingRemovals.add(outboxRecordKey(peerId, seq));
-    this.onDelivered(entry);
+    // Delivered once every peer has it ("delivered to 1 of 2" is delivery's to say).
+    if (this.uncount(entry) === 0) this.onDelivered(entry);
     return entry;
+  }
+
+  /** One peer's entry for `messageId` is gone: how many are left. */
+  private uncount(entry: OutboxEntry): number {
+    const key = waitingKey(entry.conversationId, entry.messageId);
+    const left = (this.waiting.get(key) ?? 1) - 1;
+    if (left > 0) this.waiting.set(key, left);
+    else this.waiting.delete(key);
+    return left;
   }
 
   private queueOf(peerId: string): PeerQueue {
@@ -251,10 +279,16 @@ export class Outbox {
 
   private add(entry: OutboxEntry): void {
     const queue = this.queueOf(entry.peerId);
+    const key = waitingKey(entry.conversationId, entry.messageId);
+    if (!queue.entries.has(entry.seq)) this.waiting.set(key, (this.waiting.get(key) ?? 0) + 1);
     queue.entries.set(entry.seq, entry);
     queue.bySeqOfMessage.set(entry.messageId, entry.seq);
     queue.nextSeq = Math.max(queue.nextSeq, entry.seq + 1);
   }
+}
+
+function waitingKey(conversationId: string, messageId: string): string {
+  return `${conversationId}\u0000${messageId}`;
 }
 
 function entryOf(peerId: string, seq: number, record: OutboxRecord): OutboxEntry {
@@ -267,5 +301,6 @@ function entryOf(peerId: string, seq: number, record: OutboxRecord): OutboxEntry
     text: record.text,
     sentAt: record.sentAt,
     ...(record.meta !== undefined ? { meta: Object.freeze({ ...record.meta }) } : {}),
+    ...(record.envelope !== undefined ? { envelope: Object.freeze({ ...record.envelope }) } : {}),
   });
 }

@@ -237,7 +237,12 @@ export interface OutboxRecord {
   readonly text: string;
   readonly sentAt: number;
   readonly meta?: { readonly [key: string]: JsonValue | undefined };
+  /** The message sealed end to end as it travels (chat/delivery.ts checks it when read back). */
+  readonly envelope?: OutboxEnvelope;
 }
+
+/** An envelope as the outbox keeps it: its wire fields (crypto/envelope.ts), opaque to the store. */
+export type OutboxEnvelope = { readonly [key: string]: string | number };
 
 /** vault/manifest: the rollback counter and the stamp each head and contact record must carry (rollback.ts). */
 export interface ManifestRecord {
@@ -339,8 +344,13 @@ export function isOutboxRecord(value: unknown): value is OutboxRecord {
     isIndex(value.index) &&
     isText(value.text) &&
     isTime(value.sentAt) &&
-    isOptional(value.meta, isObject)
+    isOptional(value.meta, isObject) &&
+    isOptional(value.envelope, isFlatRecord)
   );
+}
+
+function isFlatRecord(value: unknown): boolean {
+  return isObject(value) && Object.values(value).every((v) => typeof v === 'string' || typeof v === 'number');
 }
 
 export function isManifestRecord(value: unknown): value is ManifestRecord {

@@ -29,9 +29,10 @@ describe('delivery', () => {
     const send = session.send.bind(session);
     session.send = (frame) => (frames.push(frame), send(frame));
     await alice.messenger.send(aContact, 'just the text');
-    const message = frames.find((f) => (f as { type: string }).type === 'message') as Record<string, unknown>;
-    assert.deepEqual(Object.keys(message).sort(), ['conversation', 'id', 'sentAt', 'text', 'type']);
+    const message = frames.find((f) => (f as { type: string }).type === 'envelope') as Record<string, unknown>;
+    assert.deepEqual(Object.keys(message).sort(), ['box', 'chain', 'conversation', 'from', 'id', 'n', 'sig', 'type']);
     assert.match(String(message.conversation), /^dm:/);
+    assert.doesNotMatch(JSON.stringify(message), /just the text/, 'sealed end to end');
   });
 
   it('a path that died silently after sending: everything arrives once, in order, on the next connection', async () => {

@@ -4,11 +4,14 @@
 // the test says otherwise.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { frameTypes, maxFrameBytes } from '../../../src/chat/frames';
+import { frameTypes, frameVersion, maxFrameBytes } from '../../../src/chat/frames';
 import { randomMessageId } from '../../../src/chat/delivery';
 import { floodPenalty, peerBudget } from '../../../src/chat/budget';
 import type { PeerSession } from '../../../src/chat/peer-session';
 import { formatTranscript } from '../../../src/store/transcript';
+import { signAck } from '../../../src/crypto/envelope';
+import { getSodium } from '../../../src/crypto/sodium';
+import type { EnvelopeFrame } from '../../../src/chat/frames';
 import { pair, person, texts, until, waitFor, type Person } from './people';
 
 /** Sends bytes through the session's sealed channel as they are (no frame encoding). */
@@ -18,12 +21,22 @@ function sendRaw(session: PeerSession, bytes: Uint8Array): void {
 
 async function victimAndAttacker(
   options: { now?: () => number } = {},
-): Promise<{ alice: Person; mallory: Person; malloryAtAlice: string; attack: PeerSession; conversation: string }> {
+): Promise<{ alice: Person; mallory: Person; malloryAtAlice: string; attack: PeerSession; conversation: string; seal: Sealer }> {
   const alice = await person('Alice', options);
   const mallory = await person('Mallory');
   const { aContact: malloryAtAlice, bContact: aliceAtMallory } = await pair(alice, mallory);
   const attack = mallory.messenger.peers.get(aliceAtMallory)!;
-  return { alice, mallory, malloryAtAlice, attack, conversation: attack.conversationId! };
+  const seal: Sealer = (text, sentAt = Date.now()) => mallory.messenger.delivery.seal(aliceAtMallory, text, sentAt);
+  return { alice, mallory, malloryAtAlice, attack, conversation: attack.conversationId!, seal };
+}
+
+/** Mallory's real envelopes (her own chain, her signature): what she floods with is well formed. */
+type Sealer = (text: string, sentAt?: number) => Promise<EnvelopeFrame>;
+
+async function sealMany(seal: Sealer, count: number, sentAt?: number): Promise<EnvelopeFrame[]> {
+  const sealed: EnvelopeFrame[] = [];
+  for (let i = 0; i < count; i++) sealed.push(await seal(`flood ${i}`, sentAt));
+  return sealed;
 }
 
 describe('a hostile peer', () => {
@@ -31,29 +44,35 @@ describe('a hostile peer', () => {
     // The victim's clock stands still, so its budget never refills: exactly the burst passes, however fast the
     // machine delivers the flood (what passes must not depend on timing).
     const frozen = Date.now();
-    const { alice, mallory, malloryAtAlice, attack, conversation } = await victimAndAttacker({ now: () => frozen });
-    const sentAt = Date.now();
-    for (let i = 0; i < 10_000; i++) attack.send({ type: 'message', conversation, id: randomMessageId(), text: `flood ${i}`, sentAt });
+    const { alice, mallory, malloryAtAlice, attack, seal } = await victimAndAttacker({ now: () => frozen });
     const victim = alice.messenger.peers.get(malloryAtAlice)!;
-    await until(() => victim.counters.received + victim.counters.dropped['over-budget'] >= 10_000, 'every frame seen', 20_000);
-    await until(() => (alice.store.log.summary(malloryAtAlice)?.count ?? 0) === victim.counters.received, 'what passed is stored', 20_000);
+    // A barrier: one message stored proves Mallory's chain and everything before it arrived. Those frames took
+    // their share of the same budget.
+    attack.send(await seal('hello'));
+    await until(() => alice.store.log.summary(malloryAtAlice)?.count === 1, 'the first message stored');
+    const flood = await sealMany(seal, 10_000);
+    const before = victim.counters.received;
+    for (const envelope of flood) attack.send(envelope);
+    await until(() => victim.counters.received + victim.counters.dropped['over-budget'] >= before + 10_000, 'every frame seen', 20_000);
+    await until(() => (alice.store.log.summary(malloryAtAlice)?.count ?? 0) - 1 === victim.counters.received - before, 'what passed is stored', 20_000);
     assert.equal(victim.counters.received, peerBudget.frames.burst, 'the burst passed');
-    assert.equal(victim.counters.dropped['over-budget'], 10_000 - peerBudget.frames.burst, 'the rest was dropped and counted');
+    assert.equal(victim.counters.dropped['over-budget'], before + 10_000 - peerBudget.frames.burst, 'the rest was dropped and counted');
     const stored = await texts(alice, malloryAtAlice);
     assert.equal(new Set(stored).size, stored.length, 'each stored once');
-    assert.ok(stored.every((t) => t.startsWith('flood ')));
+    assert.ok(stored.slice(1).every((t) => t.startsWith('flood ')));
     await alice.messenger.send(malloryAtAlice, 'I can still talk');
     await waitFor(mallory, 'added', (e) => e.message.text === 'I can still talk', { timeoutMs: 10_000 });
   });
 
   it('keeps flooding: held to the flood penalty while it goes on, back to the full budget once it stops', async () => {
     let clock = Date.now();
-    const { alice, malloryAtAlice, attack, conversation } = await victimAndAttacker({ now: () => clock });
+    const { alice, malloryAtAlice, attack, seal } = await victimAndAttacker({ now: () => clock });
     const victim = alice.messenger.peers.get(malloryAtAlice)!;
     const flood = async (count: number) => {
+      const envelopes = await sealMany(seal, count);
       const seen = victim.counters.received + victim.counters.dropped['over-budget'];
       const before = victim.counters.received;
-      for (let i = 0; i < count; i++) attack.send({ type: 'message', conversation, id: randomMessageId(), text: `flood ${i}`, sentAt: Date.now() });
+      for (const envelope of envelopes) attack.send(envelope);
       await until(() => victim.counters.received + victim.counters.dropped['over-budget'] >= seen + count, 'every frame seen', 20_000);
       return victim.counters.received - before;
     };
@@ -70,14 +89,14 @@ describe('a hostile peer', () => {
   });
 
   it('floods typing and pings, oversized and unknown frames, acks with unknown ids: dropped and counted', async () => {
-    const { alice, malloryAtAlice, attack, conversation } = await victimAndAttacker();
+    const { alice, mallory, malloryAtAlice, attack, conversation } = await victimAndAttacker();
     for (let i = 0; i < 500; i++) attack.send({ type: 'typing', conversation, active: i % 2 === 0 });
     for (let i = 0; i < 500; i++) attack.send({ type: 'ping', sentAt: i });
     sendRaw(attack, new Uint8Array(maxFrameBytes + 1));
-    sendRaw(attack, Uint8Array.of(2, 200, 0x7b, 0x7d));
-    sendRaw(attack, Uint8Array.of(9, frameTypes.message));
+    sendRaw(attack, Uint8Array.of(frameVersion, 200, 0x7b, 0x7d));
+    sendRaw(attack, Uint8Array.of(9, frameTypes.envelope));
     const unknownIds = Array.from({ length: 512 }, () => randomMessageId());
-    attack.send({ type: 'ack', conversation, ids: unknownIds });
+    attack.send({ type: 'ack', ...signAck(await getSodium(), mallory.profile.identity, conversation, unknownIds) });
     const victim = alice.messenger.peers.get(malloryAtAlice)!;
     await until(() => alice.messenger.delivery.ignored.unknownAcks === 512, 'unknown acks counted');
     const dropped = victim.counters.dropped;
@@ -88,10 +107,10 @@ describe('a hostile peer', () => {
   });
 
   it('claims year 318,000 (and 1970): shown at arrival time, and the transcript still exports', async () => {
-    const { alice, malloryAtAlice, attack, conversation } = await victimAndAttacker();
+    const { alice, malloryAtAlice, attack, seal } = await victimAndAttacker();
     const before = Date.now();
-    attack.send({ type: 'message', conversation, id: randomMessageId(), text: 'from the future', sentAt: 1e16 });
-    attack.send({ type: 'message', conversation, id: randomMessageId(), text: 'from 1970', sentAt: 0 });
+    attack.send(await seal('from the future', 1e16));
+    attack.send(await seal('from 1970', 0));
     await until(async () => (await texts(alice, malloryAtAlice)).length === 2, 'both stored');
     const page = await alice.store.log.loadNewest(malloryAtAlice, 10);
     for (const entry of page.entries) {
@@ -107,9 +126,9 @@ describe('a hostile peer', () => {
   });
 
   it('a message for another conversation id is not filed here', async () => {
-    const { alice, malloryAtAlice, attack } = await victimAndAttacker();
-    attack.send({ type: 'message', conversation: 'dm:BBBBBBBBBBBBBBBBBBBBBB', id: randomMessageId(), text: 'misfiled', sentAt: Date.now() });
-    attack.send({ type: 'message', conversation: attack.conversationId!, id: randomMessageId(), text: 'filed', sentAt: Date.now() });
+    const { alice, malloryAtAlice, attack, seal } = await victimAndAttacker();
+    attack.send({ ...(await seal('misfiled')), conversation: 'dm:BBBBBBBBBBBBBBBBBBBBBB' });
+    attack.send(await seal('filed'));
     await until(async () => (await texts(alice, malloryAtAlice)).length === 1, 'one stored');
     assert.deepEqual(await texts(alice, malloryAtAlice), ['filed']);
     assert.equal(alice.messenger.delivery.ignored.wrongConversation, 1);
@@ -128,14 +147,17 @@ describe('a hostile peer', () => {
   });
 
   it('replays a whole sealed frame (same counter): rejected, never shown twice', async () => {
-    const { alice, malloryAtAlice, attack, conversation } = await victimAndAttacker();
+    const { alice, malloryAtAlice, attack, seal } = await victimAndAttacker();
     const link = attack.link as unknown as { sentFrames: Uint8Array[]; inject(bytes: Uint8Array): void };
-    attack.send({ type: 'message', conversation, id: randomMessageId(), text: 'once', sentAt: Date.now() });
+    attack.send(await seal('once'));
     const sealed = link.sentFrames.at(-1)!;
-    for (let i = 0; i < 5; i++) link.inject(sealed);
     await until(async () => (await texts(alice, malloryAtAlice)).length === 1, 'stored');
-    await new Promise((r) => setTimeout(r, 20));
-    assert.deepEqual(await texts(alice, malloryAtAlice), ['once']);
-    assert.equal(alice.messenger.peers.get(malloryAtAlice)!.counters.rejected, 5);
+    for (let i = 0; i < 5; i++) link.inject(sealed);
+    const victim = alice.messenger.peers.get(malloryAtAlice)!;
+    await until(() => victim.counters.rejected === 5, 'every replay rejected');
+    // A barrier: a frame after the replays is stored, so the replays were all handled before it.
+    attack.send(await seal('after'));
+    await until(async () => (await texts(alice, malloryAtAlice)).length === 2, 'the next one stored');
+    assert.deepEqual(await texts(alice, malloryAtAlice), ['once', 'after']);
   });
 });

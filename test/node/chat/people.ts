@@ -1,5 +1,6 @@
 // People for chat/ tests in Node: each a real store (memory records, cheap KDF) with a profile, a device of
 // in-memory links and a Messenger: the real pairing (codes), handshake, trust, delivery and store together.
+import { chainsCollectionName } from '../../../src/chat/chain-keeper';
 import { Messenger, type MessengerEvents } from '../../../src/chat/messenger';
 import { decodeCode, normalizeCode } from '../../../src/invite/invite-code';
 import { MemoryRecordBackend } from '../../../src/store/memory-backend';
@@ -44,6 +45,7 @@ function makeMessenger(who: Person): Messenger {
     contacts: who.store.contacts,
     log: who.store.log,
     outbox: who.store.outbox,
+    chains: who.store.collection(chainsCollectionName),
     links: who.device,
     answerValidMs: 60_000,
     ...(who.quotaBytes ? { quotaBytes: () => who.quotaBytes! } : {}),

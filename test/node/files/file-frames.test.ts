@@ -1,7 +1,7 @@
 // File control frames: layout, strict validation where decoded, and file names that are safe to show and save.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodeFrame, encodeFrame } from '../../../src/chat/frames';
+import { decodeFrame, encodeFrame, frameVersion } from '../../../src/chat/frames';
 import {
   fileFrameTypes, maxChunks, maxFileNameChars, maxHaveRanges, normalizeMime, sanitizeFileName, type FileFrame,
 } from '../../../src/chat/files/file-frames';
@@ -10,10 +10,10 @@ const conversation = 'dm:AAAAAAAAAAAAAAAAAAAAAA';
 const fileId = 'abcdefghijklmnop';
 const b32 = 'A'.repeat(43);
 const offer = { conversation, fileId, name: 'a.txt', size: 100_000, mime: 'text/plain', chunkBytes: 65_487, chunks: 2, hash: b32, key: b32 };
-const raw = (type: number, body: unknown) => Uint8Array.of(2, type, ...new TextEncoder().encode(JSON.stringify(body)));
+const raw = (type: number, body: unknown) => Uint8Array.of(frameVersion, type, ...new TextEncoder().encode(JSON.stringify(body)));
 
 describe('file frames', () => {
-  it('round-trips every file frame type after version 2 and its type number', () => {
+  it('round-trips every file frame type after the frame version and its type number', () => {
     const frames: FileFrame[] = [
       { type: 'file-offer', ...offer },
       { type: 'file-accept', conversation, fileId, have: [[0, 3], [5, 6]] },
@@ -24,7 +24,7 @@ describe('file frames', () => {
     ];
     for (const frame of frames) {
       const bytes = encodeFrame(frame);
-      assert.deepEqual([bytes[0], bytes[1]], [2, fileFrameTypes[frame.type]]);
+      assert.deepEqual([bytes[0], bytes[1]], [frameVersion, fileFrameTypes[frame.type]]);
       assert.deepEqual(decodeFrame(bytes), { ok: true, frame });
     }
   });
