@@ -1,10 +1,8 @@
-// Scanning QR codes with Chromium's fake camera (LAB §4: a Y4M file shown as a 640x480 camera). Chromium
-// opens the file each time capture starts, so a test can rewrite it between two scans in one browser.
-// Part 1 drives <tc-qr-scanner> on its own test page (test/fixtures/scanner/); part 2 drives the app, and
-// is skipped until the scanner is placed in the connect panel.
+// Scanning QR codes with Chromium's fake camera (docs/lab.md §4: a Y4M file, made by ./qr-video.mjs, shown as a
+// 640x480 camera). Chromium opens the file each time capture starts, so a test can rewrite it between two scans in
+// one browser. Part 1 drives <tc-qr-scanner> on its own test page (test/fixtures/scanner/); part 2 drives the app.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,15 +10,11 @@ import QRCode from 'qrcode';
 import { serveStatic } from '../../scripts/serve.mjs';
 import { buildScannerFixture } from '../fixtures/scanner/build.mjs';
 import { launchBrowser } from './browsers.mjs';
+import { writeQrVideo } from './qr-video.mjs';
 import { aria, click, openPairing, openPerson, readCode, sendMessage, startServer, waitForAlert, waitForConnected, waitForText } from './helpers.mjs';
 
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tincan-scan-'));
 after(() => fs.rmSync(workDir, { recursive: true, force: true }));
-
-/** Writes a one-frame Y4M video showing `text` as a QR code (LAB §4). */
-function writeCameraVideo(file, text) {
-  execFileSync(process.execPath, [path.resolve('../shared/lab/qr-y4m.mjs'), text, file], { stdio: 'ignore' });
-}
 
 function fakeCameraArgs(file) {
   return ['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${file}`];
@@ -64,7 +58,7 @@ describe('<tc-qr-scanner> on its own page', () => {
   it('reads a Tincan link from the camera, stops the camera, and loads jsQR only then', { timeout: 60_000 }, async () => {
     const video = path.join(workDir, 'fixture-camera.y4m');
     const link = 'https://example.org/tincan/#0TINCAN0CODE0FOR0TEST0';
-    writeCameraVideo(video, link);
+    writeQrVideo(video, link);
     const browser = await launchBrowser('chromium', { args: fakeCameraArgs(video) });
     try {
       const { page, requested, errors } = await openFixture(browser);
@@ -85,7 +79,7 @@ describe('<tc-qr-scanner> on its own page', () => {
 
       // A second scan in the same page reads whatever the camera shows now.
       const second = '1SECOND1CODE1';
-      writeCameraVideo(video, second);
+      writeQrVideo(video, second);
       await page.$eval('textarea', (el) => (el.value = ''));
       await click(page, 'button', 'Scan QR code');
       await page.waitForFunction(() => document.querySelector('textarea').value !== '', { timeout: 15_000 });
@@ -98,7 +92,7 @@ describe('<tc-qr-scanner> on its own page', () => {
 
   it('says so when the camera shows a QR code that is not a Tincan code, and keeps looking', { timeout: 60_000 }, async () => {
     const video = path.join(workDir, 'fixture-menu.y4m');
-    writeCameraVideo(video, 'https://example.com/menu?table=4');
+    writeQrVideo(video, 'https://example.com/menu?table=4');
     const browser = await launchBrowser('chromium', { args: fakeCameraArgs(video) });
     try {
       const { page } = await openFixture(browser);
@@ -163,7 +157,7 @@ describe('scanning in the app', () => {
     const aliceCamera = path.join(workDir, 'alice.y4m');
     const bobCamera = path.join(workDir, 'bob.y4m');
     // Chromium opens the file when capture starts, so Alice's camera file only needs to exist at launch.
-    writeCameraVideo(aliceCamera, 'PLACEHOLDER');
+    writeQrVideo(aliceCamera, 'PLACEHOLDER');
     const alice = await openPerson('chromium', server.url, { args: fakeCameraArgs(aliceCamera) });
     let bob;
     try {
@@ -182,12 +176,12 @@ describe('scanning in the app', () => {
         return find(app.shadowRoot);
       });
       assert.match(link, /#[0-9A-Z]+$/);
-      writeCameraVideo(bobCamera, link);
+      writeQrVideo(bobCamera, link);
       bob = await openPerson('chromium', server.url, { args: fakeCameraArgs(bobCamera) });
       await openPairing(bob.page);
       await click(bob.page, 'button', 'Scan QR code');
       const answer = await readCode(bob.page, 'Answer code');
-      writeCameraVideo(aliceCamera, answer);
+      writeQrVideo(aliceCamera, answer);
       await click(alice.page, 'button', 'Scan QR code');
       await waitForConnected(alice.page);
       await waitForConnected(bob.page);
