@@ -81,10 +81,13 @@ export class ChainKeeper {
 
   // Own chains ------------------------------------------------------------------------------------------------
 
-  /** The chain new messages of `conversation` are sealed with: the live one, or the one being written. */
+  /** The chain new messages of `conversation` are sealed with: the one being written if there is one (a member was
+   * removed, or one just connected: the live one retires), else the live one. */
   current(conversation: string): OutgoingChain | Promise<OutgoingChain> | undefined {
+    const starting = this.starting.get(conversation)?.written;
+    if (starting) return starting;
     const newest = [...(this.own.get(conversation)?.values() ?? [])].at(-1);
-    return (newest?.live ? newest.chain : undefined) ?? this.starting.get(conversation)?.written;
+    return newest?.live ? newest.chain : undefined;
   }
 
   /**

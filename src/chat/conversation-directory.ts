@@ -62,6 +62,10 @@ export class ConversationDirectory extends Emitter<ConversationDirectoryEvents> 
     return [...(this.byMember.get(member) ?? [])].map((id) => this.byId.get(id)!).filter(Boolean);
   }
 
+  all(): Conversation[] {
+    return [...this.byId.values()];
+  }
+
   remove(id: string): void {
     const conversation = this.byId.get(id);
     if (!conversation) return;

@@ -159,6 +159,11 @@ export class Delivery extends Emitter<DeliveryEvents> {
       this.chains = chains;
     });
     this.ready.catch(() => undefined);
+    // A group's membership changed: a new chain, handed only to who is in it now (a removed member cannot open
+    // what is sent from here on).
+    options.directory.on('changed', (conversation) => {
+      if (conversation.kind === 'group' && this.chains && !this.disposed) this.startChain(conversation).catch(() => undefined);
+    });
   }
 
   /** An open session: it carries to its peer, its frames come here, and its peer gets every chain it needs and
@@ -533,14 +538,10 @@ export class Delivery extends Emitter<DeliveryEvents> {
 
   private resendVia(carrier: Carrier): void {
     const members = new Set<string>();
-    for (const conversation of this.conversationsWithPending()) for (const m of conversation.members) if (carrier.reaches(m) && this.carrierFor(m) === carrier) members.add(m);
+    for (const conversation of this.options.directory.all()) {
+      for (const m of conversation.members) if (carrier.reaches(m) && !this.liveSessionFor(m)) members.add(m);
+    }
     for (const member of members) this.resendTo(member);
-  }
-
-  private conversationsWithPending(): Conversation[] {
-    const ids = new Set<string>();
-    for (const entry of this.outgoing.values()) ids.add(entry.conversationId);
-    return [...ids].map((id) => this.options.directory.get(id)).filter((c): c is Conversation => !!c);
   }
 
   /** The in-memory entry of a pending outbox entry, rebuilt from it after a reload. */
