@@ -183,7 +183,13 @@ export class Delivery extends Emitter<DeliveryEvents> {
     const shared = this.options.directory.ofMember(contactId);
     for (const conversation of shared) this.handChains(session, conversation);
     this.resendTo(contactId);
-    for (const conversation of shared) this.startChain(conversation).catch(() => undefined); // the current one goes on sealing
+    const started = shared.map((conversation) => this.startChain(conversation));
+    // Entries written before envelopes are sealed with the new chain once it is on disk (the current one goes on
+    // sealing if it cannot be written).
+    void Promise.all(started).then(
+      () => this.resendTo(contactId, { unsealedOnly: true }),
+      () => undefined,
+    );
     // Another member's carrier may ride on this session.
     for (const other of this.carriers) if (other.via.kind === 'member' && other.via.contactId === contactId) this.resendVia(other);
     this.resendTimer ??= setInterval(() => this.resendStale(), resendCheckMs);
@@ -527,9 +533,11 @@ export class Delivery extends Emitter<DeliveryEvents> {
   }
 
   /** Every unacknowledged envelope for a member, oldest first, by its best carrier. */
-  private resendTo(member: string): void {
+  private resendTo(member: string, { unsealedOnly = false } = {}): void {
+    if (this.disposed) return;
     const handed: { conversationId: string; id: string }[] = [];
     for (const pending of this.options.outbox.pending(member)) {
+      if (unsealedOnly && this.outgoing.has(pending.messageId)) continue;
       const entry = this.outgoingOf(pending);
       if (entry && this.handOn(member, entry)) handed.push({ conversationId: entry.conversationId, id: entry.envelope.id });
     }

@@ -9,7 +9,7 @@ import { getSodium } from '../../../src/crypto/sodium';
 import { fromBase64Url } from '../../../src/crypto/bytes';
 import type { CarriedItem, Frame } from '../../../src/chat/frames';
 import type { PeerSession } from '../../../src/chat/peer-session';
-import { pair, person, texts, until, waitFor, type Person } from './people';
+import { pair, person, reload, texts, until, waitFor, type Person } from './people';
 
 const groupWireId = 'g:AAAAAAAAAAAAAAAAAAAAAA';
 const groupId = 'group-1';
@@ -65,7 +65,6 @@ describe('conversations with members', () => {
     assert.deepEqual([update.state, update.delivery], ['sent', { acknowledged: 1, members: 2 }], 'delivered to 1 of 2');
     assert.equal(alice.store.outbox.pending(idOf(carol)).length, 1, 'still waiting for Carol');
     // Carol comes back (a reload: her records stay) and reconnects to Alice only.
-    const { reload } = await import('./people');
     await reload(carol);
     formGroup(carol, alice, bob);
     await pair(alice, carol);
@@ -134,6 +133,24 @@ describe('conversations with members', () => {
     await alice.messenger.send(idOf(carol), 'after');
     await until(async () => (await texts(carol, idOf(alice))).length === 2, 'the next one stored');
     assert.deepEqual(await texts(carol, idOf(alice)), ['tamper with me', 'after']);
+  });
+});
+
+describe('an outbox from before envelopes', () => {
+  it('an entry with no envelope is sealed with a new chain and delivered once', async () => {
+    const alice = await person('Alice');
+    const bob = await person('Bob');
+    const { aContact: bobAtAlice, bContact: aliceAtBob } = await pair(alice, bob);
+    alice.messenger.disconnect(bobAtAlice);
+    await waitFor(bob, 'status', (s) => s.contactId === aliceAtBob && !s.online);
+    // What the app before envelopes wrote: the message and its outbox entry, no envelope.
+    const id = 'legacyMessage0AB';
+    await alice.store.log.append(bobAtAlice, [{ id, direction: 'out', text: 'written by the old app', sentAt: Date.now(), state: 'waiting' }], { outboxFor: [bobAtAlice] });
+    assert.equal(alice.store.outbox.pending(bobAtAlice)[0]?.envelope, undefined);
+    await reload(alice);
+    await pair(bob, alice);
+    await until(() => alice.store.outbox.pending(bobAtAlice).length === 0, 'acknowledged');
+    assert.deepEqual(await texts(bob, aliceAtBob), ['written by the old app']);
   });
 });
 
