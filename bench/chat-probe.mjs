@@ -6,7 +6,8 @@
 // Marks (epoch ms: performance.timeOrigin + performance.now(), this page's clock), per message id:
 //   enter          the Enter keydown was dispatched on the "Message" box (window.__tcSendText)
 //   appSend        TincanApp.sendMessage was called (the composer and the shell are done)
-//   sendStart/End  PeerSession.send of the message frame: encode, seal, RTCDataChannel.send
+//   sealStart/End  Delivery.seal: the message sealed end to end under the sender's chain and signed
+//   sendStart/End  PeerSession.send of the envelope frame: encode, seal for the link, RTCDataChannel.send
 //   ownAdded       the sender's own message was put in the state (Delivery 'added')
 //   ownAppendStart/End   the sender's own write (log.append with an outbox entry), in parallel with the wire
 //   arrival        the receiver's SecureChannel.receive was called with the sealed bytes (the link's message event)
@@ -76,6 +77,20 @@ export function installProbe() {
     P.idToText.set(id, text);
   };
 
+  // Envelopes carry no text: the sender learns each id's text when it seals, the receiver when it stores.
+  const seal = delivery.seal;
+  // A build from before envelopes (bench --base) has no seal: its message frames carry their text.
+  if (seal) delivery.seal = function (conversationId, text) {
+    const start = T();
+    const sealed = seal.apply(this, arguments);
+    sealed.then((envelope) => {
+      noteText(String(text).trim(), envelope.id);
+      mark(envelope.id, 'sealStart', start);
+      mark(envelope.id, 'sealEnd', T());
+    }, () => undefined);
+    return sealed;
+  };
+
   const sendMessage = app.sendMessage;
   app.sendMessage = function (text) {
     P.appSendAt.set(String(text).trim(), T());
@@ -106,13 +121,13 @@ export function installProbe() {
       const start = T();
       const result = send.apply(this, arguments);
       const end = T();
-      if (frame.type === 'message') {
-        const text = frame.text.trim();
+      if (frame.type === 'envelope' || frame.type === 'message') {
+        if (frame.text) noteText(frame.text.trim(), frame.id);
+        const text = P.idToText.get(frame.id);
         mark(frame.id, 'sendStart', start);
         mark(frame.id, 'sendEnd', end);
         mark(frame.id, 'appSend', P.appSendAt.get(text));
         mark(frame.id, 'enter', P.enterAt.get(text));
-        noteText(text, frame.id);
       } else if (frame.type === 'ack') {
         for (const id of frame.ids) {
           mark(id, 'ackSendStart', start);
@@ -130,11 +145,10 @@ export function installProbe() {
     const at = P.current ?? {};
     const start = T();
     const result = receive.apply(this, arguments);
-    if (frame.type === 'message') {
+    if (frame.type === 'envelope' || frame.type === 'message') {
       mark(frame.id, 'arrival', at.arrival);
       mark(frame.id, 'openStart', at.openStart);
       mark(frame.id, 'recv', start);
-      noteText(frame.text.trim(), frame.id);
     } else if (frame.type === 'ack') {
       const end = T();
       for (const id of frame.ids) {
@@ -153,6 +167,7 @@ export function installProbe() {
     const own = !!options?.outboxFor?.length;
     const start = T();
     const ids = messages.map((m) => m.id);
+    if (!own) for (const m of messages) noteText(m.text.trim(), m.id);
     for (const id of ids) mark(id, own ? 'ownAppendStart' : 'appendStart', start);
     const result = append.apply(this, arguments);
     result.then(

@@ -3,13 +3,17 @@
 //
 //   npm run build && bash scripts/in-netns.sh node bench/chat.mjs [--rounds 3] [--messages 200] [--burst 1000]
 //     [--history 10000 | --no-history] [--pairings chromium-chromium,chromium-firefox] [--variants indexeddb,memory]
-//     [--burst-timeout 180]
+//     [--burst-timeout 180] [--base REF]
 //
 // Four browsers per pairing (own profiles): Alice and Bob on the real page (dist/, records in IndexedDB), and Alice
 // and Bob on the bench page (bench/chat-app-page.ts: the same app over in-memory records, "no storage"). Each pair
 // also holds a bare negotiated RTCDataChannel (full SDP through node) between the same two pages. So in one run:
 //   bare channel  <  the app without storage  <  the app: the difference of each step is the cost of a layer.
 // Chromium runs with its accessibility tree forced on (as with a screen reader): see lib.mjs.
+//
+// --base REF adds the variant `base`: dist/ built from another commit (bench/lib.mjs serveDistAtRef), measured in
+// the same run beside the current one (--variants indexeddb,base): a before/after of a change, e.g. the envelope
+// layer (issue 16: --base 50d706d, the commit before it).
 //
 // Measured (the clocks run in the pages: performance.timeOrigin + performance.now(); the bare channel gives each
 // pair's clock offset, from the round trip of 50 samples with the shortest RTT, error <= its RTT / 2):
@@ -34,7 +38,7 @@ import { startProfiling, stopProfiling } from './profile-summary.mjs';
 import { armCodeWatch, armConnectedWatch, bothConnected, clickConversation, codeWatchResult } from './ui-watch.mjs';
 import {
   accessibilityNote, composedNodeCount, argValue, benchBrowserOptions, hasFlag, heapAndNodes, loadLine, machineLine, median, mib, ms, printTable,
-  quantile, serveBenchApp, serveDistSnapshot, sleep, warnOutsideNamespace, withTimeout,
+  quantile, serveBenchApp, serveDistAtRef, serveDistSnapshot, sleep, warnOutsideNamespace, withTimeout,
 } from './lib.mjs';
 
 const rounds = Number(argValue('--rounds', '3'));
@@ -53,8 +57,15 @@ const messageTimeoutMs = 15_000;
 
 const dist = await serveDistSnapshot();
 const benchApp = await serveBenchApp({ keepNames: !!profileDir });
-const urlOf = { indexeddb: dist.url, memory: benchApp.url, profiled: `${benchApp.url}?storage=indexeddb` };
-const labelOf = { indexeddb: 'app (IndexedDB, dist/)', memory: 'app, no storage (memory)', profiled: 'app (IndexedDB, bench build, profiled)' };
+const baseRef = argValue('--base');
+const base = baseRef ? await serveDistAtRef(baseRef) : undefined;
+const urlOf = { indexeddb: dist.url, memory: benchApp.url, profiled: `${benchApp.url}?storage=indexeddb`, base: base?.url };
+const labelOf = {
+  indexeddb: 'app (IndexedDB, dist/)',
+  memory: 'app, no storage (memory)',
+  profiled: 'app (IndexedDB, bench build, profiled)',
+  base: `app at ${base?.ref ?? '-'} (IndexedDB)`,
+};
 
 // ---- pairing through the UI, timed in the pages ----
 
@@ -501,6 +512,7 @@ try {
 } finally {
   dist.close();
   benchApp.close();
+  base?.close();
 }
 console.log(`\n(p50/p99: nearest rank; load at the end ${loadLine()}; ran ${((Date.now() - startedAt) / 1000).toFixed(0)} s)`);
 process.exitCode = failed ? 1 : 0;

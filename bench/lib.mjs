@@ -1,6 +1,7 @@
 // What the browser benches share: arguments, statistics, the machine line every bench prints, serving a snapshot of
 // dist/ (with its build id) and the bench-only app page (bench/chat-app-page.ts, records in memory), the browsers'
 // launch options (Chromium's accessibility tree forced on), and memory read from /proc and from the DevTools protocol.
+import { execFileSync } from 'node:child_process';
 import * as esbuild from 'esbuild';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -87,6 +88,33 @@ export async function serveDistSnapshot() {
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Builds dist/ of another commit (`--base REF`: "before" in a before/after run) in a temporary git worktree that
+ * uses this checkout's node_modules, and serves a copy of it like serveDistSnapshot.
+ */
+export async function serveDistAtRef(ref) {
+  const tree = fs.mkdtempSync(path.join(os.tmpdir(), 'tincan-bench-ref-'));
+  execFileSync('git', ['worktree', 'add', '--detach', tree, ref], { stdio: 'ignore' });
+  try {
+    fs.symlinkSync(path.resolve('node_modules'), path.join(tree, 'node_modules'));
+    execFileSync(process.execPath, ['build.mjs'], { cwd: tree, stdio: 'ignore' });
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tincan-bench-dist-'));
+    fs.cpSync(path.join(tree, 'dist'), dir, { recursive: true });
+    const server = await serveStatic({ dir, port: 0, host: '127.0.0.1' });
+    return {
+      url: `http://127.0.0.1:${server.address().port}/`,
+      ref: execFileSync('git', ['rev-parse', '--short', ref], { encoding: 'utf8' }).trim(),
+      close: () => {
+        server.closeAllConnections();
+        server.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } finally {
+    execFileSync('git', ['worktree', 'remove', '--force', tree], { stdio: 'ignore' });
+  }
 }
 
 /** Peer `k` for Alice: a Chromium page of `url` in its own context of `browser`, past the profile screen. */
