@@ -19,7 +19,8 @@
 // nothing: the sender still has the envelope and sends it again.
 //
 // Untrusted input: frames arrive validated (frames.ts) and budgeted (peer-session.ts). Here every envelope and ack is
-// checked against the conversation's members and its signature; times are judged against this device's clock
+// checked against the conversation's members, and its signature when a carrier brought it (on its signer's own
+// session, the session proves the signer); times are judged against this device's clock
 // (chat-message.ts plausibleSentAt); a conversation over its storage quota refuses new messages, telling the sender.
 // What fails a check is counted (`ignored`), never acted on.
 import { isTincanError, TincanError, type ErrorCode } from '../errors';
@@ -301,7 +302,7 @@ export class Delivery extends Emitter<DeliveryEvents> {
       case 'envelope':
         return this.receiveEnvelope(frame, session);
       case 'ack':
-        return this.receiveAck(frame);
+        return this.receiveAck(frame, session);
       case 'carried':
         return frame.item.type === 'envelope' ? this.receiveEnvelope(frame.item) : this.receiveAck(frame.item);
       case 'forward':
@@ -330,7 +331,9 @@ export class Delivery extends Emitter<DeliveryEvents> {
     const sender = this.options.contactOfKey(envelope.from);
     const conversation = sender ? this.options.directory.forMember(envelope.conversation, sender) : undefined;
     if (!sender || !conversation) return void this.ignored.wrongConversation++;
-    if ((direct && direct.contactId !== sender) || !verifyEnvelope(sodium, envelope)) return void this.ignored.forged++;
+    // On the sender's own session the session proved who sent it (the signed Hello, then frames sealed for this
+    // session only): its signature is checked when a carrier brings it, where nothing else proves the sender.
+    if (direct ? direct.contactId !== sender : !verifyEnvelope(sodium, envelope)) return void this.ignored.forged++;
     const chain = this.chains!.incoming(envelope.conversation, envelope.from, envelope.chain);
     // No chain yet: its sender hands it over their next direct session and sends the envelope again after it.
     if (!chain) return void this.ignored.unreadable++;
@@ -434,11 +437,12 @@ export class Delivery extends Emitter<DeliveryEvents> {
   // ------------------------------------------------------------------------------------------------------------
   // Acknowledgements
 
-  private receiveAck(ack: AckFrame): void {
+  /** `direct`: the session it came on, which proves its signer when it is the signer's own (as for envelopes). */
+  private receiveAck(ack: AckFrame, direct?: PeerSession): void {
     const member = this.options.contactOfKey(ack.by);
     const conversation = member ? this.options.directory.forMember(ack.conversation, member) : undefined;
     if (!member || !conversation) return void this.ignored.wrongConversation++;
-    if (!verifyAck(this.sodium!, ack)) return void this.ignored.forged++;
+    if (direct ? direct.contactId !== member : !verifyAck(this.sodium!, ack)) return void this.ignored.forged++;
     this.acknowledge(member, conversation, ack.ids);
   }
 
