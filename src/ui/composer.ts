@@ -13,6 +13,13 @@ import { controlStyles } from './shared-styles';
 const typingRepeatMs = 2500;
 
 /**
+ * The box grows with its text by CSS alone where the browser can (`field-sizing: content`: no layout is read per
+ * keystroke or per send). Firefox has no field-sizing yet (https://bugzilla.mozilla.org/show_bug.cgi?id=1832409):
+ * there the box is measured as the person types and set back to one line after a send without measuring.
+ */
+const sizesByCss = typeof CSS !== 'undefined' && CSS.supports('field-sizing', 'content');
+
+/**
  * @fires tc-send-message - { text }
  * @fires tc-typing - { active }
  * @fires tc-send-files - { files } pasted into the message box (text pastes as text)
@@ -25,7 +32,9 @@ export class Composer extends LitElement {
     css`
       :host { display: block; }
       form { display: flex; gap: 0.5rem; align-items: flex-end; }
-      textarea { flex: 1; min-width: 0; resize: none; max-height: 9rem; border-radius: 22px; padding: 0.6rem 0.9rem; }
+      textarea { flex: 1; min-width: 0; resize: none; max-height: 9rem; border-radius: 22px; padding: 0.6rem 0.9rem; field-sizing: content; }
+      /* Empty: one line (rows="1"), however long the placeholder; it would otherwise size the box. */
+      textarea:placeholder-shown { field-sizing: fixed; }
       button[type='submit'] { border-radius: 22px; }
     `,
   ];
@@ -45,7 +54,8 @@ export class Composer extends LitElement {
     if (!field || !field.value.trim()) return;
     emit(this, 'tc-send-message', { text: field.value });
     field.value = '';
-    this.fitHeight();
+    // Back to one line (rows="1"); setting a style reads no layout.
+    if (!sizesByCss) field.style.height = '';
     this.lastTypingSentAt = 0;
     emit(this, 'tc-typing', { active: false });
   }
@@ -58,7 +68,7 @@ export class Composer extends LitElement {
   }
 
   private handleInput(): void {
-    this.fitHeight();
+    if (!sizesByCss) this.fitHeight();
     const now = Date.now();
     if (this.field?.value && now - this.lastTypingSentAt > typingRepeatMs) {
       this.lastTypingSentAt = now;
@@ -73,7 +83,7 @@ export class Composer extends LitElement {
     emit(this, 'tc-send-files', { files });
   }
 
-  /** The box grows with its text up to its maximum height (then it scrolls). */
+  /** Without field-sizing: the box grows with its text up to its maximum height (then it scrolls). Reads layout. */
   private fitHeight(): void {
     const field = this.field;
     if (!field) return;
