@@ -35,6 +35,7 @@ import {
   type Reach,
 } from './app-state';
 import { StateStore } from './state-store';
+import { TypingSignal, type TypingFrame } from './typing-signal';
 
 type UnlockedModules = typeof import('./unlocked-modules');
 
@@ -102,6 +103,10 @@ export class TincanApp {
   private deferred?: { text: string; source: CodeSource };
   private readonly runtime = new Map<string, Runtime>();
   private readonly restoredContacts = new Set<string>();
+  /** What the contact of the open conversation was told of the person's typing; typingContactId: that contact. */
+  private readonly typing = new TypingSignal();
+  private typingContactId?: string;
+  private typingCheck?: ReturnType<typeof setTimeout>;
   private readonly now: () => number;
   private readonly storeName: string;
 
@@ -278,6 +283,9 @@ export class TincanApp {
     this.files = undefined;
     this.thumbnails = undefined;
     for (const runtime of this.runtime.values()) clearTimeout(runtime.typingTimer);
+    clearTimeout(this.typingCheck);
+    this.typingCheck = undefined;
+    this.typing.stop();
     this.runtime.clear();
     this.profile = undefined;
   }
@@ -420,6 +428,8 @@ export class TincanApp {
       return false;
     }
     try {
+      // The message ends "typing" on the contact's screen by itself (app/typing-signal.ts).
+      this.typing.sent(this.now());
       await this.messenger.send(contactId, trimmed);
       if (this.s.notice?.area === 'composer') this.set({ notice: undefined });
       return true;
@@ -429,10 +439,30 @@ export class TincanApp {
     }
   }
 
-  /** Called as the person types; tells the contact of the open conversation. */
+  /**
+   * Called whenever the person changes the text in the message box (active: some is left); tells the contact of the
+   * open conversation only of real changes (app/typing-signal.ts decides).
+   */
   setTyping(active: boolean): void {
     const contactId = this.s.activeId;
-    if (contactId) this.messenger?.setTyping(contactId, active);
+    if (contactId !== this.typingContactId) {
+      // Typing somewhere else now: the contact left behind hears it ended.
+      this.sendTyping(this.typing.stop());
+      this.typingContactId = contactId;
+    }
+    this.sendTyping(this.typing.input(this.now(), active));
+  }
+
+  private sendTyping(frame: TypingFrame | undefined): void {
+    const contactId = this.typingContactId;
+    if (frame && contactId) this.messenger?.setTyping(contactId, frame === 'on');
+    const checkAt = this.typing.checkAt;
+    if (checkAt === undefined || this.typingCheck !== undefined) return;
+    // One timer at a time, not one per keystroke: it looks again at the end of the pause and re-arms while typing goes on.
+    this.typingCheck = setTimeout(() => {
+      this.typingCheck = undefined;
+      this.sendTyping(this.typing.idle(this.now()));
+    }, Math.max(0, checkAt - this.now()));
   }
 
   /**

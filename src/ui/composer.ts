@@ -1,6 +1,6 @@
 // <tc-composer>: the message box (textbox "Message") and "Send", pinned under the log. Enter sends, Shift+Enter
-// starts a new line, an input method's own Enter is left alone. Tells the shell when the person types (at most
-// every few seconds) and stops. The slot "attach" holds the "Attach file" control (tc-chat-screen); a file or
+// starts a new line, an input method's own Enter is left alone. Tells the shell whenever the text changes (the app
+// decides which changes the contact hears of: app/typing-signal.ts). The slot "attach" holds the "Attach file" control (tc-chat-screen); a file or
 // picture pasted into the message box is sent as a file (issue 12).
 import { LitElement, css, html } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
@@ -8,9 +8,6 @@ import { maxMessageChars } from '../chat/frames';
 import { emit } from './events';
 import { chatText } from './messages';
 import { controlStyles } from './shared-styles';
-
-/** "Typing" is said again after this long of more typing (the peer forgets it after 5 s). */
-const typingRepeatMs = 2500;
 
 /**
  * The box grows with its text by CSS alone where the browser can (`field-sizing: content`: no layout is read per
@@ -21,7 +18,7 @@ const sizesByCss = typeof CSS !== 'undefined' && CSS.supports('field-sizing', 'c
 
 /**
  * @fires tc-send-message - { text }
- * @fires tc-typing - { active }
+ * @fires tc-typing - { active } the person changed the text; active: the box holds some
  * @fires tc-send-files - { files } pasted into the message box (text pastes as text)
  * @slot attach - a button placed before the message box
  */
@@ -43,7 +40,6 @@ export class Composer extends LitElement {
   /** The contact is connected (the placeholder says a message waits otherwise). */
   @property({ type: Boolean }) connected = false;
   @query('textarea') private field?: HTMLTextAreaElement;
-  private lastTypingSentAt = 0;
 
   focusInput(): void {
     this.field?.focus();
@@ -56,8 +52,6 @@ export class Composer extends LitElement {
     field.value = '';
     // Back to one line (rows="1"); setting a style reads no layout.
     if (!sizesByCss) field.style.height = '';
-    this.lastTypingSentAt = 0;
-    emit(this, 'tc-typing', { active: false });
   }
 
   private handleKey(event: KeyboardEvent): void {
@@ -69,11 +63,7 @@ export class Composer extends LitElement {
 
   private handleInput(): void {
     if (!sizesByCss) this.fitHeight();
-    const now = Date.now();
-    if (this.field?.value && now - this.lastTypingSentAt > typingRepeatMs) {
-      this.lastTypingSentAt = now;
-      emit(this, 'tc-typing', { active: true });
-    }
+    emit(this, 'tc-typing', { active: !!this.field?.value });
   }
 
   private handlePaste(event: ClipboardEvent): void {
