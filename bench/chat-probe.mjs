@@ -232,6 +232,11 @@ export function installProbe() {
     }
     channel.port1.close();
   };
+  /** Messages in the log more than once (the same id on two elements). */
+  window.__tcLogRepeats = () => {
+    const ids = [...findDeep(document, (el) => el.localName === 'tc-message-log').shadowRoot.querySelectorAll('.msg')].map((el) => el.dataset.id);
+    return ids.length - new Set(ids).size;
+  };
   /** Resolves with the time of mark `name` of the message with this text (at once if it is there already). */
   window.__tcWhen = (text, name) => {
     const id = P.textToId.get(text);

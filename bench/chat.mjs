@@ -181,7 +181,8 @@ async function appBurst(alice, bob, tag) {
     await sleep(200);
   }
   await sleep(300); // the last render
-  return { texts, dispatchMs, delivered: a.delivered, stored: b.stored };
+  const repeatedOnScreen = await bob.page.evaluate(() => window.__tcLogRepeats());
+  return { texts, dispatchMs, delivered: a.delivered, stored: b.stored, repeatedOnScreen };
 }
 
 function burstFigures(run, marks) {
@@ -204,6 +205,10 @@ function burstFigures(run, marks) {
     stored: run.stored,
     delivered: run.delivered,
     writes: marks.bobWrites.length,
+    // Every message on Bob's screen at some point (the window keeps the newest 75): seen by the log's observer.
+    shownOnce: marks.bob.filter((m) => m.shown !== undefined).length,
+    count: n,
+    repeatedOnScreen: run.repeatedOnScreen,
   };
 }
 
@@ -469,7 +474,7 @@ function report(result) {
   for (const [v, f] of Object.entries(result.bursts)) {
     burstRows.push([
       labelOf[v], ms(f.receivedPerS), ms(f.deliveredPerS), `${(f.receivedPerS / b.receivedPerS * 100).toFixed(1)} %`, `${(f.deliveredPerS / b.ackedPerS * 100).toFixed(1)} %`,
-      `dispatch ${ms(f.dispatchMs)} ms; own log ${ms(f.ownShownS)} s; received ${ms(f.receivedS)} s, delivered ${ms(f.deliveredS)} s; stored ${f.stored}, delivered ${f.delivered}; ${f.writes} receiver write batches`,
+      `dispatch ${ms(f.dispatchMs)} ms; own log ${ms(f.ownShownS)} s; received ${ms(f.receivedS)} s, delivered ${ms(f.deliveredS)} s; stored ${f.stored}, delivered ${f.delivered}; shown on Bob's screen ${f.shownOnce}/${f.count}, ${f.repeatedOnScreen} twice; ${f.writes} receiver write batches`,
     ]);
   }
   printTable(['', 'received msg/s', 'all delivered msg/s', 'recv/bare', 'deliv/bare', 'notes'], burstRows);
