@@ -5,7 +5,8 @@
 // - The message records are the truth; the head is derived from them. append writes the new message records,
 //   their id-index entries and their outbox entries in ONE transaction (plus, for a conversation's first message,
 //   its head and the manifest). Summaries and state changes stay in memory and are written by the next flush, in
-//   one transaction.
+//   one transaction. Appends to one conversation made while its previous write waits or runs share one such
+//   transaction (a burst, sent or received, is one write per batch); each resolves only once that write committed.
 // - A crash before a flush is harmless: at unlock a head that is behind its message records (the record at
 //   head.count exists) is corrected from them, counting from the highest message key, never the reverse; a
 //   missing or damaged head is rebuilt from the message records and reported. Nothing is ever deleted because a
