@@ -233,6 +233,25 @@ export function installProbe() {
       field.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, composed: true, cancelable: true }));
     }
   };
+  /**
+   * Types `texts` as a person's keyboard would deliver them: each message's input and its Enter in a task of their
+   * own, so the page may render between messages (__tcSendText dispatches them all in one task, which lets one
+   * render serve the whole burst). Yields through a MessageChannel: setTimeout(0) is clamped to 4 ms when nested.
+   */
+  window.__tcTypeText = async (texts) => {
+    const channel = new MessageChannel();
+    const nextTask = () => new Promise((resolve) => ((channel.port1.onmessage = resolve), channel.port2.postMessage(0)));
+    for (const text of texts) {
+      window.__tcSendText([text]);
+      await nextTask();
+    }
+    channel.port1.close();
+  };
+  /** Messages in the log more than once (the same id on two elements). */
+  window.__tcLogRepeats = () => {
+    const ids = [...findDeep(document, (el) => el.localName === 'tc-message-log').shadowRoot.querySelectorAll('.msg')].map((el) => el.dataset.id);
+    return ids.length - new Set(ids).size;
+  };
   /** Resolves with the time of mark `name` of the message with this text (at once if it is there already). */
   window.__tcWhen = (text, name) => {
     const id = P.textToId.get(text);

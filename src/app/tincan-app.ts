@@ -35,6 +35,7 @@ import {
   type Reach,
 } from './app-state';
 import { StateStore } from './state-store';
+import { TypingSignal, type TypingFrame } from './typing-signal';
 
 type UnlockedModules = typeof import('./unlocked-modules');
 
@@ -102,6 +103,10 @@ export class TincanApp {
   private deferred?: { text: string; source: CodeSource };
   private readonly runtime = new Map<string, Runtime>();
   private readonly restoredContacts = new Set<string>();
+  /** What the contact of the open conversation was told of the person's typing; typingContactId: that contact. */
+  private readonly typing = new TypingSignal();
+  private typingContactId?: string;
+  private typingCheck?: ReturnType<typeof setTimeout>;
   private readonly now: () => number;
   private readonly storeName: string;
 
@@ -279,6 +284,9 @@ export class TincanApp {
     this.files = undefined;
     this.thumbnails = undefined;
     for (const runtime of this.runtime.values()) clearTimeout(runtime.typingTimer);
+    clearTimeout(this.typingCheck);
+    this.typingCheck = undefined;
+    this.typing.stop();
     this.runtime.clear();
     this.profile = undefined;
   }
@@ -421,6 +429,8 @@ export class TincanApp {
       return false;
     }
     try {
+      // The message ends "typing" on the contact's screen by itself (app/typing-signal.ts).
+      this.typing.sent(this.now());
       await this.messenger.send(contactId, trimmed);
       if (this.s.notice?.area === 'composer') this.set({ notice: undefined });
       return true;
@@ -430,10 +440,30 @@ export class TincanApp {
     }
   }
 
-  /** Called as the person types; tells the contact of the open conversation. */
+  /**
+   * Called whenever the person changes the text in the message box (active: some is left); tells the contact of the
+   * open conversation only of real changes (app/typing-signal.ts decides).
+   */
   setTyping(active: boolean): void {
     const contactId = this.s.activeId;
-    if (contactId) this.messenger?.setTyping(contactId, active);
+    if (contactId !== this.typingContactId) {
+      // Typing somewhere else now: the contact left behind hears it ended.
+      this.sendTyping(this.typing.stop());
+      this.typingContactId = contactId;
+    }
+    this.sendTyping(this.typing.input(this.now(), active));
+  }
+
+  private sendTyping(frame: TypingFrame | undefined): void {
+    const contactId = this.typingContactId;
+    if (frame && contactId) this.messenger?.setTyping(contactId, frame === 'on');
+    const checkAt = this.typing.checkAt;
+    if (checkAt === undefined || this.typingCheck !== undefined) return;
+    // One timer at a time, not one per keystroke: it looks again at the end of the pause and re-arms while typing goes on.
+    this.typingCheck = setTimeout(() => {
+      this.typingCheck = undefined;
+      this.sendTyping(this.typing.idle(this.now()));
+    }, Math.max(0, checkAt - this.now()));
   }
 
   /**
@@ -872,7 +902,7 @@ export class TincanApp {
       const runtime = this.runtimeOf(status.contactId);
       runtime.status = status;
       if (!status.online) this.setPeerTyping(status.contactId, false);
-      this.refreshConversations();
+      this.refreshConversations(status.contactId);
     });
     messenger.on('added', ({ conversationId, message }) => this.handleAdded(conversationId, message));
     messenger.on('states', ({ conversationId, updates }) => {
@@ -889,7 +919,7 @@ export class TincanApp {
           },
         });
       }
-      this.refreshConversations();
+      this.refreshConversations(conversationId);
     });
     messenger.on('typing', ({ conversationId, active }) => this.setPeerTyping(conversationId, active));
     messenger.on('refused', ({ conversationId }) => this.noticeFor(conversationId, 'PEER_STORAGE_FULL'));
@@ -909,13 +939,13 @@ export class TincanApp {
       this.set({ open: { ...open, messages: trimmed ? messages.slice(messages.length - windowSize) : messages, hasOlder: open.hasOlder || trimmed } });
       if (message.direction === 'in' && this.options.platform.isVisible()) this.markRead(conversationId);
     }
-    this.refreshConversations();
+    this.refreshConversations(conversationId);
   }
 
   private markRead(contactId: string): void {
     if (!this.store?.log.summary(contactId)?.unread) return;
     this.store.log.markRead(contactId);
-    this.refreshConversations();
+    this.refreshConversations(contactId);
   }
 
   private setPeerTyping(contactId: string, active: boolean): void {
@@ -924,7 +954,7 @@ export class TincanApp {
     if (runtime.typing === active && !active) return;
     runtime.typing = active;
     if (active) runtime.typingTimer = setTimeout(() => this.setPeerTyping(contactId, false), typingIdleMs);
-    this.refreshConversations();
+    this.refreshConversations(contactId);
   }
 
   private noticeFor(conversationId: string, code: ErrorCode): void {
@@ -932,41 +962,62 @@ export class TincanApp {
     this.set({ notice: { kind: 'warning', code, area: 'conversation', conversationId, ...(name ? { name } : {}) } });
   }
 
-  /** The conversation list, from memory only: contacts, log summaries and live status (no storage reads). */
-  private refreshConversations(): void {
+  /**
+   * The conversation list, from memory only: contacts, log summaries and live status (no storage reads). With an id
+   * (a message, a tick, typing, a status: every event of one conversation), only that conversation's entry is made
+   * again, and the state is left alone when it did not change: the cost per event does not grow with the number of
+   * contacts, and the other entries keep their objects (their views do not render again).
+   */
+  private refreshConversations(conversationId?: string): void {
     const store = this.store;
     if (!store || !this.profile) return;
-    const contacts = store.contacts.all().filter((c) => !c.movedTo);
-    const byId = new Map(contacts.map((c) => [c.id, c]));
-    const views: ConversationView[] = contacts.map((c) => {
-      const summary = store.log.summary(c.id);
-      const runtime = this.runtime.get(c.id);
-      const status = runtime?.status;
-      const online = this.messenger?.isOnline(c.id) ?? false;
-      const lookalike = c.lookalikeOf ? byId.get(c.lookalikeOf) : undefined;
-      const dropped = status?.counters ? Object.values(status.counters.dropped).reduce((a, b) => a + b, 0) + status.counters.rejected : 0;
-      return {
-        id: c.id,
-        name: c.displayName,
-        verified: c.verified && !this.restoredContacts.has(c.id),
-        ...(lookalike ? { lookalikeOf: { id: lookalike.id, name: lookalike.displayName } } : {}),
-        ...(c.keyChange ? { keyChangedAt: c.keyChange.changedAt } : {}),
-        ...(this.restoredContacts.has(c.id) ? { restoredOlder: true } : {}),
-        unread: summary?.unread ?? 0,
-        ...(summary?.lastMessage ? { lastText: summary.lastMessage.text, lastAt: summary.lastMessage.sentAt } : { lastAt: c.lastSeen }),
-        lastSeen: c.lastSeen,
-        connection: online ? 'online' : 'offline',
-        ...(online && status?.path ? { path: this.modules?.describeCandidatePath(status.path.local, status.path.remote) ?? undefined } : {}),
-        typing: online && !!runtime?.typing,
-        ...(!online && status?.closedByPeer ? { closedByPeer: true } : {}),
-        ...(!online && status?.endCode ? { endCode: status.endCode } : {}),
-        waiting: store.outbox.pending(c.id).length,
-        oneCodeReconnect: !!c.dtlsFingerprint && !!this.links?.supportsOneCodeReconnect,
-        dropped,
-      } satisfies ConversationView;
-    });
-    views.sort((a, b) => (b.lastAt ?? 0) - (a.lastAt ?? 0));
+    const shown = this.s.conversations;
+    const at = conversationId === undefined ? -1 : shown.findIndex((v) => v.id === conversationId);
+    const contact = at >= 0 ? store.contacts.get(conversationId!) : undefined;
+    if (contact && !contact.movedTo) {
+      const before = shown[at]!;
+      const view = this.conversationView(contact);
+      if (isSameView(before, view)) return;
+      const views = [...shown];
+      views[at] = view;
+      if (view.lastAt !== before.lastAt) views.sort(byLastActivity);
+      this.set({ conversations: views, unreadTotal: this.s.unreadTotal - before.unread + view.unread });
+      return;
+    }
+    const views = store.contacts.all().filter((c) => !c.movedTo).map((c) => this.conversationView(c));
+    views.sort(byLastActivity);
     this.set({ conversations: views, unreadTotal: views.reduce((sum, v) => sum + v.unread, 0) });
+  }
+
+  /** One contact's entry in the conversation list (a contact moved to a new key is not listed). */
+  private conversationView(c: Contact): ConversationView {
+    const store = this.store!;
+    const summary = store.log.summary(c.id);
+    const runtime = this.runtime.get(c.id);
+    const status = runtime?.status;
+    const online = this.messenger?.isOnline(c.id) ?? false;
+    const lookalikeContact = c.lookalikeOf ? store.contacts.get(c.lookalikeOf) : undefined;
+    const lookalike = lookalikeContact && !lookalikeContact.movedTo ? lookalikeContact : undefined;
+    const dropped = status?.counters ? Object.values(status.counters.dropped).reduce((a, b) => a + b, 0) + status.counters.rejected : 0;
+    return {
+      id: c.id,
+      name: c.displayName,
+      verified: c.verified && !this.restoredContacts.has(c.id),
+      ...(lookalike ? { lookalikeOf: { id: lookalike.id, name: lookalike.displayName } } : {}),
+      ...(c.keyChange ? { keyChangedAt: c.keyChange.changedAt } : {}),
+      ...(this.restoredContacts.has(c.id) ? { restoredOlder: true } : {}),
+      unread: summary?.unread ?? 0,
+      ...(summary?.lastMessage ? { lastText: summary.lastMessage.text, lastAt: summary.lastMessage.sentAt } : { lastAt: c.lastSeen }),
+      lastSeen: c.lastSeen,
+      connection: online ? 'online' : 'offline',
+      ...(online && status?.path ? { path: this.modules?.describeCandidatePath(status.path.local, status.path.remote) ?? undefined } : {}),
+      typing: online && !!runtime?.typing,
+      ...(!online && status?.closedByPeer ? { closedByPeer: true } : {}),
+      ...(!online && status?.endCode ? { endCode: status.endCode } : {}),
+      waiting: store.outbox.pending(c.id).length,
+      oneCodeReconnect: !!c.dtlsFingerprint && !!this.links?.supportsOneCodeReconnect,
+      dropped,
+    } satisfies ConversationView;
   }
 
   private exchangeView(exchange: Exchange): ExchangeView {
@@ -1051,6 +1102,20 @@ function transferView(view: TransferView): FileTransferView {
     ...(view.sentBytes !== undefined ? { sentBytes: view.sentBytes } : {}),
     createdAt: view.createdAt,
   };
+}
+
+/** Newest activity first. */
+function byLastActivity(a: ConversationView, b: ConversationView): number {
+  return (b.lastAt ?? 0) - (a.lastAt ?? 0);
+}
+
+/** Two entries of the conversation list say the same (values only: one level deep, lookalikeOf by its fields). */
+function isSameView(a: ConversationView, b: ConversationView): boolean {
+  const keys = Object.keys(a) as (keyof ConversationView)[];
+  if (keys.length !== Object.keys(b).length) return false;
+  return keys.every((key) =>
+    key === 'lookalikeOf' ? a.lookalikeOf?.id === b.lookalikeOf?.id && a.lookalikeOf?.name === b.lookalikeOf?.name : a[key] === b[key],
+  );
 }
 
 function reachOf(iceServers: readonly StoredIceServer[]): Reach {

@@ -5,7 +5,8 @@
 // - The message records are the truth; the head is derived from them. append writes the new message records,
 //   their id-index entries and their outbox entries in ONE transaction (plus, for a conversation's first message,
 //   its head and the manifest). Summaries and state changes stay in memory and are written by the next flush, in
-//   one transaction.
+//   one transaction. Appends to one conversation made while its previous write waits or runs share one such
+//   transaction (a burst, sent or received, is one write per batch); each resolves only once that write committed.
 // - A crash before a flush is harmless: at unlock a head that is behind its message records (the record at
 //   head.count exists) is corrected from them, counting from the highest message key, never the reverse; a
 //   missing or damaged head is rebuilt from the message records and reported. Nothing is ever deleted because a
@@ -93,6 +94,15 @@ export interface AppendOptions {
   readonly outboxFor?: readonly string[];
   /** The sealed envelope each outbox entry of a message keeps (chat/delivery.ts), by message id. */
   readonly envelopes?: ReadonlyMap<string, OutboxEnvelope>;
+}
+
+/** One caller's append, waiting to be written with the others of its batch. */
+interface AppendPart {
+  readonly messages: readonly StoredMessage[];
+  readonly outboxFor: readonly string[];
+  readonly envelopes?: ReadonlyMap<string, OutboxEnvelope>;
+  readonly resolve: (results: readonly AppendResult[]) => void;
+  readonly reject: (error: unknown) => void;
 }
 
 export type AppendResult = { readonly index: number; readonly duplicate?: undefined } | { readonly duplicate: true };
@@ -190,6 +200,8 @@ interface Conversation {
 export class ConversationLog {
   private readonly conversations = new Map<string, Conversation>();
   private readonly dirtyHeads = new Set<string>();
+  /** Per conversation: appends waiting for their turn, written together (see append). */
+  private readonly waitingAppends = new Map<string, AppendPart[]>();
   /** Conversations of the chunked format not migrated yet, with their old head (undefined when lost or damaged). */
   private readonly legacy = new Map<string, LegacyHead | undefined>();
 
@@ -204,15 +216,56 @@ export class ConversationLog {
   /**
    * Appends `messages` in order, skipping any whose id the conversation already holds (anywhere in its history) or
    * that repeats an id earlier in the batch. One transaction: message records, id-index entries and, for
-   * `outboxFor`, outbox entries. Returns per message its index or `{ duplicate: true }`.
+   * `outboxFor`, outbox entries. Returns per message its index or `{ duplicate: true }`, once durable.
+   *
+   * Appends to a conversation made while its previous write is still waiting its turn share ONE transaction with it
+   * (issue 17: a person sending message after message, like a peer's burst, costs one write per batch, not one per
+   * message): each caller still gets its own results, in call order, and only once the shared write committed; a
+   * failed write fails every append in it. A batch takes no appends once another operation on the log was queued
+   * after it (a read, a removal, a move), so those still see the appends made before them and none made after.
    */
   append(conversationId: string, messages: readonly StoredMessage[], options: AppendOptions = {}): Promise<readonly AppendResult[]> {
     // Registered before queueing, so an ack that overtakes this write is not lost (outbox.ts).
     const peers = options.outboxFor ?? [];
     const release = peers.length > 0 ? this.outbox.expect(peers, messages.map((m) => String((m as Partial<StoredMessage> | undefined)?.id))) : undefined;
-    const run = this.context.exclusive(() => this.appendNow(conversationId, messages, options));
+    const run = new Promise<readonly AppendResult[]>((resolve, reject) => {
+      const part: AppendPart = { messages, outboxFor: peers, ...(options.envelopes ? { envelopes: options.envelopes } : {}), resolve, reject };
+      const waiting = this.waitingAppends.get(conversationId);
+      if (waiting) return waiting.push(part);
+      const batch = [part];
+      this.waitingAppends.set(conversationId, batch);
+      void this.context.exclusive(() => this.appendBatchNow(conversationId, batch));
+    });
     if (release) void run.then(release, release);
     return run;
+  }
+
+  /** Runs a batch of appends as one (see append); settles every caller's promise, never throws. */
+  private async appendBatchNow(conversationId: string, batch: readonly AppendPart[]): Promise<void> {
+    // Taking its turn: later appends start the next batch.
+    if (this.waitingAppends.get(conversationId) === batch) this.waitingAppends.delete(conversationId);
+    try {
+      // One caller's invalid message fails that caller alone.
+      const valid = batch.filter((part) => {
+        if (part.messages.every((m) => isStoredMessage(m))) return true;
+        part.reject(new TypeError('not a valid message'));
+        return false;
+      });
+      const results = await this.appendNow(conversationId, valid.flatMap((part) => part.messages.map((message) => ({ message, outboxFor: part.outboxFor, envelope: part.envelopes?.get(message.id) }))));
+      let at = 0;
+      for (const part of valid) {
+        part.resolve(Object.freeze(results.slice(at, at + part.messages.length)));
+        at += part.messages.length;
+      }
+    } catch (error) {
+      for (const part of batch) part.reject(error);
+    }
+  }
+
+  /** Queues another operation on the log: the appends waiting so far are written before it, later ones after it. */
+  private exclusiveAfterAppends<T>(task: () => Promise<T>): Promise<T> {
+    this.waitingAppends.clear();
+    return this.context.exclusive(task);
   }
 
   /**
@@ -247,7 +300,7 @@ export class ConversationLog {
 
   /** Deletes the conversation and its outbox entries in one atomic batch. */
   remove(conversationId: string): Promise<void> {
-    return this.context.exclusive(async () => {
+    return this.exclusiveAfterAppends(async () => {
       this.context.vault();
       const guard = this.context.rollback();
       const headKey = headRecordKey(conversationId);
@@ -283,7 +336,7 @@ export class ConversationLog {
    * (already moved) does nothing.
    */
   moveConversation(fromId: string, toId: string): Promise<MoveResult> {
-    return this.context.exclusive(() => this.moveNow(fromId, toId));
+    return this.exclusiveAfterAppends(() => this.moveNow(fromId, toId));
   }
 
   // -------------------------------------------------------------------------------------------------------------
@@ -296,7 +349,7 @@ export class ConversationLog {
 
   /** Up to `n` messages with index < `beforeIndex`, oldest first (one read). */
   loadBefore(conversationId: string, beforeIndex: number, n: number): Promise<LogPage> {
-    return this.context.exclusive(async () => {
+    return this.exclusiveAfterAppends(async () => {
       const vault = this.context.vault();
       const conversation = this.conversations.get(conversationId);
       if (!conversation) return Object.freeze({ entries: Object.freeze([]), firstIndex: 0, count: 0, hasOlder: false });
@@ -488,6 +541,7 @@ export class ConversationLog {
   }
 
   clear(): void {
+    this.waitingAppends.clear();
     this.conversations.clear();
     this.dirtyHeads.clear();
     this.legacy.clear();
@@ -496,25 +550,28 @@ export class ConversationLog {
   // -------------------------------------------------------------------------------------------------------------
   // Internals
 
-  private async appendNow(conversationId: string, messages: readonly StoredMessage[], options: AppendOptions): Promise<AppendResult[]> {
+  /** Appends `items` (each message with the peers it gets outbox entries for) in one transaction. */
+  private async appendNow(
+    conversationId: string,
+    items: readonly { readonly message: StoredMessage; readonly outboxFor: readonly string[]; readonly envelope?: OutboxEnvelope | undefined }[],
+  ): Promise<AppendResult[]> {
     const vault = this.context.vault();
     if (typeof conversationId !== 'string' || conversationId.length === 0) throw new TypeError('conversation id must be a non-empty string');
-    for (const message of messages) if (!isStoredMessage(message)) throw new TypeError('not a valid message');
+    for (const { message } of items) if (!isStoredMessage(message)) throw new TypeError('not a valid message');
     await this.migrateIfLegacy(vault, conversationId);
     const existing = this.conversations.get(conversationId);
-    const results = new Array<AppendResult>(messages.length).fill(duplicate);
-    const fresh = await this.newIds(vault, existing, messages.map((m) => m.id));
+    const results = new Array<AppendResult>(items.length).fill(duplicate);
+    const fresh = await this.newIds(vault, existing, items.map((item) => item.message.id));
     if (fresh.length === 0) return results;
 
     const now = this.context.now();
     const conversation = existing ?? newConversation(conversationId, now);
-    const peers = options.outboxFor ?? [];
     const staged = this.stage(
       vault,
       conversation,
       fresh.map((p) => {
-        const envelope = options.envelopes?.get(messages[p]!.id);
-        return { message: messageFields(messages[p]!), outboxFor: peers, ...(envelope ? { envelope } : {}) };
+        const { message, outboxFor, envelope } = items[p]!;
+        return { message: messageFields(message), outboxFor, ...(envelope ? { envelope } : {}) };
       }),
     );
     fresh.forEach((position, i) => (results[position] = Object.freeze({ index: staged.indexes[i]! })));

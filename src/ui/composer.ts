@@ -1,6 +1,6 @@
 // <tc-composer>: the message box (textbox "Message") and "Send", pinned under the log. Enter sends, Shift+Enter
-// starts a new line, an input method's own Enter is left alone. Tells the shell when the person types (at most
-// every few seconds) and stops. The slot "attach" holds the "Attach file" control (tc-chat-screen); a file or
+// starts a new line, an input method's own Enter is left alone. Tells the shell whenever the text changes (the app
+// decides which changes the contact hears of: app/typing-signal.ts). The slot "attach" holds the "Attach file" control (tc-chat-screen); a file or
 // picture pasted into the message box is sent as a file (issue 12).
 import { LitElement, css, html } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
@@ -9,12 +9,16 @@ import { emit } from './events';
 import { chatText } from './messages';
 import { controlStyles } from './shared-styles';
 
-/** "Typing" is said again after this long of more typing (the peer forgets it after 5 s). */
-const typingRepeatMs = 2500;
+/**
+ * The box grows with its text by CSS alone where the browser can (`field-sizing: content`: no layout is read per
+ * keystroke or per send). Firefox has no field-sizing yet (https://bugzilla.mozilla.org/show_bug.cgi?id=1832409):
+ * there the box is measured as the person types and set back to one line after a send without measuring.
+ */
+const sizesByCss = typeof CSS !== 'undefined' && CSS.supports('field-sizing', 'content');
 
 /**
  * @fires tc-send-message - { text }
- * @fires tc-typing - { active }
+ * @fires tc-typing - { active } the person changed the text; active: the box holds some
  * @fires tc-send-files - { files } pasted into the message box (text pastes as text)
  * @slot attach - a button placed before the message box
  */
@@ -25,7 +29,9 @@ export class Composer extends LitElement {
     css`
       :host { display: block; }
       form { display: flex; gap: 0.5rem; align-items: flex-end; }
-      textarea { flex: 1; min-width: 0; resize: none; max-height: 9rem; border-radius: 22px; padding: 0.6rem 0.9rem; }
+      textarea { flex: 1; min-width: 0; resize: none; max-height: 9rem; border-radius: 22px; padding: 0.6rem 0.9rem; field-sizing: content; }
+      /* Empty: one line (rows="1"), however long the placeholder; it would otherwise size the box. */
+      textarea:placeholder-shown { field-sizing: fixed; }
       button[type='submit'] { border-radius: 22px; }
     `,
   ];
@@ -34,7 +40,6 @@ export class Composer extends LitElement {
   /** The contact is connected (the placeholder says a message waits otherwise). */
   @property({ type: Boolean }) connected = false;
   @query('textarea') private field?: HTMLTextAreaElement;
-  private lastTypingSentAt = 0;
 
   focusInput(): void {
     this.field?.focus();
@@ -45,9 +50,8 @@ export class Composer extends LitElement {
     if (!field || !field.value.trim()) return;
     emit(this, 'tc-send-message', { text: field.value });
     field.value = '';
-    this.fitHeight();
-    this.lastTypingSentAt = 0;
-    emit(this, 'tc-typing', { active: false });
+    // Back to one line (rows="1"); setting a style reads no layout.
+    if (!sizesByCss) field.style.height = '';
   }
 
   private handleKey(event: KeyboardEvent): void {
@@ -58,12 +62,8 @@ export class Composer extends LitElement {
   }
 
   private handleInput(): void {
-    this.fitHeight();
-    const now = Date.now();
-    if (this.field?.value && now - this.lastTypingSentAt > typingRepeatMs) {
-      this.lastTypingSentAt = now;
-      emit(this, 'tc-typing', { active: true });
-    }
+    if (!sizesByCss) this.fitHeight();
+    emit(this, 'tc-typing', { active: !!this.field?.value });
   }
 
   private handlePaste(event: ClipboardEvent): void {
@@ -73,7 +73,7 @@ export class Composer extends LitElement {
     emit(this, 'tc-send-files', { files });
   }
 
-  /** The box grows with its text up to its maximum height (then it scrolls). */
+  /** Without field-sizing: the box grows with its text up to its maximum height (then it scrolls). Reads layout. */
   private fitHeight(): void {
     const field = this.field;
     if (!field) return;

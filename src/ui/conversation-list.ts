@@ -5,6 +5,7 @@
 // what is seen and what is read agree.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
+import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
 import type { ConversationView } from '../app/app-state';
 import { emit } from './events';
@@ -89,7 +90,8 @@ export class ConversationList extends LitElement {
           // Keyed: when a new message moves a conversation up, its button moves with it. Unkeyed, the focused button
           // would start naming another contact, and Enter (or a click already under way) would open that one.
           (c) => c.id,
-          (c) => html`<li>
+          // An entry renders again only when its view changes (the app keeps the others' objects: issue 17).
+          (c) => guard([c, c.id === this.activeId], () => html`<li>
             <button type="button" class="item" data-id=${c.id} aria-current=${c.id === this.activeId ? 'true' : 'false'}
               @click=${() => emit(this, 'tc-select-conversation', { conversationId: c.id })}>
               <span class="dot ${c.connection}" aria-hidden="true"></span>
@@ -99,7 +101,7 @@ export class ConversationList extends LitElement {
               ${c.unread > 0 ? html`<span class="unread" aria-hidden="true">${c.unread > 99 ? '99+' : c.unread}</span>` : html`<span></span>`}
               <span class="last ${c.waiting > 0 ? 'waiting' : ''}">${this.renderSecondLine(c)}</span>
             </button>
-          </li>`,
+          </li>`),
         )}
       </ul>
     `;

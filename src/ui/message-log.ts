@@ -4,6 +4,12 @@
 // (tc-load-newer), keeps the message under the person's eyes in place when pages are put above or taken away, and
 // follows new messages when the person is at the bottom.
 //
+// Nothing on the path of a new message reads layout (issue 17: reading geometry before and after each render forced
+// two synchronous layouts of the whole window per message). Whether the person is at the bottom is known from their
+// last scroll; while they are, a ResizeObserver on the messages follows the log's growth after the browser's own
+// layout, and only a person who scrolled away has the message under their eyes measured before a render. Each
+// message is contained (CSS containment), so a new one or a new tick does not lay out the others again.
+//
 // The log is NOT a live region (aria-live="off"): a live log makes the accessibility tree re-serialise the whole
 // list on every update, which cost seconds per message in long conversations (issue 10). New incoming messages
 // are read out instead through a separate, small polite region, one short text each ("Bob: hello").
@@ -89,7 +95,8 @@ export class MessageLog extends LitElement {
         /* Position is kept by hand (see updated); the browser's own scroll anchoring would move it twice. */
         overflow-anchor: none; overscroll-behavior: contain;
       }
-      .msg { max-width: min(85%, 40rem); padding: 0.45rem 0.7rem 0.3rem; border-radius: 14px; overflow-wrap: anywhere; min-width: 0; }
+      .items { display: flex; flex-direction: column; gap: 0.35rem; }
+      .msg { contain: layout style; max-width: min(85%, 40rem); padding: 0.45rem 0.7rem 0.3rem; border-radius: 14px; overflow-wrap: anywhere; min-width: 0; }
       .msg p { margin: 0; white-space: pre-wrap; }
       .in { align-self: flex-start; background: var(--tc-bubble-in); border-bottom-left-radius: 4px; }
       .out { align-self: flex-end; background: var(--tc-bubble-out); border-bottom-right-radius: 4px; }
@@ -114,14 +121,18 @@ export class MessageLog extends LitElement {
   @state() private announcements: readonly Announcement[] = [];
   @state() private isAwayFromBottom = false;
   @query('.log') private log?: HTMLElement;
+  @query('.items') private items?: HTMLElement;
   private anchor?: Anchor;
-  private wasAtBottom = true;
   private scrollToBottomNext = true;
   private olderAskedAt?: number;
   private newerAskedAt?: number;
   private announcementKey = 0;
   /** The person is at the bottom (as of the last scroll): a log that changes size stays there. */
   private isPinned = true;
+  /**
+   * The log's box (a phone's keyboard opens) and its messages (one is added, a tick changes a line): callbacks run
+   * after the browser's layout, so following the bottom here reads no stale layout.
+   */
   private readonly resizeObserver = new ResizeObserver(() => this.keepPinned());
   /** The messages to render: each id once (a duplicated id would confuse keyed rendering). */
   private shown: readonly ChatMessage[] = [];
@@ -132,13 +143,23 @@ export class MessageLog extends LitElement {
   }
 
   protected override firstUpdated(): void {
-    // The log shrinks when a phone's keyboard opens or the header wraps; the newest message stays in view.
+    // The log shrinks when a phone's keyboard opens or the header wraps, or its messages grow: the newest message
+    // stays in view.
     if (this.log) this.resizeObserver.observe(this.log);
+    if (this.items) this.resizeObserver.observe(this.items);
   }
 
   private keepPinned(): void {
     const log = this.log;
-    if (log && this.isPinned && !this.hasNewer) log.scrollTop = log.scrollHeight;
+    if (!log) return;
+    if (this.isPinned && !this.hasNewer) log.scrollTop = log.scrollHeight;
+    // A window shorter than the screen has nothing to scroll: the next page is asked for at once.
+    this.checkEdges();
+  }
+
+  /** Measured before a render only when the person is away from the live bottom (no layout read on the send path). */
+  private get isFollowing(): boolean {
+    return this.isPinned && !this.hasNewer;
   }
 
   /** Moves the keyboard focus into the log (arrow keys and Page Up/Down then scroll it). */
@@ -156,12 +177,13 @@ export class MessageLog extends LitElement {
     if (!changed.has('messages')) return;
     this.shown = uniqueById(this.messages);
     const previous = changed.get('messages') as readonly ChatMessage[] | undefined;
-    this.captureScroll();
+    this.anchor = undefined;
+    if (!isNewConversation && !this.isFollowing) this.captureScroll();
     if (previous && !isNewConversation) {
       this.announceArrivals(previous, changed.has('hasNewer') ? (changed.get('hasNewer') as boolean) : this.hasNewer);
-      // Whoever sends a message wants to see it, wherever the log was.
+      // Whoever sends a message wants to see it, wherever the log was (at the bottom, the log follows by itself).
       const last = this.messages.at(-1);
-      if (last && last.direction === 'out' && !previous.some((m) => m.id === last.id) && !this.hasNewer) this.scrollToBottomNext = true;
+      if (last && last.direction === 'out' && !this.isFollowing && !this.hasNewer && !previous.some((m) => m.id === last.id)) this.scrollToBottomNext = true;
     }
     // A page arrived: the next one may be asked for.
     if (this.messages[0]?.id !== previous?.[0]?.id) this.olderAskedAt = undefined;
@@ -171,25 +193,26 @@ export class MessageLog extends LitElement {
   protected override updated(changed: PropertyValues<this>): void {
     const log = this.log;
     if (!log || !(changed.has('messages') || changed.has('conversationId'))) return;
-    if (this.scrollToBottomNext || (this.wasAtBottom && !this.hasNewer)) {
+    if (this.scrollToBottomNext) {
       log.scrollTop = log.scrollHeight;
       this.scrollToBottomNext = false;
       this.isPinned = true;
     } else if (this.anchor) {
       const element = this.messageElement(this.anchor.id);
       if (element) log.scrollTop = element.offsetTop - this.anchor.offsetPx;
+    } else {
+      // Following the bottom: the ResizeObserver scrolls after the browser's layout, and asks for pages if needed.
+      return;
     }
     this.anchor = undefined;
     // A window shorter than the screen: there is nothing to scroll, so ask for more right away.
     this.checkEdges();
   }
 
-  /** Notes where the person is before the DOM changes: at the bottom, or which message is at the top of the view. */
+  /** Notes which message is at the top of the view before the DOM changes (the person scrolled away from the bottom). */
   private captureScroll(): void {
     const log = this.log;
     if (!log) return;
-    this.wasAtBottom = log.scrollHeight - log.scrollTop - log.clientHeight <= atBottomPx;
-    this.anchor = undefined;
     for (const element of log.querySelectorAll<HTMLElement>('.msg')) {
       if (element.offsetTop + element.offsetHeight > log.scrollTop) {
         this.anchor = { id: element.dataset['id'] ?? '', offsetPx: element.offsetTop - log.scrollTop };
@@ -298,11 +321,11 @@ export class MessageLog extends LitElement {
       <div class="log" role="log" aria-label=${chatText.messages} aria-live="off" tabindex="0" @scroll=${this.handleScroll}>
         ${this.hasOlder ? html`<p class="edge">${chatText.loadingOlder}</p>` : nothing}
         ${this.messages.length === 0 && !this.hasOlder && !this.hasNewer ? html`<p class="empty">${chatText.empty}</p>` : nothing}
-        ${repeat(
+        <div class="items">${repeat(
           this.shown,
           (m) => m.id,
           (m) => guard([m, this.peerName], () => this.renderMessage(m)),
-        )}
+        )}</div>
         ${this.hasNewer ? html`<p class="edge">${chatText.loadingNewer}</p>` : nothing}
       </div>
       ${this.isAwayFromBottom && this.messages.length

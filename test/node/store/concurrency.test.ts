@@ -73,6 +73,50 @@ for (const kind of backendKinds) {
       assert.deepEqual(await statesOf(again, 'c'), { m0: 'waiting', m1: 'waiting', m2: 'sent', m3: 'waiting' });
     });
 
+    it('appends made while a write is under way share one transaction: each resolves once it is durable, with its own indexes', async () => {
+      const place = await kind.fresh();
+      const { store, backend } = await newProfile(place);
+      const bob = keyId(2);
+      await store.log.append('c', [out(0)], { outboxFor: [bob] });
+      const before = backend.batches.length;
+      // A person sending message after message: three sends while the first one's write is in flight.
+      let later: Promise<readonly unknown[]>[] = [];
+      const committedWhenResolved: number[] = [];
+      backend.beforeWrite = () => {
+        backend.beforeWrite = undefined;
+        later = [2, 3, 4].map((i) => store.log.append('c', [out(i)], { outboxFor: [bob] }).then((r) => (committedWhenResolved.push(backend.batches.length), r)));
+      };
+      const first = await store.log.append('c', [out(1)], { outboxFor: [bob] });
+      assert.deepEqual(first, [{ index: 1 }]);
+      assert.deepEqual(await Promise.all(later), [[{ index: 2 }], [{ index: 3 }], [{ index: 4 }]]);
+      // One write for the first, ONE for the three that came while it was written: each message with its id-index
+      // entry and its outbox entry, in the same batch; and none resolved before that batch committed.
+      assert.equal(backend.batches.length, before + 2);
+      assert.equal(backend.batches.at(-1)!.length, 3 * 3);
+      assert.deepEqual(committedWhenResolved, [before + 2, before + 2, before + 2]);
+      assert.deepEqual(store.outbox.pending(bob).map((e) => e.messageId), ['m0', 'm1', 'm2', 'm3', 'm4']);
+      await store.flush();
+      const again = await reopen(place);
+      assert.deepEqual(idsOf(await again.log.loadNewest('c', 10)), ['m0', 'm1', 'm2', 'm3', 'm4']);
+      assert.deepEqual(again.outbox.pending(bob).map((e) => e.messageId), ['m0', 'm1', 'm2', 'm3', 'm4']);
+    });
+
+    it('a shared append fails every append in it, and an invalid message fails only its own append', async () => {
+      const place = await kind.fresh();
+      const { store, backend } = await newProfile(place);
+      const bob = keyId(2);
+      await store.log.append('c', [out(0)], { outboxFor: [bob] });
+      backend.failNext = 1;
+      const shared = [store.log.append('c', [out(1)], { outboxFor: [bob] }), store.log.append('c', [out(2)], { outboxFor: [bob] })];
+      for (const append of shared) await expectCode(append, 'STORAGE_QUOTA');
+      const bad = store.log.append('c', [{ id: 'x' } as unknown as StoredMessage]);
+      const good = store.log.append('c', [out(3)], { outboxFor: [bob] });
+      await assert.rejects(bad, TypeError);
+      assert.deepEqual(await good, [{ index: 1 }]);
+      assert.deepEqual(store.outbox.pending(bob).map((e) => e.messageId), ['m0', 'm3']);
+      assert.deepEqual(idsOf(await store.log.loadNewest('c', 10)), ['m0', 'm3']);
+    });
+
     it('an early ack is forgotten when its append fails or finds a duplicate', async () => {
       const place = await kind.fresh();
       const { store, backend } = await newProfile(place);
