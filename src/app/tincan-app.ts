@@ -14,12 +14,10 @@ import { normalizeDisplayName } from '../crypto/display-name';
 import { safetyNumber } from '../crypto/safety-number';
 import { passphraseStrength, type PassphraseWeakness } from '../crypto/vault';
 import { decodeCode, normalizeCode, type DecodedCode } from '../invite/invite-code';
-import { linkForCode } from '../invite/code-link';
 import { exampleStunUrl } from '../net/public-stun';
 import { defaultAnswerValidMs } from '../net/link';
 import type { Profile } from '../store/profile-store';
 import { openStore, type TincanStore } from '../store/tincan-store';
-import type { LogEntry } from '../store/records';
 import type { Contact, StoredIceServer } from '../store/records';
 import type { TranscriptFormat, TranscriptLabels } from '../store/transcript';
 import type { AppPlatform, DeviceLinks, TabLock } from './app-platform';
@@ -27,7 +25,6 @@ import {
   defaultAutoAcceptBudgetBytes,
   initialState,
   type AppState,
-  type ConversationView,
   type ExchangeView,
   type FileTransferView,
   type Notice,
@@ -35,6 +32,8 @@ import {
   type Reach,
 } from './app-state';
 import { StateStore } from './state-store';
+import { newerPage, newestWindow, olderPageEnd, pageSize, withArrived, withNewer, withOlder, withStates } from './message-window';
+import { conversationViews, exchangeView, toChatMessage, transferView, withProgress, withTransfer } from './views';
 
 type UnlockedModules = typeof import('./unlocked-modules');
 
@@ -49,12 +48,6 @@ export interface TincanAppOptions {
   readonly autoAcceptBudgetBytes?: number;
 }
 
-/** Messages loaded when a conversation opens, and per step when scrolling: about two screens of a tall desktop. */
-export const pageSize = 25;
-/** Most messages held in the open conversation's window; beyond it the far end is dropped (and reloaded later).
- * Three pages: with ~17 DOM nodes a message, a conversation of any length stays under 2,000 DOM nodes in all
- * (issue 10; bench/chat.mjs "history"). */
-export const windowSize = 75;
 /** What a locked app must not keep from the profile (initialState leaves these optional fields out). */
 const forgotten: Partial<AppState> = { profileName: undefined, activeId: undefined, open: undefined, vaultHealth: undefined, storage: undefined };
 /** A peer's "typing" lapses after this long without news (its page may have gone away). */
@@ -459,7 +452,7 @@ export class TincanApp {
       const contact = store.contacts.get(contactId)!;
       this.set({
         activeId: contactId,
-        open: { id: contactId, messages: loaded.entries.map(toChatMessage), hasOlder: loaded.hasOlder, hasNewer: false },
+        open: newestWindow(contactId, loaded.entries.map(toChatMessage), loaded.hasOlder),
       });
       this.markRead(contactId);
       this.refreshConversations();
@@ -478,22 +471,13 @@ export class TincanApp {
   /** Loads the page before the oldest message shown; the window keeps at most windowSize messages. */
   async loadOlder(): Promise<void> {
     const open = this.s.open;
-    const oldest = open?.messages.find((m) => m.index !== undefined)?.index;
-    if (!open || oldest === undefined || !open.hasOlder) return;
+    const oldest = olderPageEnd(open);
+    if (!open || oldest === undefined) return;
     try {
       const loaded = await this.store!.log.loadBefore(open.id, oldest, pageSize);
       const current = this.s.open;
       if (current?.id !== open.id) return;
-      const messages = [...loaded.entries.map(toChatMessage), ...current.messages];
-      const trimmed = messages.length > windowSize;
-      this.set({
-        open: {
-          ...current,
-          messages: trimmed ? messages.slice(0, windowSize) : messages,
-          hasOlder: loaded.hasOlder,
-          hasNewer: current.hasNewer || trimmed,
-        },
-      });
+      this.set({ open: withOlder(current, loaded.entries.map(toChatMessage), loaded.hasOlder) });
     } catch (error) {
       this.fail(error, 'conversation');
     }
@@ -503,23 +487,13 @@ export class TincanApp {
   async loadNewer(): Promise<void> {
     const open = this.s.open;
     if (!open?.hasNewer) return;
-    const newest = [...open.messages].reverse().find((m) => m.index !== undefined)?.index ?? -1;
     try {
       const count = this.store!.log.summary(open.id)?.count ?? 0;
-      const before = Math.min(count, newest + 1 + pageSize);
-      const loaded = await this.store!.log.loadBefore(open.id, before, before - newest - 1);
+      const page = newerPage(open, count)!;
+      const loaded = await this.store!.log.loadBefore(open.id, page.before, page.limit);
       const current = this.s.open;
       if (current?.id !== open.id) return;
-      const messages = [...current.messages, ...loaded.entries.filter((m) => m.index > newest).map(toChatMessage)];
-      const trimmed = messages.length > windowSize;
-      this.set({
-        open: {
-          ...current,
-          messages: trimmed ? messages.slice(messages.length - windowSize) : messages,
-          hasOlder: current.hasOlder || trimmed,
-          hasNewer: before < count,
-        },
-      });
+      this.set({ open: withNewer(current, page, loaded.entries.map(toChatMessage), count) });
     } catch (error) {
       this.fail(error, 'conversation');
     }
@@ -774,9 +748,7 @@ export class TincanApp {
     }
     this.set({ transfers: files.list().map((t) => transferView(t)) });
     const update = (view: TransferView, extra: Partial<FileTransferView> = {}): void => {
-      const next = { ...transferView(view), ...extra };
-      const others = this.s.transfers.filter((t) => t.fileId !== view.fileId);
-      this.set({ transfers: [...others, next].sort((a, b) => a.createdAt - b.createdAt) });
+      this.set({ transfers: withTransfer(this.s.transfers, { ...transferView(view), ...extra }) });
     };
     files.on('offered', (view) => {
       update(view);
@@ -791,8 +763,7 @@ export class TincanApp {
     files.on('progress', (p) => {
       const current = this.s.transfers.find((t) => t.fileId === p.fileId);
       if (!current) return;
-      const { secondsLeft: _previous, ...rest } = current;
-      const next: FileTransferView = { ...rest, bytes: p.bytes, bytesPerSecond: p.bytesPerSecond, ...(p.secondsLeft !== undefined ? { secondsLeft: p.secondsLeft } : {}) };
+      const next = withProgress(current, p);
       this.set({ transfers: this.s.transfers.map((t) => (t.fileId === p.fileId ? next : t)) });
     });
     files.on('error', ({ code }) => this.set({ notice: { kind: 'warning', code, area: 'conversation' } }));
@@ -877,18 +848,7 @@ export class TincanApp {
     messenger.on('added', ({ conversationId, message }) => this.handleAdded(conversationId, message));
     messenger.on('states', ({ conversationId, updates }) => {
       const open = this.s.open;
-      if (open?.id === conversationId) {
-        const byId = new Map(updates.map((u) => [u.id, u]));
-        this.set({
-          open: {
-            ...open,
-            messages: open.messages.map((m) => {
-              const u = byId.get(m.id);
-              return u ? { ...m, state: u.state, ...(u.index !== undefined ? { index: u.index } : {}) } : m;
-            }),
-          },
-        });
-      }
+      if (open?.id === conversationId) this.set({ open: withStates(open, updates) });
       this.refreshConversations();
     });
     messenger.on('typing', ({ conversationId, active }) => this.setPeerTyping(conversationId, active));
@@ -904,9 +864,7 @@ export class TincanApp {
     if (message.direction === 'in') this.setPeerTyping(conversationId, false);
     const open = this.s.open;
     if (open?.id === conversationId && !open.hasNewer) {
-      const messages = [...open.messages, message];
-      const trimmed = messages.length > windowSize;
-      this.set({ open: { ...open, messages: trimmed ? messages.slice(messages.length - windowSize) : messages, hasOlder: open.hasOlder || trimmed } });
+      this.set({ open: withArrived(open, message) });
       if (message.direction === 'in' && this.options.platform.isVisible()) this.markRead(conversationId);
     }
     this.refreshConversations();
@@ -936,53 +894,25 @@ export class TincanApp {
   private refreshConversations(): void {
     const store = this.store;
     if (!store || !this.profile) return;
-    const contacts = store.contacts.all().filter((c) => !c.movedTo);
-    const byId = new Map(contacts.map((c) => [c.id, c]));
-    const views: ConversationView[] = contacts.map((c) => {
-      const summary = store.log.summary(c.id);
-      const runtime = this.runtime.get(c.id);
-      const status = runtime?.status;
-      const online = this.messenger?.isOnline(c.id) ?? false;
-      const lookalike = c.lookalikeOf ? byId.get(c.lookalikeOf) : undefined;
-      const dropped = status?.counters ? Object.values(status.counters.dropped).reduce((a, b) => a + b, 0) + status.counters.rejected : 0;
-      return {
-        id: c.id,
-        name: c.displayName,
-        verified: c.verified && !this.restoredContacts.has(c.id),
-        ...(lookalike ? { lookalikeOf: { id: lookalike.id, name: lookalike.displayName } } : {}),
-        ...(c.keyChange ? { keyChangedAt: c.keyChange.changedAt } : {}),
-        ...(this.restoredContacts.has(c.id) ? { restoredOlder: true } : {}),
-        unread: summary?.unread ?? 0,
-        ...(summary?.lastMessage ? { lastText: summary.lastMessage.text, lastAt: summary.lastMessage.sentAt } : { lastAt: c.lastSeen }),
-        lastSeen: c.lastSeen,
-        connection: online ? 'online' : 'offline',
-        ...(online && status?.path ? { path: this.modules?.describeCandidatePath(status.path.local, status.path.remote) ?? undefined } : {}),
-        typing: online && !!runtime?.typing,
-        ...(!online && status?.closedByPeer ? { closedByPeer: true } : {}),
-        ...(!online && status?.endCode ? { endCode: status.endCode } : {}),
-        waiting: store.outbox.pending(c.id).length,
-        oneCodeReconnect: !!c.dtlsFingerprint && !!this.links?.supportsOneCodeReconnect,
-        dropped,
-      } satisfies ConversationView;
-    });
-    views.sort((a, b) => (b.lastAt ?? 0) - (a.lastAt ?? 0));
-    this.set({ conversations: views, unreadTotal: views.reduce((sum, v) => sum + v.unread, 0) });
+    const describePath = this.modules?.describeCandidatePath;
+    this.set(
+      conversationViews({
+        contacts: store.contacts.all(),
+        summary: (id) => store.log.summary(id),
+        status: (id) => this.runtime.get(id)?.status,
+        isOnline: (id) => this.messenger?.isOnline(id) ?? false,
+        isTyping: (id) => !!this.runtime.get(id)?.typing,
+        waiting: (id) => store.outbox.pending(id).length,
+        restored: this.restoredContacts,
+        ...(describePath ? { describePath } : {}),
+        supportsOneCodeReconnect: !!this.links?.supportsOneCodeReconnect,
+      }),
+    );
   }
 
   private exchangeView(exchange: Exchange): ExchangeView {
     const contactName = exchange.contactId ? this.store?.contacts.get(exchange.contactId)?.displayName : undefined;
-    return {
-      id: exchange.id,
-      kind: exchange.kind,
-      state: exchange.state,
-      ...(exchange.code ? { code: exchange.code, link: linkForCode(this.options.pageUrl, exchange.code) } : {}),
-      ...(contactName ? { contactName } : {}),
-      createdAt: exchange.createdAt,
-      ...(exchange.validUntil ? { validUntil: exchange.validUntil } : {}),
-      ...(exchange.inviterUnreachable ? { inviterUnreachable: true } : {}),
-      ...(exchange.showFallback ? { showFallback: true } : {}),
-      ...(exchange.oneCodeUnavailable ? { oneCodeUnavailable: true } : {}),
-    };
+    return exchangeView(exchange, this.options.pageUrl, contactName);
   }
 
   private runtimeOf(contactId: string): Runtime {
@@ -1036,38 +966,8 @@ export interface RTCIceServerLike {
   readonly credential?: unknown;
 }
 
-function transferView(view: TransferView): FileTransferView {
-  return {
-    fileId: view.fileId,
-    conversationId: view.peerId,
-    direction: view.direction,
-    name: view.name,
-    size: view.size,
-    mime: view.mime,
-    state: view.state,
-    bytes: view.bytes,
-    ...(view.code ? { code: view.code } : {}),
-    ...(view.finishedRef ? { finishedRef: view.finishedRef } : {}),
-    ...(view.sentBytes !== undefined ? { sentBytes: view.sentBytes } : {}),
-    createdAt: view.createdAt,
-  };
-}
-
 function reachOf(iceServers: readonly StoredIceServer[]): Reach {
   if (iceServers.length === 0) return 'local';
   if (iceServers.length === 1 && iceServers[0]!.urls === publicStunServer.urls && !iceServers[0]!.username) return 'anywhere';
   return 'custom';
-}
-
-function toChatMessage(entry: LogEntry): ChatMessage {
-  if (entry.unreadable) return { id: `unreadable-${entry.index}`, direction: 'in', text: '', sentAt: 0, state: 'delivered', index: entry.index, unreadable: true };
-  return {
-    id: entry.id,
-    direction: entry.direction,
-    text: entry.text,
-    sentAt: entry.sentAt,
-    ...(entry.receivedAt !== undefined ? { receivedAt: entry.receivedAt } : {}),
-    state: entry.state,
-    index: entry.index,
-  };
 }

@@ -2,7 +2,8 @@
 // of pairing and chatting, the message window, unread counts, consent for links, many conversations at once.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TincanApp, windowSize } from '../../../src/app/tincan-app';
+import { TincanApp } from '../../../src/app/tincan-app';
+import { windowSize } from '../../../src/app/message-window';
 import type { AppState } from '../../../src/app/app-state';
 import { cheapKdf } from '../store/helpers';
 import { memoryPlatform } from './memory-platform';
