@@ -1,6 +1,7 @@
 // What the app needs from the page it runs in, injected so that app/ itself touches no browser API (main.ts
 // passes src/platform/browser-platform.ts; tests may pass their own pieces).
 import type { FileSinkFactory, FileSink, FileSource } from '../chat/files/file-io';
+import type { StorageFigures } from '../chat/files/file-acceptance';
 import type { LinkFactory } from '../chat/pairing';
 import type { RecordBackend } from '../store/record-backend';
 import type { StoredIceServer } from '../store/records';
@@ -54,11 +55,6 @@ export interface AppPlatform {
   forgetFiles(): Promise<void>;
   /** What the browser says this origin uses and may use (navigator.storage.estimate), or undefined. */
   storageEstimate(): Promise<StorageFigures | undefined>;
-}
-
-export interface StorageFigures {
-  readonly usageBytes: number;
-  readonly quotaBytes: number;
 }
 
 export type { FileSink };

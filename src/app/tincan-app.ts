@@ -8,28 +8,37 @@ import type { FileTransfers } from '../chat/files/file-transfers';
 import type { FileSink, FileSource } from '../chat/files/file-io';
 import type { TransferView } from '../chat/files/transfer-events';
 import type { Thumbnail, ThumbnailStore } from '../chat/files/thumbnail-store';
+import {
+  defaultAutoAcceptBudgetBytes,
+  fileSettingsCollectionName,
+  hasRoomFor,
+  isAutoAcceptLimit,
+  isAutoAccepted,
+  keptIncomingBytes,
+  loadAutoAcceptImageBytes,
+  maxIncomingFileBytes,
+  saveAutoAcceptImageBytes,
+} from '../chat/files/file-acceptance';
 import type { Exchange } from '../chat/pairing';
 import { fromBase64Url } from '../crypto/bytes';
 import { normalizeDisplayName } from '../crypto/display-name';
 import { safetyNumber } from '../crypto/safety-number';
 import { passphraseStrength, type PassphraseWeakness } from '../crypto/vault';
 import { decodeCode, normalizeCode, type DecodedCode } from '../invite/invite-code';
-import { exampleStunUrl } from '../net/public-stun';
 import { defaultAnswerValidMs } from '../net/link';
 import type { Profile } from '../store/profile-store';
 import { openStore, type TincanStore } from '../store/tincan-store';
-import type { Contact, StoredIceServer } from '../store/records';
+import type { Contact } from '../store/records';
+import { iceServersFor, reachOf, toStoredIceServers, type Reach, type RTCIceServerLike } from '../store/reach';
 import type { TranscriptFormat, TranscriptLabels } from '../store/transcript';
 import type { AppPlatform, DeviceLinks, TabLock } from './app-platform';
 import {
-  defaultAutoAcceptBudgetBytes,
   initialState,
   type AppState,
   type ExchangeView,
   type FileTransferView,
   type Notice,
   type NoticeArea,
-  type Reach,
 } from './app-state';
 import { StateStore } from './state-store';
 import { newerPage, newestWindow, olderPageEnd, pageSize, withArrived, withNewer, withOlder, withStates } from './message-window';
@@ -52,21 +61,6 @@ export interface TincanAppOptions {
 const forgotten: Partial<AppState> = { profileName: undefined, activeId: undefined, open: undefined, vaultHealth: undefined, storage: undefined };
 /** A peer's "typing" lapses after this long without news (its page may have gone away). */
 const typingIdleMs = 5_000;
-/** The largest file this device accepts (OPFS keeps it until the person saves or discards it). */
-export const maxIncomingFileBytes = 4 * 1024 ** 3;
-/** Room a received file must leave in the browser's storage quota for the vault itself (messages, records). */
-export const roomMarginBytes = 64 * 1024 * 1024;
-
-/** Pictures up to this size are accepted without asking unless the person changes it (Settings, Files). */
-export const defaultAutoAcceptImageBytes = 5_000_000;
-export const maxAutoAcceptImageBytes = 100_000_000;
-/** The stated types a picture may be auto-accepted with: the raster formats previews decode (never SVG). */
-const autoAcceptedImageTypes: readonly string[] = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
-/** The person's file settings: a sealed record in the vault. */
-const fileSettingsCollectionName = 'file-settings';
-const autoAcceptRecordId = 'auto-accept-images';
-/** The STUN server "Anywhere" uses: a public one that learns the IP address of whoever makes an invite. */
-export const publicStunServer: StoredIceServer = { urls: exampleStunUrl };
 
 interface Runtime {
   status?: PeerStatus;
@@ -158,7 +152,7 @@ export class TincanApp {
     await this.withBusy('welcome', async () => {
       const profile = await this.store!.createProfile(name, passphrase);
       void this.options.platform.requestPersistence();
-      if (reach) await this.store!.settings.saveIceServers(reach === 'anywhere' ? [publicStunServer] : []);
+      if (reach) await this.store!.settings.saveIceServers(iceServersFor(reach));
       await this.enter(profile);
     });
   }
@@ -256,7 +250,7 @@ export class TincanApp {
     void this.refreshStorage();
     // Plaintext copies made by "Save" are removed at lock; a crash leaves them until now.
     if (this.hasKeptFiles()) this.sweepingExports = this.options.platform.removeExports().catch(() => undefined);
-    this.set({ autoAcceptImageBytes: await this.loadAutoAcceptImages(store) });
+    this.set({ autoAcceptImageBytes: await loadAutoAcceptImageBytes(store.collection(fileSettingsCollectionName)) });
     this.messenger = this.makeMessenger(profile, store, this.links, this.files, modules);
     this.set({ screen: 'main', profileName: profile.name, iceServers, reach: reachOf(iceServers), reachChosen: saved !== undefined });
     this.refreshConversations();
@@ -293,13 +287,7 @@ export class TincanApp {
 
   /** Saves checked ICE servers (net/ice-servers.ts validates them in the settings form), one URL each. */
   async saveIceServers(servers: readonly RTCIceServerLike[]): Promise<void> {
-    const iceServers: StoredIceServer[] = servers.flatMap((s) =>
-      (typeof s.urls === 'string' ? [s.urls] : s.urls).map((urls) => ({
-        urls,
-        ...(s.username ? { username: s.username } : {}),
-        ...(typeof s.credential === 'string' && s.credential ? { credential: s.credential } : {}),
-      })),
-    );
+    const iceServers = toStoredIceServers(servers);
     try {
       await this.store!.settings.saveIceServers(iceServers);
       this.set({ iceServers, reach: reachOf(iceServers), reachChosen: true });
@@ -310,7 +298,7 @@ export class TincanApp {
 
   /** The first-run choice, or the invite card's "Change": same network only, or anywhere (public STUN). */
   async setReach(reach: Exclude<Reach, 'custom'>): Promise<void> {
-    await this.saveIceServers(reach === 'anywhere' ? [publicStunServer] : []);
+    await this.saveIceServers(iceServersFor(reach));
   }
 
   // -----------------------------------------------------------------------------------------------------------
@@ -604,11 +592,9 @@ export class TincanApp {
     return this.s.transfers.some((t) => t.direction === 'in' && t.state === 'done');
   }
 
-  /** Whether the browser's storage quota leaves room for `bytes` more, with roomMarginBytes to spare for the vault
-   * itself. True when the browser does not say. */
+  /** Whether the browser's storage quota leaves room for `bytes` more (chat/files/file-acceptance.ts). */
   private async hasRoomFor(bytes: number): Promise<boolean> {
-    const figures = await this.options.platform.storageEstimate().catch(() => undefined);
-    return !figures || figures.quotaBytes - figures.usageBytes >= bytes + roomMarginBytes;
+    return hasRoomFor(bytes, await this.options.platform.storageEstimate().catch(() => undefined));
   }
 
   /** "Save": the received file decrypted into a temporary copy; resolves to the URL the page downloads it from, or
@@ -685,50 +671,29 @@ export class TincanApp {
   /** Pictures up to `maxBytes` are accepted without asking (0: always ask). Kept sealed in the vault. */
   async setAutoAcceptImages(maxBytes: number): Promise<void> {
     const store = this.store;
-    if (!store || !Number.isSafeInteger(maxBytes) || maxBytes < 0 || maxBytes > maxAutoAcceptImageBytes) return;
+    if (!store || !isAutoAcceptLimit(maxBytes)) return;
     try {
-      await store.collection(fileSettingsCollectionName).put(autoAcceptRecordId, { maxBytes });
+      await saveAutoAcceptImageBytes(store.collection(fileSettingsCollectionName), maxBytes);
       this.set({ autoAcceptImageBytes: maxBytes });
     } catch (error) {
       this.fail(error, 'settings');
     }
   }
 
-  private async loadAutoAcceptImages(store: TincanStore): Promise<number> {
-    try {
-      const { records } = await store.collection(fileSettingsCollectionName).loadAll();
-      const value = records.find((r) => r.id === autoAcceptRecordId)?.value as { maxBytes?: unknown } | undefined;
-      const maxBytes = value?.maxBytes;
-      if (typeof maxBytes === 'number' && Number.isSafeInteger(maxBytes) && maxBytes >= 0 && maxBytes <= maxAutoAcceptImageBytes) return maxBytes;
-    } catch {
-      // Unreadable: the default, and the person can set it again.
-    }
-    return defaultAutoAcceptImageBytes;
-  }
-
-  /** An offered picture small enough for the person's setting is accepted at once. The stated type decides only
-   * whether to ask: previews come from the bytes (platform/image-preview.ts), and SVG is never on the list. */
+  /** An offered picture small enough for the person's setting is accepted at once (chat/files/file-acceptance.ts;
+   * previews come from the bytes: platform/image-preview.ts). */
   private autoAccept(view: TransferView): void {
-    const limit = this.s.autoAcceptImageBytes;
-    if (limit <= 0 || view.size > limit || !autoAcceptedImageTypes.includes(view.mime)) return;
-    const budget = this.options.autoAcceptBudgetBytes ?? defaultAutoAcceptBudgetBytes;
-    if (this.keptIncomingBytes(view.peerId) + view.size > budget) return;
+    const kept = keptIncomingBytes(
+      this.s.transfers.filter((t) => t.conversationId === view.peerId),
+      (fileId) => this.autoAccepting.has(fileId),
+    );
+    const budgetBytes = this.options.autoAcceptBudgetBytes ?? defaultAutoAcceptBudgetBytes;
+    if (!isAutoAccepted(view, { limitBytes: this.s.autoAcceptImageBytes, keptBytes: kept, budgetBytes })) return;
     this.autoAccepting.add(view.fileId);
     // Without room it stays offered, without a notice: the person sees the offer and why when they accept.
     void this.hasRoomFor(this.files?.storedBytes(view.fileId) ?? view.size)
       .then((room) => (room ? this.acceptFile(view.fileId) : undefined))
       .finally(() => this.autoAccepting.delete(view.fileId));
-  }
-
-  /** Bytes of received files this conversation keeps or will keep on this device (see defaultAutoAcceptBudgetBytes). */
-  private keptIncomingBytes(conversationId: string): number {
-    let bytes = 0;
-    for (const t of this.s.transfers) {
-      if (t.direction !== 'in' || t.conversationId !== conversationId) continue;
-      const kept = t.state === 'offered' ? this.autoAccepting.has(t.fileId) : !['declined', 'cancelled', 'failed'].includes(t.state);
-      if (kept) bytes += t.size;
-    }
-    return bytes;
   }
 
   private async openFiles(store: TincanStore, modules: UnlockedModules): Promise<FileTransfers | undefined> {
@@ -957,17 +922,4 @@ export class TincanApp {
       : { kind: 'error', code: 'UNEXPECTED', detail: toError(error).message, area };
     this.set({ notice });
   }
-}
-
-/** RTCIceServer's shape, without the DOM type (app/ touches no browser API). */
-export interface RTCIceServerLike {
-  readonly urls: string | readonly string[];
-  readonly username?: string;
-  readonly credential?: unknown;
-}
-
-function reachOf(iceServers: readonly StoredIceServer[]): Reach {
-  if (iceServers.length === 0) return 'local';
-  if (iceServers.length === 1 && iceServers[0]!.urls === publicStunServer.urls && !iceServers[0]!.username) return 'anywhere';
-  return 'custom';
 }
