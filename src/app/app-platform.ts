@@ -2,18 +2,10 @@
 // passes src/platform/browser-platform.ts; tests may pass their own pieces).
 import type { FileSinkFactory, FileSink, FileSource } from '../chat/files/file-io';
 import type { StorageFigures } from '../chat/files/file-acceptance';
-import type { LinkFactory } from '../chat/pairing';
+import type { DeviceLinks } from '../net/device-links';
 import type { RecordBackend } from '../store/record-backend';
 import type { StoredIceServer } from '../store/records';
 import type { RollbackWitness } from '../store/rollback';
-
-/** The connection factory for one profile: PeerLinks with this device's persistent DTLS certificate. */
-export interface DeviceLinks extends LinkFactory {
-  /** SHA-256 fingerprint of the current certificate (a contact pins it for one-code reconnects). */
-  readonly certificateFingerprint?: Uint8Array;
-  /** Erases this device's certificates ("Forget this device"). */
-  forget(): Promise<void>;
-}
 
 /**
  * One writer per vault: a lock that only one tab of this profile holds (Web Locks API). The tab that opens later

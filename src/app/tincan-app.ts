@@ -4,6 +4,7 @@
 import { isTincanError, toError, TincanError, type ErrorCode } from '../errors';
 import type { ChatMessage } from '../chat/chat-message';
 import type { Messenger, PeerStatus } from '../chat/messenger';
+import type { ChatCore } from '../chat/chat-core';
 import type { FileTransfers } from '../chat/files/file-transfers';
 import type { FileSink, FileSource } from '../chat/files/file-io';
 import type { TransferView } from '../chat/files/transfer-events';
@@ -16,7 +17,6 @@ import {
   isAutoAccepted,
   keptIncomingBytes,
   loadAutoAcceptImageBytes,
-  maxIncomingFileBytes,
   saveAutoAcceptImageBytes,
 } from '../chat/files/file-acceptance';
 import type { Exchange } from '../chat/pairing';
@@ -25,13 +25,13 @@ import { normalizeDisplayName } from '../crypto/display-name';
 import { safetyNumber } from '../crypto/safety-number';
 import { passphraseStrength, type PassphraseWeakness } from '../crypto/vault';
 import { decodeCode, normalizeCode, type DecodedCode } from '../invite/invite-code';
-import { defaultAnswerValidMs } from '../net/link';
 import type { Profile } from '../store/profile-store';
 import { openStore, type TincanStore } from '../store/tincan-store';
 import type { Contact } from '../store/records';
 import { iceServersFor, reachOf, toStoredIceServers, type Reach, type RTCIceServerLike } from '../store/reach';
 import type { TranscriptFormat, TranscriptLabels } from '../store/transcript';
-import type { AppPlatform, DeviceLinks, TabLock } from './app-platform';
+import type { AppPlatform, TabLock } from './app-platform';
+import type { DeviceLinks } from '../net/device-links';
 import {
   initialState,
   type AppState,
@@ -79,6 +79,8 @@ export class TincanApp {
   private readonly autoAccepting = new Set<string>();
   /** Loaded at unlock (unlocked-modules.ts). */
   private modules?: UnlockedModules;
+  /** The chat stack of the unlocked profile (chat/chat-core.ts); its parts below, as the actions use them. */
+  private core?: ChatCore;
   private files?: FileTransfers;
   private thumbnails?: ThumbnailStore;
   /** The unlock's sweep of plaintext copies a crash left ("Save"), while it runs. */
@@ -245,13 +247,19 @@ export class TincanApp {
     ]);
     this.links = links;
     this.modules = modules;
-    this.files = await this.openFiles(store, modules);
-    this.thumbnails = new modules.ThumbnailStore(store.collection(modules.thumbnailsCollectionName));
+    const core = await modules.openChatCore({ store, profile, links, fileSinks: this.options.platform.fileSinks(this.storeName), now: this.now });
+    this.core = core;
+    this.files = core.files;
+    this.thumbnails = core.thumbnails;
+    this.messenger = core.messenger;
+    // Chat works without files: say why files do not.
+    if (core.files) this.watchFiles(core.files);
+    else this.fail(core.filesError, 'global');
+    this.watchMessenger(core.messenger);
     void this.refreshStorage();
     // Plaintext copies made by "Save" are removed at lock; a crash leaves them until now.
     if (this.hasKeptFiles()) this.sweepingExports = this.options.platform.removeExports().catch(() => undefined);
     this.set({ autoAcceptImageBytes: await loadAutoAcceptImageBytes(store.collection(fileSettingsCollectionName)) });
-    this.messenger = this.makeMessenger(profile, store, this.links, this.files, modules);
     this.set({ screen: 'main', profileName: profile.name, iceServers, reach: reachOf(iceServers), reachChosen: saved !== undefined });
     this.refreshConversations();
     const code = this.deferred;
@@ -260,9 +268,9 @@ export class TincanApp {
   }
 
   private leave({ sayBye }: { sayBye: boolean }): void {
-    this.messenger?.close({ sayBye });
+    this.core?.close({ sayBye });
+    this.core = undefined;
     this.messenger = undefined;
-    this.files?.dispose();
     this.files = undefined;
     this.thumbnails = undefined;
     for (const runtime of this.runtime.values()) clearTimeout(runtime.typingTimer);
@@ -696,21 +704,8 @@ export class TincanApp {
       .finally(() => this.autoAccepting.delete(view.fileId));
   }
 
-  private async openFiles(store: TincanStore, modules: UnlockedModules): Promise<FileTransfers | undefined> {
-    const { FileTransfers, SealedTransferStore, transfersCollectionName } = modules;
-    let files: FileTransfers;
-    try {
-      files = await FileTransfers.open({
-        store: new SealedTransferStore(store.collection(transfersCollectionName)),
-        sinks: this.options.platform.fileSinks(this.storeName),
-        maxIncomingBytes: () => maxIncomingFileBytes,
-        now: this.now,
-      });
-    } catch (error) {
-      // Chat works without files: say why files do not.
-      this.fail(error, 'global');
-      return undefined;
-    }
+  /** From the file transfers to the state. */
+  private watchFiles(files: FileTransfers): void {
     this.set({ transfers: files.list().map((t) => transferView(t)) });
     const update = (view: TransferView, extra: Partial<FileTransferView> = {}): void => {
       this.set({ transfers: withTransfer(this.s.transfers, { ...transferView(view), ...extra }) });
@@ -732,7 +727,6 @@ export class TincanApp {
       this.set({ transfers: this.s.transfers.map((t) => (t.fileId === p.fileId ? next : t)) });
     });
     files.on('error', ({ code }) => this.set({ notice: { kind: 'warning', code, area: 'conversation' } }));
-    return files;
   }
 
   // -----------------------------------------------------------------------------------------------------------
@@ -761,25 +755,7 @@ export class TincanApp {
   // -----------------------------------------------------------------------------------------------------------
   // From the messenger to the state
 
-  private makeMessenger(
-    profile: Profile,
-    store: TincanStore,
-    links: DeviceLinks,
-    files: FileTransfers | undefined,
-    { Messenger, chainsCollectionName }: UnlockedModules,
-  ): Messenger {
-    const messenger = new Messenger({
-      ...(files ? { files } : {}),
-      identity: profile.identity,
-      displayName: profile.name,
-      contacts: store.contacts,
-      log: store.log,
-      outbox: store.outbox,
-      chains: store.collection(chainsCollectionName),
-      links,
-      answerValidMs: defaultAnswerValidMs,
-      now: this.now,
-    });
+  private watchMessenger(messenger: Messenger): void {
     messenger.on('exchanges', (exchanges) => this.set({ exchanges: exchanges.map((e) => this.exchangeView(e)) }));
     messenger.on('exchange-failed', ({ exchange, code, link }) => {
       if (!code || code === 'CHANNEL_CLOSED') return;
@@ -822,7 +798,6 @@ export class TincanApp {
     messenger.on('error', ({ code, conversationId }) =>
       conversationId ? this.noticeFor(conversationId, code) : this.set({ notice: { kind: 'error', code, area: 'global' } }),
     );
-    return messenger;
   }
 
   private handleAdded(conversationId: string, message: ChatMessage): void {
