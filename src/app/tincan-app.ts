@@ -1,6 +1,9 @@
 // The app's actions: a thin facade over the vault (store/) and the messenger (chat/), and the one writer of
 // AppState. The UI calls these methods and renders the state; every event from below becomes a new state object.
-// Nothing here knows the wire or the handshake: chat/ does. Values that reach the state are copies.
+// Nothing here knows the wire or the handshake: chat/ does. Values that reach the state are copies. What is not an
+// action or event wiring lives elsewhere: the chat stack is built by chat/chat-core.ts, file policy is
+// chat/files/file-acceptance.ts, reach settings store/reach.ts, and the views and the message window are pure
+// functions (views.ts, message-window.ts).
 import { isTincanError, toError, TincanError, type ErrorCode } from '../errors';
 import type { ChatMessage } from '../chat/chat-message';
 import type { Messenger, PeerStatus } from '../chat/messenger';
@@ -153,7 +156,7 @@ export class TincanApp {
     if (!normalizeDisplayName(name) || !passphrase) return this.fail(new TincanError('PROFILE_INCOMPLETE'), 'welcome');
     await this.withBusy('welcome', async () => {
       const profile = await this.store!.createProfile(name, passphrase);
-      void this.options.platform.requestPersistence();
+      void this.options.platform.requestPersistence?.();
       if (reach) await this.store!.settings.saveIceServers(iceServersFor(reach));
       await this.enter(profile);
     });
@@ -223,7 +226,7 @@ export class TincanApp {
     const hasKeptFiles = this.hasKeptFiles();
     await this.messenger?.flush().catch(() => undefined);
     this.leave({ sayBye: true });
-    if (hasKeptFiles) await this.options.platform.removeExports().catch(() => undefined);
+    if (hasKeptFiles) await this.options.platform.removeExports?.().catch(() => undefined);
     await this.store?.lock();
     // Spreading initialState leaves its optional fields as they were: the open conversation's messages would stay
     // in memory while locked and be shown again after the next unlock instead of what the store holds.
@@ -258,7 +261,7 @@ export class TincanApp {
     this.watchMessenger(core.messenger);
     void this.refreshStorage();
     // Plaintext copies made by "Save" are removed at lock; a crash leaves them until now.
-    if (this.hasKeptFiles()) this.sweepingExports = this.options.platform.removeExports().catch(() => undefined);
+    if (this.hasKeptFiles()) this.sweepingExports = this.options.platform.removeExports?.().catch(() => undefined);
     this.set({ autoAcceptImageBytes: await loadAutoAcceptImageBytes(store.collection(fileSettingsCollectionName)) });
     this.set({ screen: 'main', profileName: profile.name, iceServers, reach: reachOf(iceServers), reachChosen: saved !== undefined });
     this.refreshConversations();
@@ -614,7 +617,9 @@ export class TincanApp {
       const source = await this.files?.openReceived(fileId);
       if (!source) throw new TincanError('FILE_DAMAGED', 'no kept file');
       if (!(await this.hasRoomFor(source.size))) throw new TincanError('FILE_SAVE_NO_ROOM', `${source.size} bytes to copy`);
-      return await this.options.platform.exportFile(fileId, source).catch((error: unknown) => {
+      const { platform } = this.options;
+      if (!platform.exportFile) throw new Error('no "Save" on this platform');
+      return await platform.exportFile(fileId, source).catch((error: unknown) => {
         throw isTincanError(error, 'FILE_DISK_FULL') ? new TincanError('FILE_SAVE_NO_ROOM', String(error)) : error;
       });
     } catch (error) {
@@ -663,7 +668,7 @@ export class TincanApp {
     const view = this.files?.get(fileId);
     try {
       if (view?.finishedRef) await this.options.platform.removeFinishedFile(view.finishedRef);
-      await this.options.platform.removeExports(fileId);
+      await this.options.platform.removeExports?.(fileId);
       await this.files?.forget(fileId);
       // After the transfer is gone: a thumbnail kept meanwhile is removed here or by keepThumbnail's own check.
       await this.thumbnails?.remove(fileId);
@@ -805,7 +810,7 @@ export class TincanApp {
     const open = this.s.open;
     if (open?.id === conversationId && !open.hasNewer) {
       this.set({ open: withArrived(open, message) });
-      if (message.direction === 'in' && this.options.platform.isVisible()) this.markRead(conversationId);
+      if (message.direction === 'in' && (this.options.platform.isVisible?.() ?? true)) this.markRead(conversationId);
     }
     this.refreshConversations();
   }

@@ -1,6 +1,7 @@
-// The app's platform in a browser (app/app-platform.ts): IndexedDB records, PeerLinks with this device's
-// persistent DTLS certificate, the tab lock, the rollback witness, visibility and storage persistence.
-import type { AppPlatform } from '../app/app-platform';
+// The app's platform in a browser (app/app-platform.ts): what every platform has (IndexedDB records, PeerLinks with
+// this device's persistent DTLS certificate, the tab lock, the rollback witness, OPFS file sinks, storage figures)
+// and what only a page has (visibility, storage persistence, "Save" downloads).
+import type { DevicePlatform, PagePlatform } from '../app/app-platform';
 import type { DeviceLinks } from '../net/device-links';
 import type { DeviceCertificate } from '../net/certificate-store';
 import type { PeerLinkOptions } from '../net/peer-link';
@@ -31,7 +32,8 @@ export async function browserLinks(storeName: string, iceServers: () => readonly
 declare const __TC_FILE_SINK_WORKER_URL__: string | undefined;
 const fileSinkWorkerPath = typeof __TC_FILE_SINK_WORKER_URL__ === 'string' ? __TC_FILE_SINK_WORKER_URL__ : './file-sink-worker.js';
 
-export function browserPlatform(): AppPlatform {
+/** Everything a platform can have: a browser page has both parts (app/app-platform.ts). */
+export function browserPlatform(): DevicePlatform & PagePlatform {
   // The OPFS sink code is loaded with the first transfer, not with the first screen (bench/size.mjs).
   let store: Promise<OpfsFileStore> | undefined;
   const opfs = (): Promise<OpfsFileStore> =>
