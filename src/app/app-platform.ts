@@ -1,18 +1,12 @@
-// What the app needs from the page it runs in, injected so that app/ itself touches no browser API (main.ts
-// passes src/platform/browser-platform.ts; tests may pass their own pieces).
+// What the app needs from the platform it runs on, injected so that app/ itself touches no browser API: what every
+// platform has (DevicePlatform: a Node program provides this much) and what only a browser page has (PagePlatform).
+// main.ts passes src/platform/browser-platform.ts; the Node tests pass test/node/app/memory-platform.ts.
 import type { FileSinkFactory, FileSink, FileSource } from '../chat/files/file-io';
-import type { LinkFactory } from '../chat/pairing';
+import type { StorageFigures } from '../chat/files/file-acceptance';
+import type { DeviceLinks } from '../net/device-links';
 import type { RecordBackend } from '../store/record-backend';
 import type { StoredIceServer } from '../store/records';
 import type { RollbackWitness } from '../store/rollback';
-
-/** The connection factory for one profile: PeerLinks with this device's persistent DTLS certificate. */
-export interface DeviceLinks extends LinkFactory {
-  /** SHA-256 fingerprint of the current certificate (a contact pins it for one-code reconnects). */
-  readonly certificateFingerprint?: Uint8Array;
-  /** Erases this device's certificates ("Forget this device"). */
-  forget(): Promise<void>;
-}
 
 /**
  * One writer per vault: a lock that only one tab of this profile holds (Web Locks API). The tab that opens later
@@ -30,35 +24,49 @@ export interface TabLock {
   release(): void;
 }
 
-export interface AppPlatform {
+/** A vault this program alone writes (a Node program, a test): the lock is always its own. */
+export const soleWriterLock: TabLock = {
+  acquire: async () => true,
+  takeOver: async () => undefined,
+  onHandoverRequested: () => undefined,
+  onLost: () => undefined,
+  release: () => undefined,
+};
+
+/** What every platform has, a Node program as much as a browser: storage, links, one writer, files, their room. */
+export interface DevicePlatform {
   openBackend(storeName: string): Promise<RecordBackend>;
   witness(storeName: string): RollbackWitness;
   /** Links for this profile; `iceServers` is read for every new link (settings can change in between). */
   links(storeName: string, iceServers: () => readonly StoredIceServer[]): Promise<DeviceLinks>;
+  /** One writer per vault (soleWriterLock where nothing else can open it). */
   tabLock(storeName: string): TabLock;
+  /** Where incoming files are written as they arrive (OPFS through a worker in a browser), for this profile. */
+  fileSinks(storeName: string): FileSinkFactory;
+  /** Removes a finished file from this device (the person discards it, or forgets the conversation). */
+  removeFinishedFile(ref: string): Promise<void>;
+  /** Removes every file Tincan keeps on this device, finished or not ("Forget this device"; locked or not). */
+  forgetFiles(): Promise<void>;
+  /** What this device's storage uses and may use (navigator.storage.estimate in a browser), or undefined. */
+  storageEstimate(): Promise<StorageFigures | undefined>;
+}
+
+/** What only a page in a browser has: someone looking at it, storage it asks to keep, downloads. */
+export interface PagePlatform {
   /** Whether the person can see the page (document.visibilityState). */
   isVisible(): boolean;
   /** Asks the browser to keep this origin's storage (navigator.storage.persist). */
   requestPersistence(): Promise<unknown>;
-  /** Where incoming files are written as they arrive (OPFS through a worker), for this profile. */
-  fileSinks(storeName: string): FileSinkFactory;
-  /** Removes a finished file from this device (the person discards it, or forgets the conversation). */
-  removeFinishedFile(ref: string): Promise<void>;
   /** "Save": writes a received file's plaintext (`source`, decrypted by the core as it is read) to a temporary copy
    * and resolves to a URL the page downloads it from (never rendered). Replaces an earlier copy of the same file. */
   exportFile(fileId: string, source: FileSource): Promise<string>;
   /** Removes the temporary copy of one file (the person removed the file), or every copy (lock; unlock after a
    * crash). */
   removeExports(fileId?: string): Promise<void>;
-  /** Removes every file Tincan keeps in this browser, finished or not ("Forget this device"; locked or not). */
-  forgetFiles(): Promise<void>;
-  /** What the browser says this origin uses and may use (navigator.storage.estimate), or undefined. */
-  storageEstimate(): Promise<StorageFigures | undefined>;
 }
 
-export interface StorageFigures {
-  readonly usageBytes: number;
-  readonly quotaBytes: number;
-}
+/** The app's platform: every platform's part, and the page's where there is a page (without one, the app counts
+ * messages as seen, asks nothing of the browser, and has no "Save"). The clock is TincanAppOptions.now. */
+export type AppPlatform = DevicePlatform & Partial<PagePlatform>;
 
 export type { FileSink };

@@ -7,6 +7,7 @@ import type { ExchangeKind } from '../chat/pairing';
 import type { TransferState } from '../chat/files/transfer-store';
 import type { LinkState } from '../net/link';
 import type { StoredIceServer } from '../store/records';
+import type { Reach } from '../store/reach';
 
 export type { ChatMessage } from '../chat/chat-message';
 
@@ -122,8 +123,8 @@ export interface Invitation {
   readonly contactName?: string;
 }
 
-/** How far invites reach: same network only (no server at all), or anywhere (a public STUN server), or custom. */
-export type Reach = 'local' | 'anywhere' | 'custom';
+/** How far invites reach (store/reach.ts reads it from the saved ICE servers). */
+export type { Reach } from '../store/reach';
 
 export type Screen = 'loading' | 'setup' | 'unlock' | 'main' | 'unavailable' | 'elsewhere';
 
@@ -181,9 +182,5 @@ export const initialState: AppState = {
   autoAcceptImageBytes: 0,
 };
 
-/**
- * Pictures are accepted without asking only while the received files kept for that conversation on this device
- * (accepted, in progress or done; discarded ones no longer count) stay within this, so a peer cannot fill the disk
- * with small pictures nobody agreed to; past it a picture is offered like any other file.
- */
-export const defaultAutoAcceptBudgetBytes = 50 * 1024 * 1024;
+/** What Settings says about pictures accepted without asking (chat/files/file-acceptance.ts holds the policy). */
+export { defaultAutoAcceptBudgetBytes } from '../chat/files/file-acceptance';

@@ -1,41 +1,62 @@
 // The app's actions: a thin facade over the vault (store/) and the messenger (chat/), and the one writer of
 // AppState. The UI calls these methods and renders the state; every event from below becomes a new state object.
-// Nothing here knows the wire or the handshake: chat/ does. Values that reach the state are copies.
+// Nothing here knows the wire or the handshake: chat/ does. Values that reach the state are copies. What is not an
+// action or event wiring lives elsewhere: the chat stack is built by chat/chat-core.ts, file policy is
+// chat/files/file-acceptance.ts, reach settings store/reach.ts, and the views and the message window are pure
+// functions (views.ts, message-window.ts).
 import { isTincanError, toError, TincanError, type ErrorCode } from '../errors';
 import type { ChatMessage } from '../chat/chat-message';
 import type { Messenger, PeerStatus } from '../chat/messenger';
+import type { ChatCore } from '../chat/chat-core';
 import type { FileTransfers } from '../chat/files/file-transfers';
 import type { FileSink, FileSource } from '../chat/files/file-io';
 import type { TransferView } from '../chat/files/transfer-events';
 import type { Thumbnail, ThumbnailStore } from '../chat/files/thumbnail-store';
+import {
+  defaultAutoAcceptBudgetBytes,
+  fileSettingsCollectionName,
+  hasRoomFor,
+  isAutoAcceptLimit,
+  isAutoAccepted,
+  keptIncomingBytes,
+  loadAutoAcceptImageBytes,
+  saveAutoAcceptImageBytes,
+} from '../chat/files/file-acceptance';
 import type { Exchange } from '../chat/pairing';
 import { fromBase64Url } from '../crypto/bytes';
 import { normalizeDisplayName } from '../crypto/display-name';
 import { safetyNumber } from '../crypto/safety-number';
 import { passphraseStrength, type PassphraseWeakness } from '../crypto/vault';
 import { decodeCode, normalizeCode, type DecodedCode } from '../invite/invite-code';
-import { linkForCode } from '../invite/code-link';
-import { exampleStunUrl } from '../net/public-stun';
-import { defaultAnswerValidMs } from '../net/link';
 import type { Profile } from '../store/profile-store';
 import { openStore, type TincanStore } from '../store/tincan-store';
-import type { LogEntry } from '../store/records';
-import type { Contact, StoredIceServer } from '../store/records';
+import type { Contact } from '../store/records';
+import { iceServersFor, reachOf, toStoredIceServers, type Reach, type RTCIceServerLike } from '../store/reach';
 import type { TranscriptFormat, TranscriptLabels } from '../store/transcript';
-import type { AppPlatform, DeviceLinks, TabLock } from './app-platform';
+import type { AppPlatform, TabLock } from './app-platform';
+import type { DeviceLinks } from '../net/device-links';
 import {
-  defaultAutoAcceptBudgetBytes,
   initialState,
   type AppState,
-  type ConversationView,
   type ExchangeView,
   type FileTransferView,
   type Notice,
   type NoticeArea,
-  type Reach,
 } from './app-state';
 import { StateStore } from './state-store';
 import { TypingSignal, type TypingFrame } from './typing-signal';
+import { newerPage, newestWindow, olderPageEnd, pageSize, withArrived, withNewer, withOlder, withStates } from './message-window';
+import {
+  conversationView,
+  conversationViews,
+  exchangeView,
+  toChatMessage,
+  transferView,
+  withConversationView,
+  withProgress,
+  withTransfer,
+  type ConversationFacts,
+} from './views';
 
 type UnlockedModules = typeof import('./unlocked-modules');
 
@@ -50,31 +71,10 @@ export interface TincanAppOptions {
   readonly autoAcceptBudgetBytes?: number;
 }
 
-/** Messages loaded when a conversation opens, and per step when scrolling: about two screens of a tall desktop. */
-export const pageSize = 25;
-/** Most messages held in the open conversation's window; beyond it the far end is dropped (and reloaded later).
- * Three pages: with ~17 DOM nodes a message, a conversation of any length stays under 2,000 DOM nodes in all
- * (issue 10; bench/chat.mjs "history"). */
-export const windowSize = 75;
 /** What a locked app must not keep from the profile (initialState leaves these optional fields out). */
 const forgotten: Partial<AppState> = { profileName: undefined, activeId: undefined, open: undefined, vaultHealth: undefined, storage: undefined };
 /** A peer's "typing" lapses after this long without news (its page may have gone away). */
 const typingIdleMs = 5_000;
-/** The largest file this device accepts (OPFS keeps it until the person saves or discards it). */
-export const maxIncomingFileBytes = 4 * 1024 ** 3;
-/** Room a received file must leave in the browser's storage quota for the vault itself (messages, records). */
-export const roomMarginBytes = 64 * 1024 * 1024;
-
-/** Pictures up to this size are accepted without asking unless the person changes it (Settings, Files). */
-export const defaultAutoAcceptImageBytes = 5_000_000;
-export const maxAutoAcceptImageBytes = 100_000_000;
-/** The stated types a picture may be auto-accepted with: the raster formats previews decode (never SVG). */
-const autoAcceptedImageTypes: readonly string[] = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
-/** The person's file settings: a sealed record in the vault. */
-const fileSettingsCollectionName = 'file-settings';
-const autoAcceptRecordId = 'auto-accept-images';
-/** The STUN server "Anywhere" uses: a public one that learns the IP address of whoever makes an invite. */
-export const publicStunServer: StoredIceServer = { urls: exampleStunUrl };
 
 interface Runtime {
   status?: PeerStatus;
@@ -93,6 +93,8 @@ export class TincanApp {
   private readonly autoAccepting = new Set<string>();
   /** Loaded at unlock (unlocked-modules.ts). */
   private modules?: UnlockedModules;
+  /** The chat stack of the unlocked profile (chat/chat-core.ts); its parts below, as the actions use them. */
+  private core?: ChatCore;
   private files?: FileTransfers;
   private thumbnails?: ThumbnailStore;
   /** The unlock's sweep of plaintext copies a crash left ("Save"), while it runs. */
@@ -169,8 +171,8 @@ export class TincanApp {
     if (!normalizeDisplayName(name) || !passphrase) return this.fail(new TincanError('PROFILE_INCOMPLETE'), 'welcome');
     await this.withBusy('welcome', async () => {
       const profile = await this.store!.createProfile(name, passphrase);
-      void this.options.platform.requestPersistence();
-      if (reach) await this.store!.settings.saveIceServers(reach === 'anywhere' ? [publicStunServer] : []);
+      void this.options.platform.requestPersistence?.();
+      if (reach) await this.store!.settings.saveIceServers(iceServersFor(reach));
       await this.enter(profile);
     });
   }
@@ -239,7 +241,7 @@ export class TincanApp {
     const hasKeptFiles = this.hasKeptFiles();
     await this.messenger?.flush().catch(() => undefined);
     this.leave({ sayBye: true });
-    if (hasKeptFiles) await this.options.platform.removeExports().catch(() => undefined);
+    if (hasKeptFiles) await this.options.platform.removeExports?.().catch(() => undefined);
     await this.store?.lock();
     // Spreading initialState leaves its optional fields as they were: the open conversation's messages would stay
     // in memory while locked and be shown again after the next unlock instead of what the store holds.
@@ -263,13 +265,19 @@ export class TincanApp {
     ]);
     this.links = links;
     this.modules = modules;
-    this.files = await this.openFiles(store, modules);
-    this.thumbnails = new modules.ThumbnailStore(store.collection(modules.thumbnailsCollectionName));
+    const core = await modules.openChatCore({ store, profile, links, fileSinks: this.options.platform.fileSinks(this.storeName), now: this.now });
+    this.core = core;
+    this.files = core.files;
+    this.thumbnails = core.thumbnails;
+    this.messenger = core.messenger;
+    // Chat works without files: say why files do not.
+    if (core.files) this.watchFiles(core.files);
+    else this.fail(core.filesError, 'global');
+    this.watchMessenger(core.messenger);
     void this.refreshStorage();
     // Plaintext copies made by "Save" are removed at lock; a crash leaves them until now.
-    if (this.hasKeptFiles()) this.sweepingExports = this.options.platform.removeExports().catch(() => undefined);
-    this.set({ autoAcceptImageBytes: await this.loadAutoAcceptImages(store) });
-    this.messenger = this.makeMessenger(profile, store, this.links, this.files, modules);
+    if (this.hasKeptFiles()) this.sweepingExports = this.options.platform.removeExports?.().catch(() => undefined);
+    this.set({ autoAcceptImageBytes: await loadAutoAcceptImageBytes(store.collection(fileSettingsCollectionName)) });
     this.set({ screen: 'main', profileName: profile.name, iceServers, reach: reachOf(iceServers), reachChosen: saved !== undefined });
     this.refreshConversations();
     const code = this.deferred;
@@ -278,9 +286,9 @@ export class TincanApp {
   }
 
   private leave({ sayBye }: { sayBye: boolean }): void {
-    this.messenger?.close({ sayBye });
+    this.core?.close({ sayBye });
+    this.core = undefined;
     this.messenger = undefined;
-    this.files?.dispose();
     this.files = undefined;
     this.thumbnails = undefined;
     for (const runtime of this.runtime.values()) clearTimeout(runtime.typingTimer);
@@ -308,13 +316,7 @@ export class TincanApp {
 
   /** Saves checked ICE servers (net/ice-servers.ts validates them in the settings form), one URL each. */
   async saveIceServers(servers: readonly RTCIceServerLike[]): Promise<void> {
-    const iceServers: StoredIceServer[] = servers.flatMap((s) =>
-      (typeof s.urls === 'string' ? [s.urls] : s.urls).map((urls) => ({
-        urls,
-        ...(s.username ? { username: s.username } : {}),
-        ...(typeof s.credential === 'string' && s.credential ? { credential: s.credential } : {}),
-      })),
-    );
+    const iceServers = toStoredIceServers(servers);
     try {
       await this.store!.settings.saveIceServers(iceServers);
       this.set({ iceServers, reach: reachOf(iceServers), reachChosen: true });
@@ -325,7 +327,7 @@ export class TincanApp {
 
   /** The first-run choice, or the invite card's "Change": same network only, or anywhere (public STUN). */
   async setReach(reach: Exclude<Reach, 'custom'>): Promise<void> {
-    await this.saveIceServers(reach === 'anywhere' ? [publicStunServer] : []);
+    await this.saveIceServers(iceServersFor(reach));
   }
 
   // -----------------------------------------------------------------------------------------------------------
@@ -489,7 +491,7 @@ export class TincanApp {
       const contact = store.contacts.get(contactId)!;
       this.set({
         activeId: contactId,
-        open: { id: contactId, messages: loaded.entries.map(toChatMessage), hasOlder: loaded.hasOlder, hasNewer: false },
+        open: newestWindow(contactId, loaded.entries.map(toChatMessage), loaded.hasOlder),
       });
       this.markRead(contactId);
       this.refreshConversations();
@@ -508,22 +510,13 @@ export class TincanApp {
   /** Loads the page before the oldest message shown; the window keeps at most windowSize messages. */
   async loadOlder(): Promise<void> {
     const open = this.s.open;
-    const oldest = open?.messages.find((m) => m.index !== undefined)?.index;
-    if (!open || oldest === undefined || !open.hasOlder) return;
+    const oldest = olderPageEnd(open);
+    if (!open || oldest === undefined) return;
     try {
       const loaded = await this.store!.log.loadBefore(open.id, oldest, pageSize);
       const current = this.s.open;
       if (current?.id !== open.id) return;
-      const messages = [...loaded.entries.map(toChatMessage), ...current.messages];
-      const trimmed = messages.length > windowSize;
-      this.set({
-        open: {
-          ...current,
-          messages: trimmed ? messages.slice(0, windowSize) : messages,
-          hasOlder: loaded.hasOlder,
-          hasNewer: current.hasNewer || trimmed,
-        },
-      });
+      this.set({ open: withOlder(current, loaded.entries.map(toChatMessage), loaded.hasOlder) });
     } catch (error) {
       this.fail(error, 'conversation');
     }
@@ -533,23 +526,13 @@ export class TincanApp {
   async loadNewer(): Promise<void> {
     const open = this.s.open;
     if (!open?.hasNewer) return;
-    const newest = [...open.messages].reverse().find((m) => m.index !== undefined)?.index ?? -1;
     try {
       const count = this.store!.log.summary(open.id)?.count ?? 0;
-      const before = Math.min(count, newest + 1 + pageSize);
-      const loaded = await this.store!.log.loadBefore(open.id, before, before - newest - 1);
+      const page = newerPage(open, count)!;
+      const loaded = await this.store!.log.loadBefore(open.id, page.before, page.limit);
       const current = this.s.open;
       if (current?.id !== open.id) return;
-      const messages = [...current.messages, ...loaded.entries.filter((m) => m.index > newest).map(toChatMessage)];
-      const trimmed = messages.length > windowSize;
-      this.set({
-        open: {
-          ...current,
-          messages: trimmed ? messages.slice(messages.length - windowSize) : messages,
-          hasOlder: current.hasOlder || trimmed,
-          hasNewer: before < count,
-        },
-      });
+      this.set({ open: withNewer(current, page, loaded.entries.map(toChatMessage), count) });
     } catch (error) {
       this.fail(error, 'conversation');
     }
@@ -660,11 +643,9 @@ export class TincanApp {
     return this.s.transfers.some((t) => t.direction === 'in' && t.state === 'done');
   }
 
-  /** Whether the browser's storage quota leaves room for `bytes` more, with roomMarginBytes to spare for the vault
-   * itself. True when the browser does not say. */
+  /** Whether the browser's storage quota leaves room for `bytes` more (chat/files/file-acceptance.ts). */
   private async hasRoomFor(bytes: number): Promise<boolean> {
-    const figures = await this.options.platform.storageEstimate().catch(() => undefined);
-    return !figures || figures.quotaBytes - figures.usageBytes >= bytes + roomMarginBytes;
+    return hasRoomFor(bytes, await this.options.platform.storageEstimate().catch(() => undefined));
   }
 
   /** "Save": the received file decrypted into a temporary copy; resolves to the URL the page downloads it from, or
@@ -676,7 +657,9 @@ export class TincanApp {
       const source = await this.files?.openReceived(fileId);
       if (!source) throw new TincanError('FILE_DAMAGED', 'no kept file');
       if (!(await this.hasRoomFor(source.size))) throw new TincanError('FILE_SAVE_NO_ROOM', `${source.size} bytes to copy`);
-      return await this.options.platform.exportFile(fileId, source).catch((error: unknown) => {
+      const { platform } = this.options;
+      if (!platform.exportFile) throw new Error('no "Save" on this platform');
+      return await platform.exportFile(fileId, source).catch((error: unknown) => {
         throw isTincanError(error, 'FILE_DISK_FULL') ? new TincanError('FILE_SAVE_NO_ROOM', String(error)) : error;
       });
     } catch (error) {
@@ -725,7 +708,7 @@ export class TincanApp {
     const view = this.files?.get(fileId);
     try {
       if (view?.finishedRef) await this.options.platform.removeFinishedFile(view.finishedRef);
-      await this.options.platform.removeExports(fileId);
+      await this.options.platform.removeExports?.(fileId);
       await this.files?.forget(fileId);
       // After the transfer is gone: a thumbnail kept meanwhile is removed here or by keepThumbnail's own check.
       await this.thumbnails?.remove(fileId);
@@ -741,34 +724,24 @@ export class TincanApp {
   /** Pictures up to `maxBytes` are accepted without asking (0: always ask). Kept sealed in the vault. */
   async setAutoAcceptImages(maxBytes: number): Promise<void> {
     const store = this.store;
-    if (!store || !Number.isSafeInteger(maxBytes) || maxBytes < 0 || maxBytes > maxAutoAcceptImageBytes) return;
+    if (!store || !isAutoAcceptLimit(maxBytes)) return;
     try {
-      await store.collection(fileSettingsCollectionName).put(autoAcceptRecordId, { maxBytes });
+      await saveAutoAcceptImageBytes(store.collection(fileSettingsCollectionName), maxBytes);
       this.set({ autoAcceptImageBytes: maxBytes });
     } catch (error) {
       this.fail(error, 'settings');
     }
   }
 
-  private async loadAutoAcceptImages(store: TincanStore): Promise<number> {
-    try {
-      const { records } = await store.collection(fileSettingsCollectionName).loadAll();
-      const value = records.find((r) => r.id === autoAcceptRecordId)?.value as { maxBytes?: unknown } | undefined;
-      const maxBytes = value?.maxBytes;
-      if (typeof maxBytes === 'number' && Number.isSafeInteger(maxBytes) && maxBytes >= 0 && maxBytes <= maxAutoAcceptImageBytes) return maxBytes;
-    } catch {
-      // Unreadable: the default, and the person can set it again.
-    }
-    return defaultAutoAcceptImageBytes;
-  }
-
-  /** An offered picture small enough for the person's setting is accepted at once. The stated type decides only
-   * whether to ask: previews come from the bytes (platform/image-preview.ts), and SVG is never on the list. */
+  /** An offered picture small enough for the person's setting is accepted at once (chat/files/file-acceptance.ts;
+   * previews come from the bytes: platform/image-preview.ts). */
   private autoAccept(view: TransferView): void {
-    const limit = this.s.autoAcceptImageBytes;
-    if (limit <= 0 || view.size > limit || !autoAcceptedImageTypes.includes(view.mime)) return;
-    const budget = this.options.autoAcceptBudgetBytes ?? defaultAutoAcceptBudgetBytes;
-    if (this.keptIncomingBytes(view.peerId) + view.size > budget) return;
+    const kept = keptIncomingBytes(
+      this.s.transfers.filter((t) => t.conversationId === view.peerId),
+      (fileId) => this.autoAccepting.has(fileId),
+    );
+    const budgetBytes = this.options.autoAcceptBudgetBytes ?? defaultAutoAcceptBudgetBytes;
+    if (!isAutoAccepted(view, { limitBytes: this.s.autoAcceptImageBytes, keptBytes: kept, budgetBytes })) return;
     this.autoAccepting.add(view.fileId);
     // Without room it stays offered, without a notice: the person sees the offer and why when they accept.
     void this.hasRoomFor(this.files?.storedBytes(view.fileId) ?? view.size)
@@ -776,37 +749,11 @@ export class TincanApp {
       .finally(() => this.autoAccepting.delete(view.fileId));
   }
 
-  /** Bytes of received files this conversation keeps or will keep on this device (see defaultAutoAcceptBudgetBytes). */
-  private keptIncomingBytes(conversationId: string): number {
-    let bytes = 0;
-    for (const t of this.s.transfers) {
-      if (t.direction !== 'in' || t.conversationId !== conversationId) continue;
-      const kept = t.state === 'offered' ? this.autoAccepting.has(t.fileId) : !['declined', 'cancelled', 'failed'].includes(t.state);
-      if (kept) bytes += t.size;
-    }
-    return bytes;
-  }
-
-  private async openFiles(store: TincanStore, modules: UnlockedModules): Promise<FileTransfers | undefined> {
-    const { FileTransfers, SealedTransferStore, transfersCollectionName } = modules;
-    let files: FileTransfers;
-    try {
-      files = await FileTransfers.open({
-        store: new SealedTransferStore(store.collection(transfersCollectionName)),
-        sinks: this.options.platform.fileSinks(this.storeName),
-        maxIncomingBytes: () => maxIncomingFileBytes,
-        now: this.now,
-      });
-    } catch (error) {
-      // Chat works without files: say why files do not.
-      this.fail(error, 'global');
-      return undefined;
-    }
+  /** From the file transfers to the state. */
+  private watchFiles(files: FileTransfers): void {
     this.set({ transfers: files.list().map((t) => transferView(t)) });
     const update = (view: TransferView, extra: Partial<FileTransferView> = {}): void => {
-      const next = { ...transferView(view), ...extra };
-      const others = this.s.transfers.filter((t) => t.fileId !== view.fileId);
-      this.set({ transfers: [...others, next].sort((a, b) => a.createdAt - b.createdAt) });
+      this.set({ transfers: withTransfer(this.s.transfers, { ...transferView(view), ...extra }) });
     };
     files.on('offered', (view) => {
       update(view);
@@ -821,12 +768,10 @@ export class TincanApp {
     files.on('progress', (p) => {
       const current = this.s.transfers.find((t) => t.fileId === p.fileId);
       if (!current) return;
-      const { secondsLeft: _previous, ...rest } = current;
-      const next: FileTransferView = { ...rest, bytes: p.bytes, bytesPerSecond: p.bytesPerSecond, ...(p.secondsLeft !== undefined ? { secondsLeft: p.secondsLeft } : {}) };
+      const next = withProgress(current, p);
       this.set({ transfers: this.s.transfers.map((t) => (t.fileId === p.fileId ? next : t)) });
     });
     files.on('error', ({ code }) => this.set({ notice: { kind: 'warning', code, area: 'conversation' } }));
-    return files;
   }
 
   // -----------------------------------------------------------------------------------------------------------
@@ -855,25 +800,7 @@ export class TincanApp {
   // -----------------------------------------------------------------------------------------------------------
   // From the messenger to the state
 
-  private makeMessenger(
-    profile: Profile,
-    store: TincanStore,
-    links: DeviceLinks,
-    files: FileTransfers | undefined,
-    { Messenger, chainsCollectionName }: UnlockedModules,
-  ): Messenger {
-    const messenger = new Messenger({
-      ...(files ? { files } : {}),
-      identity: profile.identity,
-      displayName: profile.name,
-      contacts: store.contacts,
-      log: store.log,
-      outbox: store.outbox,
-      chains: store.collection(chainsCollectionName),
-      links,
-      answerValidMs: defaultAnswerValidMs,
-      now: this.now,
-    });
+  private watchMessenger(messenger: Messenger): void {
     messenger.on('exchanges', (exchanges) => this.set({ exchanges: exchanges.map((e) => this.exchangeView(e)) }));
     messenger.on('exchange-failed', ({ exchange, code, link }) => {
       if (!code || code === 'CHANNEL_CLOSED') return;
@@ -907,18 +834,7 @@ export class TincanApp {
     messenger.on('added', ({ conversationId, message }) => this.handleAdded(conversationId, message));
     messenger.on('states', ({ conversationId, updates }) => {
       const open = this.s.open;
-      if (open?.id === conversationId) {
-        const byId = new Map(updates.map((u) => [u.id, u]));
-        this.set({
-          open: {
-            ...open,
-            messages: open.messages.map((m) => {
-              const u = byId.get(m.id);
-              return u ? { ...m, state: u.state, ...(u.index !== undefined ? { index: u.index } : {}) } : m;
-            }),
-          },
-        });
-      }
+      if (open?.id === conversationId) this.set({ open: withStates(open, updates) });
       this.refreshConversations(conversationId);
     });
     messenger.on('typing', ({ conversationId, active }) => this.setPeerTyping(conversationId, active));
@@ -927,17 +843,14 @@ export class TincanApp {
     messenger.on('error', ({ code, conversationId }) =>
       conversationId ? this.noticeFor(conversationId, code) : this.set({ notice: { kind: 'error', code, area: 'global' } }),
     );
-    return messenger;
   }
 
   private handleAdded(conversationId: string, message: ChatMessage): void {
     if (message.direction === 'in') this.setPeerTyping(conversationId, false);
     const open = this.s.open;
     if (open?.id === conversationId && !open.hasNewer) {
-      const messages = [...open.messages, message];
-      const trimmed = messages.length > windowSize;
-      this.set({ open: { ...open, messages: trimmed ? messages.slice(messages.length - windowSize) : messages, hasOlder: open.hasOlder || trimmed } });
-      if (message.direction === 'in' && this.options.platform.isVisible()) this.markRead(conversationId);
+      this.set({ open: withArrived(open, message) });
+      if (message.direction === 'in' && (this.options.platform.isVisible?.() ?? true)) this.markRead(conversationId);
     }
     this.refreshConversations(conversationId);
   }
@@ -971,69 +884,38 @@ export class TincanApp {
   private refreshConversations(conversationId?: string): void {
     const store = this.store;
     if (!store || !this.profile) return;
-    const shown = this.s.conversations;
-    const at = conversationId === undefined ? -1 : shown.findIndex((v) => v.id === conversationId);
-    const contact = at >= 0 ? store.contacts.get(conversationId!) : undefined;
-    if (contact && !contact.movedTo) {
-      const before = shown[at]!;
-      const view = this.conversationView(contact);
-      if (isSameView(before, view)) return;
-      const views = [...shown];
-      views[at] = view;
-      if (view.lastAt !== before.lastAt) views.sort(byLastActivity);
-      this.set({ conversations: views, unreadTotal: this.s.unreadTotal - before.unread + view.unread });
+    const facts = this.conversationFacts(store);
+    const contact = conversationId === undefined ? undefined : store.contacts.get(conversationId);
+    if (contact && !contact.movedTo && this.s.conversations.some((v) => v.id === conversationId)) {
+      const listed = (id: string): Contact | undefined => {
+        const other = store.contacts.get(id);
+        return other && !other.movedTo ? other : undefined;
+      };
+      const next = withConversationView(this.s.conversations, this.s.unreadTotal, conversationView(contact, facts, listed));
+      if (next) this.set(next);
       return;
     }
-    const views = store.contacts.all().filter((c) => !c.movedTo).map((c) => this.conversationView(c));
-    views.sort(byLastActivity);
-    this.set({ conversations: views, unreadTotal: views.reduce((sum, v) => sum + v.unread, 0) });
+    this.set(conversationViews(facts));
   }
 
-  /** One contact's entry in the conversation list (a contact moved to a new key is not listed). */
-  private conversationView(c: Contact): ConversationView {
-    const store = this.store!;
-    const summary = store.log.summary(c.id);
-    const runtime = this.runtime.get(c.id);
-    const status = runtime?.status;
-    const online = this.messenger?.isOnline(c.id) ?? false;
-    const lookalikeContact = c.lookalikeOf ? store.contacts.get(c.lookalikeOf) : undefined;
-    const lookalike = lookalikeContact && !lookalikeContact.movedTo ? lookalikeContact : undefined;
-    const dropped = status?.counters ? Object.values(status.counters.dropped).reduce((a, b) => a + b, 0) + status.counters.rejected : 0;
+  private conversationFacts(store: TincanStore): ConversationFacts {
+    const describePath = this.modules?.describeCandidatePath;
     return {
-      id: c.id,
-      name: c.displayName,
-      verified: c.verified && !this.restoredContacts.has(c.id),
-      ...(lookalike ? { lookalikeOf: { id: lookalike.id, name: lookalike.displayName } } : {}),
-      ...(c.keyChange ? { keyChangedAt: c.keyChange.changedAt } : {}),
-      ...(this.restoredContacts.has(c.id) ? { restoredOlder: true } : {}),
-      unread: summary?.unread ?? 0,
-      ...(summary?.lastMessage ? { lastText: summary.lastMessage.text, lastAt: summary.lastMessage.sentAt } : { lastAt: c.lastSeen }),
-      lastSeen: c.lastSeen,
-      connection: online ? 'online' : 'offline',
-      ...(online && status?.path ? { path: this.modules?.describeCandidatePath(status.path.local, status.path.remote) ?? undefined } : {}),
-      typing: online && !!runtime?.typing,
-      ...(!online && status?.closedByPeer ? { closedByPeer: true } : {}),
-      ...(!online && status?.endCode ? { endCode: status.endCode } : {}),
-      waiting: store.outbox.pending(c.id).length,
-      oneCodeReconnect: !!c.dtlsFingerprint && !!this.links?.supportsOneCodeReconnect,
-      dropped,
-    } satisfies ConversationView;
+      contacts: store.contacts.all(),
+      summary: (id) => store.log.summary(id),
+      status: (id) => this.runtime.get(id)?.status,
+      isOnline: (id) => this.messenger?.isOnline(id) ?? false,
+      isTyping: (id) => !!this.runtime.get(id)?.typing,
+      waiting: (id) => store.outbox.pendingCount(id),
+      restored: this.restoredContacts,
+      ...(describePath ? { describePath } : {}),
+      supportsOneCodeReconnect: !!this.links?.supportsOneCodeReconnect,
+    };
   }
 
   private exchangeView(exchange: Exchange): ExchangeView {
     const contactName = exchange.contactId ? this.store?.contacts.get(exchange.contactId)?.displayName : undefined;
-    return {
-      id: exchange.id,
-      kind: exchange.kind,
-      state: exchange.state,
-      ...(exchange.code ? { code: exchange.code, link: linkForCode(this.options.pageUrl, exchange.code) } : {}),
-      ...(contactName ? { contactName } : {}),
-      createdAt: exchange.createdAt,
-      ...(exchange.validUntil ? { validUntil: exchange.validUntil } : {}),
-      ...(exchange.inviterUnreachable ? { inviterUnreachable: true } : {}),
-      ...(exchange.showFallback ? { showFallback: true } : {}),
-      ...(exchange.oneCodeUnavailable ? { oneCodeUnavailable: true } : {}),
-    };
+    return exchangeView(exchange, this.options.pageUrl, contactName);
   }
 
   private runtimeOf(contactId: string): Runtime {
@@ -1078,61 +960,4 @@ export class TincanApp {
       : { kind: 'error', code: 'UNEXPECTED', detail: toError(error).message, area };
     this.set({ notice });
   }
-}
-
-/** RTCIceServer's shape, without the DOM type (app/ touches no browser API). */
-export interface RTCIceServerLike {
-  readonly urls: string | readonly string[];
-  readonly username?: string;
-  readonly credential?: unknown;
-}
-
-function transferView(view: TransferView): FileTransferView {
-  return {
-    fileId: view.fileId,
-    conversationId: view.peerId,
-    direction: view.direction,
-    name: view.name,
-    size: view.size,
-    mime: view.mime,
-    state: view.state,
-    bytes: view.bytes,
-    ...(view.code ? { code: view.code } : {}),
-    ...(view.finishedRef ? { finishedRef: view.finishedRef } : {}),
-    ...(view.sentBytes !== undefined ? { sentBytes: view.sentBytes } : {}),
-    createdAt: view.createdAt,
-  };
-}
-
-/** Newest activity first. */
-function byLastActivity(a: ConversationView, b: ConversationView): number {
-  return (b.lastAt ?? 0) - (a.lastAt ?? 0);
-}
-
-/** Two entries of the conversation list say the same (values only: one level deep, lookalikeOf by its fields). */
-function isSameView(a: ConversationView, b: ConversationView): boolean {
-  const keys = Object.keys(a) as (keyof ConversationView)[];
-  if (keys.length !== Object.keys(b).length) return false;
-  return keys.every((key) =>
-    key === 'lookalikeOf' ? a.lookalikeOf?.id === b.lookalikeOf?.id && a.lookalikeOf?.name === b.lookalikeOf?.name : a[key] === b[key],
-  );
-}
-
-function reachOf(iceServers: readonly StoredIceServer[]): Reach {
-  if (iceServers.length === 0) return 'local';
-  if (iceServers.length === 1 && iceServers[0]!.urls === publicStunServer.urls && !iceServers[0]!.username) return 'anywhere';
-  return 'custom';
-}
-
-function toChatMessage(entry: LogEntry): ChatMessage {
-  if (entry.unreadable) return { id: `unreadable-${entry.index}`, direction: 'in', text: '', sentAt: 0, state: 'delivered', index: entry.index, unreadable: true };
-  return {
-    id: entry.id,
-    direction: entry.direction,
-    text: entry.text,
-    sentAt: entry.sentAt,
-    ...(entry.receivedAt !== undefined ? { receivedAt: entry.receivedAt } : {}),
-    state: entry.state,
-    index: entry.index,
-  };
 }

@@ -39,7 +39,8 @@ export class ContactTrust {
    */
   async identify(peer: PeerIdentity, dtlsFingerprint: Uint8Array): Promise<Identified> {
     const keyId = identityKeyId(peer.identityKey);
-    const displayName = normalizeDisplayName(peer.displayName) || 'Unnamed';
+    // A device that sent no name gets none here (the UI shows its word for it): the store keeps what was said.
+    const displayName = normalizeDisplayName(peer.displayName);
     const fingerprint = toBase64Url(dtlsFingerprint);
     const now = this.now();
     const found = this.contacts.findByKey(keyId);

@@ -21,8 +21,8 @@ import { Emitter } from '../events';
 import { bytesEqual, concatBytes, utf8 } from '../crypto/bytes';
 import { getSodium } from '../crypto/sodium';
 import { encodeCode, type DecodedCode } from '../invite/invite-code';
-import type { SessionFields } from '../invite/sdp';
 import type { Link, LinkState } from '../net/link';
+import type { InviterLink, LinkFactory } from '../net/device-links';
 import type { PeerSession } from './peer-session';
 
 /** Bytes of the invite token an answer carries, and of the certificate prefix a reconnect code names. */
@@ -31,24 +31,8 @@ export const codeTagBytes = 4;
 export const reconnectFallbackAfterMs = 6_000;
 
 /** Makes connections (net/): the browser's PeerLink, or a Node peer's. */
-export interface LinkFactory {
-  /** Inviter: an offer, waiting for `acceptAnswer`. */
-  invite(): Promise<InviterLink>;
-  /** Answerer: applies the invite and makes the answer. `certificatePrefix` picks which own certificate to use. */
-  answer(invite: SessionFields, options?: { readonly certificatePrefix?: Uint8Array }): Promise<Link>;
-  /** Inviter of a one-code reconnect: the contact's answer is set from its pinned fingerprint. */
-  reconnect(contactFingerprint: Uint8Array): Promise<InviterLink>;
-  /** Whether this browser can keep a one-code invite open (Chromium and Firefox can: docs/one-code-reconnect.md). */
-  readonly supportsOneCodeReconnect: boolean;
-  /** Whether these bytes start the fingerprint of one of this device's certificates (current or previous). */
-  isOwnCertificatePrefix(prefix: Uint8Array): boolean;
-}
-
-export interface InviterLink extends Link {
-  acceptAnswer(answer: SessionFields): Promise<void>;
-  /** One-code reconnect fallback: the contact's answer code arrived after all; try its candidates too. */
-  addRemoteCandidates(answer: SessionFields): Promise<void>;
-}
+/** Moved to net/device-links.ts (how a device makes connections); messenger.ts still names them from here. */
+export type { InviterLink, LinkFactory } from '../net/device-links';
 
 export type ExchangeKind = 'invite' | 'answer' | 'reconnect' | 'reconnect-answer';
 

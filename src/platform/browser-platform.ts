@@ -1,8 +1,8 @@
-// The app's platform in a browser (app/app-platform.ts): IndexedDB records, PeerLinks with this device's
-// persistent DTLS certificate, the tab lock, the rollback witness, visibility and storage persistence.
-import type { AppPlatform, DeviceLinks } from '../app/app-platform';
-import type { InviterLink } from '../chat/pairing';
-import type { SessionFields } from '../invite/sdp';
+// The app's platform in a browser (app/app-platform.ts): what every platform has (IndexedDB records, PeerLinks with
+// this device's persistent DTLS certificate, the tab lock, the rollback witness, OPFS file sinks, storage figures)
+// and what only a page has (visibility, storage persistence, "Save" downloads).
+import type { DevicePlatform, PagePlatform } from '../app/app-platform';
+import type { DeviceLinks } from '../net/device-links';
 import type { DeviceCertificate } from '../net/certificate-store';
 import type { PeerLinkOptions } from '../net/peer-link';
 import { openIndexedDbBackend } from '../store/indexeddb-backend';
@@ -13,55 +13,27 @@ import type { FileSinkFactory } from '../chat/files/file-io';
 import type { OpfsFileStore } from './file-sink';
 import { createTabLock } from './tab-lock';
 
-function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
-  return prefix.length <= bytes.length && prefix.every((byte, i) => bytes[i] === byte);
-}
-
 /** PeerLinks for one profile, all made with its current certificate (renewed by the store when it runs short). */
 export async function browserLinks(storeName: string, iceServers: () => readonly StoredIceServer[]): Promise<DeviceLinks> {
-  const { PeerLink, supportsOneCodeReconnect, CertificateStore } = await import('./link-modules');
-  const certificates = new CertificateStore(storeName);
-  let current: DeviceCertificate = await certificates.current();
-  /** Fingerprints of every kept certificate: a reconnect code may name an older one a contact still pins. */
-  let kept: Uint8Array[] = (await certificates.all().catch(() => [current])).map((c) => c.fingerprint);
-  const refresh = async (): Promise<void> => {
-    current = await certificates.current();
-    kept = (await certificates.all().catch(() => [current])).map((c) => c.fingerprint);
-  };
-  const options = (certificate: RTCCertificate = current.certificate): PeerLinkOptions => ({
+  const { PeerLink, supportsOneCodeReconnect, CertificateStore, certifiedLinks } = await import('./link-modules');
+  const options = ({ certificate }: DeviceCertificate): PeerLinkOptions => ({
     iceServers: iceServers().map((s) => ({ ...s })),
     certificate,
   });
-  return {
-    get certificateFingerprint() {
-      return current.fingerprint;
-    },
+  return certifiedLinks(new CertificateStore(storeName), {
     supportsOneCodeReconnect: supportsOneCodeReconnect(),
-    async invite(): Promise<InviterLink> {
-      await refresh();
-      return PeerLink.invite(options());
-    },
-    async reconnect(contactFingerprint: Uint8Array): Promise<InviterLink> {
-      await refresh();
-      return PeerLink.reconnect({ ...options(), contactFingerprint });
-    },
-    async answer(invite: SessionFields, { certificatePrefix }: { certificatePrefix?: Uint8Array } = {}) {
-      await refresh();
-      const chosen = certificatePrefix ? ((await certificates.find(certificatePrefix)) ?? current) : current;
-      return PeerLink.answer(invite, options(chosen.certificate));
-    },
-    isOwnCertificatePrefix(prefix: Uint8Array): boolean {
-      return kept.some((fingerprint) => startsWith(fingerprint, prefix));
-    },
-    forget: () => certificates.forget(),
-  };
+    invite: (certificate) => PeerLink.invite(options(certificate)),
+    reconnect: (certificate, contactFingerprint) => PeerLink.reconnect({ ...options(certificate), contactFingerprint }),
+    answer: (invite, certificate) => PeerLink.answer(invite, options(certificate)),
+  });
 }
 
 // Set by build.mjs (the file sink's worker is its own file); tests that import this module unbuilt get the plain name.
 declare const __TC_FILE_SINK_WORKER_URL__: string | undefined;
 const fileSinkWorkerPath = typeof __TC_FILE_SINK_WORKER_URL__ === 'string' ? __TC_FILE_SINK_WORKER_URL__ : './file-sink-worker.js';
 
-export function browserPlatform(): AppPlatform {
+/** Everything a platform can have: a browser page has both parts (app/app-platform.ts). */
+export function browserPlatform(): DevicePlatform & PagePlatform {
   // The OPFS sink code is loaded with the first transfer, not with the first screen (bench/size.mjs).
   let store: Promise<OpfsFileStore> | undefined;
   const opfs = (): Promise<OpfsFileStore> =>

@@ -2,8 +2,8 @@
 // installed app's badge (Badging API, where it exists) and, only if the person turned them on, system
 // notifications. A notification names who wrote; the message itself only if the person allowed that (a setting,
 // kept in localStorage: it is a display preference, not a secret). Permission is asked only from a button the
-// person pressed, never at load (browsers block or penalise prompts nobody asked for).
-import { alertText, pageTitle } from '../ui/messages';
+// person pressed, never at load (browsers block or penalise prompts nobody asked for). The words come from whoever
+// makes it (the shell passes ui/messages.ts's): platform/ imports nothing from ui/.
 
 /** Where the "show message text" choice and the dismissed prompt are kept. */
 const preferencesKey = 'tincan.alerts';
@@ -24,6 +24,15 @@ export interface NewMessagesAlert {
   /** New unread messages since the last alert for this conversation. */
   readonly count: number;
   readonly lastText?: string;
+}
+
+/** What the alerts say: the page title for an unread count, a notification's title and body. */
+export interface AlertWords {
+  pageTitle(unread: number): string;
+  readonly alertText: {
+    title(name: string): string;
+    body(count: number): string;
+  };
 }
 
 /** The browser objects used, injectable so tests can watch them. */
@@ -54,11 +63,14 @@ export class UnreadAlerts {
   /** Clicking a notification: the app opens that conversation. */
   onOpenConversation?: (conversationId: string) => void;
 
-  constructor(private readonly env: AlertEnvironment = browserEnvironment()) {}
+  constructor(
+    private readonly words: AlertWords,
+    private readonly env: AlertEnvironment = browserEnvironment(),
+  ) {}
 
   /** The unread total in the title and on the app badge. Cheap to call on every render. */
   showUnread(total: number): void {
-    const title = pageTitle(total);
+    const title = this.words.pageTitle(total);
     if (this.env.document.title !== title) this.env.document.title = title;
     if (total === this.lastBadge) return;
     this.lastBadge = total;
@@ -113,10 +125,10 @@ export class UnreadAlerts {
     const N = this.env.Notification;
     if (!N || N.permission !== 'granted' || alert.count <= 0) return;
     const { showContent } = this.preferences();
-    const text = showContent && alert.lastText ? alert.lastText.slice(0, maxNotificationTextChars) : alertText.body(alert.count);
+    const text = showContent && alert.lastText ? alert.lastText.slice(0, maxNotificationTextChars) : this.words.alertText.body(alert.count);
     const options: NotificationOptions = { body: text, tag: `tincan-${alert.conversationId}`, icon: 'icons/icon-192.png' };
     try {
-      const notification = new N(alertText.title(alert.name), options);
+      const notification = new N(this.words.alertText.title(alert.name), options);
       notification.onclick = () => {
         this.env.document.defaultView?.focus();
         this.onOpenConversation?.(alert.conversationId);
@@ -125,7 +137,7 @@ export class UnreadAlerts {
     } catch {
       // Chrome on Android allows notifications only through the service worker ("Illegal constructor").
       const registration = await this.env.navigator.serviceWorker?.getRegistration().catch(() => undefined);
-      await registration?.showNotification(alertText.title(alert.name), options).catch(() => undefined);
+      await registration?.showNotification(this.words.alertText.title(alert.name), options).catch(() => undefined);
     }
   }
 }

@@ -81,6 +81,12 @@ export class Outbox {
     return this.waiting.get(waitingKey(conversationId, messageId)) ?? 0;
   }
 
+  /** How many entries `peerId` has not acknowledged (no copy of them, for a count shown per event). */
+  pendingCount(peerId: string): number {
+    this.context.vault();
+    return this.peers.get(peerId)?.entries.size ?? 0;
+  }
+
   /** Peers with at least one unacknowledged entry. */
   peersWithPending(): readonly string[] {
     this.context.vault();

@@ -1,7 +1,8 @@
 // Turning values into what a person reads, safely: message text split into plain text and http(s) links, and
 // times. Nothing here throws on any value a peer or a damaged record can produce (a sentAt of 1e16, NaN, a
 // negative number, a megabyte of text): `Date` and `Intl` throw RangeError outside ±8.64e15 ms, so every time
-// goes through `isShowableTime` first.
+// goes through `isShowableTime` first. The words are in messages.ts.
+import { timeText } from './messages';
 
 /** The largest time a JavaScript Date can hold (ms from the epoch, either way): ECMA-262 §21.4.1.22. */
 const maxDateMs = 8.64e15;
@@ -34,7 +35,7 @@ export function isoTime(ms: unknown): string | undefined {
 export function whenText(ms: unknown, now: number = Date.now()): string {
   if (!isShowableTime(ms) || ms <= 0) return '';
   const date = new Date(ms);
-  return date.toDateString() === new Date(now).toDateString() ? `at ${timeFormat.format(date)}` : `on ${dayFormat.format(date)}`;
+  return date.toDateString() === new Date(now).toDateString() ? timeText.atTime(timeFormat.format(date)) : timeText.onDay(dayFormat.format(date));
 }
 
 /** "19 min" / "45 s" until `until`; '' once it has passed or when it is not a time. */
@@ -42,9 +43,9 @@ export function timeLeftText(until: unknown, now: number = Date.now()): string {
   if (!isShowableTime(until)) return '';
   const leftS = Math.ceil((until - now) / 1000);
   if (leftS <= 0) return '';
-  if (leftS < 60) return `${leftS} s`;
+  if (leftS < 60) return timeText.seconds(leftS);
   const leftMin = Math.ceil(leftS / 60);
-  return leftMin < 120 ? `${leftMin} min` : `${Math.round(leftMin / 60)} h`;
+  return leftMin < 120 ? timeText.minutes(leftMin) : timeText.hours(Math.round(leftMin / 60));
 }
 
 export type TextPart = { readonly text: string } | { readonly href: string; readonly text: string };

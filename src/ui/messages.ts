@@ -304,6 +304,17 @@ export const conversationText = {
   typing: (name: string) => `${name} is typing…`,
   verified: 'verified',
   lookalike: 'possible impostor',
+  /** A contact whose device sent no name (stored without one: chat/contact-trust.ts). */
+  unnamed: 'Unnamed',
+};
+
+/** Times in sentences (ui/message-format.ts picks the form and formats the clock). */
+export const timeText = {
+  atTime: (time: string) => `at ${time}`,
+  onDay: (day: string) => `on ${day}`,
+  seconds: (count: number) => `${count} s`,
+  minutes: (count: number) => `${count} min`,
+  hours: (count: number) => `${count} h`,
 };
 
 /** Why a conversation's last connection ended, in the conversation header (ConversationView.endCode). */

@@ -17,8 +17,9 @@ import { applyUpdate, onUpdateAvailable } from '../pwa/register-sw';
 import type { ChatScreen } from './chat-screen';
 import type { MainView, TincanEventMap, TincanEventName } from './events';
 import { fileUrls } from './file-urls';
+import { withShownNames } from './shown-names';
 import type { HomeScreen } from './home-screen';
-import { appName, contactText, shellText, transcriptLabels } from './messages';
+import { alertText, appName, contactText, pageTitle, shellText, transcriptLabels } from './messages';
 import type { PairingScreen } from './pairing-screen';
 import { controlStyles } from './shared-styles';
 import { needsHomeScreenForStorage } from './storage-advice';
@@ -131,7 +132,7 @@ export class TincanShell extends LitElement {
   @state() private notifications: NotificationAvailability = 'unsupported';
   @state() private showNotificationContent = false;
   @state() private isNotifyPromptDismissed = false;
-  private readonly alerts = new UnreadAlerts();
+  private readonly alerts = new UnreadAlerts({ pageTitle, alertText });
   private readonly showHomeScreenAdvice = needsHomeScreenForStorage();
   private controller?: StoreController<AppState>;
   /** The state at the last render: transitions (a new conversation, a new screen) are found against it. */
@@ -153,7 +154,7 @@ export class TincanShell extends LitElement {
   }
 
   private get s(): AppState {
-    return this.app.state.state;
+    return withShownNames(this.app.state.state);
   }
 
   private get top(): MainView {

@@ -1,6 +1,6 @@
 // The app's platform for Node tests: records in memory, in-memory links between "devices", one tab, a plain
 // witness. Lets the app facade (app/tincan-app.ts) run with its real store, chat and state, no browser.
-import type { AppPlatform } from '../../../src/app/app-platform';
+import { soleWriterLock, type AppPlatform } from '../../../src/app/app-platform';
 import { MemorySinkFactory } from '../../../src/chat/files/memory-file';
 import { MemoryRecordBackend } from '../../../src/store/memory-backend';
 import { MemoryDevice } from '../chat/memory-network';
@@ -33,13 +33,7 @@ export function memoryPlatform(options: { visible?: () => boolean } = {}): AppPl
     openBackend: async () => new MemoryRecordBackend(records),
     witness: () => ({ read: () => counter, write: (n) => void (counter = n) }),
     links: async () => device,
-    tabLock: () => ({
-      acquire: async () => true,
-      takeOver: async () => undefined,
-      onHandoverRequested: () => undefined,
-      onLost: () => undefined,
-      release: () => undefined,
-    }),
+    tabLock: () => soleWriterLock,
     isVisible: options.visible ?? (() => true),
     requestPersistence: async () => undefined,
     fileSinks: () => sinks,

@@ -2,8 +2,10 @@
 // of pairing and chatting, the message window, unread counts, consent for links, many conversations at once.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TincanApp, windowSize } from '../../../src/app/tincan-app';
+import { TincanApp } from '../../../src/app/tincan-app';
+import { windowSize } from '../../../src/app/message-window';
 import type { AppState } from '../../../src/app/app-state';
+import type { DevicePlatform } from '../../../src/app/app-platform';
 import { cheapKdf } from '../store/helpers';
 import { memoryPlatform } from './memory-platform';
 import { usePasswordHasher, inProcessPasswordHasher } from '../../../src/crypto/vault';
@@ -14,11 +16,13 @@ usePasswordHasher(async (password, salt) => inProcessPasswordHasher(password, sa
 
 const platforms = new WeakMap<TincanApp, ReturnType<typeof memoryPlatform>>();
 
-async function appFor(name: string, options: { visible?: () => boolean; autoAcceptBudgetBytes?: number } = {}): Promise<TincanApp> {
+async function appFor(name: string, options: { visible?: () => boolean; autoAcceptBudgetBytes?: number; page?: false } = {}): Promise<TincanApp> {
   const platform = memoryPlatform(options);
+  // Without a page: only what every platform has (what a Node program provides).
+  const { isVisible: _visible, requestPersistence: _persist, exportFile: _export, removeExports: _removeExports, ...device } = platform;
   const app = new TincanApp({
     pageUrl: 'https://example.test/tincan/',
-    platform,
+    platform: options.page === false ? (device satisfies DevicePlatform) : platform,
     ...(options.autoAcceptBudgetBytes !== undefined ? { autoAcceptBudgetBytes: options.autoAcceptBudgetBytes } : {}),
   });
   platforms.set(app, platform);
@@ -67,6 +71,17 @@ describe('the app facade', () => {
     assert.equal(s(alice).activeId, s(alice).conversations[0]!.id, 'the new conversation is open');
     assert.equal(await alice.sendMessage('hello Bob'), true);
     await until(() => s(bob).open?.messages.some((m) => m.text === 'hello Bob') ?? false, 'shown at Bob');
+    await until(() => s(alice).open?.messages.at(-1)?.state === 'delivered', 'delivered at Alice');
+  });
+
+  it('runs on a platform without a page (what a Node program provides): chats, and counts what arrives as seen', async () => {
+    const alice = await appFor('Alice', { page: false });
+    const bob = await appFor('Bob', { page: false });
+    await connect(alice, bob);
+    await until(() => s(alice).conversations[0]?.connection === 'online', 'online');
+    assert.equal(await alice.sendMessage('hello from a program'), true);
+    await until(() => s(bob).open?.messages.some((m) => m.text === 'hello from a program') ?? false, 'shown at Bob');
+    assert.equal(s(bob).conversations[0]!.unread, 0, 'no page that could be hidden: the open conversation is read');
     await until(() => s(alice).open?.messages.at(-1)?.state === 'delivered', 'delivered at Alice');
   });
 

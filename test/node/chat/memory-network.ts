@@ -1,7 +1,7 @@
 // Devices joined by in-memory links, each with a persistent "certificate" fingerprint, behind the same
 // LinkFactory interface as the browser's PeerLinks: lets Node tests run the real pairing (codes), handshake,
 // trust, delivery and store of several devices at once. Not WebRTC (test/unit/net and test/e2e are).
-import type { LinkFactory, InviterLink } from '../../../src/chat/pairing';
+import type { LinkFactory, InviterLink } from '../../../src/net/device-links';
 import type { SessionFields } from '../../../src/invite/sdp';
 import { MemoryLink } from './memory-link';
 

@@ -2,6 +2,9 @@
 // notifications (only when allowed, and without the message's text unless the person chose to show it).
 import { expect } from '@esm-bundle/chai';
 import { UnreadAlerts, type AlertEnvironment } from '../../../src/platform/unread-alerts';
+import { alertText, pageTitle } from '../../../src/ui/messages';
+
+const words = { pageTitle, alertText };
 
 function environment(permission: NotificationPermission = 'granted') {
   const badges: (number | 'cleared')[] = [];
@@ -29,7 +32,7 @@ function environment(permission: NotificationPermission = 'granted') {
 describe('UnreadAlerts', () => {
   it('puts the unread count in the title and on the badge, and clears both', () => {
     const { env, badges, doc } = environment();
-    const alerts = new UnreadAlerts(env);
+    const alerts = new UnreadAlerts(words, env);
     alerts.showUnread(2);
     expect(doc.title).to.equal('(2) Tincan');
     alerts.showUnread(2);
@@ -40,7 +43,7 @@ describe('UnreadAlerts', () => {
 
   it('notifies without the message text unless the person allowed it', async () => {
     const { env, shown } = environment();
-    const alerts = new UnreadAlerts(env);
+    const alerts = new UnreadAlerts(words, env);
     await alerts.notify({ conversationId: 'bob', name: 'Bob', count: 1, lastText: 'the secret' });
     expect(shown[0]!.title).to.equal('Bob');
     expect(shown[0]!.options!.body).to.equal('New message');
@@ -52,13 +55,13 @@ describe('UnreadAlerts', () => {
 
   it('shows nothing without permission', async () => {
     const { env, shown } = environment('default');
-    await new UnreadAlerts(env).notify({ conversationId: 'bob', name: 'Bob', count: 1 });
+    await new UnreadAlerts(words, env).notify({ conversationId: 'bob', name: 'Bob', count: 1 });
     expect(shown).to.deep.equal([]);
   });
 
   it('keeps its preferences', () => {
     const { env } = environment();
-    new UnreadAlerts(env).setPreferences({ promptDismissed: true });
-    expect(new UnreadAlerts(env).preferences()).to.deep.equal({ showContent: false, promptDismissed: true });
+    new UnreadAlerts(words, env).setPreferences({ promptDismissed: true });
+    expect(new UnreadAlerts(words, env).preferences()).to.deep.equal({ showContent: false, promptDismissed: true });
   });
 });
