@@ -92,14 +92,21 @@ export class ExchangeCard extends LitElement {
         return this.renderWaiting(pairingText.gathering);
       case 'waiting-for-answer':
         return this.renderWaiting(e.kind === 'reconnect' && name ? pairingText.waitingForReconnect(name) : pairingText.waitingForAnswer(name));
+      case 'waiting-for-peer':
+        // A one-code reconnect: the contact's answer is set already, so the code is live until they open it.
+        return this.renderWaiting(name ? pairingText.waitingForReconnect(name) : pairingText.waitingForAnswer());
       case 'waiting-for-inviter':
         return this.renderWaiting(pairingText.waitingForInviter(name));
       case 'connecting':
         return this.renderWaiting(e.kind === 'reconnect-answer' && !e.showFallback ? pairingText.reconnectAnswering(name) : pairingText.connecting);
       case 'connected':
         return html`<p class="waiting" role="status">${pairingText.connected}</p>`;
-      default:
+      case 'closed':
+      case 'failed':
         return html`<p class="waiting" role="status">${pairingText.ended}</p>`;
+      default:
+        // Every link state has its sentence: a new one is a type error here, never "This code has ended."
+        return e.state satisfies never;
     }
   }
 

@@ -99,7 +99,7 @@ function findInPage(role, name) {
     if (tag === 'video') return 'video';
     if (tag === 'ul' || tag === 'ol') return 'list';
     if (/^h[1-6]$/.test(tag)) return 'heading';
-    if (tag === 'section' && el.hasAttribute('aria-label')) return 'region';
+    if (tag === 'section' && (el.hasAttribute('aria-label') || el.hasAttribute('aria-labelledby'))) return 'region';
     return '';
   };
   // Text as a name is computed from it: what aria-hidden hides does not count.
