@@ -236,8 +236,9 @@ export class TincanApp {
     if (hasKeptFiles) await this.options.platform.removeExports().catch(() => undefined);
     await this.store?.lock();
     // Spreading initialState leaves its optional fields as they were: the open conversation's messages would stay
-    // in memory while locked and be shown again after the next unlock instead of what the store holds.
-    this.set({ ...initialState, ...forgotten, screen: 'unlock', reachChosen: this.s.reachChosen });
+    // in memory while locked and be shown again after the next unlock instead of what the store holds. A notice
+    // (a code's error, a conversation's warning) is about what the lock put away: it goes too.
+    this.set({ ...initialState, ...forgotten, screen: 'unlock', reachChosen: this.s.reachChosen, notice: undefined });
   }
 
   /** The person saw that this vault was restored from an older copy: keep it as it is from now on. */

@@ -57,6 +57,8 @@ export class PairingScreen extends LitElement {
   @queryAll('tc-exchange-card') private cards!: NodeListOf<ExchangeCard>;
   /** Exchanges whose code was already shown: only a new code moves the focus. */
   private readonly codesSeen = new Set<string>();
+  /** Where this screen is shown (the shell's shadow root): told when the person leaves it, once it is detached. */
+  private shownIn?: Node;
 
   /** Clears the paste box once its code was taken. */
   clearPaste(): void {
@@ -69,8 +71,18 @@ export class PairingScreen extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    this.shownIn = this.getRootNode();
     // The scanner (camera, picture decoding) is not needed before this screen shows.
     void import('./qr-scanner');
+  }
+
+  /** Leaving the Connect screen (Settings, a conversation, the lock) leaves its error about a code behind: a banner
+   * on the next screen would speak of a code that is no longer in view. Sent from where the screen was, since a
+   * detached element's events reach no one. */
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    if (this.notice && this.shownIn) emit(this.shownIn, 'tc-dismiss-notice');
+    this.shownIn = undefined;
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {

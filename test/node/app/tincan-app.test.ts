@@ -86,6 +86,15 @@ describe('the app facade', () => {
     assert.equal(s(alice).open, undefined, 'a conversation is opened from the store, not from before the lock');
   });
 
+  it('takes an error about a code away at lock: the unlock screen shows no alert about it', async () => {
+    const alice = await appFor('Alice');
+    await alice.submitCode('hello there', 'paste');
+    assert.equal(s(alice).notice?.area, 'pairing', 'the bad code is told');
+    await alice.lock();
+    assert.equal(s(alice).screen, 'unlock');
+    assert.equal(s(alice).notice, undefined);
+  });
+
   it('asks before answering an invite that came by link, and sends nothing until then', async () => {
     const alice = await appFor('Alice');
     const bob = await appFor('Bob');
