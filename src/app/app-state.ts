@@ -120,6 +120,8 @@ export interface Invitation {
   readonly kind: 'invite' | 'reconnect';
   /** The contact whose device the code claims to come from (unauthenticated until the handshake). */
   readonly contactName?: string;
+  /** A pasted ordinary invite from this contact's device: maybe one answered before, so "Reconnect" is offered. */
+  readonly knownContactId?: string;
 }
 
 /** How far invites reach: same network only (no server at all), or anywhere (a public STUN server), or custom. */

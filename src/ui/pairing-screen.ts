@@ -9,7 +9,7 @@ import type { ExchangeView, Invitation, Notice, Reach } from '../app/app-state';
 import { emit } from './events';
 import type { ExchangeCard } from './exchange-card';
 import type { InvitationCard } from './invitation-card';
-import { homeText, pairingText, shellText } from './messages';
+import { homeText, knownInviterText, pairingText, shellText } from './messages';
 import { controlStyles } from './shared-styles';
 import './exchange-card';
 import './inline-notice';
@@ -148,6 +148,21 @@ export class PairingScreen extends LitElement {
     emit(this, 'tc-new-invite');
   }
 
+  /** An invite from a contact's device: maybe one answered before, which cannot connect again. */
+  private renderKnownInviter(invitation: Invitation) {
+    const contactId = invitation.knownContactId;
+    const name = invitation.contactName;
+    if (!contactId || !name) return nothing;
+    const reconnect = (): void => {
+      emit(this, 'tc-decline-invitation');
+      emit(this, 'tc-reconnect', { conversationId: contactId });
+    };
+    return html`<div class="card">
+      <p>${knownInviterText.body(name)}</p>
+      <div class="row"><button type="button" ?disabled=${this.busy} @click=${reconnect}>${knownInviterText.reconnect(name)}</button></div>
+    </div>`;
+  }
+
   private noticeAt(control: PairingControl) {
     return this.lastControl === control && this.notice ? html`<tc-inline-notice .notice=${this.notice} dismissible></tc-inline-notice>` : nothing;
   }
@@ -192,7 +207,8 @@ export class PairingScreen extends LitElement {
       </div>
       ${this.invitation
         ? html`<tc-invitation-card .invitation=${this.invitation} ?busy=${this.busy}
-            @tc-accept-invitation=${() => (this.lastControl = 'cards')}></tc-invitation-card>`
+            @tc-accept-invitation=${() => (this.lastControl = 'cards')}></tc-invitation-card>
+          ${this.renderKnownInviter(this.invitation)}`
         : nothing}
       ${this.exchanges.map((e) => html`<tc-exchange-card .exchange=${e} .reach=${this.reach} @tc-code-handed=${this.handleCodeHanded}></tc-exchange-card>`)}
       ${this.noticeAt('cards')}

@@ -86,6 +86,43 @@ describe('the app facade', () => {
     assert.equal(s(alice).open, undefined, 'a conversation is opened from the store, not from before the lock');
   });
 
+  it('recognises an invite it answered: says so while its answer is open, and once it is used up', async () => {
+    const alice = await appFor('Alice');
+    const bob = await appFor('Bob');
+    await alice.newInvite();
+    const invite = s(alice).exchanges[0]!.code!;
+    await bob.submitCode(invite, 'paste');
+    assert.equal(s(bob).exchanges.length, 1);
+    await bob.submitCode(invite, 'paste');
+    assert.equal(s(bob).notice?.code, 'CODE_INVITE_USED', 'its answer is still on screen to send');
+    bob.cancelExchange(s(bob).exchanges[0]!.id);
+    await until(() => s(bob).exchanges.length === 0, 'the answer cancelled');
+    await bob.submitCode(invite, 'paste');
+    assert.equal(s(bob).notice?.code, 'CODE_INVITE_ANSWERED');
+    assert.equal(s(bob).exchanges.length, 0, 'no new, useless answer');
+  });
+
+  it('an old invite from a contact is not answered silently: it waits, with Reconnect offered; "Answer" still answers it', async () => {
+    const alice = await appFor('Alice');
+    const bob = await appFor('Bob');
+    await alice.newInvite();
+    const invite = s(alice).exchanges[0]!.code!;
+    await bob.submitCode(invite, 'paste');
+    const answer = s(bob).exchanges.find((e) => e.kind === 'answer')!;
+    await alice.submitCode(answer.code!, 'paste');
+    await until(() => s(alice).exchanges.length === 0 && s(bob).exchanges.length === 0, 'exchanges done');
+    // After a reload the page no longer remembers the invite: the contact's device in it tells.
+    await bob.lock();
+    await bob.unlock('a passphrase for tests');
+    await bob.submitCode(invite, 'paste');
+    const aliceId = s(bob).conversations.find((c) => c.name === 'Alice')!.id;
+    assert.deepEqual(s(bob).invitation, { code: invite, kind: 'invite', contactName: 'Alice', knownContactId: aliceId });
+    assert.equal(s(bob).exchanges.length, 0, 'no answer made');
+    assert.equal(s(bob).notice, undefined);
+    await bob.acceptInvitation();
+    assert.equal(s(bob).exchanges[0]?.kind, 'answer', 'the person chose to answer it');
+  });
+
   it('takes an error about a code away at lock: the unlock screen shows no alert about it', async () => {
     const alice = await appFor('Alice');
     await alice.submitCode('hello there', 'paste');
