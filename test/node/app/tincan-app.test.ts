@@ -31,7 +31,8 @@ async function appFor(name: string, options: { visible?: () => boolean; autoAcce
 
 const s = (app: TincanApp): AppState => app.state.state;
 
-async function connect(inviter: TincanApp, answerer: TincanApp): Promise<void> {
+/** Pairs them through codes; resolves with the invite's code. */
+async function connect(inviter: TincanApp, answerer: TincanApp): Promise<string> {
   await inviter.newInvite();
   const invite = s(inviter).exchanges[0]!;
   assert.equal(invite.kind, 'invite');
@@ -40,6 +41,7 @@ async function connect(inviter: TincanApp, answerer: TincanApp): Promise<void> {
   const answer = s(answerer).exchanges.find((e) => e.kind === 'answer')!;
   await inviter.submitCode(answer.code!, 'paste');
   await until(() => s(inviter).exchanges.length === 0 && s(answerer).exchanges.length === 0, 'exchanges done');
+  return invite.code!;
 }
 
 /** Alice and Bob, paired through codes and both online. */
@@ -105,12 +107,7 @@ describe('the app facade', () => {
   it('an old invite from a contact is not answered silently: it waits, with Reconnect offered; "Answer" still answers it', async () => {
     const alice = await appFor('Alice');
     const bob = await appFor('Bob');
-    await alice.newInvite();
-    const invite = s(alice).exchanges[0]!.code!;
-    await bob.submitCode(invite, 'paste');
-    const answer = s(bob).exchanges.find((e) => e.kind === 'answer')!;
-    await alice.submitCode(answer.code!, 'paste');
-    await until(() => s(alice).exchanges.length === 0 && s(bob).exchanges.length === 0, 'exchanges done');
+    const invite = await connect(alice, bob);
     // After a reload the page no longer remembers the invite: the contact's device in it tells.
     await bob.lock();
     await bob.unlock('a passphrase for tests');
