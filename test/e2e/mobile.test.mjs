@@ -4,7 +4,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from './browsers.mjs';
-import { aria, click, enterApp, lock, pasteCode, readCode, startServer, waitForAlert, waitForNoAlert } from './helpers.mjs';
+import { aria, click, enterApp, fill, lock, pasteCode, readCode, startServer, waitForAlert, waitForNoAlert, withElement } from './helpers.mjs';
 
 const phone = { width: 360, height: 640, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 /** The phone issue 18 was found on. */
@@ -68,6 +68,22 @@ async function seriousAxeViolations(page) {
   return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
 }
 
+/** Whether the page's alert with text lies wholly inside the viewport. */
+function alertInView(page) {
+  return page.evaluate(() => {
+    const find = (root) => {
+      for (const el of root.querySelectorAll('*')) {
+        if (el.getAttribute('role') === 'alert' && el.textContent.trim()) return el;
+        const inner = el.shadowRoot && find(el.shadowRoot);
+        if (inner) return inner;
+      }
+      return null;
+    };
+    const box = find(document)?.getBoundingClientRect();
+    return !!box && box.top >= 0 && box.bottom <= innerHeight;
+  });
+}
+
 async function checkScreen(page, screen) {
   const scrollWidth = await page.evaluate(() => document.documentElement.scrollWidth);
   assert.ok(scrollWidth <= phone.width, `${screen}: the page is ${scrollWidth}px wide on a ${phone.width}px screen`);
@@ -95,10 +111,20 @@ describe('on a 360x640 phone', () => {
     }
   });
 
-  it('on a 360x740 phone, an error about a code stays on Connect: gone in Settings, gone at lock', { timeout: 90_000 }, async () => {
+  it('on a 360x740 phone: the passphrase mismatch shows under its box and goes; an error about a code stays on Connect (gone in Settings, gone at lock)', { timeout: 90_000 }, async () => {
     const { browser, page, errors } = await openPhone(tallPhone);
     const passphrase = 'a long enough passphrase 7';
     try {
+      // Two passphrases that differ: the message is under "Repeat passphrase", in view, and goes once it is retyped.
+      await fill(page, 'textbox', 'Your name', 'Phone user');
+      await fill(page, 'textbox', 'Passphrase', passphrase);
+      await fill(page, 'textbox', 'Repeat passphrase', `${passphrase}!`);
+      await click(page, 'button', 'Create profile');
+      assert.match(await waitForAlert(page), /passphrases differ/);
+      assert.ok(await withElement(page, 'textbox', 'Repeat passphrase', {}, (box) => box.isIntersectingViewport()), 'the repeat box is in view');
+      assert.ok(await alertInView(page), 'the message is in view');
+      await fill(page, 'textbox', 'Repeat passphrase', passphrase);
+      await waitForNoAlert(page);
       await enterApp(page, { name: 'Phone user', passphrase });
       await pasteCode(page, 'hello there');
       assert.match(await waitForAlert(page), /not a Tincan code/);
