@@ -14,7 +14,7 @@ describe('the passphrase mismatch message', function () {
   it('shows under "Repeat passphrase" in view on a phone, and goes when the person types', async () => {
     await useView('phone', 'light');
     const app = new FixtureApp(screens['setup']!);
-    app.script['createProfile'] = (name: never, passphrase: never, repeat: never) => {
+    app.script['createProfile'] = (_name: never, passphrase: never, repeat: never) => {
       if (passphrase !== repeat) app.set({ notice: { kind: 'error', code: 'PASSPHRASE_MISMATCH', area: 'welcome' } });
     };
     app.script['dismissNotice'] = () => app.set({ notice: undefined });
