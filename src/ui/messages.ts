@@ -586,3 +586,16 @@ export const knownInviterText = {
     `${name} is already one of your contacts. If ${name} made this invite just now, answer it. If it is one you answered before, it cannot connect again: reconnect instead.`,
   reconnect: (name: string) => `Reconnect with ${name}`,
 };
+
+/** The raw invite code folded behind a button (src/ui/code-card.ts). */
+export const codeFoldText = {
+  showCode: 'Show code',
+  hideCode: 'Hide code',
+};
+
+/** The answer's way back, inside the waiting invite card (src/ui/pairing-screen.ts). */
+export const answerBoxText = {
+  pasteAnswer: 'Paste answer',
+  hintReconnect: (name: string) => `If ${name} sends you an answer code instead, paste it here.`,
+  clipboardRefused: 'This browser did not let Tincan read the clipboard. Paste the answer into the box.',
+};

@@ -225,6 +225,8 @@ describe('first contact, guided', () => {
       await click(alice.page, 'button', 'New invite');
       const first = await readCode(alice.page, 'Invite code');
       await click(alice.page, 'button', 'New invite');
+      // The first card shows its code (and "Hide code"); the newest, on top, folds it until "Show code".
+      await click(alice.page, 'button', 'Show code');
       const newest = await locate(alice.page, 'textbox', 'Invite code');
       await alice.page.waitForFunction((el, old) => el.value && el.value !== old, { timeout: 30_000 }, newest, first);
       const second = await newest.evaluate((el) => el.value);

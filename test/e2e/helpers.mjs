@@ -278,12 +278,29 @@ export function fill(page, role, name, text) {
   );
 }
 
-/** Waits until the read-only textbox has a value and returns it. */
-export function readCode(page, name, { timeout = 30_000 } = {}) {
+/**
+ * Waits until the read-only textbox has a value and returns it. An invite's raw code is folded behind "Show code"
+ * (an invite travels as its link): it is unfolded first when it is not shown.
+ */
+export async function readCode(page, name, { timeout = 30_000 } = {}) {
+  if (name === 'Invite code') await unfoldInviteCode(page, timeout);
   return withElement(page, 'textbox', name, { timeout }, async (handle) => {
     await page.waitForFunction((el) => el.value.length > 0, { timeout }, handle);
     return handle.evaluate((el) => el.value);
   });
+}
+
+/** Presses "Show code" unless an invite code is shown already (whichever comes first once the invite is made). */
+async function unfoldInviteCode(page, timeout) {
+  const stop = new AbortController();
+  const which = await Promise.any([
+    waitForElement(page, 'textbox', 'Invite code', { timeout, signal: stop.signal }).then(() => 'shown'),
+    waitForElement(page, 'button', 'Show code', { timeout, visible: true, signal: stop.signal }).then(() => 'folded'),
+  ]).catch(() => {
+    throw new Error(`readCode: no "Invite code" nor "Show code" within ${timeout} ms`);
+  });
+  stop.abort();
+  if (which === 'folded') await click(page, 'button', 'Show code');
 }
 
 export function textOf(page, role, name) {
