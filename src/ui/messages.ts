@@ -599,3 +599,8 @@ export const answerBoxText = {
   hintReconnect: (name: string) => `If ${name} sends you an answer code instead, paste it here.`,
   clipboardRefused: 'This browser did not let Tincan read the clipboard. Paste the answer into the box.',
 };
+
+/** A file whose name was too long to save (chat/files/file-frames.ts sanitizeFileName, src/ui/transfer-card.ts). */
+export const fileNameText = {
+  shortened: 'Its name was too long to save, so it was shortened (… marks the cut).',
+};
