@@ -533,15 +533,15 @@ export const networkText = {
   legend: 'Servers to use',
   presets: {
     none: {
-      label: 'None — same network only',
+      label: 'Same network only',
       tradeOff: 'No server learns anything about you, but you can only connect to people on your own network (same Wi-Fi).',
     },
     stun: {
-      label: 'STUN',
+      label: 'Anywhere (a STUN server)',
       tradeOff: 'Connects across most networks; the STUN server learns your IP address, but never sees your messages.',
     },
     'stun-turn': {
-      label: 'STUN + TURN',
+      label: 'Anywhere, even through strict networks (STUN + TURN)',
       tradeOff:
         'Connects even through strict networks; the TURN server relays your encrypted messages and learns both of your IP addresses. Optional: only some networks need it.',
     },
@@ -603,4 +603,9 @@ export const answerBoxText = {
 /** A file whose name was too long to save (chat/files/file-frames.ts sanitizeFileName, src/ui/transfer-card.ts). */
 export const fileNameText = {
   shortened: 'Its name was too long to save, so it was shortened (… marks the cut).',
+};
+
+/** The TURN box's own example (src/ui/settings-panel.ts): the shared sentence gives a stun: one. */
+export const turnFieldText = {
+  missing: 'Type the TURN server address, for example turn:turn.example.org:3478.',
 };
