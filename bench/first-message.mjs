@@ -31,7 +31,8 @@
 //   page loaded        goto -> "Create profile" on screen (measured by the driver)
 //   profile created    the click on "Create profile" -> "New invite" (Alice) or "Answer" (Bob) on screen:
 //                      libsodium loaded, Argon2id, the vault written
-//   invite made        the click on "New invite" -> "Invite code" has a value (ICE gathered)
+//   invite made        the click on "New invite" -> its card's "Show code" (the folded raw code) is on screen: the
+//                      code exists (ICE gathered)
 //   answer made        the click on "Answer" -> "Answer code" has a value
 //   connected          Alice's Connect (click or Enter) -> both pages' status "Connection" read Connected
 //   first message      Alice's Enter -> the text in Bob's message log
@@ -342,8 +343,8 @@ class Person {
 
   /** Presses `button`, which makes a code in the textbox `field`, then `copyButton`: the in-page time from the press to
    * the code, and what was copied. */
-  async makeAndCopy(step, button, field, copyButton) {
-    await this.page.evaluate((id, name) => window.__fm.afterAction(id, 'value', name), step, field);
+  async makeAndCopy(step, button, [test, name], copyButton) {
+    await this.page.evaluate((id, kind, arg) => window.__fm.afterAction(id, kind, arg), step, test, name);
     await this.tap(step, 'button', button);
     const made = await watchResult(this.page, step);
     await this.noteScreen();
@@ -419,7 +420,7 @@ async function firstMessage([kindA, kindB], device, origin, url) {
     t.aliceProfile = await alice.createProfile('New invite');
 
     // New invite, then the link goes to Bob.
-    const invite = await alice.makeAndCopy('invite', 'New invite', 'Invite code', 'Copy link');
+    const invite = await alice.makeAndCopy('invite', 'New invite', ['button', 'Show code'], 'Copy link');
     t.invite = invite.ms;
     const link = invite.copied;
 
@@ -435,7 +436,7 @@ async function firstMessage([kindA, kindB], device, origin, url) {
     t.bobProfile = await bob.createProfile('Answer');
     const invitedAfter = await locate(bob.page, 'heading', "You've been invited to chat", { timeout: 2000 }).then(() => true, () => false);
 
-    const answer = await bob.makeAndCopy('answer', 'Answer', 'Answer code', 'Copy answer');
+    const answer = await bob.makeAndCopy('answer', 'Answer', ['value', 'Answer code'], 'Copy answer');
     t.answer = answer.ms;
     const answerCopy = answer.copied;
 

@@ -11,7 +11,8 @@ export const errorCodes = [
   'CODE_EXPECTED_INVITE', // an answer pasted where an invite is expected
   'CODE_EXPECTED_ANSWER', // an invite pasted where an answer is expected
   'CODE_OWN_INVITE', // this page's own invite pasted back
-  'CODE_INVITE_USED', // an invite this page already answered
+  'CODE_INVITE_USED', // an invite this page already answered, its answer still open
+  'CODE_INVITE_ANSWERED', // an invite this page answered before, that exchange over (connected or ended)
   'CODE_TOO_LONG', // longer than any code we make
   'CODE_RECONNECT_NOT_YOURS', // a one-code reconnect made for another device
   'CODE_ANSWER_UNKNOWN_INVITE', // an answer to an invite this page no longer has

@@ -121,6 +121,8 @@ export interface Invitation {
   readonly kind: 'invite' | 'reconnect';
   /** The contact whose device the code claims to come from (unauthenticated until the handshake). */
   readonly contactName?: string;
+  /** A pasted ordinary invite from this contact's device: maybe one answered before, so "Reconnect" is offered. */
+  readonly knownContactId?: string;
 }
 
 /** How far invites reach (store/reach.ts reads it from the saved ICE servers). */

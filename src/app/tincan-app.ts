@@ -244,8 +244,9 @@ export class TincanApp {
     if (hasKeptFiles) await this.options.platform.removeExports?.().catch(() => undefined);
     await this.store?.lock();
     // Spreading initialState leaves its optional fields as they were: the open conversation's messages would stay
-    // in memory while locked and be shown again after the next unlock instead of what the store holds.
-    this.set({ ...initialState, ...forgotten, screen: 'unlock', reachChosen: this.s.reachChosen });
+    // in memory while locked and be shown again after the next unlock instead of what the store holds. A notice
+    // (a code's error, a conversation's warning) is about what the lock put away: it goes too.
+    this.set({ ...initialState, ...forgotten, screen: 'unlock', reachChosen: this.s.reachChosen, notice: undefined });
   }
 
   /** The person saw that this vault was restored from an older copy: keep it as it is from now on. */
@@ -353,6 +354,11 @@ export class TincanApp {
    * connectivity checks, and so this device's address, to addresses whoever wrote the link chose.
    */
   async submitCode(text: string, source: CodeSource = 'paste'): Promise<void> {
+    return this.takeCode(text, source, { consented: false });
+  }
+
+  /** `consented`: the person pressed "Answer" on the invitation card, so the code is answered now. */
+  private async takeCode(text: string, source: CodeSource, { consented }: { consented: boolean }): Promise<void> {
     if (this.s.screen !== 'main') {
       this.deferred = { text, source };
       if (source === 'link') this.set({ invitation: { code: text, kind: 'invite' } });
@@ -368,10 +374,18 @@ export class TincanApp {
     } catch (error) {
       return this.fail(error, source === 'link' ? 'global' : 'pairing');
     }
-    if (source === 'link' && decoded.kind === 'invite') {
-      const contact = decoded.reconnectFor ? this.contactByCertificate(decoded.fields.fingerprint) : undefined;
+    // An ordinary invite from a contact's device is an old one, answered before (a new answer to it could never
+    // connect), or one the contact made just now: it waits for the person, who answers it or reconnects instead.
+    const knownInviter = decoded.kind === 'invite' && !decoded.reconnectFor && !consented ? this.contactByCertificate(decoded.fields.fingerprint) : undefined;
+    if ((source === 'link' && decoded.kind === 'invite' && !consented) || knownInviter) {
+      const contact = knownInviter ?? (decoded.kind === 'invite' && decoded.reconnectFor ? this.contactByCertificate(decoded.fields.fingerprint) : undefined);
       this.set({
-        invitation: { code: canonical, kind: decoded.reconnectFor ? 'reconnect' : 'invite', ...(contact ? { contactName: contact.displayName } : {}) },
+        invitation: {
+          code: canonical,
+          kind: decoded.kind === 'invite' && decoded.reconnectFor ? 'reconnect' : 'invite',
+          ...(contact ? { contactName: contact.displayName } : {}),
+          ...(knownInviter ? { knownContactId: knownInviter.id } : {}),
+        },
         notice: undefined,
       });
       return;
@@ -384,7 +398,7 @@ export class TincanApp {
     const invitation = this.s.invitation;
     if (!invitation) return;
     this.set({ invitation: undefined });
-    await this.submitCode(invitation.code, 'paste');
+    await this.takeCode(invitation.code, 'paste', { consented: true });
   }
 
   declineInvitation(): void {

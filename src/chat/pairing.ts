@@ -138,7 +138,11 @@ export class Pairing extends Emitter<PairingEvents> {
     if (decoded.kind === 'answer') return this.applyAnswer(decoded);
     const own = [...this.entries.values()].find((e) => e.exchange.kind !== 'answer' && e.exchange.kind !== 'reconnect-answer' && e.exchange.code === inviteText);
     if (own) throw new TincanError('CODE_OWN_INVITE');
-    if (this.answeredInvites.has(inviteText)) throw new TincanError('CODE_INVITE_USED');
+    if (this.answeredInvites.has(inviteText)) {
+      // Its answer is still on screen to be sent; or it was used up (connected, or ended): a new one could not connect.
+      const open = [...this.entries.values()].some((e) => e.answersInvite === inviteText);
+      throw new TincanError(open ? 'CODE_INVITE_USED' : 'CODE_INVITE_ANSWERED');
+    }
     const token = await inviteToken(inviteText);
     if (decoded.reconnectFor) {
       if (!this.options.links.isOwnCertificatePrefix(decoded.reconnectFor)) throw new TincanError('CODE_RECONNECT_NOT_YOURS');

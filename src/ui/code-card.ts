@@ -7,7 +7,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { emit } from './events';
-import { codeCardText } from './messages';
+import { codeCardText, codeFoldText } from './messages';
 import { controlStyles } from './shared-styles';
 
 type Copied = 'link' | 'code' | 'failed';
@@ -41,6 +41,8 @@ export class CodeCard extends LitElement {
   @property() link = '';
   @state() private copied?: Copied;
   @state() private isQrShown = false;
+  /** An invite travels as its link: its raw code (and "Copy invite") waits behind "Show code". */
+  @state() private isCodeShown = false;
   @query('textarea') private field?: HTMLTextAreaElement;
   @query('.actions button') private firstAction?: HTMLButtonElement;
 
@@ -68,6 +70,8 @@ export class CodeCard extends LitElement {
       emit(this, 'tc-code-handed', { kind: this.kind });
     } catch {
       // Clipboard refused (permissions, an http page): select the code so the person can copy it.
+      this.isCodeShown = true;
+      await this.updateComplete;
       const field = this.field;
       field?.focus();
       field?.select();
@@ -148,15 +152,28 @@ export class CodeCard extends LitElement {
             <p class="hint">${this.isInvite ? codeCardText.qrHintInvite : codeCardText.qrHintAnswer}</p>
           </div>`
         : nothing}
-      <label for=${id}>${label}</label>
-      <textarea id=${id} readonly rows="4" .value=${this.code} autocomplete="off" spellcheck="false"
-        @focus=${(e: FocusEvent) => (e.target as HTMLTextAreaElement).select()}></textarea>
-      ${this.isInvite && this.link
-        ? html`<div class="row">
-            <button type="button" @click=${() => this.copy(this.code, 'code')}>${codeCardText.copyInvite}</button>
-          </div>`
-        : nothing}
+      ${this.isInvite && this.link ? this.renderFoldedCode(id, label) : this.renderCode(id, label)}
     `;
+  }
+
+  private renderCode(id: string, label: string) {
+    return html`<label for=${id}>${label}</label>
+      <textarea id=${id} readonly rows="4" .value=${this.code} autocomplete="off" spellcheck="false"
+        @focus=${(e: FocusEvent) => (e.target as HTMLTextAreaElement).select()}></textarea>`;
+  }
+
+  /** The raw invite code, for a person who cannot send a link: folded, so the card stays short on a phone. */
+  private renderFoldedCode(id: string, label: string) {
+    return html`<div class="row">
+        <button type="button" class="quiet" aria-expanded=${this.isCodeShown ? 'true' : 'false'} @click=${() => (this.isCodeShown = !this.isCodeShown)}>
+          ${this.isCodeShown ? codeFoldText.hideCode : codeFoldText.showCode}</button>
+      </div>
+      ${this.isCodeShown
+        ? html`${this.renderCode(id, label)}
+            <div class="row">
+              <button type="button" @click=${() => this.copy(this.code, 'code')}>${codeCardText.copyInvite}</button>
+            </div>`
+        : nothing}`;
   }
 }
 

@@ -1,7 +1,8 @@
 // <tc-exchange-card>: one invite or answer in progress, as the step the person is at. Inviter: send the invite
 // (Share / Copy link / QR), then "Waiting for your friend's answer" with a live indicator and the time left.
 // Answerer: one prominent "Send this answer back" card, then it waits. A one-code reconnect says who alone can
-// use it. The card only shows an ExchangeView; the pairing screen puts the paste box right under it.
+// use it. The card only shows an ExchangeView; the pairing screen puts the paste box into its "answer" slot, right
+// under "Waiting for …'s answer".
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query } from 'lit/decorators.js';
 import type { ExchangeView, Reach } from '../app/app-state';
@@ -19,6 +20,7 @@ const countdownIntervalMs = 1000;
 /**
  * @fires tc-cancel-exchange - { exchangeId }
  * @fires tc-set-reach - { reach } from the invite's "Change" (tc-reach-choice)
+ * @slot answer - an inviter's paste box for the answer, under the waiting line
  */
 @customElement('tc-exchange-card')
 export class ExchangeCard extends LitElement {
@@ -35,6 +37,7 @@ export class ExchangeCard extends LitElement {
       tc-reach-choice { margin: 0.25rem 0 0.25rem; }
       .warn { margin-top: 0.75rem; }
       .cancel { align-self: flex-start; }
+      ::slotted(*) { margin-top: 0.75rem; }
     `,
   ];
 
@@ -92,14 +95,21 @@ export class ExchangeCard extends LitElement {
         return this.renderWaiting(pairingText.gathering);
       case 'waiting-for-answer':
         return this.renderWaiting(e.kind === 'reconnect' && name ? pairingText.waitingForReconnect(name) : pairingText.waitingForAnswer(name));
+      case 'waiting-for-peer':
+        // A one-code reconnect: the contact's answer is set already, so the code is live until they open it.
+        return this.renderWaiting(name ? pairingText.waitingForReconnect(name) : pairingText.waitingForAnswer());
       case 'waiting-for-inviter':
         return this.renderWaiting(pairingText.waitingForInviter(name));
       case 'connecting':
         return this.renderWaiting(e.kind === 'reconnect-answer' && !e.showFallback ? pairingText.reconnectAnswering(name) : pairingText.connecting);
       case 'connected':
         return html`<p class="waiting" role="status">${pairingText.connected}</p>`;
-      default:
+      case 'closed':
+      case 'failed':
         return html`<p class="waiting" role="status">${pairingText.ended}</p>`;
+      default:
+        // Every link state has its sentence: a new one is a type error here, never "This code has ended."
+        return e.state satisfies never;
     }
   }
 
@@ -114,6 +124,8 @@ export class ExchangeCard extends LitElement {
       ${e.oneCodeUnavailable && name ? html`<p class="hint">${pairingText.oneCodeUnavailable(name)}</p>` : nothing}
       ${e.code ? html`<tc-code-card kind="invite" .code=${e.code} .link=${e.link ?? ''}></tc-code-card>` : nothing}
       ${this.renderState()}
+      <!-- The answer's way back, right under "Waiting for …'s answer" (the pairing screen puts its paste box here). -->
+      <slot name="answer"></slot>
       ${e.code ? html`<p class="hint">${pairingText.inviteKeepOpen}</p>` : nothing}
       <button type="button" class="quiet cancel" @click=${() => emit(this, 'tc-cancel-exchange', { exchangeId: e.id })}>
         ${pairingText.cancelInvite}</button>

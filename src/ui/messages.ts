@@ -15,6 +15,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   CODE_EXPECTED_ANSWER: 'That is an invite, but you are waiting for an answer. Paste the answer your contact sent back.',
   CODE_OWN_INVITE: 'That is your own invite. Send it to your contact, and paste the answer they send back.',
   CODE_INVITE_USED: 'You already answered this invite. Send the answer code below to your contact.',
+  CODE_INVITE_ANSWERED: 'You already answered this invite, so it cannot connect again. Ask your contact for a new invite.',
   CODE_TOO_LONG: 'That text is far longer than any Tincan code. Paste only the code.',
   CODE_RECONNECT_NOT_YOURS: 'This reconnect code was made for another device, so it cannot connect here. Ask the person who sent it for a new invite.',
   CODE_ANSWER_UNKNOWN_INVITE: 'That answer is for an invite this page no longer has (it was closed or reloaded). Make a new invite and send it again.',
@@ -543,15 +544,15 @@ export const networkText = {
   legend: 'Servers to use',
   presets: {
     none: {
-      label: 'None — same network only',
+      label: 'Same network only',
       tradeOff: 'No server learns anything about you, but you can only connect to people on your own network (same Wi-Fi).',
     },
     stun: {
-      label: 'STUN',
+      label: 'Anywhere (a STUN server)',
       tradeOff: 'Connects across most networks; the STUN server learns your IP address, but never sees your messages.',
     },
     'stun-turn': {
-      label: 'STUN + TURN',
+      label: 'Anywhere, even through strict networks (STUN + TURN)',
       tradeOff:
         'Connects even through strict networks; the TURN server relays your encrypted messages and learns both of your IP addresses. Optional: only some networks need it.',
     },
@@ -585,4 +586,37 @@ export const accountText = {
     `Erase ${name ? `${name}'s` : 'the'} profile, contacts and all history from this device? This cannot be undone. Export a backup first if you want to keep them.`,
   eraseEverything: 'Erase everything',
   cancel: 'Cancel',
+};
+
+// -------------------------------------------------------------------------------------------------------------
+// Issue 18 (what a newcomer trips on): an old invite from a contact, the answer's way back, names cut short.
+
+/** A pasted ordinary invite from a contact's device (src/ui/pairing-screen.ts, under the invitation card). */
+export const knownInviterText = {
+  body: (name: string) =>
+    `${name} is already one of your contacts. If ${name} made this invite just now, answer it. If it is one you answered before, it cannot connect again: reconnect instead.`,
+  reconnect: (name: string) => `Reconnect with ${name}`,
+};
+
+/** The raw invite code folded behind a button (src/ui/code-card.ts). */
+export const codeFoldText = {
+  showCode: 'Show code',
+  hideCode: 'Hide code',
+};
+
+/** The answer's way back, inside the waiting invite card (src/ui/pairing-screen.ts). */
+export const answerBoxText = {
+  pasteAnswer: 'Paste answer',
+  hintReconnect: (name: string) => `If ${name} sends you an answer code instead, paste it here.`,
+  clipboardRefused: 'This browser did not let Tincan read the clipboard. Paste the answer into the box.',
+};
+
+/** A file whose name was too long to save (chat/files/file-frames.ts sanitizeFileName, src/ui/transfer-card.ts). */
+export const fileNameText = {
+  shortened: 'Its name was too long to save, so it was shortened (… marks the cut).',
+};
+
+/** The TURN box's own example (src/ui/settings-panel.ts): the shared sentence gives a stun: one. */
+export const turnFieldText = {
+  missing: 'Type the TURN server address, for example turn:turn.example.org:3478.',
 };

@@ -9,7 +9,7 @@ import type { ExchangeView, Invitation, Notice, Reach } from '../app/app-state';
 import { emit } from './events';
 import type { ExchangeCard } from './exchange-card';
 import type { InvitationCard } from './invitation-card';
-import { homeText, pairingText, shellText } from './messages';
+import { answerBoxText, homeText, knownInviterText, pairingText, shellText } from './messages';
 import { controlStyles } from './shared-styles';
 import './exchange-card';
 import './inline-notice';
@@ -52,11 +52,15 @@ export class PairingScreen extends LitElement {
   /** No conversation yet: the three steps are explained. */
   @property({ type: Boolean }) isFirstContact = true;
   @state() private lastControl: PairingControl = 'paste';
+  /** "Paste answer" could not read the clipboard: the person pastes into the box instead. */
+  @state() private isClipboardRefused = false;
   @query('#paste') private pasteField?: HTMLTextAreaElement;
   @query('tc-invitation-card') private invitationCard?: InvitationCard;
   @queryAll('tc-exchange-card') private cards!: NodeListOf<ExchangeCard>;
   /** Exchanges whose code was already shown: only a new code moves the focus. */
   private readonly codesSeen = new Set<string>();
+  /** Where this screen is shown (the shell's shadow root): told when the person leaves it, once it is detached. */
+  private shownIn?: Node;
 
   /** Clears the paste box once its code was taken. */
   clearPaste(): void {
@@ -69,8 +73,18 @@ export class PairingScreen extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    this.shownIn = this.getRootNode();
     // The scanner (camera, picture decoding) is not needed before this screen shows.
     void import('./qr-scanner');
+  }
+
+  /** Leaving the Connect screen (Settings, a conversation, the lock) leaves its error about a code behind: a banner
+   * on the next screen would speak of a code that is no longer in view. Sent from where the screen was, since a
+   * detached element's events reach no one. */
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    if (this.notice && this.shownIn) emit(this.shownIn, 'tc-dismiss-notice');
+    this.shownIn = undefined;
   }
 
   protected override willUpdate(changed: PropertyValues<this>): void {
@@ -131,9 +145,42 @@ export class PairingScreen extends LitElement {
     this.pasteField?.scrollIntoView({ block: 'nearest' });
   }
 
+  /** "Paste answer": the clipboard's text, taken at once (the browser may ask first, or refuse). */
+  private async pasteFromClipboard(): Promise<void> {
+    this.lastControl = 'paste';
+    let text = '';
+    try {
+      text = await navigator.clipboard.readText();
+    } catch {
+      // refused: said below, and the box takes a paste by keyboard or menu
+    }
+    this.isClipboardRefused = !text.trim();
+    if (this.isClipboardRefused || !this.pasteField) {
+      this.pasteField?.focus();
+      return;
+    }
+    this.pasteField.value = text;
+    this.handleSubmit(new Event('submit'));
+  }
+
   private newInvite(): void {
     this.lastControl = 'invite';
     emit(this, 'tc-new-invite');
+  }
+
+  /** An invite from a contact's device: maybe one answered before, which cannot connect again. */
+  private renderKnownInviter(invitation: Invitation) {
+    const contactId = invitation.knownContactId;
+    const name = invitation.contactName;
+    if (!contactId || !name) return nothing;
+    const reconnect = (): void => {
+      emit(this, 'tc-decline-invitation');
+      emit(this, 'tc-reconnect', { conversationId: contactId });
+    };
+    return html`<div class="card">
+      <p>${knownInviterText.body(name)}</p>
+      <div class="row"><button type="button" ?disabled=${this.busy} @click=${reconnect}>${knownInviterText.reconnect(name)}</button></div>
+    </div>`;
   }
 
   private noticeAt(control: PairingControl) {
@@ -151,18 +198,32 @@ export class PairingScreen extends LitElement {
     </section>`;
   }
 
-  private renderPaste(waitingForAnswer: boolean) {
-    return html`<section class="card" aria-labelledby="paste-heading">
-      <h2 id="paste-heading">${pairingText.gotCode}</h2>
-      <form @submit=${this.handleSubmit}>
+  /** "Paste a code" + "Connect". Inside the invite card that waits for an answer (`answerFor`), with its hint and
+   * "Paste answer" where the browser lets a page read the clipboard; else in "Got a code?". */
+  private renderPasteForm(answerFor?: ExchangeView) {
+    const hint = answerFor
+      ? answerFor.kind === 'reconnect' && answerFor.contactName ? answerBoxText.hintReconnect(answerFor.contactName) : pairingText.pasteHintInviter
+      : undefined;
+    const canReadClipboard = !!answerFor && typeof navigator.clipboard?.readText === 'function';
+    return html`<form @submit=${this.handleSubmit} slot=${answerFor ? 'answer' : nothing}>
         <label for="paste">${pairingText.pasteLabel}</label>
         <textarea id="paste" rows="2" autocomplete="off" autocapitalize="characters" spellcheck="false"
-          placeholder=${pairingText.pastePlaceholder} aria-describedby=${waitingForAnswer ? 'paste-hint' : nothing}
+          placeholder=${pairingText.pastePlaceholder} aria-describedby=${hint ? 'paste-hint' : nothing}
           @keydown=${this.handlePasteKey} @paste=${this.handlePaste}></textarea>
-        ${waitingForAnswer ? html`<p class="hint" id="paste-hint">${pairingText.pasteHintInviter}</p>` : nothing}
-        <div class="row"><button type="submit" class="primary">${pairingText.connect}</button></div>
-      </form>
-      ${this.noticeAt('paste')}
+        ${hint ? html`<p class="hint" id="paste-hint">${hint}</p>` : nothing}
+        ${this.isClipboardRefused && canReadClipboard ? html`<p class="hint" role="status">${answerBoxText.clipboardRefused}</p>` : nothing}
+        <div class="row">
+          ${canReadClipboard ? html`<button type="button" @click=${this.pasteFromClipboard}>${answerBoxText.pasteAnswer}</button>` : nothing}
+          <button type="submit" class="primary">${pairingText.connect}</button>
+        </div>
+        ${this.noticeAt('paste')}
+      </form>`;
+  }
+
+  private renderPaste(formInCard: boolean) {
+    return html`<section class="card" aria-labelledby="paste-heading">
+      <h2 id="paste-heading">${pairingText.gotCode}</h2>
+      ${formInCard ? nothing : this.renderPasteForm()}
       <tc-qr-scanner @tc-submit-code=${() => (this.lastControl = 'paste')} @tc-scan-error=${() => (this.lastControl = 'paste')}></tc-qr-scanner>
     </section>`;
   }
@@ -171,7 +232,8 @@ export class PairingScreen extends LitElement {
     const openInvite = this.exchanges.some((e) => isInviterKind(e) && e.state !== 'failed' && e.state !== 'closed');
     // One primary action at a time: while a code is being exchanged, "New invite" is not it.
     const exchanging = this.exchanges.some((e) => e.state !== 'failed' && e.state !== 'closed') || !!this.invitation;
-    const waitingForAnswer = this.exchanges.some((e) => isInviterKind(e) && e.state === 'waiting-for-answer');
+    // The newest invite waiting for its answer (a one-code reconnect's answer is a fallback) holds the paste box.
+    const answerFor = this.exchanges.find((e) => isInviterKind(e) && !!e.code && (e.state === 'waiting-for-answer' || e.state === 'waiting-for-peer'));
     return html`
       <div class="screen-header">
         <button type="button" class="back quiet phone-only" @click=${() => emit(this, 'tc-back')}>
@@ -180,12 +242,14 @@ export class PairingScreen extends LitElement {
       </div>
       ${this.invitation
         ? html`<tc-invitation-card .invitation=${this.invitation} ?busy=${this.busy}
-            @tc-accept-invitation=${() => (this.lastControl = 'cards')}></tc-invitation-card>`
+            @tc-accept-invitation=${() => (this.lastControl = 'cards')}></tc-invitation-card>
+          ${this.renderKnownInviter(this.invitation)}`
         : nothing}
-      ${this.exchanges.map((e) => html`<tc-exchange-card .exchange=${e} .reach=${this.reach} @tc-code-handed=${this.handleCodeHanded}></tc-exchange-card>`)}
+      ${this.exchanges.map((e) => html`<tc-exchange-card .exchange=${e} .reach=${this.reach} @tc-code-handed=${this.handleCodeHanded}>${e === answerFor
+        ? this.renderPasteForm(e) : nothing}</tc-exchange-card>`)}
       ${this.noticeAt('cards')}
       ${openInvite ? nothing : this.renderStart(exchanging)}
-      ${this.renderPaste(waitingForAnswer)}
+      ${this.renderPaste(!!answerFor)}
       ${openInvite ? this.renderStart(true) : nothing}
     `;
   }

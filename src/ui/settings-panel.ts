@@ -2,8 +2,9 @@
 // Renders `iceServers` (the saved ones, from the shell); fires tc-save-settings with the checked, canonical list.
 // Parsing and checking live in net/ice-servers.ts; this file only shows them. Loaded lazily with the settings.
 //
-// Accessible names (the e2e tests use them): heading "Network settings"; radios "None — same network only",
-// "STUN", "STUN + TURN"; textboxes "STUN server", "TURN server", "TURN username", "TURN password"; button
+// Accessible names (the e2e tests use them): heading "Network settings"; radios "Same network only", "Anywhere (a
+// STUN server)", "Anywhere, even through strict networks (STUN + TURN)" (the profile screen's words: "Same network
+// only", "Anywhere"); textboxes "STUN server", "TURN server", "TURN username", "TURN password"; button
 // "Save settings". A problem is shown under its field (role alert, tied by aria-describedby, aria-invalid).
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
@@ -17,7 +18,7 @@ import {
 } from '../net/ice-servers';
 import type { ErrorCode } from '../errors';
 import { emit } from './events';
-import { errorMessages, networkText } from './messages';
+import { errorMessages, networkText, turnFieldText } from './messages';
 import { controlStyles } from './shared-styles';
 
 const presets: readonly IcePreset[] = ['none', 'stun', 'stun-turn'];
@@ -109,7 +110,7 @@ export class SettingsPanel extends LitElement {
         @input=${(e: Event) => this.edit({ [field]: (e.target as HTMLInputElement).value })}
         @change=${() => this.check([field])} />
       ${options.hint ? html`<p class="hint" id="${field}-hint">${options.hint}</p>` : nothing}
-      ${problem ? html`<p class="problem" id="${field}-problem" role="alert">${errorMessages[problem]}</p>` : nothing}
+      ${problem ? html`<p class="problem" id="${field}-problem" role="alert">${field === 'turn' && problem === 'ICE_URL_MISSING' ? turnFieldText.missing : errorMessages[problem]}</p>` : nothing}
     </div>`;
   }
 

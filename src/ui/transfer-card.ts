@@ -10,9 +10,10 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { FileTransferView } from '../app/app-state';
+import { isShortenedFileName } from '../chat/files/file-frames';
 import { emit } from './events';
 import { fileUrls } from './file-urls';
-import { durationText, errorMessages, fileSizeText, fileText } from './messages';
+import { durationText, errorMessages, fileNameText, fileSizeText, fileText } from './messages';
 import { controlStyles } from './shared-styles';
 
 /** States in which the transfer can still be cancelled. */
@@ -166,6 +167,7 @@ export class TransferCard extends LitElement {
         <p class="name">${t.name}</p>
         <p class="facts">${fileText.facts(fileSizeText(t.size), type)}</p>
       </div>
+      ${isShortenedFileName(t.name) ? html`<p class="hint">${fileNameText.shortened}</p>` : nothing}
       ${this.previewUrl ? html`<img src=${this.previewUrl} alt=${t.name} />` : nothing}
       <p class="status" role="status">${transferStatusText(t, this.peerName)}</p>
       ${this.renderProgress(t)}

@@ -36,6 +36,7 @@ export class WelcomeScreen extends LitElement {
       tc-invitation-card, tc-install-advice { margin-bottom: 1rem; }
       button[type='submit'] { width: 100%; }
       tc-inline-notice { margin-top: 0.75rem; }
+      #repeat-error { margin-top: 0.35rem; }
     `,
   ];
 
@@ -75,7 +76,18 @@ export class WelcomeScreen extends LitElement {
         : undefined;
       field?.focus();
       field?.select();
+      const repeatError = this.renderRoot.querySelector<LitElement>('#repeat-error');
+      if (field === this.repeatField && repeatError) void repeatError.updateComplete.then(() => repeatError.scrollIntoView({ block: 'nearest' }));
     }
+  }
+
+  private get isMismatch(): boolean {
+    return this.notice?.code === 'PASSPHRASE_MISMATCH';
+  }
+
+  /** Typing in either passphrase box answers "the two passphrases differ": the message goes. */
+  private handlePassphraseTyped(): void {
+    if (this.isMismatch) emit(this, 'tc-dismiss-notice');
   }
 
   private value(form: HTMLFormElement, name: string): string {
@@ -128,6 +140,7 @@ export class WelcomeScreen extends LitElement {
 
   private renderSetup() {
     const weakness = this.weakness ? passphraseWeaknessMessages[this.weakness] : '';
+    const mismatch = this.isMismatch;
     return html`
       ${this.invitation ? html`<tc-invitation-card .invitation=${this.invitation} beforeProfile></tc-invitation-card>` : nothing}
       <p class="intro">${welcomeText.intro}</p>
@@ -143,13 +156,20 @@ export class WelcomeScreen extends LitElement {
           <label for="passphrase">${welcomeText.passphrase}</label>
           <input id="passphrase" name="passphrase" type="password" autocomplete="new-password" required
             aria-describedby="passphrase-hint strength"
-            @input=${(e: Event) => (this.weakness = this.weaknessOf((e.target as HTMLInputElement).value))} />
+            @input=${(e: Event) => {
+              this.weakness = this.weaknessOf((e.target as HTMLInputElement).value);
+              this.handlePassphraseTyped();
+            }} />
           <p class="hint" id="passphrase-hint">${welcomeText.passphraseHint}</p>
           <p id="strength" class="warning" aria-live="polite">${weakness}</p>
         </div>
         <div>
           <label for="repeat">${welcomeText.repeat}</label>
-          <input id="repeat" name="repeat" type="password" autocomplete="new-password" required />
+          <input id="repeat" name="repeat" type="password" autocomplete="new-password" required
+            aria-invalid=${mismatch ? 'true' : 'false'} aria-describedby=${mismatch ? 'repeat-error' : nothing}
+            @input=${this.handlePassphraseTyped} />
+          <!-- Under the box it is about: on a phone the one under "Create profile" was below the fold. -->
+          <tc-inline-notice id="repeat-error" .notice=${mismatch ? this.notice : undefined}></tc-inline-notice>
         </div>
         <fieldset>
           <legend>${welcomeText.reachLegend}</legend>
@@ -163,7 +183,7 @@ export class WelcomeScreen extends LitElement {
         </fieldset>
         <button type="submit" class="primary" ?disabled=${this.busy}>${this.busy ? welcomeText.creating : welcomeText.create}</button>
       </form>
-      <tc-inline-notice .notice=${this.notice}></tc-inline-notice>
+      <tc-inline-notice .notice=${mismatch ? undefined : this.notice}></tc-inline-notice>
       ${this.busy ? html`<p role="status" class="hint">${welcomeText.deriving}</p>` : nothing}
       <div class="restore">
         <button type="button" aria-expanded=${this.isRestoreOpen ? 'true' : 'false'} @click=${() => (this.isRestoreOpen = !this.isRestoreOpen)}>

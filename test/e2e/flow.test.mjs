@@ -7,8 +7,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from './browsers.mjs';
 import {
-  alertText, click, enterApp, fill, inviteAndAnswer, locate, openConversation, openPerson, pair, pasteCode, readCode,
-  reachChoices, sendMessage, serveForSuite, waitForConnected, waitForText,
+  alertText, click, enterApp, fill, inviteAndAnswer, isShown, locate, onDeepElement, openConversation, openPerson, pair, pasteCode,
+  readCode, reachChoices, sendMessage, serveForSuite, waitForConnected, waitForElement, waitForText,
 } from './helpers.mjs';
 
 const server = serveForSuite();
@@ -225,6 +225,8 @@ describe('first contact, guided', () => {
       await click(alice.page, 'button', 'New invite');
       const first = await readCode(alice.page, 'Invite code');
       await click(alice.page, 'button', 'New invite');
+      // The first card shows its code (and "Hide code"); the newest, on top, folds it until "Show code".
+      await click(alice.page, 'button', 'Show code');
       const newest = await locate(alice.page, 'textbox', 'Invite code');
       await alice.page.waitForFunction((el, old) => el.value && el.value !== old, { timeout: 30_000 }, newest, first);
       const second = await newest.evaluate((el) => el.value);
@@ -299,6 +301,23 @@ describe('pairing helpers still drive the app', () => {
       await pasteCode(alice.page, answer);
       await waitForConnected(alice.page);
       await waitForConnected(bob.page);
+    } finally {
+      await Promise.all([alice.close(), bob.close()]);
+    }
+  });
+
+  it('an invite pasted again once connected is not answered: its contact is named, and "Reconnect" takes over (Firefox invitee)', { timeout: 150_000 }, async () => {
+    const alice = await openPerson('chromium', server.url, { name: 'Alice' });
+    const bob = await openPerson('firefox', server.url, { name: 'Bob' });
+    try {
+      const { invite } = await pair(alice, bob);
+      await pasteCode(bob.page, invite);
+      await waitForElement(bob.page, 'button', 'Reconnect with Alice', { visible: true });
+      assert.equal(await isShown(bob.page, 'textbox', 'Answer code', 200), false, 'no new, useless answer');
+      assert.match(await onDeepElement(bob.page, 'tc-pairing-screen', (el) => el.shadowRoot.textContent), /Alice is already one of your contacts/);
+      await click(bob.page, 'button', 'Reconnect with Alice');
+      await waitForText(bob.page, 'heading', 'Reconnect with Alice', 'Alice');
+      await readCode(bob.page, 'Invite code');
     } finally {
       await Promise.all([alice.close(), bob.close()]);
     }

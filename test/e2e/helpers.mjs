@@ -99,7 +99,7 @@ function findInPage(role, name) {
     if (tag === 'video') return 'video';
     if (tag === 'ul' || tag === 'ol') return 'list';
     if (/^h[1-6]$/.test(tag)) return 'heading';
-    if (tag === 'section' && el.hasAttribute('aria-label')) return 'region';
+    if (tag === 'section' && (el.hasAttribute('aria-label') || el.hasAttribute('aria-labelledby'))) return 'region';
     return '';
   };
   // Text as a name is computed from it: what aria-hidden hides does not count.
@@ -278,12 +278,29 @@ export function fill(page, role, name, text) {
   );
 }
 
-/** Waits until the read-only textbox has a value and returns it. */
-export function readCode(page, name, { timeout = 30_000 } = {}) {
+/**
+ * Waits until the read-only textbox has a value and returns it. An invite's raw code is folded behind "Show code"
+ * (an invite travels as its link): it is unfolded first when it is not shown.
+ */
+export async function readCode(page, name, { timeout = 30_000 } = {}) {
+  if (name === 'Invite code') await unfoldInviteCode(page, timeout);
   return withElement(page, 'textbox', name, { timeout }, async (handle) => {
     await page.waitForFunction((el) => el.value.length > 0, { timeout }, handle);
     return handle.evaluate((el) => el.value);
   });
+}
+
+/** Presses "Show code" unless an invite code is shown already (whichever comes first once the invite is made). */
+async function unfoldInviteCode(page, timeout) {
+  const stop = new AbortController();
+  const which = await Promise.any([
+    waitForElement(page, 'textbox', 'Invite code', { timeout, signal: stop.signal }).then(() => 'shown'),
+    waitForElement(page, 'button', 'Show code', { timeout, visible: true, signal: stop.signal }).then(() => 'folded'),
+  ]).catch(() => {
+    throw new Error(`readCode: no "Invite code" nor "Show code" within ${timeout} ms`);
+  });
+  stop.abort();
+  if (which === 'folded') await click(page, 'button', 'Show code');
 }
 
 export function textOf(page, role, name) {
@@ -355,6 +372,16 @@ export async function inviteAndAnswer(alice, bob) {
   await click(alice.page, 'button', 'New invite');
   const invite = await readCode(alice.page, 'Invite code');
   await pasteCode(bob.page, invite);
+  // Already contacts: an ordinary invite from Alice's device waits for Bob's "Answer" (it may be an old one).
+  const stop = new AbortController();
+  const step = await Promise.any([
+    waitForElement(bob.page, 'textbox', 'Answer code', { signal: stop.signal }).then(() => 'answered'),
+    waitForElement(bob.page, 'button', `Reconnect with ${alice.name}`, { visible: true, signal: stop.signal }).then(() => 'asked'),
+  ]).catch(() => {
+    throw new Error('inviteAndAnswer: no "Answer code" nor the question about a known contact\'s invite within 30 s');
+  });
+  stop.abort();
+  if (step === 'asked') await click(bob.page, 'button', 'Answer');
   const answer = await readCode(bob.page, 'Answer code');
   return { invite, answer };
 }

@@ -88,7 +88,7 @@ function formFor(servers) {
   const stun = servers.flatMap(urls).filter((u) => /^stuns?:/i.test(u));
   const turnServers = servers.filter((s) => urls(s).some((u) => /^turns?:/i.test(u)));
   const turn = turnServers.flatMap(urls).filter((u) => /^turns?:/i.test(u));
-  const preset = turn.length ? 'STUN + TURN' : stun.length ? 'STUN' : 'None — same network only';
+  const preset = turn.length ? 'Anywhere, even through strict networks (STUN + TURN)' : stun.length ? 'Anywhere (a STUN server)' : 'Same network only';
   return { preset, stun: stun.join(', '), turn: turn.join(', '), username: turnServers[0]?.username ?? '', password: turnServers[0]?.credential ?? '' };
 }
 
@@ -101,8 +101,8 @@ async function setIceServers(page, servers) {
   }
   const form = formFor(servers);
   await checkRadio(page, form.preset);
-  if (form.preset !== 'None — same network only') await fill(page, 'textbox', 'STUN server', form.stun);
-  if (form.preset === 'STUN + TURN') {
+  if (form.preset !== 'Same network only') await fill(page, 'textbox', 'STUN server', form.stun);
+  if (form.preset === 'Anywhere, even through strict networks (STUN + TURN)') {
     await fill(page, 'textbox', 'TURN server', form.turn);
     await fill(page, 'textbox', 'TURN username', form.username);
     await fill(page, 'textbox', 'TURN password', form.password);

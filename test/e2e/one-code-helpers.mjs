@@ -34,7 +34,11 @@ export async function makeReconnectCode(alice, bob) {
   await openConversation(alice.page, bob.name);
   await click(alice.page, 'button', 'Reconnect');
   await waitForText(alice.page, 'heading', `Reconnect with ${bob.name}`, bob.name);
-  return readCode(alice.page, 'Invite code');
+  const code = await readCode(alice.page, 'Invite code');
+  // A fresh code says it waits for the contact, never "This code has ended." (it said so in `waiting-for-peer`).
+  await waitForText(alice.page, 'region', `Reconnect with ${bob.name}`, `Waiting for ${bob.name} to open the code`);
+  assert.ok(!(await textOf(alice.page, 'region', `Reconnect with ${bob.name}`)).includes('has ended'));
+  return code;
 }
 
 /** After the one code connected them: every queued message arrived once, and no answer code was ever shown. */

@@ -10,7 +10,7 @@ describe('settings and this device', () => {
     const person = await openPerson('chromium', server.url);
     try {
       await click(person.page, 'button', 'Settings');
-      await click(person.page, 'radio', 'STUN');
+      await click(person.page, 'radio', 'Anywhere (a STUN server)');
       await fill(person.page, 'textbox', 'STUN server', 'http://stun.example.org');
       await click(person.page, 'button', 'Save settings');
       const field = await locate(person.page, 'textbox', 'STUN server');

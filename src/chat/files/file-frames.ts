@@ -35,8 +35,16 @@ export const fileIdBytes = 12;
 export const fileIdPattern = /^[A-Za-z0-9_-]{16}$/;
 /** File keys and BLAKE2b-256 hashes: 32 bytes, 43 base64url characters. */
 const bytes32Pattern = /^[A-Za-z0-9_-]{43}$/;
-/** Longest file name, in UTF-16 code units (most file systems allow 255). */
+/** Longest file name a frame may carry, in UTF-16 code units. */
 export const maxFileNameChars = 255;
+/**
+ * Longest name a file is kept and saved under, in UTF-8 bytes. Linux file systems allow 255 bytes, and Chromium
+ * saves a download first as `<name>.crdownload` (11 bytes more): over 244 bytes it saved nothing and said nothing.
+ * 200 leaves that room and some for a browser's " (1)" on a second copy.
+ */
+export const maxFileNameBytes = 200;
+/** Put where a name was cut, before its extension: the person sees it was shortened (isShortenedFileName). */
+const cutMark = '…';
 /** Longest media type (RFC 6838 allows 127 per part; we take no parameters). */
 const mimePattern = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,62}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,62}$/;
 export const fallbackMime = 'application/octet-stream';
@@ -154,25 +162,40 @@ const reservedNames = /^(?:con|prn|aux|nul|com[0-9]|lpt[0-9])(?:\..*)?$/i;
 /**
  * A file name that is safe to show and to save anywhere: NFC; no path separators (replaced by "_"), no control or
  * invisible formatting characters; no leading dots or spaces (hidden files, "../"), no trailing dots or spaces
- * (Windows drops them); not a reserved Windows device name; at most maxFileNameChars code units, cut inside the
- * stem so the extension survives; never empty ("file").
+ * (Windows drops them); not a reserved Windows device name; at most maxFileNameBytes UTF-8 bytes, cut inside the
+ * stem (marked "…") so the extension survives; never empty ("file").
  */
 export function sanitizeFileName(name: string): string {
   let clean = name.normalize('NFC').replace(invisibleChars, '').replace(separatorChars, '_');
   clean = clean.replace(/^[\s.]+/, '').replace(/[\s.]+$/, '');
   if (reservedNames.test(clean)) clean = `_${clean}`;
-  if (clean.length > maxFileNameChars) {
+  if (utf8Bytes(clean) > maxFileNameBytes) {
     const dot = clean.lastIndexOf('.');
     const extension = dot > 0 && clean.length - dot <= 16 ? clean.slice(dot) : '';
-    clean = cutAtCodePoint(clean.slice(0, clean.length - extension.length), maxFileNameChars - extension.length) + extension;
+    const stem = clean.slice(0, clean.length - extension.length);
+    clean = cutToBytes(stem, maxFileNameBytes - utf8Bytes(extension) - utf8Bytes(cutMark)).replace(/[\s.]+$/, '') + cutMark + extension;
   }
   return clean || 'file';
 }
 
-/** The longest prefix of `text` of at most `units` UTF-16 code units that does not split a surrogate pair. */
-function cutAtCodePoint(text: string, units: number): string {
-  let cut = text.slice(0, units);
-  const last = cut.charCodeAt(cut.length - 1);
-  if (last >= 0xd800 && last <= 0xdbff) cut = cut.slice(0, -1);
-  return cut;
+/** Whether sanitizeFileName cut this name to fit (its mark stands where the cut was, before the extension). */
+export function isShortenedFileName(name: string): boolean {
+  const dot = name.lastIndexOf('.');
+  const stem = dot > 0 && name.length - dot <= 16 ? name.slice(0, dot) : name;
+  return stem.endsWith(cutMark);
+}
+
+const utf8Bytes = (text: string): number => new TextEncoder().encode(text).length;
+
+/** The longest prefix of `text` of at most `bytes` UTF-8 bytes, whole code points only. */
+function cutToBytes(text: string, bytes: number): string {
+  let used = 0;
+  let end = 0;
+  for (const codePoint of text) {
+    const size = utf8Bytes(codePoint);
+    if (used + size > bytes) break;
+    used += size;
+    end += codePoint.length;
+  }
+  return text.slice(0, end);
 }

@@ -30,6 +30,14 @@ import type { OutgoingTransferRecord, TransferRecord, TransferStore } from './tr
 
 /** Offers from one peer waiting for the person's answer; more are dropped and counted. */
 export const maxOfferedPerPeer = 32;
+/**
+ * Offers refused at once (too large) from one peer, answered with a decline within each refusalWindowMs; more are
+ * dropped and counted ('too-many-refusals'). Only the first of a window is told to the person (one line, not one
+ * card per offer): the others are counted ('refused-again'). Unbounded, 10,000 offers of 5 GiB made 10,000 cards
+ * and 10,000 declines.
+ */
+export const maxRefusalsPerWindow = 32;
+export const refusalWindowMs = 60_000;
 /** How often progress is reported while chunks flow. */
 export const progressIntervalMs = 250;
 export const fileKeyBytes = 32;
@@ -82,6 +90,8 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
   private readonly transfers = new Map<string, Transfer>();
   private readonly attached = new Map<string, Attached>();
   private readonly peerCounters = new Map<string, FileCounters>();
+  /** Per peer: when its current refusal window began, and how many offers were refused in it. */
+  private readonly refusals = new Map<string, { since: number; count: number }>();
   private readonly saving = new Map<string, Promise<void>>();
   private readonly now: () => number;
   private readonly host: OutgoingHost;
@@ -344,7 +354,11 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
     };
     const limit = this.options.maxIncomingBytes?.(peerId) ?? maxProtocolFileBytes;
     if (frame.size > limit) {
+      const refusals = this.refusalsOf(peerId);
+      if (refusals.count >= maxRefusalsPerWindow) return void counters.control['too-many-refusals']++;
+      refusals.count++;
       this.sendControl(peerId, { type: 'file-decline', conversation: frame.conversation, fileId: frame.fileId, reason: 'too-large' });
+      if (refusals.count > 1) return void counters.control['refused-again']++;
       const transfer = new IncomingTransfer(this.host, facts);
       transfer.state = 'declined';
       transfer.code = 'FILE_TOO_LARGE';
@@ -404,6 +418,17 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
       if (this.saving.get(fileId) === next) this.saving.delete(fileId);
     });
     return next;
+  }
+
+  /** The peer's refusal window, a new one once refusalWindowMs have passed since the last began. */
+  private refusalsOf(peerId: string): { since: number; count: number } {
+    const now = this.now();
+    let refusals = this.refusals.get(peerId);
+    if (!refusals || now - refusals.since >= refusalWindowMs) {
+      refusals = { since: now, count: 0 };
+      this.refusals.set(peerId, refusals);
+    }
+    return refusals;
   }
 
   private countersOf(peerId: string): FileCounters {

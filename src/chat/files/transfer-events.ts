@@ -83,6 +83,8 @@ export type ControlDropReason =
   | 'wrong-peer'
   | 'conflicting-offer' // an id already used for another file
   | 'too-many-offers' // more unanswered offers than maxOfferedPerPeer
+  | 'refused-again' // an offer refused (too large) after another in the same window: declined, not shown again
+  | 'too-many-refusals' // more refused offers than maxRefusalsPerWindow in one window: not even answered
   | 'bad-ranges' // a file-accept naming chunks past the end
   | 'unexpected'; // a frame that makes no sense in the transfer's state or direction
 
@@ -101,7 +103,7 @@ export function emptyCounters(): FileCounters {
     },
     control: {
       'not-attached': 0, 'wrong-conversation': 0, 'unknown-file': 0, 'wrong-peer': 0, 'conflicting-offer': 0,
-      'too-many-offers': 0, 'bad-ranges': 0, unexpected: 0,
+      'too-many-offers': 0, 'refused-again': 0, 'too-many-refusals': 0, 'bad-ranges': 0, unexpected: 0,
     },
     received: 0,
   };

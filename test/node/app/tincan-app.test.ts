@@ -35,7 +35,8 @@ async function appFor(name: string, options: { visible?: () => boolean; autoAcce
 
 const s = (app: TincanApp): AppState => app.state.state;
 
-async function connect(inviter: TincanApp, answerer: TincanApp): Promise<void> {
+/** Pairs them through codes; resolves with the invite's code. */
+async function connect(inviter: TincanApp, answerer: TincanApp): Promise<string> {
   await inviter.newInvite();
   const invite = s(inviter).exchanges[0]!;
   assert.equal(invite.kind, 'invite');
@@ -44,6 +45,7 @@ async function connect(inviter: TincanApp, answerer: TincanApp): Promise<void> {
   const answer = s(answerer).exchanges.find((e) => e.kind === 'answer')!;
   await inviter.submitCode(answer.code!, 'paste');
   await until(() => s(inviter).exchanges.length === 0 && s(answerer).exchanges.length === 0, 'exchanges done');
+  return invite.code!;
 }
 
 /** Alice and Bob, paired through codes and both online. */
@@ -99,6 +101,47 @@ describe('the app facade', () => {
     await alice.unlock('a passphrase for tests');
     assert.equal(s(alice).screen, 'main');
     assert.equal(s(alice).open, undefined, 'a conversation is opened from the store, not from before the lock');
+  });
+
+  it('recognises an invite it answered: says so while its answer is open, and once it is used up', async () => {
+    const alice = await appFor('Alice');
+    const bob = await appFor('Bob');
+    await alice.newInvite();
+    const invite = s(alice).exchanges[0]!.code!;
+    await bob.submitCode(invite, 'paste');
+    assert.equal(s(bob).exchanges.length, 1);
+    await bob.submitCode(invite, 'paste');
+    assert.equal(s(bob).notice?.code, 'CODE_INVITE_USED', 'its answer is still on screen to send');
+    bob.cancelExchange(s(bob).exchanges[0]!.id);
+    await until(() => s(bob).exchanges.length === 0, 'the answer cancelled');
+    await bob.submitCode(invite, 'paste');
+    assert.equal(s(bob).notice?.code, 'CODE_INVITE_ANSWERED');
+    assert.equal(s(bob).exchanges.length, 0, 'no new, useless answer');
+  });
+
+  it('an old invite from a contact is not answered silently: it waits, with Reconnect offered; "Answer" still answers it', async () => {
+    const alice = await appFor('Alice');
+    const bob = await appFor('Bob');
+    const invite = await connect(alice, bob);
+    // After a reload the page no longer remembers the invite: the contact's device in it tells.
+    await bob.lock();
+    await bob.unlock('a passphrase for tests');
+    await bob.submitCode(invite, 'paste');
+    const aliceId = s(bob).conversations.find((c) => c.name === 'Alice')!.id;
+    assert.deepEqual(s(bob).invitation, { code: invite, kind: 'invite', contactName: 'Alice', knownContactId: aliceId });
+    assert.equal(s(bob).exchanges.length, 0, 'no answer made');
+    assert.equal(s(bob).notice, undefined);
+    await bob.acceptInvitation();
+    assert.equal(s(bob).exchanges[0]?.kind, 'answer', 'the person chose to answer it');
+  });
+
+  it('takes an error about a code away at lock: the unlock screen shows no alert about it', async () => {
+    const alice = await appFor('Alice');
+    await alice.submitCode('hello there', 'paste');
+    assert.equal(s(alice).notice?.area, 'pairing', 'the bad code is told');
+    await alice.lock();
+    assert.equal(s(alice).screen, 'unlock');
+    assert.equal(s(alice).notice, undefined);
   });
 
   it('asks before answering an invite that came by link, and sends nothing until then', async () => {

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeFrame, encodeFrame, frameVersion } from '../../../src/chat/frames';
 import {
-  fileFrameTypes, maxChunks, maxFileNameChars, maxHaveRanges, normalizeMime, sanitizeFileName, type FileFrame,
+  fileFrameTypes, isShortenedFileName, maxChunks, maxFileNameBytes, maxFileNameChars, maxHaveRanges, normalizeMime, sanitizeFileName, type FileFrame,
 } from '../../../src/chat/files/file-frames';
 
 const conversation = 'dm:AAAAAAAAAAAAAAAAAAAAAA';
@@ -95,11 +95,30 @@ describe('file frames', () => {
       ['e\u0301te\u0301.txt', 'été.txt'],
     ];
     for (const [input, output] of cases) assert.equal(sanitizeFileName(input), output, JSON.stringify(input));
-    const long = sanitizeFileName(`${'x'.repeat(400)}.tar.gz`);
-    assert.equal(long.length, maxFileNameChars);
-    assert.ok(long.endsWith('.gz'));
-    const emoji = sanitizeFileName('😀'.repeat(200));
-    assert.ok(emoji.length <= maxFileNameChars && !/[\uD800-\uDBFF]$/.test(emoji), 'no half of a surrogate pair');
+    assert.equal(isShortenedFileName('holiday.jpg'), false);
+  });
+
+  it('cuts long names by UTF-8 bytes, leaving room for a browser\'s download suffix, and keeps the extension', () => {
+    const bytes = (text: string) => Buffer.byteLength(text, 'utf8');
+    // 240 bytes: under 255, but Chromium's "<name>.crdownload" would not fit on a 255-byte file system.
+    const ascii = sanitizeFileName(`${'x'.repeat(236)}.pdf`);
+    assert.ok(bytes(ascii) <= maxFileNameBytes && bytes(ascii) + bytes('.crdownload') <= 255, `${bytes(ascii)} bytes`);
+    assert.match(ascii, /^x+….pdf$/);
+    assert.equal(isShortenedFileName(ascii), true);
+    // 200 characters of 3 bytes each: 600 bytes, far over, though only 200 UTF-16 units (the old cut let it through).
+    const japanese = sanitizeFileName(`${'写'.repeat(200)}.jpeg`);
+    assert.ok(bytes(japanese) <= maxFileNameBytes, `${bytes(japanese)} bytes`);
+    assert.ok(japanese.endsWith('….jpeg') && japanese.startsWith('写'));
+    // 4-byte characters: whole code points only, no half of a surrogate pair.
+    const emoji = sanitizeFileName('😀'.repeat(120));
+    assert.ok(bytes(emoji) <= maxFileNameBytes && !/[\uD800-\uDBFF]…$/.test(emoji) && emoji.endsWith('…'));
+    assert.doesNotMatch(emoji.replace('…', ''), /[\uD800-\uDBFF](?![\uDC00-\uDFFF])/, 'no lone high surrogate');
+    // A name that fits is left whole, and is not said to be shortened.
+    const fits = `${'y'.repeat(190)}.txt`;
+    assert.equal(sanitizeFileName(fits), fits);
+    assert.equal(isShortenedFileName(fits), false);
+    // Sanitising is stable: a shortened name sent on is the same name at the receiver.
+    assert.equal(sanitizeFileName(japanese), japanese);
   });
 
   it('normalises media types and falls back to octet-stream', () => {

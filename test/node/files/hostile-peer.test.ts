@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { sealChunk } from '../../../src/chat/files/chunk-codec';
 import { decodeFrame, encodeFrame } from '../../../src/chat/frames';
 import type { FileFrame } from '../../../src/chat/files/file-frames';
-import { maxOfferedPerPeer } from '../../../src/chat/files/file-transfers';
+import { maxOfferedPerPeer, maxRefusalsPerWindow, refusalWindowMs } from '../../../src/chat/files/file-transfers';
 import { toBase64Url } from '../../../src/crypto/bytes';
 import { getSodium } from '../../../src/crypto/sodium';
 import { conversation, keptBytes, makeSide, randomBytes, settle, waitForEvent } from './harness';
@@ -126,5 +126,31 @@ describe('a hostile peer', () => {
     }
     assert.equal(bob.transfers.list().filter((t) => t.direction === 'in' && t.state === 'offered').length, maxOfferedPerPeer);
     assert.equal(counters.control['too-many-offers'], 4); // the first offer from hostileSetup is still waiting
+  });
+
+  it('10,000 offers too large to take: declined within a budget, told to the person once, the rest counted', async () => {
+    let clock = 1_000_000;
+    const bob = await makeSide('bob', { maxIncomingBytes: () => 1024 * 1024, now: () => clock });
+    const toMallory: FileFrame[] = [];
+    const [, bobBulk] = memoryBulkPair();
+    bob.transfers.attach({ peerId: 'mallory', conversation, sendControl: (frame) => (toMallory.push(frame), true), bulk: bobBulk });
+    const huge = (i: number) =>
+      wire({ type: 'file-offer', conversation, fileId: toBase64Url(randomBytes(12)), name: `huge${i}.bin`, size: 5 * 1024 ** 3, mime: 'application/octet-stream',
+        chunkBytes: 16_384, chunks: (5 * 1024 ** 3) / 16_384, hash: toBase64Url(randomBytes(32)), key: toBase64Url(randomBytes(32)) });
+    const offers = 10_000;
+    for (let i = 0; i < offers; i++) bob.transfers.receive('mallory', huge(i));
+    const declines = () => toMallory.filter((f) => f.type === 'file-decline' && f.reason === 'too-large').length;
+    const failures = () => bob.events.filter((e) => e.name === 'failed').length;
+    assert.equal(declines(), maxRefusalsPerWindow, 'answered within the budget');
+    assert.equal(failures(), 1, 'one line for the person, not one card per offer');
+    const counters = bob.transfers.counters('mallory');
+    assert.equal(counters.control['refused-again'], maxRefusalsPerWindow - 1);
+    assert.equal(counters.control['too-many-refusals'], offers - maxRefusalsPerWindow);
+    assert.deepEqual(bob.transfers.list(), [], 'nothing kept of them');
+    // A window later, a refusal is answered and told again.
+    clock += refusalWindowMs;
+    bob.transfers.receive('mallory', huge(offers));
+    assert.equal(declines(), maxRefusalsPerWindow + 1);
+    assert.equal(failures(), 2);
   });
 });

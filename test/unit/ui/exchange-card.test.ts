@@ -1,0 +1,80 @@
+// <tc-exchange-card> says where an exchange stands in every link state it can get, for every kind of exchange: a
+// live code never reads "This code has ended." (a fresh one-code reconnect did, in `waiting-for-peer`).
+import { expect } from '@esm-bundle/chai';
+import type { ExchangeView } from '../../../src/app/app-state';
+import type { ExchangeKind } from '../../../src/chat/pairing';
+import type { LinkState } from '../../../src/net/link';
+import type { ExchangeCard } from '../../../src/ui/exchange-card';
+import { pairingText } from '../../../src/ui/messages';
+import '../../../src/ui/exchange-card';
+
+/** Every link state; a Record, so a new LinkState fails to compile here until the test covers it. */
+const everyState: Record<LinkState, true> = {
+  gathering: true,
+  'waiting-for-answer': true,
+  'waiting-for-peer': true,
+  'waiting-for-inviter': true,
+  connecting: true,
+  connected: true,
+  closed: true,
+  failed: true,
+};
+const everyKind: Record<ExchangeKind, true> = { invite: true, answer: true, reconnect: true, 'reconnect-answer': true };
+
+/** The sentence a person should read, per kind, in the states that kind gets (net/link.ts's lifecycle). */
+const expected: Record<ExchangeKind, Partial<Record<LinkState, string>>> = {
+  invite: {
+    gathering: pairingText.gathering,
+    'waiting-for-answer': pairingText.waitingForAnswer('Bob'),
+    connecting: pairingText.connecting,
+    connected: pairingText.connected,
+  },
+  reconnect: {
+    gathering: pairingText.gathering,
+    'waiting-for-peer': pairingText.waitingForReconnect('Bob'),
+    'waiting-for-answer': pairingText.waitingForReconnect('Bob'),
+    connecting: pairingText.connecting,
+    connected: pairingText.connected,
+  },
+  answer: {
+    gathering: pairingText.gathering,
+    'waiting-for-inviter': pairingText.waitingForInviter('Bob'),
+    connected: pairingText.connected,
+  },
+  'reconnect-answer': {
+    gathering: pairingText.gathering,
+    'waiting-for-inviter': pairingText.waitingForInviter('Bob'),
+    connecting: pairingText.reconnectAnswering('Bob'),
+    connected: pairingText.connected,
+  },
+};
+
+async function statusOf(exchange: ExchangeView): Promise<string> {
+  const card = document.createElement('tc-exchange-card') as ExchangeCard;
+  card.exchange = exchange;
+  document.body.append(card);
+  await card.updateComplete;
+  const status = card.shadowRoot?.querySelector('[role=status]')?.textContent?.trim() ?? '';
+  card.remove();
+  return status;
+}
+
+function exchange(kind: ExchangeKind, state: LinkState): ExchangeView {
+  return { id: `x-${kind}-${state}`, kind, state, code: 'TC1-CODE', contactName: 'Bob', createdAt: Date.now(), validUntil: Date.now() + 600_000 };
+}
+
+describe('tc-exchange-card: the sentence for each link state', () => {
+  for (const kind of Object.keys(everyKind) as ExchangeKind[]) {
+    for (const state of Object.keys(everyState) as LinkState[]) {
+      const ended = state === 'closed' || state === 'failed';
+      it(`${kind} in ${state} says ${ended ? 'it has ended' : 'where it stands'}`, async () => {
+        const status = await statusOf(exchange(kind, state));
+        const sentence = expected[kind][state];
+        if (ended) expect(status).to.equal(pairingText.ended);
+        else if (sentence !== undefined) expect(status).to.equal(sentence);
+        else expect(status, 'a state this kind does not get still is not "ended"').to.not.equal(pairingText.ended);
+        if (!ended) expect(status).to.not.equal('');
+      });
+    }
+  }
+});
