@@ -8,7 +8,17 @@
 // Records are untrusted when read back: anything that does not validate is dropped (the sender hands its chains
 // again on the next direct session).
 import { fromBase64Url, toBase64Url } from '../crypto/bytes';
-import { chainIdBytes, chainKeyBytes, IncomingChain, newChainStart, OutgoingChain, type ChainStart, type IncomingChainState } from '../crypto/sender-chain';
+import {
+  chainIdBytes,
+  chainKeyBytes,
+  IncomingChain,
+  maxLostRuns,
+  maxSkippedMessageKeys,
+  newChainStart,
+  OutgoingChain,
+  type ChainStart,
+  type IncomingChainState,
+} from '../crypto/sender-chain';
 import type { Sodium } from '../crypto/sodium';
 import type { JsonValue } from '../crypto/vault';
 
@@ -20,7 +30,7 @@ export interface ChainRecordsPort {
 }
 
 /** Received chains kept per (conversation, sender): the oldest go first (their sender hands them again if needed). */
-export const maxReceivedChainsPerSender = 16;
+export const maxReceivedChainsPerSender = 64;
 /** Received chains' new positions are written at most this often. */
 const receivedWriteDelayMs = 50;
 
@@ -228,6 +238,8 @@ export class ChainKeeper {
         if (id !== receivedId(v.conversation, v.from, v.chain)) throw new RangeError('received chain');
         const skipped = new Map<number, Uint8Array>();
         for (const [n, key] of Object.entries(v.state.skipped)) skipped.set(Number(n), fromBase64Url(key));
+        const lengthsOk = fromBase64Url(v.state.key).length === chainKeyBytes && [...skipped.values()].every((k) => k.length === chainKeyBytes);
+        if (!lengthsOk || skipped.size > maxSkippedMessageKeys * 2 || (v.state.lost?.length ?? 0) > maxLostRuns) throw new RangeError('received chain');
         const { lost, lostBelow } = v.state;
         const chain = new IncomingChain(this.sodium, { key: fromBase64Url(v.state.key), n: v.state.next, skipped, ...(lost ? { lost } : {}), ...(lostBelow !== undefined ? { lostBelow } : {}) });
         this.received.set(id, { conversation: v.conversation, from: v.from, chainId: v.chain, chain, receivedAt: Number(v.createdAt) || 0 });

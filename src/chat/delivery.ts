@@ -31,7 +31,7 @@ import type { Identity } from '../crypto/identity';
 import type { OutgoingChain } from '../crypto/sender-chain';
 import { getSodium, type Sodium } from '../crypto/sodium';
 import type { MessageState, StoredMessage } from '../store/records';
-import { defaultConversationQuotaBytes } from './budget';
+import { defaultConversationQuotaBytes, TokenBucket, type BucketLimits } from './budget';
 import { SessionCarrier, type Carrier } from './carrier';
 import { handoffOf, type ChainKeeper } from './chain-keeper';
 import { plausibleSentAt, type ChatMessage, type DeliveryCount } from './chat-message';
@@ -43,6 +43,14 @@ import type { ChatFrame, PeerSession } from './peer-session';
 export const resendAfterMs = 15_000;
 /** How often unacknowledged messages are looked at. */
 const resendCheckMs = 5_000;
+/** Chain steps a sender's envelopes may make this device compute (each a hash or two): a jump far ahead is refused
+ * past this, so a member cannot keep this page hashing. Honest envelopes step one at a time. */
+const chainStepBudget: BucketLimits = { perSecond: 10_000, burst: 20_000 };
+/** New chains a peer may hand over: each is a vault write. A session's first handoffs are a few per conversation. */
+const chainFrameBudget: BucketLimits = { perSecond: 4, burst: 64 };
+/** Items a peer may ask this device to carry: its own envelopes and acks for a member it cannot reach. */
+const forwardBudget: BucketLimits = { perSecond: 200, burst: 1_000 };
+const groupMessageIdDomain = 'tincan/group-message/v1';
 
 export type AppendOutcome = { readonly index: number } | { readonly duplicate: true };
 
@@ -143,6 +151,9 @@ export class Delivery extends Emitter<DeliveryEvents> {
   private readonly writing = new Set<string>();
   private readonly carriers = new Set<Carrier>();
   private readonly sessions = new Set<PeerSession>();
+  private readonly stepBudgets = new Map<string, TokenBucket>();
+  private readonly chainBudgets = new WeakMap<PeerSession, TokenBucket>();
+  private readonly forwardBudgets = new WeakMap<PeerSession, TokenBucket>();
   private resendTimer?: ReturnType<typeof setInterval>;
   private disposed = false;
   /** What failed a check: counted, never acted on. */
@@ -183,8 +194,9 @@ export class Delivery extends Emitter<DeliveryEvents> {
     });
     const shared = this.options.directory.ofMember(contactId);
     for (const conversation of shared) this.handChains(session, conversation);
-    this.resendTo(contactId);
+    // The new chains go out before the resends: a long outbox could take the peer's budget and lose them.
     const started = shared.map((conversation) => this.startChain(conversation));
+    this.resendTo(contactId);
     // Entries written before envelopes are sealed with the new chain once it is on disk (the current one goes on
     // sealing if it cannot be written).
     void Promise.all(started).then(
@@ -207,10 +219,11 @@ export class Delivery extends Emitter<DeliveryEvents> {
   /** Sends a text in a conversation: sealed, shown at once, handed on at once, on disk in the same moment. */
   async send(conversationId: string, text: string): Promise<ChatMessage> {
     if (text.length > maxMessageChars) throw new TincanError('MESSAGE_TOO_LONG', `${text.length} > ${maxMessageChars}`);
-    const conversation = this.options.directory.get(conversationId);
-    if (!conversation) throw new TincanError('NO_CONVERSATION', conversationId);
     const sentAt = this.now();
     const { type: _type, ...sealed } = await this.seal(conversationId, text, sentAt);
+    // Who is in it now, after the seal (a member removed meanwhile gets no entry it could never acknowledge).
+    const conversation = this.options.directory.get(conversationId);
+    if (!conversation) throw new TincanError('NO_CONVERSATION', conversationId);
     const id = sealed.id;
     const entry: Outgoing = {
       conversationId,
@@ -317,6 +330,7 @@ export class Delivery extends Emitter<DeliveryEvents> {
     switch (frame.type) {
       case 'chain':
         // Only on the member's own session: the chain is its own (frames.ts).
+        if (!this.budgetOf(this.chainBudgets, session, chainFrameBudget).take()) return void this.ignored.unreadable++;
         return this.chains?.accept(toBase64Url(session.peer!.identityKey), frame);
       case 'typing':
         return this.emit('typing', { conversationId: conversation.id, active: frame.active });
@@ -337,6 +351,8 @@ export class Delivery extends Emitter<DeliveryEvents> {
     const chain = this.chains!.incoming(envelope.conversation, envelope.from, envelope.chain);
     // No chain yet: its sender hands it over their next direct session and sends the envelope again after it.
     if (!chain) return void this.ignored.unreadable++;
+    const steps = envelope.n + 1 - chain.position;
+    if (steps > 0 && !this.stepBudgetOf(envelope.from).take(steps)) return void this.ignored.unreadable++;
     const opened = openEnvelope(chain, envelope);
     if (!opened.ok) {
       // Its key is gone: it was stored before. Acknowledged again, so its sender stops sending it.
@@ -345,12 +361,13 @@ export class Delivery extends Emitter<DeliveryEvents> {
       return void this.ignored.forged++;
     }
     const { text, sentAt } = opened.body;
-    if (!text || text.length > maxMessageChars) {
-      this.chains!.consumed([{ conversation: envelope.conversation, from: envelope.from, chain: envelope.chain, n: envelope.n }]);
-      return void this.ignored.forged++;
-    }
+    // Not stored, so not acknowledged (and its key kept): the sender's message shows as waiting, never "Delivered".
+    if (!text || text.length > maxMessageChars) return void this.ignored.forged++;
     const receivedAt = this.now();
-    const message: StoredMessage = { id: envelope.id, direction: 'in', text, sentAt: plausibleSentAt(sentAt, receivedAt), receivedAt, state: 'delivered' };
+    // In a group every member picks its own ids: each is kept under (sender, id), so a member who reuses another
+    // member's id cannot make this device take the real message for a duplicate.
+    const id = conversation.kind === 'group' ? groupMessageId(sodium, envelope.from, envelope.id) : envelope.id;
+    const message: StoredMessage = { id, direction: 'in', text, sentAt: plausibleSentAt(sentAt, receivedAt), receivedAt, state: 'delivered' };
     const queue = this.incoming.get(conversation.id) ?? [];
     queue.push({ sender, message, envelope });
     this.incoming.set(conversation.id, queue);
@@ -405,6 +422,18 @@ export class Delivery extends Emitter<DeliveryEvents> {
     for (const [sender, ids] of bySender(items)) this.sendAcks(sender, conversation, ids);
   }
 
+  private budgetOf(budgets: WeakMap<PeerSession, TokenBucket>, session: PeerSession, limits: BucketLimits): TokenBucket {
+    let bucket = budgets.get(session);
+    if (!bucket) budgets.set(session, (bucket = new TokenBucket(limits, this.now)));
+    return bucket;
+  }
+
+  private stepBudgetOf(sender: string): TokenBucket {
+    let bucket = this.stepBudgets.get(sender);
+    if (!bucket) this.stepBudgets.set(sender, (bucket = new TokenBucket(chainStepBudget, this.now)));
+    return bucket;
+  }
+
   /** No room: the senders are told on their own sessions (a refusal is not carried: it is only advice). */
   private refuse(conversation: Conversation, items: readonly Incoming[]): void {
     this.emit('quota-reached', { conversationId: conversation.id });
@@ -428,6 +457,12 @@ export class Delivery extends Emitter<DeliveryEvents> {
 
   /** Another member asks this device to carry an item to `to`: on our live session with it, if we have one. */
   private forward(from: PeerSession, to: string, item: CarriedItem): void {
+    // Only what the asking peer signed itself, within its budget: no one relays others' items (or replays them)
+    // through this device.
+    const signer = item.type === 'envelope' ? item.from : item.by;
+    if (signer !== toBase64Url(from.peer!.identityKey) || !this.budgetOf(this.forwardBudgets, from, forwardBudget).take()) {
+      return void this.ignored.unroutable++;
+    }
     const target = this.options.contactOfKey(to);
     const session = target && target !== from.contactId ? this.liveSessionFor(target) : undefined;
     if (!session || !session.send({ type: 'carried', item })) return void this.ignored.unroutable++;
@@ -507,6 +542,8 @@ export class Delivery extends Emitter<DeliveryEvents> {
     return written.then((live) => {
       // Older chains stay only while something sealed under them still waits.
       const stillUsed = new Set<string>();
+      // Written or still being written: an envelope sealed a moment ago is not in the outbox yet.
+      for (const entry of this.outgoing.values()) if (entry.conversationId === conversation.id) stillUsed.add(entry.envelope.chain);
       for (const member of conversation.members) {
         for (const pending of this.options.outbox.pending(member)) {
           const chainId = (pending.envelope as Partial<Envelope> | undefined)?.chain;
@@ -617,8 +654,13 @@ function countOf(conversation: Conversation, acknowledged: number): { delivery?:
 
 function bySender(items: readonly Incoming[]): Map<string, string[]> {
   const ids = new Map<string, string[]>();
-  for (const item of items) ids.set(item.sender, [...(ids.get(item.sender) ?? []), item.message.id]);
+  for (const item of items) ids.set(item.sender, [...(ids.get(item.sender) ?? []), item.envelope.id]);
   return ids;
+}
+
+/** The id a group message is kept under on this device: its sender's id, scoped to its sender (16 base64url). */
+function groupMessageId(sodium: Sodium, from: string, id: string): string {
+  return toBase64Url(sodium.crypto_generichash(12, new TextEncoder().encode(`${groupMessageIdDomain}\u0000${from}\u0000${id}`), null));
 }
 
 /** An outbox entry's stored envelope, if it is one for this conversation and message (records are untrusted). */

@@ -146,18 +146,17 @@ export class IncomingChain {
   open(n: number, box: Uint8Array, associatedData: Uint8Array): OpenResult {
     if (n - this.next >= maxChainJump) return { ok: false, reason: 'lost' };
     if (n >= this.next) this.advanceTo(n + 1);
-    let messageKey = this.opened.get(n);
-    if (!messageKey) {
-      messageKey = this.skipped.get(n);
-      if (!messageKey) return { ok: false, reason: this.isLost(n) ? 'lost' : 'consumed' };
-      this.skipped.delete(n);
-      this.opened.set(n, messageKey);
-    }
+    const messageKey = this.opened.get(n) ?? this.skipped.get(n);
+    if (!messageKey) return { ok: false, reason: this.isLost(n) ? 'lost' : 'consumed' };
+    let plaintext: Uint8Array;
     try {
-      return { ok: true, plaintext: this.sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, box, associatedData, zeroNonce, messageKey) };
+      plaintext = this.sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, box, associatedData, zeroNonce, messageKey);
     } catch {
+      // A box that does not open leaves the key where it was: the genuine message may still come.
       return { ok: false, reason: 'invalid' };
     }
+    if (this.skipped.delete(n)) this.opened.set(n, messageKey);
+    return { ok: true, plaintext };
   }
 
   /** Message `n` is stored: its key is erased, and can never be derived again from what this chain keeps. */
@@ -207,10 +206,19 @@ export class IncomingChain {
     return next;
   }
 
+  /** Adds [from, to) to the lost runs, kept sorted and merged; past maxLostRuns the lowest fold into `lostBelow`. */
   private markLost(from: number, to: number): void {
-    const last = this.lost.at(-1);
-    if (last && last[1] === from) last[1] = to;
-    else this.lost.push([from, to]);
+    let at = this.lost.findIndex(([start]) => start > from);
+    if (at < 0) at = this.lost.length;
+    this.lost.splice(at, 0, [from, to]);
+    for (let i = Math.max(0, at - 1); i < this.lost.length - 1; ) {
+      const [a, b] = [this.lost[i]!, this.lost[i + 1]!];
+      if (a[1] >= b[0]) {
+        a[1] = Math.max(a[1], b[1]);
+        this.lost.splice(i + 1, 1);
+      } else if (i > at) break;
+      else i++;
+    }
     while (this.lost.length > maxLostRuns) this.lostBelow = Math.max(this.lostBelow, this.lost.shift()![1]);
   }
 }

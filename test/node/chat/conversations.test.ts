@@ -136,6 +136,35 @@ describe('conversations with members', () => {
   });
 });
 
+describe('hostile members and carriers', () => {
+  it("a member who reuses another member's message id cannot make the real message a duplicate", async () => {
+    const [alice, bob, carol] = await threePeople();
+    formGroup(alice, bob, carol);
+    // Carol learned the id of Bob's message (she is a member, or carried it) and sends her own under it first.
+    const id = 'sameIdForBoth000';
+    (carol.messenger.delivery as unknown as { randomId: () => string }).randomId = () => id;
+    (bob.messenger.delivery as unknown as { randomId: () => string }).randomId = () => id;
+    await carol.messenger.send(groupId, "Carol's words");
+    await until(async () => (await texts(alice, groupId)).length === 1, "Alice has Carol's");
+    await bob.messenger.send(groupId, "Bob's words");
+    await until(async () => (await texts(alice, groupId)).length === 2, "Alice has Bob's too");
+    assert.deepEqual((await texts(alice, groupId)).sort(), ["Bob's words", "Carol's words"]);
+  });
+
+  it("a peer cannot have this device carry items it did not sign (another member's, or a replay)", async () => {
+    const [alice, bob, carol] = await threePeople();
+    const toCarol = tap(alice.messenger.peers.get(idOf(carol))!);
+    await alice.messenger.send(idOf(carol), 'for Carol only');
+    await until(() => alice.store.outbox.pending(idOf(carol)).length === 0, 'delivered');
+    const envelope = toCarol.find((f) => f.type === 'envelope');
+    assert.ok(envelope && envelope.type === 'envelope');
+    // Carol asks Bob to carry Alice's envelope back to Alice (a replay through a third device).
+    carol.messenger.peers.get(idOf(bob))!.send({ type: 'forward', to: idOf(alice), item: envelope });
+    await until(() => bob.messenger.delivery.ignored.unroutable === 1, 'refused by Bob');
+    assert.equal(bob.messenger.delivery.forwarded, 0);
+  });
+});
+
 describe('an outbox from before envelopes', () => {
   it('an entry with no envelope is sealed with a new chain and delivered once', async () => {
     const alice = await person('Alice');
@@ -176,6 +205,18 @@ describe('sender chains', () => {
     assert.deepEqual(openEnvelope(restored, second), { ok: true, body: { text: 'two', sentAt: 2 } });
     // A chain key moved on by one step no longer equals the one that sealed message 0.
     assert.notEqual(kept.key, Buffer.from(start.key).toString('base64url'));
+  });
+
+  it('a box that does not open leaves its key in place, and the genuine message still opens', async () => {
+    const sodium = await getSodium();
+    const identity = (await person('Alice')).profile.identity;
+    const start = newChainStart(sodium);
+    const sender = new OutgoingChain(sodium, start);
+    const genuine = sealEnvelope(sodium, identity, sender, { conversation: 'dm:AAAAAAAAAAAAAAAAAAAAAA', id: 'abcdefghijklmnop' }, { text: 'real', sentAt: 1 });
+    const member = new IncomingChain(sodium, { key: start.key, n: 0 });
+    for (let i = 0; i < 100; i++) assert.deepEqual(openEnvelope(member, { ...genuine, box: 'AAAA' + genuine.box.slice(4) }), { ok: false, reason: 'invalid' });
+    assert.deepEqual(Object.keys(member.state().skipped), ['0'], 'one key kept, not one per attempt');
+    assert.deepEqual(openEnvelope(member, genuine), { ok: true, body: { text: 'real', sentAt: 1 } });
   });
 
   it('a member removed from a group cannot open what is sent after the removal', async () => {
