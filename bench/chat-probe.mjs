@@ -23,21 +23,15 @@
 //   deliveredDom   that element holds the tick named "Delivered"
 // Backend writes (RecordBackend.write batches) are kept as [start, end, records].
 
+import { inPage } from '../test/e2e/page-probe.mjs';
+
 /** Installs the instruments once the conversation is open; returns false when the app is not ready yet. */
-export function installProbe() {
+export const installProbe = inPage((probe) => {
   if (window.__tcProbe) return true;
   const T = () => performance.timeOrigin + performance.now();
-  const findDeep = (root, test) => {
-    for (const el of root.querySelectorAll('*')) {
-      if (test(el)) return el;
-      const inner = el.shadowRoot && findDeep(el.shadowRoot, test);
-      if (inner) return inner;
-    }
-    return null;
-  };
   const app = document.querySelector('tc-tincan-shell')?.app;
   const messenger = app?.messenger;
-  const logElement = findDeep(document, (el) => el.localName === 'tc-message-log');
+  const logElement = probe.byTag('tc-message-log');
   if (!messenger || !app.store || !logElement?.shadowRoot) return false;
   const delivery = messenger.delivery;
   const store = app.store;
@@ -52,6 +46,8 @@ export function installProbe() {
     enterAt: new Map(),
     stored: 0,
     delivered: 0,
+    /** The most received messages stored in one append (a write batch). */
+    largestAppend: 0,
     current: undefined,
     patched: new WeakSet(),
   };
@@ -78,12 +74,16 @@ export function installProbe() {
   };
 
   // Envelopes carry no text: the sender learns each id's text when it seals, the receiver when it stores.
-  const seal = delivery.seal;
-  // A build from before envelopes (bench --base) has no seal: its message frames carry their text.
-  if (seal) delivery.seal = function (conversationId, text) {
+  // The send path seals through sealStamped (the envelope and its clock reading) since group messages keep their
+  // reading; `seal` alone in builds before it. A build from before envelopes (bench --base) has neither: its message
+  // frames carry their text.
+  const sealName = delivery.sealStamped ? 'sealStamped' : 'seal';
+  const seal = delivery[sealName];
+  if (seal) delivery[sealName] = function (conversationId, text) {
     const start = T();
     const sealed = seal.apply(this, arguments);
-    sealed.then((envelope) => {
+    sealed.then((result) => {
+      const envelope = result.frame ?? result;
       noteText(String(text).trim(), envelope.id);
       mark(envelope.id, 'sealStart', start);
       mark(envelope.id, 'sealEnd', T());
@@ -168,6 +168,7 @@ export function installProbe() {
     const start = T();
     const ids = messages.map((m) => m.id);
     if (!own) for (const m of messages) noteText(m.text.trim(), m.id);
+    if (!own) P.largestAppend = Math.max(P.largestAppend, ids.length);
     for (const id of ids) mark(id, own ? 'ownAppendStart' : 'appendStart', start);
     const result = append.apply(this, arguments);
     result.then(
@@ -204,7 +205,7 @@ export function installProbe() {
   let root;
   const observer = new MutationObserver(() => scan());
   const follow = () => {
-    const current = findDeep(document, (el) => el.localName === 'tc-message-log')?.shadowRoot;
+    const current = probe.byTag('tc-message-log')?.shadowRoot;
     if (!current || current === root) return;
     observer.disconnect();
     root = current;
@@ -222,7 +223,7 @@ export function installProbe() {
   follow();
 
   /** Types `text` into "Message" (value + input event) and dispatches Enter, as the composer receives them. */
-  const box = () => findDeep(document, (el) => el.localName === 'textarea' && el.getAttribute('aria-label') === 'Message');
+  const box = () => probe.find((el) => el.localName === 'textarea' && el.getAttribute('aria-label') === 'Message');
   window.__tcSendText = (texts) => {
     follow();
     const field = box();
@@ -249,8 +250,35 @@ export function installProbe() {
   };
   /** Messages in the log more than once (the same id on two elements). */
   window.__tcLogRepeats = () => {
-    const ids = [...findDeep(document, (el) => el.localName === 'tc-message-log').shadowRoot.querySelectorAll('.msg')].map((el) => el.dataset.id);
+    const ids = [...probe.byTag('tc-message-log').shadowRoot.querySelectorAll('.msg')].map((el) => el.dataset.id);
     return ids.length - new Set(ids).size;
+  };
+  /**
+   * Scrolls Bob's log back to the oldest message, a page at a time as a person would (the log asks for each older
+   * page), so every message of a burst is on screen at some point (the marks "shown" keep counting); then reopens
+   * the conversation at its newest page. Resolves with the pages scrolled and the most repeats seen in one window.
+   */
+  window.__tcScrollBack = async () => {
+    follow();
+    const open = () => app.state.state.open;
+    const rendered = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    let pages = 0;
+    let repeats = 0;
+    while (open()?.hasOlder && pages < 1000) {
+      const first = open().messages[0]?.id;
+      const moved = new Promise((resolve) => {
+        const stop = app.state.subscribe((s) => s.open?.messages[0]?.id !== first && (stop(), resolve()));
+        setTimeout(() => (stop(), resolve()), 5000);
+      });
+      root.querySelector('.log').scrollTop = 0;
+      await moved;
+      await rendered();
+      repeats = Math.max(repeats, window.__tcLogRepeats());
+      pages++;
+    }
+    await app.selectConversation(app.state.state.activeId);
+    await rendered();
+    return { pages, repeats };
   };
   /** Resolves with the time of mark `name` of the message with this text (at once if it is there already). */
   window.__tcWhen = (text, name) => {
@@ -265,6 +293,7 @@ export function installProbe() {
     P.idToText.clear();
     P.waiters.clear();
     P.writes.length = 0;
+    P.largestAppend = 0;
     P.textToId.clear();
     P.appSendAt.clear();
     P.enterAt.clear();
@@ -278,11 +307,12 @@ export function installProbe() {
       return { text, id, ...(id ? P.marks.get(id) : {}) };
     }),
     writes: P.writes,
+    largestAppend: P.largestAppend,
     stored: P.stored,
     delivered: P.delivered,
   });
   return true;
-}
+});
 
 /** The app's progress counters (for polling during a burst). */
 export function probeCounters() {

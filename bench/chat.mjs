@@ -35,6 +35,7 @@
 // DOM times are taken by a MutationObserver on the log (the DOM has changed; layout and paint of that frame follow).
 import { click, enterApp, fill, locate, openPairing, openPerson, readCode, waitForConnected } from '../test/e2e/helpers.mjs';
 import { bareBurst, bareClockOffset, bareEnd, barePing, barePingShown, bareResponder, fillHistory, frameInterval, installProbe, probeCounters } from './chat-probe.mjs';
+import { inPage } from '../test/e2e/page-probe.mjs';
 import { startProfiling, stopProfiling } from './profile-summary.mjs';
 import { armCodeWatch, armConnectedWatch, bothConnected, clickConversation, codeWatchResult } from './ui-watch.mjs';
 import {
@@ -133,7 +134,10 @@ async function collectMarks(alice, bob, texts, offset) {
     bob.page.evaluate((t) => window.__tcProbeMarks(t), texts),
   ]);
   const shift = (marks) => Object.fromEntries(Object.entries(marks).map(([k, v]) => [k, typeof v === 'number' ? v + offset : v]));
-  return { alice: a.marks, bob: b.marks.map(shift), bobWrites: b.writes.map(([s, e, n]) => [s + offset, e + offset, n]), aliceWrites: a.writes };
+  return {
+    alice: a.marks, bob: b.marks.map(shift), bobWrites: b.writes.map(([s, e, n]) => [s + offset, e + offset, n]), aliceWrites: a.writes,
+    bobLargestAppend: b.largestAppend,
+  };
 }
 
 /** The stages of one message: consecutive marks, so they add up to the totals exactly. */
@@ -193,7 +197,11 @@ async function appBurst(alice, bob, tag) {
   }
   await sleep(300); // the last render
   const repeatedOnScreen = await bob.page.evaluate(() => window.__tcLogRepeats());
-  return { texts, dispatchMs, delivered: a.delivered, stored: b.stored, repeatedOnScreen };
+  // On screen while it arrived (the window keeps the newest 75: a render after more arrivals shows the newest),
+  // then every message once as Bob scrolls back through the log.
+  const shownLive = await bob.page.evaluate((t) => window.__tcProbeMarks(t).marks.filter((m) => m.shown !== undefined).length, texts);
+  const scrollBack = await bob.page.evaluate(() => window.__tcScrollBack());
+  return { texts, dispatchMs, delivered: a.delivered, stored: b.stored, repeatedOnScreen, shownLive, scrollBack };
 }
 
 function burstFigures(run, marks) {
@@ -216,8 +224,11 @@ function burstFigures(run, marks) {
     stored: run.stored,
     delivered: run.delivered,
     writes: marks.bobWrites.length,
-    // Every message on Bob's screen at some point (the window keeps the newest 75): seen by the log's observer.
+    largestAppend: marks.bobLargestAppend,
+    // On Bob's screen while the burst arrived, and at some point once he scrolled back: seen by the log's observer.
+    shownLive: run.shownLive,
     shownOnce: marks.bob.filter((m) => m.shown !== undefined).length,
+    scrollBack: run.scrollBack,
     count: n,
     repeatedOnScreen: run.repeatedOnScreen,
   };
@@ -227,20 +238,12 @@ function burstFigures(run, marks) {
 
 /** In the page: the time from a click on the conversation to its newest message in the log (end of that frame). */
 function armOpenWatch(page, newestText) {
-  return page.evaluate((newestText) => {
-    const findDeep = (root, test) => {
-      for (const el of root.querySelectorAll('*')) {
-        if (test(el)) return el;
-        const inner = el.shadowRoot && findDeep(el.shadowRoot, test);
-        if (inner) return inner;
-      }
-      return null;
-    };
+  return page.evaluate(inPage((probe, newestText) => {
     window.__tcOpen = new Promise((resolve) => {
       document.addEventListener('click', () => {
         const clickAt = performance.now();
         const check = () => {
-          const log = findDeep(document, (el) => el.localName === 'tc-message-log');
+          const log = probe.byTag('tc-message-log');
           const shown = log && [...log.shadowRoot.querySelectorAll('.msg')].some((m) => m.textContent.includes(newestText));
           if (shown) resolve(performance.now() - clickAt);
           else requestAnimationFrame(() => setTimeout(check, 0));
@@ -248,39 +251,23 @@ function armOpenWatch(page, newestText) {
         check();
       }, { capture: true, once: true });
     });
-  }, newestText);
+  }), newestText);
 }
 
 /** The message log's shadow tree: its messages, and its nodes by type (Lit's markers are comments). */
-function logNodeTypes() {
-  const find = (root) => {
-    for (const el of root.querySelectorAll('*')) {
-      if (el.localName === 'tc-message-log') return el;
-      const inner = el.shadowRoot && find(el.shadowRoot);
-      if (inner) return inner;
-    }
-    return null;
-  };
-  const root = find(document).shadowRoot;
+const logNodeTypes = inPage((probe) => {
+  const root = probe.byTag('tc-message-log').shadowRoot;
   const byType = { 1: 0, 3: 0, 8: 0 };
   const walker = document.createTreeWalker(root, NodeFilter.SHOW_ALL);
   for (let node = walker.currentNode; node; node = walker.nextNode()) byType[node.nodeType] = (byType[node.nodeType] ?? 0) + 1;
   const list = root.querySelector('.log');
   const commentChildren = [...list.childNodes].filter((n) => n.nodeType === 8).length;
   return { messages: root.querySelectorAll('.msg').length, elements: byType[1], texts: byType[3], comments: byType[8], commentChildren };
-}
+});
 
 /** One step up: scroll the log to its top, wait until an older page is in the DOM; the step's ms, or undefined at the oldest. */
-function scrollStep() {
-  const findDeep = (root, test) => {
-    for (const el of root.querySelectorAll('*')) {
-      if (test(el)) return el;
-      const inner = el.shadowRoot && findDeep(el.shadowRoot, test);
-      if (inner) return inner;
-    }
-    return null;
-  };
-  const host = findDeep(document, (el) => el.localName === 'tc-message-log');
+const scrollStep = inPage((probe) => {
+  const host = probe.byTag('tc-message-log');
   const log = host.shadowRoot.querySelector('.log');
   const firstId = () => log.querySelector('.msg')?.dataset.id;
   const before = firstId();
@@ -295,7 +282,7 @@ function scrollStep() {
     };
     requestAnimationFrame(() => setTimeout(check, 0));
   });
-}
+});
 
 async function runHistory(alice) {
   const filled = await alice.page.evaluate(fillHistory, historyCount);
@@ -485,7 +472,7 @@ function report(result) {
   for (const [v, f] of Object.entries(result.bursts)) {
     burstRows.push([
       labelOf[v], ms(f.receivedPerS), ms(f.deliveredPerS), `${(f.receivedPerS / b.receivedPerS * 100).toFixed(1)} %`, `${(f.deliveredPerS / b.ackedPerS * 100).toFixed(1)} %`,
-      `dispatch ${ms(f.dispatchMs)} ms; own log ${ms(f.ownShownS)} s; received ${ms(f.receivedS)} s, delivered ${ms(f.deliveredS)} s; stored ${f.stored}, delivered ${f.delivered}; shown on Bob's screen ${f.shownOnce}/${f.count}, ${f.repeatedOnScreen} twice; ${f.writes} receiver write batches`,
+      `dispatch ${ms(f.dispatchMs)} ms; own log ${ms(f.ownShownS)} s; received ${ms(f.receivedS)} s, delivered ${ms(f.deliveredS)} s; stored ${f.stored}, delivered ${f.delivered}; on Bob's screen while arriving ${f.shownLive}/${f.count}, after scrolling back ${f.shownOnce}/${f.count} (${f.scrollBack.pages} pages, at most ${f.scrollBack.repeats} twice in a window), ${f.repeatedOnScreen} twice at the end; ${f.writes} receiver write batches (the largest of ${f.largestAppend} messages)`,
     ]);
   }
   printTable(['', 'received msg/s', 'all delivered msg/s', 'recv/bare', 'deliv/bare', 'notes'], burstRows);

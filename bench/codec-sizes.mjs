@@ -77,3 +77,24 @@ console.log(`Invite-code sizes (QR error correction ${errorCorrectionLevel}, lin
 console.log(line(columns));
 console.log(line(widths.map((width) => '-'.repeat(width))));
 for (const row of rows) console.log(line(columns.map((column) => row[column])));
+
+// With relays (docs/relays.md "One code for a first contact"): the same invites carrying a 32-byte alias and one or
+// two relay addresses (`wss://` is left out of the code), for the app's code of a one-IPv4, a one-mDNS and a
+// two-mDNS invite.
+const relaySets = [[], ['wss://relay.damus.io'], ['wss://relay.damus.io', 'wss://nos.lol'], ['wss://nostr-pub.wellorder.net']];
+const alias = new Uint8Array(32).fill(0xa5);
+const shapes = [
+  ['one IPv4 host', [{ type: 'host', address: '192.168.1.20', port: 51234 }]],
+  ['one mDNS host', [{ type: 'host', address: 'ec927985-38c3-4d77-b5d4-cd3553d65132.local', port: 52947 }]],
+  ['two mDNS hosts', [{ type: 'host', address: 'ec927985-38c3-4d77-b5d4-cd3553d65132.local', port: 52947 }, { type: 'host', address: '0f1e2d3c-4b5a-4978-8796-a5b4c3d2e1f0.local', port: 60001 }]],
+];
+console.log('\nWith relays: the app\'s invite plus an alias and relays');
+console.log(['invite', 'relays', 'B/ch', 'QR'].join('  '));
+for (const [shape, candidates] of shapes) {
+  for (const relays of relaySets) {
+    const code = { kind: 'invite', fields: { fingerprint: new Uint8Array(32).fill(7), candidates }, ...(relays.length ? { relay: { alias, addresses: relays } } : {}) };
+    const text = invite.encodeCode(code);
+    const version = qrVersion([{ data: linkPrefix, mode: 'byte' }, { data: text, mode: 'alphanumeric' }]);
+    console.log([shape, relays.join(' ') || '(none)', `${invite.codeBytes(code)}/${text.length}`, version].join('  '));
+  }
+}

@@ -44,7 +44,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { launchBrowser } from '../test/e2e/browsers.mjs';
-import { locate, reachChoices } from '../test/e2e/helpers.mjs';
+import { changeReach, locate, reachChoices } from '../test/e2e/helpers.mjs';
+import { inPage } from '../test/e2e/page-probe.mjs';
 import { bareClockOffset } from './chat-probe.mjs';
 import {
   accessibilityNote, argValue, benchBrowserOptions, loadLine, machineLine, median, ms, printTable, serveDistSnapshot,
@@ -73,16 +74,10 @@ const viewports = {
  * Installed before the app loads (and again after, if missing): watches that start at the person's next action (a
  * click, or Enter) and end when a test holds, polled once a frame; and a record of what the page copied.
  */
-function pageKit() {
+const pageKit = inPage((probe) => {
   if (window.__fm) return;
   const T = () => performance.timeOrigin + performance.now();
-  const all = (root = document, out = []) => {
-    for (const el of root.querySelectorAll('*')) {
-      out.push(el);
-      if (el.shadowRoot) all(el.shadowRoot, out);
-    }
-    return out;
-  };
+  const all = () => probe.findAll(() => true);
   const text = (el) => el.textContent.replace(/\s+/g, ' ').trim();
   const labelled = (el, name) =>
     el.getAttribute('aria-label') === name || (!!el.id && el.getRootNode().querySelector?.(`label[for="${el.id}"]`)?.textContent.trim() === name);
@@ -147,7 +142,7 @@ function pageKit() {
       return `pair [${s.invitation ? 'invitation' : exchange ? exchange.kind : 'start'}]`;
     },
   };
-}
+});
 
 /** Waits (in the page) until the watch `id` is done; its { actAt, doneAt }. */
 function watchResult(page, id) {
@@ -232,9 +227,8 @@ class Person {
 
   /** Where the focus is ("tag: name"), and whether `handle` has it and is inside the viewport. */
   async where(handle) {
-    return handle.evaluate((el) => {
-      let active = document.activeElement;
-      while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+    return handle.evaluate(inPage((probe, el) => {
+      const active = probe.activeElement();
       const root = active?.getRootNode();
       const name = !active || active === document.body ? '' : (active.getAttribute('aria-label') ||
         (active.id ? root.querySelector?.(`label[for="${active.id}"]`)?.textContent : '') || active.textContent || '').replace(/\s+/g, ' ').trim();
@@ -245,7 +239,7 @@ class Person {
         // Its middle is on screen: a person can tap it without scrolling.
         inView: (box.top + box.bottom) / 2 >= 0 && (box.top + box.bottom) / 2 <= innerHeight && (box.left + box.right) / 2 <= innerWidth,
       };
-    });
+    }));
   }
 
   async shoot(step) {
@@ -327,15 +321,14 @@ class Person {
   /** Pastes `text` into the focused field: Ctrl+V on a desktop, long press + "Paste" on a phone. As the browser
    * does: a "paste" event carrying the text, then the text put in unless the page took the event. */
   async paste(step, text) {
-    await this.page.evaluate((value) => {
-      let active = document.activeElement;
-      while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+    await this.page.evaluate(inPage((probe, value) => {
+      const active = probe.activeElement();
       active.focus();
       const data = new DataTransfer();
       data.setData('text/plain', value);
       const event = new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true, composed: true });
       if (active.dispatchEvent(event)) document.execCommand('insertText', false, value);
-    }, text);
+    }), text);
     if (this.device === 'phone') this.counts.taps += 2;
     else this.counts.keys++;
     this.walk.push({ step, control: 'paste', focus: '', focused: true, inView: true, cost: this.device === 'phone' ? 'long press + Paste (2 taps)' : 'Ctrl+V' });
@@ -371,7 +364,11 @@ class Person {
     await this.type(passphrase);
     await this.reach('profile', 'textbox', 'Repeat passphrase', { tab: true });
     await this.type(passphrase);
-    if (reach !== 'anywhere') await this.tap('profile', 'radio', reachChoices[reach]);
+    // "Anywhere" is preselected (one line with "Change"): another reach is "Change", then its choice.
+    if (reach !== 'anywhere') {
+      await this.tap('profile', 'button', changeReach);
+      await this.tap('profile', 'radio', reachChoices[reach]);
+    }
     await this.page.evaluate((name) => window.__fm.afterAction('profile', 'button', name), nextButton);
     await this.tap('profile', 'button', 'Create profile');
     const watch = await watchResult(this.page, 'profile');
@@ -459,11 +456,10 @@ async function firstMessage([kindA, kindB], device, origin, url) {
     const enter = await alice.page.evaluate(() => window.__fm.result('enter'));
     await bob.shoot('message shown');
     await Promise.all([alice.noteScreen(), bob.noteScreen()]);
-    const bobFocus = await bob.page.evaluate(() => {
-      let active = document.activeElement;
-      while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+    const bobFocus = await bob.page.evaluate(inPage((probe) => {
+      const active = probe.activeElement();
       return active && active !== document.body ? `${active.localName}: ${active.getAttribute('aria-label') ?? ''}` : 'nothing';
-    });
+    }));
 
     // The baseline, in the same two pages: bare connections, codes passed by the driver at once.
     const bareStartedAt = Date.now();

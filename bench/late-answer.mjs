@@ -19,6 +19,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { serveStatic } from '../scripts/serve.mjs';
 import { alertText, click, fill, locate, openPerson, readCode } from '../test/e2e/helpers.mjs';
+import { inPage } from '../test/e2e/page-probe.mjs';
 
 const argValue = (name, fallback) => {
   const at = process.argv.findIndex((a) => a === name || a.startsWith(`${name}=`));
@@ -78,17 +79,9 @@ const shortAlert = async (page) => (await alertText(page)).replace(/\s+/g, ' ').
 async function whatPageSays(page) {
   const alert = await shortAlert(page);
   if (alert) return alert;
-  const statuses = await page.evaluate(() => {
-    const texts = [];
-    const visit = (root) => {
-      for (const el of root.querySelectorAll('*')) {
-        if (el.getAttribute('role') === 'status' && el.textContent.trim()) texts.push(el.textContent.replace(/\s+/g, ' ').trim());
-        if (el.shadowRoot) visit(el.shadowRoot);
-      }
-    };
-    visit(document);
-    return texts;
-  });
+  const statuses = await page.evaluate(
+    inPage((probe) => probe.findAll((el) => el.getAttribute('role') === 'status' && el.textContent.trim()).map((el) => el.textContent.replace(/\s+/g, ' ').trim())),
+  );
   return statuses.join('; ');
 }
 

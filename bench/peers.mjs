@@ -15,11 +15,12 @@
 //    of idle: CPU used by Alice's whole browser (every process, from /proc) and by her page's main thread
 //    (DevTools TaskDuration), her JS heap after a forced GC, and her browser's resident memory.
 // 3. Message RTT with 1 live peer vs 5 (and 10), same run: --messages messages from Alice to peer 1, one at a time,
-//    Enter (dispatched in the page) -> the tick "Delivered" in Alice's log (bench/chat-probe.mjs).
+//    Enter (dispatched in the page) -> the tick "Delivered" in Alice's log (bench/chat-probe.mjs), each after a ping
+//    on a bare RTCDataChannel between the same two pages (the baseline at that level, same moment).
 // Chromium runs with its accessibility tree on (lib.mjs).
 import { enterApp, isShown, openConversation, openPairing, openPerson, pair, fill, click, readCode, waitForConnected } from '../test/e2e/helpers.mjs';
 import { launchBrowser } from '../test/e2e/browsers.mjs';
-import { installProbe } from './chat-probe.mjs';
+import { bareEnd, barePing, bareResponder, installProbe } from './chat-probe.mjs';
 import {
   accessibilityNote, argValue, benchBrowserOptions, cpuMs, hasFlag, heapAndNodes, loadLine, machineLine, median, mib, ms, openPeer, printTable,
   processTree, quantile, rssBytes, serveDistSnapshot, sleep, warnOutsideNamespace, withTimeout,
@@ -34,6 +35,8 @@ const idleSeconds = Number(argValue('--idle-seconds', '20'));
 const messageCount = Number(argValue('--messages', '50'));
 const levels = [0, 1, 5, 10].filter((n) => n <= peerCount);
 const rttLevels = [1, 5, 10].filter((n) => n <= peerCount);
+/** The bare pings' size, as bench/chat.mjs's. */
+const pingBytes = 100;
 
 warnOutsideNamespace();
 const dist = await serveDistSnapshot();
@@ -111,11 +114,23 @@ async function idleFigures(alice, peersBrowser) {
   };
 }
 
+/** A bare data channel between Alice's page and peer 1's (bench/chat-probe.mjs), the baseline of part 3. */
+async function bareToFirstPeer(alice, peer) {
+  const offer = await alice.page.evaluate(bareEnd, null);
+  const answer = await peer.page.evaluate(bareEnd, offer);
+  await alice.page.evaluate((sdp) => window.__tcBare.pc.setRemoteDescription({ type: 'answer', sdp }), answer);
+  await withTimeout(Promise.all([alice, peer].map((p) => p.page.evaluate(() => window.__tcBare.opened))), 30_000, 'bare channel open');
+  await peer.page.evaluate(bareResponder);
+}
+
+/** Message "Delivered" times to peer 1, and the bare channel's RTT pinged before each message. */
 async function rttToFirstPeer(alice) {
   await openConversation(alice.page, 'Peer 1');
   await alice.page.waitForFunction(installProbe, { timeout: 30_000, polling: 100 });
   const samples = [];
+  const bare = [];
   for (let i = 0; i < messageCount; i++) {
+    bare.push((await alice.page.evaluate(barePing, pingBytes)).rtt);
     const text = `rtt ${Date.now()} ${i}`;
     const delivered = alice.page.evaluate((t) => window.__tcWhen(t, 'deliveredDom'), text);
     await alice.page.evaluate((t) => window.__tcSendText([t]), text);
@@ -124,7 +139,7 @@ async function rttToFirstPeer(alice) {
   const marks = await alice.page.evaluate(() => [...window.__tcProbe.marks.values()].filter((m) => m.enter !== undefined && m.deliveredDom !== undefined));
   for (const m of marks.slice(-messageCount)) samples.push(m.deliveredDom - m.enter);
   await alice.page.evaluate(() => window.__tcProbeReset());
-  return samples;
+  return { samples, bare };
 }
 
 if (!hasFlag('--no-peers')) {
@@ -139,6 +154,7 @@ if (!hasFlag('--no-peers')) {
         const peer = await openPeer(peersBrowser, dist.url, peers.length + 1);
         peers.push(peer);
         await pair(alice, peer);
+        if (peers.length === 1) await bareToFirstPeer(alice, peer);
       }
       idle.push({ level, ...(await idleFigures(alice, level ? peersBrowser : undefined)) });
       if (rttLevels.includes(level)) rtts[level] = await rttToFirstPeer(alice);
@@ -153,7 +169,15 @@ if (!hasFlag('--no-peers')) {
       ]),
     );
     console.log(`\n3. Enter -> "Delivered" from Alice to peer 1 (${messageCount} messages each, one at a time)`);
-    printTable(['live peers', 'p50 ms', 'p99 ms', 'min', 'max'], Object.entries(rtts).map(([level, s]) => [level, ms(median(s)), ms(quantile(s, 0.99)), ms(Math.min(...s)), ms(Math.max(...s))]));
+    printTable(
+      ['live peers', 'p50 ms', 'p99 ms', 'min', 'max', 'bare RTT p50 ms', 'p50 / bare'],
+      Object.entries(rtts).map(([level, { samples: s, bare }]) => [
+        level, ms(median(s)), ms(quantile(s, 0.99)), ms(Math.min(...s)), ms(Math.max(...s)), ms(median(bare)), `${(median(s) / median(bare)).toFixed(1)}x`,
+      ]),
+    );
+    const first = rtts[rttLevels[0]];
+    const last = rtts[rttLevels.at(-1)];
+    if (first && last) console.log(`"Delivered" p50 with ${rttLevels.at(-1)} live peers vs ${rttLevels[0]}: ${(median(last.samples) / median(first.samples)).toFixed(2)}x (goal <= 1.2x)`);
     const errors = [...alice.errors, ...peers.flatMap((p) => p.errors)];
     if (errors.length) console.log(`page errors: ${errors.join(' | ')}`);
   } catch (error) {

@@ -19,7 +19,8 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import { serveStatic } from '../scripts/serve.mjs';
 import { launchBrowser } from '../test/e2e/browsers.mjs';
-import { click, fill, locate, readCode, reachChoices } from '../test/e2e/helpers.mjs';
+import { chooseReach, click, fill, locate, readCode } from '../test/e2e/helpers.mjs';
+import { inPage } from '../test/e2e/page-probe.mjs';
 import { benchBrowserOptions } from './lib.mjs';
 
 const dist = 'dist';
@@ -46,23 +47,15 @@ for (const [file, size] of sizes) console.log(file.padEnd(40), kb(size.raw).padS
 
 /** Installed in every document before its scripts: notes when the first screen's main button ("Create profile"
  * on a new device, "Unlock" or "New invite" later) first has a box on screen. */
-function watchFirstRender() {
-  const find = (root) => {
-    for (const el of root.querySelectorAll('*')) {
-      if (el.localName === 'button' && ['New invite', 'Create profile', 'Unlock'].includes(el.textContent.trim())) return el;
-      const inner = el.shadowRoot && find(el.shadowRoot);
-      if (inner) return inner;
-    }
-    return null;
-  };
+const watchFirstRender = inPage((probe) => {
   const check = () => {
-    const button = find(document);
+    const button = probe.find((el) => el.localName === 'button' && ['New invite', 'Create profile', 'Unlock'].includes(el.textContent.trim()));
     const box = button?.getBoundingClientRect();
     if (box && box.width > 0 && box.height > 0) window.__tcFirstRenderMs = performance.now();
     else requestAnimationFrame(check);
   };
   requestAnimationFrame(check);
-}
+});
 
 async function loadOnce(context, url) {
   const page = await context.newPage();
@@ -97,7 +90,7 @@ try {
   await fill(page, 'textbox', 'Your name', 'Size');
   await fill(page, 'textbox', 'Passphrase', 'correct horse battery staple 42');
   await fill(page, 'textbox', 'Repeat passphrase', 'correct horse battery staple 42');
-  await click(page, 'radio', reachChoices.local);
+  await chooseReach(page, 'local');
   await click(page, 'button', 'Create profile');
   await locate(page, 'button', 'New invite', { timeout: 60_000 });
   await take('profile made (main screen: "New invite")');

@@ -1,87 +1,66 @@
 // Timing UI steps inside the pages, for the benches: from a click to a code in a textbox, from a click to the
 // status "Connection" reading Connected, and opening a conversation from the list "Conversations". The clocks run in
 // the pages (performance.now(); performance.timeOrigin + performance.now() across pages of one machine).
+import { until } from '../test/e2e/helpers.mjs';
+import { inPage } from '../test/e2e/page-probe.mjs';
 import { withTimeout } from './lib.mjs';
 
 /** From the next click in the page to the textbox named `name` having a value (a 1 ms poll, ~4 ms in practice). */
 export function armCodeWatch(page, name) {
-  return page.evaluate((name) => {
+  return page.evaluate(inPage((probe, name) => {
     const watch = (window.__tcCodeWatch = {});
     // Named by aria-label or by a <label for> in the same shadow root (src/ui/code-card.ts).
-    const find = (root) => {
-      for (const el of root.querySelectorAll('*')) {
+    const find = () => {
+      for (const [el, root] of probe.deep()) {
         if ('value' in el && el.getAttribute('aria-label') === name) return el;
         if (el.localName === 'label' && el.textContent.trim() === name && el.htmlFor) {
           const field = root.getElementById?.(el.htmlFor);
           if (field && 'value' in field) return field;
         }
-        const inner = el.shadowRoot && find(el.shadowRoot);
-        if (inner) return inner;
       }
       return null;
     };
     watch.done = new Promise((resolve) => {
       document.addEventListener('click', () => {
         const clickAt = performance.now();
-        const poll = () => (find(document)?.value ? resolve(performance.now() - clickAt) : setTimeout(poll, 1));
+        const poll = () => (find()?.value ? resolve(performance.now() - clickAt) : setTimeout(poll, 1));
         setTimeout(poll, 0);
       }, { capture: true, once: true });
     });
-  }, name);
+  }), name);
 }
 export const codeWatchResult = (page) => withTimeout(page.evaluate(() => window.__tcCodeWatch.done), 30_000, 'code watch');
 
 /** Epoch time of the next click, and of the status "Connection" first reading Connected. */
 export function armConnectedWatch(page) {
-  return page.evaluate(() => {
+  return page.evaluate(inPage((probe) => {
     const now = () => performance.timeOrigin + performance.now();
     const watch = (window.__tcConnectWatch = {});
     document.addEventListener('click', () => (watch.clickAt ??= now()), { capture: true, once: true });
-    const find = (root) => {
-      for (const el of root.querySelectorAll('*')) {
-        if (el.getAttribute('role') === 'status' && el.getAttribute('aria-label') === 'Connection') return el;
-        const inner = el.shadowRoot && find(el.shadowRoot);
-        if (inner) return inner;
-      }
-      return null;
-    };
+    const find = () => probe.find((el) => el.getAttribute('role') === 'status' && el.getAttribute('aria-label') === 'Connection');
     const check = () => {
-      if (watch.connectedAt === undefined && find(document)?.textContent.trim() === 'Connected') watch.connectedAt = now();
+      if (watch.connectedAt === undefined && find()?.textContent.trim() === 'Connected') watch.connectedAt = now();
       if (watch.connectedAt === undefined) requestAnimationFrame(() => setTimeout(check, 0));
     };
     check();
-  });
+  }));
 }
 
 /** { clickAt, connectedAt } of the armed watch (either may still be undefined). */
 export const connectedWatch = (page) => page.evaluate(() => ({ ...window.__tcConnectWatch }));
 
 /** Both armed watches once each page has seen Connected: [a, b], each { clickAt, connectedAt }. */
-export async function bothConnected(pageA, pageB) {
-  for (;;) {
+export function bothConnected(pageA, pageB) {
+  const both = async () => {
     const [a, b] = await Promise.all([connectedWatch(pageA), connectedWatch(pageB)]);
-    if (a.connectedAt !== undefined && b.connectedAt !== undefined) return [a, b];
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+    return a.connectedAt !== undefined && b.connectedAt !== undefined && [a, b];
+  };
+  // No deadline, as before: the steps before it have theirs.
+  return until(both, 'both connected', { timeout: Infinity, everyMs: 20 });
 }
 
 /** Clicks the conversation named `name` in the list "Conversations" (test/e2e/helpers.mjs openConversation, without its waits). */
 export async function clickConversation(page, name) {
-  const handle = await page.waitForFunction((contact) => {
-    const visit = (root) => {
-      for (const el of root.querySelectorAll('*')) {
-        if (el.localName === 'tc-conversation-list') {
-          for (const button of el.shadowRoot?.querySelectorAll('button') ?? []) {
-            const text = [...(button.querySelector('.name')?.childNodes ?? [])].filter((n) => n.nodeType === 3).map((n) => n.textContent).join('').trim();
-            if (text === contact) return button;
-          }
-        }
-        const inner = el.shadowRoot && visit(el.shadowRoot);
-        if (inner) return inner;
-      }
-      return null;
-    };
-    return visit(document);
-  }, { timeout: 30_000, polling: 100 }, name);
+  const handle = await page.waitForFunction(inPage((probe, contact) => probe.conversationButton(contact)), { timeout: 30_000, polling: 100 }, name);
   await handle.asElement().click();
 }

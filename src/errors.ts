@@ -13,6 +13,10 @@ export const errorCodes = [
   'CODE_OWN_INVITE', // this page's own invite pasted back
   'CODE_INVITE_USED', // an invite this page already answered, its answer still open
   'CODE_INVITE_ANSWERED', // an invite this page answered before, that exchange over (connected or ended)
+  'CODE_RECONNECT_OPEN', // a reconnect code this page opened and is still connecting with
+  'CODE_RECONNECT_USED', // a reconnect code this page opened before, that exchange over (connected or ended)
+  'CODE_ANSWER_ALREADY_CONNECTED', // an answer to an invite of this page that an answer already connected
+  'CODE_ANSWER_RELAY_FIRST', // a pasted answer to an invite another device's answer by relay took first
   'CODE_TOO_LONG', // longer than any code we make
   'CODE_RECONNECT_NOT_YOURS', // a one-code reconnect made for another device
   'CODE_ANSWER_UNKNOWN_INVITE', // an answer to an invite this page no longer has
@@ -81,6 +85,7 @@ export const errorCodes = [
   'SAFETY_NUMBER_MATCH', // a compared safety number is the same (info, not an error)
   'SAFETY_NUMBER_DIFFERENT', // a compared safety number differs
   'NO_CONVERSATION', // sending with no conversation open
+  'GROUP_INTRO_TAMPERED', // an introduction to another group member was changed on the way: that pair is not linked
   'PEER_STORAGE_FULL', // the contact's device refused our messages: no room for this conversation there
   'CONVERSATION_FULL', // this device refused a contact's messages: the conversation reached its storage quota
   'PROFILE_INCOMPLETE', // creating a profile without a name or passphrase
@@ -88,6 +93,16 @@ export const errorCodes = [
   'DEVICE_FORGOTTEN', // info: everything on this device was erased
   'UNEXPECTED', // a bug: something threw that is not a TincanError (the detail says what)
   // file transfers (chat/files/)
+  // calls (chat/calls.ts, docs/calls.md)
+  'CALL_NEEDS_CONNECTION', // a call can only be made to a contact who is connected now
+  'CALL_UNAVAILABLE', // this connection cannot carry a call (no kept certificate, or not a browser's)
+  'CALL_BUSY', // a call is already going on (here, or on the contact's device)
+  'CALL_REFUSED', // the call's connection details did not carry the fingerprint the contact signed: refused
+  'CALL_CONNECTION_LOST', // the call's connection, or the chat's link under it, was lost
+  'CALL_FAILED', // the other device could not set the call up
+  'GROUP_CALL_TOO_BIG', // a group call is for at most maxGroupCallMembers people (chat/group-calls.ts)
+  'MEDIA_DENIED', // the browser did not allow the microphone or camera
+  'MEDIA_MISSING', // no microphone or camera found
   'FILE_NEEDS_CONNECTION', // a file can only be offered to a contact who is connected now
   'FILE_DECLINED', // the contact declined the file
   'FILE_CANCELLED', // the transfer was cancelled (by either side)
@@ -100,11 +115,36 @@ export const errorCodes = [
   'FILE_DAMAGED', // a kept file does not open as it was sealed on this device (changed or damaged on disk)
   'FILE_NO_ROOM', // this device's storage has less room left than the offered file needs
   'FILE_SAVE_NO_ROOM', // no room for the plaintext copy "Save" makes before the download
+  'FILE_SAVE_LOCKED', // Tincan locked while "Save" made its copy: no download (the copy goes with the lock)
+  'RECONNECT_REFUSED', // a code from the device of a removed contact the person refused to reconnect with
+  'FILE_NOT_A_PICTURE', // a file offered as a picture (and taken without asking) whose first bytes are not that picture
+  // the Node peer and its command line (src/node/)
+  'CONTACT_UNKNOWN', // no listed contact has that name or id
+  'CONTACT_AMBIGUOUS', // several contacts have that name: identity is the key, so the id must say which
+  'PROFILE_MISSING', // no profile in that folder yet
+  'PROFILE_EXISTS', // making or importing a profile where one is kept already
+  'PROFILE_IN_USE', // another running process has the profile folder open
+  'PASSPHRASE_MISSING', // no terminal to ask, no --passphrase-file, no TINCAN_PASSPHRASE
+  'COMMAND_INVALID', // a command line or a JSON input line Tincan cannot read
+  // mailboxes (invite/mailbox-code.ts, chat/mailbox-*.ts; docs/mailbox.md)
+  'MAILBOX_CODE_EMPTY', // nothing pasted in the mailbox code box
+  'MAILBOX_CODE_IS_INVITE', // an invite or answer code pasted where a mailbox code is expected
+  'MAILBOX_CODE_INVALID', // not a mailbox code
+  'MAILBOX_CODE_CHECKSUM', // cut off or mistyped
+  'MAILBOX_CODE_NEWER', // made by a newer Tincan
+  'MAILBOX_CODE_ADDRESS', // an address or port no page can dial
+  'MAILBOX_UNREACHABLE', // the mailbox did not answer at its address
+  'MAILBOX_WRONG_KEY', // something answered at the address, but not the mailbox the code names
+  'MAILBOX_REFUSED', // the mailbox does not serve this person (claimed by someone else, or not the owner's contact)
+  'MAILBOX_FULL', // the mailbox has no room for more messages
   // camera and scanning
   'CAMERA_DENIED',
   'CAMERA_MISSING',
   'CAMERA_INSECURE',
   'QR_NOT_FOUND',
+  // relays (docs/relays.md)
+  'RELAY_ADDRESS', // a line of the relay box is not a wss:// address
+  'RELAY_ANSWER_REFUSED', // what came by relay for a waiting invite is not an answer to it (ignored)
 ] as const;
 
 export type ErrorCode = (typeof errorCodes)[number];
@@ -126,4 +166,11 @@ export function isTincanError(error: unknown, code?: ErrorCode): error is Tincan
 /** Normalise anything thrown into an Error (Trystero's toError). */
 export function toError(thrown: unknown): Error {
   return thrown instanceof Error ? thrown : new Error(String(thrown));
+}
+
+/** Anything thrown by a platform API as a TincanError with this code; a TincanError keeps its own. */
+export function asTincanError(error: unknown, code: ErrorCode): TincanError {
+  if (error instanceof TincanError) return error;
+  const thrown = toError(error);
+  return new TincanError(code, `${thrown.name}: ${thrown.message}`);
 }

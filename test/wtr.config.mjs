@@ -2,29 +2,12 @@
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
 import { chromiumArgs } from './e2e/browsers.mjs';
+import { screenshotPlugin } from './screenshot-plugin.mjs';
 import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 
 const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tincan-wtr-'));
-/** Where component tests save screenshots for a person to look at (git-ignored, not compared by any test). */
-const screenshotDir = '.build/screenshots';
-
-/** executeServerCommand('tc-screenshot', { name }): a PNG of the test page's viewport in screenshotDir. */
-function screenshotPlugin() {
-  return {
-    name: 'tc-screenshot',
-    async executeCommand({ command, payload, session }) {
-      if (command !== 'tc-screenshot') return undefined;
-      const name = String(payload?.name ?? 'screen').replace(/[^a-z0-9._-]+/gi, '-');
-      fs.mkdirSync(screenshotDir, { recursive: true });
-      const page = session.browser.getPage(session.id);
-      await page.screenshot({ path: path.join(screenshotDir, `${name}.png`) });
-      return true;
-    },
-  };
-}
-
 /** A server command `name` that runs `fn(cdp, page)` on the test page's own CDP session. */
 function cdpCommand(name, fn) {
   return {
@@ -88,6 +71,8 @@ export default {
         executablePath: '/usr/bin/chromium',
         headless: true,
         args: [...chromiumArgs, `--user-data-dir=${userDataDir}`],
+        // One time zone wherever the tests run: the screens test's clock faces are compared with approved images.
+        env: { ...process.env, TZ: 'UTC' },
       },
     }),
   ],

@@ -4,6 +4,7 @@
 import type { FileSinkFactory, FileSink, FileSource } from '../chat/files/file-io';
 import type { StorageFigures } from '../chat/files/file-acceptance';
 import type { DeviceLinks } from '../net/device-links';
+import type { DirectAddress, DirectChannel } from '../net/direct-channel';
 import type { RecordBackend } from '../store/record-backend';
 import type { StoredIceServer } from '../store/records';
 import type { RollbackWitness } from '../store/rollback';
@@ -49,6 +50,10 @@ export interface DevicePlatform {
   forgetFiles(): Promise<void>;
   /** What this device's storage uses and may use (navigator.storage.estimate in a browser), or undefined. */
   storageEstimate(): Promise<StorageFigures | undefined>;
+  /** Dials a listener at a static address with no signaling (a mailbox, docs/mailbox.md §1); absent: no mailbox. */
+  dialDirect?(target: DirectAddress): Promise<DirectChannel>;
+  /** The WebSocket class Nostr relays are reached with (the page's own; `ws` in Node); none: no relays here. */
+  readonly relaySocket?: unknown;
 }
 
 /** What only a page in a browser has: someone looking at it, storage it asks to keep, downloads. */

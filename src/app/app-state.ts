@@ -1,8 +1,11 @@
 // The shape of everything the UI renders. Only src/app/ writes it (a new object on every change, never mutated);
 // components read it. Everything about a conversation is keyed by it: many peers are live at once, and a
 // background conversation keeps its own connection, typing, unread count and notices.
+import type { RelayStatus } from '../chat/relay-carrier';
 import type { ErrorCode } from '../errors';
 import type { ChatMessage } from '../chat/chat-message';
+import type { CallState } from '../chat/calls';
+import type { GroupCallMember, GroupCallState } from '../chat/group-calls';
 import type { ExchangeKind } from '../chat/pairing';
 import type { TransferState } from '../chat/files/transfer-store';
 import type { LinkState } from '../net/link';
@@ -61,6 +64,35 @@ export interface ConversationView {
   readonly oneCodeReconnect: boolean;
   /** What the contact's frames cost: dropped and rejected counts (connection details). */
   readonly dropped: number;
+  /** Both turned relays on (docs/relays.md): "Use relays with …" can be ticked. */
+  readonly relaysAvailable: boolean;
+  /** Messages to this contact also go to its relays while it is not connected. */
+  readonly useRelays: boolean;
+  /** A group (chat/group/): its members; absent for two people. */
+  readonly group?: GroupInfoView;
+}
+
+export interface GroupMemberInfo {
+  readonly key: string;
+  readonly name: string;
+  readonly isSelf: boolean;
+  readonly online: boolean;
+  /** The rules let this device remove it (docs/groups.md). */
+  readonly canRemove: boolean;
+  readonly addedByName: string;
+}
+
+export interface GroupInfoView {
+  /** Every member, this device included, in the order they joined. */
+  readonly members: readonly GroupMemberInfo[];
+  /** False once this device left or was removed. */
+  readonly isMember: boolean;
+  /** The group has the most members a mesh takes (16). */
+  readonly isFull: boolean;
+  /** More members than a group call takes (maxGroupCallMembers, 4): the call buttons say so. */
+  readonly tooBigToCall: boolean;
+  /** Who is typing, by name (typing is per member in a group). */
+  readonly typingName?: string;
 }
 
 /** The conversation on screen: a window of its log, never all of it. */
@@ -73,6 +105,8 @@ export interface OpenConversation {
   readonly hasNewer: boolean;
   /** 12 groups of 5 digits. */
   readonly safetyNumber?: readonly string[];
+  /** A group's senders' names by identity key (incoming messages carry the key). */
+  readonly senders?: Readonly<Record<string, string>>;
 }
 
 /** An invite or answer in progress, as the pairing card shows it. */
@@ -89,6 +123,10 @@ export interface ExchangeView {
   readonly inviterUnreachable?: boolean;
   readonly showFallback?: boolean;
   readonly oneCodeUnavailable?: boolean;
+  /** Inviter: the answer may come back through this device's relays by itself. */
+  readonly awaitsRelay?: boolean;
+  /** Answerer: the answer also goes to the inviter's relays (chat/pairing.ts). */
+  readonly answerByRelay?: 'sending' | 'sent' | 'unreachable';
 }
 
 /** A file transfer as the conversation shows it (chat/files/): offered, moving, done or failed. */
@@ -112,6 +150,8 @@ export interface FileTransferView {
   readonly finishedRef?: string;
   /** Sender: bytes this page handed to the connection, chunks sent again included (the e2e tests read it). */
   readonly sentBytes?: number;
+  /** Receiver: taken without asking as a picture; its first bytes were one, and the page checks that it decodes. */
+  readonly asPicture?: true;
   readonly createdAt: number;
 }
 
@@ -123,6 +163,10 @@ export interface Invitation {
   readonly contactName?: string;
   /** A pasted ordinary invite from this contact's device: maybe one answered before, so "Reconnect" is offered. */
   readonly knownContactId?: string;
+  /** A code from the device of a contact the person removed (at `removedAt`): "Accept" or "Refuse", never unasked. */
+  readonly removedAt?: number;
+  /** The relays the answer also goes back through (an invite naming its inviter's relays). */
+  readonly relays?: readonly string[];
 }
 
 /** How far invites reach (store/reach.ts reads it from the saved ICE servers). */
@@ -164,6 +208,34 @@ export interface AppState {
   readonly autoAcceptImageBytes: number;
   /** What the browser says this origin uses of what it may use (received files included), when it says. */
   readonly storage?: StorageView;
+  /** This person's mailbox (docs/mailbox.md), once added: whether this page is connected to it now. */
+  readonly mailbox?: 'connected' | 'offline';
+  /** The call going on (chat/calls.ts), ringing or connected: one at a time. */
+  readonly call?: CallView;
+  /** The group call going on (chat/group-calls.ts), ringing or connected: one at a time with `call`. */
+  readonly groupCall?: GroupCallView;
+  /** This device's Nostr relays (none: relays are off) and how each is doing. */
+  readonly relays: readonly RelayView[];
+}
+
+export interface RelayView {
+  readonly url: string;
+  readonly status: RelayStatus;
+}
+
+/** The call going on, with the contact's name as shown. */
+export interface CallView extends CallState {
+  readonly name: string;
+}
+
+/** The group call going on, with the group's name and each member's name as the group's member list has it (by key). */
+export interface GroupCallView extends Omit<GroupCallState, 'members'> {
+  readonly name: string;
+  readonly members: readonly GroupCallMemberView[];
+}
+
+export interface GroupCallMemberView extends GroupCallMember {
+  readonly name: string;
 }
 
 export interface StorageView {
@@ -182,6 +254,7 @@ export const initialState: AppState = {
   unreadTotal: 0,
   transfers: [],
   autoAcceptImageBytes: 0,
+  relays: [],
 };
 
 /** What Settings says about pictures accepted without asking (chat/files/file-acceptance.ts holds the policy). */

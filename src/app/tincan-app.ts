@@ -31,6 +31,9 @@ import { decodeCode, normalizeCode, type DecodedCode } from '../invite/invite-co
 import type { Profile } from '../store/profile-store';
 import { openStore, type TincanStore } from '../store/tincan-store';
 import type { Contact } from '../store/records';
+import { answeredCodesCollectionName, loadAnsweredCodes, rememberAnsweredCode } from '../store/answered-codes';
+import { loadRemovedContacts, removedContactOf, removedContactsCollectionName, saveRemovedContact, type RemovedContact } from '../store/removed-contacts';
+import { isInviteRelayAddress, parseRelayList } from '../net/relay-address';
 import { iceServersFor, reachOf, toStoredIceServers, type Reach, type RTCIceServerLike } from '../store/reach';
 import type { TranscriptFormat, TranscriptLabels } from '../store/transcript';
 import type { AppPlatform, TabLock } from './app-platform';
@@ -40,9 +43,11 @@ import {
   type AppState,
   type ExchangeView,
   type FileTransferView,
+  type GroupCallView,
   type Notice,
   type NoticeArea,
 } from './app-state';
+import type { GroupCallState } from '../chat/group-calls';
 import { StateStore } from './state-store';
 import { TypingSignal, type TypingFrame } from './typing-signal';
 import { newerPage, newestWindow, olderPageEnd, pageSize, withArrived, withNewer, withOlder, withStates } from './message-window';
@@ -72,13 +77,17 @@ export interface TincanAppOptions {
 }
 
 /** What a locked app must not keep from the profile (initialState leaves these optional fields out). */
-const forgotten: Partial<AppState> = { profileName: undefined, activeId: undefined, open: undefined, vaultHealth: undefined, storage: undefined };
+const forgotten: Partial<AppState> = { profileName: undefined, activeId: undefined, open: undefined, vaultHealth: undefined, storage: undefined, call: undefined, groupCall: undefined };
 /** A peer's "typing" lapses after this long without news (its page may have gone away). */
 const typingIdleMs = 5_000;
+/** Reads of one page before giving up while new messages keep moving the window (the log asks again later). */
+const pageReadAttempts = 4;
 
 interface Runtime {
   status?: PeerStatus;
   typing: boolean;
+  /** In a group: who is typing. */
+  typingName?: string;
   typingTimer?: ReturnType<typeof setTimeout>;
 }
 
@@ -91,6 +100,11 @@ export class TincanApp {
   private messenger?: Messenger;
   /** Pictures being accepted without asking (their state still reads "offered" until the accept is through). */
   private readonly autoAccepting = new Set<string>();
+  /** "Save" copies being written (lock waits for them), and whether a lock is under way. */
+  private readonly saves = new Set<Promise<string | undefined>>();
+  private isLocking = false;
+  /** Contacts the person removed (store/removed-contacts.ts), read at unlock. */
+  private removedContacts: RemovedContact[] = [];
   /** Loaded at unlock (unlocked-modules.ts). */
   private modules?: UnlockedModules;
   /** The chat stack of the unlocked profile (chat/chat-core.ts); its parts below, as the actions use them. */
@@ -100,6 +114,9 @@ export class TincanApp {
   /** The unlock's sweep of plaintext copies a crash left ("Save"), while it runs. */
   private sweepingExports?: Promise<unknown>;
   private links?: DeviceLinks;
+  private mailbox?: InstanceType<UnlockedModules['MailboxKeeper']>;
+  /** Reconnects made through a mailbox: no code to show the person (app/mailbox-keeper.ts). */
+  private readonly quietExchanges = new Set<string>();
   private tabLock?: TabLock;
   /** A code that arrived (by link) before the vault was unlocked. */
   private deferred?: { text: string; source: CodeSource };
@@ -108,6 +125,10 @@ export class TincanApp {
   /** What the contact of the open conversation was told of the person's typing; typingContactId: that contact. */
   private readonly typing = new TypingSignal();
   private typingContactId?: string;
+  /** The group this page last joined, and through whom (that contact's "connected" opens the group). */
+  private joinedVia?: { groupId: string; by: string };
+  /** Conversations asked to be opened so far (only the last one asked for opens). */
+  private selections = 0;
   private typingCheck?: ReturnType<typeof setTimeout>;
   private readonly now: () => number;
   private readonly storeName: string;
@@ -239,14 +260,24 @@ export class TincanApp {
   /** Forgets every key in memory; the passphrase is needed again. */
   async lock(): Promise<void> {
     const hasKeptFiles = this.hasKeptFiles();
-    await this.messenger?.flush().catch(() => undefined);
-    this.leave({ sayBye: true });
-    if (hasKeptFiles) await this.options.platform.removeExports?.().catch(() => undefined);
-    await this.store?.lock();
+    // A "Save" under way finishes its copy first (so none is left after the copies are removed), then hands out no
+    // download (the copy goes with the lock): the unlock screen says so instead of nothing.
+    const wasSaving = this.saves.size > 0;
+    this.isLocking = true;
+    try {
+      await Promise.allSettled([...this.saves]);
+      await this.messenger?.flush().catch(() => undefined);
+      this.leave({ sayBye: true });
+      if (hasKeptFiles) await this.options.platform.removeExports?.().catch(() => undefined);
+      await this.store?.lock();
+    } finally {
+      this.isLocking = false;
+    }
     // Spreading initialState leaves its optional fields as they were: the open conversation's messages would stay
     // in memory while locked and be shown again after the next unlock instead of what the store holds. A notice
     // (a code's error, a conversation's warning) is about what the lock put away: it goes too.
-    this.set({ ...initialState, ...forgotten, screen: 'unlock', reachChosen: this.s.reachChosen, notice: undefined });
+    const notice: Notice | undefined = wasSaving ? { kind: 'warning', code: 'FILE_SAVE_LOCKED', area: 'welcome' } : undefined;
+    this.set({ ...initialState, ...forgotten, screen: 'unlock', reachChosen: this.s.reachChosen, notice });
   }
 
   /** The person saw that this vault was restored from an older copy: keep it as it is from now on. */
@@ -266,7 +297,15 @@ export class TincanApp {
     ]);
     this.links = links;
     this.modules = modules;
-    const core = await modules.openChatCore({ store, profile, links, fileSinks: this.options.platform.fileSinks(this.storeName), now: this.now });
+    const relaySocket = this.options.platform.relaySocket;
+    const core = await modules.openChatCore({
+      store,
+      profile,
+      links,
+      fileSinks: this.options.platform.fileSinks(this.storeName),
+      ...(relaySocket ? { relaySocket } : {}),
+      now: this.now,
+    });
     this.core = core;
     this.files = core.files;
     this.thumbnails = core.thumbnails;
@@ -275,18 +314,24 @@ export class TincanApp {
     if (core.files) this.watchFiles(core.files);
     else this.fail(core.filesError, 'global');
     this.watchMessenger(core.messenger);
+    this.watchCalls(core.messenger);
     void this.refreshStorage();
     // Plaintext copies made by "Save" are removed at lock; a crash leaves them until now.
     if (this.hasKeptFiles()) this.sweepingExports = this.options.platform.removeExports?.().catch(() => undefined);
     this.set({ autoAcceptImageBytes: await loadAutoAcceptImageBytes(store.collection(fileSettingsCollectionName)) });
+    this.removedContacts = await loadRemovedContacts(store.collection(removedContactsCollectionName)).catch(() => []);
+    core.messenger.pairing.rememberAnswered(await loadAnsweredCodes(store.collection(answeredCodesCollectionName)).catch(() => []));
     this.set({ screen: 'main', profileName: profile.name, iceServers, reach: reachOf(iceServers), reachChosen: saved !== undefined });
     this.refreshConversations();
+    this.startMailbox(modules, store, profile, core.messenger);
     const code = this.deferred;
     this.deferred = undefined;
     if (code) await this.submitCode(code.text, code.source);
   }
 
   private leave({ sayBye }: { sayBye: boolean }): void {
+    this.mailbox?.dispose();
+    this.mailbox = undefined;
     this.core?.close({ sayBye });
     this.core = undefined;
     this.messenger = undefined;
@@ -297,6 +342,7 @@ export class TincanApp {
     this.typingCheck = undefined;
     this.typing.stop();
     this.runtime.clear();
+    this.removedContacts = [];
     this.profile = undefined;
   }
 
@@ -326,9 +372,96 @@ export class TincanApp {
     }
   }
 
+  /** Saves this device's Nostr relays from the settings box (one address a line; empty turns relays off). */
+  async saveRelays(text: string): Promise<void> {
+    const relays = this.messenger?.relays;
+    if (!relays) return;
+    const { relays: list, bad } = parseRelayList(text);
+    if (bad.length) return this.set({ notice: { kind: 'error', code: 'RELAY_ADDRESS', area: 'settings', detail: bad[0]! } });
+    try {
+      await this.messenger!.setRelays(list);
+      this.showRelays();
+      this.refreshConversations();
+    } catch (error) {
+      this.fail(error, 'settings');
+    }
+  }
+
+  /** "Use relays with …" for one contact. */
+  async setUseRelays(contactId: string, use: boolean): Promise<void> {
+    try {
+      await this.messenger?.setUseRelays(contactId, use);
+      this.refreshConversations(contactId);
+    } catch (error) {
+      this.fail(error, 'conversation');
+    }
+  }
+
+  private showRelays(): void {
+    const relays = this.messenger?.relays;
+    const statuses = relays?.statuses();
+    this.set({ relays: (relays?.relays() ?? []).map((url) => ({ url, status: statuses?.get(url) ?? 'connecting' })) });
+  }
+
   /** The first-run choice, or the invite card's "Change": same network only, or anywhere (public STUN). */
   async setReach(reach: Exclude<Reach, 'custom'>): Promise<void> {
     await this.saveIceServers(iceServersFor(reach));
+  }
+
+  // -----------------------------------------------------------------------------------------------------------
+  // The mailbox (docs/mailbox.md)
+
+  private startMailbox(modules: UnlockedModules, store: TincanStore, profile: Profile, messenger: Messenger): void {
+    const dial = this.options.platform.dialDirect;
+    if (!dial) return;
+    const keeper = new modules.MailboxKeeper({
+      collection: store.collection(modules.mailboxCollectionName),
+      contactMailboxes: store.collection(modules.contactMailboxesCollectionName),
+      dial: (target) => dial(target),
+      identity: profile.identity,
+      displayName: profile.name,
+      contactKeys: () => new Map(store.contacts.all().filter((c) => !c.movedTo).map((c) => [c.id, c.pinnedKey])),
+      deliver: (item) => void messenger.delivery.ready.then(() => messenger.delivery.receiveCarried(item)),
+      addCarrier: (carrier) => messenger.delivery.addCarrier(carrier),
+      held: (member, id) => messenger.delivery.markHeld(member, [id]),
+      tell: (contactId, code) => messenger.tellMailbox(contactId, code),
+      isOnline: (contactId) => messenger.peers.isOnline(contactId),
+      reconnectCode: async (contactId) => {
+        const exchange = await messenger.reconnect(contactId);
+        this.quiet(exchange, messenger);
+        const cancel = (): void => messenger.pairing.cancel(exchange.id);
+        if (exchange.kind === 'reconnect' && exchange.code) return { code: exchange.code, cancel };
+        cancel(); // no one-code reconnect here: an ordinary invite needs an answer carried back
+        return undefined;
+      },
+      useReconnectCode: async (_contactId, code) => {
+        const canonical = normalizeCode(code);
+        const decoded = decodeCode(canonical);
+        // Only a reconnect code (for this device's certificate: it connects silently or not at all). The seal proved
+        // it came from the contact's key, and the connection's Hello proves that key again; the contact's device may
+        // have a new certificate (docs/one-code-reconnect.md §2), so the code's is not checked against the pinned one.
+        if (decoded.kind !== 'invite' || !decoded.reconnectFor) throw new TincanError('CODE_NOT_TINCAN', 'not a reconnect code');
+        this.quiet(await messenger.useCode(decoded, canonical), messenger);
+      },
+    });
+    this.mailbox = keeper;
+    keeper.on('status', (mailbox) => this.set({ mailbox }));
+    keeper.on('error', (code) => this.showError(code, 'settings'));
+    messenger.on('contact', () => keeper.tellContacts());
+    messenger.on('connected', ({ contactId }) => keeper.tellContact(contactId));
+    messenger.delivery.on('mailbox', ({ contactId, code }) => void keeper.learn(contactId, code).catch(() => undefined));
+    void keeper.start().catch((error) => this.fail(error, 'settings'));
+  }
+
+  /** "Add mailbox": the code from the mailbox's output; the first visit makes this person its owner. */
+  async addMailbox(text: string): Promise<void> {
+    await this.withBusy('settings', async () => {
+      await this.mailbox?.add(text);
+    });
+  }
+
+  async removeMailbox(): Promise<void> {
+    await this.mailbox?.remove().catch((error) => this.fail(error, 'settings'));
   }
 
   // -----------------------------------------------------------------------------------------------------------
@@ -357,8 +490,9 @@ export class TincanApp {
     return this.takeCode(text, source, { consented: false });
   }
 
-  /** `consented`: the person pressed "Answer" on the invitation card, so the code is answered now. */
-  private async takeCode(text: string, source: CodeSource, { consented }: { consented: boolean }): Promise<void> {
+  /** `consented`: the person pressed "Answer" on the invitation card, so the code is answered now.
+   * `relayConsented`: that card said the answer also goes through the inviter's relays, and what they learn. */
+  private async takeCode(text: string, source: CodeSource, { consented, relayConsented = false }: { consented: boolean; relayConsented?: boolean }): Promise<void> {
     if (this.s.screen !== 'main') {
       this.deferred = { text, source };
       if (source === 'link') this.set({ invitation: { code: text, kind: 'invite' } });
@@ -374,31 +508,71 @@ export class TincanApp {
     } catch (error) {
       return this.fail(error, source === 'link' ? 'global' : 'pairing');
     }
+    // A code from a removed contact's device, however it came: asked first, and refused once the person refused.
+    const removed = decoded.kind === 'invite' && !consented ? this.removedByCertificate(decoded.fields.fingerprint) : undefined;
+    if (removed?.isRefused) return this.fail(new TincanError('RECONNECT_REFUSED', removed.id), source === 'link' ? 'global' : 'pairing');
+    if (removed) {
+      this.set({ invitation: { code: canonical, kind: 'reconnect', contactName: removed.name, removedAt: removed.removedAt }, notice: undefined });
+      return;
+    }
     // An ordinary invite from a contact's device is an old one, answered before (a new answer to it could never
     // connect), or one the contact made just now: it waits for the person, who answers it or reconnects instead.
     const knownInviter = decoded.kind === 'invite' && !decoded.reconnectFor && !consented ? this.contactByCertificate(decoded.fields.fingerprint) : undefined;
     if ((source === 'link' && decoded.kind === 'invite' && !consented) || knownInviter) {
       const contact = knownInviter ?? (decoded.kind === 'invite' && decoded.reconnectFor ? this.contactByCertificate(decoded.fields.fingerprint) : undefined);
+      const relays = decoded.kind === 'invite' && this.messenger?.relays ? (decoded.relay?.addresses.filter(isInviteRelayAddress) ?? []) : [];
       this.set({
         invitation: {
           code: canonical,
           kind: decoded.kind === 'invite' && decoded.reconnectFor ? 'reconnect' : 'invite',
           ...(contact ? { contactName: contact.displayName } : {}),
           ...(knownInviter ? { knownContactId: knownInviter.id } : {}),
+          ...(relays.length ? { relays } : {}),
         },
         notice: undefined,
       });
       return;
     }
-    await this.useCode(decoded, canonical);
+    await this.useCode(decoded, canonical, { relayConsented });
   }
 
-  /** The person agreed to answer the invite that came by link. */
+  /** The person agreed to answer the invite that came by link (or to take a removed contact back). */
   async acceptInvitation(): Promise<void> {
     const invitation = this.s.invitation;
     if (!invitation) return;
     this.set({ invitation: undefined });
-    await this.takeCode(invitation.code, 'paste', { consented: true });
+    if (invitation.removedAt !== undefined) await this.forgetRemoval(invitation.code).catch((error) => this.fail(error, 'pairing'));
+    await this.takeCode(invitation.code, 'paste', { consented: true, relayConsented: !!invitation.relays?.length });
+  }
+
+  /** "Refuse" a removed contact that wants to reconnect: this and later codes from that device are refused. */
+  async refuseInvitation(): Promise<void> {
+    const invitation = this.s.invitation;
+    const removed = invitation && this.removedOfCode(invitation.code);
+    this.deferred = undefined;
+    this.set({ invitation: undefined });
+    if (!removed || !this.store) return;
+    const refused = { ...removed, isRefused: true };
+    this.removedContacts = this.removedContacts.map((r) => (r.id === removed.id ? refused : r));
+    await saveRemovedContact(this.store.collection(removedContactsCollectionName), refused).catch((error) => this.fail(error, 'pairing'));
+  }
+
+  /** The removed contact whose device made `code`, if any. */
+  private removedOfCode(code: string): RemovedContact | undefined {
+    try {
+      const decoded = decodeCode(normalizeCode(code));
+      return decoded.kind === 'invite' ? this.removedByCertificate(decoded.fields.fingerprint) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The person took a removed contact back: its entry goes. */
+  private async forgetRemoval(code: string): Promise<void> {
+    const removed = this.removedOfCode(code);
+    if (!removed || !this.store) return;
+    this.removedContacts = this.removedContacts.filter((r) => r.id !== removed.id);
+    await this.store.collection(removedContactsCollectionName).remove(removed.id);
   }
 
   declineInvitation(): void {
@@ -406,8 +580,8 @@ export class TincanApp {
     this.set({ invitation: undefined });
   }
 
-  private async useCode(decoded: DecodedCode, canonical: string): Promise<void> {
-    await this.pairingAction(() => this.messenger!.useCode(decoded, canonical));
+  private async useCode(decoded: DecodedCode, canonical: string, options: { relayConsented?: boolean } = {}): Promise<void> {
+    await this.pairingAction(() => this.messenger!.useCode(decoded, canonical, options));
   }
 
   private async pairingAction(action: () => Promise<Exchange | undefined>): Promise<void> {
@@ -421,15 +595,13 @@ export class TincanApp {
   }
 
   private contactByCertificate(fingerprint: Uint8Array): Contact | undefined {
-    return this.store?.contacts.all().find((c) => {
-      if (!c.dtlsFingerprint || c.movedTo) return false;
-      try {
-        const pinned = fromBase64Url(c.dtlsFingerprint);
-        return pinned.length === fingerprint.length && pinned.every((b, i) => b === fingerprint[i]);
-      } catch {
-        return false;
-      }
-    });
+    return this.store?.contacts.all().find((c) => !!c.dtlsFingerprint && !c.movedTo && isFingerprint(c.dtlsFingerprint, fingerprint));
+  }
+
+  /** A removed contact whose device certificate made the code, unless a current contact has it (taken back). */
+  private removedByCertificate(fingerprint: Uint8Array): RemovedContact | undefined {
+    if (this.contactByCertificate(fingerprint)) return undefined;
+    return this.removedContacts.find((r) => isFingerprint(r.dtlsFingerprint, fingerprint));
   }
 
   // -----------------------------------------------------------------------------------------------------------
@@ -499,9 +671,13 @@ export class TincanApp {
 
   async selectConversation(contactId: string): Promise<void> {
     const store = this.store;
+    // The last one asked for is the one shown (a newcomer's page opens the inviter's conversation, then the group).
+    const ticket = ++this.selections;
+    if (store && this.isGroup(contactId)) return this.selectGroup(contactId, ticket);
     if (!store || !store.contacts.get(contactId)) return;
     try {
       const loaded = await store.log.loadNewest(contactId, pageSize);
+      if (ticket !== this.selections) return;
       const contact = store.contacts.get(contactId)!;
       this.set({
         activeId: contactId,
@@ -516,6 +692,69 @@ export class TincanApp {
     }
   }
 
+  // -----------------------------------------------------------------------------------------------------------
+  // Groups (chat/group/, docs/groups.md)
+
+  /** "Create group": the group opens, ready for "Invite to group". */
+  async createGroup(name: string): Promise<void> {
+    const title = normalizeDisplayName(name);
+    if (!title || !this.messenger) return this.fail(new TincanError('PROFILE_INCOMPLETE'), 'global');
+    try {
+      const group = await this.messenger.groups.create(title);
+      this.refreshConversations();
+      await this.selectConversation(group.id);
+    } catch (error) {
+      this.fail(error, 'global');
+    }
+  }
+
+  /** "Invite to group": an ordinary invite card; whoever answers it joins the open group. */
+  async inviteToGroup(groupId: string): Promise<void> {
+    await this.pairingAction(() => this.messenger!.inviteToGroup(groupId));
+  }
+
+  /** "Remove <name>" (where the rules allow it), or "Leave group" with the own key. */
+  async removeFromGroup(groupId: string, memberKey: string): Promise<void> {
+    try {
+      await this.messenger?.groups.remove(groupId, memberKey);
+    } catch (error) {
+      this.fail(error, 'conversation');
+    }
+  }
+
+  async leaveGroup(groupId: string): Promise<void> {
+    const self = this.messenger?.groups.view(groupId).members.find((m) => m.isSelf);
+    if (self) await this.removeFromGroup(groupId, self.key);
+  }
+
+  private isGroup(id: string): boolean {
+    return !!this.messenger?.groups.views().some((g) => g.id === id);
+  }
+
+  private async selectGroup(groupId: string, ticket: number): Promise<void> {
+    try {
+      const loaded = await this.store!.log.loadNewest(groupId, pageSize);
+      if (ticket !== this.selections) return;
+      this.set({ activeId: groupId, open: { ...newestWindow(groupId, loaded.entries.map(toChatMessage), loaded.hasOlder), senders: this.sendersOf(groupId) } });
+      this.markRead(groupId);
+      this.refreshConversations();
+    } catch (error) {
+      this.fail(error, 'conversation');
+    }
+  }
+
+  /** Names of a group's senders by identity key, as its log has them (members who left keep theirs). */
+  private sendersOf(groupId: string): Readonly<Record<string, string>> {
+    const names: Record<string, string> = { ...this.s.open?.senders };
+    for (const m of this.messenger?.groups.view(groupId).members ?? []) names[m.key] = m.name;
+    return names;
+  }
+
+  private contactIdOfKey(key: string): string {
+    const found = this.store?.contacts.findByKey(key);
+    return found?.movedTo ?? found?.id ?? key;
+  }
+
   /** Back to the conversation list (phones). */
   closeConversation(): void {
     this.set({ activeId: undefined, open: undefined });
@@ -523,14 +762,19 @@ export class TincanApp {
 
   /** Loads the page before the oldest message shown; the window keeps at most windowSize messages. */
   async loadOlder(): Promise<void> {
-    const open = this.s.open;
-    const oldest = olderPageEnd(open);
-    if (!open || oldest === undefined) return;
     try {
-      const loaded = await this.store!.log.loadBefore(open.id, oldest, pageSize);
-      const current = this.s.open;
-      if (current?.id !== open.id) return;
-      this.set({ open: withOlder(current, loaded.entries.map(toChatMessage), loaded.hasOlder) });
+      // A page read while new messages trimmed the window's front (or while another page was put there) does not
+      // join it: it is read again from the window's new end.
+      for (let attempt = 0; attempt < pageReadAttempts; attempt++) {
+        const open = this.s.open;
+        const end = olderPageEnd(open);
+        if (!open || end === undefined) return;
+        const loaded = await this.store!.log.loadBefore(open.id, end, pageSize);
+        const current = this.s.open;
+        if (current?.id !== open.id) return;
+        const next = withOlder(current, end, loaded.entries.map(toChatMessage), loaded.hasOlder);
+        if (next) return this.set({ open: next });
+      }
     } catch (error) {
       this.fail(error, 'conversation');
     }
@@ -538,15 +782,18 @@ export class TincanApp {
 
   /** Loads the page after the newest message shown (the window was moved into the past). */
   async loadNewer(): Promise<void> {
-    const open = this.s.open;
-    if (!open?.hasNewer) return;
     try {
-      const count = this.store!.log.summary(open.id)?.count ?? 0;
-      const page = newerPage(open, count)!;
-      const loaded = await this.store!.log.loadBefore(open.id, page.before, page.limit);
-      const current = this.s.open;
-      if (current?.id !== open.id) return;
-      this.set({ open: withNewer(current, page, loaded.entries.map(toChatMessage), count) });
+      for (let attempt = 0; attempt < pageReadAttempts; attempt++) {
+        const open = this.s.open;
+        if (!open?.hasNewer) return;
+        const page = newerPage(open, this.store!.log.summary(open.id)?.count ?? 0)!;
+        const loaded = await this.store!.log.loadBefore(open.id, page.before, page.limit);
+        const current = this.s.open;
+        if (current?.id !== open.id) return;
+        // Against the count now: messages stored while the page was read are still below the window.
+        const next = withNewer(current, page, loaded.entries.map(toChatMessage), this.store!.log.summary(open.id)?.count ?? 0);
+        if (next) return this.set({ open: next });
+      }
     } catch (error) {
       this.fail(error, 'conversation');
     }
@@ -557,6 +804,19 @@ export class TincanApp {
     if (!contact) return;
     await this.putContact({ ...contact, verified });
     this.restoredContacts.delete(contact.id);
+  }
+
+  /** Whether members of a group shared with this contact may hold messages for it while it is away (opt-in). */
+  heldViaMembers(contactId: string): boolean {
+    return this.messenger?.heldViaMembers(contactId) ?? false;
+  }
+
+  async setHeldViaMembers(contactId: string, on: boolean): Promise<void> {
+    try {
+      await this.messenger?.setHeldViaMembers(contactId, on);
+    } catch (error) {
+      this.fail(error, 'conversation');
+    }
   }
 
   /** "This is <name> on a new device": the active (look-alike) contact's key moves into the earlier contact. */
@@ -591,7 +851,14 @@ export class TincanApp {
         if (!(await this.discardFile(t.fileId))) return;
       }
       await this.store!.log.remove(contactId);
+      const removed = this.store!.contacts.get(contactId);
       await this.store!.contacts.remove(contactId);
+      // Kept, so this contact's codes ask before they bring the contact back.
+      const entry = removed && removedContactOf(removed, this.now());
+      if (entry) {
+        this.removedContacts = [...this.removedContacts.filter((r) => r.id !== entry.id), entry];
+        await saveRemovedContact(this.store!.collection(removedContactsCollectionName), entry);
+      }
       this.runtime.delete(contactId);
       if (this.s.activeId === contactId) this.set({ activeId: undefined, open: undefined });
       this.refreshConversations();
@@ -636,11 +903,11 @@ export class TincanApp {
   /** The person accepts an offered file; `sink` when they chose where to save it (the save picker). Refused with
    * FILE_NO_ROOM, before anything is asked of the peer, when the browser says this origin has less room left than
    * the file would take here (the offer stays: the person can free space and accept again). */
-  async acceptFile(fileId: string, sink?: FileSink): Promise<void> {
+  async acceptFile(fileId: string, sink?: FileSink, options: { readonly asPicture?: boolean } = {}): Promise<void> {
     try {
       const stored = this.files?.storedBytes(fileId);
       if (stored !== undefined && !(await this.hasRoomFor(stored))) throw new TincanError('FILE_NO_ROOM', `${stored} bytes to keep`);
-      await this.files?.accept(fileId, sink);
+      await this.files?.accept(fileId, sink, options);
     } catch (error) {
       this.fail(error, 'conversation');
     }
@@ -665,6 +932,18 @@ export class TincanApp {
   /** "Save": the received file decrypted into a temporary copy; resolves to the URL the page downloads it from, or
    * undefined after a failure (FILE_DAMAGED when the kept copy is gone or does not open), said in the conversation. */
   async saveFile(fileId: string): Promise<string | undefined> {
+    if (this.isLocking) return undefined;
+    const saving = this.copyForSave(fileId);
+    this.saves.add(saving);
+    try {
+      const url = await saving;
+      return this.isLocking ? undefined : url;
+    } finally {
+      this.saves.delete(saving);
+    }
+  }
+
+  private async copyForSave(fileId: string): Promise<string | undefined> {
     try {
       // The sweep of copies left by a crash (started at unlock) must not remove this one while it is written.
       await this.sweepingExports;
@@ -747,8 +1026,9 @@ export class TincanApp {
     }
   }
 
-  /** An offered picture small enough for the person's setting is accepted at once (chat/files/file-acceptance.ts;
-   * previews come from the bytes: platform/image-preview.ts). */
+  /** An offered picture small enough for the person's setting is accepted at once (chat/files/file-acceptance.ts),
+   * as a picture: if its first bytes are not one, the person is asked (incoming-transfer.ts); previews come from the
+   * decoded bytes (platform/image-preview.ts). */
   private autoAccept(view: TransferView): void {
     const kept = keptIncomingBytes(
       this.s.transfers.filter((t) => t.conversationId === view.peerId),
@@ -759,7 +1039,7 @@ export class TincanApp {
     this.autoAccepting.add(view.fileId);
     // Without room it stays offered, without a notice: the person sees the offer and why when they accept.
     void this.hasRoomFor(this.files?.storedBytes(view.fileId) ?? view.size)
-      .then((room) => (room ? this.acceptFile(view.fileId) : undefined))
+      .then((room) => (room ? this.acceptFile(view.fileId, undefined, { asPicture: true }) : undefined))
       .finally(() => this.autoAccepting.delete(view.fileId));
   }
 
@@ -789,6 +1069,70 @@ export class TincanApp {
   }
 
   // -----------------------------------------------------------------------------------------------------------
+  // Calls (chat/calls.ts holds their state; docs/calls.md)
+
+  /** "Voice call" / "Video call" in the open conversation (a group's: a group call): the microphone (and camera) are
+   * asked for now. */
+  async startCall(video: boolean): Promise<void> {
+    const contactId = this.s.activeId;
+    if (!contactId || !this.messenger) return;
+    const isGroup = !!this.s.conversations.find((c) => c.id === contactId)?.group;
+    const calls = isGroup ? this.messenger.groupCalls : this.messenger.calls;
+    await calls.start(contactId, video).catch((error: unknown) => this.fail(error, 'conversation'));
+  }
+
+  /** The calls of the call going on: a group's, or two people's. */
+  private get ongoingCalls(): Messenger['calls'] | Messenger['groupCalls'] | undefined {
+    return this.s.groupCall ? this.messenger?.groupCalls : this.messenger?.calls;
+  }
+
+  /** "Accept call": the microphone (and camera) are asked for now. */
+  async acceptCall(): Promise<void> {
+    await this.ongoingCalls?.accept();
+  }
+
+  declineCall(): void {
+    this.ongoingCalls?.decline();
+  }
+
+  endCall(): void {
+    this.ongoingCalls?.hangUp();
+  }
+
+  setCallMuted(muted: boolean): void {
+    this.ongoingCalls?.setMuted(muted);
+  }
+
+  async setCameraOff(off: boolean): Promise<void> {
+    await this.ongoingCalls?.setCameraOff(off).catch((error: unknown) => this.fail(error, 'conversation'));
+  }
+
+  async switchCamera(): Promise<void> {
+    await this.messenger?.calls.switchCamera().catch((error: unknown) => this.fail(error, 'conversation'));
+  }
+
+  private watchCalls(messenger: Messenger): void {
+    const { calls } = messenger;
+    calls.on('call', (call) => {
+      const name = call && this.store?.contacts.get(call.contactId)?.displayName;
+      this.set({ call: call && { ...call, name: name ?? '' } });
+    });
+    calls.on('notice', ({ contactId, code }) => this.noticeFor(contactId, code));
+    calls.on('record', ({ contactId, message }) => this.handleAdded(contactId, message));
+    // Group calls (chat/group-calls.ts): each member's tile is named from the group's member list by its key.
+    const { groupCalls } = messenger;
+    groupCalls.on('call', (call) => this.set({ groupCall: call && this.groupCallView(messenger, call) }));
+    groupCalls.on('notice', ({ groupId, code }) => this.noticeFor(groupId, code));
+    groupCalls.on('record', ({ conversationId, message }) => this.handleAdded(conversationId, message));
+  }
+
+  private groupCallView(messenger: Messenger, call: GroupCallState): GroupCallView {
+    const group = messenger.groups.views().find((g) => g.id === call.groupId);
+    const nameOf = (key: string) => group?.members.find((m) => m.key === key)?.name ?? '';
+    return { ...call, name: group?.name ?? '', members: call.members.map((m) => ({ ...m, name: nameOf(m.key) })) };
+  }
+
+  // -----------------------------------------------------------------------------------------------------------
   // Notices
 
   /** An error found outside the app's own actions (camera, scanning), shown where it happened. */
@@ -815,9 +1159,14 @@ export class TincanApp {
   // From the messenger to the state
 
   private watchMessenger(messenger: Messenger): void {
-    messenger.on('exchanges', (exchanges) => this.set({ exchanges: exchanges.map((e) => this.exchangeView(e)) }));
+    // Automatic reconnects through relays (chat/relay-reconnect.ts) and through a mailbox have nothing to show or
+    // send by hand.
+    messenger.on('exchanges', (exchanges) => this.showExchanges(exchanges));
+    messenger.pairing.on('answered', ({ inviteText }) => {
+      if (this.store) void rememberAnsweredCode(this.store.collection(answeredCodesCollectionName), inviteText, this.now()).catch(() => undefined);
+    });
     messenger.on('exchange-failed', ({ exchange, code, link }) => {
-      if (!code || code === 'CHANNEL_CLOSED') return;
+      if (!code || code === 'CHANNEL_CLOSED' || exchange.automatic || this.quietExchanges.has(exchange.id)) return;
       const explained =
         (code === 'ICE_FAILED' || code === 'CONNECT_TIMEOUT') && link.localFields && link.remoteFields
           ? this.modules?.explainIceFailure({
@@ -834,11 +1183,32 @@ export class TincanApp {
       const finalCode = isInviterGone ? 'INVITER_GONE' : (explained?.code ?? code);
       this.set({ notice: { kind: 'error', code: finalCode, area: 'pairing', ...(explained?.detail ? { detail: explained.detail } : {}) } });
     });
-    messenger.on('contact', () => this.refreshConversations());
-    messenger.on('connected', ({ contactId }) => {
-      this.refreshConversations();
-      void this.selectConversation(contactId);
+    messenger.on('relay-answer-refused', ({ exchangeId, tell }) => {
+      if (tell && this.s.exchanges.some((e) => e.id === exchangeId)) this.set({ notice: { kind: 'error', code: 'RELAY_ANSWER_REFUSED', area: 'pairing' } });
     });
+    messenger.on('contact', () => this.refreshConversations());
+    messenger.relays?.on('relays', () => this.showRelays());
+    messenger.relays?.on('contact', ({ contactId }) => this.refreshConversations(contactId));
+    this.showRelays();
+    messenger.on('connected', ({ contactId, groupId, automatic }) => {
+      this.refreshConversations();
+      if (automatic) return;
+      // A newcomer's page may take in the group's log (and open the group) before its link is reported connected.
+      const joined = this.joinedVia?.by === contactId ? this.joinedVia.groupId : undefined;
+      void this.selectConversation(groupId ?? joined ?? contactId);
+    });
+    messenger.groups.on('changed', (group) => {
+      this.refreshConversations();
+      const open = this.s.open;
+      if (open?.id === group.id) this.set({ open: { ...open, senders: this.sendersOf(group.id) } });
+    });
+    messenger.groups.on('joined', ({ groupId, by }) => {
+      this.joinedVia = { groupId, by };
+      void this.selectConversation(groupId);
+    });
+    messenger.groups.on('introduction-refused', ({ groupId, name }) =>
+      this.set({ notice: { kind: 'error', code: 'GROUP_INTRO_TAMPERED', area: 'conversation', conversationId: groupId, name } }),
+    );
     messenger.on('status', (status) => {
       const runtime = this.runtimeOf(status.contactId);
       runtime.status = status;
@@ -851,7 +1221,7 @@ export class TincanApp {
       if (open?.id === conversationId) this.set({ open: withStates(open, updates) });
       this.refreshConversations(conversationId);
     });
-    messenger.on('typing', ({ conversationId, active }) => this.setPeerTyping(conversationId, active));
+    messenger.on('typing', ({ conversationId, active, from }) => this.setPeerTyping(conversationId, active, from));
     messenger.on('refused', ({ conversationId }) => this.noticeFor(conversationId, 'PEER_STORAGE_FULL'));
     messenger.on('quota-reached', ({ conversationId }) => this.noticeFor(conversationId, 'CONVERSATION_FULL'));
     messenger.on('error', ({ code, conversationId }) =>
@@ -875,11 +1245,12 @@ export class TincanApp {
     this.refreshConversations(contactId);
   }
 
-  private setPeerTyping(contactId: string, active: boolean): void {
+  private setPeerTyping(contactId: string, active: boolean, from?: string): void {
     const runtime = this.runtimeOf(contactId);
     clearTimeout(runtime.typingTimer);
     if (runtime.typing === active && !active) return;
     runtime.typing = active;
+    runtime.typingName = active && from && from !== contactId ? this.store?.contacts.get(from)?.displayName : undefined;
     if (active) runtime.typingTimer = setTimeout(() => this.setPeerTyping(contactId, false), typingIdleMs);
     this.refreshConversations(contactId);
   }
@@ -900,7 +1271,9 @@ export class TincanApp {
     if (!store || !this.profile) return;
     const facts = this.conversationFacts(store);
     const contact = conversationId === undefined ? undefined : store.contacts.get(conversationId);
-    if (contact && !contact.movedTo && this.s.conversations.some((v) => v.id === conversationId)) {
+    // A group's entry shows its members' connections: a member's event remakes the whole list.
+    const inGroup = conversationId !== undefined && this.s.conversations.some((v) => v.group?.members.some((m) => !m.isSelf && this.contactIdOfKey(m.key) === conversationId));
+    if (contact && !contact.movedTo && !inGroup && this.s.conversations.some((v) => v.id === conversationId)) {
       const listed = (id: string): Contact | undefined => {
         const other = store.contacts.get(id);
         return other && !other.movedTo ? other : undefined;
@@ -924,7 +1297,24 @@ export class TincanApp {
       restored: this.restoredContacts,
       ...(describePath ? { describePath } : {}),
       supportsOneCodeReconnect: !!this.links?.supportsOneCodeReconnect,
+      groups: this.messenger?.groups.views() ?? [],
+      typingIn: (groupId) => {
+        const runtime = this.runtime.get(groupId);
+        return runtime?.typing ? runtime.typingName : undefined;
+      },
+      ...(this.messenger?.relays ? { relays: (id: string) => this.messenger!.relays!.contactView(id) } : {}),
     };
+  }
+
+  private showExchanges(exchanges: readonly Exchange[]): void {
+    this.set({ exchanges: exchanges.filter((e) => !e.automatic && !this.quietExchanges.has(e.id)).map((e) => this.exchangeView(e)) });
+  }
+
+  /** An exchange made through a mailbox: kept off screen. */
+  private quiet(exchange: Exchange | undefined, messenger: Messenger): void {
+    if (!exchange) return;
+    this.quietExchanges.add(exchange.id);
+    this.showExchanges(messenger.pairing.exchanges());
   }
 
   private exchangeView(exchange: Exchange): ExchangeView {
@@ -973,5 +1363,15 @@ export class TincanApp {
       ? { kind: 'error', code: error.code, area }
       : { kind: 'error', code: 'UNEXPECTED', detail: toError(error).message, area };
     this.set({ notice });
+  }
+}
+
+/** Whether a pinned fingerprint (base64url) is `fingerprint`. */
+function isFingerprint(pinned: string, fingerprint: Uint8Array): boolean {
+  try {
+    const bytes = fromBase64Url(pinned);
+    return bytes.length === fingerprint.length && bytes.every((b, i) => b === fingerprint[i]);
+  } catch {
+    return false;
   }
 }

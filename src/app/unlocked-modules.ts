@@ -4,3 +4,4 @@
 // first download's budget, bench/size.mjs).
 export { openChatCore } from '../chat/chat-core';
 export { describeCandidatePath, explainIceFailure } from '../net/ice-servers';
+export { contactMailboxesCollectionName, MailboxKeeper, mailboxCollectionName } from './mailbox-keeper';

@@ -1,7 +1,10 @@
 // What the state shows, made from what chat/ and store/ hold: pure functions, no I/O and no clock, so the app
 // facade only gathers the facts and a Node test can check every field. Each returns a new immutable value that
 // shares nothing mutable with the store or the wire.
+import { callRecordOf, maxGroupCallMembers } from '../chat/call-record';
+import { isHlc } from '../chat/hybrid-clock';
 import type { ChatMessage } from '../chat/chat-message';
+import type { GroupView } from '../chat/group/groups';
 import type { PeerStatus } from '../chat/messenger';
 import type { Exchange } from '../chat/pairing';
 import type { TransferProgress, TransferView } from '../chat/files/transfer-events';
@@ -28,6 +31,12 @@ export interface ConversationFacts {
   describePath?(local: string, remote: string): string | undefined;
   /** This device's links can make a one-code invite. */
   readonly supportsOneCodeReconnect: boolean;
+  /** The groups this device is in or was in (chat/group/groups.ts). */
+  readonly groups?: readonly GroupView[];
+  /** The name of the member typing in a group, if one is. */
+  typingIn?(groupId: string): string | undefined;
+  /** "Use relays with …" for this contact (relay-carrier.ts), when there is a relay carrier. */
+  relays?(contactId: string): { readonly available: boolean; readonly use: boolean };
 }
 
 /** The conversation list, newest activity first, and the unread total over it. */
@@ -35,6 +44,7 @@ export function conversationViews(facts: ConversationFacts): { conversations: Co
   const contacts = facts.contacts.filter((c) => !c.movedTo);
   const byId = new Map(contacts.map((c) => [c.id, c]));
   const views = contacts.map((c) => conversationView(c, facts, (id) => byId.get(id)));
+  for (const group of facts.groups ?? []) views.push(groupConversationView(group, facts));
   views.sort(byLastActivity);
   return { conversations: views, unreadTotal: views.reduce((sum, v) => sum + v.unread, 0) };
 }
@@ -65,7 +75,46 @@ export function conversationView(c: Contact, facts: ConversationFacts, listed: (
     waiting: facts.waiting(c.id),
     oneCodeReconnect: !!c.dtlsFingerprint && facts.supportsOneCodeReconnect,
     dropped,
+    relaysAvailable: facts.relays?.(c.id).available ?? false,
+    useRelays: facts.relays?.(c.id).use ?? false,
   } satisfies ConversationView;
+}
+
+/** A group's entry in the list: its name, unread count, last message, whether any member is connected. */
+export function groupConversationView(group: GroupView, facts: ConversationFacts): ConversationView {
+  const summary = facts.summary(group.id);
+  const members = group.members.map((m) => ({
+    key: m.key,
+    name: m.name,
+    isSelf: m.isSelf,
+    online: !m.isSelf && facts.isOnline(m.contactId),
+    canRemove: m.canRemove,
+    addedByName: m.addedByName,
+  }));
+  const online = members.some((m) => m.online);
+  const typingName = group.isMember ? facts.typingIn?.(group.id) : undefined;
+  return {
+    id: group.id,
+    name: group.name,
+    verified: false,
+    relaysAvailable: false,
+    useRelays: false,
+    unread: summary?.unread ?? 0,
+    ...(summary?.lastMessage ? { lastText: summary.lastMessage.text, lastAt: summary.lastMessage.sentAt } : {}),
+    lastSeen: 0,
+    connection: online ? 'online' : 'offline',
+    typing: !!typingName,
+    waiting: 0,
+    oneCodeReconnect: false,
+    dropped: 0,
+    group: {
+      members,
+      isMember: group.isMember,
+      isFull: group.isFull,
+      tooBigToCall: group.members.length > maxGroupCallMembers,
+      ...(typingName ? { typingName } : {}),
+    },
+  };
 }
 
 /**
@@ -96,7 +145,7 @@ function isSameView(a: ConversationView, b: ConversationView): boolean {
   const keys = Object.keys(a) as (keyof ConversationView)[];
   if (keys.length !== Object.keys(b).length) return false;
   return keys.every((key) =>
-    key === 'lookalikeOf' ? a.lookalikeOf?.id === b.lookalikeOf?.id && a.lookalikeOf?.name === b.lookalikeOf?.name : a[key] === b[key],
+    key === 'lookalikeOf' ? a.lookalikeOf?.id === b.lookalikeOf?.id && a.lookalikeOf?.name === b.lookalikeOf?.name : key === 'group' ? JSON.stringify(a.group) === JSON.stringify(b.group) : a[key] === b[key],
   );
 }
 
@@ -113,6 +162,8 @@ export function exchangeView(exchange: Exchange, pageUrl: string, contactName?: 
     ...(exchange.inviterUnreachable ? { inviterUnreachable: true } : {}),
     ...(exchange.showFallback ? { showFallback: true } : {}),
     ...(exchange.oneCodeUnavailable ? { oneCodeUnavailable: true } : {}),
+    ...(exchange.awaitsRelay ? { awaitsRelay: true } : {}),
+    ...(exchange.answerByRelay ? { answerByRelay: exchange.answerByRelay } : {}),
   };
 }
 
@@ -130,6 +181,7 @@ export function transferView(view: TransferView): FileTransferView {
     ...(view.code ? { code: view.code } : {}),
     ...(view.finishedRef ? { finishedRef: view.finishedRef } : {}),
     ...(view.sentBytes !== undefined ? { sentBytes: view.sentBytes } : {}),
+    ...(view.asPicture ? { asPicture: true as const } : {}),
     createdAt: view.createdAt,
   };
 }
@@ -157,6 +209,7 @@ export function withProgress(
 /** A stored log entry as a message on screen; a damaged record becomes an unreadable placeholder. */
 export function toChatMessage(entry: LogEntry): ChatMessage {
   if (entry.unreadable) return { id: `unreadable-${entry.index}`, direction: 'in', text: '', sentAt: 0, state: 'delivered', index: entry.index, unreadable: true };
+  const call = callRecordOf(entry.meta);
   return {
     id: entry.id,
     direction: entry.direction,
@@ -165,5 +218,8 @@ export function toChatMessage(entry: LogEntry): ChatMessage {
     ...(entry.receivedAt !== undefined ? { receivedAt: entry.receivedAt } : {}),
     state: entry.state,
     index: entry.index,
+    ...(call ? { call } : {}),
+    ...(entry.from !== undefined ? { from: entry.from } : {}),
+    ...(isHlc(entry.meta?.order) ? { order: entry.meta.order } : {}),
   };
 }

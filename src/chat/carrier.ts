@@ -4,14 +4,16 @@
 // envelopes are sealed and signed by their sender, acks signed by their recipient (crypto/envelope.ts).
 //
 // Carriers here: a live session with the member itself (SessionCarrier), and another member's live session that
-// forwards to the member (MemberCarrier: `forward` frames to the carrier, `carried` frames from it). A Node
-// mailbox and a relay are the next ones; delivery does not change for them.
+// forwards to the member (MemberCarrier: `forward` frames to the carrier, `carried` frames from it; a carrier that
+// cannot reach the member now holds the item for it when the rules of group-sync.ts allow), a mailbox the page is
+// visiting (docs/mailbox.md), and the member's Nostr relays (relay-carrier.ts), when both turned relays on.
 import type { CarriedItem } from './frames';
+import type { MailboxClient } from './mailbox-client';
 import type { PeerSession } from './peer-session';
 
 export interface Carrier {
   /** Who carries: the member's own session, or another member's. */
-  readonly via: { readonly kind: 'session' | 'member'; readonly contactId: string };
+  readonly via: { readonly kind: 'session' | 'member' | 'mailbox' | 'relay'; readonly contactId: string };
   /** Whether it can move an item to `member` now. */
   reaches(member: string): boolean;
   /** Hands `item` on towards `member`; false when it could not. */
@@ -45,19 +47,55 @@ export class MemberCarrier implements Carrier {
   constructor(
     carrierContactId: string,
     private readonly sessionOf: (contactId: string) => PeerSession | undefined,
-    /** The members this carrier is asked to reach, with their identity keys (base64url). */
-    private readonly targets: ReadonlyMap<string, string>,
+    /** The identity key (base64url) of a member this carrier is asked to reach; undefined for others. */
+    private readonly targetKey: (member: string) => string | undefined,
+    /** Which items it takes (all by default). */
+    private readonly takes: (member: string, item: CarriedItem) => boolean = () => true,
   ) {
     this.via = { kind: 'member', contactId: carrierContactId };
   }
 
   reaches(member: string): boolean {
-    return this.targets.has(member) && this.sessionOf(this.via.contactId)?.state === 'open';
+    return member !== this.via.contactId && this.targetKey(member) !== undefined && this.sessionOf(this.via.contactId)?.state === 'open';
   }
 
   carry(member: string, item: CarriedItem): boolean {
-    const to = this.targets.get(member);
+    const to = member !== this.via.contactId ? this.targetKey(member) : undefined;
     const session = this.sessionOf(this.via.contactId);
-    return !!to && !!session && session.state === 'open' && session.send({ type: 'forward', to, item });
+    return !!to && !!session && session.state === 'open' && this.takes(member, item) && session.send({ type: 'forward', to, item });
+  }
+}
+
+/**
+ * A mailbox (docs/mailbox.md) carries to the members it serves while this page is visiting it: the owner's own
+ * mailbox to the owner's contacts, a contact's mailbox to that contact. `via.contactId` names the mailbox's owner
+ * (or "self"). Deposits are answered later; a refused one is handed on again by delivery's resend.
+ */
+export class MailboxCarrier implements Carrier {
+  readonly via: Carrier['via'];
+
+  constructor(
+    owner: string,
+    private readonly client: () => MailboxClient | undefined,
+    /** The members it reaches, with their identity keys (base64url). */
+    private readonly targets: () => ReadonlyMap<string, string>,
+    /** The mailbox took an envelope for `member`. */
+    private readonly onHeld: (member: string, id: string) => void,
+  ) {
+    this.via = { kind: 'mailbox', contactId: owner };
+  }
+
+  reaches(member: string): boolean {
+    return !!this.client()?.isOpen && this.targets().has(member);
+  }
+
+  carry(member: string, item: CarriedItem): boolean {
+    const client = this.client();
+    const to = this.targets().get(member);
+    if (!client?.isOpen || !to) return false;
+    void client.deposit(to, item).then(({ ok }) => {
+      if (ok && item.type === 'envelope') this.onHeld(member, item.id);
+    });
+    return true;
   }
 }

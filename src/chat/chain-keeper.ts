@@ -10,6 +10,7 @@
 import { fromBase64Url, toBase64Url } from '../crypto/bytes';
 import {
   chainIdBytes,
+  chainKeyAt,
   chainKeyBytes,
   IncomingChain,
   maxLostRuns,
@@ -125,12 +126,22 @@ export class ChainKeeper {
     return started;
   }
 
-  /** Every own chain of `conversation` (the one being written too) as a member is handed it (the starting key: it
-   * opens all of the chain). */
-  handoffs(conversation: string): ChainHandoff[] {
-    const chains = [...(this.own.get(conversation)?.values() ?? [])].map(({ chain }) => chain);
+  /**
+   * The own chains of `conversation` a member needs, each from the first message it still lacks (`lowestWaiting`:
+   * the lowest number of an envelope under that chain still waiting for it), so it can never derive the keys of
+   * messages it stored before, even after it dropped the chain: the live one from there or from its next message,
+   * an older one only if something under it waits, the one being written from its start.
+   */
+  handoffs(conversation: string, lowestWaiting: (chainId: string) => number | undefined = () => 0): ChainHandoff[] {
+    const handoffs: ChainHandoff[] = [];
+    for (const { chain, live } of this.own.get(conversation)?.values() ?? []) {
+      const waiting = lowestWaiting(chain.chainId);
+      const n = live ? Math.min(waiting ?? chain.next, chain.next) : waiting;
+      if (n !== undefined) handoffs.push(handoffAt(this.sodium, conversation, chain, n));
+    }
     const starting = this.starting.get(conversation)?.chain;
-    return [...chains, ...(starting ? [starting] : [])].map((chain) => handoffOf(conversation, chain));
+    if (starting) handoffs.push(handoffOf(conversation, starting));
+    return handoffs;
   }
 
   /** Forgets the own chains of `conversation` that are not current and seal nothing still waiting. */
@@ -159,7 +170,9 @@ export class ChainKeeper {
       return;
     }
     if (key.length !== chainKeyBytes || chainId.length !== chainIdBytes) return;
-    this.received.set(id, { conversation: handoff.conversation, from, chainId: handoff.chain, chain: new IncomingChain(this.sodium, { key, n: handoff.n }), receivedAt: this.now() });
+    // Handed from a later message: the numbers before are not for this device (never taken for stored ones).
+    const chain = new IncomingChain(this.sodium, { key, n: handoff.n, lostBelow: handoff.n });
+    this.received.set(id, { conversation: handoff.conversation, from, chainId: handoff.chain, chain, receivedAt: this.now() });
     this.trimReceived(handoff.conversation, from);
     this.markDirty(id);
   }
@@ -254,6 +267,14 @@ export class ChainKeeper {
 
 export function handoffOf(conversation: string, chain: OutgoingChain): ChainHandoff {
   return { conversation, chain: chain.chainId, key: toBase64Url(chain.start.key), n: chain.start.n };
+}
+
+function handoffAt(sodium: Sodium, conversation: string, chain: OutgoingChain, n: number): ChainHandoff {
+  const from = Math.max(n, chain.start.n);
+  const key = chainKeyAt(sodium, chain.start, from);
+  const handoff = { conversation, chain: chain.chainId, key: toBase64Url(key), n: from };
+  sodium.memzero(key);
+  return handoff;
 }
 
 function receivedRecord(r: ReceivedChain): JsonValue {

@@ -12,7 +12,10 @@ import { FileTransfers } from './files/file-transfers';
 import { SealedTransferStore, transfersCollectionName } from './files/sealed-transfer-store';
 import { ThumbnailStore, thumbnailsCollectionName } from './files/thumbnail-store';
 import { chainsCollectionName } from './chain-keeper';
+import { syncCollectionName } from './group-sync';
+import { groupsCollectionName } from './group/groups';
 import { Messenger } from './messenger';
+import { RelayCarrier, relaysCollectionName } from './relay-carrier';
 
 export interface ChatCoreOptions {
   /** The unlocked store of this profile. */
@@ -23,6 +26,8 @@ export interface ChatCoreOptions {
   readonly links: DeviceLinks;
   /** Where received files are written as they arrive. */
   readonly fileSinks: FileSinkFactory;
+  /** The WebSocket class for Nostr relays (the page's own; `ws` in Node): used only once relays are turned on. */
+  readonly relaySocket?: unknown;
   readonly now?: () => number;
 }
 
@@ -36,7 +41,7 @@ export interface ChatCore {
   close(options?: { readonly sayBye?: boolean }): void;
 }
 
-export async function openChatCore({ store, profile, links, fileSinks, now = Date.now }: ChatCoreOptions): Promise<ChatCore> {
+export async function openChatCore({ store, profile, links, fileSinks, relaySocket, now = Date.now }: ChatCoreOptions): Promise<ChatCore> {
   let files: FileTransfers | undefined;
   let filesError: unknown;
   try {
@@ -49,14 +54,27 @@ export async function openChatCore({ store, profile, links, fileSinks, now = Dat
   } catch (error) {
     filesError = error;
   }
-  const messenger = new Messenger({
+  let messenger: Messenger | undefined;
+  const relays = relaySocket
+    ? await RelayCarrier.open({
+        records: store.collection(relaysCollectionName),
+        socket: relaySocket,
+        keyOf: (contactId) => store.contacts.get(contactId)?.pinnedKey,
+        receive: (item) => messenger?.delivery.receiveCarried(item),
+        now,
+      })
+    : undefined;
+  messenger = new Messenger({
     ...(files ? { files } : {}),
+    ...(relays ? { relays } : {}),
     identity: profile.identity,
     displayName: profile.name,
     contacts: store.contacts,
     log: store.log,
     outbox: store.outbox,
     chains: store.collection(chainsCollectionName),
+    sync: store.collection(syncCollectionName),
+    groups: store.collection(groupsCollectionName),
     links,
     answerValidMs: defaultAnswerValidMs,
     now,

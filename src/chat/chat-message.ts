@@ -1,9 +1,11 @@
 // A message as the app shows it: an immutable value made from a stored record or from a frame, never shared
 // with the store or the wire (a shared mutable object is how a "sent" state once went unwritten).
 import type { MessageState } from '../store/records';
+import type { CallRecord } from './call-record';
 
 /** `refused`: the peer's device did not store it (no room); it stays in the outbox and is sent again later. */
-export type ShownState = MessageState | 'refused';
+/** 'held': a mailbox holds it for the recipient (docs/mailbox.md), shown until the recipient's ack; not stored. */
+export type ShownState = MessageState | 'refused' | 'held';
 
 /** How many of a conversation's other members have stored an outgoing message (conversations of three or more). */
 export interface DeliveryCount {
@@ -23,8 +25,15 @@ export interface ChatMessage {
   readonly index?: number;
   /** Outgoing, in a conversation of three or more: "Delivered to 1 of 2" until every member has it. */
   readonly delivery?: DeliveryCount;
+  /** Incoming, in a group: the sender's identity key (base64url); the app names it. */
+  readonly from?: string;
+  /** Where it sorts: its sender's hybrid-clock reading (hybrid-clock.ts; bounded when received). Absent in messages
+   * written before readings. */
+  readonly order?: number;
   /** The stored record could not be read (damaged): shown as such, never thrown at the renderer. */
   readonly unreadable?: true;
+  /** A call's entry in the history (chat/calls.ts): no text, its words come from the UI. */
+  readonly call?: CallRecord;
 }
 
 /** Shorter than any clock skew worth correcting: a sender this far ahead is shown at arrival time. */

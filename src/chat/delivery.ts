@@ -23,20 +23,27 @@
 // session, the session proves the signer); times are judged against this device's clock
 // (chat-message.ts plausibleSentAt); a conversation over its storage quota refuses new messages, telling the sender.
 // What fails a check is counted (`ignored`), never acted on.
+//
+// Catching up (group-sync.ts): every message carries its sender's number and clock reading (sealed); on every direct
+// session the two members swap the highest numbers they stored per sender (`sync`) for each group they share and
+// answer with the envelopes they hold for each other, those above the numbers first (`held`, with their message
+// keys, then `synced`); those are stored in clock order, acknowledged to their sender by any carrier and to the
+// member who brought them, who passes the ack on; only that signed ack lets a holder release an envelope. A member may also hold a two-person envelope for an away contact of a fellow member (opt-in).
 import { isTincanError, TincanError, type ErrorCode } from '../errors';
 import { Emitter } from '../events';
-import { toBase64Url } from '../crypto/bytes';
-import { openEnvelope, sealEnvelope, signAck, verifyAck, verifyEnvelope, type Envelope } from '../crypto/envelope';
+import { fromBase64Url, toBase64Url } from '../crypto/bytes';
+import { openEnvelope, openEnvelopeWithKey, sealEnvelope, signAck, verifyAck, verifyEnvelope, type Envelope, type OpenedEnvelope, type SignedAck } from '../crypto/envelope';
 import type { Identity } from '../crypto/identity';
 import type { OutgoingChain } from '../crypto/sender-chain';
 import { getSodium, type Sodium } from '../crypto/sodium';
 import type { MessageState, StoredMessage } from '../store/records';
 import { defaultConversationQuotaBytes, TokenBucket, type BucketLimits } from './budget';
-import { SessionCarrier, type Carrier } from './carrier';
+import { MemberCarrier, SessionCarrier, type Carrier } from './carrier';
 import { handoffOf, type ChainKeeper } from './chain-keeper';
 import { plausibleSentAt, type ChatMessage, type DeliveryCount } from './chat-message';
 import type { Conversation, ConversationDirectory } from './conversation-directory';
 import { maxAckIds, maxMessageChars, type AckFrame, type CarriedItem, type EnvelopeFrame } from './frames';
+import { keyText, type GroupSync, type StoredItem } from './group-sync';
 import type { ChatFrame, PeerSession } from './peer-session';
 
 /** A message handed to a carrier and not acknowledged by then is handed on again. */
@@ -50,6 +57,14 @@ const chainStepBudget: BucketLimits = { perSecond: 10_000, burst: 20_000 };
 const chainFrameBudget: BucketLimits = { perSecond: 4, burst: 64 };
 /** Items a peer may ask this device to carry: its own envelopes and acks for a member it cannot reach. */
 const forwardBudget: BucketLimits = { perSecond: 200, burst: 1_000 };
+/** `sync` frames a peer may send (each makes this device look through what it holds): a few per shared group. */
+const syncBudget: BucketLimits = { perSecond: 2, burst: 64 };
+/** Held envelopes a peer may bring (each a signature check): a catch-up of a few thousand passes at once. */
+const heldBudget: BucketLimits = { perSecond: 500, burst: 5_000 };
+/** Held envelopes kept back per session until its `synced` (to store them in clock order); past it they go on. */
+const maxCatchUpBuffer = 5_000;
+/** Longest a member's messages are kept back waiting for its `synced`. */
+const maxCatchUpWaitMs = 10_000;
 const groupMessageIdDomain = 'tincan/group-message/v1';
 
 export type AppendOutcome = { readonly index: number } | { readonly duplicate: true };
@@ -89,13 +104,16 @@ export interface DeliveryEvents {
   added: { conversationId: string; message: ChatMessage };
   /** Messages moved on: sent, delivered (to some or all members), refused. */
   states: { conversationId: string; updates: readonly StateUpdate[] };
-  typing: { conversationId: string; active: boolean };
+  /** `from`: the member typing (its contact id). */
+  typing: { conversationId: string; active: boolean; from?: string };
   /** The peer's device refused messages (no room): say so where they wait. */
   refused: { conversationId: string; reason: 'quota' };
   /** This device refused a contact's messages: its conversation is over quota. */
   'quota-reached': { conversationId: string };
   /** The peer announced a renewed DTLS certificate. */
   certificate: { contactId: string; fingerprint: string };
+  /** The peer told its mailbox's code (docs/mailbox.md): messages for it may be left there while it is away. */
+  mailbox: { contactId: string; code: string };
   /** A storage failure to tell the person about. */
   error: { code: ErrorCode; conversationId?: string };
 }
@@ -106,6 +124,10 @@ export interface DeliveryOptions {
   outbox: OutboxPort;
   directory: ConversationDirectory;
   chains: Promise<ChainKeeper>;
+  /** Numbering, clock and what is held for away members (group-sync.ts). */
+  sync: Promise<GroupSync>;
+  /** The pinned identity key (base64url) of a contact. */
+  keyOfContact(contactId: string): string | undefined;
   /** The contact whose current identity key is `keyId` (base64url), if any. */
   contactOfKey(keyId: string): string | undefined;
   now?: () => number;
@@ -124,12 +146,20 @@ interface Outgoing {
   readonly ackedEarly: Set<string>;
   /** When it was last handed on to each member not known to have it. */
   readonly handedAt: Map<string, number>;
+  /** A mailbox holds it (markHeld): shown as held, also when the write finishes after the mailbox answered. */
+  isHeld?: boolean;
 }
 
 interface Incoming {
   readonly sender: string;
   readonly message: StoredMessage;
   readonly envelope: Envelope;
+  /** Number, place (bounded clock reading) and, in a group, message key: what is held for away members. */
+  readonly seq?: number;
+  readonly order?: number;
+  readonly key?: Uint8Array;
+  /** The member who brought it, when not its sender's own session (also told by ack). */
+  readonly via?: PeerSession;
 }
 
 export function randomMessageId(): string {
@@ -142,6 +172,7 @@ export class Delivery extends Emitter<DeliveryEvents> {
   private readonly quotaBytes: (conversationId: string) => number;
   private sodium?: Sodium;
   private chains?: ChainKeeper;
+  private sync?: GroupSync;
   /** Resolves once libsodium and the chains are loaded: sessions are opened and messages sealed after it. */
   readonly ready: Promise<void>;
   /** Outgoing messages some member has not acknowledged to this page (written or still being written). */
@@ -154,6 +185,12 @@ export class Delivery extends Emitter<DeliveryEvents> {
   private readonly stepBudgets = new Map<string, TokenBucket>();
   private readonly chainBudgets = new WeakMap<PeerSession, TokenBucket>();
   private readonly forwardBudgets = new WeakMap<PeerSession, TokenBucket>();
+  private readonly syncBudgets = new WeakMap<PeerSession, TokenBucket>();
+  private readonly heldBudgets = new WeakMap<PeerSession, TokenBucket>();
+  /** Held envelopes a member sent, kept until its `synced` for the conversation (then stored in clock order). */
+  private readonly catchUp = new WeakMap<PeerSession, Map<string, Incoming[]>>();
+  /** The members of each conversation as last seen, to tell who a membership change removed. */
+  private readonly membersOf = new Map<string, readonly string[]>();
   private resendTimer?: ReturnType<typeof setInterval>;
   private disposed = false;
   /** What failed a check: counted, never acted on. */
@@ -166,15 +203,21 @@ export class Delivery extends Emitter<DeliveryEvents> {
     this.now = options.now ?? Date.now;
     this.randomId = options.randomId ?? randomMessageId;
     this.quotaBytes = options.quotaBytes ?? (() => defaultConversationQuotaBytes);
-    this.ready = Promise.all([getSodium(), options.chains]).then(([sodium, chains]) => {
+    this.ready = Promise.all([getSodium(), options.chains, options.sync]).then(([sodium, chains, sync]) => {
       this.sodium = sodium;
       this.chains = chains;
+      this.sync = sync;
     });
     this.ready.catch(() => undefined);
     // A group's membership changed: a new chain, handed only to who is in it now (a removed member cannot open
     // what is sent from here on).
     options.directory.on('changed', (conversation) => {
-      if (conversation.kind === 'group' && this.chains && !this.disposed) this.startChain(conversation).catch(() => undefined);
+      const before = this.membersOf.get(conversation.id);
+      this.membersOf.set(conversation.id, conversation.members);
+      if (conversation.kind !== 'group' || !this.chains || this.disposed) return;
+      this.startChain(conversation).catch(() => undefined);
+      this.sync?.membersChanged(conversation.wireId, conversation.members);
+      if (before) this.forgetRemoved(conversation, before.filter((m) => !conversation.members.includes(m)));
     });
   }
 
@@ -205,7 +248,67 @@ export class Delivery extends Emitter<DeliveryEvents> {
     );
     // Another member's carrier may ride on this session.
     for (const other of this.carriers) if (other.via.kind === 'member' && other.via.contactId === contactId) this.resendVia(other);
+    this.startSync(session, shared);
     this.resendTimer ??= setInterval(() => this.resendStale(), resendCheckMs);
+  }
+
+  /** Whether a common group member may hold this device's envelopes for `contactId` while it is away. */
+  heldViaMembers(contactId: string): boolean {
+    return this.sync?.heldViaMembers(contactId) ?? false;
+  }
+
+  async setHeldViaMembers(contactId: string, on: boolean): Promise<void> {
+    await this.ready;
+    await this.sync!.setHeldViaMembers(contactId, on);
+    // Members connected now may take what waits for the contact.
+    if (on) for (const carrier of this.carriers) if (carrier.via.kind === 'member') this.resendVia(carrier);
+  }
+
+  /** What this device holds for other members (envelopes, their bytes, acks waiting for their senders). */
+  heldUsage(): { envelopes: number; bytes: number; acks: number } {
+    return this.sync?.usage() ?? { envelopes: 0, bytes: 0, acks: 0 };
+  }
+
+  /**
+   * A member's session opened: what we stored per sender goes to it for each group we share (it answers with what it
+   * holds above), it gets the two-person envelopes and acks held for it, and it may hold ours for contacts who
+   * opted in (two-person envelopes for members of a group it shares with us).
+   */
+  private startSync(session: PeerSession, shared: readonly Conversation[]): void {
+    const sync = this.sync!;
+    const member = session.contactId!;
+    // Until the member's `synced`, what it sends of each group is kept back, to be stored in clock order with what it
+    // held for us (its own resends come first on the session, others' held envelopes after).
+    const buffers = new Map<string, Incoming[]>();
+    this.catchUp.set(session, buffers);
+    const endAll = () => {
+      clearTimeout(timer);
+      for (const wireId of [...buffers.keys()]) {
+        const conversation = this.options.directory.byWireId(wireId);
+        if (conversation) this.endCatchUp(session, conversation);
+      }
+    };
+    // A member that never says `synced` (an older version, a hostile one) holds back only its own, and not for long.
+    const timer = setTimeout(endAll, maxCatchUpWaitMs);
+    session.on('closed', endAll);
+    for (const conversation of shared) {
+      if (conversation.kind !== 'group') continue;
+      buffers.set(conversation.wireId, []);
+      session.send({ type: 'sync', conversation: conversation.wireId, seen: sync.seenIn(conversation.wireId) });
+    }
+    const { envelopes, acks } = sync.carriedFor(member);
+    for (const envelope of envelopes) session.send({ type: 'carried', item: { type: 'envelope', ...envelope } });
+    for (const ack of acks) session.send({ type: 'carried', item: { type: 'ack', ...ack } });
+    const directory = this.options.directory;
+    const holds = (target: string) => {
+      if (!sync.heldViaMembers(target) || !directory.get(target)) return undefined;
+      const common = directory.ofMember(target).some((c) => c.kind === 'group' && c.members.includes(member));
+      return common ? this.options.keyOfContact(target) : undefined;
+    };
+    // Only the two-person conversation with the target: a group's envelopes are held by its members anyway.
+    const takes = (target: string, item: CarriedItem) => item.conversation === directory.get(target)?.wireId;
+    const carrier = new MemberCarrier(member, (id) => (id === member && session.state === 'open' ? session : undefined), holds, takes);
+    session.on('closed', this.addCarrier(carrier));
   }
 
   /** Another way of reaching members (a member carrying for others): what waits for them goes out through it. */
@@ -216,11 +319,35 @@ export class Delivery extends Emitter<DeliveryEvents> {
     return () => this.carriers.delete(carrier);
   }
 
+  /** An envelope or ack a carrier without a session brought (a relay): checked as any carried item. */
+  receiveCarried(item: CarriedItem): void {
+    void this.ready.then(() => {
+      if (this.disposed) return;
+      if (item.type === 'envelope') this.receiveEnvelope(item);
+      else this.receiveAck(item);
+    });
+  }
+
+  /** A mailbox holds these envelopes for `member`: shown as held until the member's ack, and not handed on again
+   * before another carrier comes up (the mailbox keeps them; the member's ack may take days). */
+  markHeld(member: string, ids: readonly string[]): void {
+    const byConversation = new Map<string, StateUpdate[]>();
+    for (const id of ids) {
+      const entry = this.outgoing.get(id);
+      if (!entry || !entry.members.includes(member) || !entry.handedAt.has(member)) continue;
+      entry.handedAt.set(member, Number.POSITIVE_INFINITY);
+      entry.isHeld = true;
+      byConversation.set(entry.conversationId, [...(byConversation.get(entry.conversationId) ?? []), { id, state: 'held' }]);
+    }
+    for (const [conversationId, updates] of byConversation) this.emit('states', { conversationId, updates });
+  }
+
   /** Sends a text in a conversation: sealed, shown at once, handed on at once, on disk in the same moment. */
   async send(conversationId: string, text: string): Promise<ChatMessage> {
     if (text.length > maxMessageChars) throw new TincanError('MESSAGE_TOO_LONG', `${text.length} > ${maxMessageChars}`);
     const sentAt = this.now();
-    const { type: _type, ...sealed } = await this.seal(conversationId, text, sentAt);
+    const { frame, hlc } = await this.sealStamped(conversationId, text, sentAt);
+    const { type: _type, ...sealed } = frame;
     // Who is in it now, after the seal (a member removed meanwhile gets no entry it could never acknowledge).
     const conversation = this.options.directory.get(conversationId);
     if (!conversation) throw new TincanError('NO_CONVERSATION', conversationId);
@@ -235,9 +362,9 @@ export class Delivery extends Emitter<DeliveryEvents> {
     };
     this.outgoing.set(id, entry);
     const handed = conversation.members.filter((member) => this.handOn(member, entry));
-    const shown: ChatMessage = { id, direction: 'out', text, sentAt, state: handed.length ? 'sent' : 'waiting', ...countOf(conversation, 0) };
+    const shown: ChatMessage = { id, direction: 'out', text, sentAt, state: handed.length ? 'sent' : 'waiting', ...countOf(conversation, 0), order: hlc };
     this.emit('added', { conversationId, message: shown });
-    const record: StoredMessage = { id, direction: 'out', text, sentAt, state: 'waiting' };
+    const record: StoredMessage = { id, direction: 'out', text, sentAt, state: 'waiting', meta: { order: hlc } };
     let outcome: AppendOutcome | undefined;
     try {
       [outcome] = await this.options.log.append(conversationId, [record], { outboxFor: conversation.members, envelopes: new Map([[id, { ...sealed }]]) });
@@ -251,19 +378,25 @@ export class Delivery extends Emitter<DeliveryEvents> {
     // A member whose carrier came up while the write was in flight got the outbox without this message.
     for (const member of conversation.members) if (!entry.handedAt.has(member) && !entry.ackedEarly.has(member)) this.handOn(member, entry);
     for (const member of entry.ackedEarly) this.acknowledge(member, conversation, [id]);
-    if (index !== undefined && this.outgoing.has(id)) this.emit('states', { conversationId, updates: [{ id, state: shown.state, index }] });
+    if (index !== undefined && this.outgoing.has(id)) this.emit('states', { conversationId, updates: [{ id, state: entry.isHeld ? 'held' : shown.state, index }] });
     else if (index !== undefined) this.emit('states', { conversationId, updates: [{ id, state: 'delivered', index }] });
     return { ...shown, ...(index !== undefined ? { index } : {}) };
   }
 
   /** Seals a text as this device's next message in the conversation (its current chain), for any carrier. */
   async seal(conversationId: string, text: string, sentAt: number): Promise<EnvelopeFrame> {
+    return (await this.sealStamped(conversationId, text, sentAt)).frame;
+  }
+
+  /** `seal`, and the clock reading sealed in it (where the message sorts). */
+  private async sealStamped(conversationId: string, text: string, sentAt: number): Promise<{ frame: EnvelopeFrame; hlc: number }> {
     if (!this.chains) await this.ready;
     const conversation = this.options.directory.get(conversationId);
     if (!conversation) throw new TincanError('NO_CONVERSATION', conversationId);
+    const stamp = await this.sync!.stamp(conversation.wireId);
     const chain = await (this.chains!.current(conversation.wireId) ?? this.startChain(conversation));
     const header = { conversation: conversation.wireId, id: this.randomId() };
-    return { type: 'envelope', ...sealEnvelope(this.sodium!, this.options.identity, chain, header, { text, sentAt }) };
+    return { frame: { type: 'envelope', ...sealEnvelope(this.sodium!, this.options.identity, chain, header, { text, sentAt, ...stamp }) }, hlc: stamp.hlc };
   }
 
   /** Typing in a conversation: told to each member on its own live session (never carried). */
@@ -287,9 +420,9 @@ export class Delivery extends Emitter<DeliveryEvents> {
     }
   }
 
-  /** Writes what the chains keep (lock). */
+  /** Writes what the chains keep and what is held for others (lock). */
   async flush(): Promise<void> {
-    await this.chains?.flush();
+    await Promise.all([this.chains?.flush(), this.sync?.flush()]);
   }
 
   /** Stops timers; sessions are closed by their owner. */
@@ -297,6 +430,7 @@ export class Delivery extends Emitter<DeliveryEvents> {
     this.disposed = true;
     this.stopResendTimer();
     this.chains?.dispose();
+    void this.sync?.flush();
     this.sessions.clear();
     this.carriers.clear();
     this.outgoing.clear();
@@ -312,14 +446,23 @@ export class Delivery extends Emitter<DeliveryEvents> {
     switch (frame.type) {
       case 'cert':
         return this.emit('certificate', { contactId, fingerprint: frame.fingerprint });
+      case 'mailbox':
+        return this.emit('mailbox', { contactId, code: frame.code });
       case 'envelope':
         return this.receiveEnvelope(frame, session);
       case 'ack':
         return this.receiveAck(frame, session);
       case 'carried':
-        return frame.item.type === 'envelope' ? this.receiveEnvelope(frame.item) : this.receiveAck(frame.item);
+        return frame.item.type === 'envelope' ? this.receiveEnvelope(frame.item, undefined, session) : this.receiveAck(frame.item);
       case 'forward':
         return this.forward(session, frame.to, frame.item);
+      case 'held':
+        return this.receiveHeld(session, frame.item, frame.key);
+      case 'group':
+      case 'intro':
+        return; // group/groups.ts takes these
+      case 'relays':
+        return; // the relay carrier's (messenger.ts)
     }
     const conversation = this.options.directory.forMember(frame.conversation, contactId);
     if (!conversation) {
@@ -333,43 +476,115 @@ export class Delivery extends Emitter<DeliveryEvents> {
         if (!this.budgetOf(this.chainBudgets, session, chainFrameBudget).take()) return void this.ignored.unreadable++;
         return this.chains?.accept(toBase64Url(session.peer!.identityKey), frame);
       case 'typing':
-        return this.emit('typing', { conversationId: conversation.id, active: frame.active });
+        return this.emit('typing', { conversationId: conversation.id, active: frame.active, from: contactId });
       case 'refused':
         return this.handleRefused(contactId, conversation, frame.ids);
+      case 'sync':
+        if (conversation.kind !== 'group') return void this.ignored.wrongConversation++;
+        if (this.budgetOf(this.syncBudgets, session, syncBudget).take()) return this.answerSync(session, conversation, frame.seen);
+        this.ignored.unroutable++;
+        return void session.send({ type: 'synced', conversation: conversation.wireId });
+      case 'synced':
+        return this.endCatchUp(session, conversation);
     }
   }
 
-  /** `direct`: the session it came on, which must be its sender's own; absent when a carrier brought it. */
-  private receiveEnvelope(envelope: EnvelopeFrame, direct?: PeerSession): void {
+  /** A member says what it stored per sender: it gets what we hold above that, in clock order, then `synced`. */
+  private answerSync(session: PeerSession, conversation: Conversation, seen: Readonly<Record<string, number>>): void {
+    for (const held of this.sync!.answer(conversation.wireId, session.contactId!, seen)) {
+      if (held.key) session.send({ type: 'held', item: { type: 'envelope', ...held.envelope }, key: held.key });
+    }
+    session.send({ type: 'synced', conversation: conversation.wireId });
+  }
+
+  /** A group envelope a fellow member held for us, with its key: checked like any carried envelope (its sender's
+   * signature; the key must open it), then kept back until the member's `synced`. */
+  private receiveHeld(session: PeerSession, envelope: EnvelopeFrame, key: string): void {
+    if (!this.options.directory.forMember(envelope.conversation, session.contactId!)) return void this.ignored.wrongConversation++;
+    if (!this.budgetOf(this.heldBudgets, session, heldBudget).take()) return void this.ignored.unroutable++;
+    this.receiveEnvelope(envelope, undefined, session, fromBase64Url(key));
+  }
+
+  /** The catch-up from a member is over (its `synced`, its session closed, or too much kept back): what was kept
+   * back is stored in clock order. */
+  private endCatchUp(session: PeerSession, conversation: Conversation): void {
+    const buffered = this.catchUp.get(session)?.get(conversation.wireId);
+    if (!buffered) return;
+    this.catchUp.get(session)!.delete(conversation.wireId);
+    if (buffered.length) this.queueIncoming(conversation, buffered.sort((a, b) => (a.order ?? 0) - (b.order ?? 0)));
+  }
+
+  /**
+   * `direct`: the session it came on, which must be its sender's own; absent when a carrier brought it (`via`: the
+   * member who did). `key`: its message key, from a member who held it for us (group-sync.ts).
+   */
+  private receiveEnvelope(envelope: EnvelopeFrame, direct?: PeerSession, via?: PeerSession, key?: Uint8Array): void {
     const sodium = this.sodium!;
     const sender = this.options.contactOfKey(envelope.from);
     const conversation = sender ? this.options.directory.forMember(envelope.conversation, sender) : undefined;
     if (!sender || !conversation) return void this.ignored.wrongConversation++;
     // On the sender's own session the session proved who sent it (the signed Hello, then frames sealed for this
-    // session only): its signature is checked when a carrier brings it, where nothing else proves the sender.
-    if (direct ? direct.contactId !== sender : !verifyEnvelope(sodium, envelope)) return void this.ignored.forged++;
-    const chain = this.chains!.incoming(envelope.conversation, envelope.from, envelope.chain);
-    // No chain yet: its sender hands it over their next direct session and sends the envelope again after it.
-    if (!chain) return void this.ignored.unreadable++;
-    const steps = envelope.n + 1 - chain.position;
-    if (steps > 0 && !this.stepBudgetOf(envelope.from).take(steps)) return void this.ignored.unreadable++;
-    const opened = openEnvelope(chain, envelope);
+    // session only): its signature is checked when a carrier brings it, where nothing else proves the sender, and
+    // for a group's envelopes in any case, since this device holds them for other members, who will check it.
+    if (direct && direct.contactId !== sender) return void this.ignored.forged++;
+    if ((!direct || conversation.kind === 'group') && !verifyEnvelope(sodium, envelope)) return void this.ignored.forged++;
+    let opened: OpenedEnvelope;
+    let messageKey = key;
+    if (key) {
+      opened = openEnvelopeWithKey(sodium, key, envelope);
+    } else {
+      const chain = this.chains!.incoming(envelope.conversation, envelope.from, envelope.chain);
+      // No chain yet: its sender hands it over their next direct session and sends the envelope again after it.
+      if (!chain) return void this.ignored.unreadable++;
+      const steps = envelope.n + 1 - chain.position;
+      if (steps > 0 && !this.stepBudgetOf(envelope.from).take(steps)) return void this.ignored.unreadable++;
+      opened = openEnvelope(chain, envelope);
+      // In a group, the key is held with the envelope for members who are away (until they have it).
+      if (opened.ok && conversation.kind === 'group') messageKey = chain.keyOf(envelope.n);
+    }
     if (!opened.ok) {
-      // Its key is gone: it was stored before. Acknowledged again, so its sender stops sending it.
-      if (opened.reason === 'consumed') return this.sendAcks(sender, conversation, [envelope.id]);
+      // Its key is gone: it was stored before. Acknowledged again, so its sender stops sending it, and to the member
+      // who brought it, who may be holding it for this device.
+      if (opened.reason === 'consumed') return this.sendAcks(sender, conversation, [envelope.id], via);
       if (opened.reason === 'lost') return void this.ignored.unreadable++;
       return void this.ignored.forged++;
     }
-    const { text, sentAt } = opened.body;
+    const { text, sentAt, seq, hlc } = opened.body;
     // Not stored, so not acknowledged (and its key kept): the sender's message shows as waiting, never "Delivered".
     if (!text || text.length > maxMessageChars) return void this.ignored.forged++;
     const receivedAt = this.now();
     // In a group every member picks its own ids: each is kept under (sender, id), so a member who reuses another
     // member's id cannot make this device take the real message for a duplicate.
     const id = conversation.kind === 'group' ? groupMessageId(sodium, envelope.from, envelope.id) : envelope.id;
-    const message: StoredMessage = { id, direction: 'in', text, sentAt: plausibleSentAt(sentAt, receivedAt), receivedAt, state: 'delivered' };
+    const order = this.sync!.observe(hlc);
+    const message: StoredMessage = {
+      id,
+      direction: 'in',
+      text,
+      sentAt: plausibleSentAt(sentAt, receivedAt),
+      receivedAt,
+      state: 'delivered',
+      ...(order !== undefined ? { meta: { order } } : {}),
+      ...(conversation.kind === 'group' ? { from: envelope.from } : {}),
+    };
+    const item: Incoming = {
+      sender,
+      message,
+      envelope,
+      ...(seq !== undefined ? { seq } : {}),
+      ...(order !== undefined ? { order } : {}),
+      ...(messageKey ? { key: messageKey } : {}),
+      ...(via ? { via } : {}),
+    };
+    const buffered = this.catchUp.get((direct ?? via)!)?.get(conversation.wireId);
+    if (!buffered) return this.queueIncoming(conversation, [item]);
+    buffered.push(item);
+    if (buffered.length >= maxCatchUpBuffer) this.endCatchUp((direct ?? via)!, conversation);
+  }
+
+  private queueIncoming(conversation: Conversation, items: readonly Incoming[]): void {
     const queue = this.incoming.get(conversation.id) ?? [];
-    queue.push({ sender, message, envelope });
+    queue.push(...items);
     this.incoming.set(conversation.id, queue);
     if (!this.writing.has(conversation.id)) void this.writeIncoming(conversation);
   }
@@ -417,9 +632,24 @@ export class Delivery extends Emitter<DeliveryEvents> {
     this.chains!.consumed(batch.map(({ envelope: e }) => ({ conversation: e.conversation, from: e.from, chain: e.chain, n: e.n })));
     items.forEach((item, i) => {
       const outcome = outcomes[i];
-      if (outcome && 'index' in outcome) this.emit('added', { conversationId, message: { ...item.message, index: outcome.index } });
+      if (isNew(outcome)) this.emit('added', { conversationId, message: { ...item.message, index: outcome.index, ...(item.order !== undefined ? { order: item.order } : {}) } });
     });
-    for (const [sender, ids] of bySender(items)) this.sendAcks(sender, conversation, ids);
+    // Only what was new here is held for others: a duplicate was held when it first came, and holding it again
+    // would send copies round the members for ever (each sync hands them on, each member would hold them again).
+    this.holdForOthers(conversation, items.filter((_, i) => isNew(outcomes[i])));
+    for (const [sender, ids] of bySender(items)) this.sendAcks(sender, conversation, ids, items.find((item) => item.sender === sender && item.via)?.via);
+  }
+
+  /** Stored in a group: the numbers seen move on, and each envelope is held for the members who may not have it. */
+  private holdForOthers(conversation: Conversation, items: readonly Incoming[]): void {
+    if (conversation.kind !== 'group') return;
+    const byVia = new Map<PeerSession | undefined, StoredItem[]>();
+    for (const { sender, envelope, seq, order, key, via } of items) {
+      const { type: _type, ...sealed } = envelope as EnvelopeFrame;
+      const stored: StoredItem = { sender, envelope: sealed, ...(seq !== undefined ? { seq } : {}), ...(order !== undefined ? { order } : {}), ...(key ? { key: keyText(key) } : {}) };
+      byVia.set(via, [...(byVia.get(via) ?? []), stored]);
+    }
+    for (const [via, stored] of byVia) this.sync!.stored(conversation.wireId, conversation.kind, conversation.members, stored, via?.contactId);
   }
 
   private budgetOf(budgets: WeakMap<PeerSession, TokenBucket>, session: PeerSession, limits: BucketLimits): TokenBucket {
@@ -445,13 +675,19 @@ export class Delivery extends Emitter<DeliveryEvents> {
     }
   }
 
-  /** Signed acks back to the sender, by whichever carrier reaches it (none: it sends again, and is acked then). */
-  private sendAcks(sender: string, conversation: Conversation, ids: readonly string[]): void {
+  /**
+   * Signed acks back to the sender, by whichever carrier reaches it (none: it sends again, and is acked then), and to
+   * the member who brought the envelopes (`via`), who lets go of what it held and passes the ack on.
+   */
+  private sendAcks(sender: string, conversation: Conversation, ids: readonly string[], via?: PeerSession): void {
     const carrier = this.carrierFor(sender);
-    if (!carrier) return;
+    const toVia = via && via.contactId !== sender && via.state === 'open' ? via : undefined;
+    const of = this.options.keyOfContact(sender);
+    if ((!carrier && !toVia) || !of) return;
     for (let i = 0; i < ids.length; i += maxAckIds) {
-      const ack = signAck(this.sodium!, this.options.identity, conversation.wireId, ids.slice(i, i + maxAckIds));
-      carrier.carry(sender, { type: 'ack', ...ack });
+      const ack = signAck(this.sodium!, this.options.identity, conversation.wireId, of, ids.slice(i, i + maxAckIds));
+      carrier?.carry(sender, { type: 'ack', ...ack });
+      toVia?.send({ type: 'ack', ...ack });
     }
   }
 
@@ -465,8 +701,20 @@ export class Delivery extends Emitter<DeliveryEvents> {
     }
     const target = this.options.contactOfKey(to);
     const session = target && target !== from.contactId ? this.liveSessionFor(target) : undefined;
-    if (!session || !session.send({ type: 'carried', item })) return void this.ignored.unroutable++;
+    if (session && session.send({ type: 'carried', item })) return void this.forwarded++;
+    if (!target || target === from.contactId || !this.mayHold(from.contactId!, target, item)) return void this.ignored.unroutable++;
+    // The target is away: held for it, sealed, if it and the asker are in a group with this device.
+    if (item.type === 'envelope') this.sync!.holdForContact(from.contactId!, target, item);
+    else this.sync!.holdAck(target, item);
     this.forwarded++;
+  }
+
+  /** Whether this device holds `item` from `asker` for `target`: both in a group with it, the item signed by the
+   * asker, and not of a conversation this device is in (its members hold those already). */
+  private mayHold(asker: string, target: string, item: CarriedItem): boolean {
+    const common = this.options.directory.ofMember(asker).some((c) => c.kind === 'group' && c.members.includes(target));
+    if (!common || this.options.directory.byWireId(item.conversation)) return false;
+    return item.type === 'envelope' ? verifyEnvelope(this.sodium!, item) : verifyAck(this.sodium!, item);
   }
 
   // ------------------------------------------------------------------------------------------------------------
@@ -475,10 +723,30 @@ export class Delivery extends Emitter<DeliveryEvents> {
   /** `direct`: the session it came on, which proves its signer when it is the signer's own (as for envelopes). */
   private receiveAck(ack: AckFrame, direct?: PeerSession): void {
     const member = this.options.contactOfKey(ack.by);
-    const conversation = member ? this.options.directory.forMember(ack.conversation, member) : undefined;
-    if (!member || !conversation) return void this.ignored.wrongConversation++;
+    if (!member) return void this.ignored.wrongConversation++;
     if (direct ? direct.contactId !== member : !verifyAck(this.sodium!, ack)) return void this.ignored.forged++;
+    const passedOn = this.passOnAck(member, ack);
+    const conversation = this.options.directory.forMember(ack.conversation, member);
+    if (!conversation) return void (passedOn || this.ignored.wrongConversation++);
+    // Only an ack of this device's own messages: in a group another member may have used the same ids.
+    if (ack.of !== toBase64Url(this.options.identity.publicKey)) return void (passedOn || this.ignored.unknownAcks++);
     this.acknowledge(member, conversation, ack.ids);
+  }
+
+  /**
+   * What this device held for the ack's signer goes; the ack is passed on to (or held for) the senders of what was
+   * held (its signature, or its signer's own session, was checked). True when it released something.
+   */
+  private passOnAck(signer: string, ack: AckFrame): boolean {
+    const senders = this.sync!.acknowledged(signer, ack);
+    const { type: _type, ...signed } = ack;
+    for (const sender of senders) this.passOn(sender, signed);
+    return senders.length > 0;
+  }
+
+  private passOn(sender: string, ack: SignedAck): void {
+    const session = this.liveSessionFor(sender);
+    if (!session || !session.send({ type: 'carried', item: { type: 'ack', ...ack } })) this.sync!.holdAck(sender, ack);
   }
 
   private acknowledge(member: string, conversation: Conversation, ids: readonly string[]): void {
@@ -510,6 +778,21 @@ export class Delivery extends Emitter<DeliveryEvents> {
     if (updates.length) this.emit('states', { conversationId: conversation.id, updates });
   }
 
+  /** Members removed from a group will never acknowledge what waits for them there: it stops waiting (and the
+   * messages count only the members who remain). */
+  private forgetRemoved(conversation: Conversation, removed: readonly string[]): void {
+    for (const member of removed) {
+      const ids = this.options.outbox.pending(member).filter((p) => p.conversationId === conversation.id).map((p) => p.messageId);
+      for (const entry of this.outgoing.values()) if (entry.conversationId === conversation.id && !entry.stored && entry.members.includes(member)) ids.push(entry.envelope.id);
+      if (ids.length) this.acknowledge(member, conversation, ids);
+    }
+    for (const [id, entry] of this.outgoing) {
+      // One still being written keeps its members: the removed one counts as having it (acknowledged early above).
+      if (!entry.stored || entry.conversationId !== conversation.id || !entry.members.some((m) => removed.includes(m))) continue;
+      this.outgoing.set(id, { ...entry, members: entry.members.filter((m) => !removed.includes(m)) });
+    }
+  }
+
   private handleRefused(member: string, conversation: Conversation, ids: readonly string[]): void {
     const updates = ids.filter((id) => this.outgoing.get(id)?.members.includes(member)).map((id) => ({ id, state: 'refused' as const }));
     for (const { id } of updates) {
@@ -525,9 +808,18 @@ export class Delivery extends Emitter<DeliveryEvents> {
   // ------------------------------------------------------------------------------------------------------------
   // Chains, handing on and resending
 
-  /** The member gets every chain of ours it may need for the conversation, before any envelope (same session). */
+  /** The member gets every chain of ours it may need for the conversation, before any envelope (same session), each
+   * from the first envelope still waiting for it (so a chain it dropped never restarts at key 0 there). */
   private handChains(session: PeerSession, conversation: Conversation): void {
-    for (const handoff of this.chains!.handoffs(conversation.wireId)) session.send({ type: 'chain', ...handoff });
+    const member = session.contactId!;
+    const lowest = new Map<string, number>();
+    const note = (e: Partial<Envelope> | undefined) => {
+      if (e?.conversation === conversation.wireId && typeof e.chain === 'string' && typeof e.n === 'number') lowest.set(e.chain, Math.min(lowest.get(e.chain) ?? e.n, e.n));
+    };
+    for (const pending of this.options.outbox.pending(member)) if (pending.conversationId === conversation.id) note(pending.envelope as Partial<Envelope> | undefined);
+    // Sealed a moment ago, its outbox entry still being written.
+    for (const entry of this.outgoing.values()) if (!entry.stored && entry.conversationId === conversation.id && entry.members.includes(member)) note(entry.envelope);
+    for (const handoff of this.chains!.handoffs(conversation.wireId, (chainId) => lowest.get(chainId))) session.send({ type: 'chain', ...handoff });
   }
 
   /**
@@ -616,11 +908,20 @@ export class Delivery extends Emitter<DeliveryEvents> {
   private resendStale(): void {
     const now = this.now();
     const handed: { conversationId: string; id: string }[] = [];
+    // A member that has not acknowledged may have lost the chain's frame: on its own session, its chains go again
+    // first (once per pass; it keeps what it has already).
+    const chainsAgain = new Set<string>();
     for (const entry of this.outgoing.values()) {
       if (!entry.stored) continue;
       for (const member of entry.members) {
         const at = entry.handedAt.get(member);
         if (at === undefined || now - at < resendAfterMs) continue;
+        const session = this.liveSessionFor(member);
+        const conversation = this.options.directory.get(entry.conversationId);
+        if (session && conversation && !chainsAgain.has(`${member}\u0000${conversation.id}`)) {
+          chainsAgain.add(`${member}\u0000${conversation.id}`);
+          this.handChains(session, conversation);
+        }
         if (this.handOn(member, entry)) handed.push({ conversationId: entry.conversationId, id: entry.envelope.id });
       }
     }
@@ -650,6 +951,10 @@ export class Delivery extends Emitter<DeliveryEvents> {
 /** "Delivered to k of n", for conversations of more than two people (a 1:1 reads as before). */
 function countOf(conversation: Conversation, acknowledged: number): { delivery?: DeliveryCount } {
   return conversation.members.length > 1 ? { delivery: { acknowledged, members: conversation.members.length } } : {};
+}
+
+function isNew(outcome: AppendOutcome | undefined): outcome is { readonly index: number } {
+  return outcome !== undefined && 'index' in outcome;
 }
 
 function bySender(items: readonly Incoming[]): Map<string, string[]> {

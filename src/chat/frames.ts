@@ -14,7 +14,8 @@
 // Messages travel as end-to-end envelopes and acks as signed acks (crypto/envelope.ts): the same bytes whether they
 // go straight to their member or through a carrier (`forward` asks the peer to carry one to a member it reaches;
 // `carried` is one it brings). A `chain` frame hands a sender chain's key to the peer; it only ever travels on the
-// direct session with the member it is for.
+// direct session with the member it is for. A `relays` frame hands the peer this device's relays and its alias
+// there for that peer (chat/relay-carrier.ts), so envelopes and acks can also travel as gift wraps.
 //
 // DECODING never throws, for any bytes: a frame that is too large, of another version, of an unknown type, or whose
 // body fails validation comes back as `{ ok: false, reason }`, which the caller counts; it never reaches the UI.
@@ -24,8 +25,12 @@
 // its message delivered (shown at arrival time), rather than dropped and resent forever.
 import { TincanError } from '../errors';
 import type { Envelope, SignedAck } from '../crypto/envelope';
+import { callFrameTypes, validateCallFrame, type CallFrame, type CallFrameType } from './call-frames';
+import { isRelayAddress, maxRelays } from '../net/relay-address';
 import { fileFrameTypes, validateFileFrame, type FileFrame, type FileFrameType } from './files/file-frames';
 import { isConversationId, isMessageId } from './wire-ids';
+import { isMembershipEntry, maxLogEntries, type MembershipEntry } from './group/membership-log';
+import { maxIntroCodeChars, type Introduction } from './group/introduction';
 
 export { conversationIdPattern, isConversationId, isMessageId, messageIdPattern } from './wire-ids';
 
@@ -45,6 +50,8 @@ const key32Pattern = /^[A-Za-z0-9_-]{43}$/;
 const chainIdPattern = /^[A-Za-z0-9_-]{22}$/;
 /** Ed25519 signatures in base64url. */
 const signaturePattern = /^[A-Za-z0-9_-]{86}$/;
+/** A Nostr alias key (x-only secp256k1, 32 bytes) in lowercase hex. */
+const aliasPattern = /^[0-9a-f]{64}$/;
 /** A sealed body: base64url, at most what a frame can hold. */
 const boxPattern = /^[A-Za-z0-9_-]+$/;
 
@@ -61,8 +68,18 @@ export const frameTypes = {
   chain: 15,
   forward: 16,
   carried: 17,
+  sync: 18,
+  held: 19,
+  synced: 20,
+  mailbox: 26,
+  // Groups (group/): the membership log, and introductions between members through a member in the middle.
+  group: 27,
+  intro: 28,
+  relays: 29,
   // File transfers (files/file-frames.ts): offer, accept, decline, cancel, done. The bytes go on the bulk channel.
   ...fileFrameTypes,
+  // Calls (call-frames.ts, docs/calls.md): offer, answer, end, ICE restart, "your media reaches me".
+  ...callFrameTypes,
 } as const;
 
 export type FrameType = keyof typeof frameTypes;
@@ -77,6 +94,8 @@ export type EnvelopeFrame = { type: 'envelope' } & Envelope;
 /** `by` has stored these messages (or had them already), signed by `by`: the sender may forget them. */
 export type AckFrame = { type: 'ack' } & SignedAck;
 
+export type RelaysFrame = { type: 'relays'; alias?: string; relays: string[] };
+
 export type Frame =
   | EnvelopeFrame
   | AckFrame
@@ -86,6 +105,18 @@ export type Frame =
   | { type: 'forward'; to: string; item: CarriedItem }
   /** An item this peer carries from someone else (its own signature says who). */
   | { type: 'carried'; item: CarriedItem }
+  /** The highest message number this device stored from each sender (identity key) in `conversation`
+   * (chat/group-sync.ts): the peer answers with everything it holds for this device, what lies above them first (a
+   * number may have a gap below it), then `synced`. */
+  | { type: 'sync'; conversation: string; seen: Record<string, number> }
+  /** A group envelope held for this peer by a fellow member, with its message key (direct sessions only). */
+  | { type: 'held'; item: EnvelopeFrame; key: string }
+  /** The end of an answer to `sync`: what was held for the peer in `conversation` has all been sent. */
+  | { type: 'synced'; conversation: string }
+  /** A group's membership log, whole (group/membership-log.ts): the receiver merges it. */
+  | { type: 'group'; conversation: string; entries: MembershipEntry[] }
+  /** An introduction for the member `to` (group/introduction.ts): handed on by the member in the middle. */
+  | ({ type: 'intro' } & Introduction)
   | { type: 'typing'; conversation: string; active: boolean }
   | { type: 'ping'; sentAt: number }
   | { type: 'pong'; sentAt: number }
@@ -97,7 +128,12 @@ export type Frame =
   | { type: 'cert'; fingerprint: string }
   /** The receiver did not store these messages, and why; the sender keeps them and says so. */
   | { type: 'refused'; conversation: string; ids: string[]; reason: RefusedReason }
-  | FileFrame;
+  /** The sender's relays and its alias key for this contact (docs/relays.md); no alias and no relays: not by relay. */
+  | RelaysFrame
+  /** The sender's mailbox (invite/mailbox-code.ts, without its claim): leave messages there while it is away. */
+  | { type: 'mailbox'; code: string }
+  | FileFrame
+  | CallFrame;
 
 export type DropReason = 'too-large' | 'other-version' | 'unknown-type' | 'malformed';
 export type Decoded = { ok: true; frame: Frame } | { ok: false; reason: DropReason };
@@ -136,6 +172,7 @@ export function decodeFrame(bytes: Uint8Array): Decoded {
 /** Builds the frame from the body's known fields only: unknown fields are not carried along. */
 function validate(type: FrameType, b: Readonly<Record<string, unknown>>): Frame | undefined {
   if (isFileFrameType(type)) return validateFileFrame(type, b);
+  if (isCallFrameType(type)) return validateCallFrame(type, b);
   switch (type) {
     case 'envelope':
     case 'ack':
@@ -152,6 +189,31 @@ function validate(type: FrameType, b: Readonly<Record<string, unknown>>): Frame 
       const item = isRecord(b.item) ? validateItem(b.item.type, b.item) : undefined;
       return item ? { type, item } : undefined;
     }
+    case 'sync':
+      return isConversationId(b.conversation) && isSeen(b.seen) ? { type, conversation: b.conversation, seen: { ...b.seen } } : undefined;
+    case 'held': {
+      const item = isRecord(b.item) ? validateItem(b.item.type, b.item) : undefined;
+      return item?.type === 'envelope' && isString(b.key, key32Pattern) ? { type, item, key: b.key } : undefined;
+    }
+    case 'synced':
+      return isConversationId(b.conversation) ? { type, conversation: b.conversation } : undefined;
+    case 'group':
+      return isGroupId(b.conversation) && Array.isArray(b.entries) && b.entries.length > 0 && b.entries.length <= maxLogEntries && b.entries.every(isMembershipEntry)
+        ? { type, conversation: b.conversation, entries: [...b.entries] }
+        : undefined;
+    case 'intro':
+      return isGroupId(b.conversation) &&
+        isString(b.from, key32Pattern) &&
+        isString(b.to, key32Pattern) &&
+        (b.kind === 'offer' || b.kind === 'answer' || b.kind === 'refused' || b.kind === 'unreachable') &&
+        typeof b.code === 'string' &&
+        b.code.length <= maxIntroCodeChars &&
+        (b.kind === 'unreachable' ? key32Pattern.test(b.code) : /^[0-9A-Z]*$/.test(b.code)) &&
+        typeof b.name === 'string' &&
+        b.name.length <= 256 &&
+        isString(b.sig, signaturePattern)
+        ? { type, conversation: b.conversation, from: b.from, to: b.to, kind: b.kind, code: b.code, name: b.name, sig: b.sig }
+        : undefined;
     case 'typing':
       return isConversationId(b.conversation) && typeof b.active === 'boolean'
         ? { type, conversation: b.conversation, active: b.active }
@@ -167,6 +229,14 @@ function validate(type: FrameType, b: Readonly<Record<string, unknown>>): Frame 
         : undefined;
     case 'cert':
       return typeof b.fingerprint === 'string' && fingerprintPattern.test(b.fingerprint) ? { type, fingerprint: b.fingerprint } : undefined;
+    case 'mailbox':
+      return typeof b.code === 'string' && /^M[0-9A-Z]{100,140}$/.test(b.code) ? { type, code: b.code } : undefined;
+    case 'relays': {
+      const relays = b.relays;
+      if (!Array.isArray(relays) || relays.length > maxRelays || !relays.every(isRelayAddress)) return undefined;
+      if (b.alias === undefined) return relays.length ? undefined : { type, relays: [] };
+      return isString(b.alias, aliasPattern) && relays.length ? { type, alias: b.alias, relays: [...relays] } : undefined;
+    }
     case 'refused':
       return isConversationId(b.conversation) && isIdList(b.ids) && b.reason === 'quota'
         ? { type, conversation: b.conversation, ids: [...b.ids], reason: b.reason }
@@ -174,8 +244,8 @@ function validate(type: FrameType, b: Readonly<Record<string, unknown>>): Frame 
   }
 }
 
-/** An envelope or an ack, on its own or inside `forward` / `carried`. */
-function validateItem(type: unknown, b: Readonly<Record<string, unknown>>): CarriedItem | undefined {
+/** An envelope or an ack, on its own or inside `forward` / `carried`, from a relay, or in a mailbox's frames (mailbox-protocol.ts). */
+export function validateItem(type: unknown, b: Readonly<Record<string, unknown>>): CarriedItem | undefined {
   if (type === 'envelope') {
     return isConversationId(b.conversation) &&
       isMessageId(b.id) &&
@@ -188,11 +258,15 @@ function validateItem(type: unknown, b: Readonly<Record<string, unknown>>): Carr
       : undefined;
   }
   if (type === 'ack') {
-    return isConversationId(b.conversation) && isIdList(b.ids) && isString(b.by, key32Pattern) && isString(b.sig, signaturePattern)
-      ? { type, conversation: b.conversation, ids: [...b.ids], by: b.by, sig: b.sig }
+    return isConversationId(b.conversation) && isString(b.of, key32Pattern) && isIdList(b.ids) && isString(b.by, key32Pattern) && isString(b.sig, signaturePattern)
+      ? { type, conversation: b.conversation, of: b.of, ids: [...b.ids], by: b.by, sig: b.sig }
       : undefined;
   }
   return undefined;
+}
+
+function isGroupId(value: unknown): value is string {
+  return isConversationId(value) && value.startsWith('g:');
 }
 
 function isString(value: unknown, pattern: RegExp): value is string {
@@ -208,8 +282,21 @@ function isFileFrameType(type: FrameType): type is FileFrameType {
   return type in fileFrameTypes;
 }
 
+function isCallFrameType(type: FrameType): type is CallFrameType {
+  return type in callFrameTypes;
+}
+
 function isRecord(value: unknown): value is Readonly<Record<string, unknown>> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Senders named in one `sync` frame: a group has at most a few dozen members. */
+export const maxSyncSenders = 64;
+
+function isSeen(value: unknown): value is Record<string, number> {
+  if (!isRecord(value)) return false;
+  const entries = Object.entries(value);
+  return entries.length <= maxSyncSenders && entries.every(([key, n]) => key32Pattern.test(key) && isCount(n));
 }
 
 function isIdList(value: unknown): value is string[] {

@@ -1,7 +1,7 @@
 // The chat layer put together for one unlocked profile: pairing makes sessions, trust says who each peer is,
 // peers keeps the live ones by contact, delivery moves messages over them. The app facade (app/tincan-app.ts)
 // calls these actions and turns the events into what the UI shows; a Node peer can drive the same object.
-import { type ErrorCode } from '../errors';
+import { isTincanError, type ErrorCode } from '../errors';
 import { Emitter } from '../events';
 import { bytesEqual, fromBase64Url, toBase64Url } from '../crypto/bytes';
 import type { Identity } from '../crypto/identity';
@@ -9,17 +9,24 @@ import type { DecodedCode } from '../invite/invite-code';
 import type { Link } from '../net/link';
 import type { Contact } from '../store/records';
 import { getSodium } from '../crypto/sodium';
+import { Calls } from './calls';
 import { MemberCarrier } from './carrier';
 import { ChainKeeper, type ChainRecordsPort } from './chain-keeper';
 import type { ChatMessage } from './chat-message';
 import { ContactTrust, type ContactBookPort } from './contact-trust';
 import { ConversationDirectory } from './conversation-directory';
+import { GroupSync, type SyncRecordsPort } from './group-sync';
 import { Delivery, type DeliveryEvents, type LogPort, type OutboxPort } from './delivery';
 import { bulkChannelId, bulkChannelOf } from './files/bulk-channel';
 import type { FileTransfers } from './files/file-transfers';
+import { Groups, type GroupRecordsPort } from './group/groups';
+import { GroupCalls } from './group-calls';
 import { Pairing, type Exchange, type LinkFactory } from './pairing';
 import { PeerSession, type PeerCounters } from './peer-session';
 import { Peers } from './peers';
+import type { RelayCarrier } from './relay-carrier';
+import { RelayReconnect } from './relay-reconnect';
+import { decodeCode } from '../invite/invite-code';
 
 export interface MessengerOptions {
   identity: Identity;
@@ -29,6 +36,8 @@ export interface MessengerOptions {
   outbox: OutboxPort;
   /** Where the sender chains are kept (store.collection(chainsCollectionName)). */
   chains: ChainRecordsPort;
+  /** Where numbering and what is held for away members are kept (store.collection(syncCollectionName)). */
+  sync: SyncRecordsPort;
   links: LinkFactory & { readonly certificateFingerprint?: Uint8Array };
   answerValidMs: number;
   now?: () => number;
@@ -36,6 +45,10 @@ export interface MessengerOptions {
   quotaBytes?: (conversationId: string) => number;
   /** File transfers over each open session's bulk channel (files/), when this device takes part in them. */
   files?: FileTransfers;
+  /** Where the groups' membership logs are kept (store.collection(groupsCollectionName)); in memory without. */
+  groups?: GroupRecordsPort;
+  /** Nostr relays as one more carrier (relay-carrier.ts): it sends nothing unless relays were turned on. */
+  relays?: RelayCarrier;
 }
 
 /** A contact's connection as the app shows it. */
@@ -56,11 +69,14 @@ export interface MessengerEvents extends DeliveryEvents {
   contact: { contact: Contact; isNew: boolean };
   /** A contact came online, changed path, or went offline. */
   status: PeerStatus;
-  /** A peer was identified on an exchange: the app opens its conversation. */
-  connected: { contactId: string; exchangeId?: string };
+  /** A peer was identified on an exchange: the app opens its conversation (the group, for "Invite to group"); an
+   * automatic reconnect (relay-reconnect.ts) does not open it. */
+  connected: { contactId: string; exchangeId?: string; groupId?: string; automatic?: boolean };
   exchanges: readonly Exchange[];
   /** An exchange ended before anyone was identified. */
   'exchange-failed': { exchange: Exchange; code?: ErrorCode; link: Link };
+  /** What came by relay for a waiting invite was not a usable answer to it (pairing.ts): ignored. */
+  'relay-answer-refused': { exchangeId: string; code?: ErrorCode; tell: boolean };
 }
 
 export class Messenger extends Emitter<MessengerEvents> {
@@ -70,7 +86,17 @@ export class Messenger extends Emitter<MessengerEvents> {
   readonly trust: ContactTrust;
   /** Every conversation and its members (a two-person one per contact; groups join it). */
   readonly directory: ConversationDirectory;
+  /** Voice and video calls with connected contacts (calls.ts). */
+  readonly calls: Calls;
+  /** The groups this device is in: membership logs and introductions (group/groups.ts). */
+  readonly groups: Groups;
+  /** Calls in groups of up to four (group-calls.ts): one at a time with `calls`. */
+  readonly groupCalls: GroupCalls;
+  /** Exchanges made by "Invite to group": whoever answers joins that group. */
+  private readonly groupInvites = new Map<string, string>();
   private readonly now: () => number;
+  /** Automatic reconnect through relays (relay-reconnect.ts), with a relay carrier. */
+  private readonly relayReconnect?: RelayReconnect;
   /** The path each open session runs on, once known (every status of that session repeats it). */
   private readonly paths = new WeakMap<PeerSession, NonNullable<PeerStatus['path']>>();
 
@@ -89,20 +115,58 @@ export class Messenger extends Emitter<MessengerEvents> {
       outbox: options.outbox,
       directory: this.directory,
       chains,
+      sync: chains.then(() => GroupSync.open(options.sync, this.now)),
       contactOfKey: (keyId) => this.contactOfKey(keyId),
+      keyOfContact: (contactId) => options.contacts.get(contactId)?.pinnedKey,
       now: this.now,
       ...(options.randomId ? { randomId: options.randomId } : {}),
       ...(options.quotaBytes ? { quotaBytes: options.quotaBytes } : {}),
     });
+    this.calls = new Calls({
+      session: (contactId) => this.peers.get(contactId),
+      log: options.log,
+      now: this.now,
+      ...(options.quotaBytes ? { quotaBytes: options.quotaBytes } : {}),
+      busyElsewhere: () => this.groupCalls.currentId,
+    });
+    this.groupCalls = new GroupCalls({
+      ownKey: toBase64Url(options.identity.publicKey),
+      group: (groupId) => this.groups.views().find((g) => g.id === groupId),
+      session: (contactId) => this.peers.get(contactId),
+      log: options.log,
+      now: this.now,
+      ...(options.quotaBytes ? { quotaBytes: options.quotaBytes } : {}),
+      busyElsewhere: () => this.calls.current !== undefined,
+    });
+    this.groups = new Groups({
+      identity: options.identity,
+      displayName: options.displayName,
+      sodium: getSodium(),
+      directory: this.directory,
+      ...(options.groups ? { records: options.groups } : {}),
+      links: options.links,
+      contactOfKey: (keyId) => this.contactOfKey(keyId),
+      sessionOf: (contactId) => this.peers.get(contactId),
+      adopt: (link, expectedKey) => this.track(this.pairing.createSession(link), '', expectedKey),
+      now: this.now,
+    });
+    this.groups.on('changed', (view) => this.groupCalls.groupChanged(view));
     this.pairing = new Pairing({
       links: options.links,
       answerValidMs: options.answerValidMs,
       now: this.now,
+      ...(options.relays ? { rendezvous: options.relays.rendezvous } : {}),
       createSession: (link) => new PeerSession({ link, identity: options.identity, displayName: options.displayName, now: this.now }),
     });
     this.pairing.on('changed', (exchanges) => this.emit('exchanges', exchanges));
     this.pairing.on('failed', (failure) => this.emit('exchange-failed', failure));
-    this.pairing.on('session', ({ session, exchangeId }) => this.track(session, exchangeId));
+    this.pairing.on('relay-answer-refused', (refusal) => this.emit('relay-answer-refused', refusal));
+    this.pairing.on('session', ({ session, exchangeId }) => {
+      // An automatic reconnect must reach the contact it was made with or taken from, no one else.
+      const exchange = this.pairing.exchanges().find((e) => e.id === exchangeId);
+      const expected = exchange?.automatic && exchange.contactId ? options.contacts.get(exchange.contactId)?.pinnedKey ?? '' : undefined;
+      this.track(session, exchangeId, expected, { automatic: expected !== undefined });
+    });
     this.peers.on('opened', (session) => this.handleOpened(session));
     this.peers.on('closed', ({ session, wasOpen }) => {
       if (!wasOpen || !session.contactId || this.peers.isOnline(session.contactId)) return;
@@ -118,6 +182,56 @@ export class Messenger extends Emitter<MessengerEvents> {
       this.delivery.on(name, (payload) => this.emit(name, payload as never));
     }
     this.delivery.on('certificate', ({ contactId, fingerprint }) => void this.pinCertificate(contactId, fingerprint));
+    const relays = options.relays;
+    if (relays) {
+      const ownKey = toBase64Url(options.identity.publicKey);
+      const reconnect = new RelayReconnect({
+        contacts: () => relays.reconnectable(),
+        isOnline: (id) => this.peers.isOnline(id),
+        canOffer: (id) => !!this.trust.pinnedFingerprint(id) && options.links.supportsOneCodeReconnect,
+        offer: (id) => this.pairing.reconnect(id, this.trust.pinnedFingerprint(id), { automatic: true }),
+        send: (id, code) => relays.sendReconnect(id, code),
+        take: (id, code) => this.pairing.useCode(decodeCode(code), code, { automatic: true, contactId: id }),
+        cancel: (exchangeId) => this.pairing.cancel(exchangeId),
+        keepsOwnOffer: (id) => ownKey < (options.contacts.get(id)?.pinnedKey ?? ''),
+      });
+      this.relayReconnect = reconnect;
+      relays.on('reconnect', ({ contactId, code }) => {
+        const contact = options.contacts.get(contactId);
+        if (contact && !contact.movedTo) void reconnect.received(contactId, code).catch(() => undefined);
+      });
+      void this.delivery.ready.then(() => {
+        this.delivery.addCarrier(relays);
+        reconnect.start();
+      }, () => undefined);
+    }
+  }
+
+  // Relays ----------------------------------------------------------------------------------------------------
+
+  get relays(): RelayCarrier | undefined {
+    return this.options.relays;
+  }
+
+  /** Saves this device's relays and tells every connected contact (an empty list: relays off). */
+  async setRelays(relays: readonly string[]): Promise<void> {
+    await this.options.relays?.setRelays(relays);
+    for (const session of this.peers.open()) void this.offerRelays(session);
+  }
+
+  /** "Use relays with …": the contact is told at once when connected (off: our alias is taken back). */
+  async setUseRelays(contactId: string, use: boolean): Promise<void> {
+    await this.options.relays?.setUse(contactId, use);
+    const session = this.peers.get(contactId);
+    if (session) await this.offerRelays(session);
+  }
+
+  private async offerRelays(session: PeerSession): Promise<void> {
+    const relays = this.options.relays;
+    const contactId = session.contactId;
+    if (!relays || !contactId) return;
+    const frame = await relays.offerFor(contactId).catch(() => undefined);
+    if (frame && session.state === 'open') session.send(frame);
   }
 
   // Pairing ---------------------------------------------------------------------------------------------------
@@ -126,12 +240,22 @@ export class Messenger extends Emitter<MessengerEvents> {
     return this.pairing.newInvite();
   }
 
+  /** "Invite to group": an ordinary invite whose answerer joins the group. */
+  async inviteToGroup(groupId: string): Promise<Exchange> {
+    // Never through relays: an answer by relay is applied by itself, and whoever saw the invite would join the group
+    // with nobody approving; a group invite's answer is pasted by the inviter.
+    const exchange = await this.pairing.newInvite({ relay: false });
+    this.groupInvites.set(exchange.id, groupId);
+    return exchange;
+  }
+
   reconnect(contactId: string): Promise<Exchange> {
     return this.pairing.reconnect(contactId, this.trust.pinnedFingerprint(contactId));
   }
 
-  useCode(decoded: DecodedCode, canonicalText: string): Promise<Exchange | undefined> {
-    return this.pairing.useCode(decoded, canonicalText);
+  /** `relayConsented`: the person pressed "Answer" on a card saying the answer also goes to the inviter's relays. */
+  useCode(decoded: DecodedCode, canonicalText: string, { relayConsented = false } = {}): Promise<Exchange | undefined> {
+    return this.pairing.useCode(decoded, canonicalText, { relayConsented });
   }
 
   // Conversations ---------------------------------------------------------------------------------------------
@@ -149,13 +273,30 @@ export class Messenger extends Emitter<MessengerEvents> {
    * Lets the contact `carrierId` carry messages and acks to `members` (contact ids) while they are not connected
    * here: sealed end to end, so it can neither read nor fake them (carrier.ts).
    */
+  /** Tells a connected contact this person's mailbox (docs/mailbox.md); false when it is not connected. */
+  tellMailbox(contactId: string, code: string): boolean {
+    return this.peers.get(contactId)?.send({ type: 'mailbox', code }) ?? false;
+  }
+
   carryVia(carrierId: string, members: readonly string[]): () => void {
     const targets = new Map<string, string>();
     for (const member of members) {
       const key = this.options.contacts.get(member)?.pinnedKey;
       if (key && member !== carrierId) targets.set(member, key);
     }
-    return this.delivery.addCarrier(new MemberCarrier(carrierId, (id) => this.peers.get(id), targets));
+    return this.delivery.addCarrier(new MemberCarrier(carrierId, (id) => this.peers.get(id), (member) => targets.get(member)));
+  }
+
+  /**
+   * Whether a member of a group this device shares with `contactId` may hold this device's messages to that contact
+   * while the contact is away (sealed: the member cannot read them). Off unless the person turns it on.
+   */
+  heldViaMembers(contactId: string): boolean {
+    return this.delivery.heldViaMembers(contactId);
+  }
+
+  setHeldViaMembers(contactId: string, on: boolean): Promise<void> {
+    return this.delivery.setHeldViaMembers(contactId, on);
   }
 
   /** Writes what is kept in memory only for a moment (the sender chains' positions): before a lock. */
@@ -206,17 +347,26 @@ export class Messenger extends Emitter<MessengerEvents> {
 
   /** Ends everything (lock, forget, another tab took over). */
   close({ sayBye = false } = {}): void {
+    this.relayReconnect?.stop();
+    this.calls.close();
+    this.groupCalls.close();
     this.pairing.closeAll();
+    this.groups.dispose();
     this.peers.closeAll({ sayBye });
     this.delivery.dispose();
+    this.options.relays?.dispose();
     this.removeAllListeners();
   }
 
   // Sessions --------------------------------------------------------------------------------------------------
 
-  private track(session: PeerSession, exchangeId: string): void {
+  /** `expectedKey`: a link an introduction made, which must reach that member (anyone else: closed). */
+  private track(session: PeerSession, exchangeId: string, expectedKey?: string, { automatic = false } = {}): void {
     this.peers.add(session);
-    session.on('identified', (peer) => void this.identify(session, peer, exchangeId));
+    session.on('identified', (peer) => {
+      if (expectedKey !== undefined && toBase64Url(peer.identityKey) !== expectedKey) return session.close({ state: 'failed', code: 'HANDSHAKE_FAILED' });
+      void this.identify(session, peer, exchangeId, { introduced: expectedKey !== undefined && !automatic, automatic });
+    });
     // Frames dropped or rejected while the chat runs: the contact's details say so now, not when it ends.
     session.on('counters', (counters) => {
       const contactId = session.contactId;
@@ -229,15 +379,31 @@ export class Messenger extends Emitter<MessengerEvents> {
     this.emit('status', { contactId, online: true, ...(path ? { path } : {}), counters });
   }
 
-  private async identify(session: PeerSession, peer: { identityKey: Uint8Array; displayName: string }, exchangeId: string): Promise<void> {
+  /**
+   * A peer proved its key but could not be filed: the pairing exchange is over (identified), so without this error
+   * nothing would say why the connection closed (a CLI whose look-alike check could not load closed every pairing
+   * after its first in silence: docs/node-peer.md §5).
+   */
+  private identifyFailed(session: PeerSession, error: unknown): void {
+    const code: ErrorCode = isTincanError(error) ? error.code : 'STORAGE_UNAVAILABLE';
+    session.close({ state: 'failed', code });
+    this.emit('error', { code });
+  }
+
+  private async identify(
+    session: PeerSession,
+    peer: { identityKey: Uint8Array; displayName: string },
+    exchangeId: string,
+    { introduced = false, automatic = false } = {},
+  ): Promise<void> {
     const remote = session.link.remoteFields;
     if (!remote) return session.close({ state: 'failed', code: 'HANDSHAKE_FAILED' });
     let contact: Contact;
     let isNew: boolean;
     try {
       ({ contact, isNew } = await this.trust.identify(peer, remote.fingerprint));
-    } catch {
-      return session.close({ state: 'failed', code: 'STORAGE_UNAVAILABLE' });
+    } catch (error) {
+      return this.identifyFailed(session, error);
     }
     if (session.state !== 'identifying') return;
     let conversationId: string;
@@ -245,19 +411,35 @@ export class Messenger extends Emitter<MessengerEvents> {
       // Frames may follow the handshake at once: the chains and the conversation must be there to take them.
       await this.delivery.ready;
       ({ wireId: conversationId } = await this.directory.addDirect(contact.id, fromBase64Url(contact.pinnedKey)));
-    } catch {
-      return session.close({ state: 'failed', code: 'STORAGE_UNAVAILABLE' });
+    } catch (error) {
+      return this.identifyFailed(session, error);
     }
     if (session.state !== 'identifying') return;
     this.emit('contact', { contact, isNew });
     session.open(contact.id, conversationId);
-    this.emit('connected', { contactId: contact.id, exchangeId });
+    // A member an introduction linked: its conversation is not opened on screen.
+    if (introduced) return;
+    const groupId = this.groupInvites.get(exchangeId);
+    this.groupInvites.delete(exchangeId);
+    if (groupId) await this.groups.addMember(groupId, contact.id, contact.pinnedKey, contact.displayName);
+    this.emit('connected', { contactId: contact.id, exchangeId, ...(groupId ? { groupId } : {}), ...(automatic ? { automatic } : {}) });
   }
 
   private handleOpened(session: PeerSession): void {
     const contactId = session.contactId!;
+    this.relayReconnect?.connected(contactId);
     this.delivery.attach(session);
+    this.calls.attach(session);
+    this.groupCalls.attach(session);
+    this.groups.attach(session);
     this.attachFiles(session, contactId);
+    const relays = this.options.relays;
+    if (relays) {
+      session.on('frame', (frame) => {
+        if (frame.type === 'relays') void relays.accept(session.contactId!, frame).catch(() => undefined);
+      });
+      void this.offerRelays(session);
+    }
     this.emitOnline(session, contactId);
     // A connection made with an older certificate of ours (a reconnect code pinned it): name the current one.
     const current = this.options.links.certificateFingerprint;

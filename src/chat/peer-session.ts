@@ -15,6 +15,7 @@ import { Emitter } from '../events';
 import type { Identity } from '../crypto/identity';
 import type { Link, LinkEnded, LinkState } from '../net/link';
 import { floodPenalty, peerBudget, TokenBucket } from './budget';
+import { callFrameTypes, type CallFrame } from './call-frames';
 import { fileFrameTypes, type FileFrame } from './files/file-frames';
 import { decodeFrame, encodeFrame, type DropReason, type Frame } from './frames';
 import { SecureChannel, type PeerIdentity } from './secure-channel';
@@ -44,9 +45,12 @@ export interface SessionEnd {
   readonly byPeer?: boolean;
 }
 
-export type ChatFrame = Extract<Frame, { type: 'envelope' | 'ack' | 'typing' | 'refused' | 'cert' | 'chain' | 'forward' | 'carried' }>;
+export type ChatFrame = Extract<Frame, { type: 'envelope' | 'ack' | 'typing' | 'refused' | 'cert' | 'chain' | 'forward' | 'carried' | 'sync' | 'held' | 'synced' | 'mailbox' | 'group' | 'intro' | 'relays' }>;
 /** The frames about file transfers (files/file-frames.ts): routed to the transfers, not to delivery. */
 export type SessionFileFrame = Extract<Frame, { type: FileFrame['type'] }>;
+/** The frames of a call (call-frames.ts): routed to the calls (calls.ts). */
+export type SessionCallFrame = Extract<Frame, { type: CallFrame['type'] }>;
+type RoutedFrame = ChatFrame | SessionFileFrame | SessionCallFrame;
 
 export interface PeerSessionEvents {
   state: PeerSessionState;
@@ -56,6 +60,8 @@ export interface PeerSessionEvents {
   frame: ChatFrame;
   /** A valid frame about a file transfer, after the budget. */
   'file-frame': SessionFileFrame;
+  /** A valid frame about a call, after the budget. */
+  'call-frame': SessionCallFrame;
   /** Round-trip time of a ping, in ms. */
   rtt: number;
   /** The link's state changed (for "connecting…", the answerer's wait, the path). */
@@ -91,7 +97,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     sent: 0,
   };
   private secure?: SecureChannel;
-  private readonly held: (ChatFrame | SessionFileFrame)[] = [];
+  private readonly held: RoutedFrame[] = [];
   private readonly now: () => number;
   private readonly frameBudget: TokenBucket;
   private readonly byteBudget: TokenBucket;
@@ -267,7 +273,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     this.deliver(frame);
   }
 
-  private deliver(frame: ChatFrame | SessionFileFrame): void {
+  private deliver(frame: RoutedFrame): void {
     if (this.state === 'open') {
       this.hand(frame);
     } else if (this.state === 'identifying' || this.state === 'securing') {
@@ -276,8 +282,9 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     }
   }
 
-  private hand(frame: ChatFrame | SessionFileFrame): void {
+  private hand(frame: RoutedFrame): void {
     if (isFileFrame(frame)) this.emit('file-frame', frame);
+    else if (isCallFrame(frame)) this.emit('call-frame', frame);
     else this.emit('frame', frame);
   }
 
@@ -324,6 +331,10 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   }
 }
 
-function isFileFrame(frame: ChatFrame | SessionFileFrame): frame is SessionFileFrame {
+function isFileFrame(frame: RoutedFrame): frame is SessionFileFrame {
   return frame.type in fileFrameTypes;
+}
+
+function isCallFrame(frame: RoutedFrame): frame is SessionCallFrame {
+  return frame.type in callFrameTypes;
 }

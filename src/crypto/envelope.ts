@@ -10,14 +10,17 @@
 // header = "tincan/envelope/v1" 0x00 conversation 0x00 id 0x00 from 0x00 chain 0x00 decimal(n), also the box's
 // associated data: a box moved to another conversation, id, chain or number does not open, and the signature
 // proves the sender (a chain key is shared by every member of a group, so it alone would not).
-// Body = UTF-8 JSON { text, sentAt } (validated by the caller after opening).
+// Body = UTF-8 JSON { text, sentAt, seq?, hlc? } (validated by the caller after opening): seq numbers the sender's
+// messages in the conversation (1, 2, ...; gaps allowed), hlc is its hybrid logical clock reading (chat/hybrid-clock.ts).
+// Both are inside the box: a carrier learns neither, and neither can be changed without breaking the signature.
 //
-// Ack: { conversation, ids, by, sig } with sig = Ed25519 by `by` over
-//   "tincan/ack/v1" 0x00 conversation 0x00 by 0x00 ids joined by ","
-// so an ack names who stored the messages, and only they can make it.
+// Ack: { conversation, of, ids, by, sig } with sig = Ed25519 by `by` over
+//   "tincan/ack/v2" 0x00 conversation 0x00 by 0x00 of 0x00 ids joined by ","
+// so an ack names who stored the messages, and only they can make it, and whose messages they are (`of`, the
+// sender's key): in a group each member picks its own ids, so an id alone could name another member's message.
 import { concatBytes, fromBase64Url, toBase64Url, utf8 } from './bytes';
 import type { Identity } from './identity';
-import type { IncomingChain, OpenResult, OutgoingChain } from './sender-chain';
+import { openWithMessageKey, type IncomingChain, type OpenResult, type OutgoingChain } from './sender-chain';
 import type { Sodium } from './sodium';
 
 export interface Envelope {
@@ -32,6 +35,8 @@ export interface Envelope {
 
 export interface SignedAck {
   readonly conversation: string;
+  /** The identity key of the messages' sender. */
+  readonly of: string;
   readonly ids: readonly string[];
   readonly by: string;
   readonly sig: string;
@@ -40,10 +45,14 @@ export interface SignedAck {
 export interface EnvelopeBody {
   readonly text: string;
   readonly sentAt: number;
+  /** The sender's number for this message in the conversation (absent in envelopes sealed before numbering). */
+  readonly seq?: number;
+  /** The sender's hybrid logical clock reading (absent before numbering). */
+  readonly hlc?: number;
 }
 
 const envelopeDomain = 'tincan/envelope/v1';
-const ackDomain = 'tincan/ack/v1';
+const ackDomain = 'tincan/ack/v2';
 
 function joined(...parts: readonly string[]): Uint8Array {
   return utf8(parts.join('\u0000'));
@@ -53,8 +62,8 @@ function envelopeHeader(e: Pick<Envelope, 'conversation' | 'id' | 'from' | 'chai
   return joined(envelopeDomain, e.conversation, e.id, e.from, e.chain, String(e.n));
 }
 
-function ackBytes(a: Pick<SignedAck, 'conversation' | 'ids' | 'by'>): Uint8Array {
-  return joined(ackDomain, a.conversation, a.by, a.ids.join(','));
+function ackBytes(a: Pick<SignedAck, 'conversation' | 'of' | 'ids' | 'by'>): Uint8Array {
+  return joined(ackDomain, a.conversation, a.by, a.of, a.ids.join(','));
 }
 
 /** Seals `body` as the chain's next message and signs it. */
@@ -67,7 +76,7 @@ export function sealEnvelope(
 ): Envelope {
   const from = toBase64Url(identity.publicKey);
   const chainId = chain.chainId;
-  const plaintext = utf8(JSON.stringify({ text: body.text, sentAt: body.sentAt }));
+  const plaintext = utf8(JSON.stringify({ text: body.text, sentAt: body.sentAt, ...(body.seq !== undefined ? { seq: body.seq } : {}), ...(body.hlc !== undefined ? { hlc: body.hlc } : {}) }));
   const { n, box } = chain.seal(plaintext, (n) => envelopeHeader({ ...header, from, chain: chainId, n }));
   const fields = { conversation: header.conversation, id: header.id, from, chain: chainId, n };
   const sig = sodium.crypto_sign_detached(concatBytes(envelopeHeader(fields), box), identity.secretKey);
@@ -95,10 +104,25 @@ export function openEnvelope(chain: IncomingChain, envelope: Envelope): OpenedEn
     return { ok: false, reason: 'malformed' };
   }
   const opened = chain.open(envelope.n, box, envelopeHeader(envelope));
-  if (!opened.ok) return opened;
+  return opened.ok ? parseBody(opened.plaintext) : opened;
+}
+
+/** Opens a verified envelope with its message key handed over by a member who holds it (chat/group-sync.ts). A
+ * wrong key, or a box not made under it, does not open (`invalid`). */
+export function openEnvelopeWithKey(sodium: Sodium, messageKey: Uint8Array, envelope: Envelope): OpenedEnvelope {
+  let plaintext: Uint8Array | undefined;
+  try {
+    plaintext = openWithMessageKey(sodium, messageKey, fromBase64Url(envelope.box), envelopeHeader(envelope));
+  } catch {
+    return { ok: false, reason: 'malformed' };
+  }
+  return plaintext ? parseBody(plaintext) : { ok: false, reason: 'invalid' };
+}
+
+function parseBody(plaintext: Uint8Array): OpenedEnvelope {
   let body: unknown;
   try {
-    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(opened.plaintext));
+    body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(plaintext));
   } catch {
     return { ok: false, reason: 'malformed' };
   }
@@ -106,13 +130,17 @@ export function openEnvelope(chain: IncomingChain, envelope: Envelope): OpenedEn
   if (!b || typeof b !== 'object' || typeof b.text !== 'string' || typeof b.sentAt !== 'number' || !Number.isFinite(b.sentAt)) {
     return { ok: false, reason: 'malformed' };
   }
-  return { ok: true, body: { text: b.text, sentAt: b.sentAt } };
+  // A number or reading out of range is left out (the message is placed by its arrival), never refused: a sender
+  // whose clock is broken still gets its message delivered, as with `sentAt`.
+  const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+  return { ok: true, body: { text: b.text, sentAt: b.sentAt, ...(isCount(b.seq) ? { seq: b.seq } : {}), ...(isCount(b.hlc) ? { hlc: b.hlc } : {}) } };
 }
 
-export function signAck(sodium: Sodium, identity: Identity, conversation: string, ids: readonly string[]): SignedAck {
+/** Acknowledges the messages `ids` sent by `of` (an identity key) in `conversation`. */
+export function signAck(sodium: Sodium, identity: Identity, conversation: string, of: string, ids: readonly string[]): SignedAck {
   const by = toBase64Url(identity.publicKey);
-  const sig = sodium.crypto_sign_detached(ackBytes({ conversation, ids, by }), identity.secretKey);
-  return { conversation, ids: [...ids], by, sig: toBase64Url(sig) };
+  const sig = sodium.crypto_sign_detached(ackBytes({ conversation, of, ids, by }), identity.secretKey);
+  return { conversation, of, ids: [...ids], by, sig: toBase64Url(sig) };
 }
 
 /** Whether `by` signed exactly this ack. */

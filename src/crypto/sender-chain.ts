@@ -49,6 +49,27 @@ function nextChainKey(sodium: Sodium, chainKey: Uint8Array): Uint8Array {
   return sodium.crypto_generichash(32, nextChainKeyDomain, chainKey);
 }
 
+/** Opens a box with a message key handed over on its own (a member catching another up), not from a chain. */
+export function openWithMessageKey(sodium: Sodium, messageKey: Uint8Array, box: Uint8Array, associatedData: Uint8Array): Uint8Array | undefined {
+  try {
+    return sodium.crypto_aead_xchacha20poly1305_ietf_decrypt(null, box, associatedData, zeroNonce, messageKey);
+  } catch {
+    return undefined;
+  }
+}
+
+/** The chain key of message `n` of a chain, stepped from its start (n hashes): what a member is handed when it needs
+ * the chain only from `n` on, so it cannot derive the keys of messages before. */
+export function chainKeyAt(sodium: Sodium, start: ChainStart, n: number): Uint8Array {
+  let key: Uint8Array = start.key.slice();
+  for (let i = start.n; i < n; i++) {
+    const next = nextChainKey(sodium, key);
+    sodium.memzero(key);
+    key = next;
+  }
+  return key;
+}
+
 /** The sender's side: seals each message under the next message key, then forgets it. */
 export class OutgoingChain {
   private key: Uint8Array;
@@ -157,6 +178,12 @@ export class IncomingChain {
     }
     if (this.skipped.delete(n)) this.opened.set(n, messageKey);
     return { ok: true, plaintext };
+  }
+
+  /** A copy of message `n`'s key while it is opened and not consumed (a member holds it with the envelope for a
+   * member who is away: chat/group-sync.ts); undefined otherwise. */
+  keyOf(n: number): Uint8Array | undefined {
+    return this.opened.get(n)?.slice();
   }
 
   /** Message `n` is stored: its key is erased, and can never be derived again from what this chain keeps. */

@@ -45,7 +45,18 @@
 //                      1 reconnect-for  invites only, 32 bits: the first 4 bytes of the DTLS fingerprint the
 //                                       inviter pinned for the contact it invites back; the invitee whose own
 //                                       certificate has that fingerprint connects without an answer code
-//                      2-15             unassigned: skipped
+//                      2 relay-alias    invites only, 32 bytes: a Nostr public key (x-only secp256k1) made for
+//                                       this invite alone; the invitee's page gift-wraps its answer to it
+//                                       (docs/relays.md "One code for a first contact")
+//                      3 relay          invites only, one of the inviter's relay addresses, where that answer
+//                                       goes: ASCII 0x21-0x7e, with a leading `wss://` left out (a value
+//                                       without "://" is read as wss://<value>); at most maxInviteRelays.
+//                                       relay-alias and relay come together or not at all
+//                      4-15             unassigned: skipped
+//                    A payload is at most 255 bits, so a value of bytes (ids 2 and 3) longer than 31 bytes
+//                    spans records: a record of exactly 248 bits is continued by the record right after it,
+//                    which has the same tag and id; a shorter one (0 bits too) ends the value. A version-1
+//                    decoder that knows neither id skips each record by itself.
 //                    A known id with another payload length, twice, or in the other kind of code is a
 //                    structure no encoder makes (CODE_NOT_TINCAN). The encoder writes them after the ICE
 //                    credentials record, before the candidates; decoders take them anywhere.
@@ -62,7 +73,11 @@
 // fixture: bench/codec-sizes.mjs. An in-reply-to or a reconnect-for record costs 4 + 4 + 8 + 32 = 48 bits
 // (6 bytes, 9 or 10 characters depending on the padding): the one-IPv4-candidate invite with reconnect-for is
 // 376 bits = 47 bytes, 76 characters; an answer with one mDNS candidate and in-reply-to is 466 bits = 59 bytes,
-// 94 characters (84 without). Asserted in test/unit/invite/invite-code.test.ts.
+// 94 characters (84 without). Asserted in test/unit/invite/invite-code.test.ts. A relay-alias costs
+// 2 x (4 + 4 + 8) + 256 = 288 bits and a relay 16 + 8 x its bytes (`wss://` left out): the one-IPv4-candidate
+// invite with an alias and the relay wss://relay.damus.io is 744 bits = 93 bytes, 149 characters; with
+// ws://127.0.0.1:40000 (the tests') 792 bits = 99 bytes, 159 characters (test/node/invite/relay-invite.test.ts,
+// QR versions in docs/relays.md).
 //
 // CHECKSUM: CRC-16/CCITT rather than a truncated hash because it is synchronous, tiny, and *guarantees* what
 // matters for typed codes: every error burst of up to 16 bits is caught, so every single mistyped character
@@ -124,6 +139,16 @@ export interface DecodedCode {
   inReplyTo?: Uint8Array;
   /** Invites only: fingerprintPrefix of the certificate the inviter pinned for this contact (record id 1). */
   reconnectFor?: Uint8Array;
+  /** Invites only: where the invitee may send its answer back by itself (records 2 and 3; docs/relays.md). */
+  relay?: InviteRelay;
+}
+
+/** An invite's relay rendezvous: a Nostr key made for this invite alone, and relays the inviter reads. */
+export interface InviteRelay {
+  /** x-only secp256k1 public key, 32 bytes. */
+  readonly alias: Uint8Array;
+  /** Relay addresses as the inviter saved them (checked by the reader: net/relay-address.ts isRelayAddress). */
+  readonly addresses: readonly string[];
 }
 
 export const codeVersion = 1;
@@ -137,6 +162,10 @@ export const maxCodeChars = 400;
 export const maxPastedChars = 4096;
 /** Bytes of a fingerprint that in-reply-to and reconnect-for carry. */
 export const fingerprintPrefixBytes = 4;
+/** Relays one invite names at most (one that answers is enough; each costs about 20 bytes). */
+export const maxInviteRelays = 2;
+/** Bytes of a relay-alias (an x-only public key). */
+export const relayAliasBytes = 32;
 /** Fewer characters than this cannot be the start of any code worth naming as one. */
 const minRecognisableChars = 8;
 
@@ -157,7 +186,10 @@ const paddingLimitBits = bitsPerChar;
 
 const family = { ipv4: 0, ipv6: 1, mdns: 2, extension: 3 } as const;
 const extension = { relatedAddress: 0, iceCredentials: 1, skippable: 2, reserved: 3 } as const;
-const skippableId = { inReplyTo: 0, reconnectFor: 1 } as const;
+const skippableId = { inReplyTo: 0, reconnectFor: 1, relayAlias: 2, relay: 3 } as const;
+/** The longest payload a skippable record holds in whole bytes (its length field is 8 bits: 255). */
+const maxChunkBytes = 31;
+const impliedRelayScheme = 'wss://';
 const addressBits = { [family.ipv4]: 32, [family.ipv6]: 128, [family.mdns]: uuidRandomBits } as const;
 const base64Alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 
@@ -211,6 +243,37 @@ function writeFingerprintPrefix(writer: BitWriter, id: number, prefix: Uint8Arra
   writer.writeBytes(prefix);
 }
 
+/** A value of bytes in skippable records of one id: 31-byte chunks, the last shorter (empty when it would be 31). */
+function writeLongValue(writer: BitWriter, id: number, value: Uint8Array): void {
+  for (let at = 0; ; at += maxChunkBytes) {
+    const chunk = value.subarray(at, at + maxChunkBytes);
+    writer.write((extension.skippable << 2) | family.extension, tagBits);
+    writer.write(id, skippableIdBits);
+    writer.write(chunk.length * 8, skippableLengthBits);
+    writer.writeBytes(chunk);
+    if (chunk.length < maxChunkBytes) return;
+  }
+}
+
+function isRelayText(text: string): boolean {
+  return text.length > 0 && /^[\x21-\x7e]+$/.test(text);
+}
+
+function writeRelay(writer: BitWriter, relay: InviteRelay): void {
+  if (relay.alias.length !== relayAliasBytes) throw new TincanError('SDP_UNSUPPORTED', `relay alias of ${relay.alias.length} bytes`);
+  if (relay.addresses.length === 0 || relay.addresses.length > maxInviteRelays) {
+    throw new TincanError('SDP_UNSUPPORTED', `${relay.addresses.length} relays`);
+  }
+  writeLongValue(writer, skippableId.relayAlias, relay.alias);
+  for (const address of relay.addresses) {
+    const short = address.startsWith(impliedRelayScheme) ? address.slice(impliedRelayScheme.length) : address;
+    if (!isRelayText(address) || !isRelayText(short) || (short !== address) === short.includes('://')) {
+      throw new TincanError('SDP_UNSUPPORTED', 'relay address');
+    }
+    writeLongValue(writer, skippableId.relay, new TextEncoder().encode(short));
+  }
+}
+
 /** The payload bits (everything before padding and checksum). */
 function payloadBits(code: DecodedCode): BitWriter {
   const { fields } = code;
@@ -225,6 +288,7 @@ function payloadBits(code: DecodedCode): BitWriter {
   }
   if (code.inReplyTo && code.kind !== 'answer') throw new TincanError('SDP_UNSUPPORTED', 'in-reply-to in an invite');
   if (code.reconnectFor && code.kind !== 'invite') throw new TincanError('SDP_UNSUPPORTED', 'reconnect-for in an answer');
+  if (code.relay && code.kind !== 'invite') throw new TincanError('SDP_UNSUPPORTED', 'relay in an answer');
   const writer = new BitWriter();
   writer.write(codeVersion, versionBits);
   writer.write(code.kind === 'answer' ? 1 : 0, kindBits);
@@ -232,6 +296,7 @@ function payloadBits(code: DecodedCode): BitWriter {
   if (fields.ice) writeIceCredentials(writer, fields.ice);
   if (code.inReplyTo) writeFingerprintPrefix(writer, skippableId.inReplyTo, code.inReplyTo);
   if (code.reconnectFor) writeFingerprintPrefix(writer, skippableId.reconnectFor, code.reconnectFor);
+  if (code.relay) writeRelay(writer, code.relay);
   for (const candidate of fields.candidates) {
     // The tag's family bits come from writeAddress: write the type bits first, then the address with its family.
     writer.write(candidateTypes.indexOf(candidate.type), 2);
@@ -259,6 +324,27 @@ export function codeChars(code: DecodedCode): number {
   return Math.ceil(codeBits(code) / bitsPerChar);
 }
 
+/** Crockford base32 text of a bit string whose length is a multiple of 5 (bitsPerChar). */
+export function bitsToCrockford(bits: readonly number[]): string {
+  let text = '';
+  for (let i = 0; i < bits.length; i += bitsPerChar) {
+    let value = 0;
+    for (let j = 0; j < bitsPerChar; j++) value = value * 2 + bits[i + j]!;
+    text += crockfordAlphabet[value];
+  }
+  return text;
+}
+
+/** The bits of normalised Crockford base32 text (every character in crockfordAlphabet). */
+export function crockfordToBits(text: string): number[] {
+  const bits: number[] = [];
+  for (const char of text) {
+    const value = crockfordAlphabet.indexOf(char);
+    for (let shift = bitsPerChar - 1; shift >= 0; shift--) bits.push((value >> shift) & 1);
+  }
+  return bits;
+}
+
 /**
  * The text of a code. Throws TincanError SDP_UNSUPPORTED for fields no code can hold or no peer can use (a
  * candidate address that is not IPv4, IPv6 or `<v4 uuid>.local`, or one candidateProblem names; a fingerprint
@@ -270,12 +356,7 @@ export function encodeCode(code: DecodedCode): string {
   const padding = (bitsPerChar - ((writer.length + checksumBits) % bitsPerChar)) % bitsPerChar;
   writer.write(0, padding);
   writer.write(crc16(writer.bits), checksumBits);
-  let text = '';
-  for (let i = 0; i < writer.length; i += bitsPerChar) {
-    let value = 0;
-    for (let j = 0; j < bitsPerChar; j++) value = value * 2 + writer.bits[i + j]!;
-    text += crockfordAlphabet[value];
-  }
+  const text = bitsToCrockford(writer.bits);
   if (text.length > maxCodeChars) {
     throw new TincanError('CODE_TOO_LONG', `${text.length} characters with ${code.fields.candidates.length} candidates`);
   }
@@ -346,9 +427,41 @@ function readFingerprintPrefix(reader: BitReader, length: number): Uint8Array {
   return reader.readBytes(fingerprintPrefixBytes);
 }
 
+/** A value of bytes from its first record's payload on (`length` bits) and any records continuing it. */
+function readLongValue(reader: BitReader, id: number, length: number): Uint8Array {
+  const value: number[] = [];
+  for (let bits = length; ; ) {
+    if (bits % 8 !== 0) throw new TincanError('CODE_NOT_TINCAN', `a value of ${bits} bits`);
+    const chunk = reader.readBytes(bits / 8);
+    value.push(...chunk);
+    if (chunk.length < maxChunkBytes) return Uint8Array.from(value);
+    const tag = reader.read(tagBits);
+    if (tag !== ((extension.skippable << 2) | family.extension) || reader.read(skippableIdBits) !== id) {
+      throw new TincanError('CODE_NOT_TINCAN', 'a value of 31 bytes not continued');
+    }
+    bits = reader.read(skippableLengthBits);
+  }
+}
+
+function readRelayRecord(reader: BitReader, code: DecodedCode, id: number, length: number): void {
+  if (code.kind !== 'invite') throw new TincanError('CODE_NOT_TINCAN', 'relay records in an answer');
+  const value = readLongValue(reader, id, length);
+  const relay = code.relay ?? { alias: new Uint8Array(0), addresses: [] };
+  if (id === skippableId.relayAlias) {
+    if (relay.alias.length || value.length !== relayAliasBytes) throw new TincanError('CODE_NOT_TINCAN', 'relay alias');
+    code.relay = { ...relay, alias: value };
+    return;
+  }
+  // Bytes outside 0x21-0x7e (so no UTF-8 sequence either) are no address any encoder wrote.
+  const short = String.fromCharCode(...value);
+  if (!isRelayText(short) || relay.addresses.length >= maxInviteRelays) throw new TincanError('CODE_NOT_TINCAN', 'relay address');
+  code.relay = { ...relay, addresses: [...relay.addresses, short.includes('://') ? short : impliedRelayScheme + short] };
+}
+
 function readSkippable(reader: BitReader, code: DecodedCode): void {
   const id = reader.read(skippableIdBits);
   const length = reader.read(skippableLengthBits);
+  if (id === skippableId.relayAlias || id === skippableId.relay) return readRelayRecord(reader, code, id, length);
   if (id === skippableId.inReplyTo) {
     if (code.kind !== 'answer' || code.inReplyTo) throw new TincanError('CODE_NOT_TINCAN', 'misplaced in-reply-to');
     code.inReplyTo = readFingerprintPrefix(reader, length);
@@ -401,6 +514,9 @@ function readRecords(reader: BitReader, code: DecodedCode): void {
   if (reader.remaining > 0 && reader.read(reader.remaining) !== 0) {
     throw new TincanError('CODE_NOT_TINCAN', 'non-zero padding');
   }
+  if (code.relay && (code.relay.alias.length === 0 || code.relay.addresses.length === 0)) {
+    throw new TincanError('CODE_NOT_TINCAN', 'a relay alias without a relay, or the reverse');
+  }
 }
 
 const addressErrors: Record<AddressProblem, ErrorCode> = {
@@ -436,11 +552,7 @@ export function decodeCode(text: string): DecodedCode {
   if (code.length > maxCodeChars) throw new TincanError('CODE_TOO_LONG', `${code.length} characters`);
   if (code.length < minRecognisableChars) throw new TincanError('CODE_NOT_TINCAN', `only ${code.length} characters`);
 
-  const bits: number[] = [];
-  for (const char of code) {
-    const value = crockfordAlphabet.indexOf(char);
-    for (let shift = bitsPerChar - 1; shift >= 0; shift--) bits.push((value >> shift) & 1);
-  }
+  const bits = crockfordToBits(code);
   const version = new BitReader(bits).read(versionBits);
   const checksumAt = bits.length - checksumBits;
   const checksum = new BitReader(bits.slice(checksumAt)).read(checksumBits);

@@ -11,9 +11,10 @@
 // Back-pressure: `send` never blocks and never drops; it queues in the transport. A sender that can outrun the
 // network (file chunks, a flood budget) watches `bufferedAmount` and waits for `buffered-low` (or
 // `whenBufferedLow()`), which comes when the queue falls to `bufferedAmountLowThreshold` bytes or below.
-import type { ErrorCode } from '../errors';
+import { TincanError, type ErrorCode } from '../errors';
 import type { Unsubscribe } from '../events';
 import type { SessionFields } from '../invite/sdp';
+import type { CallConnection, CallMediaOptions } from './call-link';
 
 export type LinkRole = 'inviter' | 'answerer';
 
@@ -98,6 +99,11 @@ export interface Link extends BufferedSender {
    * (1..1023; 0 is the main channel) and options, no round trip. For bulk transfer beside the chat.
    */
   openChannel(id: number, options?: LinkChannelOptions): LinkChannel;
+  /**
+   * A call's connection beside this link, made with this link's certificate and ICE servers (docs/calls.md); absent
+   * where the link cannot carry calls (a Node peer, a link without a kept certificate).
+   */
+  makeCall?(options: CallMediaOptions): CallConnection;
   on<K extends keyof LinkEvents>(name: K, listener: (payload: LinkEvents[K]) => void): Unsubscribe;
 }
 
@@ -133,3 +139,43 @@ export const defaultAnswerValidMs = 20 * 60_000;
 export const mainChannelId = 0;
 /** SCTP streams: browsers open 1024 each way by default (RFC 8831 leaves it to the implementation). */
 export const maxChannelId = 1023;
+
+/**
+ * `send` refuses (SEND_QUEUE_FULL) rather than queue past this: Chromium closes a data channel whose send queue
+ * passes 16 MiB (docs/lab.md §7), which would end the whole chat for one hasty sender. Half of that leaves margin.
+ */
+export const sendQueueLimitBytes = 8 * 1024 * 1024;
+
+/**
+ * What every channel's `send` checks before its transport sees the bytes: FRAME_TOO_LARGE above the peer's limit
+ * (where a browser would throw a TypeError), SEND_QUEUE_FULL past sendQueueLimitBytes.
+ */
+export function checkSendable(bytes: Uint8Array, maxMessageSize: number, bufferedAmount: number): void {
+  if (bytes.byteLength > maxMessageSize) throw new TincanError('FRAME_TOO_LARGE', `${bytes.byteLength} bytes, at most ${maxMessageSize}`);
+  if (bufferedAmount + bytes.byteLength > sendQueueLimitBytes) throw new TincanError('SEND_QUEUE_FULL', `${bufferedAmount} bytes queued`);
+}
+
+/** Throws unless `id` may be opened as an extra channel (Link.openChannel): 1..maxChannelId, not open, link alive. */
+export function checkChannelId(id: number, isOpen: boolean, isEnded: boolean): void {
+  if (!Number.isInteger(id) || id < 1 || id > maxChannelId) throw new RangeError(`channel id ${id} outside 1..${maxChannelId}`);
+  if (isOpen) throw new RangeError(`channel ${id} is open already`);
+  if (isEnded) throw new TincanError('CHANNEL_CLOSED');
+}
+
+/** BufferedSender.whenBufferedLow for a channel that says `buffered-low` and `close` (see BufferedSender). */
+export function whenBufferedLow(channel: BufferedSender & { readonly state: LinkChannelState } & Pick<LinkChannel, 'on'>): Promise<void> {
+  if (channel.state === 'closed') return Promise.reject(new TincanError('CHANNEL_CLOSED'));
+  if (channel.bufferedAmount <= channel.bufferedAmountLowThreshold) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const stops = [
+      channel.on('buffered-low', () => {
+        stops.forEach((stop) => stop());
+        resolve();
+      }),
+      channel.on('close', () => {
+        stops.forEach((stop) => stop());
+        reject(new TincanError('CHANNEL_CLOSED'));
+      }),
+    ];
+  });
+}

@@ -13,11 +13,13 @@
 //   Firefox answerer passes through `failed` for a few ms: so we keep our own timeouts and treat `failed` as final
 //   only when it lasts `failedGraceMs`.
 // - One idempotent close path (`close`): state, reason and event are set once.
-// - Once connected, a lost path (ICE `disconnected` or `failed` for `restartAfterMs`) makes the inviter restart
-//   ICE: the new offer and answer travel as `signal` events the app carries over the still-open (sealed) channel.
-//   Only the inviter starts a restart, so the two sides never offer at once. A short outage on unchanged
-//   addresses usually recovers before that by ICE consent alone; `failed` then gets `reconnectGraceMs` before the
-//   link is given up.
+// - Once connected, a lost path is waited for, not restarted: ICE consent brings back a path whose addresses did
+//   not change (after an outage of about 11 s, test/e2e/calls.test.mjs; 0.3 s after the path's return in the trial runs), and `failed`
+//   gets `reconnectGraceMs` before the link is given up (then a reconnect makes a new link). The link's own restart
+//   offer would have to travel over this same channel, which cannot carry it while the path is down; and in
+//   Chromium 156 a data channel whose connection made a restart offer while ICE was disconnected sent nothing more
+//   once the path was back, even after a rollback, while the other direction worked (docs/calls.md "ICE restart").
+//   `restartIce` stays for a caller that has another way to carry the signals.
 //
 // One-code reconnect (`PeerLink.reconnect`, docs/lab.md §8): both devices keep a persistent DTLS certificate
 // (certificate-store.ts) and know each other's fingerprint. The inviter makes its offer as usual, then at once
@@ -32,13 +34,18 @@
 //
 // Every browser exception that leaves this module is a TincanError with a code the UI can explain
 // (`asTincanError`); a TincanError from a lower module passes through unchanged.
-import { TincanError, toError, type ErrorCode } from '../errors';
+import { asTincanError, TincanError, toError, type ErrorCode } from '../errors';
 import { Emitter } from '../events';
+import { CallPeer } from './call-peer';
+import type { CallConnection, CallMediaOptions } from './call-link';
 import { applyIceCredentials, buildSdp, deriveIceCredentials, extractFields, fingerprintBytes, type SessionFields } from '../invite/sdp';
 import {
+  checkChannelId,
+  checkSendable,
   mainChannelId,
   defaultAnswerValidMs,
-  maxChannelId,
+  sendQueueLimitBytes,
+  whenBufferedLow,
   type CandidatePairTypes,
   type Link,
   type LinkChannel,
@@ -54,7 +61,7 @@ import {
 
 // Older importers take these names from here.
 export type { LinkEnded, LinkRole, LinkSignal, LinkState } from './link';
-export { defaultAnswerValidMs };
+export { defaultAnswerValidMs, sendQueueLimitBytes };
 
 export interface PeerLinkOptions {
   iceServers?: RTCIceServer[];
@@ -97,15 +104,8 @@ export const defaultFailedGraceMs = 4000;
  * answer is pasted, where the same words (send it back right away) apply.
  */
 export const inviterSilentMs = 5000;
-/** After being connected: how long a lost path may take to come back (restart included) before we give up. */
+/** After being connected: how long a lost path may stay failed before we give up (a reconnect then makes a new link). */
 export const reconnectGraceMs = 25_000;
-/** How long ICE may stay disconnected before the inviter restarts it. */
-export const restartAfterMs = 3000;
-/**
- * `send` refuses (SEND_QUEUE_FULL) rather than queue past this: Chromium closes a data channel whose send queue
- * passes 16 MiB (docs/lab.md §7), which would end the whole chat for one hasty sender. Half of that leaves margin.
- */
-export const sendQueueLimitBytes = 8 * 1024 * 1024;
 /**
  * The largest message before the connection exists (pc.sctp is null): 65536, what a peer assumes when the SDP has
  * no max-message-size line (RFC 8841 §6), which Tincan's rebuilt SDPs never have (src/invite/sdp.ts).
@@ -142,13 +142,6 @@ export function supportsOneCodeReconnect(): boolean {
   return typeof RTCPeerConnection !== 'undefined' && typeof RTCPeerConnection.generateCertificate === 'function';
 }
 
-/** A browser's exception as a TincanError with this code; a TincanError keeps its own. */
-export function asTincanError(error: unknown, code: ErrorCode): TincanError {
-  if (error instanceof TincanError) return error;
-  const thrown = toError(error);
-  return new TincanError(code, `${thrown.name}: ${thrown.message}`);
-}
-
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
@@ -169,17 +162,21 @@ export class PeerLink extends Emitter<LinkEvents> implements Link {
   private readonly options: Required<Omit<PeerLinkOptions, 'iceServers' | 'createPeerConnection' | 'certificate'>>;
   private timer?: ReturnType<typeof setTimeout>;
   private failedTimer?: ReturnType<typeof setTimeout>;
-  private restartTimer?: ReturnType<typeof setTimeout>;
   private placeholderTimer?: ReturnType<typeof setInterval>;
   private placeholdersAdded = 0;
   private isPeerUnreachableSaid = false;
   private silenceTimer?: ReturnType<typeof setTimeout>;
+  /** What a call beside this link is made with (makeCall): the same certificate and ICE servers. */
+  private readonly certificate?: RTCCertificate;
+  private readonly iceServers: RTCIceServer[];
 
   private constructor(
     readonly role: LinkRole,
     options: PeerLinkOptions,
   ) {
     super();
+    this.certificate = options.certificate;
+    this.iceServers = options.iceServers ?? [];
     this.options = {
       gatherTimeoutMs: options.gatherTimeoutMs ?? defaultGatherTimeoutMs,
       connectTimeoutMs: options.connectTimeoutMs ?? defaultConnectTimeoutMs,
@@ -215,7 +212,6 @@ export class PeerLink extends Emitter<LinkEvents> implements Link {
     this.main.on('message', (bytes) => this.emit('message', bytes));
     this.main.on('buffered-low', () => this.emit('buffered-low', undefined));
     this.pc.onconnectionstatechange = () => this.handleConnectionState();
-    this.pc.oniceconnectionstatechange = () => this.handleIceState();
   }
 
   /** Inviter: makes the offer and returns the link, waiting for `acceptAnswer`. */
@@ -369,9 +365,7 @@ export class PeerLink extends Emitter<LinkEvents> implements Link {
   }
 
   openChannel(id: number, options: LinkChannelOptions = {}): LinkChannel {
-    if (!Number.isInteger(id) || id < 1 || id > maxChannelId) throw new RangeError(`channel id ${id} outside 1..${maxChannelId}`);
-    if (this.channels.has(id)) throw new RangeError(`channel ${id} is open already`);
-    if (this.ended) throw new TincanError('CHANNEL_CLOSED');
+    checkChannelId(id, this.channels.has(id), !!this.ended);
     const ordered = options.ordered ?? true;
     const channel = new PeerLinkChannel(
       id,
@@ -381,6 +375,15 @@ export class PeerLink extends Emitter<LinkEvents> implements Link {
     channel.on('close', () => this.channels.delete(id));
     this.channels.set(id, channel);
     return channel;
+  }
+
+  /**
+   * A call's own connection, with this link's certificate: its fingerprint is the one the Hello signed
+   * (docs/calls.md). Only a link made with a kept certificate can carry calls.
+   */
+  makeCall(options: CallMediaOptions): CallConnection {
+    if (!this.certificate || this.state !== 'connected') throw new TincanError('CALL_UNAVAILABLE');
+    return new CallPeer({ ...options, certificate: this.certificate, iceServers: this.iceServers, gatherTimeoutMs: this.options.gatherTimeoutMs });
   }
 
   /** A renegotiation message from the peer (carried over the data channel). */
@@ -444,7 +447,6 @@ export class PeerLink extends Emitter<LinkEvents> implements Link {
     this.ended = ended;
     clearTimeout(this.timer);
     clearTimeout(this.failedTimer);
-    clearTimeout(this.restartTimer);
     clearTimeout(this.silenceTimer);
     clearInterval(this.placeholderTimer);
     this.pc.onconnectionstatechange = this.pc.oniceconnectionstatechange = null;
@@ -519,21 +521,6 @@ export class PeerLink extends Emitter<LinkEvents> implements Link {
     if (sdp && !this.ended) this.emit('signal', { kind, sdp });
   }
 
-  private handleIceState(): void {
-    if (this.state !== 'connected') return;
-    const s = this.pc.iceConnectionState;
-    if (s === 'disconnected' || s === 'failed') {
-      this.restartTimer ??= setTimeout(() => {
-        this.restartTimer = undefined;
-        const now = this.pc.iceConnectionState;
-        if (now === 'disconnected' || now === 'failed') void this.restartIce().catch(() => {});
-      }, restartAfterMs);
-    } else {
-      clearTimeout(this.restartTimer);
-      this.restartTimer = undefined;
-    }
-  }
-
   private handleOpen(): void {
     clearTimeout(this.timer);
     clearInterval(this.placeholderTimer);
@@ -554,7 +541,7 @@ export class PeerLink extends Emitter<LinkEvents> implements Link {
     if (s === 'failed' && this.state === 'waiting-for-peer') return;
     if (s === 'failed') {
       // Before the first connection a short grace (a Chromium inviter passes through `failed` on its way to
-      // `connected` with a Firefox answerer); after it, time for the path to come back or be restarted.
+      // `connected` with a Firefox answerer); after it, time for the path to come back.
       const graceMs = this.state === 'connected' ? reconnectGraceMs : this.options.failedGraceMs;
       this.failedTimer ??= setTimeout(() => {
         if (this.pc.connectionState === 'failed') this.close({ state: 'failed', code: 'ICE_FAILED' });
@@ -641,11 +628,7 @@ class PeerLinkChannel extends Emitter<LinkChannelEvents> implements LinkChannel 
    */
   send(bytes: Uint8Array): void {
     if (this.state !== 'open' || this.channel.readyState !== 'open') throw new TincanError('CHANNEL_CLOSED');
-    const maxMessageSize = this.maxMessageSize();
-    if (bytes.byteLength > maxMessageSize) throw new TincanError('FRAME_TOO_LARGE', `${bytes.byteLength} bytes, at most ${maxMessageSize}`);
-    if (this.channel.bufferedAmount + bytes.byteLength > sendQueueLimitBytes) {
-      throw new TincanError('SEND_QUEUE_FULL', `${this.channel.bufferedAmount} bytes queued`);
-    }
+    checkSendable(bytes, this.maxMessageSize(), this.channel.bufferedAmount);
     try {
       this.channel.send(bytes as Uint8Array<ArrayBuffer>);
     } catch (error) {
@@ -666,20 +649,7 @@ class PeerLinkChannel extends Emitter<LinkChannelEvents> implements LinkChannel 
   }
 
   whenBufferedLow(): Promise<void> {
-    if (this.state === 'closed') return Promise.reject(new TincanError('CHANNEL_CLOSED'));
-    if (this.bufferedAmount <= this.bufferedAmountLowThreshold) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const stops = [
-        this.on('buffered-low', () => {
-          stops.forEach((stop) => stop());
-          resolve();
-        }),
-        this.on('close', () => {
-          stops.forEach((stop) => stop());
-          reject(new TincanError('CHANNEL_CLOSED'));
-        }),
-      ];
-    });
+    return whenBufferedLow(this);
   }
 
   /** Closes this channel only (the peer's end closes too); idempotent. */

@@ -56,7 +56,9 @@ export function browserPlatform(): DevicePlatform & PagePlatform {
     openBackend: (storeName) => openIndexedDbBackend(storeName),
     witness: (storeName) => localStorageWitness(storeName),
     links: (storeName, iceServers) => browserLinks(storeName, iceServers),
+    dialDirect: async (target) => (await import('../net/direct-dial')).dialDirect(target),
     tabLock: (storeName) => createTabLock(storeName),
+    relaySocket: WebSocket,
     isVisible: () => !document.hidden,
     requestPersistence: () => requestPersistence(),
     // One worker per page, made when the first transfer needs it (OPFS is per origin; file ids keep profiles apart).

@@ -7,8 +7,7 @@
 //
 // Dimensions are read from the header before decoding, and images above maxPreviewSourcePixels are not decoded at all
 // (a 100 kB PNG can claim 30,000 × 30,000 pixels: 3.6 GB once decoded).
-
-export type RasterType = 'image/png' | 'image/jpeg' | 'image/gif' | 'image/webp';
+import { sniffRasterImage, type RasterType } from '../chat/files/picture-bytes';
 
 export const previewMaxEdgePx = 320;
 export const maxPreviewSourcePixels = 50_000_000;
@@ -24,17 +23,6 @@ export interface ImagePreview {
   readonly sourceWidth: number;
   readonly sourceHeight: number;
   readonly sourceType: RasterType;
-}
-
-/** The raster type the bytes are, whatever the file claims; undefined for anything else (SVG included). */
-export function sniffRasterImage(head: Uint8Array): RasterType | undefined {
-  const starts = (...bytes: number[]) => bytes.every((byte, i) => head[i] === byte);
-  const ascii = (at: number, text: string) => [...text].every((char, i) => head[at + i] === char.charCodeAt(0));
-  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'image/png';
-  if (starts(0xff, 0xd8, 0xff)) return 'image/jpeg';
-  if (ascii(0, 'GIF87a') || ascii(0, 'GIF89a')) return 'image/gif';
-  if (ascii(0, 'RIFF') && ascii(8, 'WEBP')) return 'image/webp';
-  return undefined;
 }
 
 /** Width and height from the header, without decoding; undefined when the header does not say. */

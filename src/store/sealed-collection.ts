@@ -62,6 +62,19 @@ export class SealedCollection {
     });
   }
 
+  /** Several records written and removed in one transaction (`value` undefined: removed). */
+  writeMany(changes: readonly { readonly id: string; readonly value?: JsonValue }[]): Promise<void> {
+    return this.context.exclusive(async () => {
+      const vault = this.context.vault();
+      await this.context.backend.write(
+        changes.map(({ id, value }) => {
+          const key = collectionRecordKey(this.name, id);
+          return value === undefined ? { key, remove: true as const } : { key, value: vault.seal(key, value) };
+        }),
+      );
+    });
+  }
+
   remove(id: string): Promise<void> {
     return this.context.exclusive(async () => {
       this.context.vault();

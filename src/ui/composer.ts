@@ -37,8 +37,6 @@ export class Composer extends LitElement {
   ];
 
   @property({ type: Boolean }) disabled = false;
-  /** The contact is connected (the placeholder says a message waits otherwise). */
-  @property({ type: Boolean }) connected = false;
   @query('textarea') private field?: HTMLTextAreaElement;
 
   focusInput(): void {
@@ -85,7 +83,7 @@ export class Composer extends LitElement {
     return html`<form @submit=${(e: Event) => (e.preventDefault(), this.send())}>
       <slot name="attach"></slot>
       <textarea rows="1" aria-label=${chatText.message} maxlength=${maxMessageChars} enterkeyhint="send" ?disabled=${this.disabled}
-        placeholder=${this.connected ? chatText.placeholderOnline : chatText.placeholderOffline}
+        placeholder=${chatText.placeholder}
         @keydown=${this.handleKey} @input=${this.handleInput} @paste=${this.handlePaste}></textarea>
       <button type="submit" class="primary" ?disabled=${this.disabled}>${chatText.send}</button>
     </form>`;

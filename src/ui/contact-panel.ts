@@ -7,7 +7,8 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { ConversationView, Notice, OpenConversation } from '../app/app-state';
 import { emit } from './events';
 import { whenText } from './message-format';
-import { chatText, contactText, shellText } from './messages';
+import { connectionStatusText } from './chat-screen';
+import { chatText, contactText, relayText, shellText } from './messages';
 import { controlStyles } from './shared-styles';
 import './inline-notice';
 
@@ -78,6 +79,7 @@ export class ContactPanel extends LitElement {
           <span aria-hidden="true">←</span>${shellText.back}</button>
         <h2 tabindex="-1">${contactText.heading(c.name)}</h2>
       </div>
+      <p role="status" aria-label=${chatText.connection}>${connectionStatusText(c)}</p>
       <p>${c.verified ? html`<span class="verified">✓ ${contactText.verified}</span>` : contactText.notVerified}
         ${c.connection === 'online' && c.path ? html` · ${contactText.path(c.path)}` : nothing}</p>
       ${c.keyChangedAt !== undefined
@@ -90,6 +92,14 @@ export class ContactPanel extends LitElement {
           ${contactText.safetyNumber}</button>
       </div>
       ${this.isSafetyShown ? this.renderSafety(c) : nothing}
+      <div>
+        <label class="choice">
+          <input type="checkbox" .checked=${c.useRelays} ?disabled=${!c.relaysAvailable} aria-describedby="relays-hint"
+            @change=${(e: Event) => emit(this, 'tc-set-use-relays', { conversationId: c.id, use: (e.target as HTMLInputElement).checked })} />
+          <span class="label">${relayText.useWith(c.name)}</span>
+        </label>
+        <p class="hint" id="relays-hint">${relayText.useWithHint(c.relaysAvailable)}</p>
+      </div>
       ${this.notice?.area === 'conversation' && (!this.notice.conversationId || this.notice.conversationId === c.id) ? html`<tc-inline-notice .notice=${this.notice} dismissible></tc-inline-notice>` : nothing}
       <div class="actions">
         <button type="button" @click=${() => emit(this, 'tc-export-transcript', { format: 'text' })}>${contactText.exportText}</button>

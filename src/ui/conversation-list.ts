@@ -18,7 +18,7 @@ export function conversationStateText(c: ConversationView): string {
   if (c.unread > 0) parts.push(conversationText.unread(c.unread));
   if (c.lookalikeOf) parts.push(conversationText.lookalike);
   if (c.verified) parts.push(conversationText.verified);
-  parts.push(c.typing ? conversationText.typing(c.name) : connectionText[c.connection]);
+  parts.push(c.typing ? conversationText.typing(c.group?.typingName ?? c.name) : connectionText[c.connection]);
   if (c.waiting > 0) parts.push(conversationText.waiting(c.waiting));
   return parts.join(', ');
 }
@@ -76,7 +76,7 @@ export class ConversationList extends LitElement {
 
   private renderSecondLine(c: ConversationView) {
     // Typing and waiting are in the state text already: shown here, not read twice.
-    if (c.typing) return html`<span aria-hidden="true">${conversationText.typing(c.name)}</span>`;
+    if (c.typing) return html`<span aria-hidden="true">${conversationText.typing(c.group?.typingName ?? c.name)}</span>`;
     const waiting = c.waiting > 0 ? html`<span aria-hidden="true">${conversationText.waiting(c.waiting)} · </span>` : nothing;
     const last = lastTextOf(c);
     return html`${waiting}${last ? html`<span class="sr-only">, </span>${last}` : nothing}`;

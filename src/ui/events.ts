@@ -60,6 +60,8 @@ export interface TincanEventMap {
   'tc-lock': CustomEvent<void>;
   'tc-save-settings': CustomEvent<SaveSettingsDetail>;
   'tc-set-reach': CustomEvent<{ readonly reach: Exclude<Reach, 'custom'> }>;
+  'tc-add-mailbox': CustomEvent<{ readonly text: string }>;
+  'tc-remove-mailbox': CustomEvent<void>;
   // pairing
   'tc-new-invite': CustomEvent<void>;
   'tc-submit-code': CustomEvent<SubmitCodeDetail>;
@@ -68,9 +70,14 @@ export interface TincanEventMap {
   'tc-scan-error': CustomEvent<{ readonly code: ScanErrorCode }>;
   'tc-accept-invitation': CustomEvent<void>;
   'tc-decline-invitation': CustomEvent<void>;
+  'tc-refuse-invitation': CustomEvent<void>;
   'tc-cancel-exchange': CustomEvent<{ readonly exchangeId: string }>;
   // conversations
   'tc-select-conversation': CustomEvent<ConversationDetail>;
+  'tc-create-group': CustomEvent<{ readonly name: string }>;
+  'tc-invite-to-group': CustomEvent<ConversationDetail>;
+  'tc-leave-group': CustomEvent<ConversationDetail>;
+  'tc-remove-member': CustomEvent<ConversationDetail & { readonly memberKey: string }>;
   'tc-reconnect': CustomEvent<ConversationDetail>;
   'tc-disconnect': CustomEvent<ConversationDetail>;
   'tc-delete-conversation': CustomEvent<ConversationDetail>;
@@ -79,6 +86,8 @@ export interface TincanEventMap {
   'tc-load-older': CustomEvent<void>;
   'tc-load-newer': CustomEvent<void>;
   'tc-set-verified': CustomEvent<{ readonly verified: boolean }>;
+  'tc-save-relays': CustomEvent<{ readonly text: string }>;
+  'tc-set-use-relays': CustomEvent<{ readonly conversationId: string; readonly use: boolean }>;
   'tc-move-to-new-device': CustomEvent<void>;
   'tc-confirm-different-person': CustomEvent<void>;
   'tc-export-transcript': CustomEvent<{ readonly format: TranscriptFormat }>;
@@ -92,6 +101,15 @@ export interface TincanEventMap {
   'tc-resume-file': CustomEvent<FileDetail & { readonly file: File }>;
   'tc-file-error': CustomEvent<{ readonly code: ErrorCode }>;
   'tc-set-auto-accept-images': CustomEvent<{ readonly maxBytes: number }>;
+  // calls (ui/call-view.ts, the conversation's buttons)
+  'tc-start-call': CustomEvent<{ readonly video: boolean }>;
+  'tc-accept-call': CustomEvent<void>;
+  'tc-decline-call': CustomEvent<void>;
+  'tc-end-call': CustomEvent<void>;
+  'tc-set-muted': CustomEvent<{ readonly muted: boolean }>;
+  'tc-set-camera-off': CustomEvent<{ readonly off: boolean }>;
+  'tc-switch-camera': CustomEvent<void>;
+  'tc-set-ring-sound': CustomEvent<{ readonly on: boolean }>;
   // the shell's own: screens, notices, alerts
   'tc-navigate': CustomEvent<{ readonly view: MainView }>;
   'tc-back': CustomEvent<void>;

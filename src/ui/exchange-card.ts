@@ -9,13 +9,17 @@ import type { ExchangeView, Reach } from '../app/app-state';
 import type { CodeCard } from './code-card';
 import { emit } from './events';
 import { timeLeftText } from './message-format';
-import { pairingText } from './messages';
+import { pairingText, relayText } from './messages';
 import { controlStyles } from './shared-styles';
 import './code-card';
 import './reach-choice';
 
+const answerByRelayText = { sending: relayText.answerSending, sent: relayText.answerSent, unreachable: relayText.answerUnreachable } as const;
+
 /** How often the time left is redrawn. */
 const countdownIntervalMs = 1000;
+/** An answer nobody connected with for this long may be to an invite someone else used first: the card says so. */
+export const noOneCameAfterMs = 90_000;
 
 /**
  * @fires tc-cancel-exchange - { exchangeId }
@@ -126,6 +130,7 @@ export class ExchangeCard extends LitElement {
       ${this.renderState()}
       <!-- The answer's way back, right under "Waiting for …'s answer" (the pairing screen puts its paste box here). -->
       <slot name="answer"></slot>
+      ${e.code && e.awaitsRelay ? html`<p class="hint">${relayText.inviteAwaits}</p>` : nothing}
       ${e.code ? html`<p class="hint">${pairingText.inviteKeepOpen}</p>` : nothing}
       <button type="button" class="quiet cancel" @click=${() => emit(this, 'tc-cancel-exchange', { exchangeId: e.id })}>
         ${pairingText.cancelInvite}</button>
@@ -143,8 +148,12 @@ export class ExchangeCard extends LitElement {
         ? html`<p>${e.kind === 'reconnect-answer' ? pairingText.reconnectFallback(name) : pairingText.answerBody(name)}</p>
             <tc-code-card kind="answer" .code=${e.code ?? ''}></tc-code-card>`
         : nothing}
+      ${showCode && e.answerByRelay ? html`<p class="hint">${answerByRelayText[e.answerByRelay]}</p>` : nothing}
       ${e.inviterUnreachable ? html`<p class="card warning warn">${pairingText.inviterUnreachable}</p>` : nothing}
       ${this.renderState()}
+      ${e.kind === 'answer' && e.state === 'waiting-for-inviter' && Date.now() - e.createdAt >= noOneCameAfterMs
+        ? html`<p class="hint">${pairingText.noOneCame(name)}</p>`
+        : nothing}
       <button type="button" class="quiet cancel" @click=${() => emit(this, 'tc-cancel-exchange', { exchangeId: e.id })}>
         ${pairingText.cancelAnswer}</button>
     </section>`;

@@ -8,7 +8,8 @@
 import type { FileTransferView } from '../app/app-state';
 import type { TincanApp } from '../app/tincan-app';
 import type { Thumbnail, ThumbnailType } from '../chat/files/thumbnail-store';
-import { makeImagePreview, previewHeadBytes, sniffRasterImage } from '../platform/image-preview';
+import { sniffRasterImage } from '../chat/files/picture-bytes';
+import { makeImagePreview, previewHeadBytes } from '../platform/image-preview';
 
 /** What the URLs need of the app. */
 export type FilePort = Pick<TincanApp, 'thumbnail' | 'keepThumbnail' | 'openReceivedFile'>;

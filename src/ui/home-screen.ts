@@ -3,10 +3,10 @@
 // notifications (asked only now that there is someone to hear from, and only when the person presses it), and on
 // an iPhone's Safari the advice to add Tincan to the Home Screen so the history is not erased.
 import { LitElement, css, html, nothing } from 'lit';
-import { customElement, property } from 'lit/decorators.js';
+import { customElement, property, state } from 'lit/decorators.js';
 import type { ConversationView } from '../app/app-state';
 import { emit } from './events';
-import { homeText, pairingText } from './messages';
+import { groupText, homeText, pairingText } from './messages';
 import { controlStyles } from './shared-styles';
 import './conversation-list';
 import './install-advice';
@@ -15,6 +15,7 @@ import './install-advice';
  * @fires tc-new-invite
  * @fires tc-navigate - { view: 'pair' } ("Paste or scan a code")
  * @fires tc-enable-notifications / tc-dismiss-notifications-prompt
+ * @fires tc-create-group - { name } ("New group", then "Create group")
  */
 @customElement('tc-home-screen')
 export class HomeScreen extends LitElement {
@@ -26,6 +27,10 @@ export class HomeScreen extends LitElement {
       .actions button { width: 100%; }
       ol { margin: 0.25rem 0 0; padding-left: 1.4rem; }
       h2.list { margin: 0.25rem 0 0; }
+      .new-group { display: flex; flex-direction: column; gap: 0.5rem; }
+      .new-group .row { display: flex; gap: 0.5rem; flex-wrap: wrap; }
+      .new-group input { flex: 1 1 10rem; min-width: 0; }
+      .new-group p { margin: 0; }
     `,
   ];
 
@@ -37,6 +42,8 @@ export class HomeScreen extends LitElement {
   /** A code is being exchanged (the pairing screen shows it): "New invite" is not the next step then, and the
    * first-contact steps are on the pairing screen already. */
   @property({ type: Boolean }) exchanging = false;
+  /** The "Group name" form is open (what the person is typing is theirs until "Create group"). */
+  @state() private isNamingGroup = false;
 
   /** Focus lands on the first action ("New invite"): after creating a profile, it is the next step. */
   async focusFirstAction(): Promise<void> {
@@ -50,6 +57,38 @@ export class HomeScreen extends LitElement {
     const list = this.renderRoot.querySelector('tc-conversation-list');
     await list?.updateComplete;
     if (!list?.focusConversation(conversationId)) await this.focusFirstAction();
+  }
+
+  private async openGroupForm(): Promise<void> {
+    this.isNamingGroup = true;
+    await this.updateComplete;
+    this.renderRoot.querySelector<HTMLInputElement>('#group-name')?.focus();
+  }
+
+  private createGroup(event: Event): void {
+    event.preventDefault();
+    const input = this.renderRoot.querySelector<HTMLInputElement>('#group-name');
+    const name = input?.value.trim() ?? '';
+    if (!name) return input?.focus();
+    this.isNamingGroup = false;
+    emit(this, 'tc-create-group', { name });
+  }
+
+  private renderGroupForm() {
+    if (!this.isNamingGroup) {
+      return html`<button type="button" class="new-group-button" @click=${() => void this.openGroupForm()}>${groupText.newGroup}</button>`;
+    }
+    return html`<form class="card new-group" @submit=${this.createGroup}>
+      <label for="group-name">${groupText.groupName}</label>
+      <div class="row">
+        <input id="group-name" type="text" maxlength="64" autocomplete="off" @keydown=${(e: KeyboardEvent) => {
+          if (e.key === 'Escape') this.isNamingGroup = false;
+        }} />
+        <button type="submit" class="primary">${groupText.createGroup}</button>
+        <button type="button" @click=${() => (this.isNamingGroup = false)}>${groupText.cancel}</button>
+      </div>
+      <p class="hint">${groupText.limit}</p>
+    </form>`;
   }
 
   private renderNotifyPrompt() {
@@ -71,6 +110,7 @@ export class HomeScreen extends LitElement {
         <button type="button" class=${this.exchanging ? '' : 'primary'} ?disabled=${this.busy} @click=${() => emit(this, 'tc-new-invite')}>${pairingText.newInvite}</button>
         <button type="button" @click=${() => emit(this, 'tc-navigate', { view: 'pair' })}>${pairingText.pasteOrScan}</button>
       </div>
+      ${this.renderGroupForm()}
       ${hasConversations
         ? html`${this.renderNotifyPrompt()}
             <h2 class="list">${homeText.listHeading}</h2>

@@ -1,5 +1,8 @@
 // <tc-message-log>: the open conversation's messages, role "log" named "Messages". It renders only the window
-// the app holds (AppState.open: at most a few pages, never the whole history), asks for the page before it when
+// the app holds (AppState.open: at most a few pages, never the whole history), with the conversation's files among
+// the messages at their time, each as its card (<tc-transfer-card>; app/message-window.ts withFilesAtTheirTime says
+// where: a finished file whose time is in a page not loaded waits for that page, one to act on or still moving sits
+// at the end of the window meanwhile). It asks for the page before it when
 // the person scrolls near the top (tc-load-older) and for the page after it near the bottom while there is one
 // (tc-load-newer), keeps the message under the person's eyes in place when pages are put above or taken away, and
 // follows new messages when the person is at the bottom.
@@ -12,7 +15,9 @@
 //
 // The log is NOT a live region (aria-live="off"): a live log makes the accessibility tree re-serialise the whole
 // list on every update, which cost seconds per message in long conversations (issue 10). New incoming messages
-// are read out instead through a separate, small polite region, one short text each ("Bob: hello").
+// are read out instead through a separate, small polite region, one short text each ("Bob: hello"); a file Bob
+// offers is read out there once, when its card first shows ("Bob sends a file: report.pdf"), and its card's status
+// line says what happens to it next.
 //
 // The window is a keyed repeat(): lit-html is pinned to 3.3.0 (package.json "overrides") because 3.3.1-3.3.3 leave
 // a comment node behind for every item that leaves it (https://github.com/lit/lit/issues/5298; tested).
@@ -24,11 +29,14 @@ import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { guard } from 'lit/directives/guard.js';
 import { repeat } from 'lit/directives/repeat.js';
-import type { ChatMessage } from '../app/app-state';
+import type { ChatMessage, FileTransferView } from '../app/app-state';
+import { isFileItem, withFilesAtTheirTime, type LogItem } from '../app/message-window';
 import { emit } from './events';
 import { isoTime, messageTime, splitLinks, type TextPart } from './message-format';
-import { announceText, chatText } from './messages';
+import { announceText, callText, chatText, groupText } from './messages';
 import { controlStyles } from './shared-styles';
+import type { TransferCard } from './transfer-card';
+import './transfer-card';
 
 /** Within this distance of an end, the next page is asked for (about two screens of a phone). */
 const loadMarginPx = 600;
@@ -66,16 +74,33 @@ function partsOf(message: ChatMessage): TextPart[] {
   return parts;
 }
 
-function uniqueById(messages: readonly ChatMessage[]): readonly ChatMessage[] {
+/** A log item's key, and its element's data-id: a message's id, or "file:" and the transfer's id. */
+function keyOf(item: LogItem): string {
+  return isFileItem(item) ? `file:${item.fileId}` : String(item.id);
+}
+
+function uniqueByKey(items: readonly LogItem[]): readonly LogItem[] {
   const seen = new Set<string>();
-  const unique: ChatMessage[] = [];
-  for (const message of messages) {
-    const id = String(message.id);
-    if (seen.has(id)) continue;
-    seen.add(id);
-    unique.push(message);
+  const unique: LogItem[] = [];
+  for (const item of items) {
+    const key = keyOf(item);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    unique.push(item);
   }
-  return unique.length === messages.length ? messages : unique;
+  return unique.length === items.length ? items : unique;
+}
+
+/** The properties whose change changes what the log shows. */
+function isItemChange(changed: PropertyValues): boolean {
+  return changed.has('messages') || changed.has('transfers') || changed.has('hasOlder') || changed.has('hasNewer');
+}
+
+/** Only a transfer's progress moved (the same files in the same states): no item comes, goes or changes its size. */
+function isProgressOnly(changed: PropertyValues, transfers: readonly FileTransferView[]): boolean {
+  if (changed.has('messages') || changed.has('hasOlder') || changed.has('hasNewer') || !changed.has('transfers')) return false;
+  const before = changed.get('transfers') as readonly FileTransferView[] | undefined;
+  return !!before && before.length === transfers.length && before.every((t, i) => t.fileId === transfers[i]!.fileId && t.state === transfers[i]!.state);
 }
 
 /**
@@ -96,16 +121,22 @@ export class MessageLog extends LitElement {
         overflow-anchor: none; overscroll-behavior: contain;
       }
       .items { display: flex; flex-direction: column; gap: 0.35rem; }
-      .msg { contain: layout style; max-width: min(85%, 40rem); padding: 0.45rem 0.7rem 0.3rem; border-radius: 14px; overflow-wrap: anywhere; min-width: 0; }
+      .msg { contain: content; max-width: min(85%, 40rem); padding: 0.45rem 0.7rem 0.3rem; border-radius: 14px; overflow-wrap: anywhere; min-width: 0; }
       .msg p { margin: 0; white-space: pre-wrap; }
+      .msg .from { display: block; font-size: 0.8rem; font-weight: 600; color: var(--tc-accent-text, var(--tc-accent)); }
       .in { align-self: flex-start; background: var(--tc-bubble-in); border-bottom-left-radius: 4px; }
       .out { align-self: flex-end; background: var(--tc-bubble-out); border-bottom-right-radius: 4px; }
       .unreadable p { font-style: italic; color: var(--tc-muted); }
+      .call p { font-style: italic; }
       .meta { display: flex; justify-content: flex-end; align-items: baseline; gap: 0.35rem; font-size: 0.75rem; color: var(--tc-muted); margin-top: 0.1rem; }
       .tick { font-weight: 700; letter-spacing: -0.15em; padding-right: 0.15em; }
       .tick.delivered { color: var(--tc-accent-text); }
       .state { font-weight: 600; color: var(--tc-warn-text); }
       .msg a { color: var(--tc-link); word-break: break-all; }
+      /* A file: its card, on the side of whoever sent it, wide enough for its progress bar and buttons. */
+      .file { contain: content; width: min(90%, 28rem); flex: none; }
+      .file.theirs { align-self: flex-start; }
+      .file.mine { align-self: flex-end; }
       .edge, .empty { align-self: center; color: var(--tc-muted); font-size: 0.9rem; margin: 0.5rem 0; }
       .empty { margin: auto; }
       .jump { position: absolute; right: 0.75rem; bottom: 0.75rem; box-shadow: 0 2px 8px rgb(0 0 0 / 0.25); }
@@ -115,9 +146,13 @@ export class MessageLog extends LitElement {
   /** The conversation shown: a new one starts at its newest message. */
   @property() conversationId = '';
   @property({ attribute: false }) messages: readonly ChatMessage[] = [];
+  /** The conversation's file transfers (a two-person conversation's; a group has none): shown at their time. */
+  @property({ attribute: false }) transfers: readonly FileTransferView[] = [];
   @property({ type: Boolean }) hasOlder = false;
   @property({ type: Boolean }) hasNewer = false;
   @property() peerName = '';
+  /** In a group: each sender's name by identity key (an incoming message names its sender). */
+  @property({ attribute: false }) senders?: Readonly<Record<string, string>>;
   @state() private announcements: readonly Announcement[] = [];
   @state() private isAwayFromBottom = false;
   @query('.log') private log?: HTMLElement;
@@ -134,8 +169,8 @@ export class MessageLog extends LitElement {
    * after the browser's layout, so following the bottom here reads no stale layout.
    */
   private readonly resizeObserver = new ResizeObserver(() => this.keepPinned());
-  /** The messages to render: each id once (a duplicated id would confuse keyed rendering). */
-  private shown: readonly ChatMessage[] = [];
+  /** The messages and files to render: each key once (a duplicated id would confuse keyed rendering). */
+  private shown: readonly LogItem[] = [];
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
@@ -174,11 +209,14 @@ export class MessageLog extends LitElement {
       this.announcements = [];
       this.olderAskedAt = this.newerAskedAt = undefined;
     }
-    if (!changed.has('messages')) return;
-    this.shown = uniqueById(this.messages);
-    const previous = changed.get('messages') as readonly ChatMessage[] | undefined;
+    if (!isItemChange(changed)) return;
+    this.shown = uniqueByKey(withFilesAtTheirTime(this, this.transfers));
     this.anchor = undefined;
-    if (!isNewConversation && !this.isFollowing) this.captureScroll();
+    // A progress tick (several a second while a file moves) reads no layout and moves no view.
+    if (!isNewConversation && !this.isFollowing && !isProgressOnly(changed, this.transfers)) this.captureScroll();
+    if (changed.has('transfers') && !isNewConversation) this.noteNewFiles(changed.get('transfers') as readonly FileTransferView[] | undefined);
+    if (!changed.has('messages')) return;
+    const previous = changed.get('messages') as readonly ChatMessage[] | undefined;
     if (previous && !isNewConversation) {
       this.announceArrivals(previous, changed.has('hasNewer') ? (changed.get('hasNewer') as boolean) : this.hasNewer);
       // Whoever sends a message wants to see it, wherever the log was (at the bottom, the log follows by itself).
@@ -192,14 +230,16 @@ export class MessageLog extends LitElement {
 
   protected override updated(changed: PropertyValues<this>): void {
     const log = this.log;
-    if (!log || !(changed.has('messages') || changed.has('conversationId'))) return;
+    if (!log || !(isItemChange(changed) || changed.has('conversationId'))) return;
     if (this.scrollToBottomNext) {
       log.scrollTop = log.scrollHeight;
       this.scrollToBottomNext = false;
       this.isPinned = true;
+      this.afterCards(() => (log.scrollTop = log.scrollHeight));
     } else if (this.anchor) {
-      const element = this.messageElement(this.anchor.id);
-      if (element) log.scrollTop = element.offsetTop - this.anchor.offsetPx;
+      const anchor = this.anchor;
+      this.restoreAnchor(anchor);
+      this.afterCards(() => this.restoreAnchor(anchor));
     } else {
       // Following the bottom: the ResizeObserver scrolls after the browser's layout, and asks for pages if needed.
       return;
@@ -209,11 +249,12 @@ export class MessageLog extends LitElement {
     this.checkEdges();
   }
 
-  /** Notes which message is at the top of the view before the DOM changes (the person scrolled away from the bottom). */
+  /** Notes which item (message or file) is at the top of the view before the DOM changes (the person scrolled away
+   * from the bottom). */
   private captureScroll(): void {
     const log = this.log;
     if (!log) return;
-    for (const element of log.querySelectorAll<HTMLElement>('.msg')) {
+    for (const element of log.querySelectorAll<HTMLElement>('.items > [data-id]')) {
       if (element.offsetTop + element.offsetHeight > log.scrollTop) {
         this.anchor = { id: element.dataset['id'] ?? '', offsetPx: element.offsetTop - log.scrollTop };
         break;
@@ -221,9 +262,45 @@ export class MessageLog extends LitElement {
     }
   }
 
-  private messageElement(id: string): HTMLElement | undefined {
-    for (const element of this.log?.querySelectorAll<HTMLElement>('.msg') ?? []) if (element.dataset['id'] === id) return element;
+  /**
+   * A file card renders after the log (a child's update follows its parent's, in a microtask): once new or changed
+   * cards have their height, `then` puts the view where it belongs again, before the browser paints, and before the
+   * scroll event that would judge the bottom by the view without them.
+   */
+  private afterCards(then: () => void): void {
+    const cards = [...(this.items?.querySelectorAll<TransferCard>('tc-transfer-card') ?? [])];
+    if (cards.some((card) => card.isUpdatePending)) void Promise.all(cards.map((card) => card.updateComplete)).then(then);
+  }
+
+  private restoreAnchor(anchor: Anchor): void {
+    const log = this.log;
+    const element = this.itemElement(anchor.id);
+    if (log && element) log.scrollTop = element.offsetTop - anchor.offsetPx;
+  }
+
+  private itemElement(id: string): HTMLElement | undefined {
+    for (const element of this.log?.querySelectorAll<HTMLElement>('.items > [data-id]') ?? []) if (element.dataset['id'] === id) return element;
     return undefined;
+  }
+
+  /**
+   * Files that just came into the conversation and show at the live end: one Bob offers is read out once; one this
+   * person sends is scrolled to, as a message they send is. A file that was already there and shows because a page
+   * was loaded is neither.
+   */
+  private noteNewFiles(previousTransfers: readonly FileTransferView[] | undefined): void {
+    if (!previousTransfers || this.hasNewer) return;
+    const known = new Set(previousTransfers.map((t) => t.fileId));
+    const arrived = this.shown.filter((item): item is FileTransferView => isFileItem(item) && !known.has(item.fileId));
+    if (!arrived.length) return;
+    if (arrived.some((t) => t.direction === 'out') && !this.isFollowing) this.scrollToBottomNext = true;
+    const offered = arrived.filter((t) => t.direction === 'in');
+    if (!offered.length) return;
+    const name = this.peerName || chatText.you;
+    const texts = offered.slice(0, maxAnnouncedPerUpdate).map((t) => announceText.file(name, t.name));
+    if (offered.length > maxAnnouncedPerUpdate) texts.push(announceText.moreFiles(name, offered.length - maxAnnouncedPerUpdate));
+    const added = texts.map((text) => ({ key: ++this.announcementKey, text }));
+    this.announcements = [...this.announcements, ...added].slice(-maxAnnouncements);
   }
 
   /** New incoming messages at the live end of the conversation are read out; pages loaded by scrolling are not. */
@@ -241,7 +318,9 @@ export class MessageLog extends LitElement {
     if (!arrived.length) return;
     const name = this.peerName || chatText.you;
     const texts = arrived.slice(0, maxAnnouncedPerUpdate).map((m) =>
-      m.unreadable ? announceText.unreadable(name) : announceText.message(name, String(m.text ?? '').slice(0, maxAnnouncedChars)),
+      m.unreadable
+        ? announceText.unreadable(name)
+        : announceText.message((m.from && this.senders?.[m.from]) || name, m.call ? callText.record(m.call.video, m.call.outcome, m.call.durationMs, m.direction) : String(m.text ?? '').slice(0, maxAnnouncedChars)),
     );
     if (arrived.length > maxAnnouncedPerUpdate) texts.push(announceText.more(name, arrived.length - maxAnnouncedPerUpdate));
     const added = texts.map((text) => ({ key: ++this.announcementKey, text }));
@@ -285,22 +364,28 @@ export class MessageLog extends LitElement {
   /** The message's text: one text node when it has no link (most messages), else its parts with links. */
   private textOf(message: ChatMessage) {
     if (message.unreadable) return chatText.unreadable;
+    const call = message.call;
+    if (call) return callText.record(call.video, call.outcome, call.durationMs, message.direction);
     const parts = partsOf(message);
     if (parts.length === 1 && !('href' in parts[0]!)) return parts[0]!.text;
     return parts.map((part) => ('href' in part ? html`<a href=${part.href} target="_blank" rel="noopener noreferrer">${part.text}</a>` : part.text));
   }
 
   private renderState(message: ChatMessage) {
-    if (message.direction !== 'out') return nothing;
+    if (message.direction !== 'out' || message.call) return nothing;
     switch (message.state) {
       case 'waiting':
         return html`<span class="state">${chatText.stateWaiting}</span>`;
       case 'sent':
+        // In a group: how many of its members have it so far.
+        if (message.delivery) return html`<span class="state">${groupText.deliveredTo(message.delivery.acknowledged, message.delivery.members)}</span>`;
         return html`<span class="tick" role="img" aria-label=${chatText.stateSent}>✓</span>`;
       case 'delivered':
         return html`<span class="tick delivered" role="img" aria-label=${chatText.stateDelivered}>✓✓</span>`;
       case 'refused':
         return html`<span class="state">${chatText.stateRefused}</span>`;
+      case 'held':
+        return html`<span class="state">${chatText.stateHeld(this.peerName)}</span>`;
       default:
         return nothing;
     }
@@ -310,25 +395,37 @@ export class MessageLog extends LitElement {
     const incoming = message.direction !== 'out';
     const datetime = isoTime(message.sentAt);
     const time = messageTime(message.sentAt);
-    const who = `${incoming ? this.peerName || '' : chatText.you}: `;
+    const sender = incoming && message.from ? this.senders?.[message.from] : undefined;
+    const who = `${incoming ? (sender ?? this.peerName) || '' : chatText.you}: `;
+    if (sender !== undefined) {
+      // A group's message: its sender's name shows above the text.
+      return html`<div class="msg in ${message.unreadable ? 'unreadable' : ''}" data-id=${String(message.id)}><span class="from">${sender}<span class="sr-only">: </span></span><p>${this.textOf(message)}</p><div class="meta"><time datetime=${datetime || nothing}>${time}</time></div></div>`;
+    }
     // One template, no whitespace between its tags and no nested template for the text or the time: each message is
     // 13-15 DOM nodes (Lit's markers included), so a window of a long conversation stays small (bench/chat.mjs).
-    return html`<div class="msg ${incoming ? 'in' : 'out'} ${message.unreadable ? 'unreadable' : ''}" data-id=${String(message.id)}><span class="sr-only">${who}</span><p>${this.textOf(message)}</p><div class="meta"><time datetime=${datetime || nothing}>${time}</time>${this.renderState(message)}</div></div>`;
+    return html`<div class="msg ${incoming ? 'in' : 'out'} ${message.unreadable ? 'unreadable' : ''} ${message.call ? 'call' : ''}" data-id=${String(message.id)}><span class="sr-only">${who}</span><p>${this.textOf(message)}</p><div class="meta"><time datetime=${datetime || nothing}>${time}</time>${this.renderState(message)}</div></div>`;
+  }
+
+  /** A file at its time: its card (name, state, progress, buttons) on the side of whoever sent it, and when. */
+  private renderFile(transfer: FileTransferView) {
+    const datetime = isoTime(transfer.createdAt);
+    return html`<div class="file ${transfer.direction === 'out' ? 'mine' : 'theirs'}" data-id=${keyOf(transfer)}><tc-transfer-card .transfer=${transfer}
+      .peerName=${this.peerName}></tc-transfer-card><div class="meta"><time datetime=${datetime || nothing}>${messageTime(transfer.createdAt)}</time></div></div>`;
   }
 
   protected override render() {
     return html`
       <div class="log" role="log" aria-label=${chatText.messages} aria-live="off" tabindex="0" @scroll=${this.handleScroll}>
         ${this.hasOlder ? html`<p class="edge">${chatText.loadingOlder}</p>` : nothing}
-        ${this.messages.length === 0 && !this.hasOlder && !this.hasNewer ? html`<p class="empty">${chatText.empty}</p>` : nothing}
+        ${this.shown.length === 0 && !this.hasOlder && !this.hasNewer ? html`<p class="empty">${chatText.empty}</p>` : nothing}
         <div class="items">${repeat(
           this.shown,
-          (m) => m.id,
-          (m) => guard([m, this.peerName], () => this.renderMessage(m)),
+          keyOf,
+          (item) => (isFileItem(item) ? guard([item, this.peerName], () => this.renderFile(item)) : guard([item, this.peerName, this.senders], () => this.renderMessage(item))),
         )}</div>
         ${this.hasNewer ? html`<p class="edge">${chatText.loadingNewer}</p>` : nothing}
       </div>
-      ${this.isAwayFromBottom && this.messages.length
+      ${this.isAwayFromBottom && this.shown.length
         ? html`<button type="button" class="jump" @click=${this.jumpToNewest}>${chatText.jumpToNewest}</button>`
         : nothing}
       <div class="sr-only" aria-live="polite" aria-relevant="additions">

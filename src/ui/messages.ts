@@ -4,6 +4,7 @@ import type { ErrorCode } from '../errors';
 import type { TranscriptLabels } from '../store/transcript';
 import type { ConnectionState, Reach } from '../app/app-state';
 import type { PassphraseWeakness } from '../crypto/vault';
+import type { CallOutcome } from '../chat/call-record';
 
 export const errorMessages: Record<ErrorCode, string> = {
   CODE_EMPTY: 'Paste a code first: the invite or answer your contact sent you.',
@@ -16,6 +17,9 @@ export const errorMessages: Record<ErrorCode, string> = {
   CODE_OWN_INVITE: 'That is your own invite. Send it to your contact, and paste the answer they send back.',
   CODE_INVITE_USED: 'You already answered this invite. Send the answer code below to your contact.',
   CODE_INVITE_ANSWERED: 'You already answered this invite, so it cannot connect again. Ask your contact for a new invite.',
+  CODE_RECONNECT_OPEN: 'This reconnect code is already connecting on this page. Wait a moment: if it cannot connect, an answer code to send back shows up.',
+  CODE_RECONNECT_USED: 'You already used this reconnect code, so it cannot connect again. Press Reconnect in the conversation, or ask your contact for a new code.',
+  CODE_ANSWER_ALREADY_CONNECTED: 'This answer is for an invite of this page that was already answered: that connection was made. Nothing more to do with it.',
   CODE_TOO_LONG: 'That text is far longer than any Tincan code. Paste only the code.',
   CODE_RECONNECT_NOT_YOURS: 'This reconnect code was made for another device, so it cannot connect here. Ask the person who sent it for a new invite.',
   CODE_ANSWER_UNKNOWN_INVITE: 'That answer is for an invite this page no longer has (it was closed or reloaded). Make a new invite and send it again.',
@@ -76,12 +80,22 @@ export const errorMessages: Record<ErrorCode, string> = {
   SAFETY_NUMBER_MATCH: 'The safety numbers match: you are talking to the person whose code you scanned. You can mark this contact as verified.',
   SAFETY_NUMBER_DIFFERENT: 'The safety numbers do NOT match. Someone may be in the middle of this conversation: do not mark it as verified, and meet or call to exchange new codes.',
   NO_CONVERSATION: 'Connect to someone first: make an invite or paste a code.',
+  GROUP_INTRO_TAMPERED: 'A member of this group could not be linked to you safely: the member who passed on the introduction changed it on the way. You were not connected to them.',
   PEER_STORAGE_FULL: 'Their device has no room left for this conversation, so your messages wait here. They are sent when there is room again.',
   CONVERSATION_FULL: 'This conversation has filled the space Tincan gives it on this device, so new messages from this contact are refused (they wait on their device). Export and delete old messages to make room.',
   PROFILE_INCOMPLETE: 'Enter your name and a passphrase.',
   PASSPHRASE_CHANGED: 'Passphrase changed.',
   DEVICE_FORGOTTEN: 'Everything Tincan kept on this device was erased.',
   UNEXPECTED: 'Something went wrong inside Tincan. Reload the page; your history is safe.',
+  CALL_NEEDS_CONNECTION: 'Calls go straight to your contact, so they must be connected. Reconnect first, then call again.',
+  CALL_UNAVAILABLE: 'This connection cannot carry a call. Reconnect, then call again.',
+  CALL_BUSY: 'A call is already going on. End it first.',
+  CALL_REFUSED: 'The call was refused: its connection was not the one your contact’s device signed, so someone else may have tried to take it.',
+  CALL_CONNECTION_LOST: 'The call ended: the connection to your contact was lost.',
+  CALL_FAILED: 'The call could not be set up on your contact’s device.',
+  GROUP_CALL_TOO_BIG: 'Group calls are for groups of up to 4 people: each phone sends its voice and video to every other person in the call.',
+  MEDIA_DENIED: 'The browser did not let Tincan use the microphone or camera. Allow them for this page in the browser’s site settings, then call again.',
+  MEDIA_MISSING: 'No microphone or camera was found on this device.',
   FILE_NEEDS_CONNECTION: 'Files go straight to your contact, so they must be connected. Reconnect first, then attach the file again.',
   FILE_DECLINED: 'Your contact declined the file.',
   FILE_CANCELLED: 'The file transfer was cancelled.',
@@ -94,13 +108,39 @@ export const errorMessages: Record<ErrorCode, string> = {
   FILE_DAMAGED: 'This file was damaged in this browser\'s storage and cannot be opened. Remove it and ask for it again.',
   FILE_NO_ROOM: 'This device does not have room for that file. Remove files you no longer need (or free space on the device), then accept it again.',
   FILE_SAVE_NO_ROOM: 'There is not enough room on this device to save a copy of this file. Free some space, then press Save again.',
+  FILE_NOT_A_PICTURE: 'This file was offered as a picture, but it is not one.',
+  FILE_SAVE_LOCKED: 'Tincan locked before the file was saved, so nothing was downloaded. Unlock and press Save again.',
+  RECONNECT_REFUSED: 'This code comes from someone you removed and refused to reconnect with, so it was not used. To talk again, send them a new invite.',
+  CONTACT_UNKNOWN: 'No contact has that name or id. `tincan contacts` lists them.',
+  CONTACT_AMBIGUOUS: 'Several contacts have that name, and a name proves nothing: give the contact\'s id instead (`tincan contacts` lists them).',
+  PROFILE_MISSING: 'There is no Tincan profile in this folder yet. Make one with `tincan init --name NAME`, or import a backup.',
+  PROFILE_EXISTS: 'This folder already has a Tincan profile. Choose another folder with --home.',
+  PROFILE_IN_USE: 'This profile is open in another Tincan process. Close that one first, or choose another folder with --home.',
+  PASSPHRASE_MISSING: 'Tincan needs the passphrase: type it when asked, or give --passphrase-file FILE or the TINCAN_PASSPHRASE variable.',
+  COMMAND_INVALID: 'Tincan could not read that command. `tincan help` shows what it takes.',
+  MAILBOX_CODE_EMPTY: 'Paste the mailbox code first: the one your mailbox printed when it started.',
+  MAILBOX_CODE_IS_INVITE: 'That is an invite or answer code, not a mailbox code. Paste the code your mailbox printed.',
+  MAILBOX_CODE_INVALID: 'That is not a mailbox code. Copy the whole code your mailbox printed and paste it again.',
+  MAILBOX_CODE_CHECKSUM: 'That mailbox code is cut off or has a typo. Copy the whole code again and paste it.',
+  MAILBOX_CODE_NEWER: 'That mailbox code was made by a newer version of Tincan. Reload this page to update, then try again.',
+  MAILBOX_CODE_ADDRESS: 'That mailbox code names an address no device can be reached at. Start the mailbox with its real address (--public ADDRESS:PORT) and use the code it prints.',
+  MAILBOX_UNREACHABLE: 'Your mailbox did not answer. Check that it is running and that its address and UDP port can be reached from here.',
+  MAILBOX_WRONG_KEY: 'Something answered at the mailbox’s address, but it is not the mailbox this code names. Nothing was sent to it.',
+  MAILBOX_REFUSED: 'This mailbox belongs to someone else, so it does not serve you.',
+  MAILBOX_FULL: 'The mailbox is full, so it holds no more messages for now. They stay waiting here and go out later.',
   CAMERA_DENIED: 'Camera access was denied. Allow the camera in your browser settings, or paste the code instead.',
   CAMERA_MISSING: 'No camera was found. Paste the code instead, or scan it from an image.',
   CAMERA_INSECURE: 'The camera only works on a secure (https) page. Paste the code instead.',
   QR_NOT_FOUND: 'No Tincan code was found in that picture. Try a sharper picture or paste the code.',
+  RELAY_ADDRESS: 'That is not a relay address. Write one address a line, starting with wss://. This line:',
+  CODE_ANSWER_RELAY_FIRST:
+    'Another answer to this invite came through your relay first and connected: it is not from the device that made this answer. Compare safety numbers with the contact that connected, remove it if you do not know it, and make a new invite for your friend.',
+  RELAY_ANSWER_REFUSED:
+    'Something came through your relay for your invite, but it is not an answer to that invite, so it was ignored. The invite still waits for your friend’s answer.',
 };
 
-export function noticeText(notice: { code?: ErrorCode; detail?: string }): string {
+export function noticeText(notice: { code?: ErrorCode; detail?: string; name?: string }): string {
+  if (notice.code === 'GROUP_INTRO_TAMPERED' && notice.name) return groupText.introTampered(notice.name);
   if (notice.code) return errorMessages[notice.code];
   return notice.detail ?? 'Something went wrong.';
 }
@@ -169,8 +209,7 @@ export const reachText: Record<Reach, { choice: string; card: string }> = {
 };
 
 export const welcomeText = {
-  intro:
-    'Tincan is a private chat that runs only in your browser: no account and no server, your messages go straight to the other person. You connect by sending each other two codes, once.',
+  intro: 'A private chat in your browser: no account, no server. Messages go straight to the other person.',
   createHeading: 'Create your profile',
   name: 'Your name',
   nameHint: 'Only the people you connect with see it.',
@@ -178,6 +217,12 @@ export const welcomeText = {
   passphraseHint: 'It encrypts your history on this device. Nobody can recover it for you.',
   repeat: 'Repeat passphrase',
   reachLegend: 'How far should your invites reach?',
+  /** The reach, in one line with "Change": short enough for "Change" to fit beside it on a 360 px phone. The
+   * recommended one is preselected; the choices say what each costs, and so does the invite card. */
+  reachLine: {
+    anywhere: 'Invites work across networks.',
+    local: 'Invites work on your network only.',
+  },
   reachTurn: 'If a connection still fails on strict networks (some offices and mobile networks), you can add a TURN server in Settings later. It is optional.',
   create: 'Create profile',
   creating: 'Creating…',
@@ -191,7 +236,8 @@ export const welcomeText = {
   unlock: 'Unlock',
   unlocking: 'Unlocking…',
   forgot: 'Forgot it? Without the passphrase nobody can read the history, not even you. You can only erase it and start over.',
-  invitedBeforeProfile: 'Create your profile first; then you can answer the invite. Nothing is sent before you press Answer.',
+  /** An invitee's whole intro, under "You've been invited to chat": what to do, and that nothing goes out yet. */
+  invitedBeforeProfile: 'Create your profile first. Nothing is sent before you answer.',
 };
 
 /** iPhones and iPads: Safari erases a site's storage after seven days without a visit, unless it is on the Home Screen. */
@@ -210,6 +256,12 @@ export const invitationText = {
   shares: 'Connecting shows each of you the other’s IP address (roughly where you are and which provider you use).',
   answer: 'Answer',
   decline: 'Not now',
+  /** A code from the device of a contact the person removed. */
+  removedHeading: (name: string) => `${name} wants to reconnect`,
+  removedBody: (name: string, when: string) =>
+    `You removed ${name} ${when}. Accept to talk again, or refuse: codes from ${name}'s device will then be refused.`,
+  accept: 'Accept',
+  refuse: 'Refuse',
 };
 
 export const pairingText = {
@@ -217,6 +269,8 @@ export const pairingText = {
   newInvite: 'New invite',
   pasteOrScan: 'Paste or scan a code',
   change: 'Change',
+  /** The accessible name of that "Change" (it starts with the visible word). */
+  changeReach: 'Change how far your invites reach',
   reachLegend: 'Invites reach',
   reachApplies: 'New invites use this. An invite already shown keeps its old reach: make a new one.',
   steps: [
@@ -243,6 +297,9 @@ export const pairingText = {
   inviterUnreachable:
     "Tincan cannot reach the inviter's device. If they closed or reloaded the page that made the invite, this answer cannot work: ask for a new invite. Otherwise send the answer back right away: some browsers (Firefox) and home routers let the connection through for a few seconds only.",
   waitingForInviter: (name?: string) => (name ? `Waiting for ${name} to paste your answer` : 'Waiting for them to paste your answer'),
+  /** An answer nobody has connected with for a while (exchange-card.ts noOneCameAfterMs). */
+  noOneCame: (name?: string) =>
+    `No one has connected with this answer yet. If ${name ?? 'the person who invited you'} already connected with someone else's answer to this invite, it was used: ask for a new invite.`,
   reconnectAnswering: (name?: string) => (name ? `Connecting to ${name}…` : 'Connecting…'),
   reconnectFallback: (name?: string) =>
     `Not connected yet. Send this answer back to ${name ?? 'them'}: it connects even when the one code cannot.`,
@@ -337,8 +394,43 @@ export function endedText(name: string, code: ErrorCode): string {
   }
 }
 
+/** Groups (docs/groups.md): forming one, its members, leaving and removing. */
+export const groupText = {
+  // Group calls (chat/group-calls.ts, ui/group-call-view.ts)
+  callLimit: (members: number) => `Calls are for groups of up to 4 people; this group has ${members}.`,
+  incomingGroupCall: (group: string, callers: readonly string[], video: boolean) =>
+    `${callers.join(', ') || 'A member'} ${callers.length > 1 ? 'are' : 'is'} calling the group ${group}${video ? ' (video)' : ''}`,
+  callMembers: 'People in the call',
+  ringingOutGroup: (group: string) => `Calling ${group}…`,
+  memberCallState: { ringing: 'Ringing…', connecting: 'Connecting…', 'in-call': 'In call' } as const,
+  /** A member's tile in a group call: who, and how its leg is doing. */
+  memberOnCall: (name: string, state: string) => `${name}, ${state}`,
+  newGroup: 'New group',
+  groupName: 'Group name',
+  createGroup: 'Create group',
+  cancel: 'Cancel',
+  limit: 'Up to 16 people: everyone connects directly to everyone.',
+  inviteToGroup: 'Invite to group',
+  members: 'Members',
+  leaveGroup: 'Leave group',
+  remove: (name: string) => `Remove ${name}`,
+  you: 'you',
+  online: 'connected',
+  offline: 'not connected',
+  addedBy: (name: string) => `added by ${name}`,
+  membersOnline: (online: number, others: number) => `${online} of ${others} connected`,
+  notMember: 'You are no longer in this group. What was said stays here.',
+  full: 'This group has 16 members, the most it can have.',
+  rules: 'Anyone may leave; the group’s creator may remove anyone; others may remove the people they added.',
+  introTampered: (name: string) =>
+    `${name} could not be linked to you safely: the member who passed on the introduction changed it on the way. You were not connected to ${name}.`,
+  deliveredTo: (acknowledged: number, members: number) => `Delivered to ${acknowledged} of ${members}`,
+};
+
 export const chatText = {
   back: 'Back to conversations',
+  /** The phone's back button while other conversations have unread messages. */
+  backUnread: (count: number) => `Back to conversations, ${count} unread`,
   connection: 'Connection',
   connectionPath: 'Connection path',
   reconnect: 'Reconnect',
@@ -348,8 +440,10 @@ export const chatText = {
   messages: 'Messages',
   message: 'Message',
   send: 'Send',
-  placeholderOnline: 'Write a message',
-  placeholderOffline: 'Write a message (sent when you reconnect)',
+  /** Short, so a 360 px phone shows it whole (the chat screen says above the box when messages wait). */
+  placeholder: 'Write a message',
+  /** Above the message box while the contact is not connected. */
+  sentOnReconnect: 'Messages you write now are sent when you reconnect.',
   empty: 'No messages yet.',
   loadingOlder: 'Loading older messages…',
   loadingNewer: 'Loading newer messages…',
@@ -360,6 +454,7 @@ export const chatText = {
   stateSent: 'Sent',
   stateDelivered: 'Delivered',
   stateRefused: 'not delivered: their device is full (sent again later)',
+  stateHeld: (name: string) => `Held by ${name}'s mailbox`,
   lookalike: (name: string) =>
     `Another person calls themselves ${name}. If ${name} has a new device, compare safety numbers first`,
   lookalikeExplain: (name: string) =>
@@ -373,7 +468,6 @@ export const chatText = {
  * show one word or two ("Accept"); their accessible names add the file's name, so each is unique on the screen. */
 export const fileText = {
   attach: 'Attach file',
-  list: 'Files',
   dropHere: (peer: string) => `Drop files here to send them to ${peer}`,
   accept: 'Accept',
   decline: 'Decline',
@@ -396,6 +490,10 @@ export const fileText = {
   preparing: 'Getting the file ready…',
   offeredOut: (peer: string) => `Waiting for ${peer} to accept it.`,
   offeredIn: (peer: string) => `${peer} wants to send you this file.`,
+  /** A picture taken without asking whose first bytes are not a picture: offered again. */
+  notAPicture: (peer: string) => `${peer} sent this as a picture, but it is not one. Accept it only if you expected this file.`,
+  /** A picture taken without asking that does not decode. */
+  doesNotOpen: 'This was taken as a picture, but it does not open as one. Save it only if you expected this file.',
   sending: (peer: string) => `Sending to ${peer}`,
   receiving: (peer: string) => `Receiving from ${peer}`,
   checking: 'All here. Checking that it is the file that was offered…',
@@ -470,6 +568,18 @@ export const contactText = {
   deleteConfirm: (name: string) => `Delete the conversation with ${name} and forget this contact on this device?`,
 };
 
+/** Settings' mailbox section (ui/mailbox-panel.ts, docs/mailbox.md). */
+export const mailboxText = {
+  heading: 'Mailbox',
+  intro: 'Your own always-on Tincan mailbox holds messages your contacts send while this page is closed. Start one with `node bin/tincan.mjs mailbox --listen ADDRESS:PORT` and paste the code it prints.',
+  codeLabel: 'Mailbox code',
+  add: 'Add mailbox',
+  remove: 'Remove mailbox',
+  statusName: 'Mailbox',
+  connected: 'Connected',
+  offline: 'Offline',
+} as const;
+
 export const settingsText = {
   heading: 'Settings',
   filesHeading: 'Files',
@@ -491,6 +601,49 @@ export const settingsText = {
 };
 
 /** Notifications and the app badge (src/platform/unread-alerts.ts). */
+/** Calls (ui/call-view.ts, the conversation's buttons and its history). */
+export const callText = {
+  voiceCall: 'Voice call',
+  videoCall: 'Video call',
+  incoming: 'Incoming call',
+  incomingFrom: (name: string, video: boolean) => `${name} is calling you${video ? ' (video)' : ''}`,
+  accept: 'Accept call',
+  decline: 'Decline call',
+  mute: 'Mute',
+  cameraOff: 'Turn camera off',
+  switchCamera: 'Switch camera',
+  /** The system's media controls while a call goes on (platform/call-media-session.ts). */
+  sessionTitle: (name: string) => `Call with ${name}`,
+  sessionApp: 'Tincan',
+  end: 'End call',
+  status: 'Call',
+  view: 'Call',
+  ringingOut: (name: string) => `Calling ${name}…`,
+  connecting: 'Connecting…',
+  inCall: 'In call',
+  theirVideo: (name: string) => `${name}'s video`,
+  ownVideo: 'Your camera',
+  ringTitle: (name: string) => `${name} is calling`,
+  ringSound: 'Ring when a call comes in',
+  record: (video: boolean, outcome: CallOutcome, durationMs: number | undefined, direction: 'in' | 'out'): string => {
+    const kind = video ? 'Video call' : 'Voice call';
+    switch (outcome) {
+      case 'answered':
+        return durationMs === undefined ? kind : `${kind}, ${durationText(Math.round(durationMs / 1000))}`;
+      case 'declined':
+        return direction === 'in' ? `${kind} declined` : `${kind}: declined`;
+      case 'missed':
+        return `Missed ${kind.toLowerCase()}`;
+      case 'unanswered':
+        return `${kind}: no answer`;
+      case 'busy':
+        return `${kind}: busy`;
+      case 'failed':
+        return `${kind} failed`;
+    }
+  },
+};
+
 export const alertText = {
   title: (name: string) => name,
   body: (count: number) => (count === 1 ? 'New message' : `${count} new messages`),
@@ -534,6 +687,9 @@ export const announceText = {
   message: (name: string, text: string) => `${name}: ${text}`,
   unreadable: (name: string) => `${name}: a message that could not be read`,
   more: (name: string, count: number) => `${count} more messages from ${name}`,
+  /** A file the contact offers or sends, read out once when its card shows in the log. */
+  file: (name: string, file: string) => `${name} sends a file: ${file}`,
+  moreFiles: (name: string, count: number) => `${count} more files from ${name}`,
 };
 
 /** Network settings (src/ui/settings-panel.ts). The radio labels and box names are the e2e tests' too. */
@@ -619,4 +775,82 @@ export const fileNameText = {
 /** The TURN box's own example (src/ui/settings-panel.ts): the shared sentence gives a stun: one. */
 export const turnFieldText = {
   missing: 'Type the TURN server address, for example turn:turn.example.org:3478.',
+};
+
+// -------------------------------------------------------------------------------------------------------------
+// Issue 20: the command line of a Node peer (src/node/cli.ts).
+
+export const cliText = {
+  usage: `Usage: tincan [--home DIR] [--json] [--passphrase-file FILE] [--page URL] COMMAND
+
+Commands:
+  init --name NAME [--anywhere]   make a profile in DIR (--anywhere: a public STUN server, for other networks)
+  invite                          make an invite (code, link, QR code), then chat with whoever answers
+  accept CODE                     answer someone's invite; send the answer code back, then chat
+  chat NAME                       chat with a contact (prints a code that reconnects them)
+  send NAME TEXT                  store a message for a contact; it leaves on the next connection
+  history NAME [--count N]        the newest messages with a contact
+  contacts                        list contacts and their ids
+  safety-number NAME              the safety number to compare with NAME's
+  export FILE                     write an encrypted backup (the browser's format)
+  import FILE                     restore an encrypted backup into an empty DIR
+  mailbox --listen ADDR:PORT [--public ADDR:PORT]   run this folder's mailbox (docs/mailbox.md)
+
+The passphrase is asked for, or read from --passphrase-file or TINCAN_PASSPHRASE; never from an argument.
+NAME is a contact's name when only one contact has it, else its id (tincan contacts).
+While chatting: type a message and press Enter; /code CODE uses a code; /to NAME picks who you write to; /quit.
+--json: one JSON object per line out, and in: {"answer":CODE} {"send":TEXT,"to":NAME}.`,
+  passphrasePrompt: 'Passphrase: ',
+  passphraseRepeat: 'Repeat passphrase: ',
+  created: (name: string, home: string) => `Profile ${name} made in ${home}.`,
+  imported: (name: string, home: string) => `Backup of ${name} restored in ${home}.`,
+  exported: (file: string) => `Encrypted backup written to ${file}. It opens with your passphrase.`,
+  invite: 'Send this invite to your contact (the link opens Tincan; or they paste the code):',
+  reconnect: (name: string) => `To connect, send ${name} this link, or paste a code from ${name} with /code CODE:`,
+  answer: 'Send this answer code back to the person who invited you:',
+  waiting: 'Waiting for the connection…',
+  connected: (name: string) => `Connected to ${name}. Type a message and press Enter.`,
+  disconnected: (name: string) => `${name} is no longer connected.`,
+  message: (name: string, text: string) => `${name}: ${text}`,
+  own: (text: string) => `you: ${text}`,
+  delivered: 'delivered',
+  stored: (name: string) => `Stored. It is sent when you next connect to ${name}.`,
+  noContacts: 'No contacts yet. Make an invite with `tincan invite`.',
+  contact: (name: string, id: string, online: boolean, waiting: number) =>
+    `${name}  ${id}${online ? '  connected' : ''}${waiting ? `  ${waiting} waiting` : ''}`,
+  safetyNumber: (name: string) => `Safety number with ${name} (compare it with theirs, in person or on a call):`,
+  mailboxListening: (address: string) => `Tincan mailbox listening on ${address} (UDP).`,
+  mailboxCode: 'Mailbox code (add it in your Tincan: Settings, Mailbox):',
+  mailboxReach:
+    'Reachable by pages that can reach this address and UDP port: a public address or a forwarded port for contacts anywhere; otherwise only pages on the same network.',
+  mailboxStatus: (owner: string | undefined, contacts: number, held: number, usedBytes: number, quotaBytes: number) =>
+    `${owner ? `Serves: owner ${owner}…, ${contacts} contact(s).` : 'No owner yet: add this code in your Tincan (Settings).'} Holds ${held} item(s), ${((100 * usedBytes) / quotaBytes).toFixed(1)} % of ${Math.round(quotaBytes / 2 ** 20)} MiB.`,
+} as const;
+// Issue 21 (Nostr relays, docs/relays.md): Settings → Relays, and "Use relays with …" in a contact's details.
+
+/** Settings → Relays (src/ui/relay-settings.ts) and the contact's checkbox (src/ui/contact-panel.ts). */
+export const relayText = {
+  heading: 'Relays',
+  intro:
+    'Optional. With relays, a message to a contact who is not online waits on a relay (up to 14 days) instead of on your device, and arrives when they open Tincan. Nothing goes to a relay unless you add one here, and only for contacts who use relays too.',
+  learns:
+    'What a relay learns: the IP addresses of both of you, when and how much you send, and a separate made-up key for each contact. Never what you write, your name, or who you are.',
+  addresses: 'Relay addresses',
+  addressesHint: 'One address a line, for example wss://relay.example.org. Leave empty to use no relays.',
+  save: 'Save relays',
+  list: 'Relays',
+  none: 'No relays: messages wait on your device until your contact is online.',
+  status: { connecting: 'connecting', connected: 'connected', refused: 'refused', unreachable: 'unreachable' } as const,
+  useWith: (name: string) => `Use relays with ${name}`,
+  useWithHint: (available: boolean) =>
+    available
+      ? 'Messages to this contact also wait on their relays while they are not online.'
+      : 'Both of you need relays in Settings, and to have been connected since.',
+  /** One code for a first contact (src/ui/exchange-card.ts, src/ui/invitation-card.ts). */
+  inviteAwaits: 'This invite also names your relays: your friend’s Tincan sends its answer back through them, and this page connects by itself.',
+  answerSending: 'Also sending this answer through your friend’s relay…',
+  answerSent: 'Also sent through your friend’s relay: their page connects by itself while it is open. If it does not, send this answer back.',
+  answerUnreachable: 'Your friend’s relay could not be reached, so send this answer back yourself.',
+  invitationVia: (relays: readonly string[]) =>
+    `Your answer also goes back through ${relays.join(' and ')}, the relay your friend chose: it learns your IP address.`,
 };

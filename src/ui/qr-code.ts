@@ -1,23 +1,9 @@
-// <tc-qr-code>: draws `text` as a QR code in an <img> (an SVG, so it stays crisp at any pixel ratio).
-// A Tincan link is split into two segments: byte mode for the page URL, alphanumeric mode for the code,
-// which QR encodes at 5.5 bits a character instead of 8.
+// <tc-qr-code>: draws `text` as a QR code in an <img> (an SVG, so it stays crisp at any pixel ratio), in the
+// segments invite/qr-segments.ts chooses for a Tincan link.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import QRCode from 'qrcode';
-
-const alphanumeric = /^[0-9A-Z $%*+\-./:]+$/;
-
-export function qrSegments(text: string): QRCode.QRCodeSegment[] {
-  const hash = text.lastIndexOf('#');
-  const code = text.slice(hash + 1);
-  if (hash >= 0 && alphanumeric.test(code)) {
-    return [
-      { data: new TextEncoder().encode(text.slice(0, hash + 1)), mode: 'byte' },
-      { data: code, mode: 'alphanumeric' },
-    ];
-  }
-  return alphanumeric.test(text) ? [{ data: text, mode: 'alphanumeric' }] : [{ data: new TextEncoder().encode(text), mode: 'byte' }];
-}
+import { qrSegments } from '../invite/qr-segments';
 
 @customElement('tc-qr-code')
 export class QrCode extends LitElement {
@@ -43,7 +29,7 @@ export class QrCode extends LitElement {
       return;
     }
     const text = this.text;
-    QRCode.toString(qrSegments(text), { type: 'svg', errorCorrectionLevel: 'M', margin: 4 })
+    QRCode.toString(qrSegments(text) as QRCode.QRCodeSegment[], { type: 'svg', errorCorrectionLevel: 'M', margin: 4 })
       .then((svg) => {
         if (this.text === text) this.dataUrl = `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
       })

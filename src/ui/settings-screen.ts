@@ -4,13 +4,15 @@
 // unlock, and it brings the ICE settings form.
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
-import { defaultAutoAcceptBudgetBytes, type FileTransferView, type Notice, type StorageView } from '../app/app-state';
+import { defaultAutoAcceptBudgetBytes, type FileTransferView, type Notice, type RelayView, type StorageView } from '../app/app-state';
 import type { NotificationAvailability } from '../platform/unread-alerts';
 import { emit } from './events';
-import { fileSizeText, homeText, settingsText, shellText } from './messages';
+import { callText, fileSizeText, homeText, settingsText, shellText } from './messages';
 import { controlStyles } from './shared-styles';
 import './account-panel';
 import './inline-notice';
+import './mailbox-panel';
+import './relay-settings';
 import './settings-panel';
 
 /** The sizes offered for "Accept pictures without asking", besides never. */
@@ -20,6 +22,7 @@ export const autoAcceptChoices = [1_000_000, 5_000_000, 25_000_000] as const;
  * @fires tc-back
  * @fires tc-enable-notifications
  * @fires tc-set-notification-content - { show }
+ * @fires tc-set-ring-sound - { on }
  * @fires tc-set-auto-accept-images - { maxBytes } (0: always ask)
  * (and what tc-settings-panel and tc-account-panel fire)
  */
@@ -41,11 +44,16 @@ export class SettingsScreen extends LitElement {
   @property({ attribute: false }) notice?: Notice;
   @property() notifications: NotificationAvailability = 'unsupported';
   @property({ type: Boolean }) showContent = false;
+  /** Incoming calls ring with a sound (platform/call-ring.ts). */
+  @property({ type: Boolean }) ringSound = true;
   /** Pictures up to this size are accepted without asking (0: never). */
   @property({ type: Number }) autoAcceptImageBytes = 0;
   /** Every transfer (the received files kept on this device are counted from them). */
   @property({ attribute: false }) transfers: readonly FileTransferView[] = [];
   @property({ attribute: false }) storage?: StorageView;
+  /** The mailbox's status; undefined: none added. */
+  @property() mailbox?: 'connected' | 'offline';
+  @property({ attribute: false }) relays: readonly RelayView[] = [];
 
   private renderFiles() {
     const choices = [0, ...autoAcceptChoices];
@@ -95,6 +103,11 @@ export class SettingsScreen extends LitElement {
             </label>
             <p class="hint" id="content-hint">${settingsText.showContentHint}</p>`
         : nothing}
+      <label class="choice">
+        <input type="checkbox" .checked=${this.ringSound}
+          @change=${(e: Event) => emit(this, 'tc-set-ring-sound', { on: (e.target as HTMLInputElement).checked })} />
+        <span class="label">${callText.ringSound}</span>
+      </label>
     </section>`;
   }
 
@@ -107,6 +120,8 @@ export class SettingsScreen extends LitElement {
       </div>
       ${this.notice?.area === 'settings' ? html`<tc-inline-notice .notice=${this.notice} dismissible></tc-inline-notice>` : nothing}
       <tc-settings-panel class="card" .iceServers=${this.iceServers}></tc-settings-panel>
+      <tc-mailbox-panel class="card" .status=${this.mailbox} ?busy=${this.busy}></tc-mailbox-panel>
+      <tc-relay-settings class="card" .relays=${this.relays}></tc-relay-settings>
       ${this.renderNotifications()}
       ${this.renderFiles()}
       <tc-account-panel class="card" .profileName=${this.profileName} ?busy=${this.busy}></tc-account-panel>

@@ -12,6 +12,8 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { AppState, ConversationView, FileTransferView, Notice, NoticeArea } from '../app/app-state';
 import type { TincanApp } from '../app/tincan-app';
 import { fileSource } from '../platform/file-source';
+import { CallMediaSession } from '../platform/call-media-session';
+import { CallRinger } from '../platform/call-ring';
 import { UnreadAlerts, type NotificationAvailability } from '../platform/unread-alerts';
 import { applyUpdate, onUpdateAvailable } from '../pwa/register-sw';
 import type { ChatScreen } from './chat-screen';
@@ -19,7 +21,7 @@ import type { MainView, TincanEventMap, TincanEventName } from './events';
 import { fileUrls } from './file-urls';
 import { withShownNames } from './shown-names';
 import type { HomeScreen } from './home-screen';
-import { alertText, appName, contactText, pageTitle, shellText, transcriptLabels } from './messages';
+import { alertText, appName, callText, contactText, conversationText, pageTitle, shellText, transcriptLabels } from './messages';
 import type { PairingScreen } from './pairing-screen';
 import { controlStyles } from './shared-styles';
 import { needsHomeScreenForStorage } from './storage-advice';
@@ -32,13 +34,15 @@ import './welcome-screen';
 export type AppFacade = Pick<
   TincanApp,
   | 'state' | 'useHere' | 'passphraseWeakness' | 'createProfile' | 'unlock' | 'importBackup' | 'exportBackup'
-  | 'changePassphrase' | 'forgetDevice' | 'lock' | 'acknowledgeVaultHealth' | 'saveIceServers' | 'setReach'
-  | 'newInvite' | 'reconnect' | 'cancelExchange' | 'submitCode' | 'acceptInvitation' | 'declineInvitation'
+  | 'changePassphrase' | 'forgetDevice' | 'lock' | 'acknowledgeVaultHealth' | 'saveIceServers' | 'setReach' | 'addMailbox' | 'removeMailbox'
+  | 'newInvite' | 'reconnect' | 'cancelExchange' | 'submitCode' | 'acceptInvitation' | 'declineInvitation' | 'refuseInvitation'
   | 'sendMessage' | 'setTyping' | 'selectConversation' | 'closeConversation' | 'loadOlder' | 'loadNewer'
-  | 'setVerified' | 'moveToNewDevice' | 'confirmDifferentPerson' | 'deleteConversation' | 'exportTranscript'
+  | 'setVerified' | 'saveRelays' | 'setUseRelays' | 'moveToNewDevice' | 'confirmDifferentPerson' | 'deleteConversation' | 'exportTranscript'
   | 'disconnect' | 'showError' | 'dismissNotice'
   | 'sendFile' | 'acceptFile' | 'declineFile' | 'cancelTransfer' | 'discardFile' | 'resumeFile' | 'setAutoAcceptImages'
   | 'saveFile' | 'openReceivedFile' | 'thumbnail' | 'keepThumbnail'
+  | 'startCall' | 'acceptCall' | 'declineCall' | 'endCall' | 'setCallMuted' | 'setCameraOff' | 'switchCamera'
+  | 'createGroup' | 'inviteToGroup' | 'leaveGroup' | 'removeFromGroup'
 >;
 
 /** From this width the list and the open screen show side by side (the components' CSS uses the same). */
@@ -68,6 +72,13 @@ function cameOnline(was: AppState | undefined, s: AppState, id: string): boolean
   const now = s.conversations.find((c) => c.id === id)?.connection;
   const before = was?.conversations.find((c) => c.id === id)?.connection;
   return now === 'online' && before !== undefined && before !== 'online';
+}
+
+/** A group's member list grew (someone answered its "Invite to group"): back to the group from the invite card. */
+function membersGrew(was: AppState | undefined, s: AppState, id: string): boolean {
+  const now = s.conversations.find((c) => c.id === id)?.group?.members.length ?? 0;
+  const before = was?.conversations.find((c) => c.id === id)?.group?.members.length ?? 0;
+  return before > 0 && now > before;
 }
 
 function safeFileName(name: string): string {
@@ -133,6 +144,12 @@ export class TincanShell extends LitElement {
   @state() private showNotificationContent = false;
   @state() private isNotifyPromptDismissed = false;
   private readonly alerts = new UnreadAlerts({ pageTitle, alertText });
+  private readonly ringer = new CallRinger({ ringTitle: callText.ringTitle, incoming: callText.incoming });
+  @state() private ringSound = this.ringer.isSoundOn;
+  private readonly callSession = new CallMediaSession(
+    { title: callText.sessionTitle, app: callText.sessionApp },
+    { hangUp: () => this.app.endCall(), setMuted: (muted) => this.app.setCallMuted(muted) },
+  );
   private readonly showHomeScreenAdvice = needsHomeScreenForStorage();
   private controller?: StoreController<AppState>;
   /** The state at the last render: transitions (a new conversation, a new screen) are found against it. */
@@ -302,7 +319,7 @@ export class TincanShell extends LitElement {
       if (this.top !== 'settings' || this.requestedConversation === s.activeId) this.navigate('chat');
     } else if (!s.activeId && was?.activeId && (this.top === 'chat' || this.top === 'contact')) {
       this.goHome();
-    } else if (s.activeId && this.top === 'pair' && cameOnline(was, s, s.activeId)) {
+    } else if (s.activeId && this.top === 'pair' && (cameOnline(was, s, s.activeId) || membersGrew(was, s, s.activeId))) {
       this.navigate('chat');
       this.isComposerNext = true;
     }
@@ -314,6 +331,11 @@ export class TincanShell extends LitElement {
     const was = this.previous;
     this.previous = s;
     this.alerts.showUnread(s.screen === 'main' ? s.unreadTotal : 0);
+    const ringing = s.call?.phase === 'ringing-in' ? s.call : s.groupCall?.phase === 'ringing-in' ? s.groupCall : undefined;
+    if (ringing) this.ringer.ring(ringing.id, ringing.name || conversationText.unnamed);
+    else this.ringer.stop();
+    const call = s.call?.phase === 'ringing-in' ? undefined : s.call;
+    this.callSession.show(call && { id: call.id, name: call.name || conversationText.unnamed, muted: call.muted });
     if (s.screen === 'main' && was?.screen === 'main') this.notifyNewMessages(was, s);
     void this.moveFocus(was, s);
   }
@@ -390,6 +412,8 @@ export class TincanShell extends LitElement {
     },
     'tc-save-settings': (e) => void this.app.saveIceServers(e.detail.iceServers),
     'tc-set-reach': (e) => void this.app.setReach(e.detail.reach),
+    'tc-add-mailbox': (e) => void this.app.addMailbox(e.detail.text),
+    'tc-remove-mailbox': () => void this.app.removeMailbox(),
     'tc-new-invite': () => {
       this.navigate('pair');
       void this.app.newInvite();
@@ -398,19 +422,39 @@ export class TincanShell extends LitElement {
     'tc-scan-error': (e) => this.app.showError(e.detail.code, this.areaOf(e.composedPath())),
     'tc-accept-invitation': () => void this.app.acceptInvitation(),
     'tc-decline-invitation': () => this.app.declineInvitation(),
+    'tc-refuse-invitation': () => void this.app.refuseInvitation(),
     'tc-cancel-exchange': (e) => this.app.cancelExchange(e.detail.exchangeId),
     'tc-select-conversation': (e) => this.openConversation(e.detail.conversationId),
+    'tc-create-group': (e) => void this.app.createGroup(e.detail.name),
+    'tc-invite-to-group': (e) => {
+      this.navigate('pair');
+      void this.app.inviteToGroup(e.detail.conversationId);
+    },
+    'tc-leave-group': (e) => void this.app.leaveGroup(e.detail.conversationId),
+    'tc-remove-member': (e) => void this.app.removeFromGroup(e.detail.conversationId, e.detail.memberKey),
     'tc-reconnect': (e) => {
       this.navigate('pair');
       void this.app.reconnect(e.detail.conversationId);
     },
     'tc-disconnect': (e) => this.app.disconnect(e.detail.conversationId),
+    'tc-start-call': (e) => void this.app.startCall(e.detail.video),
+    'tc-accept-call': () => void this.app.acceptCall(),
+    'tc-decline-call': () => this.app.declineCall(),
+    'tc-end-call': () => this.app.endCall(),
+    'tc-set-muted': (e) => this.app.setCallMuted(e.detail.muted),
+    'tc-set-camera-off': (e) => void this.app.setCameraOff(e.detail.off),
+    'tc-switch-camera': () => void this.app.switchCamera(),
+    'tc-set-ring-sound': (e) => {
+      this.ringSound = this.ringer.setSound(e.detail.on);
+    },
     'tc-delete-conversation': (e) => this.deleteConversation(e.detail.conversationId),
     'tc-send-message': (e) => void this.app.sendMessage(e.detail.text),
     'tc-typing': (e) => this.app.setTyping(e.detail.active),
     'tc-load-older': () => void this.app.loadOlder(),
     'tc-load-newer': () => void this.app.loadNewer(),
     'tc-set-verified': (e) => void this.app.setVerified(e.detail.verified),
+    'tc-save-relays': (e) => void this.app.saveRelays(e.detail.text),
+    'tc-set-use-relays': (e) => void this.app.setUseRelays(e.detail.conversationId, e.detail.use),
     'tc-move-to-new-device': () => void this.app.moveToNewDevice(),
     'tc-confirm-different-person': () => void this.app.confirmDifferentPerson(),
     'tc-export-transcript': (e) => void this.exportTranscript(e.detail.format),
@@ -561,8 +605,9 @@ export class TincanShell extends LitElement {
           ?isFirstContact=${s.conversations.length === 0}></tc-pairing-screen>`;
       case 'chat':
         if (!active) break;
-        return html`<tc-chat-screen data-view="chat" .conversation=${active} .open=${s.open}
-          .transfers=${this.transfersOf(s, active.id)}
+        return html`<tc-chat-screen data-view="chat" .conversation=${active} .open=${s.open} ?isInCall=${!!s.call || !!s.groupCall}
+          .transfers=${this.transfersOf(s, active.id)} ?compact=${!this.isWide}
+          .unreadElsewhere=${s.conversations.reduce((sum, c) => (c.id === active.id ? sum : sum + c.unread), 0)}
           .notice=${notice?.area === 'conversation' || notice?.area === 'composer' ? notice : undefined}></tc-chat-screen>`;
       case 'contact':
         if (!active) break;
@@ -570,9 +615,9 @@ export class TincanShell extends LitElement {
           .notice=${notice?.area === 'conversation' ? notice : undefined}></tc-contact-panel>`;
       case 'settings':
         return html`<tc-settings-screen data-view="settings" .iceServers=${s.iceServers} .profileName=${s.profileName ?? ''}
-          .autoAcceptImageBytes=${s.autoAcceptImageBytes} .transfers=${s.transfers} .storage=${s.storage}
+          .autoAcceptImageBytes=${s.autoAcceptImageBytes} .transfers=${s.transfers} .storage=${s.storage} .mailbox=${s.mailbox}
           ?busy=${s.busy} .notice=${notice?.area === 'settings' ? notice : undefined} .notifications=${this.notifications}
-          ?showContent=${this.showNotificationContent}></tc-settings-screen>`;
+          ?showContent=${this.showNotificationContent} ?ringSound=${this.ringSound} .relays=${s.relays}></tc-settings-screen>`;
       default:
         break;
     }
@@ -582,11 +627,16 @@ export class TincanShell extends LitElement {
     </div></div>`;
   }
 
-  /** The conversation's transfers; the same array while they do not change (the chat screen renders less). */
+  /**
+   * The conversation's transfers; the same array while they do not change (the chat screen and its log render less),
+   * also when only another conversation's transfers changed.
+   */
   private transfersOf(s: AppState, conversationId: string): readonly FileTransferView[] {
     const cached = this.transfersCache;
     if (cached?.all === s.transfers && cached.conversationId === conversationId) return cached.shown;
-    const shown = s.transfers.filter((t) => t.conversationId === conversationId);
+    const filtered = s.transfers.filter((t) => t.conversationId === conversationId);
+    const isSame = cached?.conversationId === conversationId && cached.shown.length === filtered.length && filtered.every((t, i) => t === cached.shown[i]);
+    const shown = isSame ? cached.shown : filtered;
     this.transfersCache = { all: s.transfers, conversationId, shown };
     return shown;
   }
@@ -644,6 +694,8 @@ export class TincanShell extends LitElement {
       </header>
       ${this.renderBanners(s, bannerNotice)}
       ${s.screen === 'main' ? this.renderMain(s, notice) : this.renderSingle(s, notice)}
+      ${s.screen === 'main' && s.call ? html`<tc-call-view .call=${s.call}></tc-call-view>` : nothing}
+      ${s.screen === 'main' && s.groupCall ? html`<tc-group-call-view .call=${s.groupCall}></tc-group-call-view>` : nothing}
     </div>`;
   }
 

@@ -27,6 +27,7 @@ export function transferStatusText(t: FileTransferView, peer: string): string {
     case 'preparing':
       return fileText.preparing;
     case 'offered':
+      if (!out && t.code === 'FILE_NOT_A_PICTURE') return fileText.notAPicture(peer);
       return out ? fileText.offeredOut(peer) : fileText.offeredIn(peer);
     case 'transferring':
       return out ? fileText.sending(peer) : fileText.receiving(peer);
@@ -94,11 +95,23 @@ export class TransferCard extends LitElement {
   @property({ attribute: false }) transfer!: FileTransferView;
   @property() peerName = '';
   @state() private previewUrl?: string;
+  /** A picture taken without asking that gave no preview: it does not decode (or is too large to). */
+  @state() private isUnreadablePicture = false;
   /** The fileId and state URLs were last asked for, so they are asked for once per step. */
   private askedFor = '';
+  /** Focus was on one of this card's buttons when it began to render again. */
+  private hadFocus = false;
+
+  protected override willUpdate(changed: PropertyValues<this>): void {
+    super.willUpdate(changed);
+    this.hadFocus = !!this.shadowRoot?.activeElement;
+  }
 
   protected override updated(changed: PropertyValues<this>): void {
     super.updated(changed);
+    // The pressed button went with the render it caused (Accept becomes Cancel transfer): focus stays on this card,
+    // whose next button is one Tab away, instead of falling to the page.
+    if (this.hadFocus && !this.shadowRoot?.activeElement) this.renderRoot.querySelector<HTMLElement>('.card')?.focus();
     const t = this.transfer;
     // The bar's width is set through the CSSOM: the page's CSP refuses style attributes (and so Lit's styleMap,
     // which writes one on the first render).
@@ -108,7 +121,12 @@ export class TransferCard extends LitElement {
     if (step === this.askedFor) return;
     this.askedFor = step;
     const preview = fileUrls.preview(t);
-    if (preview) void preview.then((url) => (this.transfer.fileId === t.fileId ? (this.previewUrl = url) : undefined));
+    if (!preview) return;
+    void preview.then((url) => {
+      if (this.transfer.fileId !== t.fileId) return;
+      this.previewUrl = url;
+      this.isUnreadablePicture = !url && t.direction === 'in' && t.asPicture === true;
+    });
   }
 
   private fire(type: 'tc-accept-file' | 'tc-decline-file' | 'tc-cancel-transfer' | 'tc-discard-file' | 'tc-save-file'): void {
@@ -159,10 +177,11 @@ export class TransferCard extends LitElement {
   protected override render() {
     const t = this.transfer;
     if (!t) return nothing;
-    const tone = t.state === 'failed' ? 'failed' : t.state === 'interrupted' || t.state === 'declined' ? 'trouble' : '';
+    const isDoubtful = t.code === 'FILE_NOT_A_PICTURE' || this.isUnreadablePicture;
+    const tone = t.state === 'failed' ? 'failed' : t.state === 'interrupted' || t.state === 'declined' || isDoubtful ? 'trouble' : '';
     const type = t.mime && t.mime !== 'application/octet-stream' ? t.mime : fileText.unknownType;
     // data-sent-bytes: how much the sender sent, re-sent chunks included (end-to-end tests check resuming with it).
-    return html`<div class="card ${t.direction} ${tone}" data-sent-bytes=${t.sentBytes ?? nothing}>
+    return html`<div class="card ${t.direction} ${tone}" role="group" aria-label=${t.name} tabindex="-1" data-sent-bytes=${t.sentBytes ?? nothing}>
       <div class="head">
         <p class="name">${t.name}</p>
         <p class="facts">${fileText.facts(fileSizeText(t.size), type)}</p>
@@ -170,6 +189,7 @@ export class TransferCard extends LitElement {
       ${isShortenedFileName(t.name) ? html`<p class="hint">${fileNameText.shortened}</p>` : nothing}
       ${this.previewUrl ? html`<img src=${this.previewUrl} alt=${t.name} />` : nothing}
       <p class="status" role="status">${transferStatusText(t, this.peerName)}</p>
+      ${this.isUnreadablePicture && t.state === 'done' ? html`<p class="status">${fileText.doesNotOpen}</p>` : nothing}
       ${this.renderProgress(t)}
       ${this.renderActions(t)}
     </div>`;

@@ -1,18 +1,20 @@
-// <tc-welcome-screen>: the profile screen. First visit: what Tincan is, name, passphrase twice, how far invites
-// reach (asked once), "Create profile", or a backup to restore. Later visits: the passphrase and "Unlock". An
-// invite that arrived by link is announced here too ("You've been invited to chat"), so the person knows why to
-// go on; it is answered only after the profile exists and the person presses Answer.
+// <tc-welcome-screen>: the profile screen. First visit: what Tincan is (three lines on a phone), name, passphrase
+// twice, how far invites reach (the recommended reach preselected, one line with "Change"), "Create profile" (in view
+// on a 360x740 phone), or a backup to restore. Later visits: the passphrase and "Unlock". An invite that arrived by
+// link is announced on top instead of the intro ("You've been invited to chat": create the profile, then Answer); it is
+// answered only after the profile exists and the person presses Answer.
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
-import type { Invitation, Notice } from '../app/app-state';
+import type { Invitation, Notice, Reach } from '../app/app-state';
 import type { PassphraseWeakness } from '../crypto/vault';
 import { emit } from './events';
-import { passphraseWeaknessMessages, reachText, welcomeText } from './messages';
+import { passphraseWeaknessMessages, welcomeText } from './messages';
 import { controlStyles } from './shared-styles';
 import './forget-device';
 import './inline-notice';
 import './install-advice';
 import './invitation-card';
+import './reach-choice';
 
 /**
  * @fires tc-create-profile - { name, passphrase, repeat, reach }
@@ -30,8 +32,6 @@ export class WelcomeScreen extends LitElement {
       .intro { font-size: 1.05rem; }
       .warning { color: var(--tc-warn-text); font-size: 0.95rem; margin: 0.35rem 0 0; }
       .warning:empty { display: none; }
-      fieldset { border: 1px solid var(--tc-border); border-radius: 12px; margin: 0; padding: 0.5rem 0.5rem 0.75rem; min-width: 0; }
-      legend { font-weight: 600; padding: 0 0.35rem; }
       .restore { margin-top: 2rem; }
       tc-invitation-card, tc-install-advice { margin-bottom: 1rem; }
       button[type='submit'] { width: 100%; }
@@ -52,6 +52,8 @@ export class WelcomeScreen extends LitElement {
   @property({ attribute: false }) weaknessOf: (passphrase: string) => PassphraseWeakness | undefined = () => undefined;
   @state() private weakness?: PassphraseWeakness;
   @state() private isRestoreOpen = false;
+  /** How far invites will reach, until "Create profile" hands it to the app: the recommended reach first. */
+  @state() private reach: Exclude<Reach, 'custom'> = 'anywhere';
   @query('#name') private nameField?: HTMLInputElement;
   @query('#passphrase') private passphraseField?: HTMLInputElement;
   @query('#repeat') private repeatField?: HTMLInputElement;
@@ -98,13 +100,18 @@ export class WelcomeScreen extends LitElement {
   private handleCreate(event: SubmitEvent): void {
     event.preventDefault();
     const form = event.target as HTMLFormElement;
-    const reach = (form.elements.namedItem('reach') as RadioNodeList | null)?.value === 'local' ? 'local' : 'anywhere';
     emit(this, 'tc-create-profile', {
       name: this.value(form, 'name'),
       passphrase: this.value(form, 'passphrase'),
       repeat: this.value(form, 'repeat'),
-      reach,
+      reach: this.reach,
     });
+  }
+
+  /** The reach chosen here is the form's until "Create profile": the app (and its Settings) hear of it only then. */
+  private handleReach(event: HTMLElementEventMap['tc-set-reach']): void {
+    event.stopPropagation();
+    this.reach = event.detail.reach;
   }
 
   private handleUnlock(event: SubmitEvent): void {
@@ -142,8 +149,9 @@ export class WelcomeScreen extends LitElement {
     const weakness = this.weakness ? passphraseWeaknessMessages[this.weakness] : '';
     const mismatch = this.isMismatch;
     return html`
-      ${this.invitation ? html`<tc-invitation-card .invitation=${this.invitation} beforeProfile></tc-invitation-card>` : nothing}
-      <p class="intro">${welcomeText.intro}</p>
+      ${this.invitation
+        ? html`<tc-invitation-card .invitation=${this.invitation} beforeProfile></tc-invitation-card>`
+        : html`<p class="intro">${welcomeText.intro}</p>`}
       ${this.showHomeScreenAdvice ? html`<tc-install-advice></tc-install-advice>` : nothing}
       <h2>${welcomeText.createHeading}</h2>
       <form @submit=${this.handleCreate}>
@@ -171,16 +179,7 @@ export class WelcomeScreen extends LitElement {
           <!-- Under the box it is about: on a phone the one under "Create profile" was below the fold. -->
           <tc-inline-notice id="repeat-error" .notice=${mismatch ? this.notice : undefined}></tc-inline-notice>
         </div>
-        <fieldset>
-          <legend>${welcomeText.reachLegend}</legend>
-          ${(['anywhere', 'local'] as const).map(
-            (reach) => html`<label class="choice" for="reach-${reach}">
-              <input type="radio" name="reach" id="reach-${reach}" value=${reach} ?checked=${reach === 'anywhere'} />
-              <span class="label">${reachText[reach].choice}</span>
-            </label>`,
-          )}
-          <p class="hint">${welcomeText.reachTurn}</p>
-        </fieldset>
+        <tc-reach-choice .reach=${this.reach} beforeProfile @tc-set-reach=${this.handleReach}></tc-reach-choice>
         <button type="submit" class="primary" ?disabled=${this.busy}>${this.busy ? welcomeText.creating : welcomeText.create}</button>
       </form>
       <tc-inline-notice .notice=${mismatch ? undefined : this.notice}></tc-inline-notice>

@@ -11,7 +11,14 @@ export const chromiumArgs = [
   '--disable-dev-shm-usage',
 ];
 
-/** @param {'chromium'|'firefox'} kind @param {{ args?: string[], prefs?: Record<string, unknown> }} [options] */
+/** Fake camera and microphone, no permission prompt (calls): Chromium's flags and Firefox's prefs. */
+const fakeMediaArgs = ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--autoplay-policy=no-user-gesture-required'];
+const fakeMediaPrefs = { 'media.navigator.streams.fake': true, 'media.autoplay.default': 0, 'media.autoplay.block-webaudio': false };
+
+/**
+ * @param {'chromium'|'firefox'} kind
+ * @param {{ args?: string[], prefs?: Record<string, unknown>, fakeMedia?: boolean }} [options]
+ */
 export async function launchBrowser(kind, options = {}) {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), `tincan-${kind}-`));
   const browser = kind === 'firefox'
@@ -23,6 +30,7 @@ export async function launchBrowser(kind, options = {}) {
         extraPrefsFirefox: {
           'media.navigator.permission.disabled': true,
           'dom.events.asyncClipboard.readText': true,
+          ...(options.fakeMedia ? fakeMediaPrefs : {}),
           ...options.prefs,
         },
       })
@@ -30,7 +38,7 @@ export async function launchBrowser(kind, options = {}) {
         executablePath: '/usr/bin/chromium',
         headless: true,
         pipe: true,
-        args: [...chromiumArgs, `--user-data-dir=${profile}`, ...(options.args ?? [])],
+        args: [...chromiumArgs, `--user-data-dir=${profile}`, ...(options.fakeMedia ? fakeMediaArgs : []), ...(options.args ?? [])],
       });
   browser.tincanKind = kind;
   const close = browser.close.bind(browser);

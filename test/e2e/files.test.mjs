@@ -4,7 +4,8 @@
 // runs the test as root in a private one, so iptables affects only it), and the receiver is reloaded mid-transfer:
 // both resume from where they stopped. Firefox sends as well as receives. A file dragged onto the conversation in
 // Chromium is offered (a real drag: the browser makes the drop's File). A picture pasted in Chromium or in Firefox
-// shows a preview on both sides; an SVG carrying a script is only ever a file.
+// shows a preview on both sides; an SVG carrying a script is only ever a file. On a 360×740 phone a file is an item
+// of the log at its time, between the message sent before it and the one sent after (issue 18, item 8), on both sides.
 // A peer that lies (wrong sizes, chunks out of range or after cancel) is covered in Node: test/node/files/hostile-peer.test.ts.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,7 +15,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sodium from 'libsodium-wrappers-sumo';
-import { click, enterApp, locate, lock, openConversation, openPerson, pair, sendMessage, serveForSuite, waitForText } from './helpers.mjs';
+import { click, enterApp, locate, lock, onDeepElement, openConversation, openPerson, pair, sendMessage, serveForSuite, until, waitForText, withElement } from './helpers.mjs';
+import { inPage } from './page-probe.mjs';
 
 const server = serveForSuite();
 const MB = 1_000_000;
@@ -83,14 +85,13 @@ async function allowDownloads(person) {
 /** Waits until the browser finished saving `name` (whole, not a partial download) and returns its path. */
 async function waitForDownload(person, name, size, timeoutMs = 120_000) {
   const file = path.join(person.downloads, name);
-  const start = Date.now();
-  for (;;) {
-    const entries = fs.readdirSync(person.downloads);
+  let entries = [];
+  const saved = () => {
+    entries = fs.readdirSync(person.downloads);
     const partial = entries.some((e) => e.endsWith('.crdownload') || e.endsWith('.part'));
-    if (!partial && fs.existsSync(file) && fs.statSync(file).size === size) return file;
-    if (Date.now() - start > timeoutMs) throw new Error(`${name} was not saved: ${entries.join(', ')}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+    return !partial && fs.existsSync(file) && fs.statSync(file).size === size ? file : undefined;
+  };
+  return until(saved, `${name} saved`, { timeout: timeoutMs, everyMs: 200, error: () => `${name} was not saved: ${entries.join(', ')}` });
 }
 
 /** The receiver saves `name` ("Save <name>" on its card); returns the path of the file the browser saved, whole. */
@@ -101,17 +102,10 @@ async function saveReceived(person, name, size) {
 
 /** The "Attach file" control is the file input itself (named, role button): the picker is filled as puppeteer can. */
 async function attachFile(page, file) {
-  const input = await page.waitForFunction(() => {
-    const visit = (root) => {
-      for (const el of root.querySelectorAll('*')) {
-        if (el.localName === 'input' && el.type === 'file' && el.getAttribute('aria-label') === 'Attach file') return el;
-        const inner = el.shadowRoot && visit(el.shadowRoot);
-        if (inner) return inner;
-      }
-      return null;
-    };
-    return visit(document);
-  }, { polling: 100, timeout: 30_000 });
+  const input = await page.waitForFunction(
+    inPage((probe) => probe.find((el) => el.localName === 'input' && el.type === 'file' && el.getAttribute('aria-label') === 'Attach file')),
+    { polling: 100, timeout: 30_000 },
+  );
   await input.asElement().uploadFile(file);
 }
 
@@ -120,28 +114,20 @@ async function attachFile(page, file) {
  * `text` first shows in the log (undefined: not yet; null: the bar was gone). Read with readRecording.
  */
 async function recordProgress(page, name, text = '') {
-  await page.evaluate((name, text) => {
-    const find = (root, test) => {
-      for (const el of root.querySelectorAll('*')) {
-        if (test(el)) return el;
-        const inner = el.shadowRoot && find(el.shadowRoot, test);
-        if (inner) return inner;
-      }
-      return null;
-    };
+  await page.evaluate(inPage((probe, name, text) => {
     const recording = { values: [], textAt: undefined };
     window.tincanRecording = recording;
     const sample = () => {
-      const bar = find(document, (el) => el.getAttribute('role') === 'progressbar' && el.getAttribute('aria-label') === name);
+      const bar = probe.find((el) => el.getAttribute('role') === 'progressbar' && el.getAttribute('aria-label') === name);
       const value = bar ? Number(bar.getAttribute('aria-valuenow')) : undefined;
       if (value !== undefined && recording.values.at(-1) !== value) recording.values.push(value);
       if (text && recording.textAt === undefined) {
-        const log = find(document, (el) => el.getAttribute('role') === 'log');
+        const log = probe.find((el) => el.getAttribute('role') === 'log');
         if (log?.textContent.includes(text)) recording.textAt = bar ? value : null;
       }
     };
     recording.timer = setInterval(sample, 20);
-  }, name, text);
+  }), name, text);
 }
 
 async function readRecording(page) {
@@ -166,62 +152,49 @@ async function waitForProgress(page, name, bytes, timeout = 60_000) {
 
 /** Waits until the card of the transfer of `name` says `text`. */
 async function waitForCard(page, name, text, timeout = 60_000) {
-  await page.waitForFunction((name, text) => {
-    const visit = (root) => {
-      for (const el of root.querySelectorAll('*')) {
-        if (el.localName === 'tc-transfer-card' && el.transfer?.name === name && el.shadowRoot.textContent.includes(text)) return true;
-        if (el.shadowRoot && visit(el.shadowRoot)) return true;
-      }
-      return false;
-    };
-    return visit(document);
-  }, { timeout, polling: 100 }, name, text);
+  await page.waitForFunction(
+    inPage((probe, name, text) => !!probe.find((el) => el.localName === 'tc-transfer-card' && el.transfer?.name === name && el.shadowRoot.textContent.includes(text))),
+    { timeout, polling: 100 },
+    name,
+    text,
+  );
 }
 
 /** The name and facts (size, type) heading the card of the transfer of `name`, as shown. */
 async function cardHeadOf(page, name) {
-  return page.evaluate((name) => {
-    const visit = (root) => {
-      for (const el of root.querySelectorAll('*')) {
-        if (el.localName === 'tc-transfer-card' && el.transfer?.name === name) return el.shadowRoot.querySelector('.head')?.textContent.replace(/\s+/g, ' ').trim();
-        const inner = el.shadowRoot ? visit(el.shadowRoot) : undefined;
-        if (inner !== undefined) return inner;
-      }
-      return undefined;
-    };
-    return visit(document) ?? '';
-  }, name);
+  return page.evaluate(
+    inPage((probe, name) => {
+      const card = probe.find((el) => el.localName === 'tc-transfer-card' && el.transfer?.name === name && el.shadowRoot.querySelector('.head'));
+      return card?.shadowRoot.querySelector('.head').textContent.replace(/\s+/g, ' ').trim() ?? '';
+    }),
+    name,
+  );
 }
 
 /** The sender's count of bytes handed to the connection (data-sent-bytes on the transfer's card). */
 async function sentBytesOf(page, name) {
-  return page.evaluate((name) => {
-    const visit = (root) => {
-      for (const el of root.querySelectorAll('*')) {
-        if (el.localName === 'tc-transfer-card' && el.transfer?.name === name) return el.shadowRoot.querySelector('[data-sent-bytes]')?.dataset.sentBytes;
-        const inner = el.shadowRoot ? visit(el.shadowRoot) : undefined;
-        if (inner !== undefined) return inner;
-      }
-      return undefined;
-    };
-    const sent = visit(document);
-    return sent === undefined ? NaN : Number(sent);
-  }, name);
+  return page.evaluate(
+    inPage((probe, name) => {
+      const card = probe.find((el) => el.localName === 'tc-transfer-card' && el.transfer?.name === name && el.shadowRoot.querySelector('[data-sent-bytes]'));
+      const sent = card?.shadowRoot.querySelector('[data-sent-bytes]').dataset.sentBytes;
+      return sent === undefined ? NaN : Number(sent);
+    }),
+    name,
+  );
 }
 
 async function debugDump(people) {
   for (const p of people) {
-    const text = await p.page.evaluate(() => {
-      const out = [];
-      const visit = (root) => {
-        for (const el of root.querySelectorAll('*')) {
-          if (['log', 'status', 'alert', 'progressbar'].includes(el.getAttribute('role')) || el.localName === 'ul') out.push(`${el.getAttribute('role') ?? el.localName}: ${el.getAttribute('aria-valuenow') ?? ''} ${el.textContent.replace(/\s+/g, ' ').slice(0, 400)}`);
-          if (el.shadowRoot) visit(el.shadowRoot);
-        }
-      };
-      visit(document);
-      return out.join('\n');
-    }).catch((e) => String(e));
+    const text = await p.page
+      .evaluate(
+        inPage((probe) =>
+          probe
+            .findAll((el) => ['log', 'status', 'alert', 'progressbar'].includes(el.getAttribute('role')) || el.localName === 'ul')
+            .map((el) => `${el.getAttribute('role') ?? el.localName}: ${el.getAttribute('aria-valuenow') ?? ''} ${el.textContent.replace(/\s+/g, ' ').slice(0, 400)}`)
+            .join('\n'),
+        ),
+      )
+      .catch((e) => String(e));
     console.log(`--- ${p.name} (${p.kind})\n${text}\nerrors: ${p.errors.join('; ')}`);
   }
 }
@@ -310,10 +283,9 @@ describe('files between browsers', () => {
 });
 
 /** In the page: whether `text` shows anywhere, through open shadow roots (aria-hidden text too: the eye sees it). */
-function showsText(text) {
-  const visit = (root) => [...root.querySelectorAll('*')].some((el) => !!el.shadowRoot && (el.shadowRoot.textContent.includes(text) || visit(el.shadowRoot)));
-  return document.body.textContent.includes(text) || visit(document);
-}
+const showsText = inPage(
+  (probe, text) => document.body.textContent.includes(text) || !!probe.find((el) => !!el.shadowRoot && el.shadowRoot.textContent.includes(text)),
+);
 
 /**
  * Drags the file at `file` from outside the browser onto the open conversation (its message log) and drops it, as
@@ -442,19 +414,13 @@ async function pastePicture(person) {
 
 /** Every <img>, <object>, <embed> and <iframe> of the page, through shadow roots: its name (alt) and address. */
 async function picturesOf(page) {
-  return page.evaluate(() => {
-    const found = [];
-    const visit = (root) => {
-      for (const el of root.querySelectorAll('*')) {
-        if (['img', 'object', 'embed', 'iframe', 'image'].includes(el.localName)) {
-          found.push({ tag: el.localName, name: el.getAttribute('alt') ?? '', src: el.currentSrc || el.getAttribute('src') || el.getAttribute('data') || '', width: el.naturalWidth ?? 0 });
-        }
-        if (el.shadowRoot) visit(el.shadowRoot);
-      }
-    };
-    visit(document);
-    return found;
-  });
+  return page.evaluate(
+    inPage((probe) =>
+      probe
+        .findAll((el) => ['img', 'object', 'embed', 'iframe', 'image'].includes(el.localName))
+        .map((el) => ({ tag: el.localName, name: el.getAttribute('alt') ?? '', src: el.currentSrc || el.getAttribute('src') || el.getAttribute('data') || '', width: el.naturalWidth ?? 0 })),
+    ),
+  );
 }
 
 /** Waits until each person shows the preview img named `name`, drawn from decoded pixels (a blob: of the page). */
@@ -493,6 +459,30 @@ async function pastePictureInFirefox(person, name) {
   await box.dispose();
 }
 
+/** A 360×740 phone's screen. Not isMobile or hasTouch: changing those makes puppeteer reload the page (locked). */
+const phone = { width: 360, height: 740 };
+/** Puppeteer's own default: the wide layout, as the rest of these tests see it. */
+const defaultViewport = { width: 800, height: 600 };
+
+/** The open conversation's log as shown, oldest first: each message's text, or "file <name>" for a file's card. */
+function logItemsOf(page) {
+  return onDeepElement(page, 'tc-message-log', (log) =>
+    [...log.shadowRoot.querySelectorAll('.items > [data-id]')].map((item) =>
+      item.classList.contains('file') ? `file ${item.querySelector('tc-transfer-card').transfer.name}` : item.querySelector('p')?.textContent ?? ''),
+  );
+}
+
+/** Whether the button named `name` is whole on screen: inside the viewport and inside the log's visible part. */
+async function isWholeInLog(page, name) {
+  return withElement(page, 'button', name, { visible: true }, (button) =>
+    button.evaluate((el) => {
+      const log = el.getRootNode().host.getRootNode().querySelector('[role=log]').getBoundingClientRect();
+      const box = el.getBoundingClientRect();
+      return box.top >= log.top - 0.5 && box.bottom <= log.bottom + 0.5 && box.left >= -0.5 && box.right <= innerWidth + 0.5 && box.bottom <= innerHeight;
+    }),
+  );
+}
+
 const svgWithScript = `<svg xmlns="http://www.w3.org/2000/svg" width="100" height="100" onload="window.svgRan = 'onload'">
 <script>window.svgRan = 'script'; document.title = 'pwned';</script><circle cx="50" cy="50" r="40" fill="red"/></svg>`;
 
@@ -515,9 +505,29 @@ describe('pictures', () => {
       // A small picture is taken without asking (Settings: pictures up to 5 MB by default), and previewed.
       await waitForPreviews([bob, alice], 'image.png');
 
+      // On a 360×740 phone, both sides: the file shows in the log at its time, its buttons whole on screen.
+      await Promise.all([alice.page.setViewport(phone), bob.page.setViewport(phone)]);
+      // A phone shows one screen at a time: the conversation is opened from the list.
+      await Promise.all([openConversation(alice.page, 'Bob'), openConversation(bob.page, 'Alice')]);
+      const before = 'a drawing is coming';
+      const after = 'what is in it?';
+      await sendMessage(alice.page, before);
+      await waitForText(bob.page, 'log', 'Messages', before);
       await attachFile(alice.page, svg);
       // Not a picture to Tincan: Bob is asked, as for any file.
       await waitForCard(bob.page, 'drawing.svg', 'Alice wants to send you this file.');
+      assert.equal(await isWholeInLog(bob.page, 'Accept drawing.svg'), true, 'Bob sees "Accept" whole on his phone');
+      assert.equal(await isWholeInLog(bob.page, 'Decline drawing.svg'), true, 'Bob sees "Decline" whole on his phone');
+      await sendMessage(bob.page, after);
+      await waitForText(alice.page, 'log', 'Messages', after);
+      for (const person of [alice, bob]) {
+        const items = await logItemsOf(person.page);
+        const at = items.indexOf('file drawing.svg');
+        assert.deepEqual(items.slice(at - 1, at + 2), [before, 'file drawing.svg', after], `${person.name} (${person.kind}): ${items.join(' | ')}`);
+        const width = await person.page.evaluate(() => document.documentElement.scrollWidth);
+        assert.ok(width <= phone.width, `${person.name}: nothing sticks out sideways (${width} px)`);
+      }
+      await Promise.all([alice.page.setViewport(defaultViewport), bob.page.setViewport(defaultViewport)]);
       await click(bob.page, 'button', 'Accept drawing.svg');
       await waitForCard(bob.page, 'drawing.svg', 'Received and checked');
       await waitForCard(alice.page, 'drawing.svg', 'Sent. Bob has it.');

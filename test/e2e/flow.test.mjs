@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { launchBrowser } from './browsers.mjs';
 import {
   alertText, click, enterApp, fill, inviteAndAnswer, isShown, locate, onDeepElement, openConversation, openPerson, pair, pasteCode,
-  readCode, reachChoices, sendMessage, serveForSuite, waitForConnected, waitForElement, waitForText,
+  readCode, reachChoices, changeReach, sendMessage, serveForSuite, until, waitForConnected, waitForElement, waitForText,
 } from './helpers.mjs';
+import { inPage } from './page-probe.mjs';
 
 const server = serveForSuite();
 const passphrase = 'correct horse battery staple 42';
@@ -17,9 +18,8 @@ const phone = { width: 360, height: 740, deviceScaleFactor: 2, isMobile: true, h
 
 /** "tag: name" of the element with focus, through shadow roots (name: aria-label, <label>, or own text). */
 function focusedControl(page) {
-  return page.evaluate(() => {
-    let el = document.activeElement;
-    while (el?.shadowRoot?.activeElement) el = el.shadowRoot.activeElement;
+  return page.evaluate(inPage((probe) => {
+    const el = probe.activeElement();
     if (!el || el === document.body) return 'nothing';
     const root = el.getRootNode();
     const text = (node) =>
@@ -33,18 +33,16 @@ function focusedControl(page) {
       el.closest('label')?.textContent ||
       text(el);
     return `${el.localName}: ${name.replace(/\s+/g, ' ').trim()}`;
-  });
+  }));
 }
 
 async function waitForFocus(page, expected, timeout = 15_000) {
-  const start = Date.now();
   let last = '';
-  while (Date.now() - start < timeout) {
+  const focused = async () => {
     last = await focusedControl(page);
-    if (expected instanceof RegExp ? expected.test(last) : last === expected) return last;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  assert.fail(`focus is on "${last}", expected ${expected}`);
+    return (expected instanceof RegExp ? expected.test(last) : last === expected) && last;
+  };
+  return until(focused, `focus on ${expected}`, { timeout, everyMs: 100, error: () => `focus is on "${last}", expected ${expected}` });
 }
 
 /** Presses Tab until `expected` has the focus: it can be reached by keyboard. */
@@ -64,8 +62,11 @@ async function createProfileByKeyboard(page, name) {
   await page.keyboard.type(passphrase);
   await page.keyboard.press('Tab');
   await page.keyboard.type(passphrase);
-  // The reach choice: "Anywhere" is preselected; these tests have no Internet, so the same network.
-  await tabTo(page, `input: ${reachChoices.anywhere}`);
+  // The reach choice: "Anywhere" is preselected, one line with "Change"; these tests have no Internet, so the same
+  // network. Change puts the focus on the chosen one, where an arrow key picks the other.
+  await tabTo(page, `button: ${changeReach}`);
+  await page.keyboard.press('Enter');
+  await waitForFocus(page, `input: ${reachChoices.anywhere}`);
   await page.keyboard.press('ArrowDown');
   assert.equal(await focusedControl(page), `input: ${reachChoices.local}`);
   await tabTo(page, 'button: Create profile');
@@ -83,29 +84,20 @@ async function openBrowserPage(kind = 'chromium', viewport) {
 
 /** Visible text of the page, through shadow roots (what a person can read). */
 function pageText(page) {
-  return page.evaluate(() => {
+  return page.evaluate(inPage((probe) => {
     const parts = [];
-    const visit = (root) => {
-      for (const el of root.querySelectorAll('*')) {
-        if (el.shadowRoot) visit(el.shadowRoot);
-        if (!el.getClientRects().length) continue;
-        for (const node of el.childNodes) if (node.nodeType === 3) parts.push(node.textContent);
-      }
-    };
-    visit(document);
+    for (const [el] of probe.deep(document, { shadowFirst: true })) {
+      if (!el.getClientRects().length) continue;
+      for (const node of el.childNodes) if (node.nodeType === 3) parts.push(node.textContent);
+    }
     return parts.join(' ').replace(/\s+/g, ' ');
-  });
+  }));
 }
 
 async function waitForPageText(page, pattern, timeout = 30_000) {
-  const start = Date.now();
   let text = '';
-  while (Date.now() - start < timeout) {
-    text = await pageText(page);
-    if (pattern.test(text)) return text;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  assert.fail(`no ${pattern} in: ${text.slice(0, 2000)}`);
+  const shown = async () => pattern.test((text = await pageText(page))) && text;
+  return until(shown, `${pattern} shown`, { timeout, everyMs: 200, error: () => `no ${pattern} in: ${text.slice(0, 2000)}` });
 }
 
 describe('first contact, guided', () => {
@@ -185,22 +177,14 @@ describe('first contact, guided', () => {
       await fill(person.page, 'textbox', 'Paste a code', 'hello, this is not a code');
       await click(person.page, 'button', 'Connect');
       const placement = await person.page.waitForFunction(
-        () => {
-          const all = [];
-          const visit = (root) => {
-            for (const el of root.querySelectorAll('*')) {
-              all.push(el);
-              if (el.shadowRoot) visit(el.shadowRoot);
-            }
-          };
-          visit(document);
-          const alert = all.find((el) => el.getAttribute('role') === 'alert' && el.textContent.trim());
-          const paste = all.find((el) => el.localName === 'textarea' && el.id === 'paste');
+        inPage((probe) => {
+          const alert = probe.find((el) => el.getAttribute('role') === 'alert' && el.textContent.trim());
+          const paste = probe.find((el) => el.localName === 'textarea' && el.id === 'paste');
           if (!alert || !paste) return false;
           const a = alert.getBoundingClientRect();
           const p = paste.getBoundingClientRect();
           return { text: alert.textContent.trim(), top: a.top, bottom: a.bottom, pasteBottom: p.bottom, height: innerHeight, width: document.documentElement.scrollWidth };
-        },
+        }),
         { timeout: 15_000, polling: 100 },
       );
       const { text, top, bottom, pasteBottom, height, width } = await placement.jsonValue();

@@ -3,6 +3,7 @@
 import { after, before } from 'node:test';
 import { serveStatic } from '../../scripts/serve.mjs';
 import { launchBrowser } from './browsers.mjs';
+import { inPage } from './page-probe.mjs';
 
 export async function startServer({ base = '/' } = {}) {
   const server = await serveStatic({ dir: 'dist', port: 0, host: '127.0.0.1', base });
@@ -83,7 +84,7 @@ export function waitForElement(page, role, name, options) {
   return withElement(page, role, name, options, () => undefined);
 }
 
-function findInPage(role, name) {
+const findInPage = inPage((probe, role, name) => {
   const implicit = (el) => {
     const explicit = el.getAttribute('role');
     if (explicit) return explicit;
@@ -122,19 +123,11 @@ function findInPage(role, name) {
     if (el.localName === 'button' || el.localName === 'a' || /^h[1-6]$/.test(el.localName)) return visibleText(el).replace(/\s+/g, ' ').trim();
     return '';
   };
-  const visit = (root) => {
-    for (const el of root.querySelectorAll('*')) {
-      const r = implicit(el);
-      if ((r === role || (role === 'img' && r === 'image')) && nameOf(el, root) === name) return el;
-      if (el.shadowRoot) {
-        const inner = visit(el.shadowRoot);
-        if (inner) return inner;
-      }
-    }
-    return null;
-  };
-  return visit(document);
-}
+  return probe.find((el, root) => {
+    const r = implicit(el);
+    return (r === role || (role === 'img' && r === 'image')) && nameOf(el, root) === name;
+  });
+});
 
 /** A person: one browser with its own profile, one page of Tincan, past the profile screen (`options.reach`:
  * 'local' by default, 'anywhere' for the public STUN preset). */
@@ -156,6 +149,15 @@ export const reachChoices = {
   local: 'Same network only — nothing leaves your network',
   anywhere: 'Anywhere — a public STUN server learns your IP address (recommended)',
 };
+/** The button that opens those choices: "Anywhere" is preselected, in one line with "Change". */
+export const changeReach = 'Change how far your invites reach';
+
+/** On the profile screen: "Change", then the choice (nothing to do for the preselected "Anywhere"). */
+export async function chooseReach(page, reach) {
+  if (reach === 'anywhere') return;
+  await click(page, 'button', changeReach);
+  await click(page, 'radio', reachChoices[reach]);
+}
 
 /** Gets past the profile screen: creates a profile on a first visit, unlocks on later ones. */
 export async function enterApp(page, { name, passphrase, reach = 'local' }) {
@@ -176,7 +178,7 @@ export async function enterApp(page, { name, passphrase, reach = 'local' }) {
     await fill(page, 'textbox', 'Your name', name);
     await fill(page, 'textbox', 'Passphrase', passphrase);
     await fill(page, 'textbox', 'Repeat passphrase', passphrase);
-    await click(page, 'radio', reachChoices[reach]);
+    await chooseReach(page, reach);
     await click(page, 'button', 'Create profile');
   } else if (screen === 'unlock') {
     await fill(page, 'textbox', 'Passphrase', passphrase);
@@ -210,23 +212,7 @@ export async function openPairing(page) {
  */
 export async function openConversation(page, name, { timeout = 30_000 } = {}) {
   const handle = await page.waitForFunction(
-    (contact) => {
-      const visit = (root) => {
-        for (const el of root.querySelectorAll('*')) {
-          if (el.localName === 'tc-conversation-list') {
-            for (const button of el.shadowRoot?.querySelectorAll('button') ?? []) {
-              // The name's own text nodes (Lit puts comment markers around bindings; marks are elements).
-              const name = [...(button.querySelector('.name')?.childNodes ?? [])].filter((n) => n.nodeType === 3).map((n) => n.textContent).join('').trim();
-              if (name === contact) return button;
-            }
-          }
-          const inner = el.shadowRoot && visit(el.shadowRoot);
-          if (inner) return inner;
-        }
-        return null;
-      };
-      return visit(document);
-    },
+    inPage((probe, contact) => probe.conversationButton(contact)),
     { timeout, polling: 100 },
     name,
   );
@@ -238,16 +224,15 @@ export async function openConversation(page, name, { timeout = 30_000 } = {}) {
   // The conversation on screen is the one asked for (its heading names the contact), not the one before it: renders
   // are batched per frame, and what is typed next goes to the conversation on screen.
   await page.waitForFunction(
-    (contact) => {
-      const visit = (root) => {
-        for (const h of root.querySelectorAll('h2 .name')) {
-          const own = [...h.childNodes].filter((n) => n.nodeType === 3).map((n) => n.textContent).join('').trim();
-          if (own === contact && h.getClientRects().length > 0) return true;
-        }
-        return [...root.querySelectorAll('*')].some((el) => el.shadowRoot && visit(el.shadowRoot));
-      };
-      return visit(document);
-    },
+    inPage(
+      (probe, contact) =>
+        !!probe.find(
+          (h) =>
+            h.matches('h2 .name') &&
+            probe.ownText(h) === contact &&
+            h.getClientRects().length > 0,
+        ),
+    ),
     { timeout, polling: 100 },
     name,
   );
@@ -315,40 +300,18 @@ export async function waitForText(page, role, name, text, { timeout = 30_000 } =
 
 /** The text of the page's alert, or '' when there is none. */
 export async function alertText(page) {
-  return page.evaluate(() => {
-    const find = (root) => {
-      for (const el of root.querySelectorAll('*')) {
-        if (el.getAttribute('role') === 'alert' && el.textContent.trim()) return el.textContent.trim();
-        if (el.shadowRoot) {
-          const inner = find(el.shadowRoot);
-          if (inner) return inner;
-        }
-      }
-      return '';
-    };
-    return find(document);
-  });
+  return page.evaluate(inPage((probe) => probe.alertText()));
 }
 
-export async function waitForAlert(page, { timeout = 15_000 } = {}) {
-  const start = Date.now();
-  for (;;) {
-    const text = await alertText(page);
-    if (text) return text;
-    if (Date.now() - start > timeout) throw new Error('no alert appeared');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Waits until an alert with text is shown and returns its text. */
+export function waitForAlert(page, { timeout = 15_000 } = {}) {
+  return until(() => alertText(page), 'an alert', { timeout, everyMs: 100, error: () => 'no alert appeared' });
 }
 
 /** Waits until no alert is shown (the page renders at most once per animation frame). */
 export async function waitForNoAlert(page, { timeout = 15_000 } = {}) {
-  const start = Date.now();
-  for (;;) {
-    const text = await alertText(page);
-    if (!text) return;
-    if (Date.now() - start > timeout) throw new Error(`the alert stayed: ${text}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  let text = '';
+  await until(async () => !(text = await alertText(page)), 'no alert', { timeout, everyMs: 50, error: () => `the alert stayed: ${text}` });
 }
 
 /** Types into the message box and presses Enter, as a person does. */
@@ -421,17 +384,7 @@ export async function openPreparedPerson(kind, url, prepare, options = {}) {
 
 /** Runs `fn(el, ...args)` on the first element named `tag` found through open shadow roots (null when none). */
 export async function onDeepElement(page, tag, fn, ...args) {
-  const handle = await page.evaluateHandle((wanted) => {
-    const find = (root) => {
-      for (const el of root.querySelectorAll('*')) {
-        if (el.localName === wanted) return el;
-        const inner = el.shadowRoot && find(el.shadowRoot);
-        if (inner) return inner;
-      }
-      return null;
-    };
-    return find(document);
-  }, tag);
+  const handle = await page.evaluateHandle(inPage((probe, wanted) => probe.byTag(wanted)), tag);
   const element = handle.asElement();
   if (!element) {
     await handle.dispose();
@@ -531,14 +484,18 @@ export function transcriptMessages(transcript) {
 /** How many times `needle` occurs in `haystack`. */
 export const occurrences = (haystack, needle) => haystack.split(needle).length - 1;
 
-/** Polls `check` (async, returns truthy when done) every `everyMs` until `timeout`; throws with `what` after. */
-export async function until(check, what, { timeout = 30_000, everyMs = 200 } = {}) {
+/**
+ * Polls `check` (async, returns truthy when done) every `everyMs` until `timeout` and returns its truthy value;
+ * throws "timed out: `what`" after, or the sentence `error()` gives when there is one. The one polling loop of the
+ * e2e tests and the benches (in-page conditions use page.waitForFunction).
+ */
+export async function until(check, what, { timeout = 30_000, everyMs = 200, error } = {}) {
   const start = Date.now();
   let last;
   for (;;) {
     last = await check();
     if (last) return last;
-    if (Date.now() - start > timeout) throw new Error(`timed out: ${what}`);
+    if (Date.now() - start > timeout) throw new Error(error ? error() : `timed out: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }

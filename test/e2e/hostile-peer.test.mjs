@@ -182,7 +182,12 @@ describe('a scripted peer that floods', () => {
 
       const transcriptA = await exportTranscript(alice.page);
       const storedA = numbersOf(transcriptA, 'flood A');
-      assert.ok(storedA.length >= 4_000 && storedA.length < 10_000, `the burst passed, the rest was dropped: ${storedA.length} stored`);
+      // The burst passes whole. How much of the rest passes depends on how fast this page takes frames off the
+      // channel: the bucket refills at 2,000 frames/s of the page's own clock, so a page slowed by a loaded machine
+      // takes the whole flood within budget (CI saw all 10,000 stored). Which frames drop is the Node test's to
+      // prove with a clock it controls (test/node/chat/hostile-peer.test.ts); here every frame is accounted for:
+      // stored, or counted in the details below.
+      assert.ok(storedA.length >= 4_000 && storedA.length <= 10_000, `the burst passed whole: ${storedA.length} stored`);
       assertIncreasing(storedA, 'flood A');
       const { pingsSent, pongs } = await mallory.call('status');
       const expected = (10_000 - storedA.length) + (pingsSent - pongs) + 5 + 3 + 2;

@@ -231,11 +231,11 @@ describe('encrypted history', () => {
       await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
       await click(alice.page, 'button', 'Settings');
       await click(alice.page, 'button', 'Export backup');
-      let file;
-      for (let i = 0; i < 100 && !file; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        file = fs.readdirSync(downloads).find((f) => f.endsWith('.tincan'));
-      }
+      const file = await until(() => fs.readdirSync(downloads).find((f) => f.endsWith('.tincan')), 'a .tincan file', {
+        timeout: 10_000,
+        everyMs: 100,
+        error: () => 'a .tincan file was downloaded',
+      });
       assert.ok(file, 'a .tincan file was downloaded');
       const bytes = fs.readFileSync(path.join(downloads, file));
       assert.ok(!bytes.includes('keep this one'), 'the backup is encrypted');

@@ -5,21 +5,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  connectionText, conversationButtonNames, openConversation, openPerson, pair, sendMessage, serveForSuite, textOf,
+  connectionText, conversationButtonNames, openConversation, openPerson, pair, sendMessage, serveForSuite, textOf, until,
   waitForConnected, waitForDelivered, waitForText,
 } from './helpers.mjs';
 
 const server = serveForSuite();
-
-/** Reads `read()` until `done` holds for what it returned (at most `timeout` ms); returns the last reading. */
-async function until(read, done, timeout = 15_000) {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const value = await read();
-    if (done(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 /** The open conversation's log, as text. */
 const logOf = (page) => textOf(page, 'log', 'Messages');
@@ -59,7 +49,8 @@ describe('many live peers', () => {
       await waitForDelivered(bob.page);
       // Alice's list is rendered on the next frame after she stored it: wait for what a screen reader would hear.
       const bobUnread = (names) => names.some((n) => /^Bob\b.*\b1 unread\b/.test(n));
-      const unread = await until(() => conversationButtonNames(alice.page), bobUnread);
+      let unread = [];
+      await until(async () => bobUnread((unread = await conversationButtonNames(alice.page))), 'Bob\'s 1 unread', { timeout: 15_000, everyMs: 100, error: () => unread.join(' | ') });
       assert.ok(bobUnread(unread), unread.join(' | '));
       assert.ok(unread.some((n) => /^Carol\b/.test(n) && !/unread/.test(n)), unread.join(' | '));
       await openConversation(alice.page, 'Bob');

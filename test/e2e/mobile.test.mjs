@@ -1,10 +1,14 @@
 // Tincan on a small phone (360x640 CSS pixels, touch): nothing scrolls sideways, every button is a
 // comfortable touch target (44x44 CSS pixels at least), and axe-core finds no serious or critical problem,
-// on the first screen and with an invite shown.
+// on the first screen and with an invite shown. On a 360x740 phone (issue 18): "Create profile" is in view on first
+// run, for a new visitor and for an invitee who opened the link (Chromium, and Firefox).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser } from './browsers.mjs';
-import { aria, click, enterApp, fill, lock, pasteCode, readCode, startServer, waitForAlert, waitForNoAlert, withElement } from './helpers.mjs';
+import {
+  aria, changeReach, click, enterApp, fill, lock, pasteCode, readCode, startServer, waitForAlert, waitForElement, waitForNoAlert, withElement,
+} from './helpers.mjs';
+import { inPage } from './page-probe.mjs';
 
 const phone = { width: 360, height: 640, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
 /** The phone issue 18 was found on. */
@@ -25,7 +29,7 @@ async function openFirstScreen(page, url) {
   await page.waitForSelector(aria('button', 'Create profile'), { visible: true, timeout: 30_000 });
 }
 
-async function openPhone(viewport = phone) {
+async function openPhone(viewport = phone, url = server.url) {
   const browser = await launchBrowser('chromium');
   const page = (await browser.pages())[0] ?? (await browser.newPage());
   const errors = [];
@@ -33,29 +37,45 @@ async function openPhone(viewport = phone) {
   await page.setViewport(viewport);
   // axe-core is injected as an inline script, which the page's CSP rightly forbids.
   await page.setBypassCSP(true);
-  await openFirstScreen(page, server.url);
+  await openFirstScreen(page, url);
   return { browser, page, errors };
+}
+
+/** Firefox at a phone's size (puppeteer cannot emulate touch there over WebDriver BiDi: the size alone). */
+async function openFirefoxPhone(viewport, url) {
+  const browser = await launchBrowser('firefox');
+  const page = (await browser.pages())[0] ?? (await browser.newPage());
+  const errors = [];
+  page.on('pageerror', (error) => errors.push(String(error)));
+  await page.setViewport({ width: viewport.width, height: viewport.height });
+  await page.goto(url);
+  await waitForElement(page, 'button', 'Create profile', { timeout: 30_000 });
+  return { browser, page, errors };
+}
+
+/** Whether "Create profile" lies wholly inside the viewport as the page first shows it. */
+function createProfileInView(page) {
+  return withElement(page, 'button', 'Create profile', {}, (button) =>
+    button.evaluate((el) => {
+      const box = el.getBoundingClientRect();
+      return { inView: box.top >= 0 && box.bottom <= innerHeight, bottom: Math.round(box.bottom), height: innerHeight };
+    }),
+  );
 }
 
 /** Visible buttons smaller than a touch target, searched through every open shadow root. */
 function smallButtons(page) {
-  return page.evaluate((minPx) => {
+  return page.evaluate(inPage((probe, minPx) => {
     const found = [];
-    const visit = (root) => {
-      for (const el of root.querySelectorAll('*')) {
-        if (el.matches('button, [role=button], input[type=button], input[type=submit], input[type=reset]')) {
-          const box = el.getBoundingClientRect();
-          const isVisible = box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== 'hidden';
-          if (isVisible && (box.width < minPx || box.height < minPx)) {
-            found.push(`${(el.textContent || el.getAttribute('aria-label') || el.localName).trim()}: ${Math.round(box.width)}x${Math.round(box.height)}`);
-          }
-        }
-        if (el.shadowRoot) visit(el.shadowRoot);
+    for (const el of probe.findAll((el) => el.matches('button, [role=button], input[type=button], input[type=submit], input[type=reset]'))) {
+      const box = el.getBoundingClientRect();
+      const isVisible = box.width > 0 && box.height > 0 && getComputedStyle(el).visibility !== 'hidden';
+      if (isVisible && (box.width < minPx || box.height < minPx)) {
+        found.push(`${(el.textContent || el.getAttribute('aria-label') || el.localName).trim()}: ${Math.round(box.width)}x${Math.round(box.height)}`);
       }
-    };
-    visit(document);
+    }
     return found;
-  }, minTouchTargetPx);
+  }), minTouchTargetPx);
 }
 
 /** axe-core's serious and critical violations (it walks open shadow roots by itself). */
@@ -70,18 +90,10 @@ async function seriousAxeViolations(page) {
 
 /** Whether the page's alert with text lies wholly inside the viewport. */
 function alertInView(page) {
-  return page.evaluate(() => {
-    const find = (root) => {
-      for (const el of root.querySelectorAll('*')) {
-        if (el.getAttribute('role') === 'alert' && el.textContent.trim()) return el;
-        const inner = el.shadowRoot && find(el.shadowRoot);
-        if (inner) return inner;
-      }
-      return null;
-    };
-    const box = find(document)?.getBoundingClientRect();
+  return page.evaluate(inPage((probe) => {
+    const box = probe.find((el) => el.getAttribute('role') === 'alert' && el.textContent.trim())?.getBoundingClientRect();
     return !!box && box.top >= 0 && box.bottom <= innerHeight;
-  });
+  }));
 }
 
 async function checkScreen(page, screen) {
@@ -142,6 +154,35 @@ describe('on a 360x640 phone', () => {
       assert.deepEqual(errors, []);
     } finally {
       await browser.close();
+    }
+  });
+
+  it('on a 360x740 phone: "Create profile" is in view on first run, for a new visitor and for an invitee who opened the link (Chromium, and Firefox)', { timeout: 120_000 }, async () => {
+    const alice = await openPhone(tallPhone);
+    let link;
+    try {
+      const seen = await createProfileInView(alice.page);
+      assert.ok(seen.inView, `new visitor: "Create profile" ends at ${seen.bottom} px of ${seen.height}`);
+      // The recommended reach is preselected, one line with "Change" (enterApp uses it for the same network).
+      await waitForElement(alice.page, 'button', changeReach, { visible: true });
+      await enterApp(alice.page, { name: 'Phone user', passphrase: 'a long enough passphrase 7' });
+      await click(alice.page, 'button', 'New invite');
+      link = `${server.url}#${await readCode(alice.page, 'Invite code')}`;
+      assert.deepEqual(alice.errors, []);
+    } finally {
+      await alice.browser.close();
+    }
+    for (const open of [() => openPhone(tallPhone, link), () => openFirefoxPhone(tallPhone, link)]) {
+      const bob = await open();
+      const kind = bob.browser.tincanKind;
+      try {
+        await waitForElement(bob.page, 'heading', "You've been invited to chat", { timeout: 10_000 });
+        const seen = await createProfileInView(bob.page);
+        assert.ok(seen.inView, `${kind}: "Create profile" ends at ${seen.bottom} px of ${seen.height}`);
+        assert.deepEqual(bob.errors, [], kind);
+      } finally {
+        await bob.browser.close();
+      }
     }
   });
 });

@@ -12,6 +12,7 @@ import { buildScannerFixture } from '../fixtures/scanner/build.mjs';
 import { launchBrowser } from './browsers.mjs';
 import { writeQrVideo } from './qr-video.mjs';
 import { aria, click, openPairing, openPerson, readCode, sendMessage, startServer, waitForAlert, waitForConnected, waitForText } from './helpers.mjs';
+import { inPage } from './page-probe.mjs';
 
 const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tincan-scan-'));
 after(() => fs.rmSync(workDir, { recursive: true, force: true }));
@@ -164,17 +165,13 @@ describe('scanning in the app', () => {
       await click(alice.page, 'button', 'New invite');
       await readCode(alice.page, 'Invite code');
       // What Alice's QR code shows: the invite link.
-      const link = await alice.page.$eval('tc-tincan-shell', (app) => {
-        const find = (root) => {
-          for (const el of root.querySelectorAll('*')) {
-            if (el.localName === 'tc-code-card' && el.kind === 'invite') return el.link || el.code;
-            const inner = el.shadowRoot && find(el.shadowRoot);
-            if (inner) return inner;
-          }
-          return '';
-        };
-        return find(app.shadowRoot);
-      });
+      const link = await alice.page.$eval(
+        'tc-tincan-shell',
+        inPage((probe, app) => {
+          const card = probe.find((el) => el.localName === 'tc-code-card' && el.kind === 'invite', app.shadowRoot);
+          return card ? card.link || card.code : '';
+        }),
+      );
       assert.match(link, /#[0-9A-Z]+$/);
       writeQrVideo(bobCamera, link);
       bob = await openPerson('chromium', server.url, { args: fakeCameraArgs(bobCamera) });

@@ -14,6 +14,7 @@ import {
   lock, openConversation, openPerson, pair, sendMessage, serveForSuite, shownMessages, until, waitForAlert,
   waitForDelivered, waitForText,
 } from './helpers.mjs';
+import { inPage } from './page-probe.mjs';
 
 const server = serveForSuite();
 
@@ -69,18 +70,9 @@ async function unlock(person) {
 
 /** The banner "About your history" ('' when there is none). */
 async function vaultBanner(page) {
-  const found = await page.evaluate(() => {
-    const visit = (root) => {
-      for (const el of root.querySelectorAll('*')) {
-        if (el.getAttribute('aria-label') === 'About your history') return el.textContent.replace(/\s+/g, ' ').trim();
-        const inner = el.shadowRoot && visit(el.shadowRoot);
-        if (inner) return inner;
-      }
-      return null;
-    };
-    return visit(document);
-  });
-  return found ?? '';
+  return page.evaluate(
+    inPage((probe) => probe.find((el) => el.getAttribute('aria-label') === 'About your history')?.textContent.replace(/\s+/g, ' ').trim() ?? ''),
+  );
 }
 
 const restoredOlder = "This device's history was restored from an older copy";

@@ -243,11 +243,12 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
     return transfer.view();
   }
 
-  /** The person accepted an offer. `sink`: one the UI opened in the click (save picker); else the factory's. */
-  async accept(fileId: string, sink?: FileSink): Promise<void> {
+  /** The person accepted an offer. `sink`: one the UI opened in the click (save picker); else the factory's.
+   * `asPicture`: taken without asking as a picture (file-acceptance.ts), which its first bytes must then be. */
+  async accept(fileId: string, sink?: FileSink, options: { readonly asPicture?: boolean } = {}): Promise<void> {
     const transfer = this.transfers.get(fileId);
     if (!(transfer instanceof IncomingTransfer)) throw new TincanError('FILE_CANCELLED', 'no such offer');
-    await transfer.accept(this.attached.get(transfer.peerId)?.token, sink);
+    await transfer.accept(this.attached.get(transfer.peerId)?.token, sink, options.asPicture === true);
   }
 
   decline(fileId: string): void {

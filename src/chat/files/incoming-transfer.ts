@@ -15,6 +15,11 @@
 // Resume: the chunks written to the sink are a bitmap; every checkpointMs or checkpointBytes the sink is flushed and
 // THEN the bitmap is saved, so a saved bitmap never claims a chunk that is not durably on disk. After a drop or a
 // reload, file-accept names the saved chunks and the sender sends only the others.
+//
+// A picture taken without asking (file-acceptance.ts: by its stated type) must be that picture by its first bytes
+// (picture-bytes.ts): when chunk 0 says otherwise, nothing of it is written, what was written is discarded, and the
+// transfer is offered again with FILE_NOT_A_PICTURE, so the person decides (an HTML page labelled image/png is
+// never kept unasked). The sender is not told: its run ends and it waits for the person's accept or decline.
 import { isTincanError, type ErrorCode } from '../../errors';
 import { ChunkBitmap } from './chunk-bitmap';
 import { chunkPlaintextBytes, endOfRunIndex, openChunk } from './chunk-codec';
@@ -22,7 +27,8 @@ import type { FileSink, FileSource, IncomingFileInfo } from './file-io';
 import { hashReadBytes, StreamingHash } from './file-hash';
 import { restKeyBytes, SealedFileSink, sealedFileSource, storedBytesOf } from './sealed-file-sink';
 import type { CancelReason } from './file-frames';
-import type { ChunkDropReason, TransferProgress } from './transfer-events';
+import type { ChunkDropReason, TransferProgress, TransferView } from './transfer-events';
+import { sniffRasterImage } from './picture-bytes';
 import { bytesOfChunks, chunkLength, Transfer, type FileFacts, type TransferHost } from './transfer';
 import type { IncomingTransferRecord, TransferState } from './transfer-store';
 
@@ -87,6 +93,8 @@ export class IncomingTransfer extends Transfer {
   private checkpointAgain = false;
   private lastCheckpointAt: number;
   private bytesSinceCheckpoint = 0;
+  /** Taken without asking as a picture of its stated type: chunk 0 must be one (kept with the record). */
+  private asPicture: boolean;
 
   constructor(host: TransferHost, file: FileFacts, record?: IncomingTransferRecord) {
     super(host, file);
@@ -95,6 +103,7 @@ export class IncomingTransfer extends Transfer {
     this.pending = new ChunkBitmap(file.chunks);
     this.isSaved = !!record;
     this.lastCheckpointAt = host.now();
+    this.asPicture = record?.asPicture === true;
     if (!record) return;
     this.sinkRef = record.sinkRef;
     this.finishedRef = record.finishedRef;
@@ -122,22 +131,31 @@ export class IncomingTransfer extends Transfer {
       ...(live && this.sinkRef ? { sinkRef: this.sinkRef } : {}),
       ...(this.finishedRef ? { finishedRef: this.finishedRef } : {}),
       ...(this.restKey ? { restKey: this.restKey.slice() } : {}),
+      ...(this.asPicture ? { asPicture: true as const } : {}),
     };
+  }
+
+  override view(): TransferView {
+    const view = super.view();
+    return this.asPicture ? { ...view, asPicture: true } : view;
   }
 
   protected savedRecord(): IncomingTransferRecord | undefined {
     return this.isSaved ? this.record() : undefined;
   }
 
-  /** The person accepted. `sink`: one the UI opened (the save picker needs the click); else the factory's. */
-  async accept(attachment: Attachment | undefined, sink?: FileSink): Promise<void> {
+  /** The person accepted. `sink`: one the UI opened (the save picker needs the click); else the factory's.
+   * `asPicture`: taken without asking as a picture of its stated type, which its first bytes must then be. */
+  async accept(attachment: Attachment | undefined, sink?: FileSink, asPicture = false): Promise<void> {
     if (this.state !== 'offered') return;
+    if (asPicture && this.code === 'FILE_NOT_A_PICTURE') return; // the person was asked: only they accept it now
     const opened = sink ?? (await this.createSealedSink());
     if (this.state !== 'offered' || this.isDisposed) {
       await opened.discard().catch(() => undefined);
       return;
     }
     this.useSink(opened, true);
+    this.asPicture = asPicture;
     this.isSaved = true;
     this.startRun(attachment);
   }
@@ -206,6 +224,10 @@ export class IncomingTransfer extends Transfer {
     if (this.pendingWriteBytes + length > maxPendingWriteBytes) return 'write-backlog';
     const plain = openChunk(sodium, this.file.key, message);
     if (!plain || plain.length !== length) return 'bad-seal';
+    if (index === 0 && this.asPicture && sniffRasterImage(plain) !== this.file.mime) {
+      this.askAboutPicture();
+      return 'not-a-picture';
+    }
     this.requested.clear(index);
     this.pending.set(index);
     this.runNewChunks++;
@@ -281,6 +303,18 @@ export class IncomingTransfer extends Transfer {
   }
 
   // ------------------------------------------------------------------------------------------------------------
+
+  /** Taken without asking as a picture, but chunk 0 is not that picture: stop taking chunks, discard what was
+   * written, and offer it to the person again with the reason (saved, so a reload still asks). */
+  private askAboutPicture(): void {
+    this.asPicture = false;
+    this.acceptedOn = undefined;
+    this.release();
+    this.sinkRef = undefined;
+    this.written = new ChunkBitmap(this.file.chunks);
+    this.checkpointed = this.written.clone();
+    this.setState('offered', 'FILE_NOT_A_PICTURE');
+  }
 
   /** What the platform's sink holds: the sealed file (sealed-file-sink.ts). */
   private storedInfo(): IncomingFileInfo {

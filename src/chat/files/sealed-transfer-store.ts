@@ -70,6 +70,7 @@ function toJson(record: TransferRecord): JsonValue {
     if (record.sinkRef !== undefined) base.sinkRef = record.sinkRef;
     if (record.finishedRef !== undefined) base.finishedRef = record.finishedRef;
     if (record.restKey) base.restKey = toBase64Url(record.restKey);
+    if (record.asPicture) base.asPicture = true;
   } else {
     base.lastModified = record.lastModified;
     base.firstChunkHash = toBase64Url(record.firstChunkHash);
@@ -135,7 +136,7 @@ function fromJson(value: unknown): TransferRecord | undefined {
   if (v.direction === 'in') {
     const received = v.received === undefined ? undefined : bytes(v.received);
     const restKey = v.restKey === undefined ? undefined : bytes(v.restKey, restKeyBytes);
-    if ((v.received !== undefined && !received) || (v.restKey !== undefined && !restKey) || !optionalText(v.sinkRef) || !optionalText(v.finishedRef)) return undefined;
+    if ((v.received !== undefined && !received) || (v.restKey !== undefined && !restKey) || !optionalText(v.sinkRef) || !optionalText(v.finishedRef) || (v.asPicture !== undefined && v.asPicture !== true)) return undefined;
     return {
       ...fields,
       direction: 'in',
@@ -143,6 +144,7 @@ function fromJson(value: unknown): TransferRecord | undefined {
       ...(v.sinkRef !== undefined ? { sinkRef: v.sinkRef as string } : {}),
       ...(v.finishedRef !== undefined ? { finishedRef: v.finishedRef as string } : {}),
       ...(restKey ? { restKey } : {}),
+      ...(v.asPicture ? { asPicture: true as const } : {}),
     };
   }
   if (v.direction === 'out') {

@@ -24,6 +24,8 @@ export interface TransferView {
   readonly finishedRef?: string;
   /** Sender: plaintext bytes handed to the channel by this page, chunks sent again included. */
   readonly sentBytes?: number;
+  /** Receiver: taken without asking as a picture (its first bytes were one; the page still has to decode it). */
+  readonly asPicture?: true;
 }
 
 /** For the progress bar, about four times a second while chunks flow. */
@@ -73,7 +75,8 @@ export type ChunkDropReason =
   | 'bad-length' // not the length its index must have (a peer that lies about the size)
   | 'bad-seal' // does not open under the file key as the chunk it claims to be
   | 'out-of-order' // a sink that cannot read back takes chunks only in order (asked for again)
-  | 'write-backlog'; // this device's disk is behind: asked for again at the end of the run
+  | 'write-backlog' // this device's disk is behind: asked for again at the end of the run
+  | 'not-a-picture'; // the first chunk of a file taken without asking as a picture is not one: the person is asked
 
 /** Why a control frame was not acted on. */
 export type ControlDropReason =
@@ -99,7 +102,7 @@ export function emptyCounters(): FileCounters {
   return {
     chunks: {
       malformed: 0, 'unknown-file': 0, 'wrong-peer': 0, 'not-transferring': 0, 'out-of-range': 0, duplicate: 0,
-      unrequested: 0, 'bad-length': 0, 'bad-seal': 0, 'out-of-order': 0, 'write-backlog': 0,
+      unrequested: 0, 'bad-length': 0, 'bad-seal': 0, 'out-of-order': 0, 'write-backlog': 0, 'not-a-picture': 0,
     },
     control: {
       'not-attached': 0, 'wrong-conversation': 0, 'unknown-file': 0, 'wrong-peer': 0, 'conflicting-offer': 0,

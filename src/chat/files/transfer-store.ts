@@ -59,6 +59,8 @@ export interface IncomingTransferRecord extends TransferRecordBase {
   readonly restKey?: Uint8Array;
   /** What FileSink.commit returned: the finished file. */
   readonly finishedRef?: string;
+  /** Taken without asking as a picture of its stated type (file-acceptance.ts): its first chunk must be one. */
+  readonly asPicture?: true;
 }
 
 export interface OutgoingTransferRecord extends TransferRecordBase {

@@ -35,6 +35,13 @@ async function appFor(name: string, options: { visible?: () => boolean; autoAcce
 
 const s = (app: TincanApp): AppState => app.state.state;
 
+/** `length` bytes that start as a PNG does (pictures are taken without asking only by their first bytes). */
+function pngBytes(length: number, fill: number): Uint8Array {
+  const bytes = new Uint8Array(length).fill(fill);
+  bytes.set([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  return bytes;
+}
+
 /** Pairs them through codes; resolves with the invite's code. */
 async function connect(inviter: TincanApp, answerer: TincanApp): Promise<string> {
   await inviter.newInvite();
@@ -131,6 +138,13 @@ describe('the app facade', () => {
     assert.deepEqual(s(bob).invitation, { code: invite, kind: 'invite', contactName: 'Alice', knownContactId: aliceId });
     assert.equal(s(bob).exchanges.length, 0, 'no answer made');
     assert.equal(s(bob).notice, undefined);
+    // This device answered it before (kept across the lock): "Answer" says it cannot connect again.
+    await bob.acceptInvitation();
+    assert.deepEqual({ code: s(bob).notice?.code, exchanges: s(bob).exchanges.length }, { code: 'CODE_INVITE_ANSWERED', exchanges: 0 });
+    // A new invite from Alice asks the same, and "Answer" answers it.
+    await alice.newInvite();
+    await bob.submitCode(s(alice).exchanges[0]!.code!, 'paste');
+    assert.equal(s(bob).invitation?.knownContactId, aliceId);
     await bob.acceptInvitation();
     assert.equal(s(bob).exchanges[0]?.kind, 'answer', 'the person chose to answer it');
   });
@@ -157,6 +171,63 @@ describe('the app facade', () => {
     assert.equal(s(bob).exchanges[0]?.kind, 'answer');
   });
 
+  it('a removed contact\'s reconnect code asks first: a refusal sticks (after a lock too), an accept brings them back', async () => {
+    const [alice, bob] = await twoOnline();
+    const aliceAtBob = s(bob).conversations[0]!.id;
+    const bobAtAlice = s(alice).conversations[0]!.id;
+    await bob.deleteConversation(aliceAtBob);
+    assert.deepEqual(s(bob).conversations, []);
+    await until(() => s(alice).conversations[0]?.connection === 'offline', 'Alice sees Bob gone');
+    /** Alice's one-code reconnect for Bob, as Bob's page gets it. */
+    const reconnectCode = async () => {
+      await alice.reconnect(bobAtAlice);
+      const exchange = s(alice).exchanges.find((e) => e.kind === 'reconnect' && e.code);
+      assert.ok(exchange, 'a one-code reconnect');
+      return exchange.code!;
+    };
+    const first = await reconnectCode();
+    await bob.submitCode(first, 'paste'); // even pasted: never taken unasked
+    assert.deepEqual({ name: s(bob).invitation?.contactName, removed: typeof s(bob).invitation?.removedAt }, { name: 'Alice', removed: 'number' });
+    assert.equal(s(bob).exchanges.length, 0, 'nothing answered');
+    await bob.refuseInvitation();
+    assert.equal(s(bob).invitation, undefined);
+    await bob.submitCode(first, 'link');
+    assert.deepEqual({ code: s(bob).notice?.code, invitation: s(bob).invitation }, { code: 'RECONNECT_REFUSED', invitation: undefined });
+    await bob.lock();
+    await bob.unlock('a passphrase for tests');
+    alice.cancelExchange(s(alice).exchanges[0]!.id);
+    await bob.submitCode(await reconnectCode(), 'paste');
+    assert.equal(s(bob).notice?.code, 'RECONNECT_REFUSED', 'still refused after a lock');
+    assert.deepEqual(s(bob).conversations, []);
+
+    // Another removal that the person takes back: Carol removed, then accepted.
+    const carol = await appFor('Carol');
+    await connect(carol, bob);
+    await until(() => s(bob).conversations.some((c) => c.name === 'Carol' && c.connection === 'online'), 'Carol online');
+    await bob.deleteConversation(s(bob).conversations.find((c) => c.name === 'Carol')!.id);
+    await until(() => s(carol).conversations[0]?.connection === 'offline', 'Carol sees Bob gone');
+    await carol.reconnect(s(carol).conversations[0]!.id);
+    await bob.submitCode(s(carol).exchanges.find((e) => e.kind === 'reconnect')!.code!, 'link');
+    assert.equal(s(bob).invitation?.contactName, 'Carol');
+    await bob.acceptInvitation();
+    await until(() => s(bob).conversations.some((c) => c.name === 'Carol' && c.connection === 'online'), 'Carol back, by Bob\'s choice');
+  });
+
+  it('a reconnect code that connected, opened again after a lock (a new page), is told as used, not tried', async () => {
+    const [alice, bob] = await twoOnline();
+    const bobAtAlice = s(alice).conversations[0]!.id;
+    alice.disconnect(bobAtAlice);
+    await until(() => s(bob).conversations[0]?.connection === 'offline', 'apart');
+    await alice.reconnect(bobAtAlice);
+    const code = s(alice).exchanges.find((e) => e.kind === 'reconnect')!.code!;
+    await bob.submitCode(code, 'paste');
+    await until(() => s(bob).conversations[0]?.connection === 'online' && s(bob).exchanges.length === 0, 'connected by the one code');
+    await bob.lock();
+    await bob.unlock('a passphrase for tests');
+    await bob.submitCode(code, 'paste');
+    assert.deepEqual({ code: s(bob).notice?.code, exchanges: s(bob).exchanges.length }, { code: 'CODE_RECONNECT_USED', exchanges: 0 });
+  });
+
   it('keeps a window of the log: a long burst trims the front, older pages load back', async () => {
     const alice = await appFor('Alice');
     const bob = await appFor('Bob');
@@ -175,6 +246,45 @@ describe('the app facade', () => {
     assert.equal(s(bob).open!.hasNewer, true, 'the window moved into the past');
     while (s(bob).open!.hasNewer) await bob.loadNewer();
     assert.equal(s(bob).open!.messages.at(-1)!.text, `message ${windowSize + 39}`);
+  });
+
+  it('shows every message of a burst once while the person scrolls up and down during it: each window is an unbroken run of the log', async () => {
+    const [alice, bob] = await twoOnline();
+    const total = 4 * windowSize;
+    const texts = Array.from({ length: total }, (_, i) => `burst ${String(i).padStart(4, '0')}`);
+    // Every state Bob's screen could render: its window must be consecutive messages of the log, each once.
+    const broken: string[] = [];
+    const unsubscribe = bob.state.subscribe((state) => {
+      const shown = state.open?.messages.filter((m) => m.direction === 'in').map((m) => Number(m.text.slice(6))) ?? [];
+      if (shown.some((n, i) => i > 0 && n !== shown[i - 1]! + 1)) broken.push(`${shown.length} messages: ${shown.join(' ')}`);
+    });
+    const sends = Promise.all(texts.map((text) => alice.sendMessage(text)));
+    const storedAtBob = (): number => {
+      const last = s(bob).conversations[0]?.lastText;
+      return last?.startsWith('burst ') ? Number(last.slice(6)) + 1 : 0;
+    };
+    // The person reads up into the history and back down while the burst goes on. The log may ask for the same
+    // older page twice (it asks again once new messages change its first one), so two asks run at once here.
+    for (let round = 0; round < 3; round++) {
+      await until(() => storedAtBob() > (round + 1) * windowSize, `burst past ${(round + 1) * windowSize} at Bob`, 30_000);
+      await Promise.all([bob.loadOlder(), bob.loadOlder()]);
+      await bob.loadOlder();
+      while (s(bob).open!.hasNewer) await bob.loadNewer();
+    }
+    assert.deepEqual(await sends, texts.map(() => true));
+    await until(() => s(bob).conversations[0]!.lastText === texts.at(-1), 'the whole burst stored at Bob', 30_000);
+    // Then through the whole conversation, from the newest to the oldest: every message in a window.
+    while (s(bob).open!.hasNewer) await bob.loadNewer();
+    const seen = new Set<string>();
+    const collect = (): void => s(bob).open!.messages.forEach((m) => seen.add(m.text));
+    collect();
+    while (s(bob).open!.hasOlder) {
+      await bob.loadOlder();
+      collect();
+    }
+    unsubscribe();
+    assert.deepEqual(broken, [], 'no window skipped or repeated part of the log');
+    assert.deepEqual([...seen].sort(), texts);
   });
 
   it('counts unread messages in a background conversation, and clears them when opened', async () => {
@@ -200,7 +310,7 @@ describe('the app facade', () => {
     const bob = await appFor('Bob', { autoAcceptBudgetBytes: 250_000 });
     await connect(alice, bob);
     await until(() => s(alice).conversations[0]?.connection === 'online' && s(bob).conversations[0]?.connection === 'online', 'both online');
-    const picture = (i: number) => bytesFileSource(new Uint8Array(100_000).fill(i));
+    const picture = (i: number) => bytesFileSource(pngBytes(100_000, i));
     const incoming = () => s(bob).transfers.filter((t) => t.direction === 'in');
     const waiting = () => incoming().filter((t) => t.state === 'offered');
     for (let i = 0; i < 4; i++) assert.ok(await alice.sendFile(picture(i), `p${i}.png`, 'image/png'));
@@ -214,6 +324,19 @@ describe('the app facade', () => {
     // Accepting by hand is not limited by it.
     await bob.acceptFile(waiting()[0]!.fileId);
     await until(() => waiting().length === 1, 'accepted by hand');
+  });
+
+  it('asks about a "picture" whose first bytes are not one, and takes the real picture sent with it', async () => {
+    const [alice, bob] = await twoOnline();
+    const page = new TextEncoder().encode('<!doctype html><script>alert(1)</script>'.padEnd(40_000, ' '));
+    assert.ok(await alice.sendFile(bytesFileSource(page), 'page.png', 'image/png'));
+    assert.ok(await alice.sendFile(bytesFileSource(pngBytes(40_000, 7)), 'photo.png', 'image/png'));
+    const incoming = (name: string) => s(bob).transfers.find((t) => t.direction === 'in' && t.name === name);
+    await until(() => incoming('photo.png')?.state === 'done' && incoming('page.png')?.code === 'FILE_NOT_A_PICTURE', 'the picture in, the page asked about');
+    assert.equal(incoming('page.png')?.state, 'offered', 'waits for the person');
+    assert.equal(incoming('photo.png')?.asPicture, true);
+    await bob.acceptFile(incoming('page.png')!.fileId);
+    await until(() => incoming('page.png')?.state === 'done', 'accepted by the person');
   });
 
   it('keeps a received file sealed: "Save" gets the plaintext copy, removing or locking takes the copy away', async () => {
@@ -265,17 +388,18 @@ describe('the app facade', () => {
     const atBob = platforms.get(bob)!;
     atBob.storage.quotaBytes = atBob.storage.usageBytes + 64 * 1024 * 1024 + 150_000; // room for 150 kB beyond the margin
     const big = (await alice.sendFile(bytesFileSource(new Uint8Array(200_000)), 'big.bin', ''))!;
-    const picture = (await alice.sendFile(bytesFileSource(new Uint8Array(200_000)), 'big.png', 'image/png'))!;
+    const picture = (await alice.sendFile(bytesFileSource(pngBytes(200_000, 0)), 'big.png', 'image/png'))!;
     await until(() => s(bob).transfers.length === 2, 'offered');
     await bob.acceptFile(big);
     assert.equal(s(bob).notice?.code, 'FILE_NO_ROOM');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.deepEqual(s(bob).transfers.map((t) => t.state), ['offered', 'offered'], 'still offered; the picture was not auto-accepted either');
-    assert.equal(s(alice).transfers.every((t) => t.state === 'offered'), true, 'the sender was asked for nothing');
+    assert.deepEqual(s(bob).transfers.map((t) => t.state), ['offered', 'offered']);
     atBob.storage.quotaBytes += 1024 * 1024; // the person freed space
     await bob.acceptFile(big);
-    await until(() => s(bob).transfers.find((t) => t.fileId === big)?.state === 'done', 'accepted once there is room');
-    assert.equal(s(bob).transfers.find((t) => t.fileId === picture)?.state, 'offered');
+    await until(() => s(bob).transfers.find((t) => t.fileId === big)?.state === 'done' && s(alice).transfers.find((t) => t.fileId === big)?.state === 'done', 'accepted once there is room');
+    // A barrier: a whole file went both ways since the picture was offered. Had the picture been auto-accepted
+    // without room, or its sender asked for anything, it would show by now.
+    assert.equal(s(bob).transfers.find((t) => t.fileId === picture)?.state, 'offered', 'the picture was not auto-accepted either');
+    assert.equal(s(alice).transfers.find((t) => t.fileId === picture)?.state, 'offered', 'its sender was asked for nothing');
   });
 
   it('keeps a conversation whose file could not be removed, and says why; a thumbnail kept while its file goes, goes too', async () => {
@@ -298,6 +422,19 @@ describe('the app facade', () => {
     await bob.deleteConversation(s(bob).conversations[0]!.id);
     assert.deepEqual(s(bob).transfers, []);
     assert.equal(await bob.openReceivedFile(fileId), undefined);
+  });
+
+  it('"Save" then "Lock" at once: the copy is finished and removed, no download is handed out, and the unlock screen says so', async () => {
+    const [alice, bob] = await twoOnline();
+    const atBob = platforms.get(bob)!;
+    const fileId = await sendAndReceive(alice, bob, bytesFileSource(new Uint8Array(300_000).fill(5)), 'notes.bin');
+    const [url] = await Promise.all([bob.saveFile(fileId), bob.lock()]);
+    assert.equal(url, undefined, 'nothing to download');
+    assert.equal(atBob.exports.size, 0, 'no plaintext copy left while locked');
+    assert.deepEqual({ screen: s(bob).screen, code: s(bob).notice?.code, area: s(bob).notice?.area }, { screen: 'unlock', code: 'FILE_SAVE_LOCKED', area: 'welcome' });
+    await bob.unlock('a passphrase for tests');
+    assert.equal(s(bob).notice, undefined, 'gone once unlocked');
+    assert.equal(await bob.saveFile(fileId), `memory:${fileId}`, 'Save works again after unlock');
   });
 
   it('"Forget this device" takes every received file off the device too', async () => {

@@ -169,3 +169,48 @@ describe('messages from the log', () => {
     });
   });
 });
+
+describe('group entries', () => {
+  it('lists a group by its name with its unread count, members online, who typed, and what this device may do', () => {
+    const group = {
+      id: 'g:AAAAAAAAAAAAAAAAAAAAAA',
+      name: 'Climbers',
+      isMember: true,
+      isFull: false,
+      members: [
+        { key: 'ka', contactId: 'ka', name: 'Ann', isSelf: true, canRemove: false, addedByName: 'Ann' },
+        { key: 'kb', contactId: 'bob', name: 'Ben', isSelf: false, canRemove: true, addedByName: 'Ann' },
+        { key: 'kc', contactId: 'kc', name: 'Cat', isSelf: false, canRemove: false, addedByName: 'Ben' },
+      ],
+    };
+    const summary: ConversationSummary = { id: group.id, count: 4, unread: 3, usageBytes: 0, createdAt: 0, updatedAt: 0, lastMessage: { index: 3, id: 'm4', direction: 'in', text: 'on my way', sentAt: 9_000, state: 'delivered' } };
+    const { conversations, unreadTotal } = conversationViews(
+      facts({ contacts: [contact('bob', 'Ben')], groups: [group], summary: (id) => (id === group.id ? summary : undefined), isOnline: (id) => id === 'bob', typingIn: () => 'Ben' }),
+    );
+    const entry = conversations.find((c) => c.id === group.id)!;
+    assert.equal(conversations[0]!.id, group.id, 'newest activity first');
+    assert.equal(unreadTotal, 3);
+    assert.deepEqual(
+      { name: entry.name, unread: entry.unread, lastText: entry.lastText, connection: entry.connection, typing: entry.typing },
+      { name: 'Climbers', unread: 3, lastText: 'on my way', connection: 'online', typing: true },
+    );
+    assert.deepEqual(entry.group, {
+      isMember: true,
+      isFull: false,
+      tooBigToCall: false,
+      typingName: 'Ben',
+      members: [
+        { key: 'ka', name: 'Ann', isSelf: true, online: false, canRemove: false, addedByName: 'Ann' },
+        { key: 'kb', name: 'Ben', isSelf: false, online: true, canRemove: true, addedByName: 'Ann' },
+        { key: 'kc', name: 'Cat', isSelf: false, online: false, canRemove: false, addedByName: 'Ben' },
+      ],
+    });
+  });
+
+  it('says a group of more than four people is too big to call (the buttons say the limit), and one of four is not', () => {
+    const memberOf = (n: number) => ({ key: `k${n}`, contactId: `k${n}`, name: `M${n}`, isSelf: n === 0, canRemove: false, addedByName: 'M0' });
+    const groupOf = (size: number) => ({ id: `g:${String(size).repeat(22)}`, name: `Of ${size}`, isMember: true, isFull: false, members: Array.from({ length: size }, (_, n) => memberOf(n)) });
+    const { conversations } = conversationViews(facts({ groups: [groupOf(4), groupOf(5)] }));
+    assert.deepEqual(conversations.map((c) => [c.name, c.group?.tooBigToCall]).sort(), [['Of 4', false], ['Of 5', true]]);
+  });
+});

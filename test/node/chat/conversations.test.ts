@@ -7,9 +7,8 @@ import { identityKeyId } from '../../../src/crypto/identity';
 import { IncomingChain, newChainStart, OutgoingChain } from '../../../src/crypto/sender-chain';
 import { getSodium } from '../../../src/crypto/sodium';
 import { fromBase64Url } from '../../../src/crypto/bytes';
-import type { CarriedItem, Frame } from '../../../src/chat/frames';
-import type { PeerSession } from '../../../src/chat/peer-session';
-import { pair, person, reload, texts, until, waitFor, type Person } from './people';
+import type { CarriedItem } from '../../../src/chat/frames';
+import { pair, person, reload, tap, texts, until, waitFor, type Person } from './people';
 
 const groupWireId = 'g:AAAAAAAAAAAAAAAAAAAAAA';
 const groupId = 'group-1';
@@ -26,18 +25,6 @@ async function threePeople(): Promise<[Person, Person, Person]> {
   await pair(alice, carol);
   await pair(bob, carol);
   return [alice, bob, carol];
-}
-
-/** Records every frame a session sends (and lets a test change or drop it). */
-function tap(session: PeerSession, change: (frame: Frame) => Frame | undefined = (f) => f): Frame[] {
-  const seen: Frame[] = [];
-  const send = session.send.bind(session);
-  session.send = (frame) => {
-    seen.push(frame);
-    const changed = change(frame);
-    return changed ? send(changed) : true;
-  };
-  return seen;
 }
 
 describe('conversations with members', () => {
@@ -121,7 +108,7 @@ describe('conversations with members', () => {
     await until(() => carol.messenger.delivery.ignored.forged === 1, 'the altered envelope is refused');
     assert.deepEqual(await texts(carol, idOf(alice)), []);
     const conversation = alice.messenger.directory.get(idOf(carol))!.wireId;
-    const fake = signAck(await getSodium(), bob.profile.identity, conversation, [sent.id]);
+    const fake = signAck(await getSodium(), bob.profile.identity, conversation, idOf(alice), [sent.id]);
     sendToAlice({ type: 'carried', item: { type: 'ack', ...fake, by: idOf(carol) } });
     await until(() => alice.messenger.delivery.ignored.forged === 1, 'the ack in Carol\'s name is refused');
     assert.equal(alice.store.outbox.pending(idOf(carol)).length, 1, 'not delivered on a fake ack');

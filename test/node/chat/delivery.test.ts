@@ -76,8 +76,12 @@ describe('delivery', () => {
     };
     for (const text of ['a', 'b', 'c']) await alice.messenger.send(bobAtAlice, text);
     await until(() => delivered(alice, bobAtAlice), 'acknowledged');
-    await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(await texts(bob, aliceAtBob), ['a', 'b', 'c']);
+    // A barrier: one more message, sent once, after every replay on the same ordered link. Replays are refused by the
+    // seal's counter as they arrive, so once it is stored every replay before it was seen.
+    link.send = original;
+    await alice.messenger.send(bobAtAlice, 'd');
+    await waitFor(bob, 'added', (e) => e.message.text === 'd');
+    assert.deepEqual(await texts(bob, aliceAtBob), ['a', 'b', 'c', 'd']);
     const session = bob.messenger.peers.open()[0]!;
     assert.ok(session.counters.rejected >= 57, `replays rejected by the seal's counter: ${session.counters.rejected}`);
     // The victim can still send.

@@ -13,10 +13,15 @@ const key = 'K'.repeat(43);
 const sig = 'S'.repeat(86);
 const chain = 'C'.repeat(22);
 const envelope = { conversation, id, from: key, chain, n: 3, box: 'Ym94', sig };
-const ack = { conversation, ids: [id], by: key, sig };
+const ack = { conversation, of: key, ids: [id], by: key, sig };
 const raw = (type: number, body: unknown, version = frameVersion) => Uint8Array.of(version, type, ...new TextEncoder().encode(JSON.stringify(body)));
 
 describe('chat frames v3', () => {
+  it('gives every frame type a number of its own (types from several files share one byte)', () => {
+    const numbers = Object.values(frameTypes);
+    assert.equal(new Set(numbers).size, numbers.length, JSON.stringify(frameTypes));
+  });
+
   it('puts version and type first and round-trips every frame type', () => {
     const frames: Frame[] = [
       { type: 'envelope', ...envelope },
@@ -31,6 +36,9 @@ describe('chat frames v3', () => {
       { type: 'signal', kind: 'offer', sdp: 'v=0\r\n' },
       { type: 'cert', fingerprint: 'A'.repeat(43) },
       { type: 'refused', conversation, ids: [id], reason: 'quota' },
+      { type: 'sync', conversation, seen: { [key]: 7 } },
+      { type: 'held', item: { type: 'envelope', ...envelope }, key },
+      { type: 'synced', conversation },
     ];
     for (const frame of frames) {
       const bytes = encodeFrame(frame);
@@ -59,10 +67,16 @@ describe('chat frames v3', () => {
       [frameTypes.envelope, { ...envelope, sig: 'S'.repeat(85) }],
       [frameTypes.envelope, { ...envelope, conversation: 'room' }],
       [frameTypes.ack, { ...ack, by: undefined }],
+      [frameTypes.ack, { ...ack, of: undefined }],
       [frameTypes.ack, { ...ack, sig: 'x' }],
       [frameTypes.chain, { conversation, chain, key: 'short', n: 0 }],
       [frameTypes.forward, { to: key, item: { type: 'typing', conversation, active: true } }],
       [frameTypes.carried, { item: { type: 'chain', conversation, chain, key, n: 0 } }],
+      [frameTypes.sync, { conversation, seen: { [key]: -1 } }],
+      [frameTypes.sync, { conversation, seen: { notakey: 1 } }],
+      [frameTypes.sync, { conversation, seen: Object.fromEntries(Array.from({ length: 65 }, (_, i) => [String(i).padStart(43, 'K'), 1])) }],
+      [frameTypes.held, { item: { type: 'ack', ...ack }, key }],
+      [frameTypes.held, { item: { type: 'envelope', ...envelope }, key: 'short' }],
     ];
     for (const [type, body] of bad) assert.deepEqual(decodeFrame(raw(type, body)), { ok: false, reason: 'malformed' }, JSON.stringify(body).slice(0, 80));
   });

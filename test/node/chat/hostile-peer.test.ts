@@ -10,6 +10,7 @@ import { floodPenalty, peerBudget } from '../../../src/chat/budget';
 import type { PeerSession } from '../../../src/chat/peer-session';
 import { formatTranscript } from '../../../src/store/transcript';
 import { signAck } from '../../../src/crypto/envelope';
+import { identityKeyId } from '../../../src/crypto/identity';
 import { getSodium } from '../../../src/crypto/sodium';
 import type { EnvelopeFrame } from '../../../src/chat/frames';
 import { pair, person, texts, until, waitFor, type Person } from './people';
@@ -96,7 +97,7 @@ describe('a hostile peer', () => {
     sendRaw(attack, Uint8Array.of(frameVersion, 200, 0x7b, 0x7d));
     sendRaw(attack, Uint8Array.of(9, frameTypes.envelope));
     const unknownIds = Array.from({ length: 512 }, () => randomMessageId());
-    attack.send({ type: 'ack', ...signAck(await getSodium(), mallory.profile.identity, conversation, unknownIds) });
+    attack.send({ type: 'ack', ...signAck(await getSodium(), mallory.profile.identity, conversation, identityKeyId(alice.profile.identity.publicKey), unknownIds) });
     const victim = alice.messenger.peers.get(malloryAtAlice)!;
     await until(() => alice.messenger.delivery.ignored.unknownAcks === 512, 'unknown acks counted');
     const dropped = victim.counters.dropped;

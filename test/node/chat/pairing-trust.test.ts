@@ -35,6 +35,53 @@ describe('pairing', () => {
     await alice.messenger.newInvite();
     await expectCode(use(alice, answer!.code!), 'CODE_ANSWER_UNKNOWN_INVITE');
   });
+
+  it('says why when a peer that proved its key cannot be filed, instead of closing in silence', async () => {
+    const alice = await person('Alice');
+    const bob = await person('Bob');
+    // As when the look-alike check's table cannot load (docs/node-peer.md §5): filing the new contact throws.
+    alice.messenger.trust.identify = () => Promise.reject(new TypeError('confusables table unavailable'));
+    const invite = await alice.messenger.newInvite();
+    await use(alice, (await use(bob, invite.code!))!.code!);
+    assert.deepEqual(await waitFor(alice, 'error'), { code: 'STORAGE_UNAVAILABLE' });
+    assert.deepEqual(alice.store.contacts.all(), []);
+  });
+});
+
+describe('a code used before', () => {
+  it('tells the inviter an answer pasted again was already connected (not "no open invite")', async () => {
+    const alice = await person('Alice');
+    const bob = await person('Bob');
+    const invite = await alice.messenger.newInvite();
+    const answer = await use(bob, invite.code!);
+    await use(alice, answer!.code!);
+    await until(() => alice.store.contacts.all().length === 1 && alice.messenger.pairing.exchanges().length === 0, 'connected');
+    await expectCode(use(alice, answer!.code!), 'CODE_ANSWER_ALREADY_CONNECTED');
+  });
+
+  it('tells the contact a reconnect code opened again is still connecting, or was used', async () => {
+    const alice = await person('Alice');
+    const bob = await person('Bob');
+    const { aContact: bobAtAlice } = await pair(alice, bob);
+    alice.messenger.disconnect(bobAtAlice);
+    await waitFor(bob, 'status', (s) => !s.online);
+    // Alice gave up on this code: Bob's page keeps trying it (no answer code shown yet).
+    const abandoned = await alice.messenger.reconnect(bobAtAlice);
+    alice.messenger.pairing.cancel(abandoned.id);
+    const opened = await use(bob, abandoned.code!);
+    assert.equal(opened?.kind, 'reconnect-answer');
+    assert.ok(bob.messenger.pairing.exchanges().some((e) => e.id === opened!.id && !e.showFallback), 'still trying, no fallback yet');
+    await expectCode(use(bob, abandoned.code!), 'CODE_RECONNECT_OPEN');
+    bob.messenger.pairing.cancel(opened!.id);
+    // A code that connected: opening it again is told, nothing is tried.
+    const since = bob.events.length;
+    const reconnect = await alice.messenger.reconnect(bobAtAlice);
+    await use(bob, reconnect.code!);
+    await waitFor(bob, 'connected', undefined, { since });
+    await until(() => bob.messenger.pairing.exchanges().length === 0, 'the exchange is over');
+    await expectCode(use(bob, reconnect.code!), 'CODE_RECONNECT_USED');
+    assert.equal(bob.messenger.pairing.exchanges().length, 0, 'nothing new tried');
+  });
 });
 
 describe('one-code reconnect', () => {

@@ -1,19 +1,28 @@
 // People for chat/ tests in Node: each a real store (memory records, cheap KDF) with a profile, a device of
 // in-memory links and a Messenger: the real pairing (codes), handshake, trust, delivery and store together.
 import { chainsCollectionName } from '../../../src/chat/chain-keeper';
+import { syncCollectionName } from '../../../src/chat/group-sync';
+import { groupsCollectionName } from '../../../src/chat/group/groups';
 import { Messenger, type MessengerEvents } from '../../../src/chat/messenger';
+import { RelayCarrier, relaysCollectionName } from '../../../src/chat/relay-carrier';
 import { decodeCode, normalizeCode } from '../../../src/invite/invite-code';
 import { MemoryRecordBackend } from '../../../src/store/memory-backend';
+import { openFileBackend } from '../../../src/node/file-backend';
+import type { RecordBackend } from '../../../src/store/record-backend';
 import { openStore, type TincanStore } from '../../../src/store/tincan-store';
 import type { Profile } from '../../../src/store/profile-store';
 import { cheapKdf, passphrase } from '../store/helpers';
 import { MemoryDevice } from './memory-network';
+import type { Frame } from '../../../src/chat/frames';
+import type { PeerSession } from '../../../src/chat/peer-session';
 
 let seed = 1;
 
 export interface Person {
   readonly name: string;
   readonly records: Map<string, Uint8Array>;
+  /** Where the records are kept when on the Node file backend (else in `records`, in memory). */
+  readonly directory?: string;
   store: TincanStore;
   profile: Profile;
   readonly device: MemoryDevice;
@@ -21,60 +30,85 @@ export interface Person {
   readonly quotaBytes?: number;
   /** The clock of this person's messenger (budgets refill by it): frozen in tests that count what passes. */
   readonly now?: () => number;
+  /** The WebSocket class for Nostr relays: the messenger gets a relay carrier (it sends nothing until relays are on). */
+  readonly relaySocket?: unknown;
   /** Every event the messenger emitted, in order. */
   readonly events: { name: keyof MessengerEvents; payload: unknown }[];
 }
 
 export async function person(
   name: string,
-  options: { records?: Map<string, Uint8Array>; device?: MemoryDevice; quotaBytes?: number; now?: () => number } = {},
+  options: { records?: Map<string, Uint8Array>; directory?: string; device?: MemoryDevice; quotaBytes?: number; now?: () => number; relaySocket?: unknown } = {},
 ): Promise<Person> {
   const records = options.records ?? new Map<string, Uint8Array>();
-  const store = await openStore({ backend: new MemoryRecordBackend(records), kdfLimits: cheapKdf, flushDelayMs: 20 });
+  const store = await openStore({ backend: await backendOf({ records, ...(options.directory ? { directory: options.directory } : {}) }), kdfLimits: cheapKdf, flushDelayMs: 20 });
   const profile = (await store.state()) === 'empty' ? await store.createProfile(name, passphrase) : (await store.unlock(passphrase)).profile;
   const device = options.device ?? new MemoryDevice(seed++);
-  const who: Person = { name, records, store, profile, device, messenger: undefined as unknown as Messenger, events: [], ...(options.quotaBytes ? { quotaBytes: options.quotaBytes } : {}), ...(options.now ? { now: options.now } : {}) };
-  who.messenger = makeMessenger(who);
+  const who: Person = { name, records, ...(options.directory ? { directory: options.directory } : {}), store, profile, device, messenger: undefined as unknown as Messenger, events: [], ...(options.quotaBytes ? { quotaBytes: options.quotaBytes } : {}), ...(options.now ? { now: options.now } : {}), ...(options.relaySocket ? { relaySocket: options.relaySocket } : {}) };
+  who.messenger = await makeMessenger(who);
   return who;
 }
 
-function makeMessenger(who: Person): Messenger {
-  const messenger = new Messenger({
+function backendOf(who: { readonly records: Map<string, Uint8Array>; readonly directory?: string }): Promise<RecordBackend> {
+  return who.directory ? openFileBackend(who.directory) : Promise.resolve(new MemoryRecordBackend(who.records));
+}
+
+async function makeMessenger(who: Person): Promise<Messenger> {
+  let messenger: Messenger | undefined;
+  const relays = who.relaySocket
+    ? await RelayCarrier.open({
+        records: who.store.collection(relaysCollectionName),
+        socket: who.relaySocket,
+        keyOf: (contactId) => who.store.contacts.get(contactId)?.pinnedKey,
+        receive: (item) => messenger?.delivery.receiveCarried(item),
+      })
+    : undefined;
+  messenger = new Messenger({
+    ...(relays ? { relays } : {}),
     identity: who.profile.identity,
     displayName: who.profile.name,
     contacts: who.store.contacts,
     log: who.store.log,
     outbox: who.store.outbox,
     chains: who.store.collection(chainsCollectionName),
+    sync: who.store.collection(syncCollectionName),
+    groups: who.store.collection(groupsCollectionName),
     links: who.device,
     answerValidMs: 60_000,
     ...(who.quotaBytes ? { quotaBytes: () => who.quotaBytes! } : {}),
     ...(who.now ? { now: who.now } : {}),
   });
   const names: (keyof MessengerEvents)[] = ['contact', 'status', 'connected', 'exchanges', 'exchange-failed', 'added', 'states', 'typing', 'refused', 'quota-reached', 'error', 'certificate'];
-  for (const name of names) messenger.on(name, (payload) => who.events.push({ name, payload }));
+  for (const name of names) messenger!.on(name, (payload) => who.events.push({ name, payload }));
   return messenger;
 }
 
 /** A reload: everything in memory is gone; the records stay; the person unlocks again. */
 export async function reload(who: Person): Promise<void> {
+  await closeApp(who);
+  await unlockAgain(who);
+}
+
+/** Closes Tincan: everything in memory is gone until `unlockAgain`. */
+export async function closeApp(who: Person): Promise<void> {
+  await who.messenger.flush();
   who.messenger.close();
   await who.store.lock();
-  const store = await openStore({ backend: new MemoryRecordBackend(who.records), kdfLimits: cheapKdf, flushDelayMs: 20 });
+}
+
+/** Opens Tincan again after `closeApp` and unlocks. */
+export async function unlockAgain(who: Person): Promise<void> {
+  const store = await openStore({ backend: await backendOf(who), kdfLimits: cheapKdf, flushDelayMs: 20 });
   who.store = store;
   who.profile = (await store.unlock(passphrase)).profile;
   who.events.length = 0;
-  who.messenger = makeMessenger(who);
+  who.messenger = await makeMessenger(who);
 }
 
 /** A crash: like a reload, but nothing is flushed or closed first (pending summaries are lost). */
 export async function crash(who: Person): Promise<void> {
   who.messenger.close();
-  const store = await openStore({ backend: new MemoryRecordBackend(who.records), kdfLimits: cheapKdf, flushDelayMs: 20 });
-  who.store = store;
-  who.profile = (await store.unlock(passphrase)).profile;
-  who.events.length = 0;
-  who.messenger = makeMessenger(who);
+  await unlockAgain(who);
 }
 
 /** Resolves once `who` emitted an event matching `test` (looking at past events too, from index `since`). */
@@ -126,4 +160,26 @@ export async function pair(a: Person, b: Person): Promise<{ aContact: string; bC
 export async function texts(who: Person, contactId: string): Promise<string[]> {
   const page = await who.store.log.loadNewest(contactId, 1000);
   return page.entries.map((e) => (e.unreadable ? '<unreadable>' : e.text));
+}
+
+/** Records every frame a session sends (and lets a test change or drop it). */
+export function tap(session: PeerSession, change: (frame: Frame) => Frame | undefined = (f) => f): Frame[] {
+  const seen: Frame[] = [];
+  const send = session.send.bind(session);
+  session.send = (frame) => {
+    seen.push(frame);
+    const changed = change(frame);
+    return changed ? send(changed) : true;
+  };
+  return seen;
+}
+
+/** `inviter` makes a group invite, `newcomer` answers it as any invite: it lands in the group. */
+export async function joinGroup(inviter: Person, newcomer: Person, groupId: string): Promise<void> {
+  const joined = new Promise<void>((resolve) => newcomer.messenger.groups.on('joined', (e) => e.groupId === groupId && resolve()));
+  const invite = await inviter.messenger.inviteToGroup(groupId);
+  const answer = await use(newcomer, invite.code!);
+  await use(inviter, answer!.code!);
+  await waitFor(inviter, 'connected', (e) => e.groupId === groupId);
+  await joined;
 }

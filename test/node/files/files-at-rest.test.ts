@@ -116,6 +116,7 @@ describe('received files sealed at rest', () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
     let committing = false;
+    let committed = false;
     class GatedFactory extends MemorySinkFactory {
       override async create(file: IncomingFileInfo): Promise<MemoryFileSink> {
         const sink = await super.create(file);
@@ -123,7 +124,9 @@ describe('received files sealed at rest', () => {
         sink.commit = async () => {
           committing = true;
           await gate;
-          return commit();
+          const ref = await commit();
+          committed = true;
+          return ref;
         };
         return sink;
       }
@@ -138,7 +141,10 @@ describe('received files sealed at rest', () => {
     await until(() => committing, 'the commit started');
     bob.transfers.dispose(); // the profile locks: keys in memory are wiped
     release();
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    // The commit ends after the lock; what it does next (nothing) is done by the time until() looks again, and the
+    // flush covers every record write issued meanwhile.
+    await until(() => committed, 'the commit ended');
+    await bob.transfers.flush();
     const record = bob.store.records.get(view.fileId) as IncomingTransferRecord;
     assert.equal(record.restKey!.some((byte) => byte !== 0), true, 'the saved key is not the wiped one');
     // Unlocked again: the transfer is checked once more and the file opens.

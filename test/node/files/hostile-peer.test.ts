@@ -9,7 +9,7 @@ import type { FileFrame } from '../../../src/chat/files/file-frames';
 import { maxOfferedPerPeer, maxRefusalsPerWindow, refusalWindowMs } from '../../../src/chat/files/file-transfers';
 import { toBase64Url } from '../../../src/crypto/bytes';
 import { getSodium } from '../../../src/crypto/sodium';
-import { conversation, keptBytes, makeSide, randomBytes, settle, waitForEvent } from './harness';
+import { conversation, keptBytes, makeSide, randomBytes, reload, waitForEvent } from './harness';
 import { memoryBulkPair } from './memory-bulk';
 
 const chunkBytes = 4096;
@@ -73,7 +73,9 @@ describe('a hostile peer', () => {
     for (const [reason] of lies) expected[reason] = (expected[reason] ?? 0) + 1;
     expected['not-transferring'] = 1;
     assert.deepEqual(Object.fromEntries(Object.entries(counters.chunks).filter(([, n]) => n)), expected);
-    await settle();
+    // A chunk is written only once it is taken, and taking is counted as it happens: none was taken, so none is or
+    // will be written (no wait needed to see it).
+    assert.equal(counters.received, 0);
     assert.equal(sink.writes, 0);
 
     // Honest chunk 0, then a replay of it.
@@ -152,5 +154,65 @@ describe('a hostile peer', () => {
     bob.transfers.receive('mallory', huge(offers));
     assert.equal(declines(), maxRefusalsPerWindow + 1);
     assert.equal(failures(), 2);
+  });
+
+  it('a page labelled image/png is not taken without asking: its first bytes pause it and the person decides, even after a reload', async () => {
+    const sodium = await getSodium();
+    const bob = await makeSide('bob');
+    const [malloryBulk, bobBulk] = memoryBulkPair();
+    const toMallory: FileFrame[] = [];
+    const attach = () => bob.transfers.attach({ peerId: 'mallory', conversation, sendControl: (frame) => (toMallory.push(frame), true), bulk: bobBulk });
+    attach();
+    const salt = randomBytes(16);
+    /** Mallory's offer of `content` as `name` with the stated type, and a sealer for its chunks. */
+    const offerOf = (name: string, mime: string, content: Uint8Array) => {
+      const key = randomBytes(32);
+      const idBytes = randomBytes(12);
+      const fileId = toBase64Url(idBytes);
+      const chunks = Math.ceil(content.length / chunkBytes);
+      bob.transfers.receive('mallory', wire({
+        type: 'file-offer', conversation, fileId, name, size: content.length, mime, chunkBytes, chunks,
+        hash: toBase64Url(sodium.crypto_generichash(32, content, null)), key: toBase64Url(key),
+      }));
+      const chunk = (index: number) => sealChunk(sodium, key, idBytes, index, salt, content.subarray(index * chunkBytes, (index + 1) * chunkBytes));
+      return { fileId, chunk, chunks };
+    };
+    const page = new TextEncoder().encode('<!doctype html><script>alert(document.domain)</script>'.padEnd(2 * chunkBytes + 100, ' '));
+    const html = offerOf('page.html', 'image/png', page);
+    await bob.transfers.accept(html.fileId, undefined, { asPicture: true });
+    assert.deepEqual(toMallory.at(-1), { type: 'file-accept', conversation, fileId: html.fileId, have: [] });
+    const sink = [...bob.sinks.sinks.values()].at(-1)!;
+    malloryBulk.inject(html.chunk(1)); // a later chunk first: written, then thrown away with the sink
+    malloryBulk.inject(html.chunk(0));
+    const view = bob.transfers.get(html.fileId)!;
+    assert.deepEqual({ state: view.state, code: view.code, bytes: view.bytes }, { state: 'offered', code: 'FILE_NOT_A_PICTURE', bytes: 0 }, 'asked, with the reason');
+    assert.equal(bob.transfers.counters('mallory').chunks['not-a-picture'], 1);
+    malloryBulk.inject(html.chunk(2));
+    assert.equal(bob.transfers.counters('mallory').chunks['not-transferring'], 1, 'the rest of the run is not taken');
+    await bob.transfers.flush();
+    assert.equal(sink.discarded, true, 'what was written is gone');
+    assert.equal(bob.store.records.get(html.fileId)?.state, 'offered');
+
+    // After a reload it still waits for the person: being taken as a picture again changes nothing.
+    await reload(bob);
+    attach();
+    const framesBefore = toMallory.length;
+    await bob.transfers.accept(html.fileId, undefined, { asPicture: true });
+    assert.equal(toMallory.length, framesBefore, 'nothing asked of Mallory');
+    assert.equal(bob.transfers.get(html.fileId)?.code, 'FILE_NOT_A_PICTURE');
+    // The person accepts it as a file: it arrives whole, as what it is.
+    await bob.transfers.accept(html.fileId);
+    for (let i = 0; i < html.chunks; i++) malloryBulk.inject(html.chunk(i));
+    await waitForEvent(bob, 'done', (v) => v.fileId === html.fileId);
+    assert.deepEqual(await keptBytes(bob, html.fileId), page);
+
+    // A real PNG's first bytes: taken without asking, to the end.
+    const png = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...randomBytes(chunkBytes + 500));
+    const picture = offerOf('photo.png', 'image/png', png);
+    await bob.transfers.accept(picture.fileId, undefined, { asPicture: true });
+    for (let i = 0; i < picture.chunks; i++) malloryBulk.inject(picture.chunk(i));
+    const done = await waitForEvent(bob, 'done', (v) => v.fileId === picture.fileId);
+    assert.equal(done.asPicture, true);
+    assert.deepEqual(await keptBytes(bob, picture.fileId), png);
   });
 });

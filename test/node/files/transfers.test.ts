@@ -9,7 +9,8 @@ import { checkpointBytes } from '../../../src/chat/files/incoming-transfer';
 import { bytesFileSource } from '../../../src/chat/files/memory-file';
 import type { TransferFailure, TransferView } from '../../../src/chat/files/transfer-events';
 import { getSodium } from '../../../src/crypto/sodium';
-import { connect, keptBytes, makeSide, randomBytes, reload, settle, waitForEvent, type Side } from './harness';
+import { connect, keptBytes, makeSide, randomBytes, reload, waitForEvent, type Side } from './harness';
+import { until } from '../chat/people';
 
 const blake2b = async (bytes: Uint8Array) => (await getSodium()).crypto_generichash(32, bytes, null);
 
@@ -109,9 +110,8 @@ describe('file transfers', () => {
     await bob.transfers.accept(view.fileId);
     const atAlice = await waitForEvent(alice, 'failed', failedWith(view.fileId, 'FILE_CANCELLED'));
     assert.equal(atAlice.byPeer, true);
-    await settle(50);
     const sink = [...bob.sinks.sinks.values()][0]!;
-    assert.equal(sink.discarded, true);
+    await until(() => sink.discarded, 'the partial file discarded');
     const counters = bob.transfers.counters('alice');
     assert.equal(counters.received, 31);
     assert.ok(counters.chunks['not-transferring'] > 0, 'chunks after the cancel were counted');

@@ -2,7 +2,7 @@
 // hostile text, links and fragments the properties throw at the decoder.
 import fc from 'fast-check';
 import { formatIPv4, formatIPv6, formatMdnsName, uuidRandomBits } from '../../../src/invite/address';
-import { codeChars, type DecodedCode, encodeCode, fingerprintPrefixBytes, maxCodeChars } from '../../../src/invite/invite-code';
+import { codeChars, type DecodedCode, encodeCode, fingerprintPrefixBytes, maxCodeChars, maxInviteRelays, relayAliasBytes } from '../../../src/invite/invite-code';
 import { type Candidate, candidateProblem, candidateTypes, type IceCredentials, type SessionFields } from '../../../src/invite/sdp';
 
 const ipv4 = fc.uint8Array({ minLength: 4, maxLength: 4 }).map(formatIPv4);
@@ -46,12 +46,27 @@ export const sessionFields: fc.Arbitrary<SessionFields> = fc
 
 const prefix = fc.uint8Array({ minLength: fingerprintPrefixBytes, maxLength: fingerprintPrefixBytes });
 
+/** An invite's relay records: an alias and one or two addresses (any printable ASCII after the scheme). */
+const relayAddress = fc
+  .tuple(fc.constantFrom('wss://', 'ws://', 'WSS://'), fc.string({ unit: fc.constantFrom(...'ab.-:/?=%~0129XZ'), minLength: 1, maxLength: 70 }))
+  .filter(([, rest]) => !rest.includes('://'))
+  .map(([scheme, rest]) => scheme + rest);
+const inviteRelay = fc
+  .record({ alias: fc.uint8Array({ minLength: relayAliasBytes, maxLength: relayAliasBytes }), addresses: fc.array(relayAddress, { minLength: 1, maxLength: maxInviteRelays }) })
+  .map(({ alias, addresses }) => ({ alias, addresses }));
+
 /** Every DecodedCode encodeCode takes (its text fits in maxCodeChars), extensions included. */
 export const decodedCode: fc.Arbitrary<DecodedCode> = fc
-  .record({ fields: sessionFields, kind: fc.constantFrom('invite' as const, 'answer' as const), extension: fc.option(prefix, { nil: undefined }) })
-  .map(({ fields, kind, extension }): DecodedCode => {
-    if (!extension) return { kind, fields };
-    return kind === 'answer' ? { kind, fields, inReplyTo: extension } : { kind, fields, reconnectFor: extension };
+  .record({
+    fields: sessionFields,
+    kind: fc.constantFrom('invite' as const, 'answer' as const),
+    extension: fc.option(prefix, { nil: undefined }),
+    relay: fc.option(inviteRelay, { nil: undefined }),
+  })
+  .map(({ fields, kind, extension, relay }): DecodedCode => {
+    const withRelay = kind === 'invite' && relay ? { relay } : {};
+    if (!extension) return { kind, fields, ...withRelay };
+    return kind === 'answer' ? { kind, fields, inReplyTo: extension } : { kind, fields, reconnectFor: extension, ...withRelay };
   })
   .filter((code) => codeChars(code) <= maxCodeChars);
 

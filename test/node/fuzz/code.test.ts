@@ -9,5 +9,5 @@ test('decodeCode on hostile text throws only TincanError', () => assertPassed(de
 test('decodeCode on damaged code text throws only TincanError', () => assertPassed(decodeCodeOnDamagedText(casesPerProperty)));
 test('decodeCode on damaged, resealed bits throws only TincanError; what it accepts re-encodes to itself', () =>
   assertPassed(decodeCodeOnDamagedBitsResealed(casesPerProperty)));
-test('encodeCode -> decodeCode round-trips valid codes, in-reply-to and reconnect-for included', () =>
+test('encodeCode -> decodeCode round-trips valid codes, in-reply-to, reconnect-for and relays included', () =>
   assertPassed(encodeDecodeRoundTrip(casesPerProperty)));

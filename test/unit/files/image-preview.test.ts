@@ -1,6 +1,7 @@
 // Image previews: decoded pixels only, chosen by the bytes, never SVG (a script in it must never run).
 import { expect } from '@esm-bundle/chai';
-import { makeImagePreview, previewMaxEdgePx, rasterDimensions, sniffRasterImage } from '../../../src/platform/image-preview';
+import { sniffRasterImage } from '../../../src/chat/files/picture-bytes';
+import { makeImagePreview, previewMaxEdgePx, rasterDimensions } from '../../../src/platform/image-preview';
 
 async function drawn(type: string, width: number, height: number): Promise<Blob> {
   const canvas = new OffscreenCanvas(width, height);
@@ -34,6 +35,7 @@ describe('image previews', () => {
     const marker = `svgRan${Math.random().toString(36).slice(2)}`;
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="window.${marker}=1"><script>window.${marker}=1</script><rect width="10" height="10"/></svg>`;
     let decodes = 0;
+    const renderersBefore = document.querySelectorAll('img, object, embed, iframe, svg').length;
     const realCreate = window.createImageBitmap;
     // Counting, not replacing: the real decoder still runs for anything that reaches it.
     window.createImageBitmap = ((...args: Parameters<typeof createImageBitmap>) => {
@@ -49,7 +51,8 @@ describe('image previews', () => {
       window.createImageBitmap = realCreate;
     }
     expect(decodes).to.equal(0, 'nothing was handed to a decoder');
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Nor to anything that renders: no element was made that could load it (so its script never runs, now or later).
+    expect(document.querySelectorAll('img, object, embed, iframe, svg').length).to.equal(renderersBefore);
     expect((window as unknown as Record<string, unknown>)[marker]).to.equal(undefined);
   });
 

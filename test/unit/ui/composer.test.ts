@@ -10,7 +10,6 @@ async function mount(): Promise<Composer> {
   await loadAppCss();
   const composer = document.createElement('tc-composer');
   composer.style.width = '360px';
-  composer.connected = true;
   document.body.append(composer);
   await composer.updateComplete;
   return composer;

@@ -4,9 +4,8 @@ import { expect } from '@esm-bundle/chai';
 import type { ExchangeView } from '../../../src/app/app-state';
 import type { ExchangeKind } from '../../../src/chat/pairing';
 import type { LinkState } from '../../../src/net/link';
-import type { ExchangeCard } from '../../../src/ui/exchange-card';
-import { pairingText } from '../../../src/ui/messages';
-import '../../../src/ui/exchange-card';
+import { noOneCameAfterMs, type ExchangeCard } from '../../../src/ui/exchange-card';
+import { pairingText, relayText } from '../../../src/ui/messages';
 
 /** Every link state; a Record, so a new LinkState fails to compile here until the test covers it. */
 const everyState: Record<LinkState, true> = {
@@ -77,4 +76,38 @@ describe('tc-exchange-card: the sentence for each link state', () => {
       });
     }
   }
+});
+
+/** Everything the card says, in one line. */
+async function textOf(view: ExchangeView): Promise<string> {
+  const card = document.createElement('tc-exchange-card') as ExchangeCard;
+  card.exchange = view;
+  document.body.append(card);
+  await card.updateComplete;
+  const text = (card.shadowRoot?.textContent ?? '').replace(/\s+/g, ' ');
+  card.remove();
+  return text;
+}
+
+describe('tc-exchange-card: one code for a first contact (relays)', () => {
+  it('an answer sent by relay too still shows its code, and says where it went, or that no relay took it', async () => {
+    for (const [byRelay, sentence] of [['sending', relayText.answerSending], ['sent', relayText.answerSent], ['unreachable', relayText.answerUnreachable]] as const) {
+      const text = await textOf({ ...exchange('answer', 'waiting-for-inviter'), answerByRelay: byRelay });
+      expect(text).to.include(pairingText.answerHeading).and.include(sentence);
+    }
+    expect(await textOf(exchange('answer', 'waiting-for-inviter'))).to.not.include('relay');
+  });
+
+  it('an invite naming the relays says the answer may come back by itself', async () => {
+    expect(await textOf({ ...exchange('invite', 'waiting-for-answer'), awaitsRelay: true })).to.include(relayText.inviteAwaits);
+    expect(await textOf(exchange('invite', 'waiting-for-answer'))).to.not.include(relayText.inviteAwaits);
+  });
+});
+
+describe('tc-exchange-card: an answer no one came for', () => {
+  it('says after a while that the invite may have been used by someone else', async () => {
+    const textOfCreated = (createdAt: number) => textOf({ ...exchange('answer', 'waiting-for-inviter'), createdAt });
+    expect(await textOfCreated(Date.now() - noOneCameAfterMs - 1000)).to.include(pairingText.noOneCame('Bob'));
+    expect(await textOfCreated(Date.now())).to.not.include('No one has connected');
+  });
 });

@@ -17,11 +17,15 @@ import {
   control,
   FixtureApp,
   focused,
+  horizontalOverflow,
   mainState,
+  message,
   messages,
   mountShell,
   nameOf,
+  seriousAxeViolations,
   settle,
+  smallControls,
   textbox,
   transfer,
   transfersOfEveryKind,
@@ -94,11 +98,29 @@ describe('file transfers in the chat screen', function () {
     const tree = await accessibilityTree();
     expect(tree.some((n) => n.role === 'button' && n.name === 'Accept report.pdf')).to.equal(true);
     expect(tree.some((n) => n.role === 'button' && n.name === 'Decline report.pdf')).to.equal(true);
-    expect(tree.some((n) => n.role === 'list' && n.name === 'Files')).to.equal(true);
+    // The card is an item of the log "Messages" (no panel of its own).
+    const card = allElements(shell).find((el) => el.localName === 'tc-transfer-card')!;
+    expect((card.getRootNode() as ShadowRoot).host.localName).to.equal('tc-message-log');
     button(shell, 'Accept report.pdf').click();
     button(shell, 'Decline report.pdf').click();
     expect(app.called('acceptFile')).to.deep.equal([[offer.fileId]]);
     expect(app.called('declineFile')).to.deep.equal([[offer.fileId]]);
+  });
+
+  it('Accept pressed from the keyboard: focus stays on the file\'s card (named after it), Cancel transfer one Tab away', async () => {
+    const offer = transfer({ name: 'notes.txt', size: 2_000, mime: 'text/plain' });
+    const { shell, app } = await mountChat(chatWith([offer]));
+    button(shell, 'Accept notes.txt').focus();
+    await sendKeys({ press: 'Enter' });
+    expect(app.called('acceptFile')).to.deep.equal([[offer.fileId]]);
+    // The app answers: the offer is moving now, and its Accept button is gone.
+    app.set({ transfers: [{ ...offer, state: 'transferring', bytes: 500 }] });
+    await settle(shell);
+    const card = focused();
+    expect(card?.getAttribute('role')).to.equal('group');
+    expect(card?.getAttribute('aria-label')).to.equal('notes.txt');
+    await sendKeys({ press: 'Tab' });
+    expect(focused()).to.equal(button(shell, 'Cancel transfer of notes.txt'));
   });
 
   it('a moving file has a progress bar named after it, with speed and time left, and Cancel transfer', async () => {
@@ -120,6 +142,48 @@ describe('file transfers in the chat screen', function () {
     app.set({ transfers: [{ ...moving, bytes: 40_000_000 }] });
     await settle(shell);
     expect(control(shell, '[role=progressbar]', 'video.mp4').getAttribute('aria-valuenow')).to.equal('40000000');
+  });
+
+  it('on a 360×740 phone: a file is an item of the log at its time, whole, its buttons in view and reached by Tab', async () => {
+    await useView('phone', 'light');
+    try {
+      const at = Date.now() - 600_000;
+      const before = message({ direction: 'out', text: 'Here is the report', sentAt: at });
+      const offer = transfer({ name: 'report.pdf', createdAt: at + 60_000 });
+      const after = message({ direction: 'in', text: 'Sent it?', sentAt: at + 120_000, receivedAt: at + 120_000 });
+      const { shell, app } = await mountChat(chatWith([offer], { open: { id: 'bob', messages: [...messages(12), before, after], hasOlder: false, hasNewer: false } }));
+      const log = allElements(shell).find((el) => el.localName === 'tc-message-log')!;
+      const items = [...log.shadowRoot!.querySelectorAll<HTMLElement>('.items > [data-id]')];
+      const order = items.map((el) => (el.classList.contains('file') ? 'the file' : el.querySelector('p')!.textContent));
+      expect(order.slice(-3)).to.deep.equal(['Here is the report', 'the file', 'Sent it?']);
+      expect(horizontalOverflow(shell)).to.deep.equal([]);
+      expect(smallControls(shell)).to.deep.equal([]);
+      expect(await seriousAxeViolations()).to.deep.equal([]);
+      // The log opens at its newest: the card is whole in the log's view, its buttons too.
+      const scroller = log.shadowRoot!.querySelector('[role=log]')!.getBoundingClientRect();
+      const inView = (el: Element) => {
+        const box = el.getBoundingClientRect();
+        return box.top >= scroller.top - 0.5 && box.bottom <= scroller.bottom + 0.5 && box.left >= -0.5 && box.right <= window.innerWidth + 0.5;
+      };
+      const card = allElements(shell).find((el) => el.localName === 'tc-transfer-card')!;
+      expect(inView(card), 'the card is whole in view').to.equal(true);
+      const accept = button(shell, 'Accept report.pdf');
+      const decline = button(shell, 'Decline report.pdf');
+      expect([inView(accept), inView(decline)]).to.deep.equal([true, true]);
+      // The keyboard: from the log, Tab reaches "Accept", then "Decline"; Enter accepts.
+      (log as HTMLElement & { focusLog(): void }).focusLog();
+      await sendKeys({ press: 'Tab' });
+      expect(focused()).to.equal(accept);
+      await sendKeys({ press: 'Tab' });
+      expect(focused()).to.equal(decline);
+      await sendKeys({ down: 'Shift' });
+      await sendKeys({ press: 'Tab' });
+      await sendKeys({ up: 'Shift' });
+      await sendKeys({ press: 'Enter' });
+      expect(app.called('acceptFile')).to.deep.equal([[offer.fileId]]);
+    } finally {
+      await useView('desktop', 'light');
+    }
   });
 
   it('every control of many transfers has a name of its own', async () => {
@@ -179,6 +243,24 @@ describe('file transfers in the chat screen', function () {
     await settle(shell);
     expect(app.called('saveFile')).to.deep.equal([[svg.fileId]]);
     expect((window as { svgRan?: number }).svgRan).to.equal(undefined);
+  });
+
+  it('a "picture" taken without asking: asked about when its first bytes are not one, and said so when it does not decode', async () => {
+    const paused = transfer({ name: 'page.png', mime: 'image/png', code: 'FILE_NOT_A_PICTURE' });
+    // PNG's first bytes, then nothing a decoder can read.
+    const broken = transfer({ name: 'broken.png', state: 'done', size: 64, bytes: 64, mime: 'image/png', asPicture: true, fileId: 'brokenpicture001', finishedRef: 'opfs:brokenpicture001' });
+    const head = Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 13, 0x49, 0x48, 0x44, 0x52, 0, 0, 0, 8, 0, 0, 0, 8);
+    const app = new FixtureApp(chatWith([paused, broken]));
+    app.script['openReceivedFile'] = async () => keptFile(new Blob([head, new Uint8Array(40).fill(7)]));
+    const shell = await mountShell(app);
+    expect(cardText(shell, 'page.png')).to.include('Bob sent this as a picture, but it is not one. Accept it only if you expected this file.');
+    const tree = await accessibilityTree();
+    expect(tree.filter((n) => n.role === 'button' && (n.name === 'Accept page.png' || n.name === 'Decline page.png')).length).to.equal(2);
+    button(shell, 'Accept page.png').click();
+    expect(app.called('acceptFile')).to.deep.equal([[paused.fileId]]);
+    await waitFor(() => cardText(shell, 'broken.png').includes('it does not open as one'), shell, 'the decode failure said');
+    expect(cardText(shell, 'broken.png')).to.include('This was taken as a picture, but it does not open as one. Save it only if you expected this file.');
+    expect(allElements(shell).some((el) => el instanceof HTMLImageElement && el.alt === 'broken.png')).to.equal(false);
   });
 
   it('a picture sent before a reload shows its kept thumbnail, without the file', async () => {

@@ -1,7 +1,7 @@
 // Fixtures for the UI's component tests: app states of every screen, and a stand-in for the app facade that keeps
 // a real StateStore and records every action the shell calls (the UI is tested against AppState; the app itself has
 // its own tests). Plus the page-level checks every screen must pass: axe-core, no horizontal overflow, controls of
-// at least 44 px, and a screenshot for a person to look at.
+// at least 44 px, and a screenshot compared with its approved image.
 import { emulateMedia, executeServerCommand, setViewport } from '@web/test-runner-commands';
 import { initialState, type AppState, type ChatMessage, type ConversationView, type ExchangeView, type FileTransferView } from '../../../src/app/app-state';
 import { StateStore } from '../../../src/app/state-store';
@@ -22,6 +22,8 @@ export function conversation(patch: Partial<ConversationView> & { id: string; na
     waiting: 0,
     oneCodeReconnect: true,
     dropped: 0,
+    relaysAvailable: false,
+    useRelays: false,
     ...patch,
   };
 }
@@ -47,6 +49,26 @@ export function messages(count: number, patch: (i: number) => Partial<ChatMessag
 }
 
 export const bob = conversation({ id: 'bob', name: 'Bob', connection: 'online', path: 'on the same network', verified: true, lastText: 'See you at 6' });
+/** A group of four: this device created it, so it may remove anyone. */
+export const climbers = conversation({
+  id: 'g:AAAAAAAAAAAAAAAAAAAAAA',
+  name: 'Climbers',
+  connection: 'online',
+  oneCodeReconnect: false,
+  lastText: 'Rope is packed',
+  group: {
+    isMember: true,
+    isFull: false,
+    tooBigToCall: false,
+    members: [
+      { key: 'K-alice', name: 'Alice', isSelf: true, online: false, canRemove: false, addedByName: 'Alice' },
+      { key: 'K-bob', name: 'Bob', isSelf: false, online: true, canRemove: true, addedByName: 'Alice' },
+      { key: 'K-carol', name: 'Carol', isSelf: false, online: false, canRemove: true, addedByName: 'Bob' },
+      { key: 'K-dave-with-a-rather-long-name', name: 'Dave Longname-Mountaineer', isSelf: false, online: true, canRemove: true, addedByName: 'Carol' },
+    ],
+  },
+});
+
 export const carol = conversation({ id: 'carol', name: 'Carol', unread: 2, lastText: 'Did you get my photo?', closedByPeer: true, waiting: 2 });
 
 let transferCounter = 0;
@@ -141,6 +163,25 @@ export const deepScreens: Record<string, { state: AppState; view: 'pair' | 'chat
       conversations: [bob, carol],
       activeId: 'bob',
       open: { id: 'bob', messages: messages(30, (i) => (i === 5 ? { text: 'Look: https://example.org/a_(b) and more.' } : {})), hasOlder: true, hasNewer: false },
+    },
+    view: 'chat',
+  },
+  'chat-group': {
+    state: {
+      ...mainState,
+      conversations: [climbers, bob, carol],
+      activeId: climbers.id,
+      open: {
+        id: climbers.id,
+        messages: [
+          message({ from: 'K-bob', text: 'Rope is packed' }),
+          message({ from: 'K-carol', text: 'Bringing snacks' }),
+          message({ direction: 'out', state: 'sent', delivery: { acknowledged: 1, members: 3 }, text: 'See you at the wall' }),
+        ],
+        hasOlder: false,
+        hasNewer: false,
+        senders: { 'K-bob': 'Bob', 'K-carol': 'Carol' },
+      },
     },
     view: 'chat',
   },
@@ -249,12 +290,19 @@ export class FixtureApp implements AppFacade {
   async acknowledgeVaultHealth() { this.call('acknowledgeVaultHealth', []); }
   async saveIceServers(servers: readonly { urls: string | readonly string[] }[]) { this.call('saveIceServers', [servers]); }
   async setReach(reach: 'local' | 'anywhere') { this.call('setReach', [reach]); }
+  async addMailbox(text: string) { this.call('addMailbox', [text]); }
+  async removeMailbox() { this.call('removeMailbox', []); }
   async newInvite() { await this.call('newInvite', []); }
   async reconnect(contactId: string) { await this.call('reconnect', [contactId]); }
+  async createGroup(name: string) { await this.call('createGroup', [name]); }
+  async inviteToGroup(groupId: string) { await this.call('inviteToGroup', [groupId]); }
+  async leaveGroup(groupId: string) { await this.call('leaveGroup', [groupId]); }
+  async removeFromGroup(groupId: string, memberKey: string) { await this.call('removeFromGroup', [groupId, memberKey]); }
   cancelExchange(exchangeId: string) { this.call('cancelExchange', [exchangeId]); }
   async submitCode(text: string, source: 'paste' | 'scan' | 'link' = 'paste') { await this.call('submitCode', [text, source]); }
   async acceptInvitation() { await this.call('acceptInvitation', []); }
   declineInvitation() { this.call('declineInvitation', []); }
+  async refuseInvitation() { await this.call('refuseInvitation', []); }
   async sendMessage(text: string) { await this.call('sendMessage', [text]); return true; }
   setTyping(active: boolean) { this.call('setTyping', [active]); }
   async selectConversation(contactId: string) { await this.call('selectConversation', [contactId]); }
@@ -265,6 +313,8 @@ export class FixtureApp implements AppFacade {
   async loadOlder() { await this.call('loadOlder', []); }
   async loadNewer() { await this.call('loadNewer', []); }
   async setVerified(verified: boolean) { this.call('setVerified', [verified]); }
+  async saveRelays(text: string) { this.call('saveRelays', [text]); }
+  async setUseRelays(conversationId: string, use: boolean) { this.call('setUseRelays', [conversationId, use]); }
   async moveToNewDevice() { this.call('moveToNewDevice', []); }
   async confirmDifferentPerson() { this.call('confirmDifferentPerson', []); }
   async deleteConversation(contactId: string) { this.call('deleteConversation', [contactId]); }
@@ -273,6 +323,13 @@ export class FixtureApp implements AppFacade {
     return undefined;
   }
   disconnect(contactId: string) { this.call('disconnect', [contactId]); }
+  async startCall(video: boolean) { this.call('startCall', [video]); }
+  async acceptCall() { this.call('acceptCall', []); }
+  declineCall() { this.call('declineCall', []); }
+  endCall() { this.call('endCall', []); }
+  setCallMuted(muted: boolean) { this.call('setCallMuted', [muted]); }
+  async setCameraOff(off: boolean) { this.call('setCameraOff', [off]); }
+  async switchCamera() { this.call('switchCamera', []); }
   async sendFile(source: unknown, name: string, mime: string) { return (await this.call('sendFile', [source, name, mime])) as string | undefined; }
   async acceptFile(fileId: string) { await this.call('acceptFile', [fileId]); }
   declineFile(fileId: string) { this.call('declineFile', [fileId]); }
@@ -321,15 +378,16 @@ export async function mountShell(app: FixtureApp): Promise<TincanShell> {
 
 /** Waits until the shell and everything under it rendered (lazy chunks included), and a frame went by. */
 export async function settle(root: Element = document.body): Promise<void> {
-  // Lazily loaded components (settings, contact panel, QR code, scanner) upgrade once their chunk arrives.
+  // Lazily loaded components (settings, contact panel, QR code, scanner) upgrade once their chunk arrives, and one may
+  // appear only once another has rendered (the pairing screen's scanner): render, then look for one still waiting.
   for (let waitedMs = 0; waitedMs < 5000; waitedMs += 50) {
-    if (!allElements(root).some((el) => el.localName.startsWith('tc-') && !customElements.get(el.localName))) break;
+    for (let round = 0; round < 4; round++) {
+      await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+      const pending = allElements(root).filter((el): el is Element & { updateComplete: Promise<unknown> } => 'updateComplete' in el);
+      await Promise.all(pending.map((el) => el.updateComplete));
+    }
+    if (!allElements(root).some((el) => el.localName.startsWith('tc-') && !customElements.get(el.localName))) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  for (let round = 0; round < 4; round++) {
-    await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
-    const pending = allElements(root).filter((el): el is Element & { updateComplete: Promise<unknown> } => 'updateComplete' in el);
-    await Promise.all(pending.map((el) => el.updateComplete));
   }
 }
 
@@ -444,12 +502,12 @@ export const seriousAxeViolations = () => axeViolations(document, { seriousOnly:
 
 export const sizes = { phone: { width: 360, height: 740 }, desktop: { width: 1280, height: 800 } } as const;
 
-export async function useView(size: keyof typeof sizes, colorScheme: 'light' | 'dark'): Promise<void> {
+/** The viewport and colour scheme; `still` also asks for reduced motion (no pulsing dots in a screenshot). */
+export async function useView(size: keyof typeof sizes, colorScheme: 'light' | 'dark', { still = false } = {}): Promise<void> {
   await setViewport(sizes[size]);
-  await emulateMedia({ colorScheme });
+  await emulateMedia({ colorScheme, reducedMotion: still ? 'reduce' : 'no-preference' });
 }
 
-/** A screenshot of the top of each screen (panes scrolled up, no focus ring), as a person first sees it. */
 export interface AxNode {
   readonly role: string;
   readonly name: string;
@@ -461,13 +519,26 @@ export async function accessibilityTree(): Promise<AxNode[]> {
   return (await executeServerCommand<AxNode[], undefined>('tc-ax-nodes')) ?? [];
 }
 
-export async function screenshot(name: string, root?: Element): Promise<void> {
+/**
+ * A screenshot of the top of each screen (panes scrolled up, no focus ring, no caret), as a person first sees it,
+ * compared with its approved image (test/screenshot-plugin.mjs): a sentence naming the screen, how much of it differs
+ * and where the new and diff images are, or undefined when it matches.
+ */
+export async function screenshotMismatch(name: string, root?: Element): Promise<string | undefined> {
+  // A focused text box's caret blinks: transparent, it is the same in every shot (caret-color is inherited, into
+  // shadow roots too), even if something takes focus after the blur below.
+  document.documentElement.style.caretColor = 'transparent';
   if (root) {
     (focused() as HTMLElement | null)?.blur();
     for (const el of allElements(root)) if (el.matches('.side, .main-pane, .single')) el.scrollTop = 0;
+    // The logo and QR codes are <img>s: a shot taken before one is decoded would lack it.
+    const images = allElements(root).filter((el): el is HTMLImageElement => el instanceof HTMLImageElement);
+    await Promise.all(images.map((img) => img.decode().catch(() => undefined)));
     await new Promise((resolve) => requestAnimationFrame(resolve));
   }
-  await executeServerCommand('tc-screenshot', { name });
+  const result = await executeServerCommand<{ mismatch?: string }, { name: string }>('tc-screenshot', { name });
+  if (!result) throw new Error(`the server command tc-screenshot did not answer for ${name}`);
+  return result.mismatch;
 }
 
 /** The element with focus, through shadow roots. */

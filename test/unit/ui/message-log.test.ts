@@ -3,10 +3,10 @@
 // its ends, reads out only new incoming messages (the log itself is aria-live="off"), makes only http(s) links
 // (safe ones), and never throws on values a damaged record or a hostile peer can produce.
 import { expect } from '@esm-bundle/chai';
-import type { ChatMessage } from '../../../src/app/app-state';
+import type { ChatMessage, FileTransferView } from '../../../src/app/app-state';
 import type { MessageLog } from '../../../src/ui/message-log';
 import '../../../src/ui/message-log';
-import { loadAppCss, message, messages } from './fixtures';
+import { loadAppCss, message, messages, transfer } from './fixtures';
 
 async function mount(props: Partial<MessageLog> = {}): Promise<MessageLog> {
   await loadAppCss();
@@ -24,6 +24,11 @@ async function mount(props: Partial<MessageLog> = {}): Promise<MessageLog> {
 const frame = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 const scroller = (log: MessageLog) => log.shadowRoot!.querySelector<HTMLElement>('.log')!;
 const rendered = (log: MessageLog) => [...log.shadowRoot!.querySelectorAll<HTMLElement>('.msg')];
+/** What the log shows, in order: a message's text, or "file <name>" for a file's card. */
+const shownItems = (log: MessageLog) =>
+  [...log.shadowRoot!.querySelectorAll<HTMLElement>('.items > [data-id]')].map((el) =>
+    el.classList.contains('file') ? `file ${(el.querySelector('tc-transfer-card') as HTMLElement & { transfer: FileTransferView }).transfer.name}` : el.querySelector('p')!.textContent,
+  );
 const liveTexts = (log: MessageLog) => [...log.shadowRoot!.querySelectorAll('[aria-live="polite"] p')].map((p) => p.textContent);
 
 async function update(log: MessageLog, props: Partial<MessageLog>): Promise<void> {
@@ -154,6 +159,74 @@ describe('tc-message-log', () => {
     const log = await mount({ messages: first, hasNewer: true });
     await update(log, { messages: [...first, ...messages(5, () => ({ direction: 'in' }))], hasNewer: false });
     expect(liveTexts(log)).to.deep.equal([]);
+  });
+
+  it('shows each file at its time, between the messages before and after it, with its card', async () => {
+    const at = Date.now() - 600_000;
+    const before = message({ direction: 'out', text: 'here it comes', sentAt: at });
+    const after = message({ direction: 'in', text: 'got it', sentAt: at + 120_000, receivedAt: at + 120_000 });
+    const offered = transfer({ name: 'report.pdf', createdAt: at + 60_000 });
+    const log = await mount({ messages: [before, after], transfers: [offered] });
+    expect(shownItems(log)).to.deep.equal(['here it comes', 'file report.pdf', 'got it']);
+    // The card is the file's own (its buttons), and says when, as a message does.
+    const file = log.shadowRoot!.querySelector<HTMLElement>('.file')!;
+    const card = file.querySelector('tc-transfer-card')!;
+    await card.updateComplete;
+    expect([...card.shadowRoot!.querySelectorAll('button')].map((b) => b.getAttribute('aria-label'))).to.deep.equal(['Accept report.pdf', 'Decline report.pdf']);
+    expect(file.querySelector('time')!.getAttribute('datetime')).to.equal(new Date(at + 60_000).toISOString());
+    // The window moved into the past, its newest page not loaded: a later finished file waits for it; an older one,
+    // before the window while older pages are not loaded, too. An offer still waiting for Accept never waits for its
+    // page: it is at the end of the window until its page is loaded.
+    const finished = { state: 'done', bytes: 50_000_000 } as const;
+    const later = transfer({ name: 'later.zip', createdAt: at + 300_000, ...finished });
+    const older = transfer({ name: 'older.zip', createdAt: at - 300_000, ...finished });
+    const waiting = transfer({ name: 'waiting.zip', createdAt: at - 400_000 });
+    await update(log, { transfers: [waiting, older, offered, later], hasOlder: true, hasNewer: true });
+    expect(shownItems(log)).to.deep.equal(['here it comes', 'file report.pdf', 'got it', 'file waiting.zip']);
+    await update(log, { hasOlder: false, hasNewer: false });
+    expect(shownItems(log)).to.deep.equal(['file waiting.zip', 'file older.zip', 'here it comes', 'file report.pdf', 'got it', 'file later.zip']);
+    // Only messages are messages (.msg): tests and benches count them.
+    expect(rendered(log).map((m) => m.querySelector('p')!.textContent)).to.deep.equal(['here it comes', 'got it']);
+  });
+
+  it('reads out a file Bob sends once; a file of its own is scrolled to; files paged in are not read out', async () => {
+    const first = messages(40);
+    const log = await mount({ messages: first });
+    const box = scroller(log);
+    const offer = transfer({ name: 'photo.jpg', createdAt: Date.now() });
+    await update(log, { transfers: [offer] });
+    expect(liveTexts(log)).to.deep.equal(['Bob sends a file: photo.jpg']);
+    // Its state changes (accepted, moving): nothing is read out again.
+    await update(log, { transfers: [{ ...offer, state: 'transferring', bytes: 1000 }] });
+    await update(log, { transfers: [{ ...offer, state: 'done', bytes: offer.size }] });
+    expect(liveTexts(log)).to.deep.equal(['Bob sends a file: photo.jpg']);
+    // Scrolled up, the person sends a file: the log goes to it.
+    box.scrollTop = 0;
+    box.dispatchEvent(new Event('scroll'));
+    await frame();
+    const mine = transfer({ name: 'mine.txt', direction: 'out', createdAt: Date.now() + 1 });
+    await update(log, { transfers: [{ ...offer, state: 'done', bytes: offer.size }, mine] });
+    expect(box.scrollHeight - box.scrollTop - box.clientHeight).to.be.below(2);
+    expect(liveTexts(log)).to.deep.equal(['Bob sends a file: photo.jpg']);
+    // Another conversation opens with its files: they were there already, nothing is read out.
+    await update(log, { conversationId: 'carol', messages: messages(3), transfers: [transfer({ name: 'old.bin' })] });
+    expect(liveTexts(log)).to.deep.equal([]);
+  });
+
+  it('keeps the reader where they were when a page with a file is put above', async () => {
+    const at = Date.now() - 3_600_000;
+    const all = messages(80, (i) => ({ sentAt: at + i * 1000, receivedAt: at + i * 1000 }));
+    const log = await mount({ messages: all.slice(40), hasOlder: true, transfers: [transfer({ name: 'old.bin', createdAt: at + 20_500, state: 'done', bytes: 50_000_000 })] });
+    const box = scroller(log);
+    box.scrollTop = 200;
+    box.dispatchEvent(new Event('scroll'));
+    await frame();
+    const firstShown = [...box.querySelectorAll<HTMLElement>('.msg')].find((el) => el.offsetTop + el.offsetHeight > box.scrollTop)!;
+    const offset = firstShown.offsetTop - box.scrollTop;
+    await update(log, { messages: all, hasOlder: false });
+    expect(shownItems(log)).to.include('file old.bin');
+    const same = [...box.querySelectorAll<HTMLElement>('.msg')].find((el) => el.dataset['id'] === firstShown.dataset['id'])!;
+    expect(Math.abs(same.offsetTop - box.scrollTop - offset)).to.be.below(2);
   });
 
   it('shows text as text, and only http(s) links, in full, opening safely', async () => {

@@ -13,6 +13,7 @@ import {
   carol,
   conversation,
   FixtureApp,
+  isVisible,
   focused,
   inviteWaiting,
   mainState,
@@ -219,11 +220,17 @@ describe('first contact by keyboard only, on a phone', function () {
     shell.dispatchEvent(new CustomEvent('tc-navigate', { detail: { view: 'pair' } }));
     await settle(shell);
     const paste = textbox(shell, 'Paste a code');
-    paste.value = 'THEANS';
-    paste.dispatchEvent(new ClipboardEvent('paste', { bubbles: true, cancelable: true, composed: true }));
-    paste.value = 'THEANSWER';
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(app.called('submitCode')).to.deep.equal([]);
+    const pasteInto = (before: string, after: string) => {
+      paste.value = before;
+      paste.dispatchEvent(new ClipboardEvent('paste', { bubbles: true, cancelable: true, composed: true }));
+      paste.value = after;
+    };
+    pasteInto('THEANS', 'THEANSWER');
+    // A barrier: a paste into the emptied box is taken at once (after the browser puts the text in); a submit the
+    // first paste had scheduled would have come before it.
+    pasteInto('', 'OTHERCODE');
+    await waitUntil(() => app.called('submitCode').length > 0, 'the second paste taken');
+    expect(app.called('submitCode')).to.deep.equal([['OTHERCODE', 'paste']]);
   });
 
   it('a wrong paste on a phone: the error shows next to the paste box, inside the viewport', async () => {
@@ -305,8 +312,31 @@ describe('tc-tincan-shell', function () {
       open: { id: 'carol', messages: [], hasOlder: false, hasNewer: false },
     });
     const shell = await mountShell(app);
-    expect(pageText(shell)).to.contain('Carol closed Tincan or went offline');
+    // A 360 px phone: one word in the header, the reason in the details; a short placeholder, the note above it.
+    const status = allIn(shell.shadowRoot!).find((el) => el.getAttribute('role') === 'status' && el.getAttribute('aria-label') === 'Connection')!;
+    expect(status.textContent!.trim()).to.equal('Offline');
+    expect(pageText(shell)).not.to.contain('closed Tincan');
     expect(pageText(shell)).to.contain('2 waiting');
+    expect(pageText(shell)).to.contain('Messages you write now are sent when you reconnect.');
+    const header = status.closest('header')!;
+    const lineHeight = parseFloat(getComputedStyle(status).lineHeight);
+    expect(status.getBoundingClientRect().height, 'the status on one line').to.be.below(lineHeight * 1.5);
+    expect(header.scrollWidth).to.be.at.most(header.clientWidth);
+    const field = textbox(shell, 'Message') as HTMLTextAreaElement;
+    expect(field.placeholder).to.equal('Write a message');
+    const style = getComputedStyle(field);
+    const context = new OffscreenCanvas(1, 1).getContext('2d')!;
+    context.font = `${style.fontSize} ${style.fontFamily}`;
+    const room = field.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+    expect(context.measureText(field.placeholder).width, 'the placeholder is not cut').to.be.below(room);
+    const details = allIn(shell.shadowRoot!).find((el) => el.localName === 'button' && nameOf(el) === 'Contact details') as HTMLButtonElement;
+    details.click();
+    await settle(shell);
+    for (let i = 0; i < 40 && !pageText(shell).includes('Carol closed Tincan or went offline'); i++) await settle(shell);
+    expect(pageText(shell)).to.contain('Carol closed Tincan or went offline');
+    const back = allIn(shell.shadowRoot!).find((el) => el.localName === 'button' && el.classList.contains('back') && isVisible(el)) as HTMLButtonElement;
+    back.click();
+    await settle(shell);
     const reconnect = allIn(shell.shadowRoot!).find((el) => el.localName === 'button' && nameOf(el) === 'Reconnect') as HTMLButtonElement;
     app.script['reconnect'] = () =>
       app.set({ exchanges: [{ ...inviteWaiting, id: 'r1', kind: 'reconnect', contactName: 'Carol' }] });
@@ -319,6 +349,22 @@ describe('tc-tincan-shell', function () {
     // Carol opens it: connected, the same conversation comes back, and the message box has the focus.
     app.set({ exchanges: [], conversations: [{ ...carol, connection: 'online', closedByPeer: undefined, waiting: 0 }] });
     await expectFocus('textarea: Message', shell);
+  });
+
+  it('on a phone, the back button of a conversation counts what is unread in the others', async () => {
+    await useView('phone', 'light');
+    const app = new FixtureApp({ ...mainState, conversations: [bob, carol], activeId: 'bob', open: { id: 'bob', messages: [], hasOlder: false, hasNewer: false } });
+    const shell = await mountShell(app);
+    const backButton = () => allIn(shell.shadowRoot!).find((el) => el.localName === 'button' && el.classList.contains('back') && isVisible(el)) as HTMLButtonElement;
+    const backNames = async () => (await accessibilityTree()).filter((n) => n.role === 'button' && n.name.startsWith('Back to conversations')).map((n) => n.name);
+    expect(await backNames()).to.deep.equal(['Back to conversations, 2 unread']);
+    const badge = () => backButton().querySelector('.badge');
+    expect(badge() && isVisible(badge()!) ? badge()!.textContent : 'no badge').to.equal('2');
+    // Carol's messages read elsewhere: no count.
+    app.set({ conversations: [bob, { ...carol, unread: 0 }] });
+    await settle(shell);
+    expect(await backNames()).to.deep.equal(['Back to conversations']);
+    expect(badge()).to.equal(null);
   });
 
   it('the browser back button leaves a conversation on a phone', async () => {

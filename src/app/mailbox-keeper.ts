@@ -1,0 +1,343 @@
+// Mailboxes seen from an unlocked page (docs/mailbox.md §3, §5): this person's own mailbox (the code kept in the
+// vault, claimed on the first visit, told the contacts' keys on each visit) and the mailboxes contacts told this page
+// about (kept per contact). Each is visited while the page is unlocked, dialed again every retryMs after it drops.
+// While a visit is open it is a carrier (chat/carrier.ts MailboxCarrier): the own mailbox reaches every contact, a
+// contact's mailbox reaches that contact; delivery hands it what waits for them when their own session is not open.
+// What a mailbox holds for this page (collected on each visit, or pushed while visiting) goes to delivery, checked
+// there as anything a carrier brings, and is then taken. Settings shows the own mailbox's status.
+// Reconnect through a mailbox (docs/mailbox.md §6): a visit that finds a contact present there who is not connected
+// sends it a one-code reconnect code sealed to its key (chat/mailbox-signal.ts); a page given one opens it as if
+// pasted, and connects with no code shown. When both sent at once, the code of the lower identity key is the one used.
+// DOM-free: the platform dials (net/direct-dial.ts).
+import { Emitter } from '../events';
+import { isTincanError, type ErrorCode } from '../errors';
+import type { Identity } from '../crypto/identity';
+import { MailboxCarrier, type Carrier } from '../chat/carrier';
+import type { CarriedItem } from '../chat/frames';
+import { MailboxClient } from '../chat/mailbox-client';
+import { openSignal, sealSignal } from '../chat/mailbox-signal';
+import { fromBase64Url, toBase64Url } from '../crypto/bytes';
+import { getSodium } from '../crypto/sodium';
+import type { HeldItem } from '../chat/mailbox-protocol';
+import { decodeMailboxCode, encodeMailboxCode, type MailboxCode } from '../invite/mailbox-code';
+import type { DirectAddress, DirectChannel } from '../net/direct-channel';
+import type { SealedCollection } from '../store/sealed-collection';
+
+export const mailboxCollectionName = 'mailbox';
+export const contactMailboxesCollectionName = 'contact-mailboxes';
+const codeRecordId = 'code';
+/** A mailbox that went away is dialed again this often while the page is unlocked. */
+export const mailboxRetryMs = 30_000;
+/** A reconnect code sent through a mailbox that has not connected by then is dropped (another may be sent). */
+export const reconnectSignalValidMs = 60_000;
+
+export type MailboxStatus = 'connected' | 'offline';
+
+export type MailboxKeeperEvents = {
+  status: MailboxStatus | undefined;
+  error: ErrorCode;
+};
+
+export interface MailboxKeeperOptions {
+  readonly collection: SealedCollection;
+  readonly contactMailboxes: SealedCollection;
+  readonly dial: (target: DirectAddress) => Promise<DirectChannel>;
+  readonly identity: Identity;
+  readonly displayName: string;
+  /** Every contact's identity key (base64url) by contact id. */
+  readonly contactKeys: () => ReadonlyMap<string, string>;
+  /** An item a mailbox held for this page. */
+  readonly deliver: (item: CarriedItem) => void;
+  /** Delivery's carriers (Delivery.addCarrier). */
+  readonly addCarrier: (carrier: Carrier) => () => void;
+  /** A mailbox took this page's envelope for `member` (Delivery.markHeld). */
+  readonly held: (member: string, id: string) => void;
+  /** Tells a connected contact the own mailbox's code (Messenger.tellMailbox). */
+  readonly tell: (contactId: string, code: string) => void;
+  /** Whether a contact is connected now (nothing to reconnect). */
+  readonly isOnline: (contactId: string) => boolean;
+  /** A one-code reconnect code for a contact (Pairing.reconnect), and how to drop it; undefined when none can be made. */
+  readonly reconnectCode: (contactId: string) => Promise<{ readonly code: string; readonly cancel: () => void } | undefined>;
+  /** Opens a reconnect code a contact sent through a mailbox (as if pasted: it connects silently or throws). */
+  readonly useReconnectCode: (contactId: string, code: string) => Promise<void>;
+}
+
+/** Reconnect codes this page sent through a mailbox and not yet connected: contact id -> how to drop it. */
+type SentSignals = Map<string, () => void>;
+
+/** One mailbox visited while the page is unlocked: dial, the visit, its carrier, again after it drops. */
+class MailboxVisitor {
+  client?: MailboxClient;
+  private retry?: ReturnType<typeof setTimeout>;
+  private removeCarrier?: () => void;
+  private isStopped = false;
+
+  constructor(
+    readonly code: MailboxCode,
+    private readonly options: MailboxKeeperOptions,
+    /** Whom this mailbox carries to: contact id -> key. */
+    private readonly targets: () => ReadonlyMap<string, string>,
+    private readonly onChange: () => void,
+    /** The own mailbox: its contacts are told on each visit. */
+    private readonly isOwn: boolean,
+    private readonly sent: SentSignals,
+    private readonly onBadSignal: () => void,
+  ) {}
+
+  get isOpen(): boolean {
+    return !!this.client?.isOpen;
+  }
+
+  /** One visit; resolves false (and says why through onError) when it could not be made. */
+  async visit(onError: (code: ErrorCode) => void = () => undefined): Promise<boolean> {
+    if (this.isStopped) return false;
+    const { code, options } = this;
+    let client: MailboxClient;
+    try {
+      const channel = await options.dial({ address: code.address, port: code.port, fingerprint: code.fingerprint });
+      client = new MailboxClient(channel, {
+        identity: options.identity,
+        displayName: options.displayName,
+        mailboxKey: code.identityKey,
+        ...(code.claim ? { claim: code.claim } : {}),
+      });
+      if (this.isStopped) {
+        client.close();
+        return false;
+      }
+      this.client = client;
+      await client.whenReady();
+    } catch (error) {
+      this.client = undefined;
+      const reason = isTincanError(error) && error.code.startsWith('MAILBOX_') ? error.code : 'MAILBOX_UNREACHABLE';
+      onError(reason);
+      // The own mailbox refusing this page is final; a contact's may not have been told about this page yet.
+      if (!this.isOwn || (reason !== 'MAILBOX_REFUSED' && reason !== 'MAILBOX_WRONG_KEY')) this.scheduleRetry();
+      this.onChange();
+      return false;
+    }
+    client.on('held', (items) => this.take(client, items));
+    client.on('present', (keys) => void this.signalPresent(client, keys));
+    client.on('signal', ({ from, payload }) => void this.receiveSignal(from, payload));
+    if (client.present) void this.signalPresent(client, client.present);
+    client.on('closed', () => {
+      if (this.client !== client) return;
+      this.client = undefined;
+      this.removeCarrier?.();
+      this.removeCarrier = undefined;
+      this.onChange();
+      this.scheduleRetry();
+    });
+    this.onChange();
+    if (this.isOwn) await client.setContacts([...this.targets().values()]);
+    this.removeCarrier = this.options.addCarrier(new MailboxCarrier(this.isOwn ? 'self' : [...this.targets().keys()][0] ?? '', () => this.client, this.targets, this.options.held));
+    this.take(client, await client.collect());
+    return true;
+  }
+
+  tellContacts(): void {
+    if (this.isOwn && this.client?.isOpen) void this.client.setContacts([...this.targets().values()]);
+  }
+
+  stop(): void {
+    this.isStopped = true;
+    clearTimeout(this.retry);
+    this.removeCarrier?.();
+    this.removeCarrier = undefined;
+    const client = this.client;
+    this.client = undefined;
+    client?.close();
+  }
+
+  /** Contact id of a key this mailbox carries to. */
+  private contactOf(key: string): string | undefined {
+    for (const [contactId, contactKey] of this.targets()) if (contactKey === key) return contactId;
+    return undefined;
+  }
+
+  /** Each contact present at the mailbox and not connected gets a reconnect code, sealed to its key. */
+  private async signalPresent(client: MailboxClient, keys: readonly string[]): Promise<void> {
+    const { options } = this;
+    for (const key of keys) {
+      const contactId = this.contactOf(key);
+      if (!contactId || options.isOnline(contactId) || this.sent.has(contactId)) continue;
+      // Held from now on, so a second `present` (the mailbox says it after each welcome) does not make another.
+      const pending = (): void => undefined;
+      this.sent.set(contactId, pending);
+      const made = await options.reconnectCode(contactId).catch(() => undefined);
+      const payload = made && sealSignal(await getSodium(), options.identity, fromBase64Url(key), made.code);
+      if (this.sent.get(contactId) !== pending || !made || !payload || !client.signal(key, payload)) {
+        // Connected meanwhile, or could not be sent.
+        if (this.sent.get(contactId) === pending) this.sent.delete(contactId);
+        made?.cancel();
+        continue;
+      }
+      const timer = setTimeout(() => {
+        if (this.sent.get(contactId) !== drop) return;
+        this.sent.delete(contactId);
+        made.cancel();
+      }, reconnectSignalValidMs);
+      const drop = (): void => {
+        clearTimeout(timer);
+        made.cancel();
+      };
+      this.sent.set(contactId, drop);
+    }
+  }
+
+  /** A signal forwarded by the mailbox: untrusted until its sender, seal and code check out (a bad one is counted). */
+  private async receiveSignal(from: string, payload: string): Promise<void> {
+    const { options } = this;
+    const contactId = this.contactOf(from);
+    if (!contactId) return this.onBadSignal();
+    if (options.isOnline(contactId)) return;
+    const code = openSignal(await getSodium(), options.identity, fromBase64Url(from), payload);
+    if (code === undefined) return this.onBadSignal();
+    const ownCode = this.sent.get(contactId);
+    if (ownCode) {
+      // Both sent at once: the lower key's code is used by both sides, so exactly one connection opens.
+      if (toBase64Url(options.identity.publicKey) < from) return;
+      ownCode();
+      this.sent.delete(contactId);
+    }
+    await options.useReconnectCode(contactId, code).catch(() => this.onBadSignal());
+  }
+
+  private take(client: MailboxClient, held: readonly HeldItem[]): void {
+    for (const { item } of held) this.options.deliver(item);
+    // Taken once handed over: anything delivery could not store yet its sender still has, unacknowledged, and
+    // sends again.
+    if (held.length) client.taken(held.map((h) => h.id));
+  }
+
+  private scheduleRetry(): void {
+    if (this.isStopped || this.retry) return;
+    this.retry = setTimeout(() => {
+      this.retry = undefined;
+      void this.visit();
+    }, mailboxRetryMs);
+  }
+}
+
+export class MailboxKeeper extends Emitter<MailboxKeeperEvents> {
+  private own?: MailboxVisitor;
+  private readonly theirs = new Map<string, MailboxVisitor>();
+  private readonly sent: SentSignals = new Map();
+  private isDisposed = false;
+  /** Signals a mailbox forwarded that were dropped: not from a contact, not sealed to this page, not a usable code. */
+  badSignals = 0;
+
+  constructor(private readonly options: MailboxKeeperOptions) {
+    super();
+  }
+
+  get status(): MailboxStatus | undefined {
+    if (!this.own) return undefined;
+    return this.own.isOpen ? 'connected' : 'offline';
+  }
+
+  /** At unlock: the own mailbox and the contacts' mailboxes kept in the vault are visited. */
+  async start(): Promise<void> {
+    const stored = await this.options.collection.get(codeRecordId);
+    const own = typeof stored === 'string' ? decodeOrUndefined(stored) : undefined;
+    if (own && !this.isDisposed) {
+      this.own = this.visitor(own, true);
+      this.emit('status', this.status);
+      void this.own.visit();
+    }
+    const { records } = await this.options.contactMailboxes.loadAll();
+    for (const { id, value } of records) if (typeof value === 'string') this.startTheirs(id, value);
+  }
+
+  /** "Add mailbox": throws the code's error; the first visit claims it (MAILBOX_REFUSED: someone else's). */
+  async add(text: string): Promise<void> {
+    const code = decodeMailboxCode(text);
+    this.own?.stop();
+    const visitor = this.visitor(code, true);
+    this.own = visitor;
+    this.emit('status', this.status);
+    if (!(await visitor.visit((reason) => this.emit('error', reason)))) {
+      // Not added: it did not answer as this code's mailbox, or refused this page.
+      visitor.stop();
+      if (this.own === visitor) this.own = undefined;
+      this.emit('status', this.status);
+      return;
+    }
+    // Kept without the claim: it was used, and the code is what the page hands to its contacts.
+    await this.options.collection.put(codeRecordId, this.ownCodeForContacts()!);
+    for (const contactId of this.options.contactKeys().keys()) this.tellContact(contactId);
+  }
+
+  async remove(): Promise<void> {
+    this.own?.stop();
+    this.own = undefined;
+    await this.options.collection.remove(codeRecordId);
+    this.emit('status', undefined);
+  }
+
+  /** A contact connected: it learns the own mailbox (if any); a reconnect code sent to it is done with. */
+  tellContact(contactId: string): void {
+    this.sent.delete(contactId);
+    const code = this.ownCodeForContacts();
+    if (code) this.options.tell(contactId, code);
+  }
+
+  /** The contacts changed: the own mailbox serves the new list from now on. */
+  tellContacts(): void {
+    this.own?.tellContacts();
+  }
+
+  /** A contact told its mailbox: kept, and visited from now on. */
+  async learn(contactId: string, text: string): Promise<void> {
+    if (this.theirs.get(contactId) && encodeMailboxCode(this.theirs.get(contactId)!.code) === text) return;
+    if (!decodeOrUndefined(text)) return;
+    await this.options.contactMailboxes.put(contactId, text);
+    this.startTheirs(contactId, text);
+  }
+
+  dispose(): void {
+    this.isDisposed = true;
+    this.own?.stop();
+    for (const visitor of this.theirs.values()) visitor.stop();
+    this.theirs.clear();
+    this.removeAllListeners();
+  }
+
+  private ownCodeForContacts(): string | undefined {
+    if (!this.own) return undefined;
+    const { claim: _claim, ...forContacts } = this.own.code;
+    return encodeMailboxCode(forContacts);
+  }
+
+  private startTheirs(contactId: string, text: string): void {
+    const code = decodeOrUndefined(text);
+    if (!code || this.isDisposed) return;
+    this.theirs.get(contactId)?.stop();
+    const visitor = new MailboxVisitor(
+      code,
+      this.options,
+      () => {
+        const key = this.options.contactKeys().get(contactId);
+        return new Map(key ? [[contactId, key]] : []);
+      },
+      () => undefined,
+      false,
+      this.sent,
+      () => this.badSignals++,
+    );
+    this.theirs.set(contactId, visitor);
+    void visitor.visit();
+  }
+
+  private visitor(code: MailboxCode, isOwn: boolean): MailboxVisitor {
+    return new MailboxVisitor(code, this.options, () => this.options.contactKeys(), () => this.emit('status', this.status), isOwn, this.sent, () => this.badSignals++);
+  }
+}
+
+function decodeOrUndefined(text: string): MailboxCode | undefined {
+  try {
+    return decodeMailboxCode(text);
+  } catch {
+    return undefined; // a damaged record or frame: as if no mailbox was told
+  }
+}

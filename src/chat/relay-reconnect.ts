@@ -1,0 +1,107 @@
+// Automatic reconnect through relays (docs/relays.md): when this page unlocks, each contact we use relays with who is
+// not connected gets a one-code reconnect offer (pairing.ts reconnect, the contact's pinned certificate) sealed by our
+// alias for theirs as an ephemeral gift wrap (relay-carrier.ts sendReconnect): relays hand it to a page reading at
+// that moment and store nothing. A page that gets one from a contact it is not connected to opens it as if the person
+// had opened the code (pairing.ts useCode): the data channel opens with no code shown or sent by hand.
+//
+// Offers go out again, backing off (offerBackoffMs, doubling up to maxOfferBackoffMs), only while the contact is not
+// connected and only while this page is open; nothing at all is sent once connected. When both pages offered (both
+// unlocked), the page whose identity key sorts lower keeps its own offer: it sends it again at once (the other page
+// is reading: it just sent one) and ignores the other's; the other page drops its own and takes that offer.
+import { isTincanError } from '../errors';
+import { decodeCode, normalizeCode } from '../invite/invite-code';
+import type { Exchange } from './pairing';
+
+/** The first resend of an offer no one took; then doubling. */
+export const offerBackoffMs = 15_000;
+export const maxOfferBackoffMs = 15 * 60_000;
+
+export interface RelayReconnectOptions {
+  /** Contacts relays are in use with (relay-carrier.ts reconnectable). */
+  readonly contacts: () => readonly string[];
+  readonly isOnline: (contactId: string) => boolean;
+  /** Whether a one-code reconnect can be made for this contact (a pinned certificate, a browser that keeps one). */
+  readonly canOffer: (contactId: string) => boolean;
+  /** A one-code reconnect exchange for the contact, marked automatic. */
+  readonly offer: (contactId: string) => Promise<Exchange>;
+  /** Sends the offer's code to the contact through relays. */
+  readonly send: (contactId: string, code: string) => Promise<boolean>;
+  /** Opens a contact's offer (automatic: nothing shown). */
+  readonly take: (contactId: string, code: string) => Promise<unknown>;
+  readonly cancel: (exchangeId: string) => void;
+  /** Whether this device keeps its own offer when both offered (its identity key sorts lower than the contact's). */
+  readonly keepsOwnOffer: (contactId: string) => boolean;
+}
+
+interface Pending {
+  exchange?: Exchange;
+  timer?: ReturnType<typeof setTimeout>;
+  readonly backoffMs: number;
+}
+
+export class RelayReconnect {
+  private readonly pending = new Map<string, Pending>();
+  private stopped = false;
+
+  constructor(private readonly options: RelayReconnectOptions) {}
+
+  /** Offers to every contact relays are in use with who is not connected. */
+  start(): void {
+    for (const contactId of this.options.contacts()) void this.offerTo(contactId);
+  }
+
+  /** The contact is connected (by any way), or its offer is taken: no more offers, and our own goes. */
+  connected(contactId: string): void {
+    const pending = this.pending.get(contactId);
+    if (!pending) return;
+    this.pending.delete(contactId);
+    clearTimeout(pending.timer);
+    if (pending.exchange && pending.exchange.state !== 'connected') this.options.cancel(pending.exchange.id);
+  }
+
+  /** An offer the contact sealed for us (untrusted text; pairing decides whether it is a code for this device). */
+  async received(contactId: string, code: string): Promise<void> {
+    if (this.stopped || this.options.isOnline(contactId)) return;
+    const own = this.pending.get(contactId);
+    if (own?.exchange && this.options.keepsOwnOffer(contactId)) {
+      void this.options.send(contactId, own.exchange.code!);
+      return;
+    }
+    if (own) this.connected(contactId);
+    try {
+      const canonical = normalizeCode(code);
+      const decoded = decodeCode(canonical);
+      // Only a one-code reconnect: an ordinary invite would want an answer sent back by hand.
+      if (decoded.kind !== 'invite' || !decoded.reconnectFor) return;
+      await this.options.take(contactId, canonical);
+    } catch (error) {
+      // Not a usable code for this device, or one already opened (a resend): nothing to do.
+      if (!isTincanError(error)) throw error;
+    }
+  }
+
+  stop(): void {
+    this.stopped = true;
+    for (const contactId of [...this.pending.keys()]) this.connected(contactId);
+  }
+
+  private async offerTo(contactId: string, backoffMs = offerBackoffMs): Promise<void> {
+    if (this.stopped || this.pending.has(contactId) || this.options.isOnline(contactId) || !this.options.canOffer(contactId)) return;
+    const pending: Pending = { backoffMs };
+    this.pending.set(contactId, pending);
+    try {
+      pending.exchange = await this.options.offer(contactId);
+    } catch {
+      this.pending.delete(contactId);
+      return;
+    }
+    if (this.pending.get(contactId) !== pending) return void this.options.cancel(pending.exchange.id);
+    void this.options.send(contactId, pending.exchange.code!);
+    // No one took it: a fresh offer later (the link of this one may have given up meanwhile).
+    pending.timer = setTimeout(() => {
+      if (this.pending.get(contactId) !== pending) return;
+      this.connected(contactId);
+      void this.offerTo(contactId, Math.min(backoffMs * 2, maxOfferBackoffMs));
+    }, backoffMs);
+  }
+}

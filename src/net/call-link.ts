@@ -1,0 +1,59 @@
+// A call's own connection as chat/calls.ts sees it: a second RTCPeerConnection beside the data link, made with
+// the link's certificate so its DTLS fingerprint is the one the Hello signed (docs/calls.md). DOM-free:
+// tsconfig.core.json type-checks this file; the browser's is net/call-peer.ts.
+//
+// Lifecycle: new -> (offer | answer) -> connecting -> connected -> closed | failed. `closed` and `failed` are final.
+// Media reach the UI as opaque handles (a MediaStream in a browser): the core never looks inside them.
+import type { ErrorCode } from '../errors';
+import type { Unsubscribe } from '../events';
+import type { LinkSignal } from './link';
+
+export type CallConnectionState = 'new' | 'connecting' | 'connected' | 'closed' | 'failed';
+
+export type CallConnectionEvents = {
+  state: CallConnectionState;
+  /** Media from the peer arrives (packets keep coming in), or stopped arriving. */
+  receiving: boolean;
+  /** An ICE restart's offer or answer, for the peer (carried as a call-signal frame). */
+  signal: LinkSignal;
+  /** The local or remote media changed (a track came, the camera went off): the UI plays them again. */
+  media: undefined;
+};
+
+export interface CallMediaOptions {
+  readonly video: boolean;
+  /** The caller offers and restarts ICE; the callee answers. */
+  readonly role: 'caller' | 'callee';
+}
+
+export interface CallConnection {
+  readonly state: CallConnectionState;
+  /** Why it failed, when it did. */
+  readonly failure?: ErrorCode;
+  /** This device's microphone (and camera), once captured. */
+  readonly localMedia?: unknown;
+  /** What the peer sends, once it arrives. */
+  readonly remoteMedia?: unknown;
+  /** More than one camera is listed (known once one was captured). */
+  readonly canSwitchCamera: boolean;
+  /** Caller: captures the microphone (and camera) and makes the offer's SDP. Throws MEDIA_DENIED, OFFER_FAILED. */
+  offer(): Promise<string>;
+  /** Callee: captures, applies the caller's offer and makes the answer's SDP. Throws MEDIA_DENIED, ANSWER_FAILED. */
+  answer(offerSdp: string): Promise<string>;
+  /** Caller: applies the callee's answer. */
+  accept(answerSdp: string): Promise<void>;
+  /** An ICE restart's offer or answer from the peer. */
+  applySignal(signal: LinkSignal): Promise<void>;
+  /** The microphone sends silence while muted. */
+  setMuted(muted: boolean): void;
+  /** The camera is released while off (nothing is sent); on again, it is captured again. */
+  setCameraOff(off: boolean): Promise<void>;
+  /**
+   * The next camera (the other side's on a phone) on the same sender, no new negotiation. Throws MEDIA_DENIED /
+   * MEDIA_MISSING when no camera came back, not even the one in use: the camera is then off.
+   */
+  switchCamera(): Promise<void>;
+  /** Idempotent; stops every captured track. */
+  close(): void;
+  on<K extends keyof CallConnectionEvents>(name: K, listener: (payload: CallConnectionEvents[K]) => void): Unsubscribe;
+}

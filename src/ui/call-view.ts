@@ -1,0 +1,114 @@
+// <tc-call-view>: the call going on (AppState.call), over everything else. Ringing here: a dialog named
+// "Incoming call" with "Accept call" and "Decline call". Otherwise the full-screen call: the other person's video
+// fills it (muted: their voice plays in an <audio> element of its own, which browsers keep playing in the background
+// where a video may be paused: docs/calls.md, "With the screen locked"), the own camera is a small preview, large controls at the bottom ("Mute",
+// "Turn camera off": toggles with aria-pressed; "Switch camera" while the camera is on and the device lists more
+// than one; "End call"), and a status named "Call" that reads "In call" once media flows both ways. It renders the
+// state only: the call itself lives in chat/calls.ts.
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import type { CallView as CallViewState } from '../app/app-state';
+import { focusCallStep, playMedia } from './call-media';
+import { emit } from './events';
+import { callText, conversationText } from './messages';
+import { controlStyles } from './shared-styles';
+
+/**
+ * @fires tc-accept-call
+ * @fires tc-decline-call
+ * @fires tc-end-call
+ * @fires tc-set-muted - { muted }
+ * @fires tc-set-camera-off - { off }
+ * @fires tc-switch-camera
+ */
+@customElement('tc-call-view')
+export class CallView extends LitElement {
+  static override styles = [
+    controlStyles,
+    css`
+      :host { position: fixed; inset: 0; z-index: 50; display: block; pointer-events: none; }
+      .incoming, .call { pointer-events: auto; }
+      .incoming {
+        position: absolute; left: 50%; top: 1rem; transform: translateX(-50%); width: min(26rem, calc(100vw - 2rem));
+        background: var(--tc-card); color: var(--tc-fg); border: 2px solid var(--tc-border); border-radius: 14px;
+        padding: 1rem; box-shadow: 0 8px 30px rgb(0 0 0 / 0.35);
+      }
+      .incoming h2 { margin: 0 0 0.25rem; font-size: 1.15rem; }
+      .row { display: flex; gap: 0.75rem; margin-top: 0.75rem; }
+      .row button { flex: 1; min-height: 3rem; }
+      .call { position: absolute; inset: 0; background: #111; color: #fff; display: flex; flex-direction: column; }
+      .remote { flex: 1; min-height: 0; width: 100%; object-fit: cover; background: #111; }
+      .remote.voice { opacity: 0; flex: 0 0 1px; }
+      .who { padding: 1rem; text-align: center; }
+      .who h2 { margin: 0; font-size: 1.3rem; }
+      .voice-face { flex: 1; display: grid; place-items: center; font-size: 4rem; }
+      .own {
+        position: absolute; right: 0.75rem; top: 0.75rem; width: 28vw; max-width: 10rem; aspect-ratio: 3 / 4;
+        object-fit: cover; border-radius: 10px; border: 2px solid #fff; background: #333;
+      }
+      .controls {
+        display: flex; justify-content: center; gap: 1rem; padding: 1rem 1rem calc(1rem + env(safe-area-inset-bottom));
+        background: rgb(0 0 0 / 0.6);
+      }
+      .controls button { min-width: 4.5rem; min-height: 4.5rem; border-radius: 2.25rem; font-size: 0.9rem; }
+      .controls button[aria-pressed='true'] { background: #fff; color: #111; }
+      .controls .end { background: var(--tc-error); color: #fff; border-color: var(--tc-error); }
+      [role='status'] { margin: 0.25rem 0 0; }
+    `,
+  ];
+
+  @property({ attribute: false }) call?: CallViewState;
+
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed);
+    const call = this.call;
+    playMedia(this.renderRoot.querySelector('.remote'), call?.remoteMedia);
+    playMedia(this.renderRoot.querySelector('.voice-out'), call?.remoteMedia);
+    playMedia(this.renderRoot.querySelector('.own'), call?.localMedia);
+    focusCallStep(this.renderRoot, call, changed.get('call') as CallViewState | undefined);
+  }
+
+  protected override render() {
+    const call = this.call;
+    if (!call) return nothing;
+    const name = call.name || conversationText.unnamed;
+    if (call.phase === 'ringing-in') {
+      return html`<section class="incoming" role="dialog" aria-labelledby="incoming-title" aria-describedby="incoming-who">
+        <h2 id="incoming-title">${callText.incoming}</h2>
+        <p id="incoming-who">${callText.incomingFrom(name, call.video)}</p>
+        <div class="row">
+          <button type="button" class="primary accept" @click=${() => emit(this, 'tc-accept-call')}>${callText.accept}</button>
+          <button type="button" class="decline" @click=${() => emit(this, 'tc-decline-call')}>${callText.decline}</button>
+        </div>
+      </section>`;
+    }
+    const status = call.phase === 'in-call' ? callText.inCall : call.phase === 'ringing-out' ? callText.ringingOut(name) : callText.connecting;
+    const showVideo = call.video || !call.cameraOff;
+    return html`<section class="call" aria-label=${callText.view}>
+      <div class="who">
+        <h2>${name}</h2>
+        <p role="status" aria-label=${callText.status}>${status}</p>
+      </div>
+      ${showVideo ? nothing : html`<div class="voice-face" aria-hidden="true">${name.slice(0, 1).toUpperCase()}</div>`}
+      <video class="remote ${showVideo ? '' : 'voice'}" autoplay playsinline muted .muted=${true} data-remote aria-label=${callText.theirVideo(name)}></video>
+      <audio class="voice-out" autoplay></audio>
+      ${call.cameraOff ? nothing : html`<video class="own" autoplay playsinline muted aria-label=${callText.ownVideo}></video>`}
+      <div class="controls">
+        <button type="button" aria-pressed=${call.muted ? 'true' : 'false'}
+          @click=${() => emit(this, 'tc-set-muted', { muted: !call.muted })}>${callText.mute}</button>
+        <button type="button" aria-pressed=${call.cameraOff ? 'true' : 'false'}
+          @click=${() => emit(this, 'tc-set-camera-off', { off: !call.cameraOff })}>${callText.cameraOff}</button>
+        ${call.canSwitchCamera && !call.cameraOff
+          ? html`<button type="button" @click=${() => emit(this, 'tc-switch-camera')}>${callText.switchCamera}</button>`
+          : nothing}
+        <button type="button" class="end" @click=${() => emit(this, 'tc-end-call')}>${callText.end}</button>
+      </div>
+    </section>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'tc-call-view': CallView;
+  }
+}

@@ -1,0 +1,129 @@
+// <tc-group-call-view>: the group call going on (AppState.groupCall), over everything else. Ringing here: a dialog
+// named "Incoming call" that names the group and who calls, with "Accept call" and "Decline call". Otherwise the
+// full-screen call: one tile per other member in it (their muted video, their voice in an <audio> of its own as in
+// call-view.ts, and their name as the group's member list has it, found by key), the own camera small, the controls
+// "Mute", "Turn camera off", "End call", and a status named "Call" that reads "In call" while media flows with at
+// least one member. It renders the state only: the call lives in chat/group-calls.ts.
+import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { customElement, property } from 'lit/decorators.js';
+import type { GroupCallView as GroupCallViewState } from '../app/app-state';
+import { focusCallStep, playMedia } from './call-media';
+import { emit } from './events';
+import { callText, conversationText, groupText } from './messages';
+import { controlStyles } from './shared-styles';
+
+/**
+ * @fires tc-accept-call
+ * @fires tc-decline-call
+ * @fires tc-end-call
+ * @fires tc-set-muted - { muted }
+ * @fires tc-set-camera-off - { off }
+ */
+@customElement('tc-group-call-view')
+export class GroupCallView extends LitElement {
+  static override styles = [
+    controlStyles,
+    css`
+      :host { position: fixed; inset: 0; z-index: 50; display: block; pointer-events: none; }
+      .ringing, .group-call { pointer-events: auto; }
+      .ringing {
+        position: absolute; left: 50%; top: 1rem; transform: translateX(-50%); width: min(26rem, calc(100vw - 2rem));
+        background: var(--tc-card); color: var(--tc-fg); border: 2px solid var(--tc-border); border-radius: 14px;
+        padding: 1rem; box-shadow: 0 8px 30px rgb(0 0 0 / 0.35);
+      }
+      .ringing h2 { margin: 0 0 0.25rem; font-size: 1.15rem; }
+      .answer { display: flex; gap: 0.75rem; margin-top: 0.75rem; }
+      .answer button { flex: 1; min-height: 3rem; }
+      .group-call { position: absolute; inset: 0; background: #111; color: #fff; display: flex; flex-direction: column; }
+      .title { padding: 0.75rem 1rem 0.25rem; text-align: center; }
+      .title h2 { margin: 0; font-size: 1.2rem; }
+      .title p { margin: 0.25rem 0 0; }
+      .tiles {
+        flex: 1; min-height: 0; list-style: none; margin: 0; padding: 0.5rem; display: grid; gap: 0.5rem;
+        grid-template-columns: repeat(auto-fit, minmax(min(100%, 14rem), 1fr)); grid-auto-rows: minmax(8rem, 1fr);
+      }
+      .tile { position: relative; background: #222; border-radius: 10px; overflow: hidden; display: grid; place-items: center; }
+      .tile video { position: absolute; inset: 0; width: 100%; height: 100%; object-fit: cover; }
+      .tile video.voice { opacity: 0; }
+      .initial { font-size: 3rem; }
+      .tile p { position: absolute; left: 0; right: 0; bottom: 0; margin: 0; padding: 0.35rem 0.6rem; background: rgb(0 0 0 / 0.55); }
+      .own {
+        position: absolute; right: 0.75rem; top: 0.75rem; width: 22vw; max-width: 8rem; aspect-ratio: 3 / 4;
+        object-fit: cover; border-radius: 10px; border: 2px solid #fff; background: #333;
+      }
+      .controls {
+        display: flex; justify-content: center; gap: 1rem; padding: 1rem 1rem calc(1rem + env(safe-area-inset-bottom));
+        background: rgb(0 0 0 / 0.6);
+      }
+      .controls button {
+        min-width: 4.5rem; min-height: 4.5rem; border-radius: 2.25rem; font-size: 0.9rem; background: #333; color: #fff; border-color: #777;
+      }
+      .controls button[aria-pressed='true'] { background: #fff; color: #111; }
+      .controls .end { background: var(--tc-error); color: #fff; border-color: var(--tc-error); }
+    `,
+  ];
+
+  @property({ attribute: false }) call?: GroupCallViewState;
+
+  protected override updated(changed: PropertyValues<this>): void {
+    super.updated(changed);
+    const call = this.call;
+    for (const member of call?.members ?? []) {
+      const key = CSS.escape(member.key);
+      playMedia(this.renderRoot.querySelector(`video[data-key="${key}"]`), member.remoteMedia);
+      playMedia(this.renderRoot.querySelector(`audio[data-key="${key}"]`), member.remoteMedia);
+    }
+    playMedia(this.renderRoot.querySelector('.own'), call?.localMedia);
+    focusCallStep(this.renderRoot, call, changed.get('call') as GroupCallViewState | undefined);
+  }
+
+  protected override render() {
+    const call = this.call;
+    if (!call) return nothing;
+    const group = call.name || conversationText.unnamed;
+    if (call.phase === 'ringing-in') {
+      const callers = call.members.map((m) => m.name).filter((name) => name);
+      return html`<section class="ringing" role="dialog" aria-labelledby="ringing-title" aria-describedby="ringing-who">
+        <h2 id="ringing-title">${callText.incoming}</h2>
+        <p id="ringing-who">${groupText.incomingGroupCall(group, callers, call.video)}</p>
+        <div class="answer">
+          <button type="button" class="primary accept" @click=${() => emit(this, 'tc-accept-call')}>${callText.accept}</button>
+          <button type="button" @click=${() => emit(this, 'tc-decline-call')}>${callText.decline}</button>
+        </div>
+      </section>`;
+    }
+    const status = call.phase === 'in-call' ? callText.inCall : call.phase === 'ringing-out' ? groupText.ringingOutGroup(group) : callText.connecting;
+    const showVideo = call.video;
+    return html`<section class="group-call" aria-label=${callText.view}>
+      <div class="title">
+        <h2>${group}</h2>
+        <p role="status" aria-label=${callText.status}>${status}</p>
+      </div>
+      <ul class="tiles" aria-label=${groupText.callMembers}>
+        ${call.members.map((m) => {
+          const name = m.name || conversationText.unnamed;
+          return html`<li class="tile">
+            ${showVideo ? nothing : html`<span class="initial" aria-hidden="true">${name.slice(0, 1).toUpperCase()}</span>`}
+            <video class=${showVideo ? '' : 'voice'} autoplay playsinline muted .muted=${true} data-key=${m.key} aria-label=${callText.theirVideo(name)}></video>
+            <audio autoplay data-key=${m.key}></audio>
+            <p>${groupText.memberOnCall(name, groupText.memberCallState[m.phase])}</p>
+          </li>`;
+        })}
+      </ul>
+      ${call.cameraOff ? nothing : html`<video class="own" autoplay playsinline muted aria-label=${callText.ownVideo}></video>`}
+      <div class="controls">
+        <button type="button" aria-pressed=${call.muted ? 'true' : 'false'}
+          @click=${() => emit(this, 'tc-set-muted', { muted: !call.muted })}>${callText.mute}</button>
+        <button type="button" aria-pressed=${call.cameraOff ? 'true' : 'false'}
+          @click=${() => emit(this, 'tc-set-camera-off', { off: !call.cameraOff })}>${callText.cameraOff}</button>
+        <button type="button" class="end" @click=${() => emit(this, 'tc-end-call')}>${callText.end}</button>
+      </div>
+    </section>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'tc-group-call-view': GroupCallView;
+  }
+}

@@ -1,0 +1,67 @@
+// A scripted stand-in for a call's own connection (net/call-link.ts) in Node: it makes SDPs naming its link's own
+// fingerprint and does what the test tells it (media arrives, the path is lost). For the calls' state machines
+// (calls.test.ts, group-calls.test.ts); real connections are the e2e tests'.
+import { Emitter } from '../../../src/events';
+import type { CallConnection, CallConnectionEvents, CallConnectionState, CallMediaOptions } from '../../../src/net/call-link';
+import type { Link, LinkSignal } from '../../../src/net/link';
+import type { Person } from '../chat/people';
+
+export const hexOf = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0').toUpperCase()).join(':');
+export const sdpWith = (fingerprint: Uint8Array, algorithm = 'sha-256') =>
+  `v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=fingerprint:${algorithm} ${hexOf(fingerprint)}\r\n`;
+
+/** A call connection that makes SDPs with its link's own fingerprint and does what the test tells it. */
+export class FakeCall extends Emitter<CallConnectionEvents> implements CallConnection {
+  state: CallConnectionState = 'new';
+  muted = false;
+  /** The call-signal SDPs applied to this connection. */
+  readonly signals: LinkSignal[] = [];
+  /** Set: answer() waits for it (a microphone prompt still open). */
+  answering?: Promise<void>;
+  constructor(readonly link: Link, readonly options: CallMediaOptions) {
+    super();
+  }
+  async offer() {
+    this.state = 'connecting';
+    return sdpWith(this.link.localFields!.fingerprint);
+  }
+  async answer() {
+    await this.answering;
+    this.state = 'connecting';
+    return sdpWith(this.link.localFields!.fingerprint);
+  }
+  async accept() {}
+  async applySignal(signal: LinkSignal) {
+    this.signals.push(signal);
+  }
+  setMuted(muted: boolean) {
+    this.muted = muted;
+  }
+  canSwitchCamera = false;
+  async setCameraOff() {}
+  async switchCamera() {}
+  close() {
+    this.state = 'closed';
+  }
+  /** Media from the peer starts arriving (what getStats would show). */
+  receive() {
+    this.state = 'connected';
+    this.emit('receiving', true);
+  }
+  lose() {
+    this.state = 'failed';
+    this.emit('state', 'failed');
+  }
+}
+
+/** Gives every open session of `who` a FakeCall maker; returns the calls made, newest last. */
+export function fakeCalls(who: Person, contactId: string): FakeCall[] {
+  const made: FakeCall[] = [];
+  const link = who.messenger.peers.get(contactId)!.link;
+  link.makeCall = (options) => {
+    const call = new FakeCall(link, options);
+    made.push(call);
+    return call;
+  };
+  return made;
+}

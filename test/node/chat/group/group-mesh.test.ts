@@ -1,0 +1,88 @@
+// Groups over the real chat stack in Node (in-memory links): one code per newcomer, introductions through the
+// member in the middle form the full mesh, every member holds the same members, messages reach every member once,
+// a removed member gets nothing new, and an introduction changed on the way is refused with both told.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { toBase64Url } from '../../../../src/crypto/bytes';
+import { decodeCode, encodeCode } from '../../../../src/invite/invite-code';
+import type { Frame } from '../../../../src/chat/frames';
+import type { GroupView } from '../../../../src/chat/group/groups';
+import { joinGroup as join, person, texts, until, type Person } from '../people';
+
+const memberNames = (who: Person, groupId: string) => who.messenger.groups.view(groupId).members.map((m) => m.name);
+const viewOf = (who: Person, groupId: string): GroupView => who.messenger.groups.view(groupId);
+
+/** Every pair linked directly. */
+function isMesh(people: readonly Person[], groupId: string): boolean {
+  return people.every((who) => viewOf(who, groupId).members.every((m) => m.isSelf || who.messenger.isOnline(m.contactId)));
+}
+
+describe('groups over a mesh', () => {
+  it('forms the six links of four people from three code exchanges; each message reaches the three others once', async () => {
+    const [a, b, c, d] = await Promise.all(['Ann', 'Ben', 'Cat', 'Dan'].map((name) => person(name)));
+    const people = [a!, b!, c!, d!];
+    const group = await a!.messenger.groups.create('Climbers');
+    await join(a!, b!, group.id);
+    await join(b!, c!, group.id);
+    await join(c!, d!, group.id);
+    await until(() => people.every((p) => memberNames(p, group.id).length === 4) && isMesh(people, group.id), 'the mesh of four');
+    for (const who of people) assert.deepEqual(memberNames(who, group.id), ['Ann', 'Ben', 'Cat', 'Dan']);
+    for (const who of people) assert.equal(viewOf(who, group.id).name, 'Climbers');
+
+    for (const who of people) await who.messenger.send(group.id, `hello from ${who.name}`);
+    const expected = (who: Person) => people.filter((p) => p !== who).map((p) => `hello from ${p.name}`).sort();
+    await until(async () => {
+      for (const who of people) if ((await texts(who, group.id)).length < 4) return false;
+      return true;
+    }, 'every message everywhere');
+    for (const who of people) {
+      const got = (await texts(who, group.id)).filter((t) => !t.endsWith(who.name)).sort();
+      assert.deepEqual(got, expected(who), `${who.name} has each other member's message once`);
+    }
+    // "Delivered to 3 of 3" for every sender.
+    await until(() => people.every((p) => p.events.some((e) => e.name === 'states' && JSON.stringify(e.payload).includes('"acknowledged":3'))), 'delivered to 3 of 3');
+
+    // Ann (the creator) removes Dan: Dan learns it, the others hold three members, and what Ben sends now is for
+    // Ann and Cat only (no outbox entry Dan could ever take); Dan's old messages stay with everyone.
+    await a!.messenger.groups.remove(group.id, viewOf(a!, group.id).members.find((m) => m.name === 'Dan')!.key);
+    await until(() => !viewOf(d!, group.id).isMember && [a!, b!, c!].every((p) => memberNames(p, group.id).length === 3), 'Dan removed everywhere');
+    const after = await b!.messenger.send(group.id, 'after Dan left');
+    assert.deepEqual(after.delivery, { acknowledged: 0, members: 2 });
+    await until(async () => (await texts(a!, group.id)).includes('after Dan left') && (await texts(c!, group.id)).includes('after Dan left'), 'Ann and Cat get it');
+    const danAtBen = b!.store.contacts.findByKey(toBase64Url(d!.profile.identity.publicKey))!.id;
+    assert.ok(!b!.store.outbox.pending(danAtBen).some((e) => e.messageId === after.id), 'no entry for Dan');
+    assert.ok((await texts(a!, group.id)).includes('hello from Dan'));
+    assert.ok(!(await texts(d!, group.id)).includes('after Dan left'));
+    for (const who of people) who.messenger.close();
+  });
+
+  it('refuses an introduction whose fingerprint the member in the middle swapped: no link, both told', async () => {
+    const [a, b, c] = await Promise.all(['Ann', 'Ben', 'Cat'].map((name) => person(name)));
+    const group = await a!.messenger.groups.create('Trust');
+    await join(a!, b!, group.id);
+    // Ben tampers with every offer it hands on: another fingerprint, same candidates.
+    const tamper = (frame: Frame): Frame => {
+      if (frame.type !== 'intro' || frame.kind !== 'offer') return frame;
+      const decoded = decodeCode(frame.code);
+      const fingerprint = decoded.fields.fingerprint.slice();
+      fingerprint[0] = fingerprint[0]! ^ 0xff;
+      return { ...frame, code: encodeCode({ ...decoded, fields: { ...decoded.fields, fingerprint } }) };
+    };
+    const patch = (session: { send(frame: Frame): boolean }) => {
+      const send = session.send.bind(session);
+      session.send = (frame) => send(tamper(frame));
+    };
+    const refused = (who: Person) => new Promise<string>((resolve) => who.messenger.groups.on('introduction-refused', (e) => resolve(e.name)));
+    const [atAnn, atCat] = [refused(a!), refused(c!)];
+    b!.messenger.peers.on('opened', (session) => patch(session));
+    for (const session of b!.messenger.peers.open()) patch(session);
+    const linksBefore = { a: a!.device.links.length, c: c!.device.links.length };
+    await join(b!, c!, group.id);
+    assert.equal(await atAnn, 'Cat');
+    assert.equal(await atCat, 'Ann');
+    // The one who got the changed offer made no answer link: only the offerer's invite link was made.
+    assert.equal(a!.device.links.length + c!.device.links.length - linksBefore.a - linksBefore.c, 2, 'the join (one link) and the offer (one)');
+    assert.equal(a!.messenger.isOnline(viewOf(a!, group.id).members.find((m) => m.name === 'Cat')!.contactId), false);
+    for (const who of [a!, b!, c!]) who.messenger.close();
+  });
+});

@@ -1,0 +1,78 @@
+// Automatic reconnect's schedule and glare rule (chat/relay-reconnect.ts), on a mocked clock: offers back off
+// (15 s, 30 s, 60 s …), each a fresh one-code offer, and none goes once the contact is connected; when both offered,
+// the page that keeps its own sends it again and the other takes it.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Exchange } from '../../../src/chat/pairing';
+import { offerBackoffMs, RelayReconnect, type RelayReconnectOptions } from '../../../src/chat/relay-reconnect';
+import { encodeCode } from '../../../src/invite/invite-code';
+
+/** A RelayReconnect for contact "bob" whose ports record what it does. */
+function reconnectFor(options: Partial<RelayReconnectOptions> = {}) {
+  const sent: string[] = [];
+  const cancelled: string[] = [];
+  const taken: string[] = [];
+  let made = 0;
+  const online = new Set<string>();
+  const reconnect = new RelayReconnect({
+    contacts: () => ['bob'],
+    isOnline: (id) => online.has(id),
+    canOffer: () => true,
+    offer: async () => ({ id: `x${++made}`, kind: 'reconnect', state: 'waiting-for-peer', code: `CODE${made}`, createdAt: 0 }) as Exchange,
+    send: async (_id, code) => {
+      sent.push(code);
+      return true;
+    },
+    take: async (_id, code) => void taken.push(code),
+    cancel: (id) => void cancelled.push(id),
+    keepsOwnOffer: () => false,
+    ...options,
+  });
+  return { reconnect, sent, cancelled, taken, online };
+}
+
+const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('automatic reconnect: back-off and glare', () => {
+  it('offers again at 15 s, 30 s, 60 s with a fresh offer each time, and sends nothing once connected', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const { reconnect, sent, cancelled, online } = reconnectFor();
+    reconnect.start();
+    await settle();
+    assert.deepEqual(sent, ['CODE1']);
+    for (const [waitMs, expected] of [[offerBackoffMs, 'CODE2'], [2 * offerBackoffMs, 'CODE3'], [4 * offerBackoffMs, 'CODE4']] as const) {
+      const before = sent.length;
+      t.mock.timers.tick(waitMs - 1);
+      await settle();
+      assert.equal(sent.length, before, 'nothing before the back-off ends');
+      t.mock.timers.tick(1);
+      await settle();
+      assert.deepEqual([sent.length - before, sent.at(-1)], [1, expected]);
+    }
+    assert.deepEqual(cancelled, ['x1', 'x2', 'x3'], 'each earlier offer is dropped for the fresh one');
+    online.add('bob');
+    reconnect.connected('bob');
+    const at = sent.length;
+    t.mock.timers.tick(24 * 60 * 60_000);
+    await settle();
+    assert.equal(sent.length, at, 'a day later: nothing more sent');
+    assert.deepEqual(cancelled, ['x1', 'x2', 'x3', 'x4']);
+  });
+
+  it('both offered: the page that keeps its own sends it again; the other drops its own and takes the offer', async () => {
+    const keeper = reconnectFor({ keepsOwnOffer: () => true });
+    keeper.reconnect.start();
+    await settle();
+    await keeper.reconnect.received('bob', 'THEIRS');
+    assert.deepEqual([keeper.sent, keeper.taken], [['CODE1', 'CODE1'], []]);
+
+    const other = reconnectFor();
+    other.reconnect.start();
+    await settle();
+    const code = encodeCode({ kind: 'invite', fields: { fingerprint: new Uint8Array(32).fill(3), candidates: [{ type: 'host', address: '192.168.1.2', port: 4000 }] }, reconnectFor: new Uint8Array(4).fill(9) });
+    await other.reconnect.received('bob', code);
+    assert.deepEqual([other.sent, other.cancelled, other.taken], [['CODE1'], ['x1'], [code]]);
+    keeper.reconnect.stop();
+    other.reconnect.stop();
+  });
+});

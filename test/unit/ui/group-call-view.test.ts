@@ -1,0 +1,123 @@
+// Group calls in a real browser (ui/group-call-view.ts, the group's buttons): a group call rings as a dialog named
+// "Incoming call" that names the group and who calls, focused on "Accept call"; the call fills a 360 px phone with
+// one tile per other member named by the member list (by key), each saying how its leg is doing, the status "Call"
+// and its controls in view, with no axe findings; a group's screen has "Voice call" and "Video call", and a group of
+// more than four has them disabled and described by the limit's sentence.
+import { expect } from '@esm-bundle/chai';
+import type { GroupCallView as GroupCallViewState } from '../../../src/app/app-state';
+import type { GroupCallView } from '../../../src/ui/group-call-view';
+import '../../../src/ui/group-call-view';
+import { allElements, axeViolations, button, climbers, deepScreens, FixtureApp, loadAppCss, mountShell, nameOf, useView } from './fixtures';
+
+const ringing: GroupCallViewState = {
+  id: 'AAAAAAAAAAAAAAAAAAAAAA',
+  groupId: climbers.id,
+  name: 'Climbers',
+  video: false,
+  direction: 'in',
+  phase: 'ringing-in',
+  muted: false,
+  cameraOff: true,
+  members: [{ key: 'K-bob', contactId: 'bob', name: 'Bob', phase: 'ringing' }],
+};
+
+async function mount(call: GroupCallViewState): Promise<GroupCallView> {
+  await loadAppCss();
+  const view = document.createElement('tc-group-call-view');
+  view.call = call;
+  document.body.append(view);
+  await view.updateComplete;
+  return view;
+}
+
+const buttonIn = (view: GroupCallView, name: string) => [...view.shadowRoot!.querySelectorAll('button')].find((b) => b.textContent!.trim() === name);
+
+before(() => import('../../../src/ui/after-unlock'));
+afterEach(() => document.querySelectorAll('tc-group-call-view, tc-tincan-shell').forEach((el) => el.remove()));
+after(async () => useView('desktop', 'light'));
+
+describe('tc-group-call-view', () => {
+  it('rings as a dialog named "Incoming call" that names the group and who calls, focused on "Accept call"', async () => {
+    const view = await mount({ ...ringing, members: [...ringing.members, { key: 'K-carol', contactId: 'carol', name: 'Carol', phase: 'ringing' }] });
+    const dialog = view.shadowRoot!.querySelector('[role="dialog"]')!;
+    expect(view.shadowRoot!.getElementById(dialog.getAttribute('aria-labelledby')!)!.textContent).to.equal('Incoming call');
+    expect(view.shadowRoot!.getElementById(dialog.getAttribute('aria-describedby')!)!.textContent).to.equal('Bob, Carol are calling the group Climbers');
+    expect(view.shadowRoot!.activeElement).to.equal(buttonIn(view, 'Accept call'));
+    const seen: string[] = [];
+    for (const type of ['tc-accept-call', 'tc-decline-call']) view.addEventListener(type, () => seen.push(type));
+    buttonIn(view, 'Decline call')!.click();
+    buttonIn(view, 'Accept call')!.click();
+    expect(seen).to.deep.equal(['tc-decline-call', 'tc-accept-call']);
+  });
+
+  it('fills a phone with one tile per member, each named and saying its state, "In call" with one of them', async () => {
+    await useView('phone', 'light');
+    const view = await mount({
+      ...ringing,
+      phase: 'in-call',
+      connectedAt: Date.now(),
+      members: [
+        { key: 'K-bob', contactId: 'bob', name: 'Bob', phase: 'in-call' },
+        { key: 'K-dave-with-a-rather-long-name', contactId: 'dave', name: 'Dave Longname-Mountaineer', phase: 'connecting' },
+      ],
+    });
+    const status = view.shadowRoot!.querySelector('[role="status"]')!;
+    expect(status.getAttribute('aria-label')).to.equal('Call');
+    expect(status.textContent).to.equal('In call');
+    const tiles = allElements(view).find((el) => el.localName === 'ul' && nameOf(el) === 'People in the call')!;
+    const items = [...tiles.querySelectorAll('li')];
+    expect(items.map((li) => li.querySelector('p')!.textContent)).to.deep.equal(['Bob, In call', 'Dave Longname-Mountaineer, Connecting…']);
+    expect(items.map((li) => li.querySelector('video')!.getAttribute('aria-label'))).to.deep.equal(["Bob's video", "Dave Longname-Mountaineer's video"]);
+    for (const name of ['Mute', 'Turn camera off', 'End call']) {
+      const box = buttonIn(view, name)!.getBoundingClientRect();
+      expect(box.bottom, name).to.be.at.most(window.innerHeight);
+      expect(box.height, name).to.be.at.least(44);
+    }
+    expect(view.shadowRoot!.activeElement).to.equal(buttonIn(view, 'End call'));
+    expect(await axeViolations(view)).to.deep.equal([]);
+    view.call = { ...view.call!, phase: 'ringing-out', members: view.call!.members.map((m) => ({ ...m, phase: 'ringing' as const })) };
+    await view.updateComplete;
+    expect(status.textContent).to.equal('Calling Climbers…');
+  });
+
+  it('sends mute and camera choices as toggles, and "End call"', async () => {
+    const view = await mount({ ...ringing, phase: 'in-call', muted: true });
+    const seen: unknown[] = [];
+    view.addEventListener('tc-set-muted', (e) => seen.push((e as CustomEvent).detail));
+    view.addEventListener('tc-set-camera-off', (e) => seen.push((e as CustomEvent).detail));
+    view.addEventListener('tc-end-call', () => seen.push('end'));
+    expect(buttonIn(view, 'Mute')!.getAttribute('aria-pressed')).to.equal('true');
+    buttonIn(view, 'Mute')!.click();
+    buttonIn(view, 'Turn camera off')!.click();
+    buttonIn(view, 'End call')!.click();
+    expect(seen).to.deep.equal([{ muted: false }, { off: false }, 'end']);
+  });
+});
+
+describe('a group\'s call buttons', () => {
+  it('"Voice call" and "Video call" in a group of four start its call', async () => {
+    const app = new FixtureApp(deepScreens['chat-group']!.state);
+    const shell = await mountShell(app);
+    button(shell, 'Voice call').click();
+    button(shell, 'Video call').click();
+    expect(app.called('startCall')).to.deep.equal([[false], [true]]);
+  });
+
+  it('in a group of five they are disabled and described by the limit', async () => {
+    const five = {
+      ...climbers,
+      group: {
+        ...climbers.group!,
+        tooBigToCall: true,
+        members: [...climbers.group!.members, { key: 'K-eve', name: 'Eve', isSelf: false, online: true, canRemove: true, addedByName: 'Alice' }],
+      },
+    };
+    const shell = await mountShell(new FixtureApp({ ...deepScreens['chat-group']!.state, conversations: [five] }));
+    for (const name of ['Voice call', 'Video call']) {
+      const control = allElements(shell).find((el) => el.localName === 'button' && nameOf(el) === name) as HTMLButtonElement;
+      expect(control.disabled, name).to.equal(true);
+      const description = (control.getRootNode() as ShadowRoot).getElementById(control.getAttribute('aria-describedby')!)!;
+      expect(description.textContent).to.equal('Calls are for groups of up to 4 people; this group has 5.');
+    }
+  });
+});

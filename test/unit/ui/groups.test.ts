@@ -1,0 +1,84 @@
+// Groups in the shell (issue 19's UI contract), keyboard and a 360 px phone: "New group" opens "Group name" and
+// "Create group"; a group's screen has "Invite to group", "Leave group", the list "Members" (one item per member,
+// its text starting with the name) and "Remove <name>" only where the rules allow it; a group's messages name their
+// senders and say "Delivered to k of n".
+import { expect } from '@esm-bundle/chai';
+import { sendKeys } from '@web/test-runner-commands';
+import { hlcOf } from '../../../src/chat/hybrid-clock';
+import { allElements, button, carol, climbers, deepScreens, FixtureApp, mainState, message, mountShell, nameOf, settle, textbox, useView } from './fixtures';
+
+// The shell loads the screens after unlock (a chunk of its own): loaded before the first test, whose first render
+// would otherwise wait for the dev server to compile it.
+before(() => import('../../../src/ui/after-unlock'));
+afterEach(() => document.querySelectorAll('tc-tincan-shell').forEach((el) => el.remove()));
+after(async () => useView('desktop', 'light'));
+
+function list(root: Element, name: string): HTMLElement {
+  const found = allElements(root).find((el) => el.localName === 'ul' && nameOf(el) === name);
+  if (!found) throw new Error(`no list "${name}"`);
+  return found as HTMLElement;
+}
+
+describe('groups in the shell', () => {
+  it('"New group" asks for its name and creates it, by keyboard on a phone', async () => {
+    await useView('phone', 'light');
+    const app = new FixtureApp({ ...mainState, conversations: [carol] });
+    const shell = await mountShell(app);
+    button(shell, 'New group').focus();
+    await sendKeys({ press: 'Enter' });
+    await settle(shell);
+    const name = textbox(shell, 'Group name');
+    expect(name.matches(':focus') || allElements(shell).some((el) => el.shadowRoot?.activeElement === name)).to.equal(true);
+    await sendKeys({ type: 'Climbers' });
+    await sendKeys({ press: 'Enter' });
+    await settle(shell);
+    expect(app.called('createGroup')).to.deep.equal([['Climbers']]);
+  });
+
+  it('shows the members, the actions the rules allow, senders and "Delivered to 1 of 3"', async () => {
+    await useView('phone', 'light');
+    const app = new FixtureApp(deepScreens['chat-group']!.state);
+    const shell = await mountShell(app);
+    const items = [...list(shell, 'Members').querySelectorAll('li')].map((li) => li.textContent!.replace(/\s+/g, ' ').trim());
+    expect(items.map((t) => t.split(/[ ,(]/)[0])).to.deep.equal(['Alice', 'Bob', 'Carol', 'Dave']);
+    expect(items[0]).to.match(/^Alice \(you\)/);
+    for (const member of climbers.group!.members.filter((m) => m.canRemove)) button(shell, `Remove ${member.name}`);
+    expect(allElements(shell).some((el) => el.localName === 'button' && nameOf(el) === 'Remove Alice')).to.equal(false);
+    const log = allElements(shell).find((el) => el.getAttribute('role') === 'log')!;
+    expect(log.textContent).to.include('Bob').and.include('Rope is packed').and.include('Delivered to 1 of 3');
+    button(shell, 'Invite to group').click();
+    button(shell, 'Leave group').click();
+    button(shell, 'Remove Carol').click();
+    expect(app.called('inviteToGroup')).to.deep.equal([[climbers.id]]);
+    expect(app.called('leaveGroup')).to.deep.equal([[climbers.id]]);
+    expect(app.called('removeFromGroup')).to.deep.equal([[climbers.id, 'K-carol']]);
+  });
+
+  it("shows a group's messages in clock order, not in the order they were stored (a catch-up comes in late)", async () => {
+    const state = deepScreens['chat-group']!.state;
+    const reading = (minute: number) => hlcOf(Date.UTC(2026, 11, 7, 5, minute));
+    // Stored in this order; written Carol, Bob, own, Bob (the same reading as Carol's later one: the key decides).
+    const stored = [
+      message({ from: 'K-bob', text: 'second: Bob', order: reading(2) }),
+      message({ direction: 'out', text: 'third: mine', order: reading(3) }),
+      message({ from: 'K-carol', text: 'first: Carol (caught up)', order: reading(1) }),
+      message({ from: 'K-carol', text: 'fifth: Carol', order: reading(4) }),
+      message({ from: 'K-bob', text: 'fourth: Bob', order: reading(4) }),
+    ];
+    const shell = await mountShell(new FixtureApp({ ...state, open: { ...state.open!, messages: stored } }));
+    const log = allElements(shell).find((el) => el.getAttribute('role') === 'log')!;
+    const shown = [...(log.shadowRoot ?? log).querySelectorAll('.msg p')].map((p) => p.textContent);
+    expect(shown).to.deep.equal(['first: Carol (caught up)', 'second: Bob', 'third: mine', 'fourth: Bob', 'fifth: Carol']);
+  });
+
+  it('says when this device is no longer in the group, and offers nothing to do in it', async () => {
+    const state = deepScreens['chat-group']!.state;
+    const left = { ...climbers, group: { ...climbers.group!, isMember: false, members: climbers.group!.members.filter((m) => !m.isSelf).map((m) => ({ ...m, canRemove: false })) } };
+    const shell = await mountShell(new FixtureApp({ ...state, conversations: [left] }));
+    const status = allElements(shell).find((el) => el.getAttribute('role') === 'status' && nameOf(el) === 'Connection')!;
+    expect(status.textContent).to.include('You are no longer in this group');
+    for (const name of ['Invite to group', 'Leave group', 'Remove Bob']) {
+      expect(allElements(shell).some((el) => el.localName === 'button' && nameOf(el) === name), name).to.equal(false);
+    }
+  });
+});
