@@ -1,5 +1,6 @@
-// <tc-call-view>: the call going on (AppState.call), over everything else. Ringing here: a dialog named
-// "Incoming call" with "Accept call" and "Decline call". Otherwise the full-screen call: the other person's video
+// <tc-call-view>: the call going on (AppState.call). Ringing here: a dialog named "Incoming call" over everything
+// else, with "Accept call" and "Decline call". Otherwise the call, full-screen on a phone and `docked` at the top of
+// the conversation's pane on a wide screen (the composer stays in reach under it): the other person's video
 // fills it (muted: their voice plays in an <audio> element of its own, which browsers keep playing in the background
 // where a video may be paused: docs/calls.md, "With the screen locked"), the own camera is a small preview, large controls at the bottom ("Mute",
 // "Turn camera off": toggles with aria-pressed; "Switch camera" while the camera is on and the device lists more
@@ -28,8 +29,12 @@ export class CallView extends LitElement {
     css`
       :host { position: fixed; inset: 0; z-index: 50; display: block; pointer-events: none; }
       .incoming, .call { pointer-events: auto; }
+      /* Docked (wide screens): the call is a block at the top of the conversation's pane, so the log's newest
+         messages and the composer stay in view and in reach below it; ringing still floats over everything. */
+      :host([docked]) { position: sticky; top: 0; inset: auto; z-index: 5; }
+      :host([docked]) .call { position: relative; inset: auto; height: min(45vh, 26rem); }
       .incoming {
-        position: absolute; left: 50%; top: 1rem; transform: translateX(-50%); width: min(26rem, calc(100vw - 2rem));
+        position: fixed; left: 50%; top: 1rem; transform: translateX(-50%); width: min(26rem, calc(100vw - 2rem));
         background: var(--tc-card); color: var(--tc-fg); border: 2px solid var(--tc-border); border-radius: 14px;
         padding: 1rem; box-shadow: 0 8px 30px rgb(0 0 0 / 0.35);
       }
@@ -50,14 +55,20 @@ export class CallView extends LitElement {
         display: flex; justify-content: center; gap: 1rem; padding: 1rem 1rem calc(1rem + env(safe-area-inset-bottom));
         background: rgb(0 0 0 / 0.6);
       }
-      .controls button { min-width: 4.5rem; min-height: 4.5rem; border-radius: 2.25rem; font-size: 0.9rem; }
+      /* Light on the call's dark ground in both themes: the theme's light button took the call's white text (axe). */
+      .controls button {
+        min-width: 4.5rem; min-height: 4.5rem; border-radius: 2.25rem; font-size: 0.9rem; background: #333; color: #fff; border-color: #777;
+      }
       .controls button[aria-pressed='true'] { background: #fff; color: #111; }
-      .controls .end { background: var(--tc-error); color: #fff; border-color: var(--tc-error); }
+      /* One red in both themes (the dark theme's error red is too light under white text: axe). */
+      .controls .end { background: #b3261e; color: #fff; border-color: #b3261e; }
       [role='status'] { margin: 0.25rem 0 0; }
     `,
   ];
 
   @property({ attribute: false }) call?: CallViewState;
+  /** Wide screens: a block at the top of the conversation's pane (the composer stays usable); else over the page. */
+  @property({ type: Boolean, reflect: true }) docked = false;
 
   protected override updated(changed: PropertyValues<this>): void {
     super.updated(changed);

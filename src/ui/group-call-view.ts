@@ -1,6 +1,6 @@
-// <tc-group-call-view>: the group call going on (AppState.groupCall), over everything else. Ringing here: a dialog
-// named "Incoming call" that names the group and who calls, with "Accept call" and "Decline call". Otherwise the
-// full-screen call: one tile per other member in it (their muted video, their voice in an <audio> of its own as in
+// <tc-group-call-view>: the group call going on (AppState.groupCall). Ringing here: a dialog over everything else,
+// named "Incoming call", that names the group and who calls, with "Accept call" and "Decline call". Otherwise the
+// call, full-screen on a phone and `docked` at the top of the conversation's pane on a wide screen (call-view.ts): one tile per other member in it (their muted video, their voice in an <audio> of its own as in
 // call-view.ts, and their name as the group's member list has it, found by key), the own camera small, the controls
 // "Mute", "Turn camera off", "End call", and a status named "Call" that reads "In call" while media flows with at
 // least one member. It renders the state only: the call lives in chat/group-calls.ts.
@@ -26,8 +26,11 @@ export class GroupCallView extends LitElement {
     css`
       :host { position: fixed; inset: 0; z-index: 50; display: block; pointer-events: none; }
       .ringing, .group-call { pointer-events: auto; }
+      /* Docked (wide screens): as in call-view.ts, a block at the top of the conversation's pane. */
+      :host([docked]) { position: sticky; top: 0; inset: auto; z-index: 5; }
+      :host([docked]) .group-call { position: relative; inset: auto; height: min(50vh, 30rem); }
       .ringing {
-        position: absolute; left: 50%; top: 1rem; transform: translateX(-50%); width: min(26rem, calc(100vw - 2rem));
+        position: fixed; left: 50%; top: 1rem; transform: translateX(-50%); width: min(26rem, calc(100vw - 2rem));
         background: var(--tc-card); color: var(--tc-fg); border: 2px solid var(--tc-border); border-radius: 14px;
         padding: 1rem; box-shadow: 0 8px 30px rgb(0 0 0 / 0.35);
       }
@@ -59,11 +62,14 @@ export class GroupCallView extends LitElement {
         min-width: 4.5rem; min-height: 4.5rem; border-radius: 2.25rem; font-size: 0.9rem; background: #333; color: #fff; border-color: #777;
       }
       .controls button[aria-pressed='true'] { background: #fff; color: #111; }
-      .controls .end { background: var(--tc-error); color: #fff; border-color: var(--tc-error); }
+      /* One red in both themes (the dark theme's error red is too light under white text: axe). */
+      .controls .end { background: #b3261e; color: #fff; border-color: #b3261e; }
     `,
   ];
 
   @property({ attribute: false }) call?: GroupCallViewState;
+  /** Wide screens: a block at the top of the conversation's pane (the composer stays usable); else over the page. */
+  @property({ type: Boolean, reflect: true }) docked = false;
 
   protected override updated(changed: PropertyValues<this>): void {
     super.updated(changed);

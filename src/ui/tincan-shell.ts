@@ -651,9 +651,16 @@ export class TincanShell extends LitElement {
           ?showNotifyPrompt=${showNotifyPrompt} ?showHomeScreenAdvice=${this.showHomeScreenAdvice}></tc-home-screen>
       </div>
       <div class="main-pane ${this.top === 'chat' && this.activeConversation() ? 'chat' : ''}">
+        ${this.isWide ? this.renderCalls(s) : nothing}
         ${atHome && !this.isWide ? nothing : this.renderMainPane(s, notice)}
       </div>
     </main>`;
+  }
+
+  /** The call going on: over the whole page on a phone, docked at the top of the main pane on a wide screen. */
+  private renderCalls(s: AppState) {
+    return html`${s.call ? html`<tc-call-view .call=${s.call} ?docked=${this.isWide}></tc-call-view>` : nothing}
+      ${s.groupCall ? html`<tc-group-call-view .call=${s.groupCall} ?docked=${this.isWide}></tc-group-call-view>` : nothing}`;
   }
 
   private renderSingle(s: AppState, notice: Notice | undefined) {
@@ -694,8 +701,7 @@ export class TincanShell extends LitElement {
       </header>
       ${this.renderBanners(s, bannerNotice)}
       ${s.screen === 'main' ? this.renderMain(s, notice) : this.renderSingle(s, notice)}
-      ${s.screen === 'main' && s.call ? html`<tc-call-view .call=${s.call}></tc-call-view>` : nothing}
-      ${s.screen === 'main' && s.groupCall ? html`<tc-group-call-view .call=${s.groupCall}></tc-group-call-view>` : nothing}
+      ${s.screen === 'main' && !this.isWide ? this.renderCalls(s) : nothing}
     </div>`;
   }
 

@@ -241,6 +241,19 @@ export const deepScreens: Record<string, { state: AppState; view: 'pair' | 'chat
     view: 'contact',
   },
   settings: { state: { ...mainState, conversations: [bob], iceServers: [{ urls: 'stun:stun.l.google.com:19302' }], autoAcceptImageBytes: 5_000_000 }, view: 'settings' },
+  // Last, so the messages of the screens above keep their numbers (their approved screenshots show them).
+  // A voice call with Bob going on, his conversation open: full-screen on a phone; on a wide screen docked over the
+  // conversation, its newest messages and the composer under it.
+  'chat-call': {
+    state: {
+      ...mainState,
+      conversations: [bob, carol],
+      activeId: 'bob',
+      open: { id: 'bob', messages: messages(30), hasOlder: true, hasNewer: false },
+      call: { id: 'AAAAAAAAAAAAAAAAAAAAAA', contactId: 'bob', name: 'Bob', video: false, direction: 'out', phase: 'in-call', muted: false, cameraOff: true },
+    },
+    view: 'chat',
+  },
 };
 
 type Call = [name: string, args: unknown[]];

@@ -1,0 +1,63 @@
+// Where a call sits in the shell: on a 360 px phone it covers the page (the person is on the call); on a wide screen
+// it is docked at the top of the conversation's pane, so the newest messages and the composer stay in view and can be
+// typed into during the call (issue 22: the full-page call covered the composer on desktops).
+import './fixed-clock';
+import { expect } from '@esm-bundle/chai';
+import { control, deepScreens, FixtureApp, mountShell, useView } from './fixtures';
+import type { TincanShell } from '../../../src/ui/tincan-shell';
+
+afterEach(() => document.querySelectorAll('tc-tincan-shell').forEach((el) => el.remove()));
+after(async () => useView('desktop', 'light'));
+
+/** The element a click at (x, y) reaches, through open shadow roots. */
+function hitAt(x: number, y: number): Element | null {
+  let hit = document.elementFromPoint(x, y);
+  while (hit?.shadowRoot) {
+    const inner = hit.shadowRoot.elementFromPoint(x, y);
+    // Outside this shadow tree (elementFromPoint answers its host or a node of the outer tree): the host is hit.
+    if (!inner || inner.getRootNode() !== hit.shadowRoot) break;
+    hit = inner;
+  }
+  return hit;
+}
+
+const centreOf = (el: Element) => {
+  const box = el.getBoundingClientRect();
+  return [box.left + box.width / 2, box.top + box.height / 2] as const;
+};
+
+async function shellInCall(): Promise<TincanShell> {
+  return mountShell(new FixtureApp(deepScreens['chat-call']!.state));
+}
+
+describe('a call in the shell', () => {
+  it('on a wide screen leaves the composer and the newest message in reach under the call', async () => {
+    await useView('desktop', 'light');
+    const shell = await shellInCall();
+    const end = control(shell, 'button', 'End call');
+    const box = control(shell, 'textarea', 'Message');
+    const [endX, endY] = centreOf(end);
+    expect(hitAt(endX, endY), '"End call" can be clicked').to.equal(end);
+    const [boxX, boxY] = centreOf(box);
+    expect(hitAt(boxX, boxY), 'the composer can be clicked, not covered by the call').to.equal(box);
+    const call = shell.shadowRoot!.querySelector('tc-call-view')!.shadowRoot!.querySelector('.call')!;
+    expect(call.getBoundingClientRect().bottom, 'the call ends above the composer').to.be.at.most(box.getBoundingClientRect().top);
+    const log = shell.shadowRoot!.querySelector('tc-chat-screen')!.shadowRoot!.querySelector('tc-message-log')!;
+    const newest = [...log.shadowRoot!.querySelectorAll('.msg p')].at(-1)!;
+    const [newestX, newestY] = centreOf(newest);
+    expect(hitAt(newestX, newestY), 'the newest message is in view, not under the call').to.equal(newest);
+    box.focus();
+    expect(shell.shadowRoot!.activeElement, 'focus can go to the composer').to.exist;
+  });
+
+  it('on a phone covers the page, its controls in view', async () => {
+    await useView('phone', 'light');
+    const shell = await shellInCall();
+    const call = shell.shadowRoot!.querySelector('tc-call-view')!.shadowRoot!.querySelector('.call')!;
+    const box = call.getBoundingClientRect();
+    expect([box.left, box.top, box.width, box.height]).to.deep.equal([0, 0, innerWidth, innerHeight]);
+    const end = control(shell, 'button', 'End call');
+    const [endX, endY] = centreOf(end);
+    expect(hitAt(endX, endY)).to.equal(end);
+  });
+});
