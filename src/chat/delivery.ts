@@ -78,6 +78,8 @@ export interface LogPort {
   ): Promise<readonly AppendOutcome[]>;
   setStates(conversationId: string, updates: readonly { readonly id: string; readonly state: MessageState }[]): void;
   usageBytes(conversationId: string): number;
+  /** Each conversation's last message (its clock reading: where the clock resumes after a crash). */
+  summaries(): readonly { readonly lastMessage?: { readonly meta?: { readonly [key: string]: unknown } } }[];
 }
 
 export interface OutboxEntryView {
@@ -207,6 +209,9 @@ export class Delivery extends Emitter<DeliveryEvents> {
       this.sodium = sodium;
       this.chains = chains;
       this.sync = sync;
+      // The clock record is written in batches: a crash just after a message was stored may have lost the reading,
+      // which the conversation's last message still holds.
+      for (const { lastMessage } of options.log.summaries()) sync.resumeClock(lastMessage?.meta?.order);
     });
     this.ready.catch(() => undefined);
     // A group's membership changed: a new chain, handed only to who is in it now (a removed member cannot open
