@@ -98,6 +98,8 @@ export interface StoredItem extends HeldEnvelope {
 }
 
 const heldId = (e: Pick<Envelope, 'conversation' | 'from' | 'id'>) => `h:${e.conversation}:${e.from}:${e.id}`;
+/** What names a held envelope (in `answer`'s `handed`). */
+export const heldKeyOf = heldId;
 
 export class GroupSync {
   readonly clock: HybridClock;
@@ -233,14 +235,14 @@ export class GroupSync {
    * numbers (it surely lacks those), then the rest, each part in display order. Nothing is let go here: a number
    * below its highest may be one it never got, so only its signed ack (`acknowledged`) releases an envelope, and
    * what it already has comes back to it as a duplicate it acknowledges again (at most maxMaybeHandedPerSync of those
-   * per sync, oldest first).
+   * per sync, oldest first). `handed`: envelopes (heldKeyOf) already handed to it on this session, left out.
    */
-  answer(conversation: string, member: string, seen: Readonly<Record<string, number>>): HeldEnvelope[] {
+  answer(conversation: string, member: string, seen: Readonly<Record<string, number>>, handed: ReadonlySet<string> = new Set()): HeldEnvelope[] {
     this.expire();
     const lacking: Held[] = [];
     const maybe: Held[] = [];
     for (const h of this.held.values()) {
-      if (h.kind !== 'group' || h.envelope.conversation !== conversation || !h.waiting.has(member)) continue;
+      if (h.kind !== 'group' || h.envelope.conversation !== conversation || !h.waiting.has(member) || handed.has(h.id)) continue;
       const has = seen[h.envelope.from];
       (h.seq !== undefined && has !== undefined && h.seq <= has ? maybe : lacking).push(h);
     }

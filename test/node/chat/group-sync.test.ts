@@ -17,7 +17,7 @@ import type { JsonValue } from '../../../src/crypto/vault';
 import { HybridClock, hlcOf, maxHlcAheadMs } from '../../../src/chat/hybrid-clock';
 import type { Frame } from '../../../src/chat/frames';
 import type { PeerSession } from '../../../src/chat/peer-session';
-import { closeApp, pair, person, reload, texts, unlockAgain, until, waitFor, type Person } from './people';
+import { closeApp, pair, person, reload, tap as tapFrames, texts, unlockAgain, until, waitFor, type Person } from './people';
 
 const groupWireId = 'g:BBBBBBBBBBBBBBBBBBBBBB';
 const groupId = 'group-sync';
@@ -189,6 +189,34 @@ describe('what a holder lets go and what it holds (review of issue 19)', () => {
     await until(async () => (await texts(carol, groupId)).includes('a2 words'), 'Carol gets the one she missed');
     assert.deepEqual((await texts(carol, groupId)).sort(), ['a1 words', 'a2 words', 'a3 words'], 'each once');
     await until(async () => (await heldRecords(bob)).every((r) => !(r.value.waiting as string[]).includes(idOf(carol))), 'Bob lets go of all three once she acknowledged them');
+  });
+
+  it('a flood of 64 syncs from Carol, back from 1,000 missed messages: she gets all of them, and Bob hands each once, not 64 times (review of issue 19)', { timeout: 60_000 }, async () => {
+    const people = await threeInAGroup();
+    const [alice, bob, carol] = people;
+    await away(carol, [alice, bob]);
+    const written = Array.from({ length: 1_000 }, (_, i) => `missed ${i + 1}`);
+    await Promise.all(written.map((text) => alice.messenger.send(groupId, text)));
+    await until(async () => (await texts(bob, groupId)).length === written.length, 'Bob has them all', 30_000);
+    await away(alice, [bob]);
+    await reload(carol);
+    formGroup(people, carol);
+    // What Bob sends Carol on their next session; her acks never reach him (so he keeps holding all of it).
+    let sent: Frame[] = [];
+    bob.messenger.peers.on('opened', (session) => {
+      if (session.contactId === idOf(carol)) sent = tapFrames(session);
+    });
+    carol.messenger.peers.on('opened', (session) => {
+      if (session.contactId === idOf(bob)) tap(session, (frame) => (frame.type === 'ack' || frame.type === 'forward' ? undefined : frame));
+    });
+    await pair(bob, carol);
+    // Her session's own sync went out as it opened; 63 more follow at once (the budget's burst is 64).
+    const carolToBob = carol.messenger.peers.get(idOf(bob))!;
+    for (let i = 0; i < 63; i++) carolToBob.send({ type: 'sync', conversation: groupWireId, seen: {} });
+    await until(() => sent.filter((f) => f.type === 'synced').length === 64, 'Bob answered all 64', 30_000);
+    await until(async () => (await texts(carol, groupId)).length >= written.length, 'Carol caught up', 30_000);
+    assert.deepEqual(await texts(carol, groupId), written, 'every missed message, once, in order');
+    assert.equal(sent.filter((f) => f.type === 'held').length, written.length, 'each held envelope handed once on the session');
   });
 
   it("a copy Carol already stored, brought again by Bob: her ack comes back through Bob, who lets go of what he held for her", async () => {
