@@ -43,7 +43,7 @@ import { handoffOf, type ChainKeeper } from './chain-keeper';
 import { plausibleSentAt, type ChatMessage, type DeliveryCount } from './chat-message';
 import type { Conversation, ConversationDirectory } from './conversation-directory';
 import { maxAckIds, maxMessageChars, type AckFrame, type CarriedItem, type EnvelopeFrame } from './frames';
-import { keyText, type GroupSync, type StoredItem } from './group-sync';
+import { heldKeyOf, keyText, type GroupSync, type StoredItem } from './group-sync';
 import type { ChatFrame, PeerSession } from './peer-session';
 
 /** A message handed to a carrier and not acknowledged by then is handed on again. */
@@ -57,7 +57,9 @@ const chainStepBudget: BucketLimits = { perSecond: 10_000, burst: 20_000 };
 const chainFrameBudget: BucketLimits = { perSecond: 4, burst: 64 };
 /** Items a peer may ask this device to carry: its own envelopes and acks for a member it cannot reach. */
 const forwardBudget: BucketLimits = { perSecond: 200, burst: 1_000 };
-/** `sync` frames a peer may send (each makes this device look through what it holds): a few per shared group. */
+/** `sync` frames a peer may send (each makes this device look through what it holds): a few per shared group. An honest
+ * member sends one per shared group as its session opens; whatever it sends, each held envelope is handed to it at most
+ * once per session (a repeated sync costs a look, not the whole answer again). */
 const syncBudget: BucketLimits = { perSecond: 2, burst: 64 };
 /** Held envelopes a peer may bring (each a signature check): a catch-up of a few thousand passes at once. */
 const heldBudget: BucketLimits = { perSecond: 500, burst: 5_000 };
@@ -78,6 +80,8 @@ export interface LogPort {
   ): Promise<readonly AppendOutcome[]>;
   setStates(conversationId: string, updates: readonly { readonly id: string; readonly state: MessageState }[]): void;
   usageBytes(conversationId: string): number;
+  /** Each conversation's last message (its clock reading: where the clock resumes after a crash). */
+  summaries(): readonly { readonly lastMessage?: { readonly meta?: { readonly [key: string]: unknown } } }[];
 }
 
 export interface OutboxEntryView {
@@ -187,6 +191,8 @@ export class Delivery extends Emitter<DeliveryEvents> {
   private readonly forwardBudgets = new WeakMap<PeerSession, TokenBucket>();
   private readonly syncBudgets = new WeakMap<PeerSession, TokenBucket>();
   private readonly heldBudgets = new WeakMap<PeerSession, TokenBucket>();
+  /** Held envelopes (heldKeyOf) handed to each session's member: none goes twice on one session. */
+  private readonly handedHeld = new WeakMap<PeerSession, Set<string>>();
   /** Held envelopes a member sent, kept until its `synced` for the conversation (then stored in clock order). */
   private readonly catchUp = new WeakMap<PeerSession, Map<string, Incoming[]>>();
   /** The members of each conversation as last seen, to tell who a membership change removed. */
@@ -207,6 +213,9 @@ export class Delivery extends Emitter<DeliveryEvents> {
       this.sodium = sodium;
       this.chains = chains;
       this.sync = sync;
+      // The clock record is written in batches: a crash just after a message was stored may have lost the reading,
+      // which the conversation's last message still holds.
+      for (const { lastMessage } of options.log.summaries()) sync.resumeClock(lastMessage?.meta?.order);
     });
     this.ready.catch(() => undefined);
     // A group's membership changed: a new chain, handed only to who is in it now (a removed member cannot open
@@ -489,10 +498,18 @@ export class Delivery extends Emitter<DeliveryEvents> {
     }
   }
 
-  /** A member says what it stored per sender: it gets what we hold above that, in clock order, then `synced`. */
+  /**
+   * A member says what it stored per sender: it gets what we hold for it, those above that first, in clock order, then
+   * `synced`. Only what this session has not handed it yet: a flood of syncs (64 pass the budget at once) cannot make
+   * this device seal and send everything it holds 64 times; what it lost on the way comes at its next session.
+   */
   private answerSync(session: PeerSession, conversation: Conversation, seen: Readonly<Record<string, number>>): void {
-    for (const held of this.sync!.answer(conversation.wireId, session.contactId!, seen)) {
-      if (held.key) session.send({ type: 'held', item: { type: 'envelope', ...held.envelope }, key: held.key });
+    let handed = this.handedHeld.get(session);
+    if (!handed) this.handedHeld.set(session, (handed = new Set()));
+    for (const held of this.sync!.answer(conversation.wireId, session.contactId!, seen, handed)) {
+      if (!held.key) continue;
+      session.send({ type: 'held', item: { type: 'envelope', ...held.envelope }, key: held.key });
+      handed.add(heldKeyOf(held.envelope));
     }
     session.send({ type: 'synced', conversation: conversation.wireId });
   }

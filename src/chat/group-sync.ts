@@ -3,6 +3,9 @@
 // - Numbering: each of this device's messages in a conversation gets the next number (`seq`, 1, 2, ...) and a hybrid
 //   logical clock reading (`hlc`, hybrid-clock.ts), both sealed in the envelope's body. Numbers are reserved on disk
 //   seqReserve at a time, so a crash never reuses one (it may skip some: gaps are normal).
+// - Clock: the latest reading this device's clock gave or saw (`clock`), written with the next batch of records
+//   (heldWriteDelayMs) once it moves, so a reload resumes after it (hybrid-clock.ts). A crash within that delay may
+//   lose the latest; the last message of each conversation (messages keep their reading) covers most of that window.
 // - Seen: per conversation and sender, the highest number this device has stored. Two members swap it (`sync`) for
 //   every conversation they share when their session opens.
 // - Held for members: every group envelope this device stored from another member is kept, sealed as it came, with
@@ -50,6 +53,8 @@ export interface SyncRecordsPort extends ChainRecordsPort {
 
 /** Held records are written at most this often, in one transaction (a burst of group messages is one write). */
 const heldWriteDelayMs = 200;
+/** The record of the clock's latest reading. */
+const clockRecordId = 'clock';
 
 export interface HoldQuotas {
   /** Per group (heldQuotaBytes by default). */
@@ -93,6 +98,8 @@ export interface StoredItem extends HeldEnvelope {
 }
 
 const heldId = (e: Pick<Envelope, 'conversation' | 'from' | 'id'>) => `h:${e.conversation}:${e.from}:${e.id}`;
+/** What names a held envelope (in `answer`'s `handed`). */
+export const heldKeyOf = heldId;
 
 export class GroupSync {
   readonly clock: HybridClock;
@@ -111,6 +118,8 @@ export class GroupSync {
   private readonly pending = new Map<string, JsonValue | undefined>();
   private writeTimer?: ReturnType<typeof setTimeout>;
   private writing = Promise.resolve();
+  /** The clock reading last put in the clock record. */
+  private clockRecorded = 0;
 
   private constructor(
     private readonly records: SyncRecordsPort,
@@ -139,6 +148,7 @@ export class GroupSync {
     // The reading is taken now, in call order, and every stamp resumes after the reservations asked before it:
     // a message stamped while a reservation is on disk must not overtake it (sent in one order, shown in another).
     const hlc = this.clock.tick();
+    this.recordClock();
     const before = this.reserving.get(conversation) ?? Promise.resolve();
     if (seq >= own.reservedTo) {
       own.reservedTo = seq + seqReserve;
@@ -154,7 +164,23 @@ export class GroupSync {
 
   /** Where a received reading sorts here (bounded), moving this device's clock past it. */
   observe(hlc: number | undefined): number | undefined {
-    return hlc === undefined ? undefined : this.clock.observe(hlc);
+    if (hlc === undefined) return undefined;
+    const order = this.clock.observe(hlc);
+    this.recordClock();
+    return order;
+  }
+
+  /** A reading this device stored before this open (a message's place, from the log: untrusted): the clock resumes
+   * after it, bounded as a received one. */
+  resumeClock(stored: unknown): void {
+    this.clock.resume(stored);
+  }
+
+  /** The clock moved: its latest reading goes with the next batch of records (one write per batch, not per reading). */
+  private recordClock(): void {
+    if (this.clock.latest <= this.clockRecorded) return;
+    this.clockRecorded = this.clock.latest;
+    this.put(clockRecordId, { hlc: this.clockRecorded });
   }
 
   /** Highest number stored per sender key in `conversation`: what a `sync` frame says. */
@@ -209,14 +235,14 @@ export class GroupSync {
    * numbers (it surely lacks those), then the rest, each part in display order. Nothing is let go here: a number
    * below its highest may be one it never got, so only its signed ack (`acknowledged`) releases an envelope, and
    * what it already has comes back to it as a duplicate it acknowledges again (at most maxMaybeHandedPerSync of those
-   * per sync, oldest first).
+   * per sync, oldest first). `handed`: envelopes (heldKeyOf) already handed to it on this session, left out.
    */
-  answer(conversation: string, member: string, seen: Readonly<Record<string, number>>): HeldEnvelope[] {
+  answer(conversation: string, member: string, seen: Readonly<Record<string, number>>, handed: ReadonlySet<string> = new Set()): HeldEnvelope[] {
     this.expire();
     const lacking: Held[] = [];
     const maybe: Held[] = [];
     for (const h of this.held.values()) {
-      if (h.kind !== 'group' || h.envelope.conversation !== conversation || !h.waiting.has(member)) continue;
+      if (h.kind !== 'group' || h.envelope.conversation !== conversation || !h.waiting.has(member) || handed.has(h.id)) continue;
       const has = seen[h.envelope.from];
       (h.seq !== undefined && has !== undefined && h.seq <= has ? maybe : lacking).push(h);
     }
@@ -372,6 +398,13 @@ export class GroupSync {
     const v = value as Record<string, unknown> | null;
     if (!v || typeof v !== 'object') return false;
     const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+    if (id === clockRecordId) {
+      if (!isHlc(v.hlc)) return false;
+      this.clock.resume(v.hlc);
+      // What the clock holds now (bounded): a reading stored far ahead is replaced by the next one written.
+      this.clockRecorded = this.clock.latest;
+      return true;
+    }
     if (id.startsWith('n:')) {
       if (!isCount(v.reservedTo)) return false;
       // Everything below the reservation may have been used: numbering goes on from it.

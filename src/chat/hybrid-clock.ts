@@ -7,6 +7,12 @@
 // A hostile (or broken) clock is bounded: a reading more than maxHlcAheadMs ahead of this device's wall clock is
 // taken as that bound, both for the message's place and for this device's own clock. So a member whose clock says
 // next year cannot push its messages below everyone else's, nor drag this device's clock along with it.
+//
+// Across reloads: the latest reading is kept in the vault (group-sync.ts) and the clock resumes after it, so a
+// device whose wall clock went back, or which had seen a reading ahead of it, still writes after what it sent and
+// read. What storage gives back is bounded like a received reading: a stored reading more than maxHlcAheadMs ahead of
+// the wall clock (a damaged record, or a wall clock set back by more than the bound minus the lead the clock had)
+// resumes at that bound; there the bound wins over the order.
 import { maxClockAheadMs } from './chat-message';
 
 export const hlcTicksPerMs = 1_000;
@@ -35,6 +41,17 @@ export class HybridClock {
   private last = 0;
 
   constructor(private readonly now: () => number = Date.now) {}
+
+  /** The latest reading this clock gave or saw (0 before any). */
+  get latest(): number {
+    return this.last;
+  }
+
+  /** A reading given or seen before a reload (from storage: untrusted, bounded as a received one): this clock
+   * moves past it. */
+  resume(stored: unknown): void {
+    if (isHlc(stored)) this.observe(stored);
+  }
 
   /** A reading for a message written now: later than every reading this clock gave or saw. */
   tick(): number {

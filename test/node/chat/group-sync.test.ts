@@ -17,7 +17,7 @@ import type { JsonValue } from '../../../src/crypto/vault';
 import { HybridClock, hlcOf, maxHlcAheadMs } from '../../../src/chat/hybrid-clock';
 import type { Frame } from '../../../src/chat/frames';
 import type { PeerSession } from '../../../src/chat/peer-session';
-import { pair, person, reload, texts, until, waitFor, type Person } from './people';
+import { closeApp, pair, person, reload, tap as tapFrames, texts, unlockAgain, until, waitFor, type Person } from './people';
 
 const groupWireId = 'g:BBBBBBBBBBBBBBBBBBBBBB';
 const groupId = 'group-sync';
@@ -189,6 +189,34 @@ describe('what a holder lets go and what it holds (review of issue 19)', () => {
     await until(async () => (await texts(carol, groupId)).includes('a2 words'), 'Carol gets the one she missed');
     assert.deepEqual((await texts(carol, groupId)).sort(), ['a1 words', 'a2 words', 'a3 words'], 'each once');
     await until(async () => (await heldRecords(bob)).every((r) => !(r.value.waiting as string[]).includes(idOf(carol))), 'Bob lets go of all three once she acknowledged them');
+  });
+
+  it('a flood of 64 syncs from Carol, back from 1,000 missed messages: she gets all of them, and Bob hands each once, not 64 times (review of issue 19)', { timeout: 60_000 }, async () => {
+    const people = await threeInAGroup();
+    const [alice, bob, carol] = people;
+    await away(carol, [alice, bob]);
+    const written = Array.from({ length: 1_000 }, (_, i) => `missed ${i + 1}`);
+    await Promise.all(written.map((text) => alice.messenger.send(groupId, text)));
+    await until(async () => (await texts(bob, groupId)).length === written.length, 'Bob has them all', 30_000);
+    await away(alice, [bob]);
+    await reload(carol);
+    formGroup(people, carol);
+    // What Bob sends Carol on their next session; her acks never reach him (so he keeps holding all of it).
+    let sent: Frame[] = [];
+    bob.messenger.peers.on('opened', (session) => {
+      if (session.contactId === idOf(carol)) sent = tapFrames(session);
+    });
+    carol.messenger.peers.on('opened', (session) => {
+      if (session.contactId === idOf(bob)) tap(session, (frame) => (frame.type === 'ack' || frame.type === 'forward' ? undefined : frame));
+    });
+    await pair(bob, carol);
+    // Her session's own sync went out as it opened; 63 more follow at once (the budget's burst is 64).
+    const carolToBob = carol.messenger.peers.get(idOf(bob))!;
+    for (let i = 0; i < 63; i++) carolToBob.send({ type: 'sync', conversation: groupWireId, seen: {} });
+    await until(() => sent.filter((f) => f.type === 'synced').length === 64, 'Bob answered all 64', 30_000);
+    await until(async () => (await texts(carol, groupId)).length >= written.length, 'Carol caught up', 30_000);
+    assert.deepEqual(await texts(carol, groupId), written, 'every missed message, once, in order');
+    assert.equal(sent.filter((f) => f.type === 'held').length, written.length, 'each held envelope handed once on the session');
   });
 
   it("a copy Carol already stored, brought again by Bob: her ack comes back through Bob, who lets go of what he held for her", async () => {
@@ -481,6 +509,66 @@ describe('the hybrid clock', () => {
     await until(async () => (await texts(bob, idOf(alice))).includes('from the far future'), 'stored');
     const [stored] = (await bob.store.log.loadNewest(idOf(alice), 10)).entries;
     assert.ok(stored && !stored.unreadable && typeof stored.meta?.order === 'number' && stored.meta.order <= hlcOf(Date.now() + maxHlcAheadMs + 1000));
+  });
+
+  it('a reload resumes after every reading given or seen before it (issue 19: it restarted from the wall clock), also when the wall clock went back', async () => {
+    // Bob's clock is a minute ahead of Alice's: his message sorts a minute ahead of her wall clock.
+    let aliceShiftMs = 0;
+    const [alice, bob] = await Promise.all([person('Alice', { now: () => Date.now() + aliceShiftMs }), person('Bob', { now: () => Date.now() + 60_000 })]);
+    await pair(alice, bob);
+    const mine = await alice.messenger.send(idOf(bob), 'before the reload');
+    await bob.messenger.send(idOf(alice), 'from a minute ahead');
+    await until(async () => (await texts(alice, idOf(bob))).includes('from a minute ahead'), 'stored');
+    const orders = (await alice.store.log.loadNewest(idOf(bob), 10)).entries.map((e) => (e.unreadable ? 0 : (e.meta?.order as number)));
+    const seen = Math.max(...orders);
+    assert.ok(seen > hlcOf(Date.now() + 30_000), "Bob's reading is ahead of Alice's wall clock");
+    // Alice reloads, and her wall clock has gone back a minute meanwhile.
+    await reload(alice);
+    aliceShiftMs = -60_000;
+    const after = await alice.messenger.send(idOf(bob), 'after the reload');
+    assert.ok(after.order! > seen && after.order! > mine.order!, 'her next message sorts after what she read and sent');
+  });
+
+  it("a crash that lost the clock record (written with the next batch): the conversation's last message still holds the reading", async () => {
+    const [alice, bob] = await Promise.all([person('Alice'), person('Bob', { now: () => Date.now() + 60_000 })]);
+    await pair(alice, bob);
+    await bob.messenger.send(idOf(alice), 'from a minute ahead');
+    await until(async () => (await texts(alice, idOf(bob))).includes('from a minute ahead'), 'stored');
+    const [stored] = (await alice.store.log.loadNewest(idOf(bob), 10)).entries;
+    const seen = stored && !stored.unreadable ? (stored.meta?.order as number) : 0;
+    // What the crash lost: the batch with the clock record.
+    await alice.messenger.flush();
+    await alice.store.collection(syncCollectionName).remove('clock');
+    await closeApp(alice);
+    await unlockAgain(alice);
+    const after = await alice.messenger.send(idOf(bob), 'after the crash');
+    assert.ok(after.order! > seen, 'her next message sorts after what she read');
+  });
+
+  it('keeps its latest reading in one record written with the next batch, and bounds what it reads back', async () => {
+    let now = Date.UTC(2026, 5, 1);
+    const records = memoryRecords();
+    const sync = await GroupSync.open(records, () => now);
+    // Seen from a member 90 s ahead, then the wall clock goes back 10 s: a reopened clock still writes after it.
+    const seen = sync.observe(hlcOf(now + 90_000))!;
+    await sync.stamp(groupWireId);
+    await sync.flush();
+    const writes = [...records.map.keys()].filter((id) => id === 'clock').length;
+    assert.equal(writes, 1, 'one clock record');
+    now -= 10_000;
+    const reopened = await GroupSync.open(records, () => now);
+    assert.ok((await reopened.stamp(groupWireId)).hlc > seen + 1, 'after every reading before the reopen');
+    // A stored reading a year ahead (damaged, or planted) is taken as the bound, and replaced by the next reading.
+    records.map.set('clock', { hlc: hlcOf(now + 365 * 24 * 3600_000) });
+    const bounded = await GroupSync.open(records, () => now);
+    const next = (await bounded.stamp(groupWireId)).hlc;
+    assert.ok(next <= hlcOf(now + maxHlcAheadMs + 1), 'not dragged a year ahead');
+    await bounded.flush();
+    assert.equal((records.map.get('clock') as { hlc: number }).hlc, next, 'the record holds the bounded reading');
+    // A record that is not a reading is dropped.
+    records.map.set('clock', { hlc: -1 });
+    const fresh = await GroupSync.open(records, () => now);
+    assert.ok((await fresh.stamp(groupWireId)).hlc >= hlcOf(now));
   });
 
   it('orders after what it saw, and bounds a clock far ahead', () => {
