@@ -3,9 +3,10 @@
 import type { MessageState } from '../store/records';
 import type { CallRecord } from './call-record';
 
-/** `refused`: the peer's device did not store it (no room); it stays in the outbox and is sent again later. */
-/** 'held': a mailbox holds it for the recipient (docs/mailbox.md), shown until the recipient's ack; not stored. */
-export type ShownState = MessageState | 'refused' | 'held';
+/** `refused`: the peer's device did not store it (no room); it stays in the outbox and is sent again later (shown
+ * only, not stored). `held` (a MessageState, stored): a mailbox holds it for the recipient (docs/mailbox.md), shown
+ * until the recipient's ack, also after a reload. */
+export type ShownState = MessageState | 'refused';
 
 /** How many of a conversation's other members have stored an outgoing message (conversations of three or more). */
 export interface DeliveryCount {

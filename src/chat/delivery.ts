@@ -8,7 +8,9 @@
 // as stored, with an ack that member signed: no carrier can fake "Delivered". A message is "Delivered" once every
 // member has; before that the state says how many of how many. Every carrier that comes up for a member gets that
 // member's unacknowledged envelopes again, in order; an envelope handed on and not acknowledged within
-// resendAfterMs is handed on again (a frame dropped by a budget, a path that died silently).
+// resendAfterMs is handed on again (a frame dropped by a budget, a path that died silently). An envelope a mailbox
+// took reads "Held" (markHeld) until the member's ack: a state stored with the message like "Sent" (same flush), read
+// back when delivery opens, so a reload still says so, and a carrier handing it on again does not undo it.
 //
 // Receiving: an envelope must be signed by a member of the conversation it names (a direct one by the session's own
 // peer), and opens only with that member's sender chain (handed over their direct session, chain-keeper.ts). The
@@ -82,6 +84,8 @@ export interface LogPort {
   usageBytes(conversationId: string): number;
   /** Each conversation's last message (its clock reading: where the clock resumes after a crash). */
   summaries(): readonly { readonly lastMessage?: { readonly meta?: { readonly [key: string]: unknown } } }[];
+  /** Unacknowledged outgoing messages a mailbox holds (stored `held`): read once when delivery opens. */
+  heldOutgoing(): Promise<readonly { readonly conversationId: string; readonly id: string }[]>;
 }
 
 export interface OutboxEntryView {
@@ -150,7 +154,8 @@ interface Outgoing {
   readonly ackedEarly: Set<string>;
   /** When it was last handed on to each member not known to have it. */
   readonly handedAt: Map<string, number>;
-  /** A mailbox holds it (markHeld): shown as held, also when the write finishes after the mailbox answered. */
+  /** A mailbox holds it (markHeld, or stored `held` before a reload): shown and stored as held until acknowledged,
+   * also when the write finishes after the mailbox answered and when another carrier hands it on again. */
   isHeld?: boolean;
 }
 
@@ -181,6 +186,8 @@ export class Delivery extends Emitter<DeliveryEvents> {
   readonly ready: Promise<void>;
   /** Outgoing messages some member has not acknowledged to this page (written or still being written). */
   private readonly outgoing = new Map<string, Outgoing>();
+  /** Messages stored as `held` when delivery opened (conversation, NUL, id), until their entries are rebuilt. */
+  private heldAtOpen?: Set<string>;
   /** Incoming messages waiting for the write in flight, per conversation (local id). */
   private readonly incoming = new Map<string, Incoming[]>();
   private readonly writing = new Set<string>();
@@ -209,13 +216,16 @@ export class Delivery extends Emitter<DeliveryEvents> {
     this.now = options.now ?? Date.now;
     this.randomId = options.randomId ?? randomMessageId;
     this.quotaBytes = options.quotaBytes ?? (() => defaultConversationQuotaBytes);
-    this.ready = Promise.all([getSodium(), options.chains, options.sync]).then(([sodium, chains, sync]) => {
+    // A held mark that cannot be read only shows "Sent" again: delivery goes on without it.
+    const held = options.log.heldOutgoing().catch(() => []);
+    this.ready = Promise.all([getSodium(), options.chains, options.sync, held]).then(([sodium, chains, sync, marks]) => {
       this.sodium = sodium;
       this.chains = chains;
       this.sync = sync;
       // The clock record is written in batches: a crash just after a message was stored may have lost the reading,
       // which the conversation's last message still holds.
       for (const { lastMessage } of options.log.summaries()) sync.resumeClock(lastMessage?.meta?.order);
+      this.heldAtOpen = new Set(marks.map(({ conversationId, id }) => heldKey(conversationId, id)));
     });
     this.ready.catch(() => undefined);
     // A group's membership changed: a new chain, handed only to who is in it now (a removed member cannot open
@@ -323,7 +333,9 @@ export class Delivery extends Emitter<DeliveryEvents> {
   /** Another way of reaching members (a member carrying for others): what waits for them goes out through it. */
   addCarrier(carrier: Carrier): () => void {
     this.carriers.add(carrier);
-    this.resendVia(carrier);
+    // Before delivery is ready the held marks are not known yet: what waits goes out once they are.
+    if (this.heldAtOpen) this.resendVia(carrier);
+    else void this.ready.then(() => this.carriers.has(carrier) && this.resendVia(carrier), () => undefined);
     this.resendTimer ??= setInterval(() => this.resendStale(), resendCheckMs);
     return () => this.carriers.delete(carrier);
   }
@@ -340,15 +352,15 @@ export class Delivery extends Emitter<DeliveryEvents> {
   /** A mailbox holds these envelopes for `member`: shown as held until the member's ack, and not handed on again
    * before another carrier comes up (the mailbox keeps them; the member's ack may take days). */
   markHeld(member: string, ids: readonly string[]): void {
-    const byConversation = new Map<string, StateUpdate[]>();
+    const held: Outgoing[] = [];
     for (const id of ids) {
       const entry = this.outgoing.get(id);
       if (!entry || !entry.members.includes(member) || !entry.handedAt.has(member)) continue;
       entry.handedAt.set(member, Number.POSITIVE_INFINITY);
       entry.isHeld = true;
-      byConversation.set(entry.conversationId, [...(byConversation.get(entry.conversationId) ?? []), { id, state: 'held' }]);
+      held.push(entry);
     }
-    for (const [conversationId, updates] of byConversation) this.emit('states', { conversationId, updates });
+    this.reportHandedOn(held);
   }
 
   /** Sends a text in a conversation: sealed, shown at once, handed on at once, on disk in the same moment. */
@@ -383,7 +395,7 @@ export class Delivery extends Emitter<DeliveryEvents> {
     }
     entry.stored = true;
     const index = outcome && 'index' in outcome ? outcome.index : undefined;
-    if (handed.length) this.options.log.setStates(conversationId, [{ id, state: 'sent' }]);
+    if (handed.length || entry.isHeld) this.options.log.setStates(conversationId, [{ id, state: entry.isHeld ? 'held' : 'sent' }]);
     // A member whose carrier came up while the write was in flight got the outbox without this message.
     for (const member of conversation.members) if (!entry.handedAt.has(member) && !entry.ackedEarly.has(member)) this.handOn(member, entry);
     for (const member of entry.ackedEarly) this.acknowledge(member, conversation, [id]);
@@ -885,13 +897,13 @@ export class Delivery extends Emitter<DeliveryEvents> {
   /** Every unacknowledged envelope for a member, oldest first, by its best carrier. */
   private resendTo(member: string, { unsealedOnly = false } = {}): void {
     if (this.disposed) return;
-    const handed: { conversationId: string; id: string }[] = [];
+    const handed: Outgoing[] = [];
     for (const pending of this.options.outbox.pending(member)) {
       if (unsealedOnly && this.outgoing.has(pending.messageId)) continue;
       const entry = this.outgoingOf(pending);
-      if (entry && this.handOn(member, entry)) handed.push({ conversationId: entry.conversationId, id: entry.envelope.id });
+      if (entry && this.handOn(member, entry)) handed.push(entry);
     }
-    this.reportSent(handed);
+    this.reportHandedOn(handed);
   }
 
   private resendVia(carrier: Carrier): void {
@@ -911,6 +923,8 @@ export class Delivery extends Emitter<DeliveryEvents> {
     const envelope = asEnvelope(pending.envelope, conversation.wireId, pending.messageId) ?? this.sealLegacy(conversation, pending);
     if (!envelope) return undefined;
     const entry: Outgoing = { conversationId: conversation.id, envelope: { type: 'envelope', ...envelope }, members: conversation.members, stored: true, ackedEarly: new Set(), handedAt: new Map() };
+    // Held by a mailbox before the reload: still is (the mailbox keeps it until the member takes it), so it says so.
+    if (this.heldAtOpen?.delete(heldKey(conversation.id, pending.messageId))) entry.isHeld = true;
     this.outgoing.set(pending.messageId, entry);
     return entry;
   }
@@ -924,7 +938,7 @@ export class Delivery extends Emitter<DeliveryEvents> {
 
   private resendStale(): void {
     const now = this.now();
-    const handed: { conversationId: string; id: string }[] = [];
+    const handed: Outgoing[] = [];
     // A member that has not acknowledged may have lost the chain's frame: on its own session, its chains go again
     // first (once per pass; it keeps what it has already).
     const chainsAgain = new Set<string>();
@@ -939,18 +953,24 @@ export class Delivery extends Emitter<DeliveryEvents> {
           chainsAgain.add(`${member}\u0000${conversation.id}`);
           this.handChains(session, conversation);
         }
-        if (this.handOn(member, entry)) handed.push({ conversationId: entry.conversationId, id: entry.envelope.id });
+        if (this.handOn(member, entry)) handed.push(entry);
       }
     }
-    this.reportSent(handed);
+    this.reportHandedOn(handed);
   }
 
-  private reportSent(sent: readonly { conversationId: string; id: string }[]): void {
-    const byConversation = new Map<string, { id: string; state: 'sent' }[]>();
-    for (const { conversationId, id } of sent) byConversation.set(conversationId, [...(byConversation.get(conversationId) ?? []), { id, state: 'sent' }]);
-    for (const [conversationId, updates] of byConversation) {
-      this.options.log.setStates(conversationId, updates);
-      this.emit('states', { conversationId, updates });
+  /** Handed on, or taken by a mailbox: "Sent", or "Held" where a mailbox holds it (handing it on elsewhere does not
+   * undo that), shown now and stored with the next flush (one still being written is stored so by `send`). */
+  private reportHandedOn(entries: readonly Outgoing[]): void {
+    const byConversation = new Map<string, { entry: Outgoing; update: { id: string; state: 'sent' | 'held' } }[]>();
+    for (const entry of entries) {
+      const update = { id: entry.envelope.id, state: entry.isHeld ? 'held' : 'sent' } as const;
+      byConversation.set(entry.conversationId, [...(byConversation.get(entry.conversationId) ?? []), { entry, update }]);
+    }
+    for (const [conversationId, items] of byConversation) {
+      const stored = items.filter(({ entry }) => entry.stored).map(({ update }) => update);
+      if (stored.length) this.options.log.setStates(conversationId, stored);
+      this.emit('states', { conversationId, updates: items.map(({ update }) => update) });
     }
   }
 
@@ -968,6 +988,10 @@ export class Delivery extends Emitter<DeliveryEvents> {
 /** "Delivered to k of n", for conversations of more than two people (a 1:1 reads as before). */
 function countOf(conversation: Conversation, acknowledged: number): { delivery?: DeliveryCount } {
   return conversation.members.length > 1 ? { delivery: { acknowledged, members: conversation.members.length } } : {};
+}
+
+function heldKey(conversationId: string, id: string): string {
+  return `${conversationId}\u0000${id}`;
 }
 
 function isNew(outcome: AppendOutcome | undefined): outcome is { readonly index: number } {

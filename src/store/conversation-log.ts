@@ -13,8 +13,9 @@
 //   head is missing or damaged, and deleting a conversation is one removePrefix batch (no orphans, no sweep).
 // - Duplicates are found across the whole conversation: the id index key is a keyed hash of (conversation, id),
 //   so a resend of any old message is recognised with one read and no scan (and ids never appear in keys).
-// - States only move forward (waiting -> sent -> delivered): pending changes are merged with the stored state when
-//   flushed, and loads show the later of the two.
+// - States only move forward (waiting -> sent -> held -> delivered): pending changes are merged with the stored
+//   state when flushed, and loads show the later of the two. `held` (a mailbox holds it) rides on the same flush as
+//   `sent`: no write of its own when both come before the flush.
 // - Reads never throw for anything storage holds: a record that does not open or has the wrong shape is an
 //   `unreadable` entry at its index (and so is an index no record was ever written for: see the migration).
 // - Conversations of the chunked format (Tincan's first version, legacy-log.ts) are migrated after the unlock's
@@ -378,6 +379,35 @@ export class ConversationLog {
   usageBytes(conversationId: string): number {
     this.context.vault();
     return this.conversations.get(conversationId)?.usageBytes ?? 0;
+  }
+
+  /**
+   * Outgoing messages some peer has not acknowledged that a mailbox holds (state `held`), for delivery when the core
+   * opens: one read of those messages' records. A record that does not open, or is not that outgoing message, is
+   * left out.
+   */
+  heldOutgoing(): Promise<readonly { readonly conversationId: string; readonly id: string }[]> {
+    return this.exclusiveAfterAppends(async () => {
+      const vault = this.context.vault();
+      const pending = new Map<string, { conversation: Conversation; index: number; id: string }>();
+      for (const peerId of this.outbox.peersWithPending()) {
+        for (const { conversationId, index, messageId } of this.outbox.pending(peerId)) {
+          const conversation = this.conversations.get(conversationId);
+          if (conversation && index < conversation.count) pending.set(messageRecordKey(conversationId, index), { conversation, index, id: messageId });
+        }
+      }
+      const keys = [...pending.keys()];
+      const stored = keys.length > 0 ? await this.context.backend.getMany(keys) : [];
+      const held: { readonly conversationId: string; readonly id: string }[] = [];
+      keys.forEach((key, i) => {
+        const { conversation, index, id } = pending.get(key)!;
+        const opened = vault.open(key, stored[i], isMessageRecord);
+        if (!opened.ok || opened.value.direction !== 'out' || opened.value.id !== id) return;
+        const state = laterState(opened.value.state, conversation.pendingStates.get(index) ?? opened.value.state);
+        if (state === 'held') held.push(Object.freeze({ conversationId: conversation.id, id }));
+      });
+      return Object.freeze(held);
+    });
   }
 
   // -------------------------------------------------------------------------------------------------------------

@@ -160,10 +160,13 @@ export interface ContactRecord extends Contact {
 }
 
 export type MessageDirection = 'in' | 'out';
-export type MessageState = 'waiting' | 'sent' | 'delivered';
+/** An outgoing message: not handed on yet, handed to a carrier, held by a mailbox for the recipient (docs/mailbox.md:
+ * it stays there until the recipient takes it, whatever else carries it), stored by the recipient (its signed ack).
+ * An incoming one is `delivered`. */
+export type MessageState = 'waiting' | 'sent' | 'held' | 'delivered';
 
-/** Forward order of states; an update never moves a message backwards (a late "sent" after "delivered"). */
-export const messageStateOrder: readonly MessageState[] = ['waiting', 'sent', 'delivered'];
+/** Forward order of states; an update never moves a message backwards (a late "sent" after "delivered" or "held"). */
+export const messageStateOrder: readonly MessageState[] = ['waiting', 'sent', 'held', 'delivered'];
 
 /** The later of two states in messageStateOrder. */
 export function laterState(a: MessageState, b: MessageState): MessageState {

@@ -31,6 +31,7 @@ import {
   rawSet,
   snapshot,
   withBackend,
+  ControlledBackend,
   type Place,
 } from './helpers';
 
@@ -287,6 +288,33 @@ for (const kind of backendKinds) {
         // New entries continue the sequence after a reopen.
         await again.log.append('c', [out(5)], { outboxFor: [bob] });
         assert.deepEqual(again.outbox.pending(bob).map((e) => e.messageId), ['m1', 'm3', 'm4', 'm5']);
+      });
+
+      it('keeps a mailbox\'s held mark in the flush that writes "sent", finds it after a reopen, until acknowledged', async () => {
+        const place = await kind.fresh();
+        const backend = new ControlledBackend(await place.open());
+        const store = await newProfile({ open: async () => backend });
+        const bob = keyId(2);
+        await store.log.append('c', [0, 1, 2].map((i) => message(i, { direction: 'out', state: 'waiting' })), { outboxFor: [bob] });
+        await store.log.setStates('c', [{ id: 'm0', state: 'sent' }, { id: 'm1', state: 'sent' }]);
+        await store.log.setStates('c', [{ id: 'm1', state: 'held' }]);
+        await store.log.setStates('c', [{ id: 'm1', state: 'sent' }]); // handed on again elsewhere: still held
+        backend.batches.length = 0;
+        await store.flush();
+        const written = backend.batches.flat().map((w) => ('key' in w ? w.key : w.prefix));
+        assert.deepEqual(written.filter((key) => key.startsWith('conv/c/m/')), [messageRecordKey('c', 0), messageRecordKey('c', 1)], 'one write each, "held" riding with "sent"');
+        assert.deepEqual(await store.log.heldOutgoing(), [{ conversationId: 'c', id: 'm1' }]);
+
+        const { store: again } = await reopen(place);
+        assert.deepEqual(await again.log.heldOutgoing(), [{ conversationId: 'c', id: 'm1' }]);
+        const shown = async (s: TincanStore) => (await s.log.loadNewest('c', 10)).entries.map((e) => (e.unreadable ? '?' : e.state));
+        assert.deepEqual(await shown(again), ['sent', 'held', 'waiting']);
+        again.outbox.acknowledge(bob, ['m1']);
+        assert.deepEqual(await again.log.heldOutgoing(), [], 'acknowledged: delivered, not held');
+        assert.deepEqual(await shown(again), ['sent', 'delivered', 'waiting']);
+        await again.log.setStates('c', [{ id: 'm1', state: 'held' }]); // a mailbox's late answer
+        await again.flush();
+        assert.deepEqual(await shown((await reopen(place)).store), ['sent', 'delivered', 'waiting']);
       });
     });
 

@@ -1,0 +1,103 @@
+// "Held by Alice's mailbox" survives a reload (docs/mailbox.md §5): the app facade with its real store and chat core,
+// a real mailbox over node-datachannel, in-memory links between the two people. Bob writes while Alice is away, her
+// mailbox takes it; Bob's vault is closed and opened again by a new app (a reload): the message still reads as held,
+// and turns delivered once, when Alice's signed ack comes back through her mailbox; Alice has it once.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import nodeDataChannel from 'node-datachannel';
+import { TincanApp } from '../../../src/app/tincan-app';
+import type { AppState } from '../../../src/app/app-state';
+import type { ShownState } from '../../../src/chat/chat-message';
+import type { Messenger } from '../../../src/chat/messenger';
+import { usePasswordHasher, inProcessPasswordHasher } from '../../../src/crypto/vault';
+import { dialDirectFromNode } from '../../../src/node/direct-dial-node';
+import { runMailbox } from '../../../src/node/mailbox';
+import { memoryPlatform } from '../app/memory-platform';
+import { until } from '../chat/people';
+import { freeUdpPort } from '../net/direct-harness';
+import { cheapKdf } from '../store/helpers';
+
+usePasswordHasher(async (password, salt) => inProcessPasswordHasher(password, salt, cheapKdf));
+after(() => nodeDataChannel.cleanup());
+
+const passphrase = 'a passphrase for tests';
+/** Dials, Hellos and a mailbox's answers over real UDP on 127.0.0.1: more than `until`'s default. */
+const mailboxStepMs = 20_000;
+
+type Platform = ReturnType<typeof memoryPlatform>;
+
+/** A page on a device that can dial a mailbox; `platform`: the same device again (its records kept: a reload). */
+async function pageOn(platform: Platform): Promise<TincanApp> {
+  const app = new TincanApp({ pageUrl: 'https://example.test/tincan/', platform: { ...platform, dialDirect: (target) => dialDirectFromNode(target) } });
+  await app.start();
+  return app;
+}
+
+const s = (app: TincanApp): AppState => app.state.state;
+const stateOf = (app: TincanApp, text: string): ShownState | undefined => s(app).open?.messages.find((m) => m.text === text)?.state;
+
+/** Pairs them through codes, both online. */
+async function connect(inviter: TincanApp, answerer: TincanApp): Promise<void> {
+  await inviter.newInvite();
+  await answerer.submitCode(s(inviter).exchanges[0]!.code!, 'paste');
+  await inviter.submitCode(s(answerer).exchanges.find((e) => e.kind === 'answer')!.code!, 'paste');
+  await until(() => s(inviter).conversations[0]?.connection === 'online' && s(answerer).conversations[0]?.connection === 'online', 'both online');
+}
+
+describe('a message held by a mailbox', () => {
+  it('still reads as held after the sender\'s vault is closed and opened again, and turns delivered once', async () => {
+    const mailbox = await runMailbox({ home: mkdtempSync(path.join(os.tmpdir(), 'tincan-mailbox-')), listen: { address: '127.0.0.1', port: await freeUdpPort() } });
+    const [alicePlatform, bobPlatform] = [memoryPlatform(), memoryPlatform()];
+    const alice = await pageOn(alicePlatform);
+    await alice.createProfile('Alice', passphrase, passphrase, 'local');
+    let bob = await pageOn(bobPlatform);
+    await bob.createProfile('Bob', passphrase, passphrase, 'local');
+    await connect(alice, bob);
+    // Alice adds her mailbox: it serves Bob, and Bob's page is told its code and visits it.
+    await alice.addMailbox(mailbox.code);
+    assert.equal(s(alice).mailbox, 'connected');
+    await until(() => mailbox.status().contacts === 1, 'the mailbox serves Bob');
+
+    await alice.lock();
+    await until(() => s(bob).conversations[0]?.connection !== 'online', 'Alice is away');
+    const text = 'left in Alice\'s mailbox';
+    assert.equal(await bob.sendMessage(text), true);
+    await until(() => stateOf(bob, text) === 'held', 'held by Alice\'s mailbox', mailboxStepMs);
+
+    // A reload: Bob's vault is closed, and a new app opens it from the same records.
+    const aliceAtBob = s(bob).conversations[0]!.id;
+    await bob.lock();
+    bob = await pageOn(bobPlatform);
+    await bob.unlock(passphrase);
+    const shown: ShownState[] = [];
+    bob.state.subscribe(() => {
+      const state = stateOf(bob, text);
+      if (state && state !== shown.at(-1)) shown.push(state);
+    });
+    const messenger = (bob as unknown as { messenger: Messenger }).messenger;
+    let delivered = 0;
+    messenger.on('states', ({ updates }) => (delivered += updates.filter((u) => u.state === 'delivered').length));
+    await bob.selectConversation(aliceAtBob);
+    assert.equal(shown[0], 'held', 'read from the store as held');
+
+    // Alice comes back: her page collects the message and leaves her signed ack in her mailbox for Bob.
+    await alice.unlock(passphrase);
+    await until(() => stateOf(bob, text) === 'delivered', 'delivered at Bob', mailboxStepMs);
+    assert.deepEqual(shown, ['held', 'delivered'], 'held until the ack, never "Sent" or "Waiting" again');
+
+    // Barrier: a later message is delivered too; whatever carried the first again has been answered by then.
+    const later = 'after the mailbox';
+    assert.equal(await bob.sendMessage(later), true);
+    await until(() => stateOf(bob, later) === 'delivered', 'the later message delivered', mailboxStepMs);
+    assert.equal(delivered, 2, 'each message turned delivered once');
+    await alice.selectConversation(s(alice).conversations[0]!.id);
+    await until(() => s(alice).open?.messages.some((m) => m.text === later) ?? false, 'Alice has the later message');
+    assert.equal(s(alice).open!.messages.filter((m) => m.text === text).length, 1, 'Alice has the held message once');
+
+    await Promise.all([alice.lock(), bob.lock()]);
+    await mailbox.stop();
+  });
+});
