@@ -33,6 +33,8 @@ export class CallView extends LitElement {
          messages and the composer stay in view and in reach below it; ringing still floats over everything. */
       :host([docked]) { position: sticky; top: 0; inset: auto; z-index: 5; }
       :host([docked]) .call { position: relative; inset: auto; height: min(45vh, 26rem); }
+      /* The own preview by the call's height, not the page's width: it stays clear of the controls. */
+      :host([docked]) .own { width: auto; max-width: none; height: 35%; }
       .incoming {
         position: fixed; left: 50%; top: 1rem; transform: translateX(-50%); width: min(26rem, calc(100vw - 2rem));
         background: var(--tc-card); color: var(--tc-fg); border: 2px solid var(--tc-border); border-radius: 14px;

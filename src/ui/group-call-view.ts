@@ -1,9 +1,10 @@
 // <tc-group-call-view>: the group call going on (AppState.groupCall). Ringing here: a dialog over everything else,
 // named "Incoming call", that names the group and who calls, with "Accept call" and "Decline call". Otherwise the
-// call, full-screen on a phone and `docked` at the top of the conversation's pane on a wide screen (call-view.ts): one tile per other member in it (their muted video, their voice in an <audio> of its own as in
-// call-view.ts, and their name as the group's member list has it, found by key), the own camera small, the controls
-// "Mute", "Turn camera off", "End call", and a status named "Call" that reads "In call" while media flows with at
-// least one member. It renders the state only: the call lives in chat/group-calls.ts.
+// call, full-screen on a phone and `docked` at the top of the conversation's pane on a wide screen (call-view.ts):
+// one tile per other member in it (their muted video, their voice in an <audio> of its own as in call-view.ts, and
+// their name as the group's member list has it, found by key), the own camera small, the controls "Mute", "Turn
+// camera off", "End call", and a status named "Call" that reads "In call" while media flows with at least one
+// member. It renders the state only: the call lives in chat/group-calls.ts.
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { GroupCallView as GroupCallViewState } from '../app/app-state';
@@ -29,6 +30,8 @@ export class GroupCallView extends LitElement {
       /* Docked (wide screens): as in call-view.ts, a block at the top of the conversation's pane. */
       :host([docked]) { position: sticky; top: 0; inset: auto; z-index: 5; }
       :host([docked]) .group-call { position: relative; inset: auto; height: min(50vh, 30rem); }
+      /* The own preview by the call's height, not the page's width: it stays clear of the controls. */
+      :host([docked]) .own { width: auto; max-width: none; height: 35%; }
       .ringing {
         position: fixed; left: 50%; top: 1rem; transform: translateX(-50%); width: min(26rem, calc(100vw - 2rem));
         background: var(--tc-card); color: var(--tc-fg); border: 2px solid var(--tc-border); border-radius: 14px;

@@ -3,7 +3,8 @@
 // typed into during the call (issue 22: the full-page call covered the composer on desktops).
 import './fixed-clock';
 import { expect } from '@esm-bundle/chai';
-import { control, deepScreens, FixtureApp, mountShell, useView } from './fixtures';
+import { setViewport } from '@web/test-runner-commands';
+import { control, deepScreens, FixtureApp, mountShell, settle, useView } from './fixtures';
 import type { TincanShell } from '../../../src/ui/tincan-shell';
 
 afterEach(() => document.querySelectorAll('tc-tincan-shell').forEach((el) => el.remove()));
@@ -26,8 +27,15 @@ const centreOf = (el: Element) => {
   return [box.left + box.width / 2, box.top + box.height / 2] as const;
 };
 
-async function shellInCall(): Promise<TincanShell> {
-  return mountShell(new FixtureApp(deepScreens['chat-call']!.state));
+async function shellInCall(video = false): Promise<TincanShell> {
+  const { state } = deepScreens['chat-call']!;
+  return mountShell(new FixtureApp(video ? { ...state, call: { ...state.call!, video: true, cameraOff: false, canSwitchCamera: true } } : state));
+}
+
+/** Each control of the call, by name, and whether a click at its centre reaches it. */
+function reachableControls(shell: TincanShell): Record<string, boolean> {
+  const controls = [...shell.shadowRoot!.querySelector('tc-call-view')!.shadowRoot!.querySelectorAll('.controls button')];
+  return Object.fromEntries(controls.map((b) => [b.textContent!.trim(), hitAt(...centreOf(b)) === b]));
 }
 
 describe('a call in the shell', () => {
@@ -48,6 +56,15 @@ describe('a call in the shell', () => {
     expect(hitAt(newestX, newestY), 'the newest message is in view, not under the call').to.equal(newest);
     box.focus();
     expect(shell.shadowRoot!.activeElement, 'focus can go to the composer').to.exist;
+  });
+
+  // An 800x600 window (the end-to-end tests' size): the own camera's preview, sized by the page's width over the whole
+  // page, covered "Switch camera" in the docked call's lower height.
+  it('on a small wide window a video call\'s own preview leaves every control in reach', async () => {
+    await setViewport({ width: 800, height: 600 });
+    const shell = await shellInCall(true);
+    await settle(shell);
+    expect(reachableControls(shell)).to.deep.equal({ Mute: true, 'Turn camera off': true, 'Switch camera': true, 'End call': true });
   });
 
   it('on a phone covers the page, its controls in view', async () => {
