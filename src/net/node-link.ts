@@ -293,7 +293,10 @@ export class NodeLink extends Emitter<LinkEvents> implements InviterLink {
     try {
       this.pc.setRemoteDescription(sdp, type);
     } catch (error) {
-      throw this.fail(asTincanError(new Error(`${type} as ${this.role}: ${toError(error).message}`), code));
+      // The connection's states go with the error: libdatachannel's "Got a remote candidate without ICE transport"
+      // came twice in full CI runs with no state to tell whether the ICE transport was not there yet or gone already.
+      const states = `connection ${this.pc.state()}, ICE ${this.pc.iceState()}, signaling ${this.pc.signalingState()}, link ${this.state}`;
+      throw this.fail(asTincanError(new Error(`${type} as ${this.role} (${states}): ${toError(error).message}`), code));
     }
   }
 

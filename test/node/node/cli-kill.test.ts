@@ -35,6 +35,8 @@ async function pairedHome(): Promise<string> {
     return await pairOnce();
   } catch (error) {
     if (!(error instanceof TincanError) || error.code !== 'CODE_REFUSED') throw error;
+    // In the test's output: the connection's states at the refusal (node-link.ts), to find the race.
+    console.log(`# the first pairing was refused, tried again: ${error.message}`);
     return pairOnce();
   }
 }
