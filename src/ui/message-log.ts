@@ -299,30 +299,42 @@ export class MessageLog extends LitElement {
     const name = this.peerName || chatText.you;
     const texts = offered.slice(0, maxAnnouncedPerUpdate).map((t) => announceText.file(name, t.name));
     if (offered.length > maxAnnouncedPerUpdate) texts.push(announceText.moreFiles(name, offered.length - maxAnnouncedPerUpdate));
-    const added = texts.map((text) => ({ key: ++this.announcementKey, text }));
-    this.announcements = [...this.announcements, ...added].slice(-maxAnnouncements);
+    this.announce(texts);
   }
 
-  /** New incoming messages at the live end of the conversation are read out; pages loaded by scrolling are not. */
+  /**
+   * New incoming messages at the live end of the conversation are read out; pages loaded by scrolling are not. A
+   * catch-up sorted in among messages already shown (a group member back from away: each message at its clock
+   * reading, chat/hybrid-clock.ts) is read out as one event, how many arrived, not one by one out of order.
+   */
   private announceArrivals(previous: readonly ChatMessage[], previousHasNewer: boolean): void {
     if (previousHasNewer || this.hasNewer) return;
+    const before = new Set(previous.map((m) => m.id));
     const lastBefore = previous.at(-1);
     let start = 0;
+    let end = 0;
     if (lastBefore) {
-      const at = this.messages.findIndex((m) => m.id === lastBefore.id);
-      if (at < 0) return;
-      start = at + 1;
+      end = this.messages.findIndex((m) => m.id === lastBefore.id) + 1;
+      if (end === 0) return;
+      // Above the first message still shown from before: a page loaded by scrolling back, not arrivals.
+      start = this.messages.findIndex((m) => before.has(m.id));
     }
-    const before = new Set(previous.map((m) => m.id));
-    const arrived = this.messages.slice(start).filter((m) => m.direction === 'in' && !before.has(m.id));
-    if (!arrived.length) return;
+    const isArrival = (m: ChatMessage) => m.direction === 'in' && !before.has(m.id);
+    const sortedIn = this.messages.slice(start, end).filter(isArrival);
+    const arrived = this.messages.slice(end).filter(isArrival);
     const name = this.peerName || chatText.you;
+    if (sortedIn.length) return this.announce([announceText.caughtUp(name, sortedIn.length + arrived.length)]);
+    if (!arrived.length) return;
     const texts = arrived.slice(0, maxAnnouncedPerUpdate).map((m) =>
       m.unreadable
         ? announceText.unreadable(name)
         : announceText.message((m.from && this.senders?.[m.from]) || name, m.call ? callText.record(m.call.video, m.call.outcome, m.call.durationMs, m.direction) : String(m.text ?? '').slice(0, maxAnnouncedChars)),
     );
     if (arrived.length > maxAnnouncedPerUpdate) texts.push(announceText.more(name, arrived.length - maxAnnouncedPerUpdate));
+    this.announce(texts);
+  }
+
+  private announce(texts: readonly string[]): void {
     const added = texts.map((text) => ({ key: ++this.announcementKey, text }));
     this.announcements = [...this.announcements, ...added].slice(-maxAnnouncements);
   }

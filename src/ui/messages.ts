@@ -690,6 +690,9 @@ export const announceText = {
   /** A file the contact offers or sends, read out once when its card shows in the log. */
   file: (name: string, file: string) => `${name} sends a file: ${file}`,
   moreFiles: (name: string, count: number) => `${count} more files from ${name}`,
+  /** Messages missed while away, sorted in among those shown (each at the time it was written): one read-out. */
+  caughtUp: (name: string, count: number) =>
+    count === 1 ? `1 missed message arrived in ${name}, placed at the time it was written` : `${count} missed messages arrived in ${name}, each placed at the time it was written`,
 };
 
 /** Network settings (src/ui/settings-panel.ts). The radio labels and box names are the e2e tests' too. */

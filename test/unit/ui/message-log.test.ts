@@ -154,6 +154,22 @@ describe('tc-message-log', () => {
     expect(liveTexts(log)).to.deep.equal(['Bob: hello']);
   });
 
+  // Issue 19: a member back from away gets the messages it missed sorted by when they were written, among those shown
+  // (here before the member's own message written while away): one read-out says how many, none is skipped.
+  it('reads out a catch-up sorted in among the messages shown as one event', async () => {
+    const shown = messages(3, () => ({ direction: 'in' }));
+    const mineWhileAway = message({ direction: 'out', text: 'written while away' });
+    const log = await mount({ messages: [...shown, mineWhileAway], peerName: 'Climbers' });
+    const missed = messages(3, () => ({ direction: 'in' }));
+    const newest = message({ direction: 'in', text: 'newest' });
+    await update(log, { messages: [...shown, ...missed, mineWhileAway, newest] });
+    expect(liveTexts(log)).to.deep.equal(['4 missed messages arrived in Climbers, each placed at the time it was written']);
+    // Arrivals after that at the end are read out one by one again.
+    const next = message({ direction: 'in', text: 'and one more' });
+    await update(log, { messages: [...shown, ...missed, mineWhileAway, newest, next] });
+    expect(liveTexts(log)).to.deep.equal(['4 missed messages arrived in Climbers, each placed at the time it was written', 'Climbers: and one more']);
+  });
+
   it('does not read out a page loaded below a window moved into the past', async () => {
     const first = messages(5);
     const log = await mount({ messages: first, hasNewer: true });
