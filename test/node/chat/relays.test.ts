@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { startNostrRelay, type RelayFaults, type TestRelay } from '../../fixtures/nostr-relay.mjs';
 import { decodeFrame, encodeFrame, frameTypes } from '../../../src/chat/frames';
 import { isInviteRelayAddress, isRelayAddress, parseRelayList } from '../../../src/net/relay-address';
-import { closeApp, pair, person, texts, unlockAgain, until, type Person } from './people';
+import { closeApp, joinGroup, pair, person, texts, unlockAgain, until, type Person } from './people';
 
 const relays: TestRelay[] = [];
 after(async () => {
@@ -115,6 +115,41 @@ describe('relays', () => {
       await until(() => allDelivered(bob, aliceAtBob), 'six Delivered at Bob', 30_000);
     });
   }
+
+  // Issue 21: a group's envelopes travel by relay like a 1:1 conversation's (a message is sealed once, any carrier
+  // takes it). Ann and Ben, the group's only members, both with relays on; Ben is away while Ann writes, and comes
+  // back with no direct connection: the group's messages reach him through the relay once each, and Ann's page
+  // reads them delivered by his acks through it.
+  it('a group: what a member writes while another is away arrives by relay once each, and reads delivered', async () => {
+    const r = await relay();
+    const ann = await person('Ann', { relaySocket: WebSocket });
+    const ben = await person('Ben', { relaySocket: WebSocket });
+    await ann.messenger.setRelays([r.url]);
+    await ben.messenger.setRelays([r.url]);
+    const group = await ann.messenger.groups.create('Climbers');
+    await joinGroup(ann, ben, group.id);
+    const benAtAnn = ann.messenger.groups.view(group.id).members.find((m) => m.name === 'Ben')!.contactId;
+    const annAtBen = ben.messenger.groups.view(group.id).members.find((m) => m.name === 'Ann')!.contactId;
+    await until(() => !!ann.messenger.relays?.contactView(benAtAnn).use && !!ben.messenger.relays?.contactView(annAtBen).use, 'relays swapped');
+    // A message while both are there: Ann's sender chain is Ben's before he goes.
+    await ann.messenger.send(group.id, 'before');
+    await until(async () => (await texts(ben, group.id)).includes('before'), 'the first at Ben');
+    await closeApp(ben);
+    ben.device.supportsOneCodeReconnect = false;
+    await offline(ann, benAtAnn);
+    const sent = ['rope', 'snacks', 'six sharp'];
+    for (const text of sent) await ann.messenger.send(group.id, text);
+    await unlockAgain(ben);
+    await until(async () => (await texts(ben, group.id)).length === 4, 'three more at Ben', 30_000);
+    assert.deepEqual(await texts(ben, group.id), ['before', ...sent], 'once each, in the order written');
+    assert.ok(!ben.messenger.isOnline(annAtBen), 'no direct connection: they came by relay');
+    await until(
+      async () => (await ann.store.log.loadNewest(group.id, 10)).entries.every((e) => e.direction === 'in' || e.state === 'delivered'),
+      'Delivered at Ann (acks by relay)',
+      30_000,
+    );
+    for (const who of [ann, ben]) who.messenger.close();
+  });
 
   it('opt-out: without relays turned on, nothing reaches a relay (its store and its wire stay empty)', async () => {
     const r = await relay();
