@@ -24,6 +24,7 @@ export function conversation(patch: Partial<ConversationView> & { id: string; na
     dropped: 0,
     relaysAvailable: false,
     useRelays: false,
+    mailboxShared: true,
     ...patch,
   };
 }
