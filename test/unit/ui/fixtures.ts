@@ -329,6 +329,7 @@ export class FixtureApp implements AppFacade {
   async setVerified(verified: boolean) { this.call('setVerified', [verified]); }
   async saveRelays(text: string) { this.call('saveRelays', [text]); }
   async setUseRelays(conversationId: string, use: boolean) { this.call('setUseRelays', [conversationId, use]); }
+  async setMailboxShared(conversationId: string, shared: boolean) { this.call('setMailboxShared', [conversationId, shared]); }
   async moveToNewDevice() { this.call('moveToNewDevice', []); }
   async confirmDifferentPerson() { this.call('confirmDifferentPerson', []); }
   async deleteConversation(contactId: string) { this.call('deleteConversation', [contactId]); }
