@@ -68,6 +68,8 @@ export interface ConversationView {
   readonly relaysAvailable: boolean;
   /** Messages to this contact also go to its relays while it is not connected. */
   readonly useRelays: boolean;
+  /** "Let <name> use my mailbox" (docs/mailbox.md §5): this contact may be told the own mailbox and use it. */
+  readonly mailboxShared: boolean;
   /** A group (chat/group/): its members; absent for two people. */
   readonly group?: GroupInfoView;
 }

@@ -8,6 +8,8 @@
 // Reconnect through a mailbox (docs/mailbox.md §6): a visit that finds a contact present there who is not connected
 // sends it a one-code reconnect code sealed to its key (chat/mailbox-signal.ts); a page given one opens it as if
 // pasted, and connects with no code shown. When both sent at once, the code of the lower identity key is the one used.
+// "Let <name> use my mailbox" off (docs/mailbox.md §5): that contact is not told the code (told to forget it instead),
+// and the own mailbox is not told its key, so it refuses that contact from its next visit on.
 // DOM-free: the platform dials (net/direct-dial.ts).
 import { Emitter } from '../events';
 import { isTincanError, type ErrorCode } from '../errors';
@@ -46,14 +48,16 @@ export interface MailboxKeeperOptions {
   readonly displayName: string;
   /** Every contact's identity key (base64url) by contact id. */
   readonly contactKeys: () => ReadonlyMap<string, string>;
+  /** "Let <name> use my mailbox": whether this contact may know and use the own mailbox. */
+  readonly sharesMailbox: (contactId: string) => boolean;
   /** An item a mailbox held for this page. */
   readonly deliver: (item: CarriedItem) => void;
   /** Delivery's carriers (Delivery.addCarrier). */
   readonly addCarrier: (carrier: Carrier) => () => void;
   /** A mailbox took this page's envelope for `member` (Delivery.markHeld). */
   readonly held: (member: string, id: string) => void;
-  /** Tells a connected contact the own mailbox's code (Messenger.tellMailbox). */
-  readonly tell: (contactId: string, code: string) => void;
+  /** Tells a connected contact the own mailbox's code, or (undefined) to forget it (Messenger.tellMailbox). */
+  readonly tell: (contactId: string, code: string | undefined) => void;
   /** Whether a contact is connected now (nothing to reconnect). */
   readonly isOnline: (contactId: string) => boolean;
   /** A one-code reconnect code for a contact (Pairing.reconnect), and how to drop it; undefined when none can be made. */
@@ -278,13 +282,28 @@ export class MailboxKeeper extends Emitter<MailboxKeeperEvents> {
   /** A contact connected: it learns the own mailbox (if any); a reconnect code sent to it is done with. */
   tellContact(contactId: string): void {
     this.sent.delete(contactId);
-    const code = this.ownCodeForContacts();
-    if (code) this.options.tell(contactId, code);
+    this.tellCodeOrForget(contactId);
+  }
+
+  /** "Let <name> use my mailbox" changed (the contact record already says so): the mailbox serves the new list, and
+   * the contact, if connected, is told the code or to forget it. */
+  shareChanged(contactId: string): void {
+    this.tellContacts();
+    this.tellCodeOrForget(contactId);
   }
 
   /** The contacts changed: the own mailbox serves the new list from now on. */
   tellContacts(): void {
     this.own?.tellContacts();
+  }
+
+  /** A contact told this page to forget its mailbox: no longer visited, and its code is erased from the vault. */
+  async forget(contactId: string): Promise<void> {
+    const visitor = this.theirs.get(contactId);
+    visitor?.stop();
+    this.theirs.delete(contactId);
+    // Said on every connection while off: no write when there is nothing to erase.
+    if (visitor || (await this.options.contactMailboxes.get(contactId)) !== undefined) await this.options.contactMailboxes.remove(contactId);
   }
 
   /** A contact told its mailbox: kept, and visited from now on. */
@@ -301,6 +320,18 @@ export class MailboxKeeper extends Emitter<MailboxKeeperEvents> {
     for (const visitor of this.theirs.values()) visitor.stop();
     this.theirs.clear();
     this.removeAllListeners();
+  }
+
+  /** The own mailbox's code to a contact who may use it, "forget it" to one who may not; nothing without a mailbox.
+   * "Forget" is said on every connection while off: it may have been told before, while it was on. */
+  private tellCodeOrForget(contactId: string): void {
+    const code = this.ownCodeForContacts();
+    if (code) this.options.tell(contactId, this.options.sharesMailbox(contactId) ? code : undefined);
+  }
+
+  /** Contacts the own mailbox serves: those who may use it. */
+  private sharedContactKeys(): ReadonlyMap<string, string> {
+    return new Map([...this.options.contactKeys()].filter(([contactId]) => this.options.sharesMailbox(contactId)));
   }
 
   private ownCodeForContacts(): string | undefined {
@@ -330,7 +361,7 @@ export class MailboxKeeper extends Emitter<MailboxKeeperEvents> {
   }
 
   private visitor(code: MailboxCode, isOwn: boolean): MailboxVisitor {
-    return new MailboxVisitor(code, this.options, () => this.options.contactKeys(), () => this.emit('status', this.status), isOwn, this.sent, () => this.badSignals++);
+    return new MailboxVisitor(code, this.options, () => this.sharedContactKeys(), () => this.emit('status', this.status), isOwn, this.sent, () => this.badSignals++);
   }
 }
 

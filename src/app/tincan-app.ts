@@ -421,6 +421,7 @@ export class TincanApp {
       identity: profile.identity,
       displayName: profile.name,
       contactKeys: () => new Map(store.contacts.all().filter((c) => !c.movedTo).map((c) => [c.id, c.pinnedKey])),
+      sharesMailbox: (contactId) => store.contacts.get(contactId)?.mailboxShared !== false,
       deliver: (item) => void messenger.delivery.ready.then(() => messenger.delivery.receiveCarried(item)),
       addCarrier: (carrier) => messenger.delivery.addCarrier(carrier),
       held: (member, id) => messenger.delivery.markHeld(member, [id]),
@@ -449,7 +450,8 @@ export class TincanApp {
     keeper.on('error', (code) => this.showError(code, 'settings'));
     messenger.on('contact', () => keeper.tellContacts());
     messenger.on('connected', ({ contactId }) => keeper.tellContact(contactId));
-    messenger.delivery.on('mailbox', ({ contactId, code }) => void keeper.learn(contactId, code).catch(() => undefined));
+    messenger.delivery.on('mailbox', ({ contactId, code }) =>
+      void (code === undefined ? keeper.forget(contactId) : keeper.learn(contactId, code)).catch(() => undefined));
     void keeper.start().catch((error) => this.fail(error, 'settings'));
   }
 
@@ -462,6 +464,18 @@ export class TincanApp {
 
   async removeMailbox(): Promise<void> {
     await this.mailbox?.remove().catch((error) => this.fail(error, 'settings'));
+  }
+
+  /** "Let <name> use my mailbox" for one contact (docs/mailbox.md §5): kept with the contact; off, the contact is told
+   * to forget the code and the mailbox stops serving its key. */
+  async setMailboxShared(contactId: string, shared: boolean): Promise<void> {
+    try {
+      await this.messenger?.setMailboxShared(contactId, shared);
+      this.mailbox?.shareChanged(contactId);
+      this.refreshConversations(contactId);
+    } catch (error) {
+      this.fail(error, 'conversation');
+    }
   }
 
   // -----------------------------------------------------------------------------------------------------------

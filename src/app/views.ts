@@ -77,6 +77,7 @@ export function conversationView(c: Contact, facts: ConversationFacts, listed: (
     dropped,
     relaysAvailable: facts.relays?.(c.id).available ?? false,
     useRelays: facts.relays?.(c.id).use ?? false,
+    mailboxShared: c.mailboxShared !== false,
   } satisfies ConversationView;
 }
 
@@ -99,6 +100,7 @@ export function groupConversationView(group: GroupView, facts: ConversationFacts
     verified: false,
     relaysAvailable: false,
     useRelays: false,
+    mailboxShared: false,
     unread: summary?.unread ?? 0,
     ...(summary?.lastMessage ? { lastText: summary.lastMessage.text, lastAt: summary.lastMessage.sentAt } : {}),
     lastSeen: 0,

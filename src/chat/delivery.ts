@@ -120,8 +120,9 @@ export interface DeliveryEvents {
   'quota-reached': { conversationId: string };
   /** The peer announced a renewed DTLS certificate. */
   certificate: { contactId: string; fingerprint: string };
-  /** The peer told its mailbox's code (docs/mailbox.md): messages for it may be left there while it is away. */
-  mailbox: { contactId: string; code: string };
+  /** The peer told its mailbox's code (docs/mailbox.md): messages for it may be left there while it is away; no code:
+   * forget the one it told (its owner turned "Let <name> use my mailbox" off). */
+  mailbox: { contactId: string; code?: string };
   /** A storage failure to tell the person about. */
   error: { code: ErrorCode; conversationId?: string };
 }
@@ -468,7 +469,7 @@ export class Delivery extends Emitter<DeliveryEvents> {
       case 'cert':
         return this.emit('certificate', { contactId, fingerprint: frame.fingerprint });
       case 'mailbox':
-        return this.emit('mailbox', { contactId, code: frame.code });
+        return this.emit('mailbox', frame.code === undefined ? { contactId } : { contactId, code: frame.code });
       case 'envelope':
         return this.receiveEnvelope(frame, session);
       case 'ack':

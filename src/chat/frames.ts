@@ -130,8 +130,9 @@ export type Frame =
   | { type: 'refused'; conversation: string; ids: string[]; reason: RefusedReason }
   /** The sender's relays and its alias key for this contact (docs/relays.md); no alias and no relays: not by relay. */
   | RelaysFrame
-  /** The sender's mailbox (invite/mailbox-code.ts, without its claim): leave messages there while it is away. */
-  | { type: 'mailbox'; code: string }
+  /** The sender's mailbox (invite/mailbox-code.ts, without its claim): leave messages there while it is away. No
+   * code: forget the mailbox it told before (its owner turned "Let <name> use my mailbox" off, docs/mailbox.md §5). */
+  | { type: 'mailbox'; code?: string }
   | FileFrame
   | CallFrame;
 
@@ -230,6 +231,7 @@ function validate(type: FrameType, b: Readonly<Record<string, unknown>>): Frame 
     case 'cert':
       return typeof b.fingerprint === 'string' && fingerprintPattern.test(b.fingerprint) ? { type, fingerprint: b.fingerprint } : undefined;
     case 'mailbox':
+      if (b.code === undefined) return { type };
       return typeof b.code === 'string' && /^M[0-9A-Z]{100,140}$/.test(b.code) ? { type, code: b.code } : undefined;
     case 'relays': {
       const relays = b.relays;

@@ -269,14 +269,25 @@ export class Messenger extends Emitter<MessengerEvents> {
     this.delivery.setTyping(conversationId, active);
   }
 
+  /** Tells a connected contact this person's mailbox (docs/mailbox.md), or with no code to forget the one it was told;
+   * false when it is not connected. */
+  tellMailbox(contactId: string, code: string | undefined): boolean {
+    return this.peers.get(contactId)?.send(code === undefined ? { type: 'mailbox' } : { type: 'mailbox', code }) ?? false;
+  }
+
+  /** "Let <name> use my mailbox" (docs/mailbox.md §5), kept with the contact (sealed in the vault). */
+  async setMailboxShared(contactId: string, shared: boolean): Promise<void> {
+    const contact = this.options.contacts.get(contactId);
+    if (!contact || contact.mailboxShared === shared) return;
+    const updated: Contact = { ...contact, mailboxShared: shared };
+    await this.options.contacts.put(updated);
+    this.emit('contact', { contact: updated, isNew: false });
+  }
+
   /**
    * Lets the contact `carrierId` carry messages and acks to `members` (contact ids) while they are not connected
    * here: sealed end to end, so it can neither read nor fake them (carrier.ts).
    */
-  /** Tells a connected contact this person's mailbox (docs/mailbox.md); false when it is not connected. */
-  tellMailbox(contactId: string, code: string): boolean {
-    return this.peers.get(contactId)?.send({ type: 'mailbox', code }) ?? false;
-  }
 
   carryVia(carrierId: string, members: readonly string[]): () => void {
     const targets = new Map<string, string>();

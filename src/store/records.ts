@@ -152,6 +152,9 @@ export interface Contact {
   readonly distinctFrom?: string;
   /** Storage this contact's conversation may use, in bytes (chat/ applies it; undefined = the default). */
   readonly quotaBytes?: number;
+  /** "Let <name> use my mailbox" (docs/mailbox.md §5): false = this contact is not told the own mailbox's code, and
+   * the mailbox does not serve its key. Undefined = the default (on). */
+  readonly mailboxShared?: boolean;
 }
 
 /** A contact as stored: with the rollback stamp of its last write (rollback.ts). */
@@ -418,7 +421,8 @@ export function isContact(value: unknown): value is Contact {
     isOptional(value.movedTo, isKeyId) &&
     isOptional(value.movedFrom, isKeyId) &&
     isOptional(value.distinctFrom, isKeyId) &&
-    isOptional(value.quotaBytes, isCount)
+    isOptional(value.quotaBytes, isCount) &&
+    isOptional(value.mailboxShared, (v) => typeof v === 'boolean')
   );
 }
 
@@ -443,6 +447,7 @@ export function contactFields(record: Contact): Contact {
     ...(record.movedFrom !== undefined ? { movedFrom: record.movedFrom } : {}),
     ...(record.distinctFrom !== undefined ? { distinctFrom: record.distinctFrom } : {}),
     ...(record.quotaBytes !== undefined ? { quotaBytes: record.quotaBytes } : {}),
+    ...(record.mailboxShared !== undefined ? { mailboxShared: record.mailboxShared } : {}),
   };
   return Object.freeze(contact);
 }

@@ -8,7 +8,7 @@ import type { ConversationView, Notice, OpenConversation } from '../app/app-stat
 import { emit } from './events';
 import { whenText } from './message-format';
 import { connectionStatusText } from './chat-screen';
-import { chatText, contactText, relayText, shellText } from './messages';
+import { chatText, contactText, mailboxText, relayText, shellText } from './messages';
 import { controlStyles } from './shared-styles';
 import './inline-notice';
 
@@ -18,6 +18,8 @@ import './inline-notice';
  * @fires tc-export-transcript - { format }
  * @fires tc-disconnect / tc-delete-conversation - { conversationId }
  * @fires tc-submit-code - { text, source: 'scan' } a scanned safety number (the app compares it)
+ * @fires tc-set-use-relays - { conversationId, use }
+ * @fires tc-set-mailbox-shared - { conversationId, shared } "Let <name> use my mailbox"
  */
 @customElement('tc-contact-panel')
 export class ContactPanel extends LitElement {
@@ -100,6 +102,14 @@ export class ContactPanel extends LitElement {
         </label>
         <p class="hint" id="relays-hint">${relayText.useWithHint(c.relaysAvailable)}</p>
       </div>
+      ${c.group ? nothing : html`<div>
+        <label class="choice">
+          <input type="checkbox" .checked=${c.mailboxShared} aria-describedby="mailbox-share-hint"
+            @change=${(e: Event) => emit(this, 'tc-set-mailbox-shared', { conversationId: c.id, shared: (e.target as HTMLInputElement).checked })} />
+          <span class="label">${mailboxText.shareWith(c.name)}</span>
+        </label>
+        <p class="hint" id="mailbox-share-hint">${mailboxText.shareWithHint}</p>
+      </div>`}
       ${this.notice?.area === 'conversation' && (!this.notice.conversationId || this.notice.conversationId === c.id) ? html`<tc-inline-notice .notice=${this.notice} dismissible></tc-inline-notice>` : nothing}
       <div class="actions">
         <button type="button" @click=${() => emit(this, 'tc-export-transcript', { format: 'text' })}>${contactText.exportText}</button>

@@ -88,6 +88,7 @@ export interface TincanEventMap {
   'tc-set-verified': CustomEvent<{ readonly verified: boolean }>;
   'tc-save-relays': CustomEvent<{ readonly text: string }>;
   'tc-set-use-relays': CustomEvent<{ readonly conversationId: string; readonly use: boolean }>;
+  'tc-set-mailbox-shared': CustomEvent<{ readonly conversationId: string; readonly shared: boolean }>;
   'tc-move-to-new-device': CustomEvent<void>;
   'tc-confirm-different-person': CustomEvent<void>;
   'tc-export-transcript': CustomEvent<{ readonly format: TranscriptFormat }>;

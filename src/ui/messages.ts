@@ -578,6 +578,10 @@ export const mailboxText = {
   statusName: 'Mailbox',
   connected: 'Connected',
   offline: 'Offline',
+  /** The contact's checkbox (src/ui/contact-panel.ts, docs/mailbox.md §5). */
+  shareWith: (name: string) => `Let ${name} use my mailbox`,
+  shareWithHint:
+    'On: if you add a mailbox, this contact’s Tincan is given its address (an IP address and a port) and leaves messages there while you are away. Off: they are not given it, their Tincan is asked to forget it, and your mailbox turns them away. An address they already saw cannot be taken back.',
 } as const;
 
 export const settingsText = {

@@ -37,7 +37,7 @@ export type AppFacade = Pick<
   | 'changePassphrase' | 'forgetDevice' | 'lock' | 'acknowledgeVaultHealth' | 'saveIceServers' | 'setReach' | 'addMailbox' | 'removeMailbox'
   | 'newInvite' | 'reconnect' | 'cancelExchange' | 'submitCode' | 'acceptInvitation' | 'declineInvitation' | 'refuseInvitation'
   | 'sendMessage' | 'setTyping' | 'selectConversation' | 'closeConversation' | 'loadOlder' | 'loadNewer'
-  | 'setVerified' | 'saveRelays' | 'setUseRelays' | 'moveToNewDevice' | 'confirmDifferentPerson' | 'deleteConversation' | 'exportTranscript'
+  | 'setVerified' | 'saveRelays' | 'setUseRelays' | 'setMailboxShared' | 'moveToNewDevice' | 'confirmDifferentPerson' | 'deleteConversation' | 'exportTranscript'
   | 'disconnect' | 'showError' | 'dismissNotice'
   | 'sendFile' | 'acceptFile' | 'declineFile' | 'cancelTransfer' | 'discardFile' | 'resumeFile' | 'setAutoAcceptImages'
   | 'saveFile' | 'openReceivedFile' | 'thumbnail' | 'keepThumbnail'
@@ -455,6 +455,7 @@ export class TincanShell extends LitElement {
     'tc-set-verified': (e) => void this.app.setVerified(e.detail.verified),
     'tc-save-relays': (e) => void this.app.saveRelays(e.detail.text),
     'tc-set-use-relays': (e) => void this.app.setUseRelays(e.detail.conversationId, e.detail.use),
+    'tc-set-mailbox-shared': (e) => void this.app.setMailboxShared(e.detail.conversationId, e.detail.shared),
     'tc-move-to-new-device': () => void this.app.moveToNewDevice(),
     'tc-confirm-different-person': () => void this.app.confirmDifferentPerson(),
     'tc-export-transcript': (e) => void this.exportTranscript(e.detail.format),

@@ -8,44 +8,21 @@ import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import nodeDataChannel from 'node-datachannel';
-import { TincanApp } from '../../../src/app/tincan-app';
-import type { AppState } from '../../../src/app/app-state';
+import type { TincanApp } from '../../../src/app/tincan-app';
 import type { ShownState } from '../../../src/chat/chat-message';
 import type { Messenger } from '../../../src/chat/messenger';
 import { usePasswordHasher, inProcessPasswordHasher } from '../../../src/crypto/vault';
-import { dialDirectFromNode } from '../../../src/node/direct-dial-node';
 import { runMailbox } from '../../../src/node/mailbox';
 import { memoryPlatform } from '../app/memory-platform';
 import { until } from '../chat/people';
 import { freeUdpPort } from '../net/direct-harness';
 import { cheapKdf } from '../store/helpers';
+import { connect, mailboxStepMs, pageOn, passphrase, s } from './mailbox-pages';
 
 usePasswordHasher(async (password, salt) => inProcessPasswordHasher(password, salt, cheapKdf));
 after(() => nodeDataChannel.cleanup());
 
-const passphrase = 'a passphrase for tests';
-/** Dials, Hellos and a mailbox's answers over real UDP on 127.0.0.1: more than `until`'s default. */
-const mailboxStepMs = 20_000;
-
-type Platform = ReturnType<typeof memoryPlatform>;
-
-/** A page on a device that can dial a mailbox; `platform`: the same device again (its records kept: a reload). */
-async function pageOn(platform: Platform): Promise<TincanApp> {
-  const app = new TincanApp({ pageUrl: 'https://example.test/tincan/', platform: { ...platform, dialDirect: (target) => dialDirectFromNode(target) } });
-  await app.start();
-  return app;
-}
-
-const s = (app: TincanApp): AppState => app.state.state;
 const stateOf = (app: TincanApp, text: string): ShownState | undefined => s(app).open?.messages.find((m) => m.text === text)?.state;
-
-/** Pairs them through codes, both online. */
-async function connect(inviter: TincanApp, answerer: TincanApp): Promise<void> {
-  await inviter.newInvite();
-  await answerer.submitCode(s(inviter).exchanges[0]!.code!, 'paste');
-  await inviter.submitCode(s(answerer).exchanges.find((e) => e.kind === 'answer')!.code!, 'paste');
-  await until(() => s(inviter).conversations[0]?.connection === 'online' && s(answerer).conversations[0]?.connection === 'online', 'both online');
-}
 
 describe('a message held by a mailbox', () => {
   it('still reads as held after the sender\'s vault is closed and opened again, and turns delivered once', async () => {

@@ -53,6 +53,7 @@ function page(identity: Identity, contacts: Record<string, string>, stores: { ow
     identity,
     displayName: 'Someone',
     contactKeys: () => new Map(Object.entries(contacts)),
+    sharesMailbox: () => true,
     deliver: () => undefined,
     addCarrier: () => () => undefined,
     held: () => undefined,

@@ -24,6 +24,7 @@ export function conversation(patch: Partial<ConversationView> & { id: string; na
     dropped: 0,
     relaysAvailable: false,
     useRelays: false,
+    mailboxShared: true,
     ...patch,
   };
 }
@@ -328,6 +329,7 @@ export class FixtureApp implements AppFacade {
   async setVerified(verified: boolean) { this.call('setVerified', [verified]); }
   async saveRelays(text: string) { this.call('saveRelays', [text]); }
   async setUseRelays(conversationId: string, use: boolean) { this.call('setUseRelays', [conversationId, use]); }
+  async setMailboxShared(conversationId: string, shared: boolean) { this.call('setMailboxShared', [conversationId, shared]); }
   async moveToNewDevice() { this.call('moveToNewDevice', []); }
   async confirmDifferentPerson() { this.call('confirmDifferentPerson', []); }
   async deleteConversation(contactId: string) { this.call('deleteConversation', [contactId]); }

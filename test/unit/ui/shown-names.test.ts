@@ -6,7 +6,7 @@ import { conversationText } from '../../../src/ui/messages';
 import { withShownNames } from '../../../src/ui/shown-names';
 
 function conversation(id: string, name: string, extra: Partial<ConversationView> = {}): ConversationView {
-  return { id, name, verified: false, unread: 0, lastSeen: 0, connection: 'offline', typing: false, waiting: 0, oneCodeReconnect: false, dropped: 0, relaysAvailable: false, useRelays: false, ...extra };
+  return { id, name, verified: false, unread: 0, lastSeen: 0, connection: 'offline', typing: false, waiting: 0, oneCodeReconnect: false, dropped: 0, relaysAvailable: false, useRelays: false, mailboxShared: true, ...extra };
 }
 
 describe('withShownNames', () => {

@@ -1,0 +1,107 @@
+// "Let <name> use my mailbox" (docs/mailbox.md §5): the app facade with its real store and chat core, a real mailbox
+// over node-datachannel, in-memory links between the two people. Off before the mailbox is added: Bob is never sent
+// its code and the mailbox does not serve his key. Turned off after Bob was told: Bob's page is told to forget it (and
+// does), and the mailbox stops serving him. The choice is kept with the contact, sealed, and read back after a reopen;
+// a record whose choice is not a boolean is not a contact.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import nodeDataChannel from 'node-datachannel';
+import type { TincanApp } from '../../../src/app/tincan-app';
+import type { Messenger } from '../../../src/chat/messenger';
+import { usePasswordHasher, inProcessPasswordHasher } from '../../../src/crypto/vault';
+import { runMailbox } from '../../../src/node/mailbox';
+import { isContact } from '../../../src/store/records';
+import { memoryPlatform } from '../app/memory-platform';
+import { until } from '../chat/people';
+import { freeUdpPort } from '../net/direct-harness';
+import { cheapKdf } from '../store/helpers';
+import { connect, mailboxStepMs, pageOn, passphrase, s } from './mailbox-pages';
+
+usePasswordHasher(async (password, salt) => inProcessPasswordHasher(password, salt, cheapKdf));
+after(() => nodeDataChannel.cleanup());
+
+const messengerOf = (app: TincanApp): Messenger => (app as unknown as { messenger: Messenger }).messenger;
+/** The contacts' mailboxes this page visits (app/mailbox-keeper.ts), by contact id. */
+const visitedMailboxes = (app: TincanApp): ReadonlyMap<string, unknown> => (app as unknown as { mailbox: { theirs: ReadonlyMap<string, unknown> } }).mailbox.theirs;
+
+/** Alice and Bob connected, a mailbox not added yet; every `mailbox` frame Bob's page receives is recorded. */
+async function aliceAndBob() {
+  const mailbox = await runMailbox({ home: mkdtempSync(path.join(os.tmpdir(), 'tincan-mailbox-')), listen: { address: '127.0.0.1', port: await freeUdpPort() } });
+  const alicePlatform = memoryPlatform();
+  const alice = await pageOn(alicePlatform);
+  await alice.createProfile('Alice', passphrase, passphrase, 'local');
+  const bob = await pageOn(memoryPlatform());
+  await bob.createProfile('Bob', passphrase, passphrase, 'local');
+  await connect(alice, bob);
+  const told: { code?: string }[] = [];
+  messengerOf(bob).delivery.on('mailbox', ({ code }) => told.push(code === undefined ? {} : { code }));
+  const bobAtAlice = s(alice).conversations[0]!.id;
+  const stop = async (): Promise<void> => {
+    await Promise.all([alice.lock(), bob.lock()]);
+    await mailbox.stop();
+  };
+  return { mailbox, alice, alicePlatform, bob, bobAtAlice, told, stop };
+}
+
+/** Alice writes to Bob and he has it: any frame her page sent him before on that session has arrived by then. */
+async function barrier(alice: TincanApp, bob: TincanApp, text: string): Promise<void> {
+  await alice.selectConversation(s(alice).conversations[0]!.id);
+  assert.equal(await alice.sendMessage(text), true);
+  await bob.selectConversation(s(bob).conversations[0]!.id);
+  await until(() => s(bob).open?.messages.some((m) => m.text === text) ?? false, 'Bob has Alice\'s message');
+}
+
+describe('"Let <name> use my mailbox"', () => {
+  it('off: the contact is never sent the mailbox code, and the mailbox does not serve it', async () => {
+    const { mailbox, alice, bob, bobAtAlice, told, stop } = await aliceAndBob();
+    assert.equal(s(alice).conversations[0]!.mailboxShared, true, 'on by default');
+    await alice.setMailboxShared(bobAtAlice, false);
+    assert.equal(s(alice).conversations[0]!.mailboxShared, false);
+
+    await alice.addMailbox(mailbox.code);
+    assert.equal(s(alice).mailbox, 'connected');
+    await barrier(alice, bob, 'after the mailbox was added');
+    assert.deepEqual(told.filter((t) => t.code !== undefined), [], 'no mailbox code reached Bob');
+    assert.equal(mailbox.status().contacts, 0, 'the mailbox serves no contact');
+    assert.equal(visitedMailboxes(bob).size, 0, 'Bob visits no mailbox');
+    await stop();
+  });
+
+  it('turned off after the code was sent: the contact is told to forget it, and the mailbox stops serving it', async () => {
+    const { mailbox, alice, bob, bobAtAlice, told, stop } = await aliceAndBob();
+    await alice.addMailbox(mailbox.code);
+    await until(() => mailbox.status().contacts === 1 && visitedMailboxes(bob).size === 1, 'Bob told, served and visiting', mailboxStepMs);
+    assert.equal(told.length, 1);
+
+    await alice.setMailboxShared(bobAtAlice, false);
+    await until(() => told.length === 2, 'Bob told again');
+    assert.deepEqual(told[1], {}, 'to forget the mailbox');
+    await until(() => visitedMailboxes(bob).size === 0, 'Bob forgot it');
+    await until(() => mailbox.status().contacts === 0, 'the mailbox no longer serves Bob', mailboxStepMs);
+
+    // On again: told the code again, served again.
+    await alice.setMailboxShared(bobAtAlice, true);
+    await until(() => mailbox.status().contacts === 1 && visitedMailboxes(bob).size === 1, 'Bob told, served and visiting again', mailboxStepMs);
+    assert.equal(told[2]?.code !== undefined, true);
+    await stop();
+  });
+
+  it('is kept with the contact: read back after the vault is closed and opened again', async () => {
+    const { alice, alicePlatform, bobAtAlice, stop } = await aliceAndBob();
+    await alice.setMailboxShared(bobAtAlice, false);
+    await stop();
+    const reopened = await pageOn(alicePlatform);
+    await reopened.unlock(passphrase);
+    assert.equal(s(reopened).conversations.find((c) => c.id === bobAtAlice)?.mailboxShared, false);
+    await reopened.lock();
+  });
+
+  it('is validated where a contact record is read', () => {
+    const contact = { id: 'A'.repeat(43), pinnedKey: 'A'.repeat(43), displayName: 'Bob', verified: false, firstSeen: 1, lastSeen: 1 };
+    assert.equal(isContact({ ...contact, mailboxShared: false }), true);
+    assert.equal(isContact({ ...contact, mailboxShared: 'no' }), false);
+  });
+});

@@ -1,0 +1,31 @@
+// Pages for the mailbox tests over the app facade: a TincanApp on an in-memory device that dials a mailbox over real
+// UDP (node-datachannel), and two of them paired through codes.
+import { TincanApp } from '../../../src/app/tincan-app';
+import type { AppState } from '../../../src/app/app-state';
+import { dialDirectFromNode } from '../../../src/node/direct-dial-node';
+import { memoryPlatform } from '../app/memory-platform';
+import { until } from '../chat/people';
+
+export const passphrase = 'a passphrase for tests';
+/** Dials, Hellos and a mailbox's answers over real UDP on 127.0.0.1: more than `until`'s default. */
+export const mailboxStepMs = 20_000;
+
+export type Platform = ReturnType<typeof memoryPlatform>;
+
+/** A page on a device that can dial a mailbox; `platform`: the same device again (its records kept: a reload). */
+export async function pageOn(platform: Platform): Promise<TincanApp> {
+  const app = new TincanApp({ pageUrl: 'https://example.test/tincan/', platform: { ...platform, dialDirect: (target) => dialDirectFromNode(target) } });
+  await app.start();
+  return app;
+}
+
+export const s = (app: TincanApp): AppState => app.state.state;
+
+/** Pairs them through codes, both online. */
+export async function connect(inviter: TincanApp, answerer: TincanApp): Promise<void> {
+  await inviter.newInvite();
+  await answerer.submitCode(s(inviter).exchanges[0]!.code!, 'paste');
+  await inviter.submitCode(s(answerer).exchanges.find((e) => e.kind === 'answer')!.code!, 'paste');
+  await until(() => s(inviter).conversations[0]?.connection === 'online' && s(answerer).conversations[0]?.connection === 'online', 'both online');
+}
+
