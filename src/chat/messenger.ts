@@ -288,7 +288,6 @@ export class Messenger extends Emitter<MessengerEvents> {
    * Lets the contact `carrierId` carry messages and acks to `members` (contact ids) while they are not connected
    * here: sealed end to end, so it can neither read nor fake them (carrier.ts).
    */
-
   carryVia(carrierId: string, members: readonly string[]): () => void {
     const targets = new Map<string, string>();
     for (const member of members) {
