@@ -725,17 +725,18 @@ export class TincanApp {
   /**
    * "Safety number with <name>" in a group's members: the contact holding that member's key opens (made from the log's
    * name when this device has none yet), so the 1:1 panel shows the number and its verified mark is the one record
-   * for that key. True once it is the active conversation; false for a key no contact holds any more (a replaced one).
+   * for that key. Resolves with its id once it is the active conversation; undefined for a key no contact holds any
+   * more (a replaced one).
    */
-  async openMemberSafetyNumber(groupId: string, memberKey: string): Promise<boolean> {
+  async openMemberSafetyNumber(groupId: string, memberKey: string): Promise<string | undefined> {
     try {
       const contact = await this.messenger?.contactForMember(groupId, memberKey);
-      if (!contact) return false;
+      if (!contact) return undefined;
       await this.selectConversation(contact.id);
-      return this.s.activeId === contact.id;
+      return this.s.activeId === contact.id ? contact.id : undefined;
     } catch (error) {
       this.fail(error, 'conversation');
-      return false;
+      return undefined;
     }
   }
 

@@ -42,7 +42,7 @@ export type AppFacade = Pick<
   | 'sendFile' | 'acceptFile' | 'declineFile' | 'cancelTransfer' | 'discardFile' | 'resumeFile' | 'setAutoAcceptImages'
   | 'saveFile' | 'openReceivedFile' | 'thumbnail' | 'keepThumbnail'
   | 'startCall' | 'acceptCall' | 'declineCall' | 'endCall' | 'setCallMuted' | 'setCameraOff' | 'switchCamera'
-  | 'createGroup' | 'inviteToGroup' | 'leaveGroup' | 'removeFromGroup'
+  | 'createGroup' | 'inviteToGroup' | 'leaveGroup' | 'removeFromGroup' | 'openMemberSafetyNumber'
 >;
 
 /** From this width the list and the open screen show side by side (the components' CSS uses the same). */
@@ -156,6 +156,8 @@ export class TincanShell extends LitElement {
   private previous?: AppState;
   /** A conversation the person picked (rather than one the app opened after connecting). */
   private requestedConversation?: string;
+  /** A group member's contact whose details ("Safety number with <name>") show once the shell follows it. */
+  private detailsFor?: string;
   /** The conversation shown last, to give its list button the focus back. */
   private lastConversation?: string;
   /** A reconnected conversation was just shown: the message box gets the focus after this render. */
@@ -317,6 +319,8 @@ export class TincanShell extends LitElement {
     if (s.activeId && s.activeId !== was?.activeId) {
       this.lastConversation = s.activeId;
       if (this.top !== 'settings' || this.requestedConversation === s.activeId) this.navigate('chat');
+      if (this.detailsFor === s.activeId) this.show('contact');
+      this.detailsFor = undefined;
     } else if (!s.activeId && was?.activeId && (this.top === 'chat' || this.top === 'contact')) {
       this.goHome();
     } else if (s.activeId && this.top === 'pair' && (cameOnline(was, s, s.activeId) || membersGrew(was, s, s.activeId))) {
@@ -432,6 +436,7 @@ export class TincanShell extends LitElement {
     },
     'tc-leave-group': (e) => void this.app.leaveGroup(e.detail.conversationId),
     'tc-remove-member': (e) => void this.app.removeFromGroup(e.detail.conversationId, e.detail.memberKey),
+    'tc-member-safety-number': (e) => void this.openMemberSafetyNumber(e.detail.conversationId, e.detail.memberKey),
     'tc-reconnect': (e) => {
       this.navigate('pair');
       void this.app.reconnect(e.detail.conversationId);
@@ -495,6 +500,18 @@ export class TincanShell extends LitElement {
   }
 
   /** The person asked for a screen: show it and put the focus at its start (the paste box on the pairing screen). */
+  /**
+   * "Safety number with <name>": the member's contact opens, then its details with the safety number above its chat.
+   * The shell follows a newly active conversation to its chat at its next render (at most one a frame): the details
+   * come once it has, never before (the chat would replace them).
+   */
+  private async openMemberSafetyNumber(groupId: string, memberKey: string): Promise<void> {
+    const contactId = await this.app.openMemberSafetyNumber(groupId, memberKey);
+    if (!contactId) return;
+    if (this.previous?.activeId === contactId) this.show('contact');
+    else this.detailsFor = contactId;
+  }
+
   private show(view: MainView): void {
     this.navigate(view);
     if (view === 'pair') void this.focusPaste();
