@@ -22,6 +22,7 @@ import { fileUrls } from './file-urls';
 import { withShownNames } from './shown-names';
 import type { HomeScreen } from './home-screen';
 import { alertText, appName, callText, contactText, conversationText, pageTitle, shellText, transcriptLabels } from './messages';
+import type { ContactPanel } from './contact-panel';
 import type { PairingScreen } from './pairing-screen';
 import { controlStyles } from './shared-styles';
 import { needsHomeScreenForStorage } from './storage-advice';
@@ -319,7 +320,7 @@ export class TincanShell extends LitElement {
     if (s.activeId && s.activeId !== was?.activeId) {
       this.lastConversation = s.activeId;
       if (this.top !== 'settings' || this.requestedConversation === s.activeId) this.navigate('chat');
-      if (this.detailsFor === s.activeId) this.show('contact');
+      if (this.detailsFor === s.activeId) void this.showSafetyNumber();
       this.detailsFor = undefined;
     } else if (!s.activeId && was?.activeId && (this.top === 'chat' || this.top === 'contact')) {
       this.goHome();
@@ -508,8 +509,18 @@ export class TincanShell extends LitElement {
   private async openMemberSafetyNumber(groupId: string, memberKey: string): Promise<void> {
     const contactId = await this.app.openMemberSafetyNumber(groupId, memberKey);
     if (!contactId) return;
-    if (this.previous?.activeId === contactId) this.show('contact');
+    if (this.previous?.activeId === contactId) void this.showSafetyNumber();
     else this.detailsFor = contactId;
+  }
+
+  /** The active contact's details with its safety number open. */
+  private async showSafetyNumber(): Promise<void> {
+    this.show('contact');
+    await import('./contact-panel');
+    await this.updateComplete;
+    const panel = this.renderRoot.querySelector<ContactPanel>('tc-contact-panel');
+    await panel?.updateComplete;
+    panel?.showSafetyNumber();
   }
 
   private show(view: MainView): void {

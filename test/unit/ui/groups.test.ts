@@ -111,6 +111,7 @@ describe('groups in the shell', () => {
     expect(app.called('openMemberSafetyNumber')).to.deep.equal([[climbers.id, 'K-bob-2']]);
     const heading = allElements(shell).find((el) => el.localName === 'h2' && el.textContent?.trim() === 'About Bob');
     expect(heading, "the member's contact details, where the safety number is compared").to.not.equal(undefined);
+    expect(allElements(shell).some((el) => el.getAttribute('role') === 'region' && nameOf(el) === 'Safety number'), 'its safety number open').to.equal(true);
   });
 
   it('says when this device is no longer in the group, and offers nothing to do in it', async () => {
