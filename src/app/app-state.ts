@@ -82,6 +82,14 @@ export interface GroupMemberInfo {
   /** The rules let this device remove it (docs/groups.md). */
   readonly canRemove: boolean;
   readonly addedByName: string;
+  /** This device verified this member's key: the verified mark of the contact with this very key (never by name). */
+  readonly verified: boolean;
+  /** The contact with this key moved to it from an earlier key at this time (ms since epoch), as in its 1:1. */
+  readonly keyChangedAt?: number;
+  /** This key is one a contact left for a new key ("on a new device"): that contact's name and when. */
+  readonly replacedKeyOf?: { readonly name: string; readonly changedAt: number };
+  /** A member who left or was removed had this very name with another key. */
+  readonly nameHadOtherKey: boolean;
 }
 
 export interface GroupInfoView {

@@ -736,6 +736,24 @@ export class TincanApp {
     }
   }
 
+  /**
+   * "Safety number with <name>" in a group's members: the contact holding that member's key opens (made from the log's
+   * name when this device has none yet), so the 1:1 panel shows the number and its verified mark is the one record
+   * for that key. Resolves with its id once it is the active conversation; undefined for a key no contact holds any
+   * more (a replaced one).
+   */
+  async openMemberSafetyNumber(groupId: string, memberKey: string): Promise<string | undefined> {
+    try {
+      const contact = await this.messenger?.contactForMember(groupId, memberKey);
+      if (!contact) return undefined;
+      await this.selectConversation(contact.id);
+      return this.s.activeId === contact.id ? contact.id : undefined;
+    } catch (error) {
+      this.fail(error, 'conversation');
+      return undefined;
+    }
+  }
+
   async leaveGroup(groupId: string): Promise<void> {
     const self = this.messenger?.groups.view(groupId).members.find((m) => m.isSelf);
     if (self) await this.removeFromGroup(groupId, self.key);

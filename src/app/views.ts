@@ -4,14 +4,14 @@
 import { callRecordOf, maxGroupCallMembers } from '../chat/call-record';
 import { isHlc } from '../chat/hybrid-clock';
 import type { ChatMessage } from '../chat/chat-message';
-import type { GroupView } from '../chat/group/groups';
+import type { GroupMemberView, GroupView } from '../chat/group/groups';
 import type { PeerStatus } from '../chat/messenger';
 import type { Exchange } from '../chat/pairing';
 import type { TransferProgress, TransferView } from '../chat/files/transfer-events';
 import { linkForCode } from '../invite/code-link';
 import type { ConversationSummary } from '../store/conversation-log';
 import type { Contact, LogEntry } from '../store/records';
-import type { ConversationView, ExchangeView, FileTransferView } from './app-state';
+import type { ConversationView, ExchangeView, FileTransferView, GroupMemberInfo } from './app-state';
 
 /** What the conversation list is made of, for every contact at once (read from memory, never from storage). */
 export interface ConversationFacts {
@@ -84,14 +84,7 @@ export function conversationView(c: Contact, facts: ConversationFacts, listed: (
 /** A group's entry in the list: its name, unread count, last message, whether any member is connected. */
 export function groupConversationView(group: GroupView, facts: ConversationFacts): ConversationView {
   const summary = facts.summary(group.id);
-  const members = group.members.map((m) => ({
-    key: m.key,
-    name: m.name,
-    isSelf: m.isSelf,
-    online: !m.isSelf && facts.isOnline(m.contactId),
-    canRemove: m.canRemove,
-    addedByName: m.addedByName,
-  }));
+  const members = group.members.map((m) => groupMemberInfo(m, facts));
   const online = members.some((m) => m.online);
   const typingName = group.isMember ? facts.typingIn?.(group.id) : undefined;
   return {
@@ -116,6 +109,28 @@ export function groupConversationView(group: GroupView, facts: ConversationFacts
       tooBigToCall: group.members.length > maxGroupCallMembers,
       ...(typingName ? { typingName } : {}),
     },
+  };
+}
+
+/**
+ * One member as the group's list shows it. Trust is found by key, never by name: the member's verified mark is that
+ * of the contact whose current key is the member's (the messenger's contactOfKey gave `contactId`; checked again here),
+ * and a key change is that contact's (moved to this key) or another contact's (this is the key it left).
+ */
+function groupMemberInfo(m: GroupMemberView, facts: ConversationFacts): GroupMemberInfo {
+  const holder = m.isSelf ? undefined : facts.contacts.find((c) => c.id === m.contactId && c.pinnedKey === m.key && !c.movedTo);
+  const leftBy = m.isSelf ? undefined : facts.contacts.find((c) => !c.movedTo && c.pinnedKey !== m.key && c.keyChange?.previousKey === m.key);
+  return {
+    key: m.key,
+    name: m.name,
+    isSelf: m.isSelf,
+    online: !m.isSelf && facts.isOnline(m.contactId),
+    canRemove: m.canRemove,
+    addedByName: m.addedByName,
+    verified: !!holder?.verified && !facts.restored.has(holder.id),
+    ...(holder?.keyChange ? { keyChangedAt: holder.keyChange.changedAt } : {}),
+    ...(leftBy?.keyChange ? { replacedKeyOf: { name: leftBy.displayName, changedAt: leftBy.keyChange.changedAt } } : {}),
+    nameHadOtherKey: m.nameHadOtherKey,
   };
 }
 

@@ -66,6 +66,33 @@ export class ContactTrust {
     return { contact, isNew: true };
   }
 
+  /**
+   * The contact whose current key is `keyId` (a key moved to an earlier contact resolves to that contact), made now
+   * when there is none: a group member known only from the signed membership log, whose safety number this device
+   * wants to compare before any link to it opened. Its verified mark then lives where a link would find it (the
+   * contact is keyed by the key); it was never seen, so lastSeen is 0. A key a contact left for a new one ("on a new
+   * device") is no contact's any more and cannot get a record of its own (that contact's id is that key): undefined.
+   */
+  async contactForKey(keyId: string, displayName: string): Promise<Contact | undefined> {
+    const found = this.contacts.findByKey(keyId);
+    const known = found?.movedTo ? this.contacts.get(found.movedTo) : found;
+    if (known) return known.pinnedKey === keyId ? known : undefined;
+    if (this.contacts.get(keyId)) return undefined;
+    const name = normalizeDisplayName(displayName);
+    const lookalike = await this.findLookalike(name);
+    const contact: Contact = {
+      id: keyId,
+      pinnedKey: keyId,
+      displayName: name,
+      verified: false,
+      firstSeen: this.now(),
+      lastSeen: 0,
+      ...(lookalike ? { lookalikeOf: lookalike.id } : {}),
+    };
+    await this.contacts.put(contact);
+    return contact;
+  }
+
   /** The known contact (another key) whose name this name equals or looks like; verified ones first. */
   async findLookalike(displayName: string, exceptId?: string): Promise<Contact | undefined> {
     const candidates = this.contacts.all().filter((c) => c.id !== exceptId && !c.movedTo);

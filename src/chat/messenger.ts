@@ -483,6 +483,16 @@ export class Messenger extends Emitter<MessengerEvents> {
     session.on('closed', () => files.detach(contactId));
   }
 
+  /**
+   * The contact holding a group member's key, to compare its safety number and mark it verified: the same record
+   * as a 1:1 with that key, made from the log's name when there is none yet (contact-trust.ts contactForKey).
+   */
+  async contactForMember(groupId: string, memberKey: string): Promise<Contact | undefined> {
+    const group = this.groups.views().find((g) => g.id === groupId);
+    const member = group?.members.find((m) => m.key === memberKey && !m.isSelf);
+    return member ? this.trust.contactForKey(memberKey, member.name) : undefined;
+  }
+
   /** The contact whose current key is `keyId` (a key moved to an earlier contact resolves to that contact). */
   private contactOfKey(keyId: string): string | undefined {
     const found = this.options.contacts.findByKey(keyId);

@@ -8,7 +8,7 @@
 // many messages are unread in the other conversations.
 import { LitElement, css, html, nothing, svg } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
-import type { ChatMessage, ConversationView, FileTransferView, GroupInfoView, Notice, OpenConversation } from '../app/app-state';
+import type { ChatMessage, ConversationView, FileTransferView, GroupInfoView, GroupMemberInfo, Notice, OpenConversation } from '../app/app-state';
 import { inClockOrder } from '../app/message-window';
 import type { Composer } from './composer';
 import { emit } from './events';
@@ -69,6 +69,7 @@ export function connectionStatusText(c: ConversationView, isShort = false): stri
  * @fires tc-file-error - { code: 'FILE_NEEDS_CONNECTION' } "Attach file" while the contact is not connected
  * @fires tc-invite-to-group / tc-leave-group - { conversationId } (a group)
  * @fires tc-remove-member - { conversationId, memberKey } ("Remove <name>", where the rules allow it)
+ * @fires tc-member-safety-number - { conversationId, memberKey } ("Safety number with <name>": the member's contact)
  */
 @customElement('tc-chat-screen')
 export class ChatScreen extends LitElement {
@@ -120,7 +121,9 @@ export class ChatScreen extends LitElement {
       }
       .members { margin: 0; padding: 0.2rem 0.6rem; list-style: none; display: flex; flex-direction: column; gap: 0.15rem;
         font-size: 0.85rem; border-bottom: 1px solid var(--tc-card-border); max-height: 9.5rem; overflow-y: auto; }
-      .members li { display: flex; flex: none; align-items: center; gap: 0.5rem; min-height: 44px; }
+      .members li { display: flex; flex: none; flex-wrap: wrap; align-items: center; gap: 0.5rem; min-height: 44px; }
+      .members .member-verified { color: var(--tc-ok-text); font-weight: 600; }
+      .members .member-warning { display: block; margin-top: 0.2rem; padding-left: 0.5rem; border-left: 3px solid var(--tc-warn); }
       .members .member-text { flex: 1 1 auto; min-width: 0; overflow-wrap: anywhere; }
       .members .member-name { font-weight: 600; }
       .members .on { color: var(--tc-ok-text); }
@@ -278,7 +281,13 @@ export class ChatScreen extends LitElement {
               ? nothing
               : html`, <span class=${m.online ? 'on' : ''}>${m.online ? groupText.online : groupText.offline}</span>`}${m.addedByName && m.addedByName !== m.name
               ? html`, <span class="hint">${groupText.addedBy(m.addedByName)}</span>`
-              : nothing}</span>
+              : nothing}${m.verified
+              ? html`, <span class="member-verified"><span aria-hidden="true">✓ </span>${groupText.verified}</span>`
+              : nothing}${this.renderKeyWarning(m)}</span>
+            ${m.isSelf || m.replacedKeyOf
+              ? nothing
+              : html`<button type="button" aria-label=${groupText.safetyNumberWith(m.name)}
+                  @click=${() => emit(this, 'tc-member-safety-number', { conversationId: c.id, memberKey: m.key })}>${groupText.safetyNumber}</button>`}
             ${m.canRemove
               ? html`<button type="button" @click=${() => emit(this, 'tc-remove-member', { conversationId: c.id, memberKey: m.key })}>${groupText.remove(m.name)}</button>`
               : nothing}
@@ -287,6 +296,23 @@ export class ChatScreen extends LitElement {
       </ul>
       ${group.isFull && group.isMember ? html`<p class="group-note">${groupText.full}</p>` : nothing}
       ${group.tooBigToCall && group.isMember && online > 0 ? html`<p class="group-note" id="call-limit">${groupText.callLimit(group.members.length)}</p>` : nothing}`;
+  }
+
+  /**
+   * What the group says about a member's key (docs/groups.md): a key some contact left for a new device, always; a
+   * contact that moved to this key, or a name a former member had with another key, until this key is verified.
+   */
+  private renderKeyWarning(m: GroupMemberInfo) {
+    const text = m.replacedKeyOf
+      ? groupText.replacedKey(m.name, m.replacedKeyOf.name, whenText(m.replacedKeyOf.changedAt))
+      : m.verified
+        ? undefined
+        : m.keyChangedAt !== undefined
+          ? groupText.keyChanged(m.name, whenText(m.keyChangedAt))
+          : m.nameHadOtherKey
+            ? groupText.nameHadOtherKey(m.name)
+            : undefined;
+    return text ? html`<span class="member-warning">${text}</span>` : nothing;
   }
 
   protected override render() {

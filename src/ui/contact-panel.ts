@@ -50,6 +50,11 @@ export class ContactPanel extends LitElement {
     void import('./qr-scanner');
   }
 
+  /** Opens the safety number (a group member's "Safety number with <name>" comes here for it). */
+  showSafetyNumber(): void {
+    if (!this.isSafetyShown) this.toggleSafety();
+  }
+
   private toggleSafety(): void {
     this.isSafetyShown = !this.isSafetyShown;
     if (this.isSafetyShown) void import('./qr-code');

@@ -78,6 +78,7 @@ export interface TincanEventMap {
   'tc-invite-to-group': CustomEvent<ConversationDetail>;
   'tc-leave-group': CustomEvent<ConversationDetail>;
   'tc-remove-member': CustomEvent<ConversationDetail & { readonly memberKey: string }>;
+  'tc-member-safety-number': CustomEvent<ConversationDetail & { readonly memberKey: string }>;
   'tc-reconnect': CustomEvent<ConversationDetail>;
   'tc-disconnect': CustomEvent<ConversationDetail>;
   'tc-delete-conversation': CustomEvent<ConversationDetail>;

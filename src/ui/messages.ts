@@ -425,6 +425,16 @@ export const groupText = {
   introTampered: (name: string) =>
     `${name} could not be linked to you safely: the member who passed on the introduction changed it on the way. You were not connected to ${name}.`,
   deliveredTo: (acknowledged: number, members: number) => `Delivered to ${acknowledged} of ${members}`,
+  // Trust per member (docs/groups.md, "Safety numbers and key changes"): found by key, never by name.
+  verified: 'verified',
+  safetyNumber: 'Safety number',
+  safetyNumberWith: (name: string) => `Safety number with ${name}`,
+  keyChanged: (name: string, when: string) =>
+    `${name} moved to a new device${when ? ` ${when}` : ''}: this is the new key. Compare safety numbers with ${name} again.`,
+  replacedKey: (member: string, contact: string, when: string) =>
+    `${member} uses the key ${contact} left for a new device${when ? ` ${when}` : ''}: it is not the key you talk to ${contact} with now.`,
+  nameHadOtherKey: (name: string) =>
+    `Someone named ${name} was in this group before with another key: it may be a new device or another person. Compare safety numbers with ${name}.`,
 };
 
 export const chatText = {

@@ -22,6 +22,7 @@ import { fileUrls } from './file-urls';
 import { withShownNames } from './shown-names';
 import type { HomeScreen } from './home-screen';
 import { alertText, appName, callText, contactText, conversationText, pageTitle, shellText, transcriptLabels } from './messages';
+import type { ContactPanel } from './contact-panel';
 import type { PairingScreen } from './pairing-screen';
 import { controlStyles } from './shared-styles';
 import { needsHomeScreenForStorage } from './storage-advice';
@@ -42,7 +43,7 @@ export type AppFacade = Pick<
   | 'sendFile' | 'acceptFile' | 'declineFile' | 'cancelTransfer' | 'discardFile' | 'resumeFile' | 'setAutoAcceptImages'
   | 'saveFile' | 'openReceivedFile' | 'thumbnail' | 'keepThumbnail'
   | 'startCall' | 'acceptCall' | 'declineCall' | 'endCall' | 'setCallMuted' | 'setCameraOff' | 'switchCamera'
-  | 'createGroup' | 'inviteToGroup' | 'leaveGroup' | 'removeFromGroup'
+  | 'createGroup' | 'inviteToGroup' | 'leaveGroup' | 'removeFromGroup' | 'openMemberSafetyNumber'
 >;
 
 /** From this width the list and the open screen show side by side (the components' CSS uses the same). */
@@ -156,6 +157,8 @@ export class TincanShell extends LitElement {
   private previous?: AppState;
   /** A conversation the person picked (rather than one the app opened after connecting). */
   private requestedConversation?: string;
+  /** A group member's contact whose details ("Safety number with <name>") show once the shell follows it. */
+  private detailsFor?: string;
   /** The conversation shown last, to give its list button the focus back. */
   private lastConversation?: string;
   /** A reconnected conversation was just shown: the message box gets the focus after this render. */
@@ -317,6 +320,8 @@ export class TincanShell extends LitElement {
     if (s.activeId && s.activeId !== was?.activeId) {
       this.lastConversation = s.activeId;
       if (this.top !== 'settings' || this.requestedConversation === s.activeId) this.navigate('chat');
+      if (this.detailsFor === s.activeId) void this.showSafetyNumber();
+      this.detailsFor = undefined;
     } else if (!s.activeId && was?.activeId && (this.top === 'chat' || this.top === 'contact')) {
       this.goHome();
     } else if (s.activeId && this.top === 'pair' && (cameOnline(was, s, s.activeId) || membersGrew(was, s, s.activeId))) {
@@ -432,6 +437,7 @@ export class TincanShell extends LitElement {
     },
     'tc-leave-group': (e) => void this.app.leaveGroup(e.detail.conversationId),
     'tc-remove-member': (e) => void this.app.removeFromGroup(e.detail.conversationId, e.detail.memberKey),
+    'tc-member-safety-number': (e) => void this.openMemberSafetyNumber(e.detail.conversationId, e.detail.memberKey),
     'tc-reconnect': (e) => {
       this.navigate('pair');
       void this.app.reconnect(e.detail.conversationId);
@@ -496,6 +502,28 @@ export class TincanShell extends LitElement {
   }
 
   /** The person asked for a screen: show it and put the focus at its start (the paste box on the pairing screen). */
+  /**
+   * "Safety number with <name>": the member's contact opens, then its details with the safety number above its chat.
+   * The shell follows a newly active conversation to its chat at its next render (at most one a frame): the details
+   * come once it has, never before (the chat would replace them).
+   */
+  private async openMemberSafetyNumber(groupId: string, memberKey: string): Promise<void> {
+    const contactId = await this.app.openMemberSafetyNumber(groupId, memberKey);
+    if (!contactId) return;
+    if (this.previous?.activeId === contactId) void this.showSafetyNumber();
+    else this.detailsFor = contactId;
+  }
+
+  /** The active contact's details with its safety number open. */
+  private async showSafetyNumber(): Promise<void> {
+    this.show('contact');
+    await import('./contact-panel');
+    await this.updateComplete;
+    const panel = this.renderRoot.querySelector<ContactPanel>('tc-contact-panel');
+    await panel?.updateComplete;
+    panel?.showSafetyNumber();
+  }
+
   private show(view: MainView): void {
     this.navigate(view);
     if (view === 'pair') void this.focusPaste();

@@ -48,6 +48,9 @@ export interface GroupMemberView {
   readonly canRemove: boolean;
   /** Who added it (its name as the log has it). */
   readonly addedByName: string;
+  /** A member who left or was removed had this very name with another key: maybe the same person on a new device,
+   * maybe someone else taking the name. Identity is the key, so the group says so (docs/groups.md). */
+  readonly nameHadOtherKey: boolean;
 }
 
 export interface GroupView {
@@ -141,6 +144,7 @@ export class Groups extends Emitter<GroupsEvents> {
         isSelf: m.key === this.ownKey,
         canRemove: isMember && m.key !== this.ownKey && mayRemove(membership, this.ownKey, m.key),
         addedByName: names.get(m.addedBy) ?? '',
+        nameHadOtherKey: m.key !== this.ownKey && membership.former.some((f) => f.name === m.name && f.key !== m.key),
       })),
     };
   }

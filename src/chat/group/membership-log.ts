@@ -67,6 +67,8 @@ export interface Membership {
   readonly creator: string;
   /** In the order they joined. */
   readonly members: readonly GroupMember[];
+  /** Who was a member and is not any more (left or removed), in the order they went; a key once per departure. */
+  readonly former: readonly GroupMember[];
 }
 
 /** Whether `by` may remove `member` (docs/groups.md): itself, or anyone as the creator, or whom it added. */
@@ -240,6 +242,7 @@ export class MembershipLog {
   membership(): Membership {
     if (this.cached) return this.cached;
     const members = new Map<string, GroupMember>();
+    const former: GroupMember[] = [];
     let title = '';
     let creator = '';
     for (const e of this.ordered()) {
@@ -249,14 +252,15 @@ export class MembershipLog {
         members.set(e.by, { key: e.by, name: e.name, addedBy: e.by });
         continue;
       }
-      const state: Membership = { title, creator, members: [...members.values()] };
+      const state: Membership = { title, creator, members: [...members.values()], former };
       if (e.kind === 'add' && members.has(e.by) && !members.has(e.member) && members.size < maxGroupMembers) {
         members.set(e.member, { key: e.member, name: e.name, addedBy: e.by });
       } else if (e.kind === 'remove' && mayRemove(state, e.by, e.member)) {
+        former.push(members.get(e.member)!);
         members.delete(e.member);
       }
     }
-    this.cached = { title, creator, members: [...members.values()] };
+    this.cached = { title, creator, members: [...members.values()], former };
     return this.cached;
   }
 

@@ -74,6 +74,29 @@ async function sendAndReceive(alice: TincanApp, bob: TincanApp, source: ReturnTy
 }
 
 describe('the app facade', () => {
+  it("a group member's safety number opens its contact, and verifying it there marks that member (by key) in the group", async () => {
+    const alice = await appFor('Alice');
+    const bob = await appFor('Bob');
+    await alice.createGroup('Climbers');
+    const groupId = s(alice).activeId!;
+    await alice.inviteToGroup(groupId);
+    const invite = s(alice).exchanges[0]!;
+    await bob.submitCode(invite.code!, 'paste');
+    await alice.submitCode(s(bob).exchanges.find((e) => e.kind === 'answer')!.code!, 'paste');
+    const members = () => s(alice).conversations.find((c) => c.id === groupId)?.group?.members ?? [];
+    await until(() => members().length === 2, 'Bob in the group');
+    const member = members().find((m) => !m.isSelf)!;
+    assert.equal(member.verified, false);
+    const contactId = await alice.openMemberSafetyNumber(groupId, member.key);
+    assert.equal(s(alice).activeId, contactId);
+    assert.equal(s(alice).conversations.find((c) => c.id === contactId)?.name, 'Bob', "Bob's 1:1 contact is open");
+    await until(() => s(alice).open?.safetyNumber?.length === 12, 'the safety number shown');
+    await alice.setVerified(true);
+    assert.equal(s(alice).conversations.find((c) => c.id === contactId)?.verified, true);
+    assert.equal(members().find((m) => m.key === member.key)?.verified, true, 'the same record marks the member');
+    assert.equal(await alice.openMemberSafetyNumber(groupId, 'not-a-member'), undefined);
+  });
+
   it('pairs through codes, opens the conversation, and chats', async () => {
     const [alice, bob] = await twoOnline();
     assert.equal(s(alice).conversations[0]!.name, 'Bob');

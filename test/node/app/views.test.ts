@@ -3,6 +3,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { conversationView, conversationViews, exchangeView, withConversationView, toChatMessage, transferView, withProgress, withTransfer, type ConversationFacts } from '../../../src/app/views';
+import type { GroupMemberView, GroupView } from '../../../src/chat/group/groups';
 import type { PeerStatus } from '../../../src/chat/messenger';
 import type { ConversationSummary } from '../../../src/store/conversation-log';
 import type { Contact } from '../../../src/store/records';
@@ -178,9 +179,9 @@ describe('group entries', () => {
       isMember: true,
       isFull: false,
       members: [
-        { key: 'ka', contactId: 'ka', name: 'Ann', isSelf: true, canRemove: false, addedByName: 'Ann' },
-        { key: 'kb', contactId: 'bob', name: 'Ben', isSelf: false, canRemove: true, addedByName: 'Ann' },
-        { key: 'kc', contactId: 'kc', name: 'Cat', isSelf: false, canRemove: false, addedByName: 'Ben' },
+        { key: 'ka', contactId: 'ka', name: 'Ann', isSelf: true, canRemove: false, addedByName: 'Ann', nameHadOtherKey: false },
+        { key: 'kb', contactId: 'bob', name: 'Ben', isSelf: false, canRemove: true, addedByName: 'Ann', nameHadOtherKey: false },
+        { key: 'kc', contactId: 'kc', name: 'Cat', isSelf: false, canRemove: false, addedByName: 'Ben', nameHadOtherKey: false },
       ],
     };
     const summary: ConversationSummary = { id: group.id, count: 4, unread: 3, usageBytes: 0, createdAt: 0, updatedAt: 0, lastMessage: { index: 3, id: 'm4', direction: 'in', text: 'on my way', sentAt: 9_000, state: 'delivered' } };
@@ -200,15 +201,58 @@ describe('group entries', () => {
       tooBigToCall: false,
       typingName: 'Ben',
       members: [
-        { key: 'ka', name: 'Ann', isSelf: true, online: false, canRemove: false, addedByName: 'Ann' },
-        { key: 'kb', name: 'Ben', isSelf: false, online: true, canRemove: true, addedByName: 'Ann' },
-        { key: 'kc', name: 'Cat', isSelf: false, online: false, canRemove: false, addedByName: 'Ben' },
+        { key: 'ka', name: 'Ann', isSelf: true, online: false, canRemove: false, addedByName: 'Ann', verified: false, nameHadOtherKey: false },
+        { key: 'kb', name: 'Ben', isSelf: false, online: true, canRemove: true, addedByName: 'Ann', verified: false, nameHadOtherKey: false },
+        { key: 'kc', name: 'Cat', isSelf: false, online: false, canRemove: false, addedByName: 'Ben', verified: false, nameHadOtherKey: false },
       ],
     });
   });
 
+  it("shows each member's verified mark and key change found by key, never by name", () => {
+    const member = (key: string, contactId: string, name: string, patch: Partial<GroupMemberView> = {}): GroupMemberView => ({
+      key, contactId, name, isSelf: false, canRemove: false, addedByName: 'Ann', nameHadOtherKey: false, ...patch,
+    });
+    const group: GroupView = {
+      id: 'g:BBBBBBBBBBBBBBBBBBBBBB',
+      name: 'Two Bobs',
+      isMember: true,
+      isFull: false,
+      members: [
+        { ...member('ka', 'ka', 'Ann'), isSelf: true },
+        member('kbob1', 'kbob1', 'Bob'),
+        member('kbob2', 'kbob2', 'Bob'),
+        member('kcat-new', 'kcat', 'Cat'),
+        member('kcat', 'kcat', 'Cat'),
+        member('kdan2', 'kdan2', 'Dan', { nameHadOtherKey: true }),
+        member('kemma', 'kemma', 'Emma'),
+      ],
+    };
+    const contacts = [
+      contact('kbob1', 'Bob'),
+      contact('kbob2', 'Bob', { verified: true }),
+      // Cat moved to a new device and was verified again: her record (first seen with kcat) holds kcat-new, the new
+      // key's record points to it; the old key, still a member, is no one's and not verified.
+      contact('kcat', 'Cat', { pinnedKey: 'kcat-new', verified: true, keyChange: { previousKey: 'kcat', changedAt: 5_000, acknowledged: true } }),
+      contact('kcat-new', 'Cat', { movedTo: 'kcat' }),
+      contact('kdan2', 'Dan'),
+      contact('kemma', 'Emma', { verified: true }),
+    ];
+    const entry = conversationViews(facts({ contacts, groups: [group], restored: new Set(['kemma']) })).conversations.find((c) => c.id === group.id)!;
+    const shown = entry.group!.members.map(({ key, verified, keyChangedAt, replacedKeyOf, nameHadOtherKey }) => ({ key, verified, keyChangedAt, replacedKeyOf, nameHadOtherKey }));
+    assert.deepEqual(shown, [
+      { key: 'ka', verified: false, keyChangedAt: undefined, replacedKeyOf: undefined, nameHadOtherKey: false },
+      { key: 'kbob1', verified: false, keyChangedAt: undefined, replacedKeyOf: undefined, nameHadOtherKey: false },
+      { key: 'kbob2', verified: true, keyChangedAt: undefined, replacedKeyOf: undefined, nameHadOtherKey: false },
+      { key: 'kcat-new', verified: true, keyChangedAt: 5_000, replacedKeyOf: undefined, nameHadOtherKey: false },
+      { key: 'kcat', verified: false, keyChangedAt: undefined, replacedKeyOf: { name: 'Cat', changedAt: 5_000 }, nameHadOtherKey: false },
+      { key: 'kdan2', verified: false, keyChangedAt: undefined, replacedKeyOf: undefined, nameHadOtherKey: true },
+      // Restored from an older copy: unverified until the person decides, as in its 1:1.
+      { key: 'kemma', verified: false, keyChangedAt: undefined, replacedKeyOf: undefined, nameHadOtherKey: false },
+    ]);
+  });
+
   it('says a group of more than four people is too big to call (the buttons say the limit), and one of four is not', () => {
-    const memberOf = (n: number) => ({ key: `k${n}`, contactId: `k${n}`, name: `M${n}`, isSelf: n === 0, canRemove: false, addedByName: 'M0' });
+    const memberOf = (n: number) => ({ key: `k${n}`, contactId: `k${n}`, name: `M${n}`, isSelf: n === 0, canRemove: false, addedByName: 'M0', nameHadOtherKey: false });
     const groupOf = (size: number) => ({ id: `g:${String(size).repeat(22)}`, name: `Of ${size}`, isMember: true, isFull: false, members: Array.from({ length: size }, (_, n) => memberOf(n)) });
     const { conversations } = conversationViews(facts({ groups: [groupOf(4), groupOf(5)] }));
     assert.deepEqual(conversations.map((c) => [c.name, c.group?.tooBigToCall]).sort(), [['Of 4', false], ['Of 5', true]]);

@@ -62,10 +62,10 @@ export const climbers = conversation({
     isFull: false,
     tooBigToCall: false,
     members: [
-      { key: 'K-alice', name: 'Alice', isSelf: true, online: false, canRemove: false, addedByName: 'Alice' },
-      { key: 'K-bob', name: 'Bob', isSelf: false, online: true, canRemove: true, addedByName: 'Alice' },
-      { key: 'K-carol', name: 'Carol', isSelf: false, online: false, canRemove: true, addedByName: 'Bob' },
-      { key: 'K-dave-with-a-rather-long-name', name: 'Dave Longname-Mountaineer', isSelf: false, online: true, canRemove: true, addedByName: 'Carol' },
+      { key: 'K-alice', name: 'Alice', isSelf: true, online: false, canRemove: false, addedByName: 'Alice', verified: false, nameHadOtherKey: false },
+      { key: 'K-bob', name: 'Bob', isSelf: false, online: true, canRemove: true, addedByName: 'Alice', verified: true, nameHadOtherKey: false },
+      { key: 'K-carol', name: 'Carol', isSelf: false, online: false, canRemove: true, addedByName: 'Bob', verified: false, nameHadOtherKey: false },
+      { key: 'K-dave-with-a-rather-long-name', name: 'Dave Longname-Mountaineer', isSelf: false, online: true, canRemove: true, addedByName: 'Carol', verified: false, nameHadOtherKey: false },
     ],
   },
 });
@@ -312,6 +312,10 @@ export class FixtureApp implements AppFacade {
   async inviteToGroup(groupId: string) { await this.call('inviteToGroup', [groupId]); }
   async leaveGroup(groupId: string) { await this.call('leaveGroup', [groupId]); }
   async removeFromGroup(groupId: string, memberKey: string) { await this.call('removeFromGroup', [groupId, memberKey]); }
+  async openMemberSafetyNumber(groupId: string, memberKey: string) {
+    const opened = await this.call('openMemberSafetyNumber', [groupId, memberKey]);
+    return typeof opened === 'string' ? opened : undefined;
+  }
   cancelExchange(exchangeId: string) { this.call('cancelExchange', [exchangeId]); }
   async submitCode(text: string, source: 'paste' | 'scan' | 'link' = 'paste') { await this.call('submitCode', [text, source]); }
   async acceptInvitation() { await this.call('acceptInvitation', []); }

@@ -109,7 +109,7 @@ describe('a group\'s call buttons', () => {
       group: {
         ...climbers.group!,
         tooBigToCall: true,
-        members: [...climbers.group!.members, { key: 'K-eve', name: 'Eve', isSelf: false, online: true, canRemove: true, addedByName: 'Alice' }],
+        members: [...climbers.group!.members, { key: 'K-eve', name: 'Eve', isSelf: false, online: true, canRemove: true, addedByName: 'Alice', verified: false, nameHadOtherKey: false }],
       },
     };
     const shell = await mountShell(new FixtureApp({ ...deepScreens['chat-group']!.state, conversations: [five] }));

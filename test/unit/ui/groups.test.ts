@@ -5,7 +5,7 @@
 import { expect } from '@esm-bundle/chai';
 import { sendKeys } from '@web/test-runner-commands';
 import { hlcOf } from '../../../src/chat/hybrid-clock';
-import { allElements, button, carol, climbers, deepScreens, FixtureApp, mainState, message, mountShell, nameOf, settle, textbox, useView } from './fixtures';
+import { allElements, bob, button, carol, climbers, deepScreens, FixtureApp, mainState, message, mountShell, nameOf, settle, textbox, useView } from './fixtures';
 
 // The shell loads the screens after unlock (a chunk of its own): loaded before the first test, whose first render
 // would otherwise wait for the dev server to compile it.
@@ -69,6 +69,49 @@ describe('groups in the shell', () => {
     const log = allElements(shell).find((el) => el.getAttribute('role') === 'log')!;
     const shown = [...(log.shadowRoot ?? log).querySelectorAll('.msg p')].map((p) => p.textContent);
     expect(shown).to.deep.equal(['first: Carol (caught up)', 'second: Bob', 'third: mine', 'fourth: Bob', 'fifth: Carol']);
+  });
+
+  it("shows each member's verified mark and key change by key (two Bobs are not confused), and opens its safety number", async () => {
+    await useView('phone', 'light');
+    const state = deepScreens['chat-group']!.state;
+    const member = { isSelf: false, online: true, canRemove: false, addedByName: 'Alice', verified: false, nameHadOtherKey: false };
+    const changedAt = Date.UTC(2026, 10, 2, 9, 30);
+    const trust = {
+      ...climbers,
+      group: {
+        ...climbers.group!,
+        members: [
+          climbers.group!.members[0]!,
+          { ...member, key: 'K-bob-1', name: 'Bob', verified: true },
+          { ...member, key: 'K-bob-2', name: 'Bob', nameHadOtherKey: true },
+          { ...member, key: 'K-cat-new', name: 'Cat', keyChangedAt: changedAt },
+          { ...member, key: 'K-cat-old', name: 'Cat', replacedKeyOf: { name: 'Cat', changedAt } },
+        ],
+      },
+    };
+    const app = new FixtureApp({ ...state, conversations: [trust, bob, carol] });
+    app.script.openMemberSafetyNumber = () => {
+      app.set({ activeId: bob.id, open: { id: bob.id, messages: [], hasOlder: false, hasNewer: false } });
+      return bob.id;
+    };
+    const shell = await mountShell(app);
+    const items = [...list(shell, 'Members').querySelectorAll('li')].map((li) => li.textContent!.replace(/\s+/g, ' ').trim());
+    expect(items.map((t) => t.split(/[ ,(]/)[0])).to.deep.equal(['Alice', 'Bob', 'Bob', 'Cat', 'Cat']);
+    expect(items[1]).to.match(/, ✓ verified/);
+    expect(items[2]).not.to.match(/verified/);
+    expect(items[2]).to.include('Someone named Bob was in this group before with another key');
+    expect(items[3]).to.include('Cat moved to a new device').and.include('Compare safety numbers with Cat again');
+    expect(items[4]).to.include('Cat uses the key Cat left for a new device').and.include('it is not the key you talk to Cat with now');
+    const safety = allElements(shell).filter((el) => el.localName === 'button' && nameOf(el).startsWith('Safety number with'));
+    expect(safety.map(nameOf), 'none for a key no one holds now, none for oneself').to.deep.equal([
+      'Safety number with Bob', 'Safety number with Bob', 'Safety number with Cat',
+    ]);
+    (safety[1] as HTMLButtonElement).click();
+    await settle(shell);
+    expect(app.called('openMemberSafetyNumber')).to.deep.equal([[climbers.id, 'K-bob-2']]);
+    const heading = allElements(shell).find((el) => el.localName === 'h2' && el.textContent?.trim() === 'About Bob');
+    expect(heading, "the member's contact details, where the safety number is compared").to.not.equal(undefined);
+    expect(allElements(shell).some((el) => el.getAttribute('role') === 'region' && nameOf(el) === 'Safety number'), 'its safety number open').to.equal(true);
   });
 
   it('says when this device is no longer in the group, and offers nothing to do in it', async () => {

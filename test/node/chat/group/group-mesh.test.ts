@@ -18,6 +18,20 @@ function isMesh(people: readonly Person[], groupId: string): boolean {
 }
 
 describe('groups over a mesh', () => {
+  it('tells of a member whose name a member who went had with another key, and of no one else', async () => {
+    const ann = await person('Ann');
+    const { id } = await ann.messenger.groups.create('Climbers');
+    const [ben, benAgain, cat] = [1, 2, 3].map((fill) => toBase64Url(new Uint8Array(32).fill(fill)));
+    await ann.messenger.groups.addMember(id, ben!, ben!, 'Ben');
+    await ann.messenger.groups.addMember(id, cat!, cat!, 'Cat');
+    await ann.messenger.groups.remove(id, ben!);
+    await ann.messenger.groups.addMember(id, benAgain!, benAgain!, 'Ben');
+    await ann.messenger.groups.remove(id, cat!);
+    await ann.messenger.groups.addMember(id, cat!, cat!, 'Cat');
+    const told = viewOf(ann, id).members.map((m) => [m.name, m.nameHadOtherKey]);
+    assert.deepEqual(told, [['Ann', false], ['Ben', true], ['Cat', false]], 'Cat came back with the same key');
+  });
+
   it('forms the six links of four people from three code exchanges; each message reaches the three others once', async () => {
     const [a, b, c, d] = await Promise.all(['Ann', 'Ben', 'Cat', 'Dan'].map((name) => person(name)));
     const people = [a!, b!, c!, d!];

@@ -110,6 +110,19 @@ describe('membership log', () => {
     assert.deepEqual(names(log), ['Ann', 'Cat']);
   });
 
+  it('remembers who left or was removed, with the name and key they had', () => {
+    const log = MembershipLog.create(sodium, people[0]!, 'Ann', 'G', 0);
+    log.append(people[0]!, { kind: 'add', member: key(1), name: 'Ben' }, 1);
+    log.append(people[0]!, { kind: 'add', member: key(2), name: 'Cat' }, 2);
+    log.append(people[1]!, { kind: 'remove', member: key(1), name: '' }, 3);
+    log.append(people[0]!, { kind: 'remove', member: key(2), name: '' }, 4);
+    log.append(people[0]!, { kind: 'add', member: key(3), name: 'Ben' }, 5);
+    const m = log.membership();
+    assert.deepEqual(m.former.map((f) => [f.name, f.key]), [['Ben', key(1)], ['Cat', key(2)]]);
+    assert.deepEqual(m.members.map((f) => [f.name, f.key]), [['Ann', key(0)], ['Ben', key(3)]]);
+    assert.deepEqual(copyOf(log).membership().former, m.former, 'every member replays the same');
+  });
+
   it(`holds at most ${maxGroupMembers} members`, () => {
     const log = MembershipLog.create(sodium, people[0]!, 'Ann', 'G', 0);
     for (let i = 1; i < 20; i++) log.append(people[0]!, { kind: 'add', member: key(i), name: `P${i}` }, i);
