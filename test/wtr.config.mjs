@@ -1,6 +1,7 @@
 // web-test-runner: unit tests in real headless Chromium (run inside the private network namespace by npm test).
 import { chromeLauncher } from '@web/test-runner-chrome';
 import { esbuildPlugin } from '@web/dev-server-esbuild';
+import * as esbuild from 'esbuild';
 import { chromiumArgs } from './e2e/browsers.mjs';
 import { screenshotPlugin } from './screenshot-plugin.mjs';
 import os from 'node:os';
@@ -49,6 +50,24 @@ const clipboardPlugin = () =>
     return true;
   });
 
+/**
+ * `qrcode` is CommonJS, which the dev server does not turn into a module: the app's bundle gets it through esbuild, and
+ * here it is served as one ES module bundled by esbuild too (before, a test that opened a safety number, whose panel
+ * loads the QR code's module, logged "does not provide an export named 'default'" from a promise outside the test).
+ */
+const commonJsAsModule = (name) => {
+  const url = `/__as-module/${name}.js`;
+  return {
+    name: `as-module-${name}`,
+    resolveImport: ({ source }) => (source === name ? url : undefined),
+    async serve(context) {
+      if (context.path !== url) return undefined;
+      const built = await esbuild.build({ entryPoints: [name], bundle: true, format: 'esm', platform: 'browser', write: false, logLevel: 'silent' });
+      return { body: built.outputFiles[0].text, type: 'js' };
+    },
+  };
+};
+
 export default {
   files: ['test/unit/**/*.test.ts'],
   nodeResolve: { exportConditions: ['browser', 'import', 'default'] },
@@ -64,7 +83,7 @@ export default {
       return next();
     },
   ],
-  plugins: [esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), screenshotPlugin(), accessibilityTreePlugin(), clipboardPlugin()],
+  plugins: [commonJsAsModule('qrcode'), esbuildPlugin({ ts: true, target: 'es2022', tsconfig: 'tsconfig.json' }), screenshotPlugin(), accessibilityTreePlugin(), clipboardPlugin()],
   browsers: [
     chromeLauncher({
       launchOptions: {
