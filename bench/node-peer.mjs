@@ -347,13 +347,13 @@ try {
   console.log(`\n(${machineLine()})`);
   if (parts.includes('handover')) await heldHandOver(core);
   console.log(`\nnode-peer done ${machineLine()}`);
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
 } finally {
   fs.rmSync(scratch, { recursive: true, force: true });
-  try {
-    core.stopNativeLinks();
-  } catch (error) {
-    // Seen after the hand-over part (libdatachannel's "cleanup timeout"); the figures above are complete by then.
-    console.log(`node-datachannel cleanup: ${error.message}`);
-  }
+  // No nodeDataChannel.cleanup(): after the first two parts it ended 4 of 4 runs here with SIGSEGV or SIGABRT once
+  // the figures were printed, and without it 2 of 2 exited 0 (bench/RESULTS.md, "Issue 20"). process.exit ends
+  // libdatachannel's threads with the process.
   process.exit(process.exitCode ?? 0);
 }

@@ -4,7 +4,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import nodeDataChannel from 'node-datachannel';
 import { TincanApp } from '../../src/app/tincan-app';
 import type { Messenger } from '../../src/chat/messenger';
 import { MailboxClient } from '../../src/chat/mailbox-client';
@@ -142,8 +141,4 @@ export async function handOver(count: number): Promise<HandOverResult> {
     await mailbox.stop();
     rmSync(scratch, { recursive: true, force: true });
   }
-}
-
-export function stopNativeLinks(): void {
-  nodeDataChannel.cleanup();
 }
