@@ -3,7 +3,7 @@
 // browser bench prints its build id, the machine's load, and that Chromium runs with its accessibility tree on.
 //
 //   npm run bench                     codec-sizes, size, bundle-share, vault-bench, chat, flood, peers, files,
-//                                     one-code, first-message, calls (about 13 min on an idle 2-core machine)
+//                                     one-code, first-message, node-peer, calls (about 15 min on an idle 2-core machine)
 //   npm run bench -- --quick          the same with smaller counts: a smoke run, not for figures
 //   npm run bench -- --long           also the long cases: one-code at 600 s, files with 1 GiB, late-answer
 //                                     (about 35 min more)
@@ -51,6 +51,11 @@ const benches = [
     name: 'first-message',
     args: quick ? ['--devices', 'desktop'] : [],
     what: 'two new people, page opened -> first message on the other screen: taps, characters, machine time per step (issue 11)',
+  },
+  {
+    name: 'node-peer',
+    args: quick ? ['--messages', '10', '--burst', '50', '--dials', '3', '--held', '100', '--handovers', '1', '--idle-seconds', '6'] : [],
+    what: 'Node peer <-> Chromium RTT and bursts vs a bare channel, mailbox dial -> open, 1,000 held envelopes handed over, an idle mailbox\'s memory (issue 20)',
   },
   {
     name: 'calls',
