@@ -154,7 +154,9 @@ async function backToConversations(page) {
     return !!button;
   });
   await until(() => page.evaluate(back), 'a back button on screen', { timeout: 15_000, everyMs: 100 });
-  await waitForElement(page, 'button', 'Settings', { visible: true });
+  // On screen, in Firefox too (its `locate` does not look at visibility).
+  const listShown = inPage((probe) => probe.find((el) => el.localName === 'button' && el.textContent.trim() === 'Settings')?.getClientRects().length > 0);
+  await until(() => page.evaluate(listShown), 'the conversations on screen', { timeout: 15_000, everyMs: 100 });
 }
 
 /** The count shown on the visible back button ('' when none is shown). */
@@ -198,6 +200,61 @@ async function assertOfflineHeaderWhole(page, kind) {
   assert.ok(seen.oneLine, `${kind}: "Offline" on one line`);
   assert.deepEqual(seen.cut, [], `${kind}: cut text in the header`);
   assert.ok(seen.placeholderFits, `${kind}: the placeholder "${seen.placeholder}" is cut`);
+}
+
+/** The buttons of the code cards on screen whose words break over more than one line. */
+function brokenCodeCardButtons(page) {
+  return page.evaluate(inPage((probe) => {
+    const buttons = probe.findAll((el, root) => el.localName === 'button' && root.host?.localName === 'tc-code-card' && el.getClientRects().length > 0);
+    return buttons.filter((button) => {
+      const range = document.createRange();
+      range.selectNodeContents(button);
+      const tops = [...range.getClientRects()].filter((r) => r.width > 0).map((r) => r.top);
+      return Math.max(...tops) - Math.min(...tops) > 4;
+    }).map((button) => `${button.textContent.trim()}: ${Math.round(button.getBoundingClientRect().height)} px high`);
+  }));
+}
+
+/** The first-contact steps on screen that say to paste "here" while no paste box is on screen. */
+function pasteHereWithoutBox(page) {
+  return page.evaluate(inPage((probe) => {
+    const pasteBox = probe.find((el) => el.localName === 'textarea' && el.id === 'paste' && el.getClientRects().length > 0);
+    const steps = probe.findAll((el) => el.localName === 'li' && el.closest('ol') && el.getClientRects().length > 0).map((li) => li.textContent.trim());
+    return pasteBox ? [] : steps.filter((step) => /paste/i.test(step) && /\bhere\b/i.test(step));
+  }));
+}
+
+/** Settings, "Forget this device": its confirmation is whole in view with the focus on "Cancel", which closes it. */
+async function assertForgetConfirmationInView(page) {
+  const kind = page.browser().tincanKind;
+  await click(page, 'button', 'Settings');
+  await click(page, 'button', 'Forget this device');
+  let seen;
+  await until(async () => {
+    seen = await page.evaluate(inPage((probe) => {
+      const dialog = probe.find((el) => el.getAttribute('role') === 'alertdialog' && el.getClientRects().length > 0);
+      if (!dialog) return null;
+      const box = dialog.getBoundingClientRect();
+      return { top: Math.round(box.top), bottom: Math.round(box.bottom), height: innerHeight, focus: probe.activeElement()?.textContent.trim() ?? '' };
+    }));
+    return seen && seen.top >= 0 && seen.bottom <= seen.height && seen.focus === 'Cancel';
+  }, 'the confirmation in view', { timeout: 5000, everyMs: 100, error: () => `${kind}: the confirmation is not whole in view with "Cancel" focused: ${JSON.stringify(seen)}` });
+  await click(page, 'button', 'Cancel');
+  await waitForElement(page, 'button', 'Forget this device', { visible: true });
+}
+
+/** The words the list entry for `contact` shows (what a sighted person reads: not its visually hidden words). */
+function shownEntry(page, contact) {
+  return page.evaluate(inPage((probe, name) => {
+    const button = probe.conversationButton(name);
+    if (!button) return '';
+    const walker = document.createTreeWalker(button, NodeFilter.SHOW_TEXT);
+    const words = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      if (!node.parentElement.closest('.sr-only') && node.parentElement.getClientRects().length > 0) words.push(node.textContent);
+    }
+    return words.join(' ').replace(/\s+/g, ' ').trim();
+  }), contact);
 }
 
 async function checkScreen(page, screen) {
@@ -263,11 +320,13 @@ describe('on a 360x640 phone', () => {
       assert.ok(aliceSeen.inView, `new visitor: "Create profile" ends at ${aliceSeen.bottom} px of ${aliceSeen.height}`);
       await waitForElement(alice.page, 'button', changeReach, { visible: true });
       await enterApp(alice.page, { name: 'Alice', passphrase });
+      assert.deepEqual(await pasteHereWithoutBox(alice.page), [], 'a step says to paste "here" on a screen with no paste box');
 
       // Alice's invite: the paste box for the answer is inside the waiting card, in view, with nothing scrolled.
       await click(alice.page, 'button', 'New invite');
       await assertPasteBoxInCard(alice.page, "Waiting for your friend's answer");
       const link = `${server.url}#${await readCode(alice.page, 'Invite code')}`;
+      assert.deepEqual(await brokenCodeCardButtons(alice.page), [], 'chromium: invite card buttons on one line each');
 
       // Bob opens the link in Firefox: invited, "Create profile" in view; two passphrases that differ say so under
       // the repeat box, in view, and the message goes once he retypes it.
@@ -279,6 +338,10 @@ describe('on a 360x640 phone', () => {
       await enterApp(bob.page, { name: 'Bob', passphrase });
       await click(bob.page, 'button', 'Answer');
       const answer = await readCode(bob.page, 'Answer code');
+      assert.deepEqual(await brokenCodeCardButtons(bob.page), [], 'firefox: answer card buttons on one line each');
+      // The time the answer has left is said; the card does not also say to send it "right away".
+      await waitForText(bob.page, 'region', 'Send this answer back', 'min left');
+      assert.doesNotMatch(await textOf(bob.page, 'region', 'Send this answer back'), /right away/);
       // The invite pasted again: the used-invite sentence, in view, and no second answer.
       await pasteCode(bob.page, link);
       assert.match(await waitForAlert(bob.page), /already answered this invite/);
@@ -309,6 +372,7 @@ describe('on a 360x640 phone', () => {
       await click(bob.page, 'button', 'New invite');
       await assertPasteBoxInCard(bob.page, "Waiting for your friend's answer");
       const bobsInvite = await readCode(bob.page, 'Invite code');
+      assert.deepEqual(await brokenCodeCardButtons(bob.page), [], 'firefox: invite card buttons on one line each');
       await backToConversations(carol.page);
       await pasteCode(carol.page, bobsInvite);
       await fill(bob.page, 'textbox', 'Paste a code', await readCode(carol.page, 'Answer code'));
@@ -352,6 +416,14 @@ describe('on a 360x640 phone', () => {
       await lock(alice.page);
       await waitForNoAlert(alice.page);
       await assertOfflineHeaderWhole(bob.page, 'firefox');
+      // The list says "Offline" in words, not by a hollow dot alone.
+      await backToConversations(bob.page);
+      const entry = await shownEntry(bob.page, 'Alice');
+      assert.match(entry, /\bOffline\b/, `firefox: the list entry shows "${entry}"`);
+      // "Forget this device" opens its confirmation whole on screen (Firefox, then Chromium).
+      await assertForgetConfirmationInView(bob.page);
+      await backToConversations(carol.page);
+      await assertForgetConfirmationInView(carol.page);
       assert.deepEqual([...alice.errors, ...bob.errors, ...carol.errors], []);
     } finally {
       await Promise.all([alice.browser.close(), bob?.browser.close(), carol?.browser.close()]);
