@@ -202,6 +202,14 @@ async function assertOfflineHeaderWhole(page, kind) {
   assert.ok(seen.placeholderFits, `${kind}: the placeholder "${seen.placeholder}" is cut`);
 }
 
+/** The names of the visible buttons of the code cards on screen that copy something ("Copy link", "Copy answer"…). */
+function copyButtons(page) {
+  return page.evaluate(inPage((probe) => probe
+    .findAll((el, root) => el.localName === 'button' && root.host?.localName === 'tc-code-card' && el.getClientRects().length > 0)
+    .map((button) => button.textContent.trim())
+    .filter((name) => name.startsWith('Copy'))));
+}
+
 /** The buttons of the code cards on screen whose words break over more than one line. */
 function brokenCodeCardButtons(page) {
   return page.evaluate(inPage((probe) => {
@@ -325,6 +333,8 @@ describe('on a 360x640 phone', () => {
       // Alice's invite: the paste box for the answer is inside the waiting card, in view, with nothing scrolled.
       await click(alice.page, 'button', 'New invite');
       await assertPasteBoxInCard(alice.page, "Waiting for your friend's answer");
+      // One copy button on the card as it first shows (the raw code and "Copy invite" wait behind "Show code").
+      assert.deepEqual(await copyButtons(alice.page), ['Copy link']);
       const link = `${server.url}#${await readCode(alice.page, 'Invite code')}`;
       assert.deepEqual(await brokenCodeCardButtons(alice.page), [], 'chromium: invite card buttons on one line each');
 
@@ -339,6 +349,7 @@ describe('on a 360x640 phone', () => {
       await click(bob.page, 'button', 'Answer');
       const answer = await readCode(bob.page, 'Answer code');
       assert.deepEqual(await brokenCodeCardButtons(bob.page), [], 'firefox: answer card buttons on one line each');
+      assert.deepEqual(await copyButtons(bob.page), ['Copy answer']);
       // The time the answer has left is said; the card does not also say to send it "right away".
       await waitForText(bob.page, 'region', 'Send this answer back', 'min left');
       assert.doesNotMatch(await textOf(bob.page, 'region', 'Send this answer back'), /right away/);
