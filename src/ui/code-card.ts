@@ -22,8 +22,10 @@ export class CodeCard extends LitElement {
     css`
       :host { display: block; }
       textarea { font: 0.95rem/1.4 ui-monospace, monospace; resize: none; word-break: break-all; margin-top: 0.25rem; }
-      .actions { display: grid; grid-template-columns: repeat(auto-fit, minmax(8rem, 1fr)); gap: 0.5rem; margin-top: 0.75rem; }
-      .actions > * { padding: 0.5rem 0.6rem; }
+      /* Each button keeps its words on one line (Firefox's wider font broke "Copy answer" and "Show QR code" in two on a
+         360 px phone, in equal grid columns); one with no room left moves to the next row, and a row's buttons share it. */
+      .actions { display: flex; flex-wrap: wrap; gap: 0.5rem; margin-top: 0.75rem; }
+      .actions > * { flex: 1 1 auto; white-space: nowrap; padding: 0.5rem 0.6rem; }
       label { margin-top: 0.75rem; }
       .copied { display: flex; gap: 0.4rem; align-items: flex-start; margin: 0.6rem 0 0; padding: 0.5rem 0.6rem; border-radius: 10px;
         background: var(--tc-ok-bg); border: 1px solid var(--tc-ok); font-weight: 600; }

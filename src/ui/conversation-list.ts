@@ -77,9 +77,13 @@ export class ConversationList extends LitElement {
   private renderSecondLine(c: ConversationView) {
     // Typing and waiting are in the state text already: shown here, not read twice.
     if (c.typing) return html`<span aria-hidden="true">${conversationText.typing(c.group?.typingName ?? c.name)}</span>`;
-    const waiting = c.waiting > 0 ? html`<span aria-hidden="true">${conversationText.waiting(c.waiting)} · </span>` : nothing;
     const last = lastTextOf(c);
-    return html`${waiting}${last ? html`<span class="sr-only">, </span>${last}` : nothing}`;
+    const waiting = c.waiting > 0 ? html`<span aria-hidden="true">${conversationText.waiting(c.waiting)}${last ? ' · ' : ''}</span>` : nothing;
+    // Offline is said in words too, not by a hollow dot alone (read in the state text already).
+    const offline = c.connection === 'offline'
+      ? html`<span aria-hidden="true">${connectionText.offline}${c.waiting > 0 || last ? ' · ' : ''}</span>`
+      : nothing;
+    return html`${offline}${waiting}${last ? html`<span class="sr-only">, </span>${last}` : nothing}`;
   }
 
   protected override render() {

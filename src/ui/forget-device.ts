@@ -1,7 +1,7 @@
 // <tc-forget-device>: "Forget this device", then a confirmation ("Erase everything" / "Cancel") before anything is
 // erased. On the passphrase screen (a lost passphrase) and in the settings.
-import { LitElement, css, html } from 'lit';
-import { customElement, property, state } from 'lit/decorators.js';
+import { LitElement, css, html, type PropertyValues } from 'lit';
+import { customElement, property, query, state } from 'lit/decorators.js';
 import { emit } from './events';
 import { accountText } from './messages';
 import { controlStyles } from './shared-styles';
@@ -16,6 +16,16 @@ export class ForgetDevice extends LitElement {
   /** Named in the confirmation when known. */
   @property() profileName = '';
   @state() private isConfirming = false;
+  @query('button.cancel') private cancelButton?: HTMLButtonElement;
+
+  protected override updated(changed: PropertyValues): void {
+    // The confirmation opens under the button, at the bottom of a phone's settings: it is brought whole into view,
+    // and the focus goes to its safe choice ("Cancel"), so a screen reader hears the question.
+    if (changed.has('isConfirming') && this.isConfirming) {
+      this.renderRoot.querySelector('[role=alertdialog]')?.scrollIntoView({ block: 'nearest' });
+      this.cancelButton?.focus({ preventScroll: true });
+    }
+  }
 
   protected override render() {
     if (!this.isConfirming) {
@@ -26,7 +36,7 @@ export class ForgetDevice extends LitElement {
       <div class="row">
         <button type="button" class="danger" @click=${() => ((this.isConfirming = false), emit(this, 'tc-forget-device'))}>
           ${accountText.eraseEverything}</button>
-        <button type="button" @click=${() => (this.isConfirming = false)}>${accountText.cancel}</button>
+        <button type="button" class="cancel" @click=${() => (this.isConfirming = false)}>${accountText.cancel}</button>
       </div>
     </div>`;
   }

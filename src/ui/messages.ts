@@ -276,7 +276,7 @@ export const pairingText = {
   steps: [
     'Press New invite and send it to your friend (share, copy the link, or show the QR code).',
     'Your friend opens it and sends you back an answer code.',
-    'Paste the answer here. You are connected.',
+    'Paste their answer into the box under your invite. You are connected.',
   ],
   gotCode: 'Got a code?',
   pasteLabel: 'Paste a code',
@@ -293,7 +293,7 @@ export const pairingText = {
   waitingForReconnect: (name: string) => `Waiting for ${name} to open the code`,
   answerHeading: 'Send this answer back',
   answerBody: (name?: string) =>
-    `${name ?? 'The person who invited you'} pastes it or scans it. Send it right away, and keep this page open until you are connected.`,
+    `${name ?? 'The person who invited you'} pastes it or scans it. Keep this page open until you are connected.`,
   inviterUnreachable:
     "Tincan cannot reach the inviter's device. If they closed or reloaded the page that made the invite, this answer cannot work: ask for a new invite. Otherwise send the answer back right away: some browsers (Firefox) and home routers let the connection through for a few seconds only.",
   waitingForInviter: (name?: string) => (name ? `Waiting for ${name} to paste your answer` : 'Waiting for them to paste your answer'),

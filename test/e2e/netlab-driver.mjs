@@ -8,7 +8,8 @@
 import readline from 'node:readline';
 import { serveStatic } from '../../scripts/serve.mjs';
 import { launchBrowser } from './browsers.mjs';
-import { alertText, aria, click, enterApp, fill, locate, openPairing, readCode, sendMessage, waitForAlert, waitForText } from './helpers.mjs';
+import { alertText, click, enterApp, fill, locate, openPairing, readCode, sendMessage, until, waitForAlert, waitForText } from './helpers.mjs';
+import { inPage } from './page-probe.mjs';
 
 const config = JSON.parse(process.env.TINCAN_DRIVER ?? '{}');
 const log = (...args) => process.stderr.write(`${args.join(' ')}\n`);
@@ -50,34 +51,6 @@ async function readStats() {
   };
 }
 
-/** Checks a radio button by its accessible name (the shared finder in helpers.mjs knows no radios in Firefox). */
-async function checkRadio(page, name) {
-  if (page.browser().tincanKind !== 'firefox') {
-    const radio = await page.waitForSelector(aria('radio', name), { timeout: 5000 });
-    await radio.click();
-    return;
-  }
-  const handle = await page.waitForFunction(
-    (label) => {
-      const visit = (root) => {
-        for (const el of root.querySelectorAll('input[type="radio"]')) {
-          const text = el.id ? root.querySelector(`label[for="${el.id}"]`)?.textContent.trim() : '';
-          if ((el.getAttribute('aria-label') ?? text) === label) return el;
-        }
-        for (const el of root.querySelectorAll('*')) {
-          const inner = el.shadowRoot && visit(el.shadowRoot);
-          if (inner) return inner;
-        }
-        return null;
-      };
-      return visit(document);
-    },
-    { timeout: 5000, polling: 100 },
-    name,
-  );
-  await handle.asElement().click();
-}
-
 async function present(page, role, name, timeout) {
   return locate(page, role, name, { timeout }).then(() => true, () => false);
 }
@@ -100,7 +73,7 @@ async function setIceServers(page, servers) {
     return false;
   }
   const form = formFor(servers);
-  await checkRadio(page, form.preset);
+  await click(page, 'radio', form.preset);
   if (form.preset !== 'Same network only') await fill(page, 'textbox', 'STUN server', form.stun);
   if (form.preset === 'Anywhere, even through strict networks (STUN + TURN)') {
     await fill(page, 'textbox', 'TURN server', form.turn);
@@ -108,19 +81,8 @@ async function setIceServers(page, servers) {
     await fill(page, 'textbox', 'TURN password', form.password);
   }
   await click(page, 'button', 'Save settings');
-  await page.waitForFunction(
-    () => {
-      const find = (root) => {
-        for (const el of root.querySelectorAll('*')) {
-          if (el.getAttribute('role') === 'status' && el.textContent.includes('Saved.')) return true;
-          if (el.shadowRoot && find(el.shadowRoot)) return true;
-        }
-        return false;
-      };
-      return find(document);
-    },
-    { timeout: 10_000, polling: 100 },
-  );
+  const saved = inPage((probe) => !!probe.find((el) => el.getAttribute('role') === 'status' && el.textContent.includes('Saved.')));
+  await until(() => page.evaluate(saved), '"Saved." after "Save settings"', { timeout: 10_000, everyMs: 100 });
   // The app may confirm the save in its alert: dismiss it, so the next alert is about the connection.
   if (await alertText(page)) await click(page, 'button', 'Dismiss').catch(() => {});
   // Back to the conversation view, if Settings is a view of its own.
