@@ -350,14 +350,16 @@ export class Delivery extends Emitter<DeliveryEvents> {
     });
   }
 
-  /** A mailbox holds these envelopes for `member`: shown as held until the member's ack, and not handed on again
-   * before another carrier comes up (the mailbox keeps them; the member's ack may take days). */
+  /** A mailbox holds these envelopes for `member`: not handed on again before another carrier comes up (the mailbox
+   * keeps them; the member's ack may take days), and in a 1:1 conversation shown as held until the member's ack. A
+   * group's message keeps "Delivered to k of n": a mailbox holds it for one member, not for the group. */
   markHeld(member: string, ids: readonly string[]): void {
     const held: Outgoing[] = [];
     for (const id of ids) {
       const entry = this.outgoing.get(id);
       if (!entry || !entry.members.includes(member) || !entry.handedAt.has(member)) continue;
       entry.handedAt.set(member, Number.POSITIVE_INFINITY);
+      if (this.options.directory.get(entry.conversationId)?.kind === 'group') continue;
       entry.isHeld = true;
       held.push(entry);
     }
@@ -925,7 +927,7 @@ export class Delivery extends Emitter<DeliveryEvents> {
     if (!envelope) return undefined;
     const entry: Outgoing = { conversationId: conversation.id, envelope: { type: 'envelope', ...envelope }, members: conversation.members, stored: true, ackedEarly: new Set(), handedAt: new Map() };
     // Held by a mailbox before the reload: still is (the mailbox keeps it until the member takes it), so it says so.
-    if (this.heldAtOpen?.delete(heldKey(conversation.id, pending.messageId))) entry.isHeld = true;
+    if (this.heldAtOpen?.delete(heldKey(conversation.id, pending.messageId)) && conversation.kind !== 'group') entry.isHeld = true;
     this.outgoing.set(pending.messageId, entry);
     return entry;
   }

@@ -368,6 +368,33 @@ describe('chains handed again, and members removed (review of issue 16)', () => 
     assert.deepEqual(await texts(bob, idOf(alice)), ['needs its chain']);
   });
 
+  // A mailbox holds a group's envelope for one member: the message keeps its count, never reads "Held by <the
+  // group's name>'s mailbox", and is not stored as held (a reload would bring that back).
+  it('a mailbox holding a group message for one member leaves its "Delivered to k of n"', async () => {
+    const people = await threeInAGroup();
+    const [alice, bob, carol] = people;
+    await away(carol, [alice, bob]);
+    const since = alice.events.length;
+    const sent = await alice.messenger.send(groupId, 'Carol is away');
+    await waitFor(alice, 'states', (s) => s.updates.some((u) => u.id === sent.id && u.delivery?.acknowledged === 1), { since });
+    await until(() => alice.store.outbox.pending(idOf(carol)).some((e) => e.messageId === sent.id), 'waiting for Carol');
+    // A mailbox that reaches Carol takes it (as MailboxKeeper's carrier does), then says it holds it.
+    const taken: string[] = [];
+    alice.messenger.delivery.addCarrier({
+      via: { kind: 'mailbox', contactId: idOf(carol) },
+      reaches: (member) => member === idOf(carol),
+      carry: (_member, item) => (item.type === 'envelope' && taken.push(item.id), true),
+    });
+    await until(() => taken.includes(sent.id), 'the mailbox took it');
+    const heldSince = alice.events.length;
+    alice.messenger.delivery.markHeld(idOf(carol), [sent.id]);
+    await alice.messenger.flush();
+    const updates = alice.events.slice(heldSince).filter((e) => e.name === 'states').flatMap((e) => (e.payload as { updates: { id: string; state: string }[] }).updates);
+    assert.deepEqual(updates.filter((u) => u.id === sent.id && u.state === 'held'), [], 'never shown as held');
+    const stored = (await alice.store.log.loadNewest(groupId, 10)).entries.find((e) => !e.unreadable && e.id === sent.id);
+    assert.ok(stored && !stored.unreadable && stored.state === 'sent', 'stored as sent, not held');
+  });
+
   it("a member removed from a group stops being waited for: the message is delivered to the members who remain", async () => {
     const people = await threeInAGroup();
     const [alice, bob, carol] = people;
