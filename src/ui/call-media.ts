@@ -16,8 +16,20 @@ interface CallStep {
   readonly phase: string;
 }
 
-/** The next step gets focus: "Accept call" (`.accept`) when it rings, "End call" (`.end`) once the call view opens. */
-export function focusCallStep(root: ParentNode, call: CallStep | undefined, was: CallStep | undefined): void {
-  if (call?.phase === 'ringing-in' && was?.id !== call.id) root.querySelector<HTMLButtonElement>('.accept')?.focus();
-  else if (call && call.phase !== 'ringing-in' && (was?.id !== call.id || was.phase === 'ringing-in')) root.querySelector<HTMLButtonElement>('.end')?.focus();
+/**
+ * The step focus last went to, as "<call id> ringing" or "<call id> call": a view mounted again for the same step (a
+ * window that crossed the phone/desktop width moves the call between its two places, tincan-shell.ts) leaves the
+ * focus where the person put it, in the composer say, instead of taking it back to the call.
+ */
+let focusedStep: string | undefined;
+
+/** The next step gets focus, once per step: "Accept call" (`.accept`) when it rings, "End call" (`.end`) once the
+ * call view opens. */
+export function focusCallStep(root: ParentNode, call: CallStep | undefined): void {
+  if (!call) return;
+  const isRinging = call.phase === 'ringing-in';
+  const step = `${call.id} ${isRinging ? 'ringing' : 'call'}`;
+  if (step === focusedStep) return;
+  focusedStep = step;
+  root.querySelector<HTMLButtonElement>(isRinging ? '.accept' : '.end')?.focus();
 }

@@ -30,8 +30,9 @@ export class CallView extends LitElement {
       :host { position: fixed; inset: 0; z-index: 50; display: block; pointer-events: none; }
       .incoming, .call { pointer-events: auto; }
       /* Docked (wide screens): the call is a block at the top of the conversation's pane, so the log's newest
-         messages and the composer stay in view and in reach below it; ringing still floats over everything. */
-      :host([docked]) { position: sticky; top: 0; inset: auto; z-index: 5; }
+         messages and the composer stay in view and in reach below it; ringing still floats over everything. Not
+         sticky: in a pane that scrolls (contact details, settings) it scrolls away rather than cover what has focus. */
+      :host([docked]) { position: relative; inset: auto; z-index: 5; }
       :host([docked]) .call { position: relative; inset: auto; height: min(45vh, 26rem); }
       /* The own preview by the call's height, not the page's width: it stays clear of the controls. */
       :host([docked]) .own { width: auto; max-width: none; height: 35%; }
@@ -78,7 +79,7 @@ export class CallView extends LitElement {
     playMedia(this.renderRoot.querySelector('.remote'), call?.remoteMedia);
     playMedia(this.renderRoot.querySelector('.voice-out'), call?.remoteMedia);
     playMedia(this.renderRoot.querySelector('.own'), call?.localMedia);
-    focusCallStep(this.renderRoot, call, changed.get('call') as CallViewState | undefined);
+    focusCallStep(this.renderRoot, call);
   }
 
   protected override render() {

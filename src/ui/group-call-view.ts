@@ -28,7 +28,7 @@ export class GroupCallView extends LitElement {
       :host { position: fixed; inset: 0; z-index: 50; display: block; pointer-events: none; }
       .ringing, .group-call { pointer-events: auto; }
       /* Docked (wide screens): as in call-view.ts, a block at the top of the conversation's pane. */
-      :host([docked]) { position: sticky; top: 0; inset: auto; z-index: 5; }
+      :host([docked]) { position: relative; inset: auto; z-index: 5; }
       :host([docked]) .group-call { position: relative; inset: auto; height: min(50vh, 30rem); }
       /* The own preview by the call's height, not the page's width: it stays clear of the controls. */
       :host([docked]) .own { width: auto; max-width: none; height: 35%; }
@@ -83,7 +83,7 @@ export class GroupCallView extends LitElement {
       playMedia(this.renderRoot.querySelector(`audio[data-key="${key}"]`), member.remoteMedia);
     }
     playMedia(this.renderRoot.querySelector('.own'), call?.localMedia);
-    focusCallStep(this.renderRoot, call, changed.get('call') as GroupCallViewState | undefined);
+    focusCallStep(this.renderRoot, call);
   }
 
   protected override render() {

@@ -22,6 +22,13 @@ function hitAt(x: number, y: number): Element | null {
   return hit;
 }
 
+/** The focused element, through open shadow roots. */
+function deepActiveElement(): Element | null {
+  let active = document.activeElement;
+  while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+  return active;
+}
+
 const centreOf = (el: Element) => {
   const box = el.getBoundingClientRect();
   return [box.left + box.width / 2, box.top + box.height / 2] as const;
@@ -45,17 +52,33 @@ describe('a call in the shell', () => {
     const end = control(shell, 'button', 'End call');
     const box = control(shell, 'textarea', 'Message');
     const [endX, endY] = centreOf(end);
-    expect(hitAt(endX, endY), '"End call" can be clicked').to.equal(end);
+    expect(hitAt(endX, endY) === end, '"End call" can be clicked').to.equal(true);
     const [boxX, boxY] = centreOf(box);
-    expect(hitAt(boxX, boxY), 'the composer can be clicked, not covered by the call').to.equal(box);
+    expect(hitAt(boxX, boxY) === box, 'the composer can be clicked, not covered by the call').to.equal(true);
     const call = shell.shadowRoot!.querySelector('tc-call-view')!.shadowRoot!.querySelector('.call')!;
     expect(call.getBoundingClientRect().bottom, 'the call ends above the composer').to.be.at.most(box.getBoundingClientRect().top);
     const log = shell.shadowRoot!.querySelector('tc-chat-screen')!.shadowRoot!.querySelector('tc-message-log')!;
     const newest = [...log.shadowRoot!.querySelectorAll('.msg p')].at(-1)!;
     const [newestX, newestY] = centreOf(newest);
-    expect(hitAt(newestX, newestY), 'the newest message is in view, not under the call').to.equal(newest);
+    expect(hitAt(newestX, newestY) === newest, 'the newest message is in view, not under the call').to.equal(true);
     box.focus();
-    expect(shell.shadowRoot!.activeElement, 'focus can go to the composer').to.exist;
+    expect(deepActiveElement() === box, 'focus can go to the composer').to.equal(true);
+  });
+
+  // The window crosses the phone/desktop width during the call: the call moves between its two places, and the
+  // focus the person put in the composer stays there (it went back to "End call").
+  it('keeps the focus in the composer when the window is resized across the phone width during a call', async () => {
+    await useView('desktop', 'light');
+    const shell = await shellInCall();
+    const box = control(shell, 'textarea', 'Message');
+    box.focus();
+    await setViewport({ width: 700, height: 800 });
+    await settle(shell);
+    await setViewport({ width: 1000, height: 800 });
+    await settle(shell);
+    const [boxX, boxY] = centreOf(box);
+    expect(hitAt(boxX, boxY) === box, 'the composer in reach again').to.equal(true);
+    expect(deepActiveElement() === box, 'focus still in the composer').to.equal(true);
   });
 
   // An 800x600 window (the end-to-end tests' size): the own camera's preview, sized by the page's width over the whole
@@ -75,6 +98,6 @@ describe('a call in the shell', () => {
     expect([box.left, box.top, box.width, box.height]).to.deep.equal([0, 0, innerWidth, innerHeight]);
     const end = control(shell, 'button', 'End call');
     const [endX, endY] = centreOf(end);
-    expect(hitAt(endX, endY)).to.equal(end);
+    expect(hitAt(endX, endY) === end, 'reached by a click').to.equal(true);
   });
 });
