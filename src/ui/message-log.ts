@@ -304,8 +304,9 @@ export class MessageLog extends LitElement {
 
   /**
    * New incoming messages at the live end of the conversation are read out; pages loaded by scrolling are not. A
-   * catch-up sorted in among messages already shown (a group member back from away: each message at its clock
-   * reading, chat/hybrid-clock.ts) is read out as one event, how many arrived, not one by one out of order.
+   * catch-up of more than maxAnnouncedPerUpdate sorted in among messages already shown (a group member back from
+   * away: each message at its clock reading, chat/hybrid-clock.ts) is read out as one event, how many arrived; a few
+   * sorted in are read as texts, in the order shown.
    */
   private announceArrivals(previous: readonly ChatMessage[], previousHasNewer: boolean): void {
     if (previousHasNewer || this.hasNewer) return;
@@ -321,9 +322,10 @@ export class MessageLog extends LitElement {
     }
     const isArrival = (m: ChatMessage) => m.direction === 'in' && !before.has(m.id);
     const sortedIn = this.messages.slice(start, end).filter(isArrival);
-    const arrived = this.messages.slice(end).filter(isArrival);
+    // In the order shown: a few sorted in (two members writing at once, a clock a little behind) are read as texts.
+    const arrived = [...sortedIn, ...this.messages.slice(end).filter(isArrival)];
     const name = this.peerName || chatText.you;
-    if (sortedIn.length) return this.announce([announceText.caughtUp(name, sortedIn.length + arrived.length)]);
+    if (sortedIn.length && arrived.length > maxAnnouncedPerUpdate) return this.announce([announceText.caughtUp(name, arrived.length)]);
     if (!arrived.length) return;
     const texts = arrived.slice(0, maxAnnouncedPerUpdate).map((m) =>
       m.unreadable

@@ -160,14 +160,19 @@ describe('tc-message-log', () => {
     const shown = messages(3, () => ({ direction: 'in' }));
     const mineWhileAway = message({ direction: 'out', text: 'written while away' });
     const log = await mount({ messages: [...shown, mineWhileAway], peerName: 'Climbers' });
-    const missed = messages(3, () => ({ direction: 'in' }));
+    const missed = messages(6, () => ({ direction: 'in' }));
     const newest = message({ direction: 'in', text: 'newest' });
     await update(log, { messages: [...shown, ...missed, mineWhileAway, newest] });
-    expect(liveTexts(log)).to.deep.equal(['4 missed messages arrived in Climbers, each placed at the time it was written']);
+    const caughtUp = '7 missed messages arrived in Climbers, each placed at the time it was written';
+    expect(liveTexts(log)).to.deep.equal([caughtUp]);
     // Arrivals after that at the end are read out one by one again.
     const next = message({ direction: 'in', text: 'and one more' });
     await update(log, { messages: [...shown, ...missed, mineWhileAway, newest, next] });
-    expect(liveTexts(log)).to.deep.equal(['4 missed messages arrived in Climbers, each placed at the time it was written', 'Climbers: and one more']);
+    expect(liveTexts(log)).to.deep.equal([caughtUp, 'Climbers: and one more']);
+    // One sorted in just above the newest (written at the same moment as it): read as its text, in the order shown.
+    const sameMoment = message({ direction: 'in', text: 'same moment' });
+    await update(log, { messages: [...shown, ...missed, mineWhileAway, newest, sameMoment, next] });
+    expect(liveTexts(log)).to.deep.equal([caughtUp, 'Climbers: and one more', 'Climbers: same moment']);
   });
 
   it('does not read out a page loaded below a window moved into the past', async () => {
