@@ -72,11 +72,12 @@ export class ContactTrust {
    * wants to compare before any link to it opened. Its verified mark then lives where a link would find it (the
    * contact is keyed by the key); it was never seen, so lastSeen is 0. A key a contact left for a new one ("on a new
    * device") is no contact's any more and cannot get a record of its own (that contact's id is that key): undefined.
+   * `isNew`: the record was made now (the caller files it in the directory and tells who lists contacts).
    */
-  async contactForKey(keyId: string, displayName: string): Promise<Contact | undefined> {
+  async contactForKey(keyId: string, displayName: string): Promise<Identified | undefined> {
     const found = this.contacts.findByKey(keyId);
     const known = found?.movedTo ? this.contacts.get(found.movedTo) : found;
-    if (known) return known.pinnedKey === keyId ? known : undefined;
+    if (known) return known.pinnedKey === keyId ? { contact: known, isNew: false } : undefined;
     if (this.contacts.get(keyId)) return undefined;
     const name = normalizeDisplayName(displayName);
     const lookalike = await this.findLookalike(name);
@@ -90,7 +91,7 @@ export class ContactTrust {
       ...(lookalike ? { lookalikeOf: lookalike.id } : {}),
     };
     await this.contacts.put(contact);
-    return contact;
+    return { contact, isNew: true };
   }
 
   /** The known contact (another key) whose name this name equals or looks like; verified ones first. */

@@ -25,10 +25,12 @@ describe("a group member's key in the contact book", () => {
   it('makes a never-seen member a contact under its key, which its later link finds with the verified mark kept', async () => {
     const contacts = book();
     const trust = new ContactTrust(contacts, () => 7_000);
-    const made = await trust.contactForKey(keyOf(1), 'Bob');
+    const { contact: made, isNew } = (await trust.contactForKey(keyOf(1), 'Bob'))!;
+    assert.equal(isNew, true);
     assert.deepEqual(made, { id: keyOf(1), pinnedKey: keyOf(1), displayName: 'Bob', verified: false, firstSeen: 7_000, lastSeen: 0 });
-    await contacts.put({ ...made!, verified: true });
-    assert.equal((await trust.contactForKey(keyOf(1), 'Someone else'))?.verified, true, 'the same record, by key');
+    await contacts.put({ ...made, verified: true });
+    const again = await trust.contactForKey(keyOf(1), 'Someone else');
+    assert.deepEqual([again?.isNew, again?.contact.verified], [false, true], 'the same record, by key');
     const linked = await trust.identify({ identityKey: Buffer.alloc(32, 1), displayName: 'Bob' }, fingerprint);
     assert.deepEqual([linked.isNew, linked.contact.id, linked.contact.verified], [false, keyOf(1), true]);
   });
@@ -36,9 +38,9 @@ describe("a group member's key in the contact book", () => {
   it('keeps two members of the same name apart, and says when a new one looks like a known contact', async () => {
     const contacts = book();
     const trust = new ContactTrust(contacts, () => 7_000);
-    const first = await trust.contactForKey(keyOf(1), 'Bob');
-    await contacts.put({ ...first!, verified: true });
-    const second = await trust.contactForKey(keyOf(2), 'Bob');
+    const first = (await trust.contactForKey(keyOf(1), 'Bob'))!.contact;
+    await contacts.put({ ...first, verified: true });
+    const second = (await trust.contactForKey(keyOf(2), 'Bob'))?.contact;
     assert.deepEqual([second?.id, second?.verified, second?.lookalikeOf], [keyOf(2), false, keyOf(1)]);
   });
 
@@ -49,7 +51,7 @@ describe("a group member's key in the contact book", () => {
     };
     const contacts = book([cat, { id: keyOf(4), pinnedKey: keyOf(4), displayName: 'Cat', verified: false, firstSeen: 3, lastSeen: 3, movedTo: keyOf(3) }]);
     const trust = new ContactTrust(contacts);
-    assert.equal((await trust.contactForKey(keyOf(4), 'Cat'))?.id, keyOf(3));
+    assert.equal((await trust.contactForKey(keyOf(4), 'Cat'))?.contact.id, keyOf(3));
     assert.equal(await trust.contactForKey(keyOf(3), 'Cat'), undefined);
     assert.deepEqual(contacts.byId.get(keyOf(3)), cat, "Cat's record untouched");
   });
