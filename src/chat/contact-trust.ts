@@ -35,7 +35,8 @@ export class ContactTrust {
   /**
    * The contact for a peer that proved `peer.identityKey` on a connection whose peer certificate has
    * `dtlsFingerprint`. Known key: that contact, name, last seen and certificate refreshed. Unknown key: a new
-   * contact, marked as a look-alike when its name resembles a known contact's.
+   * contact, marked as a look-alike when its name resembles a known contact's. A known contact never linked to
+   * (filed from a group's log, whose name nobody proved) or showing another name now gets the same check.
    */
   async identify(peer: PeerIdentity, dtlsFingerprint: Uint8Array): Promise<Identified> {
     const keyId = identityKeyId(peer.identityKey);
@@ -43,15 +44,23 @@ export class ContactTrust {
     const displayName = normalizeDisplayName(peer.displayName);
     const fingerprint = toBase64Url(dtlsFingerprint);
     const now = this.now();
-    const found = this.contacts.findByKey(keyId);
-    // A key moved to an earlier contact ("Bob on a new device") resolves to that contact.
-    const known = found?.movedTo ? (this.contacts.get(found.movedTo) ?? found) : found;
+    const before = this.holderOf(keyId);
+    const unchecked = !before || before.lastSeen === 0 || before.displayName !== displayName;
+    const lookalike = unchecked ? await this.findLookalike(displayName, before?.id) : undefined;
+    // Read again after the wait: contactForKey may have filed this key meanwhile, or the record changed.
+    const known = this.holderOf(keyId);
     if (known) {
-      const contact: Contact = { ...known, displayName, lastSeen: now, dtlsFingerprint: fingerprint };
+      const warn = lookalike && lookalike.id !== known.id && lookalike.id !== known.distinctFrom && !known.lookalikeOf;
+      const contact: Contact = {
+        ...known,
+        displayName,
+        lastSeen: now,
+        dtlsFingerprint: fingerprint,
+        ...(warn ? { lookalikeOf: lookalike.id } : {}),
+      };
       await this.contacts.put(contact);
       return { contact, isNew: false };
     }
-    const lookalike = await this.findLookalike(displayName);
     const contact: Contact = {
       id: keyId,
       pinnedKey: keyId,
@@ -75,12 +84,13 @@ export class ContactTrust {
    * `isNew`: the record was made now (the caller files it in the directory and tells who lists contacts).
    */
   async contactForKey(keyId: string, displayName: string): Promise<Identified | undefined> {
-    const found = this.contacts.findByKey(keyId);
-    const known = found?.movedTo ? this.contacts.get(found.movedTo) : found;
-    if (known) return known.pinnedKey === keyId ? { contact: known, isNew: false } : undefined;
-    if (this.contacts.get(keyId)) return undefined;
+    const existing = this.existingFor(keyId);
+    if (existing !== 'none') return existing;
     const name = normalizeDisplayName(displayName);
     const lookalike = await this.findLookalike(name);
+    // Read again after the wait: a link identified this key meanwhile (identify), and its record is the one to keep.
+    const filed = this.existingFor(keyId);
+    if (filed !== 'none') return filed;
     const contact: Contact = {
       id: keyId,
       pinnedKey: keyId,
@@ -92,6 +102,20 @@ export class ContactTrust {
     };
     await this.contacts.put(contact);
     return { contact, isNew: true };
+  }
+
+  /** The contact holding `keyId` now: the one it was moved to, else the one filed under it. */
+  private holderOf(keyId: string): Contact | undefined {
+    const found = this.contacts.findByKey(keyId);
+    return found?.movedTo ? (this.contacts.get(found.movedTo) ?? found) : found;
+  }
+
+  /** contactForKey's answer from the book alone: that contact, undefined for a key left behind, 'none' to make one. */
+  private existingFor(keyId: string): Identified | undefined | 'none' {
+    const found = this.contacts.findByKey(keyId);
+    const known = found?.movedTo ? this.contacts.get(found.movedTo) : found;
+    if (known) return known.pinnedKey === keyId ? { contact: known, isNew: false } : undefined;
+    return this.contacts.get(keyId) ? undefined : 'none';
   }
 
   /** The known contact (another key) whose name this name equals or looks like; verified ones first. */

@@ -44,6 +44,34 @@ describe("a group member's key in the contact book", () => {
     assert.deepEqual([second?.id, second?.verified, second?.lookalikeOf], [keyOf(2), false, keyOf(1)]);
   });
 
+  it("a link and a member's record made at once for one key: the link's record (its certificate, last seen) stays", async () => {
+    const contacts = book();
+    const trust = new ContactTrust(contacts, () => 7_000);
+    const [linked, filed] = await Promise.all([
+      trust.identify({ identityKey: Buffer.alloc(32, 1), displayName: 'Bob' }, fingerprint),
+      trust.contactForKey(keyOf(1), 'Bob'),
+    ]);
+    assert.deepEqual(contacts.byId.get(keyOf(1)), linked.contact);
+    assert.deepEqual([linked.contact.lastSeen, linked.contact.dtlsFingerprint], [7_000, Buffer.from(fingerprint).toString('base64url')]);
+    assert.deepEqual([filed?.isNew, filed?.contact.lastSeen], [false, 7_000], 'the member is the linked contact');
+  });
+
+  it("checks the name a member filed from the log says when it first links, and a known contact's new name", async () => {
+    const bob: Contact = { id: keyOf(1), pinnedKey: keyOf(1), displayName: 'Bob', verified: true, firstSeen: 1, lastSeen: 2 };
+    const contacts = book([bob]);
+    const trust = new ContactTrust(contacts, () => 7_000);
+    await trust.contactForKey(keyOf(2), 'Dave');
+    const linked = await trust.identify({ identityKey: Buffer.alloc(32, 2), displayName: 'Bob' }, fingerprint);
+    assert.deepEqual([linked.isNew, linked.contact.lookalikeOf], [false, keyOf(1)], 'the log said Dave, the device says Bob');
+    const erin: Contact = { id: keyOf(3), pinnedKey: keyOf(3), displayName: 'Erin', verified: false, firstSeen: 3, lastSeen: 4 };
+    await contacts.put(erin);
+    const renamed = await trust.identify({ identityKey: Buffer.alloc(32, 3), displayName: 'B0b' }, fingerprint);
+    assert.equal(renamed.contact.lookalikeOf, keyOf(1), 'Erin now calls herself B0b');
+    await contacts.put({ ...erin, displayName: 'Bob', distinctFrom: keyOf(1) });
+    const told = await trust.identify({ identityKey: Buffer.alloc(32, 3), displayName: 'Bob' }, fingerprint);
+    assert.equal(told.contact.lookalikeOf, undefined, 'the person said she is someone else than Bob');
+  });
+
   it('resolves a key moved to an earlier contact to that contact, and gives the key it left to no one', async () => {
     const cat: Contact = {
       id: keyOf(3), pinnedKey: keyOf(4), displayName: 'Cat', verified: true, firstSeen: 1, lastSeen: 2,
