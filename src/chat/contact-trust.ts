@@ -79,9 +79,11 @@ export class ContactTrust {
    * The contact whose current key is `keyId` (a key moved to an earlier contact resolves to that contact), made now
    * when there is none: a group member known only from the signed membership log, whose safety number this device
    * wants to compare before any link to it opened. Its verified mark then lives where a link would find it (the
-   * contact is keyed by the key); it was never seen, so lastSeen is 0. A key a contact left for a new one ("on a new
-   * device") is no contact's any more and cannot get a record of its own (that contact's id is that key): undefined.
-   * `isNew`: the record was made now (the caller files it in the directory and tells who lists contacts).
+   * contact is keyed by the key); it was never seen, so lastSeen is 0, and it may not use this device's mailbox
+   * (`mailboxShared` false, docs/mailbox.md §5) until the person lets it: a mailbox serves no key its owner never
+   * connected to. A key a contact left for a new one ("on a new device") is no contact's any more and cannot get a
+   * record of its own (that contact's id is that key): undefined. `isNew`: the record was made now (the caller files
+   * it in the directory and tells who lists contacts).
    */
   async contactForKey(keyId: string, displayName: string): Promise<Identified | undefined> {
     const existing = this.existingFor(keyId);
@@ -98,6 +100,7 @@ export class ContactTrust {
       verified: false,
       firstSeen: this.now(),
       lastSeen: 0,
+      mailboxShared: false,
       ...(lookalike ? { lookalikeOf: lookalike.id } : {}),
     };
     await this.contacts.put(contact);

@@ -123,6 +123,7 @@ describe('the app facade', () => {
     assert.equal(await alice.sendMessage('hello Carol'), true, JSON.stringify(s(alice).notice));
     assert.equal(s(alice).open?.messages.at(-1)?.state, 'waiting', 'it waits in the outbox');
     await until(() => s(alice).conversations.some((c) => c.id === contactId), 'listed among the conversations');
+    assert.equal(s(alice).conversations.find((c) => c.id === contactId)?.mailboxShared, false, 'not let use the mailbox');
   });
 
   it('pairs through codes, opens the conversation, and chats', async () => {

@@ -27,12 +27,13 @@ describe("a group member's key in the contact book", () => {
     const trust = new ContactTrust(contacts, () => 7_000);
     const { contact: made, isNew } = (await trust.contactForKey(keyOf(1), 'Bob'))!;
     assert.equal(isNew, true);
-    assert.deepEqual(made, { id: keyOf(1), pinnedKey: keyOf(1), displayName: 'Bob', verified: false, firstSeen: 7_000, lastSeen: 0 });
+    assert.deepEqual(made, { id: keyOf(1), pinnedKey: keyOf(1), displayName: 'Bob', verified: false, firstSeen: 7_000, lastSeen: 0, mailboxShared: false });
     await contacts.put({ ...made, verified: true });
     const again = await trust.contactForKey(keyOf(1), 'Someone else');
     assert.deepEqual([again?.isNew, again?.contact.verified], [false, true], 'the same record, by key');
     const linked = await trust.identify({ identityKey: Buffer.alloc(32, 1), displayName: 'Bob' }, fingerprint);
     assert.deepEqual([linked.isNew, linked.contact.id, linked.contact.verified], [false, keyOf(1), true]);
+    assert.equal(linked.contact.mailboxShared, false, 'linking does not share the mailbox: the person does');
   });
 
   it('keeps two members of the same name apart, and says when a new one looks like a known contact', async () => {
