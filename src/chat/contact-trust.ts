@@ -35,7 +35,8 @@ export class ContactTrust {
   /**
    * The contact for a peer that proved `peer.identityKey` on a connection whose peer certificate has
    * `dtlsFingerprint`. Known key: that contact, name, last seen and certificate refreshed. Unknown key: a new
-   * contact, marked as a look-alike when its name resembles a known contact's.
+   * contact, marked as a look-alike when its name resembles a known contact's. A known contact never linked to
+   * (filed from a group's log, whose name nobody proved) or showing another name now gets the same check.
    */
   async identify(peer: PeerIdentity, dtlsFingerprint: Uint8Array): Promise<Identified> {
     const keyId = identityKeyId(peer.identityKey);
@@ -43,15 +44,23 @@ export class ContactTrust {
     const displayName = normalizeDisplayName(peer.displayName);
     const fingerprint = toBase64Url(dtlsFingerprint);
     const now = this.now();
-    const found = this.contacts.findByKey(keyId);
-    // A key moved to an earlier contact ("Bob on a new device") resolves to that contact.
-    const known = found?.movedTo ? (this.contacts.get(found.movedTo) ?? found) : found;
+    const before = this.holderOf(keyId);
+    const unchecked = !before || before.lastSeen === 0 || before.displayName !== displayName;
+    const lookalike = unchecked ? await this.findLookalike(displayName, before?.id) : undefined;
+    // Read again after the wait: contactForKey may have filed this key meanwhile, or the record changed.
+    const known = this.holderOf(keyId);
     if (known) {
-      const contact: Contact = { ...known, displayName, lastSeen: now, dtlsFingerprint: fingerprint };
+      const warn = lookalike && lookalike.id !== known.id && lookalike.id !== known.distinctFrom && !known.lookalikeOf;
+      const contact: Contact = {
+        ...known,
+        displayName,
+        lastSeen: now,
+        dtlsFingerprint: fingerprint,
+        ...(warn ? { lookalikeOf: lookalike.id } : {}),
+      };
       await this.contacts.put(contact);
       return { contact, isNew: false };
     }
-    const lookalike = await this.findLookalike(displayName);
     const contact: Contact = {
       id: keyId,
       pinnedKey: keyId,
@@ -70,16 +79,20 @@ export class ContactTrust {
    * The contact whose current key is `keyId` (a key moved to an earlier contact resolves to that contact), made now
    * when there is none: a group member known only from the signed membership log, whose safety number this device
    * wants to compare before any link to it opened. Its verified mark then lives where a link would find it (the
-   * contact is keyed by the key); it was never seen, so lastSeen is 0. A key a contact left for a new one ("on a new
-   * device") is no contact's any more and cannot get a record of its own (that contact's id is that key): undefined.
+   * contact is keyed by the key); it was never seen, so lastSeen is 0, and it may not use this device's mailbox
+   * (`mailboxShared` false, docs/mailbox.md §5) until the person lets it: a mailbox serves no key its owner never
+   * connected to. A key a contact left for a new one ("on a new device") is no contact's any more and cannot get a
+   * record of its own (that contact's id is that key): undefined. `isNew`: the record was made now (the caller files
+   * it in the directory and tells who lists contacts).
    */
-  async contactForKey(keyId: string, displayName: string): Promise<Contact | undefined> {
-    const found = this.contacts.findByKey(keyId);
-    const known = found?.movedTo ? this.contacts.get(found.movedTo) : found;
-    if (known) return known.pinnedKey === keyId ? known : undefined;
-    if (this.contacts.get(keyId)) return undefined;
+  async contactForKey(keyId: string, displayName: string): Promise<Identified | undefined> {
+    const existing = this.existingFor(keyId);
+    if (existing !== 'none') return existing;
     const name = normalizeDisplayName(displayName);
     const lookalike = await this.findLookalike(name);
+    // Read again after the wait: a link identified this key meanwhile (identify), and its record is the one to keep.
+    const filed = this.existingFor(keyId);
+    if (filed !== 'none') return filed;
     const contact: Contact = {
       id: keyId,
       pinnedKey: keyId,
@@ -87,10 +100,25 @@ export class ContactTrust {
       verified: false,
       firstSeen: this.now(),
       lastSeen: 0,
+      mailboxShared: false,
       ...(lookalike ? { lookalikeOf: lookalike.id } : {}),
     };
     await this.contacts.put(contact);
-    return contact;
+    return { contact, isNew: true };
+  }
+
+  /** The contact holding `keyId` now: the one it was moved to, else the one filed under it. */
+  private holderOf(keyId: string): Contact | undefined {
+    const found = this.contacts.findByKey(keyId);
+    return found?.movedTo ? (this.contacts.get(found.movedTo) ?? found) : found;
+  }
+
+  /** contactForKey's answer from the book alone: that contact, undefined for a key left behind, 'none' to make one. */
+  private existingFor(keyId: string): Identified | undefined | 'none' {
+    const found = this.contacts.findByKey(keyId);
+    const known = found?.movedTo ? this.contacts.get(found.movedTo) : found;
+    if (known) return known.pinnedKey === keyId ? { contact: known, isNew: false } : undefined;
+    return this.contacts.get(keyId) ? undefined : 'none';
   }
 
   /** The known contact (another key) whose name this name equals or looks like; verified ones first. */

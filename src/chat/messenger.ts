@@ -485,12 +485,19 @@ export class Messenger extends Emitter<MessengerEvents> {
 
   /**
    * The contact holding a group member's key, to compare its safety number and mark it verified: the same record
-   * as a 1:1 with that key, made from the log's name when there is none yet (contact-trust.ts contactForKey).
+   * as a 1:1 with that key, made from the log's name when there is none yet (contact-trust.ts contactForKey). A new
+   * one is filed in the directory as a link files its contact, so its 1:1 takes messages at once (they wait), and
+   * told as a new contact (the list, the mailbox keeper).
    */
   async contactForMember(groupId: string, memberKey: string): Promise<Contact | undefined> {
     const group = this.groups.views().find((g) => g.id === groupId);
     const member = group?.members.find((m) => m.key === memberKey && !m.isSelf);
-    return member ? this.trust.contactForKey(memberKey, member.name) : undefined;
+    const found = member ? await this.trust.contactForKey(memberKey, member.name) : undefined;
+    if (!found?.isNew) return found?.contact;
+    await this.delivery.ready;
+    await this.directory.addDirect(found.contact.id, fromBase64Url(found.contact.pinnedKey));
+    this.emit('contact', found);
+    return found.contact;
   }
 
   /** The contact whose current key is `keyId` (a key moved to an earlier contact resolves to that contact). */

@@ -97,6 +97,35 @@ describe('the app facade', () => {
     assert.equal(await alice.openMemberSafetyNumber(groupId, 'not-a-member'), undefined);
   });
 
+  it("a member never linked to gets a 1:1 from its safety number that takes a message at once (it waits)", async () => {
+    const alice = await appFor('Alice');
+    const bob = await appFor('Bob');
+    const carol = await appFor('Carol');
+    await alice.createGroup('Climbers');
+    const groupId = s(alice).activeId!;
+    await alice.inviteToGroup(groupId);
+    await bob.submitCode(s(alice).exchanges[0]!.code!, 'paste');
+    await alice.submitCode(s(bob).exchanges.find((e) => e.kind === 'answer')!.code!, 'paste');
+    const members = () => s(alice).conversations.find((c) => c.id === groupId)?.group?.members ?? [];
+    await until(() => members().length === 2, 'Bob in the group');
+    // From here on no link reaches Alice's device: Carol is known to her only from the signed log.
+    const device = platforms.get(alice)!.device;
+    device.invite = () => Promise.reject(new Error('unreachable'));
+    device.answer = () => Promise.reject(new Error('unreachable'));
+    await until(() => s(bob).conversations.some((c) => c.id === groupId), 'Bob has the group');
+    await bob.inviteToGroup(groupId);
+    await carol.submitCode(s(bob).exchanges.find((e) => e.kind === 'invite')!.code!, 'paste');
+    await bob.submitCode(s(carol).exchanges.find((e) => e.kind === 'answer')!.code!, 'paste');
+    await until(() => members().some((m) => m.name === 'Carol'), 'Carol in the group at Alice');
+    const carolKey = members().find((m) => m.name === 'Carol')!.key;
+    const contactId = await alice.openMemberSafetyNumber(groupId, carolKey);
+    assert.equal(s(alice).activeId, contactId);
+    assert.equal(await alice.sendMessage('hello Carol'), true, JSON.stringify(s(alice).notice));
+    assert.equal(s(alice).open?.messages.at(-1)?.state, 'waiting', 'it waits in the outbox');
+    await until(() => s(alice).conversations.some((c) => c.id === contactId), 'listed among the conversations');
+    assert.equal(s(alice).conversations.find((c) => c.id === contactId)?.mailboxShared, false, 'not let use the mailbox');
+  });
+
   it('pairs through codes, opens the conversation, and chats', async () => {
     const [alice, bob] = await twoOnline();
     assert.equal(s(alice).conversations[0]!.name, 'Bob');
