@@ -1,7 +1,7 @@
 // "Let <name> use my mailbox" (docs/mailbox.md §5): the app facade with its real store and chat core, a real mailbox
-// over node-datachannel, in-memory links between the two people. Off before the mailbox is added: Bob is never sent
-// its code and the mailbox does not serve his key. Turned off after Bob was told: Bob's page is told to forget it (and
-// does), and the mailbox stops serving him. The choice is kept with the contact, sealed, and read back after a reopen;
+// over node-datachannel, in-memory links between the people. Off before the mailbox is added: Bob is never sent its
+// code and the mailbox does not serve his key (it serves Carol, who shares, and only her). Turned off after Bob was
+// told: Bob's page is told to forget it (and does), and the mailbox stops serving him. The choice is kept with the contact, sealed, and read back after a reopen;
 // a record whose choice is not a boolean is not a contact.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -47,8 +47,8 @@ async function aliceAndBob() {
 }
 
 /** Alice writes to Bob and he has it: any frame her page sent him before on that session has arrived by then. */
-async function barrier(alice: TincanApp, bob: TincanApp, text: string): Promise<void> {
-  await alice.selectConversation(s(alice).conversations[0]!.id);
+async function barrier(alice: TincanApp, bob: TincanApp, bobAtAlice: string, text: string): Promise<void> {
+  await alice.selectConversation(bobAtAlice);
   assert.equal(await alice.sendMessage(text), true);
   await bob.selectConversation(s(bob).conversations[0]!.id);
   await until(() => s(bob).open?.messages.some((m) => m.text === text) ?? false, 'Bob has Alice\'s message');
@@ -57,16 +57,24 @@ async function barrier(alice: TincanApp, bob: TincanApp, text: string): Promise<
 describe('"Let <name> use my mailbox"', () => {
   it('off: the contact is never sent the mailbox code, and the mailbox does not serve it', async () => {
     const { mailbox, alice, bob, bobAtAlice, told, stop } = await aliceAndBob();
-    assert.equal(s(alice).conversations[0]!.mailboxShared, true, 'on by default');
+    // Carol shares: the list the mailbox serves is hers once it reached the mailbox (not the empty list it starts with).
+    const carol = await pageOn(memoryPlatform());
+    await carol.createProfile('Carol', passphrase, passphrase, 'local');
+    await connect(carol, alice);
+    await until(() => s(alice).conversations.length === 2 && s(alice).conversations.every((c) => c.connection === 'online'), 'Alice online with both');
+    assert.equal(s(alice).conversations.find((c) => c.id === bobAtAlice)!.mailboxShared, true, 'on by default');
     await alice.setMailboxShared(bobAtAlice, false);
-    assert.equal(s(alice).conversations[0]!.mailboxShared, false);
+    assert.equal(s(alice).conversations.find((c) => c.id === bobAtAlice)!.mailboxShared, false);
 
     await alice.addMailbox(mailbox.code);
     assert.equal(s(alice).mailbox, 'connected');
-    await barrier(alice, bob, 'after the mailbox was added');
+    // Carol's visit is welcomed only once the mailbox serves her key: the list Alice's page told it has arrived.
+    await until(() => [...visitedMailboxes(carol).values()].some((v) => (v as { isOpen: boolean }).isOpen), 'Carol visits Alice\'s mailbox', mailboxStepMs);
+    assert.equal(mailbox.status().contacts, 1, 'the mailbox serves Carol only: Bob\'s key is not in its list');
+    await barrier(alice, bob, bobAtAlice, 'after the mailbox was added');
     assert.deepEqual(told.filter((t) => t.code !== undefined), [], 'no mailbox code reached Bob');
-    assert.equal(mailbox.status().contacts, 0, 'the mailbox serves no contact');
     assert.equal(visitedMailboxes(bob).size, 0, 'Bob visits no mailbox');
+    await carol.lock();
     await stop();
   });
 
