@@ -1,24 +1,28 @@
 // "Let <name> use my mailbox" (docs/mailbox.md §5): the app facade with its real store and chat core, a real mailbox
 // over node-datachannel, in-memory links between the people. Off before the mailbox is added: Bob is never sent its
 // code and the mailbox does not serve his key (it serves Carol, who shares, and only her). Turned off after Bob was
-// told: Bob's page is told to forget it (and does), and the mailbox stops serving him. The choice is kept with the contact, sealed, and read back after a reopen;
-// a record whose choice is not a boolean is not a contact.
+// told: Bob's page is told to forget it (and does), and the mailbox stops serving him. A keeper alone, told a code and
+// "forget it" at once: it ends with neither the code nor a visit. The choice is kept with the contact, sealed, and
+// read back after a reopen; a record whose choice is not a boolean is not a contact.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import nodeDataChannel from 'node-datachannel';
+import { MailboxKeeper } from '../../../src/app/mailbox-keeper';
 import type { TincanApp } from '../../../src/app/tincan-app';
 import type { Messenger } from '../../../src/chat/messenger';
+import { createIdentity } from '../../../src/crypto/identity';
 import { usePasswordHasher, inProcessPasswordHasher } from '../../../src/crypto/vault';
+import { encodeMailboxCode } from '../../../src/invite/mailbox-code';
 import { runMailbox } from '../../../src/node/mailbox';
 import { isContact } from '../../../src/store/records';
 import { memoryPlatform } from '../app/memory-platform';
 import { until } from '../chat/people';
 import { freeUdpPort } from '../net/direct-harness';
 import { cheapKdf } from '../store/helpers';
-import { connect, mailboxStepMs, pageOn, passphrase, s } from './mailbox-pages';
+import { connect, mailboxStepMs, memoryCollection, pageOn, passphrase, quietKeeperOptions, s } from './mailbox-pages';
 
 usePasswordHasher(async (password, salt) => inProcessPasswordHasher(password, salt, cheapKdf));
 after(() => nodeDataChannel.cleanup());
@@ -98,6 +102,36 @@ describe('"Let <name> use my mailbox"', () => {
     await until(() => mailbox.status().contacts === 1 && visitedMailboxes(bob).size === 1, 'Bob told, served and visiting again', mailboxStepMs);
     assert.equal(told[2]?.code !== undefined, true);
     await stop();
+  });
+
+  it('told on, then off at once: the page ends with no visit and no code kept; off then on: visiting, code kept', async () => {
+    const contactMailboxes = memoryCollection();
+    const dialed: string[] = [];
+    const keeper = new MailboxKeeper({
+      collection: memoryCollection(),
+      contactMailboxes,
+      // Never answers: the visit stays a dial, so only what the keeper keeps is looked at.
+      dial: (target) => (dialed.push(target.address), new Promise(() => undefined)),
+      identity: await createIdentity(),
+      ...quietKeeperOptions,
+      contactKeys: () => new Map([['alice-id', 'A'.repeat(43)]]),
+      isOnline: () => true,
+      reconnectCode: async () => undefined,
+      useReconnectCode: async () => undefined,
+    });
+    const visiting = (): number => (keeper as unknown as { theirs: ReadonlyMap<string, unknown> }).theirs.size;
+    const code = encodeMailboxCode({ address: '192.0.2.1', port: 4_000, fingerprint: new Uint8Array(32).fill(1), identityKey: new Uint8Array(32).fill(2) });
+
+    // As the app calls them: one frame each, not awaited in between (the learn's write is still pending).
+    await Promise.all([keeper.learn('alice-id', code), keeper.forget('alice-id')]);
+    assert.equal(visiting(), 0, 'no mailbox visited after "forget it"');
+    assert.equal(await contactMailboxes.get('alice-id'), undefined, 'no code kept');
+
+    await Promise.all([keeper.forget('alice-id'), keeper.learn('alice-id', code)]);
+    assert.equal(visiting(), 1, 'the last word (the code) is the one kept');
+    assert.equal(await contactMailboxes.get('alice-id'), code);
+    assert.ok(dialed.length > 0);
+    keeper.dispose();
   });
 
   it('is kept with the contact: read back after the vault is closed and opened again', async () => {
