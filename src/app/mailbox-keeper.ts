@@ -226,6 +226,8 @@ class MailboxVisitor {
 export class MailboxKeeper extends Emitter<MailboxKeeperEvents> {
   private own?: MailboxVisitor;
   private readonly theirs = new Map<string, MailboxVisitor>();
+  /** Per contact: the end of its last `learn` or `forget` (see inTurn). */
+  private readonly theirsTurns = new Map<string, Promise<void>>();
   private readonly sent: SentSignals = new Map();
   private isDisposed = false;
   /** Signals a mailbox forwarded that were dropped: not from a contact, not sealed to this page, not a usable code. */
@@ -298,20 +300,37 @@ export class MailboxKeeper extends Emitter<MailboxKeeperEvents> {
   }
 
   /** A contact told this page to forget its mailbox: no longer visited, and its code is erased from the vault. */
-  async forget(contactId: string): Promise<void> {
-    const visitor = this.theirs.get(contactId);
-    visitor?.stop();
-    this.theirs.delete(contactId);
-    // Said on every connection while off: no write when there is nothing to erase.
-    if (visitor || (await this.options.contactMailboxes.get(contactId)) !== undefined) await this.options.contactMailboxes.remove(contactId);
+  forget(contactId: string): Promise<void> {
+    return this.inTurn(contactId, async () => {
+      const visitor = this.theirs.get(contactId);
+      visitor?.stop();
+      this.theirs.delete(contactId);
+      // Said on every connection while off: no write when there is nothing to erase.
+      if (visitor || (await this.options.contactMailboxes.get(contactId)) !== undefined) await this.options.contactMailboxes.remove(contactId);
+    });
   }
 
   /** A contact told its mailbox: kept, and visited from now on. */
-  async learn(contactId: string, text: string): Promise<void> {
-    if (this.theirs.get(contactId) && encodeMailboxCode(this.theirs.get(contactId)!.code) === text) return;
-    if (!decodeOrUndefined(text)) return;
-    await this.options.contactMailboxes.put(contactId, text);
-    this.startTheirs(contactId, text);
+  learn(contactId: string, text: string): Promise<void> {
+    return this.inTurn(contactId, async () => {
+      const visiting = this.theirs.get(contactId);
+      if (visiting && encodeMailboxCode(visiting.code) === text) return;
+      if (!decodeOrUndefined(text)) return;
+      await this.options.contactMailboxes.put(contactId, text);
+      this.startTheirs(contactId, text);
+    });
+  }
+
+  /** One contact's `learn` and `forget` run one after the other, in the order told: a `learn` whose write is still
+   * pending cannot start a visit after the `forget` that followed it. */
+  private inTurn(contactId: string, step: () => Promise<void>): Promise<void> {
+    const turn = (this.theirsTurns.get(contactId) ?? Promise.resolve()).then(step);
+    const last = turn.catch(() => undefined);
+    this.theirsTurns.set(contactId, last);
+    void last.then(() => {
+      if (this.theirsTurns.get(contactId) === last) this.theirsTurns.delete(contactId);
+    });
+    return turn;
   }
 
   dispose(): void {

@@ -1,7 +1,9 @@
 // Pages for the mailbox tests over the app facade: a TincanApp on an in-memory device that dials a mailbox over real
-// UDP (node-datachannel), and two of them paired through codes.
+// UDP (node-datachannel), and two of them paired through codes; a vault collection kept in memory for a keeper alone.
 import { TincanApp } from '../../../src/app/tincan-app';
 import type { AppState } from '../../../src/app/app-state';
+import type { MailboxKeeperOptions } from '../../../src/app/mailbox-keeper';
+import type { SealedCollection } from '../../../src/store/sealed-collection';
 import { dialDirectFromNode } from '../../../src/node/direct-dial-node';
 import { memoryPlatform } from '../app/memory-platform';
 import { until } from '../chat/people';
@@ -29,3 +31,23 @@ export async function connect(inviter: TincanApp, answerer: TincanApp): Promise<
   await until(() => s(inviter).conversations[0]?.connection === 'online' && s(answerer).conversations[0]?.connection === 'online', 'both online');
 }
 
+/** A vault collection kept in memory (the keeper only gets, puts and loads its records). */
+export function memoryCollection(records: Record<string, unknown> = {}): SealedCollection {
+  const map = new Map(Object.entries(records));
+  return {
+    get: async (id: string) => map.get(id),
+    put: async (id: string, value: unknown) => void map.set(id, value),
+    remove: async (id: string) => void map.delete(id),
+    loadAll: async () => ({ records: [...map].map(([id, value]) => ({ id, value })), skipped: 0 }),
+  } as unknown as SealedCollection;
+}
+
+/** What a keeper alone is handed that these tests do not look at: everyone shares, nothing is delivered or told. */
+export const quietKeeperOptions = {
+  displayName: 'Someone',
+  sharesMailbox: () => true,
+  deliver: () => undefined,
+  addCarrier: () => () => undefined,
+  held: () => undefined,
+  tell: () => undefined,
+} satisfies Partial<MailboxKeeperOptions>;

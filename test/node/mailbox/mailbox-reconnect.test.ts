@@ -17,23 +17,12 @@ import { getSodium } from '../../../src/crypto/sodium';
 import { decodeMailboxCode } from '../../../src/invite/mailbox-code';
 import { dialDirectFromNode } from '../../../src/node/direct-dial-node';
 import { runMailbox } from '../../../src/node/mailbox';
-import type { SealedCollection } from '../../../src/store/sealed-collection';
 import { freeUdpPort } from '../net/direct-harness';
+import { memoryCollection, quietKeeperOptions } from './mailbox-pages';
 
 after(() => nodeDataChannel.cleanup());
 
 const code = '4ABCDEFGHJKMNPQRSTVWXYZ0123456789-a reconnect code as text';
-
-/** A vault collection kept in memory (the keeper only gets, puts and loads its records). */
-function memoryCollection(records: Record<string, unknown> = {}): SealedCollection {
-  const map = new Map(Object.entries(records));
-  return {
-    get: async (id: string) => map.get(id),
-    put: async (id: string, value: unknown) => void map.set(id, value),
-    remove: async (id: string) => void map.delete(id),
-    loadAll: async () => ({ records: [...map].map(([id, value]) => ({ id, value })), skipped: 0 }),
-  } as unknown as SealedCollection;
-}
 
 interface Page {
   readonly keeper: MailboxKeeper;
@@ -51,13 +40,8 @@ function page(identity: Identity, contacts: Record<string, string>, stores: { ow
     contactMailboxes: memoryCollection(stores.theirs ?? {}),
     dial: (target) => dialDirectFromNode(target),
     identity,
-    displayName: 'Someone',
+    ...quietKeeperOptions,
     contactKeys: () => new Map(Object.entries(contacts)),
-    sharesMailbox: () => true,
-    deliver: () => undefined,
-    addCarrier: () => () => undefined,
-    held: () => undefined,
-    tell: () => undefined,
     isOnline: () => false,
     reconnectCode: async () => {
       made.push(makes);
