@@ -4,8 +4,9 @@
 //   logical clock reading (`hlc`, hybrid-clock.ts), both sealed in the envelope's body. Numbers are reserved on disk
 //   seqReserve at a time, so a crash never reuses one (it may skip some: gaps are normal).
 // - Clock: the latest reading this device's clock gave or saw (`clock`), written with the next batch of records
-//   (heldWriteDelayMs) once it moves, so a reload resumes after it (hybrid-clock.ts). A crash within that delay may
-//   lose the latest; the last message of each conversation (messages keep their reading) covers most of that window.
+//   (heldWriteDelayMs) once it moves more than clockRecordLeadMs ahead of the wall clock, so a reload resumes after it
+//   (hybrid-clock.ts); a clock with the wall clock writes nothing. A crash within that delay may lose the latest; the
+//   last message of each conversation (messages keep their reading) covers most of that window.
 // - Seen: per conversation and sender, the highest number this device has stored. Two members swap it (`sync`) for
 //   every conversation they share when their session opens.
 // - Held for members: every group envelope this device stored from another member is kept, sealed as it came, with
@@ -26,7 +27,7 @@ import { fromBase64Url, toBase64Url } from '../crypto/bytes';
 import type { Envelope, SignedAck } from '../crypto/envelope';
 import type { JsonValue } from '../crypto/vault';
 import type { ChainRecordsPort } from './chain-keeper';
-import { HybridClock, isHlc } from './hybrid-clock';
+import { HybridClock, hlcOf, isHlc } from './hybrid-clock';
 
 export const syncCollectionName = 'sync';
 /** Held envelopes and acks are given up after this long (the sender's outbox still has them). */
@@ -55,6 +56,9 @@ export interface SyncRecordsPort extends ChainRecordsPort {
 const heldWriteDelayMs = 200;
 /** The record of the clock's latest reading. */
 const clockRecordId = 'clock';
+/** How far ahead of the wall clock the clock must be for its reading to be recorded (a received reading from a
+ * clock ahead of this one, or this device's wall clock set back): within it, a reload loses at most this lead. */
+const clockRecordLeadMs = 1_000;
 
 export interface HoldQuotas {
   /** Per group (heldQuotaBytes by default). */
@@ -176,9 +180,11 @@ export class GroupSync {
     this.clock.resume(stored);
   }
 
-  /** The clock moved: its latest reading goes with the next batch of records (one write per batch, not per reading). */
+  /** The clock moved ahead of this device's wall clock: its latest reading goes with the next batch of records (one
+   * write per batch, not per reading). A clock with the wall clock (most readings, in every conversation) writes
+   * nothing: a reload resumes from the wall clock and the conversations' last messages. */
   private recordClock(): void {
-    if (this.clock.latest <= this.clockRecorded) return;
+    if (this.clock.latest <= this.clockRecorded || this.clock.latest <= hlcOf(this.now() + clockRecordLeadMs)) return;
     this.clockRecorded = this.clock.latest;
     this.put(clockRecordId, { hlc: this.clockRecorded });
   }
