@@ -501,7 +501,6 @@ export class TincanShell extends LitElement {
     this.renderRoot.querySelector<PairingScreen>('tc-pairing-screen')?.clearPaste();
   }
 
-  /** The person asked for a screen: show it and put the focus at its start (the paste box on the pairing screen). */
   /**
    * "Safety number with <name>": the member's contact opens, then its details with the safety number above its chat.
    * The shell follows a newly active conversation to its chat at its next render (at most one a frame): the details
@@ -524,6 +523,7 @@ export class TincanShell extends LitElement {
     panel?.showSafetyNumber();
   }
 
+  /** The person asked for a screen: show it and put the focus at its start (the paste box on the pairing screen). */
   private show(view: MainView): void {
     this.navigate(view);
     if (view === 'pair') void this.focusPaste();
