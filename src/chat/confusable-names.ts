@@ -32,6 +32,15 @@ export async function nameSkeleton(name: string): Promise<string> {
   return map(map(name).toLowerCase()).replace(/\s+/gu, ' ').trim();
 }
 
+/**
+ * A name folded without the confusables table, for checks that cannot wait for it (a group's member list is built
+ * synchronously): compatibility forms (NFKC: full-width letters, ligatures), invisible code points, case and spacing.
+ * Catches "bob", "Ｂob" and "B\u200Bob" for "Bob"; not letters of other scripts that look alike (nameSkeleton does).
+ */
+export function foldedName(name: string): string {
+  return name.normalize('NFKC').replace(defaultIgnorable, '').toLowerCase().replace(/\s+/gu, ' ').trim();
+}
+
 /** Whether two display names look the same to a person (equal after skeleton folding). */
 export async function namesLookAlike(a: string, b: string): Promise<boolean> {
   const [sa, sb] = await Promise.all([nameSkeleton(a), nameSkeleton(b)]);

@@ -20,6 +20,7 @@ import type { JsonValue } from '../../crypto/vault';
 import { decodeCode, encodeCode } from '../../invite/invite-code';
 import type { Link } from '../../net/link';
 import type { InviterLink, LinkFactory } from '../../net/device-links';
+import { foldedName } from '../confusable-names';
 import type { ConversationDirectory } from '../conversation-directory';
 import type { Frame } from '../frames';
 import type { PeerSession } from '../peer-session';
@@ -144,7 +145,7 @@ export class Groups extends Emitter<GroupsEvents> {
         isSelf: m.key === this.ownKey,
         canRemove: isMember && m.key !== this.ownKey && mayRemove(membership, this.ownKey, m.key),
         addedByName: names.get(m.addedBy) ?? '',
-        nameHadOtherKey: m.key !== this.ownKey && membership.former.some((f) => f.name === m.name && f.key !== m.key),
+        nameHadOtherKey: m.key !== this.ownKey && membership.former.some((f) => f.key !== m.key && foldedName(f.name) === foldedName(m.name)),
       })),
     };
   }

@@ -30,6 +30,14 @@ describe('groups over a mesh', () => {
     await ann.messenger.groups.addMember(id, cat!, cat!, 'Cat');
     const told = viewOf(ann, id).members.map((m) => [m.name, m.nameHadOtherKey]);
     assert.deepEqual(told, [['Ann', false], ['Ben', true], ['Cat', false]], 'Cat came back with the same key');
+    // A name that differs only by case, an invisible character or a full-width letter is the same name here.
+    const [dan, danAgain, danThird] = [4, 5, 6].map((fill) => toBase64Url(new Uint8Array(32).fill(fill)));
+    await ann.messenger.groups.addMember(id, dan!, dan!, 'Dan');
+    await ann.messenger.groups.remove(id, dan!);
+    await ann.messenger.groups.addMember(id, danAgain!, danAgain!, 'd\u200Ban');
+    await ann.messenger.groups.addMember(id, danThird!, danThird!, '\uFF24an');
+    const dans = viewOf(ann, id).members.filter((m) => m.key === danAgain || m.key === danThird).map((m) => m.nameHadOtherKey);
+    assert.deepEqual(dans, [true, true], 'told for "d\u200Ban" and "\uFF24an" after "Dan"');
   });
 
   it('forms the six links of four people from three code exchanges; each message reaches the three others once', async () => {
