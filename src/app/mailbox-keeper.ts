@@ -10,6 +10,8 @@
 // pasted, and connects with no code shown. When both sent at once, the code of the lower identity key is the one used.
 // "Let <name> use my mailbox" off (docs/mailbox.md §5): that contact is not told the code (told to forget it instead),
 // and the own mailbox is not told its key, so it refuses that contact from its next visit on.
+// "Remove mailbox" (docs/mailbox.md §5): a mailbox visited now is told to serve no one; each connected contact is told
+// to forget it at once, every other contact at its next connection (who is still to be told is kept in the vault).
 // DOM-free: the platform dials (net/direct-dial.ts).
 import { Emitter } from '../events';
 import { isTincanError, type ErrorCode } from '../errors';
@@ -28,6 +30,10 @@ import type { SealedCollection } from '../store/sealed-collection';
 export const mailboxCollectionName = 'mailbox';
 export const contactMailboxesCollectionName = 'contact-mailboxes';
 const codeRecordId = 'code';
+/** The contact ids still to be told to forget a removed mailbox (a list of strings, in the own mailbox's collection). */
+const forgetRecordId = 'forget';
+/** "Remove mailbox" waits this long for the mailbox to confirm it serves no one before letting go of it anyway. */
+export const mailboxLetGoMs = 5_000;
 /** A mailbox that went away is dialed again this often while the page is unlocked. */
 export const mailboxRetryMs = 30_000;
 /** A reconnect code sent through a mailbox that has not connected by then is dropped (another may be sent). */
@@ -56,8 +62,9 @@ export interface MailboxKeeperOptions {
   readonly addCarrier: (carrier: Carrier) => () => void;
   /** A mailbox took this page's envelope for `member` (Delivery.markHeld). */
   readonly held: (member: string, id: string) => void;
-  /** Tells a connected contact the own mailbox's code, or (undefined) to forget it (Messenger.tellMailbox). */
-  readonly tell: (contactId: string, code: string | undefined) => void;
+  /** Tells a connected contact the own mailbox's code, or (undefined) to forget it (Messenger.tellMailbox); false when
+   * the contact is not connected (nothing was sent). */
+  readonly tell: (contactId: string, code: string | undefined) => boolean;
   /** Whether a contact is connected now (nothing to reconnect). */
   readonly isOnline: (contactId: string) => boolean;
   /** A one-code reconnect code for a contact (Pairing.reconnect), and how to drop it; undefined when none can be made. */
@@ -141,6 +148,15 @@ class MailboxVisitor {
 
   tellContacts(): void {
     if (this.isOwn && this.client?.isOpen) void this.client.setContacts([...this.targets().values()]);
+  }
+
+  /** The own mailbox, visited now, serves no one from now on (its contacts' next requests are refused); resolves once
+   * it said so, or could not, or after mailboxLetGoMs. */
+  async serveNoOne(): Promise<void> {
+    if (!this.isOwn || !this.client?.isOpen) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([this.client.setContacts([]), new Promise((resolve) => (timer = setTimeout(resolve, mailboxLetGoMs)))]);
+    clearTimeout(timer);
   }
 
   stop(): void {
@@ -229,6 +245,11 @@ export class MailboxKeeper extends Emitter<MailboxKeeperEvents> {
   /** Per contact: the end of its last `learn` or `forget` (see inTurn). */
   private readonly theirsTurns = new Map<string, Promise<void>>();
   private readonly sent: SentSignals = new Map();
+  /** Contacts still to be told to forget a removed mailbox (kept in the vault, forgetRecordId); read by start(). */
+  private readonly toForget = new Set<string>();
+  private toForgetLoaded: Promise<void> = Promise.resolve();
+  /** The end of the last write of the toForget record: each is written after the one before. */
+  private toForgetWrite: Promise<void> = Promise.resolve();
   private isDisposed = false;
   /** Signals a mailbox forwarded that were dropped: not from a contact, not sealed to this page, not a usable code. */
   badSignals = 0;
@@ -244,6 +265,7 @@ export class MailboxKeeper extends Emitter<MailboxKeeperEvents> {
 
   /** At unlock: the own mailbox and the contacts' mailboxes kept in the vault are visited. */
   async start(): Promise<void> {
+    this.toForgetLoaded = this.loadToForget();
     const stored = await this.options.collection.get(codeRecordId);
     const own = typeof stored === 'string' ? decodeOrUndefined(stored) : undefined;
     if (own && !this.isDisposed) {
@@ -271,20 +293,40 @@ export class MailboxKeeper extends Emitter<MailboxKeeperEvents> {
     }
     // Kept without the claim: it was used, and the code is what the page hands to its contacts.
     await this.options.collection.put(codeRecordId, this.ownCodeForContacts()!);
+    // The new code replaces, for each contact told it, the removed one: nothing is left to forget.
+    await this.toForgetLoaded;
+    if (this.toForget.size) {
+      this.toForget.clear();
+      await this.writeToForget();
+    }
     for (const contactId of this.options.contactKeys().keys()) this.tellContact(contactId);
   }
 
+  /** "Remove mailbox": the mailbox, if visited now, serves no one; connected contacts are told to forget it, the others
+   * are kept to be told at their next connection (written before the code is erased, so a reload still tells them). */
   async remove(): Promise<void> {
-    this.own?.stop();
-    this.own = undefined;
+    const own = this.own;
+    if (!own) return this.options.collection.remove(codeRecordId);
+    await own.serveNoOne();
+    own.stop();
+    if (this.own === own) this.own = undefined;
+    this.emit('status', this.status);
+    await this.toForgetLoaded;
+    for (const contactId of this.options.contactKeys().keys()) if (!this.options.tell(contactId, undefined)) this.toForget.add(contactId);
+    await this.writeToForget();
     await this.options.collection.remove(codeRecordId);
-    this.emit('status', undefined);
   }
 
-  /** A contact connected: it learns the own mailbox (if any); a reconnect code sent to it is done with. */
+  /** A contact connected: it learns the own mailbox (if any), or to forget a removed one; a reconnect code sent to it
+   * is done with. */
   tellContact(contactId: string): void {
     this.sent.delete(contactId);
     this.tellCodeOrForget(contactId);
+    void this.toForgetLoaded.then(() => {
+      if (this.own || !this.toForget.has(contactId) || !this.options.tell(contactId, undefined)) return;
+      this.toForget.delete(contactId);
+      return this.writeToForget();
+    }).catch(() => undefined); // not written: said again at the next connection, which does no harm
   }
 
   /** "Let <name> use my mailbox" changed (the contact record already says so): the mailbox serves the new list, and
@@ -351,6 +393,23 @@ export class MailboxKeeper extends Emitter<MailboxKeeperEvents> {
   /** Contacts the own mailbox serves: those who may use it. */
   private sharedContactKeys(): ReadonlyMap<string, string> {
     return new Map([...this.options.contactKeys()].filter(([contactId]) => this.options.sharesMailbox(contactId)));
+  }
+
+  /** The list of contacts still to be told "forget it", read and checked: a list of strings, contacts of this page. */
+  private async loadToForget(): Promise<void> {
+    const stored = await this.options.collection.get(forgetRecordId);
+    if (!Array.isArray(stored)) return;
+    const contacts = this.options.contactKeys();
+    for (const contactId of stored) if (typeof contactId === 'string' && contacts.has(contactId)) this.toForget.add(contactId);
+  }
+
+  /** Writes toForget as it is now, after any write before it; no record once it is empty. */
+  private writeToForget(): Promise<void> {
+    const write = this.toForgetWrite.then(() =>
+      this.toForget.size ? this.options.collection.put(forgetRecordId, [...this.toForget]) : this.options.collection.remove(forgetRecordId),
+    );
+    this.toForgetWrite = write.catch(() => undefined);
+    return write;
   }
 
   private ownCodeForContacts(): string | undefined {

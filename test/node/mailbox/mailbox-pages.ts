@@ -49,5 +49,5 @@ export const quietKeeperOptions = {
   deliver: () => undefined,
   addCarrier: () => () => undefined,
   held: () => undefined,
-  tell: () => undefined,
+  tell: () => false,
 } satisfies Partial<MailboxKeeperOptions>;
