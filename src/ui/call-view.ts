@@ -9,7 +9,7 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { CallView as CallViewState } from '../app/app-state';
-import { focusCallStep, playMedia } from './call-media';
+import { callStyles, focusCallStep, playMedia } from './call-media';
 import { emit } from './events';
 import { callText, conversationText } from './messages';
 import { controlStyles } from './shared-styles';
@@ -26,45 +26,15 @@ import { controlStyles } from './shared-styles';
 export class CallView extends LitElement {
   static override styles = [
     controlStyles,
+    callStyles,
     css`
-      :host { position: fixed; inset: 0; z-index: 50; display: block; pointer-events: none; }
-      .incoming, .call { pointer-events: auto; }
-      /* Docked (wide screens): the call is a block at the top of the conversation's pane, so the log's newest
-         messages and the composer stay in view and in reach below it; ringing still floats over everything. Not
-         sticky: in a pane that scrolls (contact details, settings) it scrolls away rather than cover what has focus. */
-      :host([docked]) { position: relative; inset: auto; z-index: 5; }
-      :host([docked]) .call { position: relative; inset: auto; height: min(45vh, 26rem); }
-      /* The own preview by the call's height, not the page's width: it stays clear of the controls. */
-      :host([docked]) .own { width: auto; max-width: none; height: 35%; }
-      .incoming {
-        position: fixed; left: 50%; top: 1rem; transform: translateX(-50%); width: min(26rem, calc(100vw - 2rem));
-        background: var(--tc-card); color: var(--tc-fg); border: 2px solid var(--tc-border); border-radius: 14px;
-        padding: 1rem; box-shadow: 0 8px 30px rgb(0 0 0 / 0.35);
-      }
-      .incoming h2 { margin: 0 0 0.25rem; font-size: 1.15rem; }
-      .row { display: flex; gap: 0.75rem; margin-top: 0.75rem; }
-      .row button { flex: 1; min-height: 3rem; }
-      .call { position: absolute; inset: 0; background: #111; color: #fff; display: flex; flex-direction: column; }
+      :host([docked]) .call { height: min(45vh, 26rem); }
       .remote { flex: 1; min-height: 0; width: 100%; object-fit: cover; background: #111; }
       .remote.voice { opacity: 0; flex: 0 0 1px; }
       .who { padding: 1rem; text-align: center; }
       .who h2 { margin: 0; font-size: 1.3rem; }
       .voice-face { flex: 1; display: grid; place-items: center; font-size: 4rem; }
-      .own {
-        position: absolute; right: 0.75rem; top: 0.75rem; width: 28vw; max-width: 10rem; aspect-ratio: 3 / 4;
-        object-fit: cover; border-radius: 10px; border: 2px solid #fff; background: #333;
-      }
-      .controls {
-        display: flex; justify-content: center; gap: 1rem; padding: 1rem 1rem calc(1rem + env(safe-area-inset-bottom));
-        background: rgb(0 0 0 / 0.6);
-      }
-      /* Light on the call's dark ground in both themes: the theme's light button took the call's white text (axe). */
-      .controls button {
-        min-width: 4.5rem; min-height: 4.5rem; border-radius: 2.25rem; font-size: 0.9rem; background: #333; color: #fff; border-color: #777;
-      }
-      .controls button[aria-pressed='true'] { background: #fff; color: #111; }
-      /* One red in both themes (the dark theme's error red is too light under white text: axe). */
-      .controls .end { background: #b3261e; color: #fff; border-color: #b3261e; }
+      .own { width: 28vw; max-width: 10rem; }
       [role='status'] { margin: 0.25rem 0 0; }
     `,
   ];
@@ -87,7 +57,7 @@ export class CallView extends LitElement {
     if (!call) return nothing;
     const name = call.name || conversationText.unnamed;
     if (call.phase === 'ringing-in') {
-      return html`<section class="incoming" role="dialog" aria-labelledby="incoming-title" aria-describedby="incoming-who">
+      return html`<section class="ring" role="dialog" aria-labelledby="incoming-title" aria-describedby="incoming-who">
         <h2 id="incoming-title">${callText.incoming}</h2>
         <p id="incoming-who">${callText.incomingFrom(name, call.video)}</p>
         <div class="row">

@@ -8,7 +8,7 @@
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import type { GroupCallView as GroupCallViewState } from '../app/app-state';
-import { focusCallStep, playMedia } from './call-media';
+import { callStyles, focusCallStep, playMedia } from './call-media';
 import { emit } from './events';
 import { callText, conversationText, groupText } from './messages';
 import { controlStyles } from './shared-styles';
@@ -24,23 +24,9 @@ import { controlStyles } from './shared-styles';
 export class GroupCallView extends LitElement {
   static override styles = [
     controlStyles,
+    callStyles,
     css`
-      :host { position: fixed; inset: 0; z-index: 50; display: block; pointer-events: none; }
-      .ringing, .group-call { pointer-events: auto; }
-      /* Docked (wide screens): as in call-view.ts, a block at the top of the conversation's pane. */
-      :host([docked]) { position: relative; inset: auto; z-index: 5; }
-      :host([docked]) .group-call { position: relative; inset: auto; height: min(50vh, 30rem); }
-      /* The own preview by the call's height, not the page's width: it stays clear of the controls. */
-      :host([docked]) .own { width: auto; max-width: none; height: 35%; }
-      .ringing {
-        position: fixed; left: 50%; top: 1rem; transform: translateX(-50%); width: min(26rem, calc(100vw - 2rem));
-        background: var(--tc-card); color: var(--tc-fg); border: 2px solid var(--tc-border); border-radius: 14px;
-        padding: 1rem; box-shadow: 0 8px 30px rgb(0 0 0 / 0.35);
-      }
-      .ringing h2 { margin: 0 0 0.25rem; font-size: 1.15rem; }
-      .answer { display: flex; gap: 0.75rem; margin-top: 0.75rem; }
-      .answer button { flex: 1; min-height: 3rem; }
-      .group-call { position: absolute; inset: 0; background: #111; color: #fff; display: flex; flex-direction: column; }
+      :host([docked]) .call { height: min(50vh, 30rem); }
       .title { padding: 0.75rem 1rem 0.25rem; text-align: center; }
       .title h2 { margin: 0; font-size: 1.2rem; }
       .title p { margin: 0.25rem 0 0; }
@@ -53,20 +39,7 @@ export class GroupCallView extends LitElement {
       .tile video.voice { opacity: 0; }
       .initial { font-size: 3rem; }
       .tile p { position: absolute; left: 0; right: 0; bottom: 0; margin: 0; padding: 0.35rem 0.6rem; background: rgb(0 0 0 / 0.55); }
-      .own {
-        position: absolute; right: 0.75rem; top: 0.75rem; width: 22vw; max-width: 8rem; aspect-ratio: 3 / 4;
-        object-fit: cover; border-radius: 10px; border: 2px solid #fff; background: #333;
-      }
-      .controls {
-        display: flex; justify-content: center; gap: 1rem; padding: 1rem 1rem calc(1rem + env(safe-area-inset-bottom));
-        background: rgb(0 0 0 / 0.6);
-      }
-      .controls button {
-        min-width: 4.5rem; min-height: 4.5rem; border-radius: 2.25rem; font-size: 0.9rem; background: #333; color: #fff; border-color: #777;
-      }
-      .controls button[aria-pressed='true'] { background: #fff; color: #111; }
-      /* One red in both themes (the dark theme's error red is too light under white text: axe). */
-      .controls .end { background: #b3261e; color: #fff; border-color: #b3261e; }
+      .own { width: 22vw; max-width: 8rem; }
     `,
   ];
 
@@ -92,10 +65,10 @@ export class GroupCallView extends LitElement {
     const group = call.name || conversationText.unnamed;
     if (call.phase === 'ringing-in') {
       const callers = call.members.map((m) => m.name).filter((name) => name);
-      return html`<section class="ringing" role="dialog" aria-labelledby="ringing-title" aria-describedby="ringing-who">
+      return html`<section class="ring" role="dialog" aria-labelledby="ringing-title" aria-describedby="ringing-who">
         <h2 id="ringing-title">${callText.incoming}</h2>
         <p id="ringing-who">${groupText.incomingGroupCall(group, callers, call.video)}</p>
-        <div class="answer">
+        <div class="row">
           <button type="button" class="primary accept" @click=${() => emit(this, 'tc-accept-call')}>${callText.accept}</button>
           <button type="button" @click=${() => emit(this, 'tc-decline-call')}>${callText.decline}</button>
         </div>
@@ -103,7 +76,7 @@ export class GroupCallView extends LitElement {
     }
     const status = call.phase === 'in-call' ? callText.inCall : call.phase === 'ringing-out' ? groupText.ringingOutGroup(group) : callText.connecting;
     const showVideo = call.video;
-    return html`<section class="group-call" aria-label=${callText.view}>
+    return html`<section class="call" aria-label=${callText.view}>
       <div class="title">
         <h2>${group}</h2>
         <p role="status" aria-label=${callText.status}>${status}</p>
