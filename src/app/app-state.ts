@@ -79,6 +79,8 @@ export interface GroupMemberInfo {
   readonly name: string;
   readonly isSelf: boolean;
   readonly online: boolean;
+  /** Not linked here, but its messages come and go through this member (its name in the group): "via Cat". */
+  readonly via?: string;
   /** The rules let this device remove it (docs/groups.md). */
   readonly canRemove: boolean;
   readonly addedByName: string;

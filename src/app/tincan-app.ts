@@ -1254,6 +1254,7 @@ export class TincanApp {
       this.refreshConversations(conversationId);
     });
     messenger.on('typing', ({ conversationId, active, from }) => this.setPeerTyping(conversationId, active, from));
+    messenger.on('reach', ({ contactId }) => this.refreshConversations(contactId));
     messenger.on('refused', ({ conversationId }) => this.noticeFor(conversationId, 'PEER_STORAGE_FULL'));
     messenger.on('quota-reached', ({ conversationId }) => this.noticeFor(conversationId, 'CONVERSATION_FULL'));
     messenger.on('error', ({ code, conversationId }) =>
@@ -1324,6 +1325,7 @@ export class TincanApp {
       summary: (id) => store.log.summary(id),
       status: (id) => this.runtime.get(id)?.status,
       isOnline: (id) => this.messenger?.isOnline(id) ?? false,
+      reachedVia: (id) => this.messenger?.reachedVia(id),
       isTyping: (id) => !!this.runtime.get(id)?.typing,
       waiting: (id) => store.outbox.pendingCount(id),
       restored: this.restoredContacts,

@@ -21,6 +21,8 @@ export interface ConversationFacts {
   /** The last status the messenger gave for this contact. */
   status(contactId: string): PeerStatus | undefined;
   isOnline(contactId: string): boolean;
+  /** The member (contact id) that carries this contact's messages here while the two cannot link. */
+  reachedVia?(contactId: string): string | undefined;
   /** The contact said it is typing and has not stopped or timed out. */
   isTyping(contactId: string): boolean;
   /** Messages written to this contact that it has not acknowledged yet. */
@@ -84,7 +86,7 @@ export function conversationView(c: Contact, facts: ConversationFacts, listed: (
 /** A group's entry in the list: its name, unread count, last message, whether any member is connected. */
 export function groupConversationView(group: GroupView, facts: ConversationFacts): ConversationView {
   const summary = facts.summary(group.id);
-  const members = group.members.map((m) => groupMemberInfo(m, facts));
+  const members = group.members.map((m) => groupMemberInfo(m, facts, group.members));
   const online = members.some((m) => m.online);
   const typingName = group.isMember ? facts.typingIn?.(group.id) : undefined;
   return {
@@ -117,14 +119,18 @@ export function groupConversationView(group: GroupView, facts: ConversationFacts
  * of the contact whose current key is the member's (the messenger's contactOfKey gave `contactId`; checked again here),
  * and a key change is that contact's (moved to this key) or another contact's (this is the key it left).
  */
-function groupMemberInfo(m: GroupMemberView, facts: ConversationFacts): GroupMemberInfo {
+function groupMemberInfo(m: GroupMemberView, facts: ConversationFacts, members: readonly GroupMemberView[]): GroupMemberInfo {
+  const online = !m.isSelf && facts.isOnline(m.contactId);
+  const carrier = m.isSelf || online ? undefined : facts.reachedVia?.(m.contactId);
+  const via = carrier === undefined ? undefined : members.find((other) => !other.isSelf && other.contactId === carrier)?.name;
   const holder = m.isSelf ? undefined : facts.contacts.find((c) => c.id === m.contactId && c.pinnedKey === m.key && !c.movedTo);
   const leftBy = m.isSelf ? undefined : facts.contacts.find((c) => !c.movedTo && c.pinnedKey !== m.key && c.keyChange?.previousKey === m.key);
   return {
     key: m.key,
     name: m.name,
     isSelf: m.isSelf,
-    online: !m.isSelf && facts.isOnline(m.contactId),
+    online,
+    ...(via !== undefined ? { via } : {}),
     canRemove: m.canRemove,
     addedByName: m.addedByName,
     verified: !!holder?.verified && !facts.restored.has(holder.id),

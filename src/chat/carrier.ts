@@ -51,6 +51,8 @@ export class MemberCarrier implements Carrier {
     private readonly targetKey: (member: string) => string | undefined,
     /** Which items it takes (all by default). */
     private readonly takes: (member: string, item: CarriedItem) => boolean = () => true,
+    /** The message key that goes with a group envelope for a fellow member (frames.ts `forward`), if any. */
+    private readonly keyFor: (member: string, item: CarriedItem) => string | undefined = () => undefined,
   ) {
     this.via = { kind: 'member', contactId: carrierContactId };
   }
@@ -62,7 +64,9 @@ export class MemberCarrier implements Carrier {
   carry(member: string, item: CarriedItem): boolean {
     const to = member !== this.via.contactId ? this.targetKey(member) : undefined;
     const session = this.sessionOf(this.via.contactId);
-    return !!to && !!session && session.state === 'open' && this.takes(member, item) && session.send({ type: 'forward', to, item });
+    if (!to || !session || session.state !== 'open' || !this.takes(member, item)) return false;
+    const key = this.keyFor(member, item);
+    return session.send(key ? { type: 'forward', to, item, key } : { type: 'forward', to, item });
   }
 }
 

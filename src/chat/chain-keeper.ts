@@ -15,6 +15,7 @@ import {
   IncomingChain,
   maxLostRuns,
   maxSkippedMessageKeys,
+  messageKeyAt,
   newChainStart,
   OutgoingChain,
   type ChainStart,
@@ -36,6 +37,8 @@ export const maxReceivedChainsPerSender = 64;
 const receivedWriteDelayMs = 50;
 
 export const chainsCollectionName = 'chains';
+/** Chain steps one own message key may cost (a hash each): a chain seals one message per step. */
+const ownKeyMaxSteps = 100_000;
 
 /** A chain as a `chain` frame carries it. */
 export interface ChainHandoff {
@@ -142,6 +145,15 @@ export class ChainKeeper {
     const starting = this.starting.get(conversation)?.chain;
     if (starting) handoffs.push(handoffOf(conversation, starting));
     return handoffs;
+  }
+
+  /** The key of own message `n` under `chainId` (kept while something sealed under it waits), for a fellow group
+   * member who cannot be handed the chain (frames.ts `forward`); undefined when the chain is gone. `n` comes from an
+   * own envelope (a restored chain does not know how far it went: bounded by ownKeyMaxSteps). */
+  ownMessageKey(conversation: string, chainId: string, n: number): Uint8Array | undefined {
+    const own = this.own.get(conversation)?.get(chainId);
+    if (!own || !Number.isSafeInteger(n) || n < own.chain.start.n || n - own.chain.start.n > ownKeyMaxSteps) return undefined;
+    return messageKeyAt(this.sodium, own.chain.start, n);
   }
 
   /** Forgets the own chains of `conversation` that are not current and seal nothing still waiting. */

@@ -69,6 +69,8 @@ const heldBudget: BucketLimits = { perSecond: 500, burst: 5_000 };
 const maxCatchUpBuffer = 5_000;
 /** Longest a member's messages are kept back waiting for its `synced`. */
 const maxCatchUpWaitMs = 10_000;
+/** A member is said to be reached through another for this long after its latest item came that way. */
+export const reachedViaMs = 10 * 60_000;
 const groupMessageIdDomain = 'tincan/group-message/v1';
 
 export type AppendOutcome = { readonly index: number } | { readonly duplicate: true };
@@ -125,6 +127,8 @@ export interface DeliveryEvents {
   mailbox: { contactId: string; code?: string };
   /** A storage failure to tell the person about. */
   error: { code: ErrorCode; conversationId?: string };
+  /** Whether a member is reached through another member (`reachedVia`) changed. */
+  reach: { contactId: string };
 }
 
 export interface DeliveryOptions {
@@ -211,6 +215,10 @@ export class Delivery extends Emitter<DeliveryEvents> {
   readonly ignored = { unknownAcks: 0, wrongConversation: 0, forged: 0, unreadable: 0, unroutable: 0 };
   /** Items this device carried for other members. */
   forwarded = 0;
+  /** Carriers through a fellow group member to members with no session here (startSync): it may not reach them. */
+  private readonly throughMembers = new Set<Carrier>();
+  /** Members whose items came live through another member's session: whose, and when the latest came. */
+  private readonly reachedThrough = new Map<string, { readonly via: string; readonly at: number; readonly timer: ReturnType<typeof setTimeout> }>();
 
   constructor(private readonly options: DeliveryOptions) {
     super();
@@ -327,8 +335,32 @@ export class Delivery extends Emitter<DeliveryEvents> {
     };
     // Only the two-person conversation with the target: a group's envelopes are held by its members anyway.
     const takes = (target: string, item: CarriedItem) => item.conversation === directory.get(target)?.wireId;
-    const carrier = new MemberCarrier(member, (id) => (id === member && session.state === 'open' ? session : undefined), holds, takes);
+    const sessionOf = (id: string) => (id === member && session.state === 'open' ? session : undefined);
+    const carrier = new MemberCarrier(member, sessionOf, holds, takes);
     session.on('closed', this.addCarrier(carrier));
+    // Fellow members of a group shared with this member, when they have no session of their own here (two NATs that
+    // cannot be traversed): this member carries the group's envelopes and acks to them live (docs/groups.md, "Through
+    // a member"). An envelope goes with its message key: they cannot be handed our chain, which travels on direct
+    // sessions only, and the carrier, a member too, could read it anyway.
+    const sharedGroup = (target: string, wireId: string) => {
+      const c = directory.byWireId(wireId);
+      return c?.kind === 'group' && c.members.includes(target) && c.members.includes(member);
+    };
+    const fellow = (target: string) =>
+      target !== member && directory.ofMember(target).some((c) => c.kind === 'group' && c.members.includes(member)) ? this.options.keyOfContact(target) : undefined;
+    const ownKey = toBase64Url(this.options.identity.publicKey);
+    const keyFor = (_target: string, item: CarriedItem) => {
+      if (item.type !== 'envelope' || item.from !== ownKey) return undefined;
+      const key = this.chains?.ownMessageKey(item.conversation, item.chain, item.n);
+      return key ? keyText(key) : undefined;
+    };
+    const groupCarrier = new MemberCarrier(member, sessionOf, fellow, (target, item) => sharedGroup(target, item.conversation), keyFor);
+    this.throughMembers.add(groupCarrier);
+    const removeGroupCarrier = this.addCarrier(groupCarrier);
+    session.on('closed', () => {
+      removeGroupCarrier();
+      this.throughMembers.delete(groupCarrier);
+    });
   }
 
   /** Another way of reaching members (a member carrying for others): what waits for them goes out through it. */
@@ -453,6 +485,8 @@ export class Delivery extends Emitter<DeliveryEvents> {
   dispose(): void {
     this.disposed = true;
     this.stopResendTimer();
+    for (const { timer } of this.reachedThrough.values()) clearTimeout(timer);
+    this.reachedThrough.clear();
     this.chains?.dispose();
     void this.sync?.flush();
     this.sessions.clear();
@@ -477,9 +511,9 @@ export class Delivery extends Emitter<DeliveryEvents> {
       case 'ack':
         return this.receiveAck(frame, session);
       case 'carried':
-        return frame.item.type === 'envelope' ? this.receiveEnvelope(frame.item, undefined, session) : this.receiveAck(frame.item);
+        return frame.item.type === 'envelope' ? this.receiveEnvelope(frame.item, undefined, session) : this.receiveAck(frame.item, undefined, session);
       case 'forward':
-        return this.forward(session, frame.to, frame.item);
+        return this.forward(session, frame.to, frame.item, frame.key);
       case 'held':
         return this.receiveHeld(session, frame.item, frame.key);
       case 'group':
@@ -581,6 +615,7 @@ export class Delivery extends Emitter<DeliveryEvents> {
       if (opened.reason === 'lost') return void this.ignored.unreadable++;
       return void this.ignored.forged++;
     }
+    if (via) this.noteReached(sender, via);
     const { text, sentAt, seq, hlc } = opened.body;
     // Not stored, so not acknowledged (and its key kept): the sender's message shows as waiting, never "Delivered".
     if (!text || text.length > maxMessageChars) return void this.ignored.forged++;
@@ -712,19 +747,23 @@ export class Delivery extends Emitter<DeliveryEvents> {
    * the member who brought the envelopes (`via`), who lets go of what it held and passes the ack on.
    */
   private sendAcks(sender: string, conversation: Conversation, ids: readonly string[], via?: PeerSession): void {
-    const carrier = this.carrierFor(sender);
     const toVia = via && via.contactId !== sender && via.state === 'open' ? via : undefined;
     const of = this.options.keyOfContact(sender);
-    if ((!carrier && !toVia) || !of) return;
+    if (!of) return;
     for (let i = 0; i < ids.length; i += maxAckIds) {
       const ack = signAck(this.sodium!, this.options.identity, conversation.wireId, of, ids.slice(i, i + maxAckIds));
-      carrier?.carry(sender, { type: 'ack', ...ack });
+      this.carry(sender, { type: 'ack', ...ack });
       toVia?.send({ type: 'ack', ...ack });
     }
   }
 
-  /** Another member asks this device to carry an item to `to`: on our live session with it, if we have one. */
-  private forward(from: PeerSession, to: string, item: CarriedItem): void {
+  /**
+   * Another member asks this device to carry an item to `to`: on our live session with it, if we have one. A group
+   * envelope with its message key (`key`) goes as `held`, only when the asker, the target and this device are all
+   * members of that group (the key opens nothing else; the target checks that it opens the envelope); the target
+   * away, it is dropped: this device holds its own copy of the group's message for it anyway.
+   */
+  private forward(from: PeerSession, to: string, item: CarriedItem, key?: string): void {
     // Only what the asking peer signed itself, within its budget: no one relays others' items (or replays them)
     // through this device.
     const signer = item.type === 'envelope' ? item.from : item.by;
@@ -733,6 +772,13 @@ export class Delivery extends Emitter<DeliveryEvents> {
     }
     const target = this.options.contactOfKey(to);
     const session = target && target !== from.contactId ? this.liveSessionFor(target) : undefined;
+    if (key !== undefined) {
+      const group = this.options.directory.byWireId(item.conversation);
+      const fellows = group?.kind === 'group' && !!target && group.members.includes(target) && group.members.includes(from.contactId!);
+      if (!fellows || item.type !== 'envelope') return void this.ignored.unroutable++;
+      if (session && session.send({ type: 'held', item, key })) return void this.forwarded++;
+      return void this.ignored.unroutable++;
+    }
     if (session && session.send({ type: 'carried', item })) return void this.forwarded++;
     if (!target || target === from.contactId || !this.mayHold(from.contactId!, target, item)) return void this.ignored.unroutable++;
     // The target is away: held for it, sealed, if it and the asker are in a group with this device.
@@ -752,11 +798,13 @@ export class Delivery extends Emitter<DeliveryEvents> {
   // ------------------------------------------------------------------------------------------------------------
   // Acknowledgements
 
-  /** `direct`: the session it came on, which proves its signer when it is the signer's own (as for envelopes). */
-  private receiveAck(ack: AckFrame, direct?: PeerSession): void {
+  /** `direct`: the session it came on, which proves its signer when it is the signer's own (as for envelopes);
+   * `via`: another member's session that carried it. */
+  private receiveAck(ack: AckFrame, direct?: PeerSession, via?: PeerSession): void {
     const member = this.options.contactOfKey(ack.by);
     if (!member) return void this.ignored.wrongConversation++;
     if (direct ? direct.contactId !== member : !verifyAck(this.sodium!, ack)) return void this.ignored.forged++;
+    if (via) this.noteReached(member, via);
     const passedOn = this.passOnAck(member, ack);
     const conversation = this.options.directory.forMember(ack.conversation, member);
     if (!conversation) return void (passedOn || this.ignored.wrongConversation++);
@@ -880,21 +928,62 @@ export class Delivery extends Emitter<DeliveryEvents> {
   }
 
   private handOn(member: string, entry: Outgoing): boolean {
-    const carrier = this.carrierFor(member);
-    if (!carrier || !carrier.carry(member, entry.envelope)) return false;
+    if (!this.carry(member, entry.envelope)) return false;
     entry.handedAt.set(member, this.now());
     return true;
   }
 
-  /** The member's own live session first, then any other carrier that reaches it. */
-  private carrierFor(member: string): Carrier | undefined {
-    let other: Carrier | undefined;
+  /**
+   * Hands `item` to the member's own live session first, then to the other carriers that reach it, in turn, until
+   * one takes it (a carrier may reach a member and still not take every item: carrier.ts `takes`). A fellow group
+   * member comes first when the member's items come through it now (`reachedVia`), else after the others (a
+   * mailbox, a relay, a member holding for it): whether that member is linked to it is not known here, and if not,
+   * it drops the item (holding its own copy of the group's message for it anyway).
+   */
+  private carry(member: string, item: CarriedItem): boolean {
+    const via = this.reachedVia(member);
+    let known: Carrier | undefined;
+    const others: Carrier[] = [];
+    const throughMembers: Carrier[] = [];
     for (const carrier of this.carriers) {
       if (!carrier.reaches(member)) continue;
-      if (carrier.via.kind === 'session') return carrier;
-      other ??= carrier;
+      if (carrier.via.kind === 'session') {
+        if (carrier.carry(member, item)) return true;
+      } else if (!this.throughMembers.has(carrier)) {
+        others.push(carrier);
+      } else if (carrier.via.contactId === via) {
+        known = carrier;
+      } else {
+        throughMembers.push(carrier);
+      }
     }
-    return other;
+    return [...(known ? [known] : []), ...others, ...throughMembers].some((carrier) => carrier.carry(member, item));
+  }
+
+  /**
+   * The member (contact id) whose session carries `member`'s messages to this device while `member` has no session
+   * of its own here (two NATs between them: docs/groups.md, "Through a member"): an item of `member`'s came on it live
+   * (not in the catch-up of a session's opening) within reachedViaMs, and that session is still open.
+   */
+  reachedVia(member: string): string | undefined {
+    const seen = this.reachedThrough.get(member);
+    if (!seen || this.liveSessionFor(member) || !this.liveSessionFor(seen.via) || this.now() - seen.at > reachedViaMs) return undefined;
+    return seen.via;
+  }
+
+  private noteReached(member: string, via: PeerSession): void {
+    const carrier = via.contactId;
+    if (!carrier || member === carrier || this.liveSessionFor(member) || this.catchUp.get(via)?.size) return;
+    const before = this.reachedVia(member);
+    const previous = this.reachedThrough.get(member);
+    if (previous) clearTimeout(previous.timer);
+    // Said again when it lapses, so the member list stops saying it.
+    const timer = setTimeout(() => {
+      this.reachedThrough.delete(member);
+      if (!this.disposed) this.emit('reach', { contactId: member });
+    }, reachedViaMs + 1);
+    this.reachedThrough.set(member, { via: carrier, at: this.now(), timer });
+    if (before !== carrier) this.emit('reach', { contactId: member });
   }
 
   /** Every unacknowledged envelope for a member, oldest first, by its best carrier. */

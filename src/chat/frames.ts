@@ -101,8 +101,10 @@ export type Frame =
   | AckFrame
   /** The sender's chain `chain` in `conversation`, from message `n` on (its chain key there, `key`). */
   | { type: 'chain'; conversation: string; chain: string; key: string; n: number }
-  /** Please carry `item` to the member whose identity key is `to`. */
-  | { type: 'forward'; to: string; item: CarriedItem }
+  /** Please carry `item` to the member whose identity key is `to`. With `key` (a group envelope's message key, for a
+   * fellow member of that group who has no chain of the sender's: the two cannot link directly), the carrier, a
+   * member too, hands it on as `held` (chat/delivery.ts `forward`). */
+  | { type: 'forward'; to: string; item: CarriedItem; key?: string }
   /** An item this peer carries from someone else (its own signature says who). */
   | { type: 'carried'; item: CarriedItem }
   /** The highest message number this device stored from each sender (identity key) in `conversation`
@@ -184,7 +186,9 @@ function validate(type: FrameType, b: Readonly<Record<string, unknown>>): Frame 
         : undefined;
     case 'forward': {
       const item = isRecord(b.item) ? validateItem(b.item.type, b.item) : undefined;
-      return isString(b.to, key32Pattern) && item ? { type, to: b.to, item } : undefined;
+      if (!isString(b.to, key32Pattern) || !item) return undefined;
+      if (b.key === undefined) return { type, to: b.to, item };
+      return item.type === 'envelope' && isString(b.key, key32Pattern) ? { type, to: b.to, item, key: b.key } : undefined;
     }
     case 'carried': {
       const item = isRecord(b.item) ? validateItem(b.item.type, b.item) : undefined;

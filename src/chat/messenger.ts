@@ -116,8 +116,8 @@ export class Messenger extends Emitter<MessengerEvents> {
       directory: this.directory,
       chains,
       sync: chains.then(() => GroupSync.open(options.sync, this.now)),
-      contactOfKey: (keyId) => this.contactOfKey(keyId),
-      keyOfContact: (contactId) => options.contacts.get(contactId)?.pinnedKey,
+      contactOfKey: (keyId) => this.contactOfKey(keyId) ?? this.unfiledMember(keyId),
+      keyOfContact: (contactId) => options.contacts.get(contactId)?.pinnedKey ?? this.unfiledMember(contactId),
       now: this.now,
       ...(options.randomId ? { randomId: options.randomId } : {}),
       ...(options.quotaBytes ? { quotaBytes: options.quotaBytes } : {}),
@@ -178,7 +178,7 @@ export class Messenger extends Emitter<MessengerEvents> {
         counters: session.counters,
       });
     });
-    for (const name of ['added', 'states', 'typing', 'refused', 'quota-reached', 'error'] as const) {
+    for (const name of ['added', 'states', 'typing', 'refused', 'quota-reached', 'error', 'reach'] as const) {
       this.delivery.on(name, (payload) => this.emit(name, payload as never));
     }
     this.delivery.on('certificate', ({ contactId, fingerprint }) => void this.pinCertificate(contactId, fingerprint));
@@ -331,6 +331,11 @@ export class Messenger extends Emitter<MessengerEvents> {
 
   isOnline(contactId: string): boolean {
     return this.peers.isOnline(contactId);
+  }
+
+  /** The member (contact id) that carries `contactId`'s messages here while the two cannot link (delivery.ts). */
+  reachedVia(contactId: string): string | undefined {
+    return this.delivery.reachedVia(contactId);
   }
 
   /**
@@ -498,6 +503,16 @@ export class Messenger extends Emitter<MessengerEvents> {
     await this.directory.addDirect(found.contact.id, fromBase64Url(found.contact.pinnedKey));
     this.emit('contact', found);
     return found.contact;
+  }
+
+  /**
+   * A group member this device never linked to (two NATs between them) has no contact record: the directory names it
+   * by its key (group/groups.ts contactIdOf), and delivery uses that key as its id, so its messages and acks can go
+   * and come through other members. Not a key a contact left behind (that one is known, and refused).
+   */
+  private unfiledMember(keyId: string): string | undefined {
+    if (this.options.contacts.get(keyId) || this.options.contacts.findByKey(keyId)) return undefined;
+    return this.directory.ofMember(keyId).some((c) => c.kind === 'group') ? keyId : undefined;
   }
 
   /** The contact whose current key is `keyId` (a key moved to an earlier contact resolves to that contact). */

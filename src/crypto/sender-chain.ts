@@ -70,6 +70,15 @@ export function chainKeyAt(sodium: Sodium, start: ChainStart, n: number): Uint8A
   return key;
 }
 
+/** The key of message `n` of a chain, from its start: what a sender hands with one envelope to a fellow group member
+ * who cannot be handed the chain itself (n + 1 hashes). */
+export function messageKeyAt(sodium: Sodium, start: ChainStart, n: number): Uint8Array {
+  const chainKey = chainKeyAt(sodium, start, n);
+  const messageKey = messageKeyOf(sodium, chainKey);
+  sodium.memzero(chainKey);
+  return messageKey;
+}
+
 /** The sender's side: seals each message under the next message key, then forgets it. */
 export class OutgoingChain {
   private key: Uint8Array;

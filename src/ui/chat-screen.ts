@@ -279,7 +279,7 @@ export class ChatScreen extends LitElement {
           (m) => html`<li>
             <span class="member-text"><span class="member-name">${m.name}${m.isSelf ? ` (${groupText.you})` : ''}</span>${m.isSelf
               ? nothing
-              : html`, <span class=${m.online ? 'on' : ''}>${m.online ? groupText.online : groupText.offline}</span>`}${m.addedByName && m.addedByName !== m.name
+              : html`, <span class=${m.online ? 'on' : ''}>${m.online ? groupText.online : m.via !== undefined ? groupText.via(m.via) : groupText.offline}</span>`}${m.addedByName && m.addedByName !== m.name
               ? html`, <span class="hint">${groupText.addedBy(m.addedByName)}</span>`
               : nothing}${m.verified
               ? html`, <span class="member-verified"><span aria-hidden="true">✓ </span>${groupText.verified}</span>`

@@ -417,6 +417,8 @@ export const groupText = {
   you: 'you',
   online: 'connected',
   offline: 'not connected',
+  /** A member not linked to this device whose messages come and go through another member. */
+  via: (name: string) => `via ${name}`,
   addedBy: (name: string) => `added by ${name}`,
   membersOnline: (online: number, others: number) => `${online} of ${others} connected`,
   notMember: 'You are no longer in this group. What was said stays here.',

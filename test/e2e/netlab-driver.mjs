@@ -8,7 +8,9 @@
 import readline from 'node:readline';
 import { serveStatic } from '../../scripts/serve.mjs';
 import { launchBrowser } from './browsers.mjs';
-import { alertText, click, enterApp, fill, locate, openPairing, readCode, sendMessage, until, waitForAlert, waitForText } from './helpers.mjs';
+import {
+  alertText, click, enterApp, fill, locate, openConversation, openPairing, readCode, sendMessage, textOf, until, waitForAlert, waitForElement, waitForText, withElement,
+} from './helpers.mjs';
 import { inPage } from './page-probe.mjs';
 
 const config = JSON.parse(process.env.TINCAN_DRIVER ?? '{}');
@@ -204,6 +206,31 @@ const commands = {
     return handle.evaluate((el) => el.textContent.trim());
   },
   stats: async () => page.evaluate(readStats),
+  // Groups (docs/groups.md): made, joined and read through the UI as groups.test.mjs does.
+  newGroup: async ({ name }) => {
+    await click(page, 'button', 'New group');
+    await fill(page, 'textbox', 'Group name', name);
+    await click(page, 'button', 'Create group');
+    await openConversation(page, name);
+  },
+  /** "Invite to group" in the group `group`; returns the invite code. */
+  inviteToGroup: async ({ group }) => {
+    await openConversation(page, group);
+    await click(page, 'button', 'Invite to group');
+    return readCode(page, 'Invite code');
+  },
+  /** Waits for the group's page to open by itself after an invite to a group was answered. */
+  waitGroupOpen: async ({ timeoutMs }) => waitForElement(page, 'list', 'Members', { visible: true, timeout: timeoutMs }).then(() => true),
+  openConversation: async ({ name }) => openConversation(page, name),
+  /** The list "Members" of the open group: each item's text. */
+  members: async () =>
+    withElement(page, 'list', 'Members', {}, (list) => list.evaluate((ul) => [...ul.querySelectorAll('li')].map((li) => li.textContent.replace(/\s+/g, ' ').trim()))),
+  /** Waits until an item of "Members" contains `text`. */
+  waitMember: async ({ text, timeoutMs }) => waitForText(page, 'list', 'Members', text, { timeout: timeoutMs }),
+  /** Waits for a message of the open conversation to read "Delivered" (to every member, in a group). */
+  waitDelivered: async ({ timeoutMs }) => waitForElement(page, 'img', 'Delivered', { timeout: timeoutMs }).then(() => true),
+  /** The whole text of the open conversation's log. */
+  logText: async () => textOf(page, 'log', 'Messages'),
   setIceServers: async ({ servers }) => setIceServers(page, servers),
   close: async () => {
     await closeAll();

@@ -4,6 +4,7 @@
 //   pub    the "internet" 10.99.0.0/24 (bridge br0), coturn STUN+TURN on 10.99.0.1:3478, user labuser:labpass
 //   natA   WAN 10.99.0.2, LAN 10.99.1.0/24 (bridge brlan, gateway 10.99.1.1): alice 10.99.1.2, carol 10.99.1.3
 //   natB   WAN 10.99.0.3, LAN 10.99.2.0/24 (gateway 10.99.2.1): bob 10.99.2.2
+//   hub    10.99.0.4 on the "internet" itself, behind no NAT (a person both LANs reach, as a home with a public address)
 // NAT modes: 'cone' is MASQUERADE (keeps ports), 'sym' MASQUERADE --random-fully (a new port per destination).
 // 'lan' is 'cone' (alice and carol share natA's LAN; same-LAN tests use them). Unsolicited inbound on a WAN is
 // dropped, as home routers do: without that, early checks leave conntrack entries that change a NAT's mapping.
@@ -33,8 +34,9 @@ const hosts = {
   alice: { address: '10.99.1.2/24', gateway: '10.99.1.1' },
   carol: { address: '10.99.1.3/24', gateway: '10.99.1.1' },
   bob: { address: '10.99.2.2/24', gateway: '10.99.2.1' },
+  hub: { address: '10.99.0.4/24' },
 };
-const names = ['pub', 'natA', 'natB', 'alice', 'bob', 'carol'];
+const names = ['pub', 'natA', 'natB', 'alice', 'bob', 'carol', 'hub'];
 
 /**
  * A private copy of the built page for one run, so a rebuild of dist/ during a long run cannot break it.
@@ -196,12 +198,15 @@ export class NetLab {
         this.ip('natA', 'link', 'set', `l-${host}`, 'up');
       }
       run(['link', 'add', 'eth0', 'netns', this.ns('bob'), 'type', 'veth', 'peer', 'name', 'lan', 'netns', this.ns('natB')]);
+      run(['link', 'add', 'eth0', 'netns', this.ns('hub'), 'type', 'veth', 'peer', 'name', 'p-hub', 'netns', this.ns('pub')]);
+      this.ip('pub', 'link', 'set', 'p-hub', 'master', 'br0');
+      this.ip('pub', 'link', 'set', 'p-hub', 'up');
       this.ip('natB', 'addr', 'add', '10.99.2.1/24', 'dev', 'lan');
       this.ip('natB', 'link', 'set', 'lan', 'up');
       for (const [host, h] of Object.entries(hosts)) {
         this.ip(host, 'addr', 'add', h.address, 'dev', 'eth0');
         this.ip(host, 'link', 'set', 'eth0', 'up');
-        this.ip(host, 'route', 'add', 'default', 'via', h.gateway);
+        if (h.gateway) this.ip(host, 'route', 'add', 'default', 'via', h.gateway);
       }
       // pub does not forward and has no route to the private LANs.
       this.setNat(mode, { firewall });
@@ -259,7 +264,7 @@ export class NetLab {
   /** The network comes back: the link, and the default route a DHCP client would restore. */
   linkUp(host) {
     this.ip(host, 'link', 'set', 'eth0', 'up');
-    this.ip(host, 'route', 'replace', 'default', 'via', hosts[host].gateway);
+    if (hosts[host].gateway) this.ip(host, 'route', 'replace', 'default', 'via', hosts[host].gateway);
   }
 
   /**
@@ -413,6 +418,44 @@ export class RemotePerson {
   /** From the page's latest RTCPeerConnection: states, selected pair and gathered candidate types. */
   stats() {
     return this.command('stats');
+  }
+
+  newGroup(name) {
+    return this.command('newGroup', { name });
+  }
+
+  /** "Invite to group" in `group`; returns the invite code. */
+  inviteToGroup(group) {
+    return this.command('inviteToGroup', { group });
+  }
+
+  /** Waits for a group's page to open by itself (the newcomer's, once its answer connected). */
+  waitGroupOpen(timeoutMs = 30_000) {
+    return this.command('waitGroupOpen', { timeoutMs }, timeoutMs + 10_000);
+  }
+
+  openConversation(name) {
+    return this.command('openConversation', { name });
+  }
+
+  /** The open group's list "Members": each item's text. */
+  members() {
+    return this.command('members');
+  }
+
+  /** Waits until an item of the open group's "Members" contains `text`. */
+  waitMember(text, timeoutMs = 30_000) {
+    return this.command('waitMember', { text, timeoutMs }, timeoutMs + 10_000);
+  }
+
+  /** Waits for a message of the open conversation to read "Delivered" (to every member, in a group). */
+  waitDelivered(timeoutMs = 30_000) {
+    return this.command('waitDelivered', { timeoutMs }, timeoutMs + 10_000);
+  }
+
+  /** The whole text of the open conversation's log "Messages". */
+  logText() {
+    return this.command('logText');
   }
 
   /** Sets STUN/TURN servers through Settings, as a person does. Resolves false when the page has no such panel. */

@@ -78,6 +78,43 @@ describe('groups over a mesh', () => {
     for (const who of people) who.messenger.close();
   });
 
+  it('two members who cannot link write through a third, live: each message once, delivered to 2 of 2, "via Cat" (issue 19)', async () => {
+    const [a, b, c] = await Promise.all(['Ann', 'Ben', 'Cat'].map((name) => person(name)));
+    const group = await c!.messenger.groups.create('Ropes');
+    // Cat hands no introduction on: Ann and Ben can never link (as behind two symmetric NATs with no TURN).
+    const dropIntros = (session: { send(frame: Frame): boolean }) => {
+      const send = session.send.bind(session);
+      session.send = (frame) => (frame.type === 'intro' ? true : send(frame));
+    };
+    c!.messenger.peers.on('opened', (session) => dropIntros(session));
+    await join(c!, a!, group.id);
+    await join(c!, b!, group.id);
+    await until(() => [a!, b!, c!].every((p) => memberNames(p, group.id).length === 3), 'three members everywhere');
+    const idIn = (who: Person, name: string) => viewOf(who, group.id).members.find((m) => m.name === name)!.contactId;
+    assert.equal(a!.messenger.isOnline(idIn(a!, 'Ben')), false, 'Ann and Ben are not linked');
+
+    const sent = await a!.messenger.send(group.id, 'hello from Ann');
+    await until(async () => (await texts(b!, group.id)).includes('hello from Ann'), 'Ben has it, through Cat');
+    await b!.messenger.send(group.id, 'hello from Ben');
+    await until(async () => (await texts(a!, group.id)).includes('hello from Ben'), 'Ann has it, through Cat');
+    for (const who of [a!, b!, c!]) {
+      const got = await texts(who, group.id);
+      assert.deepEqual(['hello from Ann', 'hello from Ben'].map((t) => got.filter((x) => x === t).length), [1, 1], `${who.name}: ${got.join(' | ')}`);
+    }
+    // Ann's message is delivered to both, Ben's ack having come back through Cat.
+    await until(
+      () => a!.events.some((e) => e.name === 'states' && JSON.stringify(e.payload).includes(sent.id) && JSON.stringify(e.payload).includes('"acknowledged":2')),
+      'delivered to 2 of 2',
+    );
+    assert.equal(a!.messenger.reachedVia(idIn(a!, 'Ben')), idIn(a!, 'Cat'));
+    assert.equal(b!.messenger.reachedVia(idIn(b!, 'Ann')), idIn(b!, 'Cat'));
+    assert.equal(c!.messenger.reachedVia(idIn(c!, 'Ann')), undefined, 'Cat is linked to Ann herself');
+    // Cat gone: no longer said.
+    c!.messenger.close({ sayBye: true });
+    await until(() => a!.messenger.reachedVia(idIn(a!, 'Ben')) === undefined, 'not via Cat once Cat is gone');
+    for (const who of [a!, b!]) who.messenger.close();
+  });
+
   it('refuses an introduction whose fingerprint the member in the middle swapped: no link, both told', async () => {
     const [a, b, c] = await Promise.all(['Ann', 'Ben', 'Cat'].map((name) => person(name)));
     const group = await a!.messenger.groups.create('Trust');
