@@ -124,4 +124,14 @@ describe('groups in the shell', () => {
       expect(allElements(shell).some((el) => el.localName === 'button' && nameOf(el) === name), name).to.equal(false);
     }
   });
+
+  it('says a member with no link here is reached "via" the member its messages come through (issue 19)', async () => {
+    const state = deepScreens['chat-group']!.state;
+    const through = { ...climbers, group: { ...climbers.group!, members: climbers.group!.members.map((m) => (m.name === 'Carol' ? { ...m, via: 'Bob' } : m)) } };
+    const shell = await mountShell(new FixtureApp({ ...state, conversations: [through] }));
+    const items = [...list(shell, 'Members').querySelectorAll('li')].map((li) => li.textContent!.replace(/\s+/g, ' ').trim());
+    expect(items.find((t) => t.startsWith('Carol'))).to.match(/^Carol, via Bob/);
+    expect(items.find((t) => t.startsWith('Bob'))).to.match(/^Bob, connected/);
+    expect(items.find((t) => t.startsWith('Dave'))).to.match(/^Dave Longname-Mountaineer, connected/);
+  });
 });
