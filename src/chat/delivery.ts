@@ -418,9 +418,12 @@ export class Delivery extends Emitter<DeliveryEvents> {
     const conversation = this.options.directory.get(conversationId);
     if (!conversation) throw new TincanError('NO_CONVERSATION', conversationId);
     const stamp = await this.sync!.stamp(conversation.wireId);
-    const chain = await (this.chains!.current(conversation.wireId) ?? this.startChain(conversation));
     const header = { conversation: conversation.wireId, id: this.randomId() };
-    return { frame: { type: 'envelope', ...sealEnvelope(this.sodium!, this.options.identity, chain, header, { text, sentAt, ...stamp }) }, hlc: stamp.hlc };
+    for (;;) {
+      const chain = await (this.chains!.current(conversation.wireId, conversation.members) ?? this.startChain(conversation));
+      // Checked and sealed in one step: messages that waited for the same reservation may have used it up.
+      if (chain.canSeal) return { frame: { type: 'envelope', ...sealEnvelope(this.sodium!, this.options.identity, chain, header, { text, sentAt, ...stamp }) }, hlc: stamp.hlc };
+    }
   }
 
   /** Typing in a conversation: told to each member on its own live session (never carried). */
@@ -860,7 +863,7 @@ export class Delivery extends Emitter<DeliveryEvents> {
    */
   private startChain(conversation: Conversation): Promise<OutgoingChain> {
     const chains = this.chains!;
-    const { chain, written } = chains.rotate(conversation.wireId);
+    const { chain, written } = chains.rotate(conversation.wireId, conversation.members);
     const handoff = { type: 'chain', ...handoffOf(conversation.wireId, chain) } as const;
     for (const member of conversation.members) this.liveSessionFor(member)?.send(handoff);
     return written.then((live) => {
@@ -934,8 +937,8 @@ export class Delivery extends Emitter<DeliveryEvents> {
 
   /** An entry written before envelopes: sealed now with the live chain, if there is one (kept in memory only). */
   private sealLegacy(conversation: Conversation, pending: OutboxEntryView): Envelope | undefined {
-    const chain = this.chains!.current(conversation.wireId);
-    if (!chain || chain instanceof Promise) return undefined; // no live chain yet: the next resend seals it
+    const chain = this.chains!.current(conversation.wireId, conversation.members);
+    if (!chain || chain instanceof Promise || !chain.canSeal) return undefined; // no live chain yet: the next resend seals it
     return sealEnvelope(this.sodium!, this.options.identity, chain, { conversation: conversation.wireId, id: pending.messageId }, { text: pending.text, sentAt: pending.sentAt });
   }
 
