@@ -235,7 +235,10 @@ export class Delivery extends Emitter<DeliveryEvents> {
       const before = this.membersOf.get(conversation.id);
       this.membersOf.set(conversation.id, conversation.members);
       if (conversation.kind !== 'group' || !this.chains || this.disposed) return;
-      this.startChain(conversation).catch(() => undefined);
+      // Not when a group is first seen (loaded at unlock, or just joined): the chain that was live resumes if its
+      // members are still these (ChainKeeper.current), and a first message starts one.
+      const changed = before && (before.length !== conversation.members.length || before.some((m) => !conversation.members.includes(m)));
+      if (changed) this.startChain(conversation).catch(() => undefined);
       this.sync?.membersChanged(conversation.wireId, conversation.members);
       if (before) this.forgetRemoved(conversation, before.filter((m) => !conversation.members.includes(m)));
     });
