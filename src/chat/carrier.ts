@@ -52,7 +52,7 @@ export class MemberCarrier implements Carrier {
     /** Which items it takes (all by default). */
     private readonly takes: (member: string, item: CarriedItem) => boolean = () => true,
     /** The message key that goes with a group envelope for a fellow member (frames.ts `forward`), if any. */
-    private readonly keyFor: (member: string, item: CarriedItem) => string | undefined = () => undefined,
+    private readonly keyFor?: (member: string, item: CarriedItem) => string | undefined,
   ) {
     this.via = { kind: 'member', contactId: carrierContactId };
   }
@@ -65,8 +65,10 @@ export class MemberCarrier implements Carrier {
     const to = member !== this.via.contactId ? this.targetKey(member) : undefined;
     const session = this.sessionOf(this.via.contactId);
     if (!to || !session || session.state !== 'open' || !this.takes(member, item)) return false;
+    if (!this.keyFor || item.type !== 'envelope') return session.send({ type: 'forward', to, item });
+    // With keyFor, an envelope goes only with its key: without it the member could not open it.
     const key = this.keyFor(member, item);
-    return session.send(key ? { type: 'forward', to, item, key } : { type: 'forward', to, item });
+    return !!key && session.send({ type: 'forward', to, item, key });
   }
 }
 

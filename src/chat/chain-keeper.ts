@@ -2,6 +2,10 @@
 // - own chains, per conversation: the current one seals new messages; an older one is kept (its starting key) only
 //   while an envelope sealed under it still waits for a member, so that member can be handed it again. A new chain
 //   starts whenever a member connects directly (`rotate`) and when membership changes.
+// - the current chain's numbers are reserved on disk ahead of use (`sealUpTo`, chainReserveMessages at a time, renewed
+//   in the background once half is used): it seals only numbers below the reservation written, so after a reload (or
+//   a crash) the newest chain of a conversation resumes at its reservation and goes on sealing what members away can
+//   open with the chain they were handed, skipping numbers that may have been used but never sealing one twice.
 // - received chains, per (conversation, sender, chain): the chain key of the next message not yet opened and the keys
 //   of skipped messages; a message's key is erased once its message is stored (`consumed`), and the record rewritten
 //   soon after (a crash before that only leaves keys of stored messages behind, and resends open to duplicates).
@@ -13,6 +17,7 @@ import {
   chainKeyAt,
   chainKeyBytes,
   IncomingChain,
+  maxChainJump,
   maxLostRuns,
   maxSkippedMessageKeys,
   messageKeyAt,
@@ -23,6 +28,7 @@ import {
 } from '../crypto/sender-chain';
 import type { Sodium } from '../crypto/sodium';
 import type { JsonValue } from '../crypto/vault';
+import { maxGroupMembers } from './group/membership-log';
 
 /** What the keeper needs from the store (store/sealed-collection.ts). */
 export interface ChainRecordsPort {
@@ -33,6 +39,17 @@ export interface ChainRecordsPort {
 
 /** Received chains kept per (conversation, sender): the oldest go first (their sender hands them again if needed). */
 export const maxReceivedChainsPerSender = 64;
+/** Numbers of the current own chain reserved on disk at once (messages). A chain resumed after a reload starts past
+ * its reservation, so a member's device keeps at most this many keys of numbers that were never sealed (a skipped
+ * key, dropped with the chain); a new reservation is written once half of one is used, so a burst pays one vault
+ * write per chainReserveMessages / 2 messages, off the sealing path unless the burst outruns it. */
+export const chainReserveMessages = 64;
+/** A stored reservation past this many messages is not resumed (the chain is only handed again): a member refuses a
+ * jump of maxChainJump, and resuming costs one hash per number. */
+export const maxResumedChainMessages = maxChainJump;
+/** Longest contact id a stored chain may name among its members (characters). */
+const maxMemberIdChars = 256;
+
 /** Received chains' new positions are written at most this often. */
 const receivedWriteDelayMs = 50;
 
@@ -52,9 +69,13 @@ interface OwnChain {
   readonly conversation: string;
   readonly chain: OutgoingChain;
   readonly createdAt: number;
-  /** Seals new messages: only the newest chain started in this session (a restored one never seals again: its
-   * position is not kept, and a message key must never seal twice). */
+  /** The other members when it started (contact ids): it seals only while they are the conversation's members. */
+  readonly members: readonly string[];
+  /** Seals new messages: only the newest chain of the conversation, started in this session or resumed at its
+   * reservation (`sealUpTo`) after a reload. */
   readonly live: boolean;
+  /** Restored with a valid reservation (where it would resume, were it the newest). */
+  readonly resumeAt?: number;
 }
 
 interface ReceivedChain {
@@ -77,6 +98,8 @@ export class ChainKeeper {
   private writing = Promise.resolve();
   /** A new current chain being written, per conversation (messages wait for it rather than make another). */
   private readonly starting = new Map<string, { readonly chain: OutgoingChain; readonly written: Promise<OutgoingChain> }>();
+  /** A reservation being written, per own chain id (settles once it is on disk). */
+  private readonly reserving = new Map<string, Promise<OutgoingChain>>();
   private disposed = false;
 
   private constructor(
@@ -90,37 +113,49 @@ export class ChainKeeper {
     const { records: loaded } = await records.loadAll();
     const sorted = [...loaded].sort((a, b) => createdOf(a.value) - createdOf(b.value));
     for (const { id, value } of sorted) keeper.restore(id, value);
+    keeper.resumeNewest(sorted);
     return keeper;
   }
 
   // Own chains ------------------------------------------------------------------------------------------------
 
-  /** The chain new messages of `conversation` are sealed with: the one being written if there is one (a member was
-   * removed, or one just connected: the live one retires), else the live one. */
-  current(conversation: string): OutgoingChain | Promise<OutgoingChain> | undefined {
+  /**
+   * The chain new messages of `conversation` (whose other members are `members`) are sealed with: the one being
+   * written if there is one (a member was removed, or one just connected: the live one retires), else the live one
+   * if it started with these members; undefined if none (the caller starts one). A promise settles once a number is
+   * reserved on disk, but callers waiting together may use it up: seal only if `canSeal` holds, else ask again.
+   */
+  current(conversation: string, members: readonly string[]): OutgoingChain | Promise<OutgoingChain> | undefined {
     const starting = this.starting.get(conversation)?.written;
     if (starting) return starting;
     const newest = [...(this.own.get(conversation)?.values() ?? [])].at(-1);
-    return newest?.live ? newest.chain : undefined;
+    // Members changed with no new chain (its write failed, or a reload came between the change and it): not this one.
+    if (!newest?.live || !sameMembers(newest.members, members)) return undefined;
+    const chain = newest.chain;
+    if (!chain.canSeal) return this.reserve(newest);
+    if (chain.reservedTo - chain.next <= chainReserveMessages / 2) void this.reserve(newest).catch(() => undefined);
+    return chain;
   }
 
   /**
-   * Starts a new chain for `conversation`. It may be handed to members at once (a key nothing is sealed with yet is
-   * harmless), but seals only once `written` resolves: a chain is on disk before any message under it.
+   * Starts a new chain for `conversation` (whose other members are `members`). It may be handed to members at once (a
+   * key nothing is sealed with yet is harmless), but seals only once `written` resolves: a chain is on disk, with its
+   * first reservation, before any message under it.
    */
-  rotate(conversation: string): { readonly chain: OutgoingChain; readonly written: Promise<OutgoingChain> } {
+  rotate(conversation: string, members: readonly string[]): { readonly chain: OutgoingChain; readonly written: Promise<OutgoingChain> } {
     const pending = this.starting.get(conversation);
     if (pending) return pending;
     const start = newChainStart(this.sodium);
-    const chain = new OutgoingChain(this.sodium, start);
-    const createdAt = this.now();
-    const record = { conversation, chain: chain.chainId, key: toBase64Url(start.key), createdAt };
-    const written = this.records.put(ownId(conversation, chain.chainId), record).then(() => {
+    const chain = new OutgoingChain(this.sodium, start, { sealBelow: start.n });
+    const own: OwnChain = { conversation, chain, createdAt: this.now(), members: [...members], live: true };
+    const sealUpTo = start.n + chainReserveMessages;
+    const written = this.records.put(ownId(conversation, chain.chainId), ownRecord(own, sealUpTo)).then(() => {
       this.starting.delete(conversation);
+      chain.allowBelow(sealUpTo);
       let chains = this.own.get(conversation);
       if (!chains) this.own.set(conversation, (chains = new Map()));
       for (const [id, previous] of chains) if (previous.live) chains.set(id, { ...previous, live: false });
-      chains.set(chain.chainId, { conversation, chain, createdAt, live: true });
+      chains.set(chain.chainId, own);
       return chain;
     });
     const started = { chain, written };
@@ -147,13 +182,35 @@ export class ChainKeeper {
     return handoffs;
   }
 
-  /** The key of own message `n` under `chainId` (kept while something sealed under it waits), for a fellow group
-   * member who cannot be handed the chain (frames.ts `forward`); undefined when the chain is gone. `n` comes from an
-   * own envelope (a restored chain does not know how far it went: bounded by ownKeyMaxSteps). */
-  ownMessageKey(conversation: string, chainId: string, n: number): Uint8Array | undefined {
+  /**
+   * The key of own message `n` under `chainId`, for a fellow group member who cannot be handed the chain (frames.ts
+   * `forward`), carried by another member: only when both were members when the chain started (a new chain starts at
+   * every membership change, so a member added or added back later never gets a key of what was sealed before it
+   * joined); undefined when the chain is gone or its members are not known. `n` comes from an own envelope (a
+   * restored chain does not know how far it went: bounded by ownKeyMaxSteps).
+   */
+  ownMessageKey(conversation: string, chainId: string, n: number, members: readonly string[]): Uint8Array | undefined {
     const own = this.own.get(conversation)?.get(chainId);
     if (!own || !Number.isSafeInteger(n) || n < own.chain.start.n || n - own.chain.start.n > ownKeyMaxSteps) return undefined;
+    if (!members.every((m) => own.members.includes(m))) return undefined;
     return messageKeyAt(this.sodium, own.chain.start, n);
+  }
+
+  /** Writes the next reservation of a live chain (one at a time per chain); its numbers may be sealed once on disk. */
+  private reserve(own: OwnChain): Promise<OutgoingChain> {
+    const id = ownId(own.conversation, own.chain.chainId);
+    const pending = this.reserving.get(id);
+    if (pending) return pending;
+    const sealUpTo = own.chain.next + chainReserveMessages;
+    const written = this.records
+      .put(id, ownRecord(own, sealUpTo))
+      .then(() => {
+        own.chain.allowBelow(sealUpTo);
+        return own.chain;
+      })
+      .finally(() => this.reserving.delete(id));
+    this.reserving.set(id, written);
+    return written;
   }
 
   /** Forgets the own chains of `conversation` that are not current and seal nothing still waiting. */
@@ -252,11 +309,13 @@ export class ChainKeeper {
       if (id.startsWith('out:') && typeof v.chain === 'string' && typeof v.key === 'string') {
         const start: ChainStart = { chainId: fromBase64Url(v.chain), key: fromBase64Url(v.key), n: 0 };
         if (start.chainId.length !== chainIdBytes || start.key.length !== chainKeyBytes || id !== ownId(v.conversation, v.chain)) throw new RangeError('own chain');
-        // Not current any more: a restored chain only hands itself again (the next message starts a new one).
-        const chain = new OutgoingChain(this.sodium, start);
+        // Sealing nothing until resumeNewest finds it is the newest with a valid reservation: then it goes on from it.
+        const chain = new OutgoingChain(this.sodium, start, { sealBelow: 0 });
+        const members = membersOf(v.members);
+        const resumeAt = members && isReservation(v.sealUpTo) ? v.sealUpTo : undefined;
         let chains = this.own.get(v.conversation);
         if (!chains) this.own.set(v.conversation, (chains = new Map()));
-        chains.set(chain.chainId, { conversation: v.conversation, chain, createdAt: Number(v.createdAt) || 0, live: false });
+        chains.set(chain.chainId, { conversation: v.conversation, chain, createdAt: Number(v.createdAt) || 0, members: members ?? [], live: false, ...(resumeAt !== undefined ? { resumeAt } : {}) });
         return;
       }
       if (id.startsWith('in:') && typeof v.from === 'string' && typeof v.chain === 'string' && isReceivedState(v.state)) {
@@ -275,6 +334,28 @@ export class ChainKeeper {
     }
     void this.records.remove(id).catch(() => undefined);
   }
+
+  /**
+   * After every record is restored: the newest own chain of each conversation (the one that was live) resumes at its
+   * reservation, if its record holds a valid one and no newer own record of the conversation failed to read. Numbers
+   * below it may have been used before the reload, so none of them is sealed again; it seals again once a new
+   * reservation is on disk (`current`).
+   */
+  private resumeNewest(sorted: readonly { readonly id: string; readonly value: unknown }[]): void {
+    const newestOwn = new Map<string, string>();
+    for (const { id, value } of sorted) {
+      const conversation = (value as { conversation?: unknown } | null)?.conversation;
+      if (id.startsWith('out:') && typeof conversation === 'string') newestOwn.set(conversation, id);
+    }
+    for (const [conversation, id] of newestOwn) {
+      const chains = this.own.get(conversation);
+      const newest = [...(chains?.values() ?? [])].at(-1);
+      if (!chains || !newest || newest.resumeAt === undefined || ownId(conversation, newest.chain.chainId) !== id) continue;
+      const at = newest.resumeAt;
+      const chain = new OutgoingChain(this.sodium, newest.chain.start, { next: at, sealBelow: at });
+      chains.set(chain.chainId, { ...newest, chain, live: true });
+    }
+  }
 }
 
 export function handoffOf(conversation: string, chain: OutgoingChain): ChainHandoff {
@@ -287,6 +368,28 @@ function handoffAt(sodium: Sodium, conversation: string, chain: OutgoingChain, n
   const handoff = { conversation, chain: chain.chainId, key: toBase64Url(key), n: from };
   sodium.memzero(key);
   return handoff;
+}
+
+/** An own chain's record: its start (to hand it again), who it started with, and the numbers reserved for it. */
+function ownRecord(own: OwnChain, sealUpTo: number): JsonValue {
+  const { conversation, chain, createdAt, members } = own;
+  return { conversation, chain: chain.chainId, key: toBase64Url(chain.start.key), createdAt, members: [...members], sealUpTo };
+}
+
+/** A stored reservation: a whole number of messages, within what a chain may resume at. */
+function isReservation(value: unknown): value is number {
+  return typeof value === 'number' && Number.isSafeInteger(value) && value > 0 && value <= maxResumedChainMessages;
+}
+
+/** Stored members: contact ids, as many as a group has at most. */
+function membersOf(value: unknown): readonly string[] | undefined {
+  if (!Array.isArray(value) || value.length === 0 || value.length > maxGroupMembers) return undefined;
+  return value.every((m) => typeof m === 'string' && m.length > 0 && m.length <= maxMemberIdChars) ? (value as string[]) : undefined;
+}
+
+function sameMembers(a: readonly string[], b: readonly string[]): boolean {
+  const set = new Set(a);
+  return set.size === new Set(b).size && b.every((m) => set.has(m));
 }
 
 function receivedRecord(r: ReceivedChain): JsonValue {

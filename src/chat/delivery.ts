@@ -69,6 +69,8 @@ const heldBudget: BucketLimits = { perSecond: 500, burst: 5_000 };
 const maxCatchUpBuffer = 5_000;
 /** Longest a member's messages are kept back waiting for its `synced`. */
 const maxCatchUpWaitMs = 10_000;
+/** Fellow members an item is handed through at once when none is known to reach its member (Delivery.carry). */
+const maxMemberProbes = 2;
 /** A member is said to be reached through another for this long after its latest item came that way. */
 export const reachedViaMs = 10 * 60_000;
 const groupMessageIdDomain = 'tincan/group-message/v1';
@@ -174,6 +176,9 @@ interface Incoming {
   readonly key?: Uint8Array;
   /** The member who brought it, when not its sender's own session (also told by ack). */
   readonly via?: PeerSession;
+  /** `via` brought it live (not in its session's opening catch-up): once stored as new, the sender is reached
+   * through that member (`reachedVia`). */
+  readonly live?: boolean;
 }
 
 export function randomMessageId(): string {
@@ -217,6 +222,8 @@ export class Delivery extends Emitter<DeliveryEvents> {
   forwarded = 0;
   /** Carriers through a fellow group member to members with no session here (startSync): it may not reach them. */
   private readonly throughMembers = new Set<Carrier>();
+  /** What each of them was handed already (member and item): an item goes through a fellow member once. */
+  private readonly triedThrough = new WeakMap<Carrier, Set<string>>();
   /** Members whose items came live through another member's session: whose, and when the latest came. */
   private readonly reachedThrough = new Map<string, { readonly via: string; readonly at: number; readonly timer: ReturnType<typeof setTimeout> }>();
 
@@ -243,7 +250,10 @@ export class Delivery extends Emitter<DeliveryEvents> {
       const before = this.membersOf.get(conversation.id);
       this.membersOf.set(conversation.id, conversation.members);
       if (conversation.kind !== 'group' || !this.chains || this.disposed) return;
-      this.startChain(conversation).catch(() => undefined);
+      // Not when a group is first seen (loaded at unlock, or just joined): the chain that was live resumes if its
+      // members are still these (ChainKeeper.current), and a first message starts one.
+      const changed = before && (before.length !== conversation.members.length || before.some((m) => !conversation.members.includes(m)));
+      if (changed) this.startChain(conversation).catch(() => undefined);
       this.sync?.membersChanged(conversation.wireId, conversation.members);
       if (before) this.forgetRemoved(conversation, before.filter((m) => !conversation.members.includes(m)));
     });
@@ -349,10 +359,15 @@ export class Delivery extends Emitter<DeliveryEvents> {
     const fellow = (target: string) =>
       target !== member && directory.ofMember(target).some((c) => c.kind === 'group' && c.members.includes(member)) ? this.options.keyOfContact(target) : undefined;
     const ownKey = toBase64Url(this.options.identity.publicKey);
-    const keyFor = (_target: string, item: CarriedItem) => {
+    // Only to a target and through a member that were both members when the chain started (a member added later
+    // gets no key of what was sealed before it joined).
+    const keyFor = (target: string, item: CarriedItem) => {
       if (item.type !== 'envelope' || item.from !== ownKey) return undefined;
-      const key = this.chains?.ownMessageKey(item.conversation, item.chain, item.n);
-      return key ? keyText(key) : undefined;
+      const key = this.chains?.ownMessageKey(item.conversation, item.chain, item.n, [member, target]);
+      if (!key) return undefined;
+      const text = keyText(key);
+      this.sodium!.memzero(key);
+      return text;
     };
     const groupCarrier = new MemberCarrier(member, sessionOf, fellow, (target, item) => sharedGroup(target, item.conversation), keyFor);
     this.throughMembers.add(groupCarrier);
@@ -450,9 +465,12 @@ export class Delivery extends Emitter<DeliveryEvents> {
     const conversation = this.options.directory.get(conversationId);
     if (!conversation) throw new TincanError('NO_CONVERSATION', conversationId);
     const stamp = await this.sync!.stamp(conversation.wireId);
-    const chain = await (this.chains!.current(conversation.wireId) ?? this.startChain(conversation));
     const header = { conversation: conversation.wireId, id: this.randomId() };
-    return { frame: { type: 'envelope', ...sealEnvelope(this.sodium!, this.options.identity, chain, header, { text, sentAt, ...stamp }) }, hlc: stamp.hlc };
+    for (;;) {
+      const chain = await (this.chains!.current(conversation.wireId, conversation.members) ?? this.startChain(conversation));
+      // Checked and sealed in one step: messages that waited for the same reservation may have used it up.
+      if (chain.canSeal) return { frame: { type: 'envelope', ...sealEnvelope(this.sodium!, this.options.identity, chain, header, { text, sentAt, ...stamp }) }, hlc: stamp.hlc };
+    }
   }
 
   /** Typing in a conversation: told to each member on its own live session (never carried). */
@@ -615,7 +633,6 @@ export class Delivery extends Emitter<DeliveryEvents> {
       if (opened.reason === 'lost') return void this.ignored.unreadable++;
       return void this.ignored.forged++;
     }
-    if (via) this.noteReached(sender, via);
     const { text, sentAt, seq, hlc } = opened.body;
     // Not stored, so not acknowledged (and its key kept): the sender's message shows as waiting, never "Delivered".
     if (!text || text.length > maxMessageChars) return void this.ignored.forged++;
@@ -642,6 +659,7 @@ export class Delivery extends Emitter<DeliveryEvents> {
       ...(order !== undefined ? { order } : {}),
       ...(messageKey ? { key: messageKey } : {}),
       ...(via ? { via } : {}),
+      ...(via && !this.catchUp.get(via)?.size ? { live: true } : {}),
     };
     const buffered = this.catchUp.get((direct ?? via)!)?.get(conversation.wireId);
     if (!buffered) return this.queueIncoming(conversation, [item]);
@@ -704,6 +722,8 @@ export class Delivery extends Emitter<DeliveryEvents> {
     // Only what was new here is held for others: a duplicate was held when it first came, and holding it again
     // would send copies round the members for ever (each sync hands them on, each member would hold them again).
     this.holdForOthers(conversation, items.filter((_, i) => isNew(outcomes[i])));
+    // Only what was new (a replay of an old message through a member says nothing of where its sender is now).
+    items.forEach((item, i) => item.live && item.via && isNew(outcomes[i]) && this.noteReached(item.sender, item.via));
     for (const [sender, ids] of bySender(items)) this.sendAcks(sender, conversation, ids, items.find((item) => item.sender === sender && item.via)?.via);
   }
 
@@ -804,13 +824,13 @@ export class Delivery extends Emitter<DeliveryEvents> {
     const member = this.options.contactOfKey(ack.by);
     if (!member) return void this.ignored.wrongConversation++;
     if (direct ? direct.contactId !== member : !verifyAck(this.sodium!, ack)) return void this.ignored.forged++;
-    if (via) this.noteReached(member, via);
     const passedOn = this.passOnAck(member, ack);
     const conversation = this.options.directory.forMember(ack.conversation, member);
     if (!conversation) return void (passedOn || this.ignored.wrongConversation++);
     // Only an ack of this device's own messages: in a group another member may have used the same ids.
     if (ack.of !== toBase64Url(this.options.identity.publicKey)) return void (passedOn || this.ignored.unknownAcks++);
-    this.acknowledge(member, conversation, ack.ids);
+    // Only an ack that acknowledged something here (a replayed one says nothing of where its signer is now).
+    if (this.acknowledge(member, conversation, ack.ids) && via && !this.catchUp.get(via)?.size) this.noteReached(member, via);
   }
 
   /**
@@ -829,7 +849,8 @@ export class Delivery extends Emitter<DeliveryEvents> {
     if (!session || !session.send({ type: 'carried', item: { type: 'ack', ...ack } })) this.sync!.holdAck(sender, ack);
   }
 
-  private acknowledge(member: string, conversation: Conversation, ids: readonly string[]): void {
+  /** True when it acknowledged something not acknowledged before. */
+  private acknowledge(member: string, conversation: Conversation, ids: readonly string[]): boolean {
     const known: string[] = [];
     const early: StateUpdate[] = [];
     for (const id of ids) {
@@ -856,6 +877,7 @@ export class Delivery extends Emitter<DeliveryEvents> {
       updates.push({ id: messageId, state: waiting === 0 ? 'delivered' : 'sent', ...countOf(conversation, acknowledged) });
     }
     if (updates.length) this.emit('states', { conversationId: conversation.id, updates });
+    return updates.length > 0;
   }
 
   /** Members removed from a group will never acknowledge what waits for them there: it stops waiting (and the
@@ -908,7 +930,7 @@ export class Delivery extends Emitter<DeliveryEvents> {
    */
   private startChain(conversation: Conversation): Promise<OutgoingChain> {
     const chains = this.chains!;
-    const { chain, written } = chains.rotate(conversation.wireId);
+    const { chain, written } = chains.rotate(conversation.wireId, conversation.members);
     const handoff = { type: 'chain', ...handoffOf(conversation.wireId, chain) } as const;
     for (const member of conversation.members) this.liveSessionFor(member)?.send(handoff);
     return written.then((live) => {
@@ -934,30 +956,43 @@ export class Delivery extends Emitter<DeliveryEvents> {
   }
 
   /**
-   * Hands `item` to the member's own live session first, then to the other carriers that reach it, in turn, until
-   * one takes it (a carrier may reach a member and still not take every item: carrier.ts `takes`). A fellow group
-   * member comes first when the member's items come through it now (`reachedVia`), else after the others (a
-   * mailbox, a relay, a member holding for it): whether that member is linked to it is not known here, and if not,
-   * it drops the item (holding its own copy of the group's message for it anyway).
+   * Hands `item` to the member's own live session; else through the fellow member its items come through now
+   * (`reachedVia`), once per item; else to the other carriers that reach it, in turn until one takes it (a mailbox, a
+   * relay, a member holding for it: a carrier may reach a member and still not take every item, carrier.ts `takes`),
+   * and besides through up to maxMemberProbes fellow members not tried yet for this item. Whether a fellow member is
+   * linked to the member is not known here: one that is not drops the item (it holds its own copy of the group's
+   * message for the member anyway), and each tries an item once per session, so a member away for days costs no
+   * resends through members, and a resend goes through the next ones.
    */
   private carry(member: string, item: CarriedItem): boolean {
     const via = this.reachedVia(member);
+    const mark = `${member}\u0000${item.type === 'envelope' ? item.id : `ack:${item.conversation}:${item.ids.join(',')}`}`;
     let known: Carrier | undefined;
     const others: Carrier[] = [];
-    const throughMembers: Carrier[] = [];
+    const untried: Carrier[] = [];
     for (const carrier of this.carriers) {
       if (!carrier.reaches(member)) continue;
       if (carrier.via.kind === 'session') {
         if (carrier.carry(member, item)) return true;
       } else if (!this.throughMembers.has(carrier)) {
         others.push(carrier);
-      } else if (carrier.via.contactId === via) {
-        known = carrier;
-      } else {
-        throughMembers.push(carrier);
+      } else if (!this.triedThrough.get(carrier)?.has(mark)) {
+        if (carrier.via.contactId === via) known = carrier;
+        else untried.push(carrier);
       }
     }
-    return [...(known ? [known] : []), ...others, ...throughMembers].some((carrier) => carrier.carry(member, item));
+    const through = (carrier: Carrier): boolean => {
+      if (!carrier.carry(member, item)) return false;
+      let tried = this.triedThrough.get(carrier);
+      if (!tried) this.triedThrough.set(carrier, (tried = new Set()));
+      tried.add(mark);
+      return true;
+    };
+    if (known && through(known)) return true;
+    const byOthers = others.some((carrier) => carrier.carry(member, item));
+    let probed = 0;
+    for (const carrier of untried) if (probed < maxMemberProbes && through(carrier)) probed++;
+    return byOthers || probed > 0;
   }
 
   /**
@@ -973,7 +1008,7 @@ export class Delivery extends Emitter<DeliveryEvents> {
 
   private noteReached(member: string, via: PeerSession): void {
     const carrier = via.contactId;
-    if (!carrier || member === carrier || this.liveSessionFor(member) || this.catchUp.get(via)?.size) return;
+    if (!carrier || member === carrier || this.liveSessionFor(member) || via.state !== 'open') return;
     const before = this.reachedVia(member);
     const previous = this.reachedThrough.get(member);
     if (previous) clearTimeout(previous.timer);
@@ -1023,8 +1058,8 @@ export class Delivery extends Emitter<DeliveryEvents> {
 
   /** An entry written before envelopes: sealed now with the live chain, if there is one (kept in memory only). */
   private sealLegacy(conversation: Conversation, pending: OutboxEntryView): Envelope | undefined {
-    const chain = this.chains!.current(conversation.wireId);
-    if (!chain || chain instanceof Promise) return undefined; // no live chain yet: the next resend seals it
+    const chain = this.chains!.current(conversation.wireId, conversation.members);
+    if (!chain || chain instanceof Promise || !chain.canSeal) return undefined; // no live chain yet: the next resend seals it
     return sealEnvelope(this.sodium!, this.options.identity, chain, { conversation: conversation.wireId, id: pending.messageId }, { text: pending.text, sentAt: pending.sentAt });
   }
 

@@ -11,7 +11,11 @@
 // erases a message key once its message is stored (`consume`). So a stolen device yields the keys of messages
 // that have not arrived yet, never of those it already has.
 //
-// A message key seals exactly one message (XChaCha20-Poly1305-IETF with a zero nonce: the key is never reused).
+// A message key seals exactly one message (XChaCha20-Poly1305-IETF with a zero nonce: the key is never reused). A
+// sender that keeps its chain across a reload can only seal numbers below the reservation on disk (`sealBelow`, raised
+// by its keeper once the reservation is written: chat/chain-keeper.ts), and resumes at that reservation, so a crash
+// skips numbers but never seals two messages under one key.
+import { TincanError } from '../errors';
 import { toBase64Url, utf8 } from './bytes';
 import type { Sodium } from './sodium';
 
@@ -83,13 +87,19 @@ export function messageKeyAt(sodium: Sodium, start: ChainStart, n: number): Uint
 export class OutgoingChain {
   private key: Uint8Array;
   private n: number;
+  /** Numbers from here on may not be sealed yet (not reserved on disk); unbounded for a chain nobody keeps. */
+  private sealBelow: number;
 
+  /** `position.next`: where a kept chain resumes (at its reservation, n hashes from its start); `position.sealBelow`:
+   * the first number it may not seal until `allowBelow` raises it. */
   constructor(
     private readonly sodium: Sodium,
     readonly start: ChainStart,
+    position: { readonly next?: number; readonly sealBelow?: number } = {},
   ) {
-    this.key = start.key.slice();
-    this.n = start.n;
+    this.n = Math.max(position.next ?? start.n, start.n);
+    this.key = chainKeyAt(sodium, start, this.n);
+    this.sealBelow = position.sealBelow ?? Number.POSITIVE_INFINITY;
   }
 
   get chainId(): string {
@@ -101,9 +111,26 @@ export class OutgoingChain {
     return this.n;
   }
 
+  /** Whether `next` may be sealed now (it is below the reservation on disk). */
+  get canSeal(): boolean {
+    return this.n < this.sealBelow;
+  }
+
+  /** The first number not reserved on disk. */
+  get reservedTo(): number {
+    return this.sealBelow;
+  }
+
+  /** The numbers below `end` are reserved on disk: they may be sealed (a reservation never shrinks). */
+  allowBelow(end: number): void {
+    this.sealBelow = Math.max(this.sealBelow, end);
+  }
+
   /** Seals `plaintext` as message `next` with `associatedData` (which should name the chain and the number). */
   seal(plaintext: Uint8Array, associatedData: (n: number) => Uint8Array): { n: number; box: Uint8Array } {
     const n = this.n;
+    // A bug if it happens: a number past the reservation could be sealed again after a crash.
+    if (!this.canSeal) throw new TincanError('UNEXPECTED', `sender chain: number ${n} is not reserved`);
     const messageKey = messageKeyOf(this.sodium, this.key);
     const box = this.sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(plaintext, associatedData(n), null, zeroNonce, messageKey);
     this.sodium.memzero(messageKey);

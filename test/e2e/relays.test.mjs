@@ -3,7 +3,8 @@
 // page's WebSocket traffic); with both opted in, five messages written while Alice's Tincan is closed arrive once when
 // she opens and unlocks it, and Bob's page shows them Delivered. Alice in Chromium, Bob in Firefox; one pair of
 // browsers for the whole file. Then both reload and unlock, and connect by themselves through the relay (automatic
-// reconnect). Last, one code for a first contact: Alice (relays on) invites someone new, who opens the
+// reconnect). Then Bob's page reloads while Alice's Tincan is closed, and what he writes opens at Alice by relay while
+// his page is closed too (his sender chain resumed: docs/envelopes.md). Last, one code for a first contact: Alice (relays on) invites someone new, who opens the
 // link in Firefox and presses Answer, and both read "Connected" with no answer code pasted (it came by relay).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -135,6 +136,41 @@ describe('relays', () => {
     await waitForText(bob.page, 'log', 'Messages', 'straight through');
     // The offers were ephemeral wraps: the relay kept none.
     assert.deepEqual(await relay.stored({ kinds: [21059] }), []);
+  });
+
+  it('the sender reloads while the other is away: Bob reloads and unlocks, writes 3, closes; Alice opens: all 3 once, readable; Bob back: Delivered', { timeout: 180_000 }, async () => {
+    // They met directly in the test before: Alice has the chain Bob seals with. Alice closes Tincan.
+    await alice.page.close();
+    await until(async () => /offline/i.test(await connectionText(bob.page)), 'Alice offline on Bob\'s page');
+    // Bob's page reloads and he unlocks before writing (his automatic reconnect offers are ephemeral: nobody reads them).
+    await bob.page.goto(server.url);
+    await enterApp(bob.page, bob);
+    await openConversation(bob.page, 'Alice');
+    const before = new Set((await relay.stored({ kinds: [1059] })).map((e) => e.id));
+    const three = ['after a reload 1', 'after a reload 2', 'after a reload 3'];
+    for (const text of three) await sendMessage(bob.page, text);
+    // Alice is away and sends nothing: the new gift wraps are Bob's three.
+    await until(async () => (await relay.stored({ kinds: [1059] })).filter((e) => !before.has(e.id)).length >= 3, 'three gift wraps on the relay');
+    // Bob's Tincan goes away too (his tab leaves the app: after page.close() on Firefox's only tab, Alice's page still
+    // connected to Bob's in a first run), so nothing can reach Alice but the relay.
+    await bob.page.goto('about:blank');
+
+    alice.page = await alice.browser.newPage();
+    await alice.page.goto(server.url);
+    await enterApp(alice.page, alice);
+    await openConversation(alice.page, 'Bob');
+    await until(async () => (await texts(alice.page)).includes('after a reload 3'), 'three at Alice', { timeout: 60_000 });
+    assert.deepEqual((await texts(alice.page)).filter((t) => t.startsWith('after a reload')), three, 'each once, in order');
+    assert.notEqual(await connectionText(alice.page), 'Connected', 'Bob\'s page is closed: they came by relay');
+
+    await bob.page.goto(server.url);
+    await enterApp(bob.page, bob);
+    await openConversation(bob.page, 'Alice');
+    await until(
+      async () => (await shownMessages(bob.page)).filter((m) => m.text.startsWith('after a reload') && m.state === 'Delivered').length === 3,
+      'Delivered on Bob\'s page',
+      { timeout: 60_000 },
+    );
   });
 
   it('one code for a first contact: Alice (relays on) invites, a newcomer in Firefox opens the link and presses Answer: both Connected, nothing pasted', { timeout: 120_000 }, async () => {

@@ -34,6 +34,8 @@ export interface Person {
   readonly relaySocket?: unknown;
   /** Every event the messenger emitted, in order. */
   readonly events: { name: keyof MessengerEvents; payload: unknown }[];
+  /** Groups are read from the vault only once delivery is ready (the other order than usual in these tests). */
+  groupsLoadLate?: boolean;
 }
 
 export async function person(
@@ -72,7 +74,7 @@ async function makeMessenger(who: Person): Promise<Messenger> {
     outbox: who.store.outbox,
     chains: who.store.collection(chainsCollectionName),
     sync: who.store.collection(syncCollectionName),
-    groups: who.store.collection(groupsCollectionName),
+    groups: who.groupsLoadLate ? loadedLate(who.store.collection(groupsCollectionName), () => messenger) : who.store.collection(groupsCollectionName),
     links: who.device,
     answerValidMs: 60_000,
     ...(who.quotaBytes ? { quotaBytes: () => who.quotaBytes! } : {}),
@@ -81,6 +83,16 @@ async function makeMessenger(who: Person): Promise<Messenger> {
   const names: (keyof MessengerEvents)[] = ['contact', 'status', 'connected', 'exchanges', 'exchange-failed', 'added', 'states', 'typing', 'refused', 'quota-reached', 'error', 'certificate'];
   for (const name of names) messenger!.on(name, (payload) => who.events.push({ name, payload }));
   return messenger;
+}
+
+/** A collection whose records are read only once the messenger's delivery is ready. */
+function loadedLate<T extends { loadAll(): Promise<unknown> }>(collection: T, messenger: () => Messenger | undefined): T {
+  const loadAll = async () => {
+    while (!messenger()) await new Promise((r) => setTimeout(r, 1));
+    await messenger()!.delivery.ready;
+    return collection.loadAll();
+  };
+  return new Proxy(collection, { get: (target, key) => (key === 'loadAll' ? loadAll : Reflect.get(target, key, target)) });
 }
 
 /** A reload: everything in memory is gone; the records stay; the person unlocks again. */

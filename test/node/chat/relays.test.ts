@@ -57,6 +57,23 @@ async function fiveWhileAway(url: string, faults?: { aliceAlias?: (alias: string
 
 const wrapsFor = (relay: TestRelay, alias: string) => relay.stored({ kinds: [1059], '#p': [alias] });
 
+/** Ann and Ben, the only members of a group, both with relays on, each knowing the other's relays. */
+async function groupOfTwo(url: string) {
+  const ann = await person('Ann', { relaySocket: WebSocket });
+  const ben = await person('Ben', { relaySocket: WebSocket });
+  await ann.messenger.setRelays([url]);
+  await ben.messenger.setRelays([url]);
+  const group = await ann.messenger.groups.create('Climbers');
+  await joinGroup(ann, ben, group.id);
+  const benAtAnn = ann.messenger.groups.view(group.id).members.find((m) => m.name === 'Ben')!.contactId;
+  const annAtBen = ben.messenger.groups.view(group.id).members.find((m) => m.name === 'Ann')!.contactId;
+  await until(() => !!ann.messenger.relays?.contactView(benAtAnn).use && !!ben.messenger.relays?.contactView(annAtBen).use, 'relays swapped');
+  return { ann, ben, groupId: group.id, benAtAnn, annAtBen };
+}
+
+const groupDelivered = async (who: Person, groupId: string) =>
+  (await who.store.log.loadNewest(groupId, 10)).entries.every((e) => !e.unreadable && (e.direction === 'in' || e.state === 'delivered'));
+
 describe('relays', () => {
   it('offline: five written while the other is away arrive once, Delivered by an ack through the relay; the relay keeps only expiring gift wraps', async () => {
     const r = await relay();
@@ -122,34 +139,73 @@ describe('relays', () => {
   // reads them delivered by his acks through it.
   it('a group: what a member writes while another is away arrives by relay once each, and reads delivered', async () => {
     const r = await relay();
-    const ann = await person('Ann', { relaySocket: WebSocket });
-    const ben = await person('Ben', { relaySocket: WebSocket });
-    await ann.messenger.setRelays([r.url]);
-    await ben.messenger.setRelays([r.url]);
-    const group = await ann.messenger.groups.create('Climbers');
-    await joinGroup(ann, ben, group.id);
-    const benAtAnn = ann.messenger.groups.view(group.id).members.find((m) => m.name === 'Ben')!.contactId;
-    const annAtBen = ben.messenger.groups.view(group.id).members.find((m) => m.name === 'Ann')!.contactId;
-    await until(() => !!ann.messenger.relays?.contactView(benAtAnn).use && !!ben.messenger.relays?.contactView(annAtBen).use, 'relays swapped');
+    const { ann, ben, groupId, benAtAnn, annAtBen } = await groupOfTwo(r.url);
     // A message while both are there: Ann's sender chain is Ben's before he goes.
-    await ann.messenger.send(group.id, 'before');
-    await until(async () => (await texts(ben, group.id)).includes('before'), 'the first at Ben');
+    await ann.messenger.send(groupId, 'before');
+    await until(async () => (await texts(ben, groupId)).includes('before'), 'the first at Ben');
     await closeApp(ben);
     ben.device.supportsOneCodeReconnect = false;
     await offline(ann, benAtAnn);
     const sent = ['rope', 'snacks', 'six sharp'];
-    for (const text of sent) await ann.messenger.send(group.id, text);
+    for (const text of sent) await ann.messenger.send(groupId, text);
     await unlockAgain(ben);
-    await until(async () => (await texts(ben, group.id)).length === 4, 'three more at Ben', 30_000);
-    assert.deepEqual(await texts(ben, group.id), ['before', ...sent], 'once each, in the order written');
+    await until(async () => (await texts(ben, groupId)).length === 4, 'three more at Ben', 30_000);
+    assert.deepEqual(await texts(ben, groupId), ['before', ...sent], 'once each, in the order written');
     assert.ok(!ben.messenger.isOnline(annAtBen), 'no direct connection: they came by relay');
-    await until(
-      async () => (await ann.store.log.loadNewest(group.id, 10)).entries.every((e) => !e.unreadable && (e.direction === 'in' || e.state === 'delivered')),
-      'Delivered at Ann (acks by relay)',
-      30_000,
-    );
+    await until(() => groupDelivered(ann, groupId), 'Delivered at Ann (acks by relay)', 30_000);
     for (const who of [ann, ben]) who.messenger.close();
   });
+
+  // A sender's chain resumed after a reload (docs/envelopes.md, "Numbers reserved ahead, resumed after a reload"):
+  // what it writes after reloading while the other is away is sealed under the chain handed at their one direct
+  // session, so it opens. Neither page reconnects by itself: what arrives comes by relay.
+  it('the sender reloads while the other is away: what it writes then opens at the other, once each in order, and reads Delivered', async () => {
+    const r = await relay();
+    const { alice, bob, bobAtAlice, aliceAtBob } = await friends(r.url);
+    alice.device.supportsOneCodeReconnect = false;
+    bob.device.supportsOneCodeReconnect = false;
+    await closeApp(alice);
+    await offline(bob, aliceAtBob);
+    // Bob reloads: his chat core is closed and opened again from the same vault.
+    await closeApp(bob);
+    await unlockAgain(bob);
+    const sent = ['after the reload 1', 'after the reload 2', 'after the reload 3'];
+    for (const text of sent) await bob.messenger.send(aliceAtBob, text);
+    await unlockAgain(alice);
+    await until(async () => (await texts(alice, bobAtAlice)).length === 3, 'three at Alice', 30_000);
+    assert.deepEqual(await texts(alice, bobAtAlice), sent, 'once each, readable, in the order written');
+    assert.equal(alice.messenger.delivery.ignored.unreadable, 0);
+    assert.ok(!alice.messenger.isOnline(bobAtAlice), 'no direct connection: they came by relay');
+    await until(() => allDelivered(bob, aliceAtBob), 'Delivered at Bob (acks by relay)', 30_000);
+    for (const who of [alice, bob]) who.messenger.close();
+  });
+
+  // The same in a group, whichever is ready first after the reload, Ann's groups or her delivery: a group seen again
+  // with the same members keeps the chain that was live (no new chain that Ben, away, would lack).
+  for (const groupsLoadLate of [false, true]) {
+    it(`a group member reloads while the other is away: what it writes then opens, once each in order${groupsLoadLate ? ' (groups read after delivery is ready)' : ''}`, async () => {
+      const r = await relay();
+      const { ann, ben, groupId, benAtAnn, annAtBen } = await groupOfTwo(r.url);
+      await ann.messenger.send(groupId, 'before');
+      await until(async () => (await texts(ben, groupId)).includes('before'), 'the first at Ben');
+      ann.device.supportsOneCodeReconnect = false;
+      ben.device.supportsOneCodeReconnect = false;
+      await closeApp(ben);
+      await offline(ann, benAtAnn);
+      await closeApp(ann);
+      ann.groupsLoadLate = groupsLoadLate;
+      await unlockAgain(ann);
+      await until(() => ann.messenger.groups.views().some((g) => g.id === groupId), 'the group loaded again');
+      const sent = ['rope', 'snacks', 'six sharp'];
+      for (const text of sent) await ann.messenger.send(groupId, text);
+      await unlockAgain(ben);
+      await until(async () => (await texts(ben, groupId)).length === 4, 'three more at Ben', 30_000);
+      assert.deepEqual(await texts(ben, groupId), ['before', ...sent], 'once each, readable, in the order written');
+      assert.ok(!ben.messenger.isOnline(annAtBen), 'no direct connection: they came by relay');
+      await until(() => groupDelivered(ann, groupId), 'Delivered at Ann (acks by relay)', 30_000);
+      for (const who of [ann, ben]) who.messenger.close();
+    });
+  }
 
   it('opt-out: without relays turned on, nothing reaches a relay (its store and its wire stay empty)', async () => {
     const r = await relay();

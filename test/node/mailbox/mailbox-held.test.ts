@@ -1,7 +1,8 @@
 // "Held by Alice's mailbox" survives a reload (docs/mailbox.md §5): the app facade with its real store and chat core,
 // a real mailbox over node-datachannel, in-memory links between the two people. Bob writes while Alice is away, her
 // mailbox takes it; Bob's vault is closed and opened again by a new app (a reload): the message still reads as held,
-// and turns delivered once, when Alice's signed ack comes back through her mailbox; Alice has it once.
+// and turns delivered once, when Alice's signed ack comes back through her mailbox; Alice has it once. And what Bob
+// writes after his page reloads while Alice is away opens at Alice (his sender chain resumed: docs/envelopes.md).
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -24,22 +25,29 @@ after(() => nodeDataChannel.cleanup());
 
 const stateOf = (app: TincanApp, text: string): ShownState | undefined => s(app).open?.messages.find((m) => m.text === text)?.state;
 
+/** Alice and Bob connected once, Alice's mailbox serving Bob; then Alice's page locks (she is away). */
+async function aliceAwayWithHerMailbox({ reconnects = true } = {}) {
+  const mailbox = await runMailbox({ home: mkdtempSync(path.join(os.tmpdir(), 'tincan-mailbox-')), listen: { address: '127.0.0.1', port: await freeUdpPort() } });
+  const [alicePlatform, bobPlatform] = [memoryPlatform(), memoryPlatform()];
+  for (const platform of [alicePlatform, bobPlatform]) platform.device.supportsOneCodeReconnect = reconnects;
+  const alice = await pageOn(alicePlatform);
+  await alice.createProfile('Alice', passphrase, passphrase, 'local');
+  const bob = await pageOn(bobPlatform);
+  await bob.createProfile('Bob', passphrase, passphrase, 'local');
+  await connect(alice, bob);
+  // Alice adds her mailbox: it serves Bob, and Bob's page is told its code and visits it.
+  await alice.addMailbox(mailbox.code);
+  assert.equal(s(alice).mailbox, 'connected');
+  await until(() => mailbox.status().contacts === 1, 'the mailbox serves Bob');
+  await alice.lock();
+  await until(() => s(bob).conversations[0]?.connection !== 'online', 'Alice is away');
+  return { mailbox, alice, bob, bobPlatform };
+}
+
 describe('a message held by a mailbox', () => {
   it('still reads as held after the sender\'s vault is closed and opened again, and turns delivered once', async () => {
-    const mailbox = await runMailbox({ home: mkdtempSync(path.join(os.tmpdir(), 'tincan-mailbox-')), listen: { address: '127.0.0.1', port: await freeUdpPort() } });
-    const [alicePlatform, bobPlatform] = [memoryPlatform(), memoryPlatform()];
-    const alice = await pageOn(alicePlatform);
-    await alice.createProfile('Alice', passphrase, passphrase, 'local');
-    let bob = await pageOn(bobPlatform);
-    await bob.createProfile('Bob', passphrase, passphrase, 'local');
-    await connect(alice, bob);
-    // Alice adds her mailbox: it serves Bob, and Bob's page is told its code and visits it.
-    await alice.addMailbox(mailbox.code);
-    assert.equal(s(alice).mailbox, 'connected');
-    await until(() => mailbox.status().contacts === 1, 'the mailbox serves Bob');
-
-    await alice.lock();
-    await until(() => s(bob).conversations[0]?.connection !== 'online', 'Alice is away');
+    const { mailbox, alice, bobPlatform, ...rest } = await aliceAwayWithHerMailbox();
+    let bob = rest.bob;
     const text = 'left in Alice\'s mailbox';
     assert.equal(await bob.sendMessage(text), true);
     await until(() => stateOf(bob, text) === 'held', 'held by Alice\'s mailbox', mailboxStepMs);
@@ -73,6 +81,31 @@ describe('a message held by a mailbox', () => {
     await alice.selectConversation(s(alice).conversations[0]!.id);
     await until(() => s(alice).open?.messages.some((m) => m.text === later) ?? false, 'Alice has the later message');
     assert.equal(s(alice).open!.messages.filter((m) => m.text === text).length, 1, 'Alice has the held message once');
+
+    await Promise.all([alice.lock(), bob.lock()]);
+    await mailbox.stop();
+  });
+
+  it('written after the sender\'s page reloads while the recipient is away: held, opened at Alice once each in order, delivered', async () => {
+    // What reaches Alice here comes by her mailbox only: neither page reconnects directly.
+    const { mailbox, alice, bobPlatform, ...rest } = await aliceAwayWithHerMailbox({ reconnects: false });
+    // Bob's page reloads: his vault is closed, and a new app opens it from the same records.
+    const aliceAtBob = s(rest.bob).conversations[0]!.id;
+    await rest.bob.lock();
+    const bob = await pageOn(bobPlatform);
+    await bob.unlock(passphrase);
+    await bob.selectConversation(aliceAtBob);
+    const sent = ['after the reload 1', 'after the reload 2', 'after the reload 3'];
+    for (const text of sent) assert.equal(await bob.sendMessage(text), true);
+    await until(() => sent.every((text) => stateOf(bob, text) === 'held'), 'held by Alice\'s mailbox', mailboxStepMs);
+
+    await alice.unlock(passphrase);
+    await alice.selectConversation(s(alice).conversations[0]!.id);
+    const received = () => s(alice).open?.messages.filter((m) => m.direction === 'in') ?? [];
+    await until(() => received().length === 3, 'three at Alice', mailboxStepMs);
+    assert.deepEqual(received().map((m) => (m.unreadable ? '<unreadable>' : m.text)), sent, 'once each, readable, in the order written');
+    await until(() => sent.every((text) => stateOf(bob, text) === 'delivered'), 'delivered at Bob (acks by the mailbox)', mailboxStepMs);
+    assert.notEqual(s(alice).conversations[0]?.connection, 'online', 'no direct connection: they came by the mailbox');
 
     await Promise.all([alice.lock(), bob.lock()]);
     await mailbox.stop();

@@ -7,7 +7,11 @@ import { toBase64Url } from '../../../../src/crypto/bytes';
 import { decodeCode, encodeCode } from '../../../../src/invite/invite-code';
 import type { Frame } from '../../../../src/chat/frames';
 import type { GroupView } from '../../../../src/chat/group/groups';
-import { joinGroup as join, person, texts, until, type Person } from '../people';
+import { closeApp, joinGroup as join, person, tap, texts, until, type Person } from '../people';
+
+/** Whether `who` was told that message `id` reached all `members` members of the group ("Delivered"). */
+const deliveredToAll = (who: Person, id: string, members: number) =>
+  who.events.some((e) => e.name === 'states' && (e.payload as { updates: { id: string; state: string; delivery?: { acknowledged: number } }[] }).updates.some((u) => u.id === id && u.state === 'delivered' && u.delivery?.acknowledged === members));
 
 const memberNames = (who: Person, groupId: string) => who.messenger.groups.view(groupId).members.map((m) => m.name);
 const viewOf = (who: Person, groupId: string): GroupView => who.messenger.groups.view(groupId);
@@ -95,17 +99,15 @@ describe('groups over a mesh', () => {
 
     const sent = await a!.messenger.send(group.id, 'hello from Ann');
     await until(async () => (await texts(b!, group.id)).includes('hello from Ann'), 'Ben has it, through Cat');
-    await b!.messenger.send(group.id, 'hello from Ben');
+    const reply = await b!.messenger.send(group.id, 'hello from Ben');
     await until(async () => (await texts(a!, group.id)).includes('hello from Ben'), 'Ann has it, through Cat');
     for (const who of [a!, b!, c!]) {
       const got = await texts(who, group.id);
       assert.deepEqual(['hello from Ann', 'hello from Ben'].map((t) => got.filter((x) => x === t).length), [1, 1], `${who.name}: ${got.join(' | ')}`);
     }
     // Ann's message is delivered to both, Ben's ack having come back through Cat.
-    await until(
-      () => a!.events.some((e) => e.name === 'states' && JSON.stringify(e.payload).includes(sent.id) && JSON.stringify(e.payload).includes('"acknowledged":2')),
-      'delivered to 2 of 2',
-    );
+    await until(() => deliveredToAll(a!, sent.id, 2), "Ann's delivered to both");
+    await until(() => deliveredToAll(b!, reply.id, 2), "Ben's delivered to both");
     assert.equal(a!.messenger.reachedVia(idIn(a!, 'Ben')), idIn(a!, 'Cat'));
     assert.equal(b!.messenger.reachedVia(idIn(b!, 'Ann')), idIn(b!, 'Cat'));
     assert.equal(c!.messenger.reachedVia(idIn(c!, 'Ann')), undefined, 'Cat is linked to Ann herself');
@@ -113,6 +115,66 @@ describe('groups over a mesh', () => {
     c!.messenger.close({ sayBye: true });
     await until(() => a!.messenger.reachedVia(idIn(a!, 'Ben')) === undefined, 'not via Cat once Cat is gone');
     for (const who of [a!, b!]) who.messenger.close();
+  });
+
+  it('through a member, an item goes once per member session: a member away for good costs no resends through members (review of issue 19)', { timeout: 30_000 }, async () => {
+    let offsetMs = 0;
+    const now = () => Date.now() + offsetMs;
+    const a = await person('Ann', { now });
+    const [b, c] = await Promise.all(['Ben', 'Cat'].map((name) => person(name)));
+    const group = await a.messenger.groups.create('Ropes');
+    await join(a, b!, group.id);
+    await join(a, c!, group.id);
+    const idIn = (who: Person, name: string) => viewOf(who, group.id).members.find((m) => m.name === name)!.contactId;
+    await until(() => a.messenger.isOnline(idIn(a, 'Ben')) && a.messenger.isOnline(idIn(a, 'Cat')) && c!.messenger.isOnline(idIn(c!, 'Ben')), 'the mesh of three');
+    await closeApp(b!);
+    await until(() => !a.messenger.isOnline(idIn(a, 'Ben')), 'Ben away');
+    const toCat = tap(a.messenger.peers.get(idIn(a, 'Cat'))!);
+    // Another carrier for Ben that takes everything (as a mailbox does), counting what it is handed.
+    const handed: string[] = [];
+    a.messenger.delivery.addCarrier({ via: { kind: 'mailbox', contactId: idIn(a, 'Ben') }, reaches: (m) => m === idIn(a, 'Ben'), carry: (_m, item) => (item.type === 'envelope' && handed.push(item.id), true) });
+    const sent: string[] = [];
+    for (const text of ['one', 'two', 'three']) sent.push((await a.messenger.send(group.id, text)).id);
+    // Two resend passes later (Ann's clock moved past the resend delay twice): each went to the other carrier three
+    // times, and through Cat once only.
+    offsetMs += 20_000;
+    await until(() => sent.every((id) => handed.filter((h) => h === id).length >= 2), 'a first resend', 15_000);
+    offsetMs += 20_000;
+    await until(() => sent.every((id) => handed.filter((h) => h === id).length >= 3), 'a second resend', 15_000);
+    const throughCat = (id: string) => toCat.filter((f) => f.type === 'forward' && f.item.type === 'envelope' && f.item.id === id).length;
+    assert.deepEqual(sent.map(throughCat), [1, 1, 1]);
+    for (const who of [a, c!]) who.messenger.close();
+  });
+
+  it('a member added later is never handed, through a member, the key of a message sealed before it joined (review of issue 19)', { timeout: 30_000 }, async () => {
+    let offsetMs = 0;
+    const a = await person('Ann', { now: () => Date.now() + offsetMs });
+    const [b, c, d] = await Promise.all(['Ben', 'Cat', 'Dan'].map((name) => person(name)));
+    const group = await a.messenger.groups.create('Ropes');
+    await join(a, b!, group.id);
+    await join(a, c!, group.id);
+    const idIn = (who: Person, name: string) => viewOf(who, group.id).members.find((m) => m.name === name)!.contactId;
+    await until(() => a.messenger.isOnline(idIn(a, 'Ben')) && a.messenger.isOnline(idIn(a, 'Cat')), 'the mesh of three');
+    await closeApp(b!);
+    await until(() => !a.messenger.isOnline(idIn(a, 'Ben')), 'Ben away');
+    // Another carrier for Ben (as a mailbox), counting what it is handed: it shows when a resend pass came.
+    const handed: string[] = [];
+    a.messenger.delivery.addCarrier({ via: { kind: 'mailbox', contactId: idIn(a, 'Ben') }, reaches: (m) => m === idIn(a, 'Ben'), carry: (_m, item) => (item.type === 'envelope' && handed.push(item.id), true) });
+    const before = await a.messenger.send(group.id, 'before Dan');
+    // Every frame Ann sends on her new sessions (Dan's).
+    const sessions: Frame[][] = [];
+    a.messenger.peers.on('opened', (session) => sessions.push(tap(session)));
+    await join(a, d!, group.id);
+    await until(() => a.messenger.isOnline(idIn(a, 'Dan')) && memberNames(a, group.id).length === 4, 'Dan in the group, linked to Ann');
+    const after = await a.messenger.send(group.id, 'after Dan');
+    // A resend pass with Dan a member: the earlier message goes to Ben's other carrier again, and Dan is tried.
+    offsetMs += 20_000;
+    await until(() => handed.filter((id) => id === before.id).length >= 2 && handed.includes(after.id), 'a resend pass', 15_000);
+    const forwardsOf = (id: string) => sessions.flatMap((seen) => seen.filter((f) => f.type === 'forward' && f.item.type === 'envelope' && f.item.id === id));
+    assert.equal(forwardsOf(after.id).length, 1, 'the later one went through Dan (with its key)');
+    assert.ok(forwardsOf(after.id).every((f) => f.type === 'forward' && !!f.key));
+    assert.deepEqual(forwardsOf(before.id), [], 'the earlier one never went through Dan');
+    for (const who of [a, c!, d!]) who.messenger.close();
   });
 
   it('refuses an introduction whose fingerprint the member in the middle swapped: no link, both told', async () => {
