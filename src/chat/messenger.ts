@@ -170,13 +170,17 @@ export class Messenger extends Emitter<MessengerEvents> {
     this.peers.on('opened', (session) => this.handleOpened(session));
     this.peers.on('closed', ({ session, wasOpen }) => {
       if (!wasOpen || !session.contactId || this.peers.isOnline(session.contactId)) return;
+      const ended = session.ended;
       this.emit('status', {
         contactId: session.contactId,
         online: false,
-        ...(session.ended?.byPeer ? { closedByPeer: true } : {}),
-        ...(session.ended?.code ? { endCode: session.ended.code } : {}),
+        ...(ended?.byPeer ? { closedByPeer: true } : {}),
+        ...(ended?.code ? { endCode: ended.code } : {}),
         counters: session.counters,
       });
+      // Lost rather than ended by someone (the contact said bye, or this page disconnected or locked): reconnect by
+      // relay while this page stays open.
+      if (!ended?.byPeer && (ended?.state === 'failed' || ended?.code !== undefined)) this.relayReconnect?.lost(session.contactId);
     });
     for (const name of ['added', 'states', 'typing', 'refused', 'quota-reached', 'error'] as const) {
       this.delivery.on(name, (payload) => this.emit(name, payload as never));
@@ -192,6 +196,7 @@ export class Messenger extends Emitter<MessengerEvents> {
         offer: (id) => this.pairing.reconnect(id, this.trust.pinnedFingerprint(id), { automatic: true }),
         send: (id, code) => relays.sendReconnect(id, code),
         take: (id, code) => this.pairing.useCode(decodeCode(code), code, { automatic: true, contactId: id }),
+        answer: (exchangeId, code) => this.pairing.answerAutomatic(exchangeId, code),
         cancel: (exchangeId) => this.pairing.cancel(exchangeId),
         keepsOwnOffer: (id) => ownKey < (options.contacts.get(id)?.pinnedKey ?? ''),
       });
@@ -319,7 +324,8 @@ export class Messenger extends Emitter<MessengerEvents> {
     this.peers.get(contactId)?.close({ state: 'closed' }, { sayBye: true });
   }
 
-  /** The page came back to the front: every live link is checked at once. */
+  /** The page came back to the front: every live link is checked at once (one found dead ends, and its contact is
+   * offered a reconnect by relay: relay-reconnect.ts lost). */
   pingAll(): void {
     for (const session of this.peers.open()) session.ping();
   }

@@ -12,6 +12,7 @@ function reconnectFor(options: Partial<RelayReconnectOptions> = {}) {
   const sent: string[] = [];
   const cancelled: string[] = [];
   const taken: string[] = [];
+  const answered: string[] = [];
   let made = 0;
   const online = new Set<string>();
   const reconnect = new RelayReconnect({
@@ -24,11 +25,12 @@ function reconnectFor(options: Partial<RelayReconnectOptions> = {}) {
       return true;
     },
     take: async (_id, code) => void taken.push(code),
+    answer: async (exchangeId, code) => void answered.push(`${exchangeId} ${code}`),
     cancel: (id) => void cancelled.push(id),
     keepsOwnOffer: () => false,
     ...options,
   });
-  return { reconnect, sent, cancelled, taken, online };
+  return { reconnect, sent, cancelled, taken, answered, online };
 }
 
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
