@@ -93,7 +93,7 @@ export class ChatScreen extends LitElement {
       }
       .status-line { display: flex; flex-wrap: wrap; gap: 0 0.5rem; font-size: 0.85rem; color: var(--tc-muted); }
       .status-line .online { color: var(--tc-ok-text); font-weight: 600; }
-      .status-line .offline { color: var(--tc-fg); }
+      .status-line .offline, .status-line .relay { color: var(--tc-fg); }
       .actions { display: flex; gap: 0.4rem; flex: none; }
       .actions button { padding: 0.5rem 0.75rem; }
       .actions svg { width: 1.4rem; height: 1.4rem; }

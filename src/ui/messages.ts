@@ -352,6 +352,8 @@ export const connectionText: Record<ConnectionState, string> = {
   online: 'Connected',
   connecting: 'Connecting…',
   offline: 'Offline',
+  /** The UI contract's words for a conversation reached only through relays (docs/relays.md). */
+  relay: 'via relay',
 };
 
 export const conversationText = {
