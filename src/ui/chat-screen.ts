@@ -353,7 +353,7 @@ export class ChatScreen extends LitElement {
       <tc-message-log .conversationId=${c.id} .messages=${open?.messages ?? noMessages} .transfers=${open ? this.transfers : noTransfers}
         ?hasOlder=${!!open?.hasOlder} ?hasNewer=${!!open?.hasNewer} .peerName=${c.name}></tc-message-log>
       <div class="bottom">
-        <p class="typing" aria-live="polite">${c.typing ? conversationText.typing(c.name) : live ? '' : chatText.sentOnReconnect}</p>
+        <p class="typing" aria-live="polite">${c.typing ? conversationText.typing(c.name) : live ? '' : c.connection === 'relay' ? chatText.sentViaRelay : chatText.sentOnReconnect}</p>
         ${notice?.area === 'composer' ? html`<tc-inline-notice .notice=${notice} dismissible></tc-inline-notice>` : nothing}
         <tc-composer ?disabled=${!open}>
           <span slot="attach" class="attach">

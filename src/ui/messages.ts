@@ -456,6 +456,8 @@ export const chatText = {
   placeholder: 'Write a message',
   /** Above the message box while the contact is not connected. */
   sentOnReconnect: 'Messages you write now are sent when you reconnect.',
+  /** Instead, while the conversation is "via relay" (docs/relays.md): what is sent goes now, files and calls wait. */
+  sentViaRelay: 'Messages go through your relays until a direct connection forms. Files and calls need one.',
   empty: 'No messages yet.',
   loadingOlder: 'Loading older messages…',
   loadingNewer: 'Loading newer messages…',
