@@ -31,7 +31,8 @@ export interface Notice {
 
 export type NoticeArea = 'global' | 'pairing' | 'composer' | 'welcome' | 'settings' | 'conversation';
 
-export type ConnectionState = 'online' | 'offline' | 'connecting';
+/** 'relay': not connected, but reached through relays (chat/relay-presence.ts): messages go by relay. */
+export type ConnectionState = 'online' | 'offline' | 'connecting' | 'relay';
 
 export interface ConversationView {
   /** The contact's id (a two-person conversation is stored under it). */

@@ -69,7 +69,7 @@ export function conversationView(c: Contact, facts: ConversationFacts, listed: (
     unread: summary?.unread ?? 0,
     ...(summary?.lastMessage ? { lastText: summary.lastMessage.text, lastAt: summary.lastMessage.sentAt } : { lastAt: c.lastSeen }),
     lastSeen: c.lastSeen,
-    connection: online ? 'online' : 'offline',
+    connection: online ? 'online' : status?.viaRelay ? 'relay' : 'offline',
     ...(online && status?.path ? { path: facts.describePath?.(status.path.local, status.path.remote) } : {}),
     typing: online && facts.isTyping(c.id),
     ...(!online && status?.closedByPeer ? { closedByPeer: true } : {}),

@@ -25,6 +25,7 @@ import { Pairing, type Exchange, type LinkFactory } from './pairing';
 import { PeerSession, type PeerCounters } from './peer-session';
 import { Peers } from './peers';
 import type { RelayCarrier } from './relay-carrier';
+import { RelayPresence } from './relay-presence';
 import { RelayReconnect } from './relay-reconnect';
 import { decodeCode } from '../invite/invite-code';
 
@@ -62,6 +63,8 @@ export interface PeerStatus {
   /** Why the connection ended, when there is something to say. */
   readonly endCode?: ErrorCode;
   readonly counters?: PeerCounters;
+  /** Not connected, but reached through relays: its page is reading now (relay-presence.ts), messages go by relay. */
+  readonly viaRelay?: boolean;
 }
 
 export interface MessengerEvents extends DeliveryEvents {
@@ -97,6 +100,8 @@ export class Messenger extends Emitter<MessengerEvents> {
   private readonly now: () => number;
   /** Automatic reconnect through relays (relay-reconnect.ts), with a relay carrier. */
   private readonly relayReconnect?: RelayReconnect;
+  /** Whether a contact is reached through relays only (relay-presence.ts), with a relay carrier. */
+  private readonly relayPresence?: RelayPresence;
   /** The path each open session runs on, once known (every status of that session repeats it). */
   private readonly paths = new WeakMap<PeerSession, NonNullable<PeerStatus['path']>>();
 
@@ -170,13 +175,17 @@ export class Messenger extends Emitter<MessengerEvents> {
     this.peers.on('opened', (session) => this.handleOpened(session));
     this.peers.on('closed', ({ session, wasOpen }) => {
       if (!wasOpen || !session.contactId || this.peers.isOnline(session.contactId)) return;
+      const ended = session.ended;
       this.emit('status', {
         contactId: session.contactId,
         online: false,
-        ...(session.ended?.byPeer ? { closedByPeer: true } : {}),
-        ...(session.ended?.code ? { endCode: session.ended.code } : {}),
+        ...(ended?.byPeer ? { closedByPeer: true } : {}),
+        ...(ended?.code ? { endCode: ended.code } : {}),
         counters: session.counters,
       });
+      // Lost rather than ended by someone (the contact said bye, or this page disconnected or locked): reconnect by
+      // relay while this page stays open.
+      if (!ended?.byPeer && (ended?.state === 'failed' || ended?.code !== undefined)) this.relayReconnect?.lost(session.contactId);
     });
     for (const name of ['added', 'states', 'typing', 'refused', 'quota-reached', 'error', 'reach'] as const) {
       this.delivery.on(name, (payload) => this.emit(name, payload as never));
@@ -192,10 +201,21 @@ export class Messenger extends Emitter<MessengerEvents> {
         offer: (id) => this.pairing.reconnect(id, this.trust.pinnedFingerprint(id), { automatic: true }),
         send: (id, code) => relays.sendReconnect(id, code),
         take: (id, code) => this.pairing.useCode(decodeCode(code), code, { automatic: true, contactId: id }),
+        answer: (exchangeId, code) => this.pairing.answerAutomatic(exchangeId, code),
         cancel: (exchangeId) => this.pairing.cancel(exchangeId),
         keepsOwnOffer: (id) => ownKey < (options.contacts.get(id)?.pinnedKey ?? ''),
       });
       this.relayReconnect = reconnect;
+      const presence = new RelayPresence({
+        isOnline: (id) => this.peers.isOnline(id),
+        reaches: (id) => relays.reaches(id),
+        changed: (contactId, viaRelay) => this.emit('status', { contactId, online: false, ...(viaRelay ? { viaRelay } : {}) }),
+        now: this.now,
+      });
+      this.relayPresence = presence;
+      relays.on('heard', ({ contactId }) => presence.heard(contactId));
+      relays.on('contact', () => presence.recheck());
+      relays.on('relays', () => presence.recheck());
       relays.on('reconnect', ({ contactId, code }) => {
         const contact = options.contacts.get(contactId);
         if (contact && !contact.movedTo) void reconnect.received(contactId, code).catch(() => undefined);
@@ -319,9 +339,15 @@ export class Messenger extends Emitter<MessengerEvents> {
     this.peers.get(contactId)?.close({ state: 'closed' }, { sayBye: true });
   }
 
-  /** The page came back to the front: every live link is checked at once. */
+  /** The page came back to the front: every live link is checked at once (one found dead ends, and its contact is
+   * offered a reconnect by relay: relay-reconnect.ts lost). */
   pingAll(): void {
     for (const session of this.peers.open()) session.ping();
+  }
+
+  /** Not connected, but reached through relays (relay-presence.ts): the status says "via relay". */
+  isViaRelay(contactId: string): boolean {
+    return !this.peers.isOnline(contactId) && !!this.relayPresence?.isViaRelay(contactId);
   }
 
   /** The wire id of the conversation with a contact while it is online (file offers need it). */
@@ -363,6 +389,7 @@ export class Messenger extends Emitter<MessengerEvents> {
   /** Ends everything (lock, forget, another tab took over). */
   close({ sayBye = false } = {}): void {
     this.relayReconnect?.stop();
+    this.relayPresence?.dispose();
     this.calls.close();
     this.groupCalls.close();
     this.pairing.closeAll();
@@ -443,6 +470,7 @@ export class Messenger extends Emitter<MessengerEvents> {
   private handleOpened(session: PeerSession): void {
     const contactId = session.contactId!;
     this.relayReconnect?.connected(contactId);
+    this.relayPresence?.connected(contactId);
     this.delivery.attach(session);
     this.calls.attach(session);
     this.groupCalls.attach(session);

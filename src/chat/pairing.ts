@@ -259,6 +259,20 @@ export class Pairing extends Emitter<PairingEvents> {
     }
   }
 
+  /**
+   * The contact's answer to one automatic reconnect of ours, sent back by relay (relay-reconnect.ts): applied to that
+   * exchange only (its candidates added to the waiting link), and only if it names it and comes from the pinned
+   * certificate. Throws a TincanError otherwise.
+   */
+  async answerAutomatic(exchangeId: string, text: string): Promise<void> {
+    const entry = this.entries.get(exchangeId);
+    const decoded = expectKind(decodeCode(text), 'answer');
+    if (!entry?.exchange.automatic || !entry.pinned || !entry.token || !decoded.inReplyTo || !bytesEqual(decoded.inReplyTo, entry.token)) {
+      throw new TincanError('CODE_ANSWER_UNKNOWN_INVITE');
+    }
+    await this.answerEntry(entry, decoded);
+  }
+
   /** A session for a link made elsewhere (a group introduction): the same kind pairing makes. */
   createSession(link: Link): PeerSession {
     return this.options.createSession(link);

@@ -21,6 +21,9 @@ import { validateItem, type CarriedItem, type RelaysFrame } from './frames';
 
 /** A wrap published and not acknowledged by then is published again (the relay may have dropped it). */
 export const republishAfterMs = 10 * 60_000;
+/** An item sealed this recently and not among the stored events a reading brings first counts as live (the sender's
+ * clock may differ a little from ours). */
+export const liveItemS = 120;
 /** Wrap ids remembered, to skip a relay's duplicates and replays before opening them. */
 const maxSeenWraps = 10_000;
 const selfRecordId = 'self';
@@ -57,8 +60,11 @@ export interface RelayCarrierEvents {
   relays: { readonly relays: readonly string[]; readonly statuses: ReadonlyMap<string, RelayStatus> };
   /** What a contact's "Use relays with …" shows changed. */
   contact: { readonly contactId: string; readonly view: RelayContactView };
-  /** A one-code reconnect offer a contact sealed for us (ephemeral wrap): its code text, untrusted. */
+  /** A one-code reconnect offer or answer a contact sealed for us (ephemeral wrap): its code text, untrusted. */
   reconnect: { readonly contactId: string; readonly code: string };
+  /** Something live came from the contact by relay (relay-presence.ts): an ephemeral wrap (only a page reading at that
+   * moment gets one), or an item sealed within liveItemS that was not among the stored events read first. */
+  heard: { readonly contactId: string };
 }
 
 export interface RelayCarrierOptions {
@@ -290,7 +296,10 @@ export class RelayCarrier extends Emitter<RelayCarrierEvents> implements Carrier
       const opened = this.module!.unwrap(event, secret, ephemeral ? this.module!.reconnectRumorKind : undefined);
       if (!opened) return void this.ignored.unopened++;
       if (opened.sender !== c.peerAlias) return void this.ignored.wrongSender++;
-      if (ephemeral) return void this.emit('reconnect', { contactId, code: opened.content });
+      if (ephemeral) {
+        this.emit('heard', { contactId });
+        return void this.emit('reconnect', { contactId, code: opened.content });
+      }
       let item: CarriedItem | undefined;
       try {
         const parsed = JSON.parse(opened.content) as Record<string, unknown>;
@@ -302,6 +311,7 @@ export class RelayCarrier extends Emitter<RelayCarrierEvents> implements Carrier
       const signer = item?.type === 'envelope' ? item.from : item?.by;
       if (!item || signer !== this.options.keyOf(contactId)) return void this.ignored.malformed++;
       if (this.backlog) return void this.backlog.push({ item, sealedAt: opened.sealedAt });
+      if (Math.abs(this.now() / 1000 - opened.sealedAt) <= liveItemS) this.emit('heard', { contactId });
       return this.hand(item);
     }
     this.ignored.unopened++;

@@ -2,14 +2,20 @@
 // not connected gets a one-code reconnect offer (pairing.ts reconnect, the contact's pinned certificate) sealed by our
 // alias for theirs as an ephemeral gift wrap (relay-carrier.ts sendReconnect): relays hand it to a page reading at
 // that moment and store nothing. A page that gets one from a contact it is not connected to opens it as if the person
-// had opened the code (pairing.ts useCode): the data channel opens with no code shown or sent by hand.
+// had opened the code (pairing.ts useCode): the data channel opens with no code shown or sent by hand. It also sends
+// its answer code back the same way; the offering page adds the answer's candidates to its waiting link (the one-code
+// reconnect's fallback, docs/one-code-reconnect.md: a contact behind a NAT that filters by address is reached so), and
+// each page knows the other is reading (relay-presence.ts).
+//
+// The same starts when a direct link to such a contact is lost while this page stays open (`lost`: the link failed,
+// or was found dead when the page came back to the front), not when someone ended it (a bye, Disconnect, a lock).
 //
 // Offers go out again, backing off (offerBackoffMs, doubling up to maxOfferBackoffMs), only while the contact is not
 // connected and only while this page is open; nothing at all is sent once connected. When both pages offered (both
 // unlocked), the page whose identity key sorts lower keeps its own offer: it sends it again at once (the other page
 // is reading: it just sent one) and ignores the other's; the other page drops its own and takes that offer.
 import { isTincanError } from '../errors';
-import { decodeCode, normalizeCode } from '../invite/invite-code';
+import { decodeCode, normalizeCode, type DecodedCode } from '../invite/invite-code';
 import type { Exchange } from './pairing';
 
 /** The first resend of an offer no one took; then doubling. */
@@ -26,8 +32,11 @@ export interface RelayReconnectOptions {
   readonly offer: (contactId: string) => Promise<Exchange>;
   /** Sends the offer's code to the contact through relays. */
   readonly send: (contactId: string, code: string) => Promise<boolean>;
-  /** Opens a contact's offer (automatic: nothing shown). */
-  readonly take: (contactId: string, code: string) => Promise<unknown>;
+  /** Opens a contact's offer (automatic: nothing shown); the exchange answering it, if one was made. */
+  readonly take: (contactId: string, code: string) => Promise<Exchange | undefined>;
+  /** Applies the contact's answer to our offer `exchangeId` (pairing.ts answerAutomatic); throws a TincanError when
+   * it is not an answer to that offer. */
+  readonly answer: (exchangeId: string, code: string) => Promise<void>;
   readonly cancel: (exchangeId: string) => void;
   /** Whether this device keeps its own offer when both offered (its identity key sorts lower than the contact's). */
   readonly keepsOwnOffer: (contactId: string) => boolean;
@@ -41,6 +50,8 @@ interface Pending {
 
 export class RelayReconnect {
   private readonly pending = new Map<string, Pending>();
+  /** The exchange answering the contact's latest offer we took: dropped when a newer one is taken. */
+  private readonly taken = new Map<string, Exchange>();
   private stopped = false;
 
   constructor(private readonly options: RelayReconnectOptions) {}
@@ -50,8 +61,18 @@ export class RelayReconnect {
     for (const contactId of this.options.contacts()) void this.offerTo(contactId);
   }
 
+  /** The direct link to the contact was lost while this page stays open: offers start again, from the first back-off. */
+  lost(contactId: string): void {
+    if (this.options.contacts().includes(contactId)) void this.offerTo(contactId);
+  }
+
   /** The contact is connected (by any way), or its offer is taken: no more offers, and our own goes. */
   connected(contactId: string): void {
+    this.dropOwn(contactId);
+    this.taken.delete(contactId);
+  }
+
+  private dropOwn(contactId: string): void {
     const pending = this.pending.get(contactId);
     if (!pending) return;
     this.pending.delete(contactId);
@@ -59,25 +80,42 @@ export class RelayReconnect {
     if (pending.exchange && pending.exchange.state !== 'connected') this.options.cancel(pending.exchange.id);
   }
 
-  /** An offer the contact sealed for us (untrusted text; pairing decides whether it is a code for this device). */
+  /** An offer or an answer the contact sealed for us (untrusted text; pairing decides whether it is a code for this
+   * device, or an answer to our offer). */
   async received(contactId: string, code: string): Promise<void> {
     if (this.stopped || this.options.isOnline(contactId)) return;
     const own = this.pending.get(contactId);
+    let canonical = code;
+    let decoded: DecodedCode | undefined;
+    try {
+      canonical = normalizeCode(code);
+      decoded = decodeCode(canonical);
+      // The contact took our offer and answers it: its candidates go to the waiting link.
+      if (decoded.kind === 'answer') return void (own?.exchange && (await this.options.answer(own.exchange.id, canonical)));
+    } catch (error) {
+      // Not a code, or not an answer to our offer (a late one, for an offer already dropped): nothing to do.
+      if (!isTincanError(error)) throw error;
+    }
     if (own?.exchange && this.options.keepsOwnOffer(contactId)) {
       void this.options.send(contactId, own.exchange.code!);
       return;
     }
-    if (own) this.connected(contactId);
+    if (own) this.dropOwn(contactId);
+    // Only a one-code reconnect: an ordinary invite would want an answer sent back by hand.
+    if (decoded?.kind !== 'invite' || !decoded.reconnectFor) return;
+    let exchange: Exchange | undefined;
     try {
-      const canonical = normalizeCode(code);
-      const decoded = decodeCode(canonical);
-      // Only a one-code reconnect: an ordinary invite would want an answer sent back by hand.
-      if (decoded.kind !== 'invite' || !decoded.reconnectFor) return;
-      await this.options.take(contactId, canonical);
+      exchange = await this.options.take(contactId, canonical);
     } catch (error) {
       // Not a usable code for this device, or one already opened (a resend): nothing to do.
       if (!isTincanError(error)) throw error;
     }
+    if (!exchange || this.stopped) return;
+    const previous = this.taken.get(contactId);
+    this.taken.set(contactId, exchange);
+    // The link of an earlier offer that did not connect waits no longer (a newer offer means the contact gave up on it).
+    if (previous && previous.id !== exchange.id) this.options.cancel(previous.id);
+    if (exchange.code) void this.options.send(contactId, exchange.code);
   }
 
   stop(): void {
@@ -100,7 +138,7 @@ export class RelayReconnect {
     // No one took it: a fresh offer later (the link of this one may have given up meanwhile).
     pending.timer = setTimeout(() => {
       if (this.pending.get(contactId) !== pending) return;
-      this.connected(contactId);
+      this.dropOwn(contactId);
       void this.offerTo(contactId, Math.min(backoffMs * 2, maxOfferBackoffMs));
     }, backoffMs);
   }

@@ -93,7 +93,7 @@ export class ChatScreen extends LitElement {
       }
       .status-line { display: flex; flex-wrap: wrap; gap: 0 0.5rem; font-size: 0.85rem; color: var(--tc-muted); }
       .status-line .online { color: var(--tc-ok-text); font-weight: 600; }
-      .status-line .offline { color: var(--tc-fg); }
+      .status-line .offline, .status-line .relay { color: var(--tc-fg); }
       .actions { display: flex; gap: 0.4rem; flex: none; }
       .actions button { padding: 0.5rem 0.75rem; }
       .actions svg { width: 1.4rem; height: 1.4rem; }
@@ -353,7 +353,7 @@ export class ChatScreen extends LitElement {
       <tc-message-log .conversationId=${c.id} .messages=${open?.messages ?? noMessages} .transfers=${open ? this.transfers : noTransfers}
         ?hasOlder=${!!open?.hasOlder} ?hasNewer=${!!open?.hasNewer} .peerName=${c.name}></tc-message-log>
       <div class="bottom">
-        <p class="typing" aria-live="polite">${c.typing ? conversationText.typing(c.name) : live ? '' : chatText.sentOnReconnect}</p>
+        <p class="typing" aria-live="polite">${c.typing ? conversationText.typing(c.name) : live ? '' : c.connection === 'relay' ? chatText.sentViaRelay : chatText.sentOnReconnect}</p>
         ${notice?.area === 'composer' ? html`<tc-inline-notice .notice=${notice} dismissible></tc-inline-notice>` : nothing}
         <tc-composer ?disabled=${!open}>
           <span slot="attach" class="attach">

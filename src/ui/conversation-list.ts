@@ -50,7 +50,7 @@ export class ConversationList extends LitElement {
       button.item[aria-current='true'] { border: 2px solid var(--tc-accent); }
       .dot { grid-row: 1 / 3; width: 0.7rem; height: 0.7rem; border-radius: 50%; border: 2px solid var(--tc-muted); }
       .dot.online { background: var(--tc-ok); border-color: var(--tc-ok); }
-      .dot.connecting { border-color: var(--tc-accent); }
+      .dot.connecting, .dot.relay { border-color: var(--tc-accent); }
       .name { font-weight: 600; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
       .marks { font-weight: 500; font-size: 0.85rem; }
       .mark-ok { color: var(--tc-ok-text); }
@@ -79,9 +79,9 @@ export class ConversationList extends LitElement {
     if (c.typing) return html`<span aria-hidden="true">${conversationText.typing(c.group?.typingName ?? c.name)}</span>`;
     const last = lastTextOf(c);
     const waiting = c.waiting > 0 ? html`<span aria-hidden="true">${conversationText.waiting(c.waiting)}${last ? ' · ' : ''}</span>` : nothing;
-    // Offline is said in words too, not by a hollow dot alone (read in the state text already).
-    const offline = c.connection === 'offline'
-      ? html`<span aria-hidden="true">${connectionText.offline}${c.waiting > 0 || last ? ' · ' : ''}</span>`
+    // Offline (or via relay) is said in words too, not by a hollow dot alone (read in the state text already).
+    const offline = c.connection === 'offline' || c.connection === 'relay'
+      ? html`<span aria-hidden="true">${connectionText[c.connection]}${c.waiting > 0 || last ? ' · ' : ''}</span>`
       : nothing;
     return html`${offline}${waiting}${last ? html`<span class="sr-only">, </span>${last}` : nothing}`;
   }

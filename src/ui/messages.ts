@@ -352,6 +352,8 @@ export const connectionText: Record<ConnectionState, string> = {
   online: 'Connected',
   connecting: 'Connecting…',
   offline: 'Offline',
+  /** The UI contract's words for a conversation reached only through relays (docs/relays.md). */
+  relay: 'via relay',
 };
 
 export const conversationText = {
@@ -456,6 +458,8 @@ export const chatText = {
   placeholder: 'Write a message',
   /** Above the message box while the contact is not connected. */
   sentOnReconnect: 'Messages you write now are sent when you reconnect.',
+  /** Instead, while the conversation is "via relay" (docs/relays.md): what is sent goes now, files and calls wait. */
+  sentViaRelay: 'Messages go through your relays until a direct connection forms. Files and calls need one.',
   empty: 'No messages yet.',
   loadingOlder: 'Loading older messages…',
   loadingNewer: 'Loading newer messages…',

@@ -3,11 +3,16 @@
 // page's WebSocket traffic); with both opted in, five messages written while Alice's Tincan is closed arrive once when
 // she opens and unlocks it, and Bob's page shows them Delivered. Alice in Chromium, Bob in Firefox; one pair of
 // browsers for the whole file. Then both reload and unlock, and connect by themselves through the relay (automatic
-// reconnect). Then Bob's page reloads while Alice's Tincan is closed, and what he writes opens at Alice by relay while
-// his page is closed too (his sender chain resumed: docs/envelopes.md). Last, one code for a first contact: Alice (relays on) invites someone new, who opens the
-// link in Firefox and presses Answer, and both read "Connected" with no answer code pasted (it came by relay).
+// reconnect). Then the last resort: their direct link dies and cannot form again (this namespace drops every UDP
+// packet, so WebRTC has no path, while the relay on loopback TCP still works): both pages read "via relay", and
+// messages go through the relay and read Delivered; once UDP passes again the pages connect directly by themselves.
+// Then Bob's page reloads while Alice's Tincan is closed, and what he writes opens at Alice by relay while his page is
+// closed too (his sender chain resumed: docs/envelopes.md). Last, one code for a first contact: Alice (relays on)
+// invites someone new, who opens the link in Firefox and presses Answer, and both read "Connected" with no answer
+// code pasted (it came by relay).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { startNostrRelay } from '../fixtures/nostr-relay.mjs';
 import { launchBrowser } from './browsers.mjs';
 import {
@@ -51,6 +56,10 @@ async function saveRelays(person, url) {
 }
 
 const texts = async (page) => (await shownMessages(page)).map((m) => m.text);
+
+/** WebRTC's only transport here is UDP; the relay and the page server are TCP (scripts/in-netns.sh: this namespace
+ * only). */
+const udpDrop = ['OUTPUT', '-p', 'udp', '-j', 'DROP'];
 
 describe('relays', () => {
   before(async () => {
@@ -136,6 +145,40 @@ describe('relays', () => {
     await waitForText(bob.page, 'log', 'Messages', 'straight through');
     // The offers were ephemeral wraps: the relay kept none.
     assert.deepEqual(await relay.stored({ kinds: [21059] }), []);
+  });
+
+  it('last resort: the direct link dies and cannot form again: both read "via relay", messages go through the relay and read Delivered; when a direct link can form again, Connected', { timeout: 420_000 }, async () => {
+    let isDropping = false;
+    try {
+      execFileSync('iptables', ['-I', ...udpDrop]);
+      isDropping = true;
+      // The link gives up (ICE consent, then the link's own grace: about a minute), each page offers a reconnect by
+      // relay, the other takes it and answers by relay, and no link forms.
+      for (const page of [alice.page, bob.page]) {
+        await until(async () => (await connectionText(page)) === 'via relay', 'via relay', { timeout: 180_000 });
+      }
+      await sendMessage(alice.page, 'through the relay');
+      await waitForText(bob.page, 'log', 'Messages', 'through the relay');
+      await until(async () => (await shownMessages(alice.page)).some((m) => m.text === 'through the relay' && m.state === 'Delivered'), 'Delivered at Alice');
+      await sendMessage(bob.page, 'and back');
+      await waitForText(alice.page, 'log', 'Messages', 'and back');
+      await until(async () => (await shownMessages(bob.page)).some((m) => m.text === 'and back' && m.state === 'Delivered'), 'Delivered at Bob');
+      for (const page of [alice.page, bob.page]) {
+        const shown = await texts(page);
+        assert.deepEqual([shown.filter((t) => t === 'through the relay').length, shown.filter((t) => t === 'and back').length], [1, 1], 'each once');
+      }
+      assert.equal(await connectionText(alice.page), 'via relay', 'still via relay while UDP is dropped');
+
+      execFileSync('iptables', ['-D', ...udpDrop]);
+      isDropping = false;
+      // The next automatic offer (the back-off keeps going while via relay) makes a direct link.
+      await waitForConnected(alice.page, 240_000);
+      await waitForConnected(bob.page, 60_000);
+      await sendMessage(bob.page, 'direct once more');
+      await waitForText(alice.page, 'log', 'Messages', 'direct once more');
+    } finally {
+      if (isDropping) execFileSync('iptables', ['-D', ...udpDrop]);
+    }
   });
 
   it('the sender reloads while the other is away: Bob reloads and unlocks, writes 3, closes; Alice opens: all 3 once, readable; Bob back: Delivered', { timeout: 180_000 }, async () => {

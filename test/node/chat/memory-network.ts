@@ -9,6 +9,7 @@ let nextPort = 1000;
 
 class MemoryInviterLink extends MemoryLink implements InviterLink {
   constructor(
+    readonly device: MemoryDevice,
     fingerprint: Uint8Array,
     readonly pinned?: Uint8Array,
   ) {
@@ -27,7 +28,7 @@ class MemoryInviterLink extends MemoryLink implements InviterLink {
 
   connectTo(answer: SessionFields): void {
     const answerer = network.byPort.get(answer.candidates[0]!.port);
-    if (!answerer || answerer.state !== 'waiting-for-inviter') return;
+    if (!answerer || answerer.state !== 'waiting-for-inviter' || this.device.isDirectBlocked || network.deviceOf.get(answerer)?.isDirectBlocked) return;
     this.join(answerer);
   }
 
@@ -46,12 +47,15 @@ class MemoryInviterLink extends MemoryLink implements InviterLink {
 
 const network = {
   byPort: new Map<number, MemoryLink>(),
+  deviceOf: new WeakMap<MemoryLink, MemoryDevice>(),
 };
 
 /** One device's links: its certificates (current first) and whether it can do one-code reconnects. */
 export class MemoryDevice implements LinkFactory {
   readonly certificates: Uint8Array[];
   supportsOneCodeReconnect = true;
+  /** No direct link forms to or from this device (symmetric NATs and no TURN): a link made waits and never connects. */
+  isDirectBlocked = false;
   readonly links: MemoryLink[] = [];
 
   constructor(seed: number) {
@@ -68,13 +72,13 @@ export class MemoryDevice implements LinkFactory {
   }
 
   async invite(): Promise<InviterLink> {
-    const link = new MemoryInviterLink(this.certificateFingerprint);
+    const link = new MemoryInviterLink(this, this.certificateFingerprint);
     this.register(link);
     return link;
   }
 
   async reconnect(contactFingerprint: Uint8Array): Promise<InviterLink> {
-    const link = new MemoryInviterLink(this.certificateFingerprint, contactFingerprint);
+    const link = new MemoryInviterLink(this, this.certificateFingerprint, contactFingerprint);
     this.register(link);
     return link;
   }
@@ -88,7 +92,7 @@ export class MemoryDevice implements LinkFactory {
     this.register(link);
     const inviter = network.byPort.get(invite.candidates[0]!.port);
     // One-code: the inviter pinned this certificate and waits for this device's checks.
-    if (inviter instanceof MemoryInviterLink && inviter.pinned && sameBytes(inviter.pinned, link.localFields.fingerprint) && inviter.state === 'waiting-for-answer') {
+    if (inviter instanceof MemoryInviterLink && inviter.pinned && sameBytes(inviter.pinned, link.localFields.fingerprint) && inviter.state === 'waiting-for-answer' && !this.isDirectBlocked && !inviter.device.isDirectBlocked) {
       inviter.join(link);
     }
     return link;
@@ -102,6 +106,7 @@ export class MemoryDevice implements LinkFactory {
 
   private register(link: MemoryLink): void {
     network.byPort.set(link.localFields.candidates[0]!.port, link);
+    network.deviceOf.set(link, this);
     this.links.push(link);
   }
 }

@@ -13,8 +13,10 @@ import { openStore, type TincanStore } from '../../../src/store/tincan-store';
 import type { Profile } from '../../../src/store/profile-store';
 import { cheapKdf, passphrase } from '../store/helpers';
 import { MemoryDevice } from './memory-network';
+import { cut, type MemoryLink } from './memory-link';
 import type { Frame } from '../../../src/chat/frames';
 import type { PeerSession } from '../../../src/chat/peer-session';
+import WebSocket from 'ws';
 
 let seed = 1;
 
@@ -194,4 +196,25 @@ export async function joinGroup(inviter: Person, newcomer: Person, groupId: stri
   await use(inviter, answer!.code!);
   await waitFor(inviter, 'connected', (e) => e.groupId === groupId);
   await joined;
+}
+
+/** Alice and Bob paired, then both turning relays on (`url`) while connected: each knows the other's relays and alias. */
+export async function relayFriends(url: string): Promise<{ alice: Person; bob: Person; bobAtAlice: string; aliceAtBob: string }> {
+  const alice = await person('Alice', { relaySocket: WebSocket });
+  const bob = await person('Bob', { relaySocket: WebSocket });
+  const { aContact: bobAtAlice, bContact: aliceAtBob } = await pair(alice, bob);
+  await alice.messenger.setRelays([url]);
+  await bob.messenger.setRelays([url]);
+  await until(() => !!alice.messenger.relays?.contactView(bobAtAlice).use && !!bob.messenger.relays?.contactView(aliceAtBob).use, 'relays swapped');
+  return { alice, bob, bobAtAlice, aliceAtBob };
+}
+
+/** The path dies under both pages (nothing arrives), and each link then gives up, as a WebRTC link does after ICE
+ * consent fails: neither side said bye. */
+export function loseLink(alice: Person, bobAtAlice: string, bob: Person, aliceAtBob: string): void {
+  const a = alice.messenger.peers.get(bobAtAlice)!.link as MemoryLink;
+  const b = bob.messenger.peers.get(aliceAtBob)!.link as MemoryLink;
+  cut(a, b);
+  a.close({ state: 'failed', code: 'ICE_FAILED' });
+  b.close({ state: 'failed', code: 'ICE_FAILED' });
 }

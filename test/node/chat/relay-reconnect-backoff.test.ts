@@ -1,6 +1,6 @@
 // Automatic reconnect's schedule and glare rule (chat/relay-reconnect.ts), on a mocked clock: offers back off
 // (15 s, 30 s, 60 s …), each a fresh one-code offer, and none goes once the contact is connected; when both offered,
-// the page that keeps its own sends it again and the other takes it.
+// the page that keeps its own sends it again and the other takes it; the answer goes back and is applied.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Exchange } from '../../../src/chat/pairing';
@@ -12,6 +12,7 @@ function reconnectFor(options: Partial<RelayReconnectOptions> = {}) {
   const sent: string[] = [];
   const cancelled: string[] = [];
   const taken: string[] = [];
+  const answered: string[] = [];
   let made = 0;
   const online = new Set<string>();
   const reconnect = new RelayReconnect({
@@ -24,11 +25,12 @@ function reconnectFor(options: Partial<RelayReconnectOptions> = {}) {
       return true;
     },
     take: async (_id, code) => void taken.push(code),
+    answer: async (exchangeId, code) => void answered.push(`${exchangeId} ${code}`),
     cancel: (id) => void cancelled.push(id),
     keepsOwnOffer: () => false,
     ...options,
   });
-  return { reconnect, sent, cancelled, taken, online };
+  return { reconnect, sent, cancelled, taken, answered, online };
 }
 
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -74,5 +76,25 @@ describe('automatic reconnect: back-off and glare', () => {
     assert.deepEqual([other.sent, other.cancelled, other.taken], [['CODE1'], ['x1'], [code]]);
     keeper.reconnect.stop();
     other.reconnect.stop();
+  });
+  it('the page that takes an offer sends its answer back, and drops the link of an earlier one; the offering page applies an answer to its own offer', async () => {
+    const fields = (port: number) => ({ fingerprint: new Uint8Array(32).fill(3), candidates: [{ type: 'host' as const, address: '192.168.1.2', port }] });
+    const offer = (port: number) => encodeCode({ kind: 'invite', fields: fields(port), reconnectFor: new Uint8Array(4).fill(9) });
+    let answers = 0;
+    const taker = reconnectFor({
+      take: async () => ({ id: `a${++answers}`, kind: 'reconnect-answer', state: 'waiting-for-inviter', code: `ANSWER${answers}`, createdAt: 0 }) as Exchange,
+    });
+    await taker.reconnect.received('bob', offer(4000));
+    await taker.reconnect.received('bob', offer(4001));
+    assert.deepEqual([taker.sent, taker.cancelled], [['ANSWER1', 'ANSWER2'], ['a1']]);
+
+    const offering = reconnectFor({ keepsOwnOffer: () => true });
+    offering.reconnect.start();
+    await settle();
+    const answer = encodeCode({ kind: 'answer', fields: fields(4002), inReplyTo: new Uint8Array(4).fill(7) });
+    await offering.reconnect.received('bob', answer);
+    assert.deepEqual([offering.answered, offering.sent, offering.taken], [[`x1 ${answer}`], ['CODE1'], []], 'applied to the offer, not sent again');
+    taker.reconnect.stop();
+    offering.reconnect.stop();
   });
 });

@@ -1,11 +1,11 @@
 // Automatic reconnect through a real Nostr relay (test/fixtures/nostr-relay.mjs; docs/relays.md): two contacts who
 // use relays with each other both close Tincan and open it again; their pages connect with no code, through a
 // one-code reconnect offer sealed as an ephemeral gift wrap (never stored), and send nothing more once connected.
+// The same while both pages stay open and their direct link is lost; not when one of them ended it on purpose.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import WebSocket from 'ws';
 import { startNostrRelay, type TestRelay } from '../../fixtures/nostr-relay.mjs';
-import { closeApp, pair, person, texts, unlockAgain, until, waitFor, type Person } from './people';
+import { closeApp, loseLink, relayFriends as friends, texts, unlockAgain, until, waitFor } from './people';
 
 const relays: TestRelay[] = [];
 after(async () => {
@@ -13,16 +13,6 @@ after(async () => {
 });
 
 const events = (relay: TestRelay) => relay.received.filter((m) => m[0] === 'EVENT').map((m) => m[1] as { kind: number });
-
-async function friends(url: string): Promise<{ alice: Person; bob: Person; bobAtAlice: string; aliceAtBob: string }> {
-  const alice = await person('Alice', { relaySocket: WebSocket });
-  const bob = await person('Bob', { relaySocket: WebSocket });
-  const { aContact: bobAtAlice, bContact: aliceAtBob } = await pair(alice, bob);
-  await alice.messenger.setRelays([url]);
-  await bob.messenger.setRelays([url]);
-  await until(() => !!alice.messenger.relays?.contactView(bobAtAlice).use && !!bob.messenger.relays?.contactView(aliceAtBob).use, 'relays swapped');
-  return { alice, bob, bobAtAlice, aliceAtBob };
-}
 
 describe('automatic reconnect through a relay', () => {
   for (const order of ['Alice first', 'both at once'] as const) {
@@ -50,4 +40,35 @@ describe('automatic reconnect through a relay', () => {
       for (const who of [alice, bob]) who.messenger.close();
     });
   }
+
+  it('a link lost while both pages stay open comes back by relay with no code', async () => {
+    const relay = await startNostrRelay();
+    relays.push(relay);
+    const { alice, bob, bobAtAlice, aliceAtBob } = await friends(relay.url);
+    loseLink(alice, bobAtAlice, bob, aliceAtBob);
+    await Promise.all([
+      waitFor(alice, 'connected', (c) => c.contactId === bobAtAlice && !!c.automatic, { timeoutMs: 20_000 }),
+      waitFor(bob, 'connected', (c) => c.contactId === aliceAtBob && !!c.automatic, { timeoutMs: 20_000 }),
+    ]);
+    assert.ok(events(relay).every((e) => e.kind === 21059), 'only ephemeral offers and answers');
+    assert.deepEqual(await relay.stored({ kinds: [21059] }), [], 'none stored');
+    await alice.messenger.send(bobAtAlice, 'back again');
+    await until(async () => (await texts(bob, aliceAtBob)).includes('back again'), 'over the new link');
+    for (const who of [alice, bob]) who.messenger.close();
+  });
+
+  it('a link ended on purpose (Disconnect) is not reconnected by relay', async () => {
+    const relay = await startNostrRelay();
+    relays.push(relay);
+    const { alice, bob, bobAtAlice, aliceAtBob } = await friends(relay.url);
+    const before = events(relay).length;
+    bob.messenger.disconnect(aliceAtBob);
+    await until(() => !alice.messenger.isOnline(bobAtAlice) && !bob.messenger.isOnline(aliceAtBob), 'both offline');
+    // A lost link makes its first offer at once (the test above); here, a message by relay is what the relay sees.
+    await alice.messenger.send(bobAtAlice, 'after the bye');
+    await until(async () => (await texts(bob, aliceAtBob)).includes('after the bye'), 'by relay at Bob', 10_000);
+    assert.deepEqual(events(relay).slice(before).map((e) => e.kind).filter((k) => k === 21059), [], 'no reconnect offer');
+    assert.ok(!alice.messenger.isOnline(bobAtAlice), 'still apart');
+    for (const who of [alice, bob]) who.messenger.close();
+  });
 });

@@ -303,6 +303,25 @@ describe('tc-tincan-shell', function () {
     expect(statusElement.textContent!.trim()).to.equal('Connected');
   });
 
+  it('a conversation reached only through relays says "via relay", in its header and in the list, and that files and calls wait', async () => {
+    await useView('desktop', 'light');
+    const erin = conversation({ id: 'erin', name: 'Erin', connection: 'relay', lastText: 'through the relay' });
+    const app = new FixtureApp({
+      ...mainState,
+      conversations: [erin, bob],
+      activeId: 'erin',
+      open: { id: 'erin', messages: messages(2), hasOlder: false, hasNewer: false },
+    });
+    const shell = await mountShell(app);
+    const status = allIn(shell.shadowRoot!).find((el) => el.getAttribute('role') === 'status' && el.getAttribute('aria-label') === 'Connection')!;
+    expect(status.textContent!.trim()).to.equal('via relay');
+    expect(pageText(shell)).to.contain('Messages go through your relays until a direct connection forms. Files and calls need one.');
+    expect(pageText(shell)).not.to.contain('sent when you reconnect');
+    const buttons = allIn(shell.shadowRoot!).filter((el) => el.localName === 'button').map(nameOf);
+    expect(buttons.some((name) => name.startsWith('Erin, via relay')), JSON.stringify(buttons)).to.equal(true);
+    expect(buttons.some((name) => /call/i.test(name)), 'no call buttons').to.equal(false);
+  });
+
   it('shows a closed conversation honestly, with Reconnect', async () => {
     await useView('phone', 'light');
     const app = new FixtureApp({
