@@ -9,6 +9,9 @@
 // - received chains, per (conversation, sender, chain): the chain key of the next message not yet opened and the keys
 //   of skipped messages; a message's key is erased once its message is stored (`consumed`), and the record rewritten
 //   soon after (a crash before that only leaves keys of stored messages behind, and resends open to duplicates).
+// - a device mark (`~device`, random, never in a backup: store/records.ts deviceOnlyIdPrefix) that own chain records
+//   name: a chain resumes only on the device that reserved its numbers, never on one restored from a backup (two
+//   devices resuming one chain would seal different messages under the same keys).
 // Records are untrusted when read back: anything that does not validate is dropped (the sender hands its chains
 // again on the next direct session).
 import { fromBase64Url, toBase64Url } from '../crypto/bytes';
@@ -28,6 +31,7 @@ import {
 } from '../crypto/sender-chain';
 import type { Sodium } from '../crypto/sodium';
 import type { JsonValue } from '../crypto/vault';
+import { deviceOnlyIdPrefix } from '../store/records';
 import { maxGroupMembers } from './group/membership-log';
 
 /** What the keeper needs from the store (store/sealed-collection.ts). */
@@ -47,6 +51,9 @@ export const chainReserveMessages = 64;
 /** A stored reservation past this many messages is not resumed (the chain is only handed again): a member refuses a
  * jump of maxChainJump, and resuming costs one hash per number. */
 export const maxResumedChainMessages = maxChainJump;
+/** The device mark's record id, and its size (bytes). */
+const deviceMarkId = `${deviceOnlyIdPrefix}device`;
+const deviceMarkBytes = 16;
 /** Longest contact id a stored chain may name among its members (characters). */
 const maxMemberIdChars = 256;
 
@@ -106,12 +113,27 @@ export class ChainKeeper {
     private readonly sodium: Sodium,
     private readonly records: ChainRecordsPort,
     private readonly now: () => number,
+    /** This device's mark: own chain records name it, and resume only where it is the same. */
+    private readonly device: string,
   ) {}
 
-  static async open(sodium: Sodium, records: ChainRecordsPort, now: () => number = Date.now): Promise<ChainKeeper> {
-    const keeper = new ChainKeeper(sodium, records, now);
+  /**
+   * `olderCopy`: the vault was found restored from an older copy of itself (store VaultHealth.restoredFromOlderCopy):
+   * its reservations may be behind numbers sealed since, so no own chain resumes, now or at a later open (a new mark).
+   */
+  static async open(sodium: Sodium, records: ChainRecordsPort, now: () => number = Date.now, { olderCopy = false } = {}): Promise<ChainKeeper> {
     const { records: loaded } = await records.loadAll();
-    const sorted = [...loaded].sort((a, b) => createdOf(a.value) - createdOf(b.value));
+    const stored = (loaded.find((r) => r.id === deviceMarkId)?.value as { device?: unknown } | undefined)?.device;
+    let device = !olderCopy && typeof stored === 'string' && isBase64Url(stored, deviceMarkBytes) ? stored : undefined;
+    if (!device) {
+      // First open here (or after a backup was imported, or an older copy restored): a new mark, so no chain reserved
+      // before resumes. Written before any reservation naming it (one queue); if it is lost, the next open makes
+      // another and resumes nothing.
+      device = toBase64Url(sodium.randombytes_buf(deviceMarkBytes));
+      void records.put(deviceMarkId, { device }).catch(() => undefined);
+    }
+    const keeper = new ChainKeeper(sodium, records, now, device);
+    const sorted = loaded.filter((r) => r.id !== deviceMarkId).sort((a, b) => createdOf(a.value) - createdOf(b.value));
     for (const { id, value } of sorted) keeper.restore(id, value);
     keeper.resumeNewest(sorted);
     return keeper;
@@ -149,7 +171,7 @@ export class ChainKeeper {
     const chain = new OutgoingChain(this.sodium, start, { sealBelow: start.n });
     const own: OwnChain = { conversation, chain, createdAt: this.now(), members: [...members], live: true };
     const sealUpTo = start.n + chainReserveMessages;
-    const written = this.records.put(ownId(conversation, chain.chainId), ownRecord(own, sealUpTo)).then(() => {
+    const written = this.records.put(ownId(conversation, chain.chainId), ownRecord(own, sealUpTo, this.device)).then(() => {
       this.starting.delete(conversation);
       chain.allowBelow(sealUpTo);
       let chains = this.own.get(conversation);
@@ -203,7 +225,7 @@ export class ChainKeeper {
     if (pending) return pending;
     const sealUpTo = own.chain.next + chainReserveMessages;
     const written = this.records
-      .put(id, ownRecord(own, sealUpTo))
+      .put(id, ownRecord(own, sealUpTo, this.device))
       .then(() => {
         own.chain.allowBelow(sealUpTo);
         return own.chain;
@@ -312,7 +334,8 @@ export class ChainKeeper {
         // Sealing nothing until resumeNewest finds it is the newest with a valid reservation: then it goes on from it.
         const chain = new OutgoingChain(this.sodium, start, { sealBelow: 0 });
         const members = membersOf(v.members);
-        const resumeAt = members && isReservation(v.sealUpTo) ? v.sealUpTo : undefined;
+        // Reserved on this device only: a record from a backup imported here, or another device's, does not resume.
+        const resumeAt = members && v.device === this.device && isReservation(v.sealUpTo) ? v.sealUpTo : undefined;
         let chains = this.own.get(v.conversation);
         if (!chains) this.own.set(v.conversation, (chains = new Map()));
         chains.set(chain.chainId, { conversation: v.conversation, chain, createdAt: Number(v.createdAt) || 0, members: members ?? [], live: false, ...(resumeAt !== undefined ? { resumeAt } : {}) });
@@ -370,10 +393,19 @@ function handoffAt(sodium: Sodium, conversation: string, chain: OutgoingChain, n
   return handoff;
 }
 
-/** An own chain's record: its start (to hand it again), who it started with, and the numbers reserved for it. */
-function ownRecord(own: OwnChain, sealUpTo: number): JsonValue {
+/** An own chain's record: its start (to hand it again), who it started with, and the numbers reserved for it on
+ * which device. */
+function ownRecord(own: OwnChain, sealUpTo: number, device: string): JsonValue {
   const { conversation, chain, createdAt, members } = own;
-  return { conversation, chain: chain.chainId, key: toBase64Url(chain.start.key), createdAt, members: [...members], sealUpTo };
+  return { conversation, chain: chain.chainId, key: toBase64Url(chain.start.key), createdAt, members: [...members], sealUpTo, device };
+}
+
+function isBase64Url(value: string, bytes: number): boolean {
+  try {
+    return fromBase64Url(value).length === bytes;
+  } catch {
+    return false;
+  }
 }
 
 /** A stored reservation: a whole number of messages, within what a chain may resume at. */

@@ -73,6 +73,8 @@ export async function openChatCore({ store, profile, links, fileSinks, relaySock
     log: store.log,
     outbox: store.outbox,
     chains: store.collection(chainsCollectionName),
+    // A vault older than this device's witness: a chain's reservation may be behind numbers it sealed since.
+    chainsFromOlderCopy: !!store.health()?.restoredFromOlderCopy,
     sync: store.collection(syncCollectionName),
     groups: store.collection(groupsCollectionName),
     links,

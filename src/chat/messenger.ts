@@ -37,6 +37,8 @@ export interface MessengerOptions {
   outbox: OutboxPort;
   /** Where the sender chains are kept (store.collection(chainsCollectionName)). */
   chains: ChainRecordsPort;
+  /** The vault was restored from an older copy of itself: no own sender chain resumes (chain-keeper.ts). */
+  chainsFromOlderCopy?: boolean;
   /** Where numbering and what is held for away members are kept (store.collection(syncCollectionName)). */
   sync: SyncRecordsPort;
   links: LinkFactory & { readonly certificateFingerprint?: Uint8Array };
@@ -113,7 +115,7 @@ export class Messenger extends Emitter<MessengerEvents> {
     const known = Promise.all(
       options.contacts.all().filter((c) => !c.movedTo).map((c) => this.directory.addDirect(c.id, fromBase64Url(c.pinnedKey)).catch(() => undefined)),
     );
-    const chains = Promise.all([getSodium(), known]).then(([sodium]) => ChainKeeper.open(sodium, options.chains, this.now));
+    const chains = Promise.all([getSodium(), known]).then(([sodium]) => ChainKeeper.open(sodium, options.chains, this.now, { olderCopy: !!options.chainsFromOlderCopy }));
     this.delivery = new Delivery({
       identity: options.identity,
       log: options.log,

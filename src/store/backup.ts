@@ -1,5 +1,6 @@
 // The backup file: every stored record exactly as stored (sealed records plus the passphrase-wrapped master key),
-// so a backup is as safe as the vault itself and opens on another device with the same passphrase.
+// so a backup is as safe as the vault itself and opens on another device with the same passphrase. Device-only
+// collection records (records.ts deviceOnlyIdPrefix) are left out, and left out of an import too.
 //
 // Layout v1 (all integers big-endian)
 //   offset  size  field
@@ -23,7 +24,7 @@ import { getSodium } from '../crypto/sodium';
 import { unwrapMasterKey } from '../crypto/vault';
 import { openProfile, type Profile } from './profile-store';
 import type { RecordBackend } from './record-backend';
-import { profileRecordKey, wrappedKeyRecordKey } from './records';
+import { isDeviceOnlyKey, profileRecordKey, wrappedKeyRecordKey } from './records';
 import { OpenVault, type SkippedRecord } from './sealed-records';
 
 export const backupMagic = utf8('TINCANBK');
@@ -104,7 +105,7 @@ export async function collectBackup(backend: RecordBackend): Promise<Uint8Array>
   const records: BackupRecord[] = [];
   keys.forEach((key, i) => {
     const value = values[i];
-    if (value instanceof Uint8Array) records.push({ key, value });
+    if (value instanceof Uint8Array && !isDeviceOnlyKey(key)) records.push({ key, value });
   });
   return encodeBackup(records);
 }
@@ -145,6 +146,8 @@ export async function prepareImport(file: Uint8Array, passphrase: string): Promi
     const good: BackupRecord[] = [];
     const skipped: SkippedRecord[] = [];
     for (const record of records) {
+      // Never written by an export: what only holds on the device that wrote it does not come in from a file.
+      if (isDeviceOnlyKey(record.key)) continue;
       if (record.key === wrappedKeyRecordKey) {
         good.push(record);
         continue;

@@ -65,6 +65,17 @@ export const collectionPrefix = (name: string): string => `${collectionKeyPrefix
 
 export const collectionRecordKey = (name: string, id: string): string => `${collectionPrefix(name)}${encodeURIComponent(id)}`;
 
+/** A collection record whose id starts with this stays on the device that wrote it: it is never put in a backup, nor
+ * taken from one (chat/chain-keeper.ts's device mark: a chain resumed on two devices would seal twice with one key). */
+export const deviceOnlyIdPrefix = '~';
+
+/** Whether a stored key is a device-only collection record (`x/<collection>/~…`). */
+export const isDeviceOnlyKey = (key: string): boolean => {
+  if (!key.startsWith(collectionKeyPrefix)) return false;
+  const idStart = key.indexOf('/', collectionKeyPrefix.length) + 1;
+  return idStart > 0 && key.startsWith(encodeURIComponent(deviceOnlyIdPrefix), idStart);
+};
+
 export const outboxPeerPrefix = (peerId: string): string => `${outboxKeyPrefix}${encodeURIComponent(peerId)}/`;
 
 export const outboxRecordKey = (peerId: string, seq: number): string => `${outboxPeerPrefix(peerId)}${fixed(seq, outboxSeqDigits)}`;

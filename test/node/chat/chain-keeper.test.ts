@@ -77,6 +77,7 @@ async function seal(keeper: ChainKeeper, count: number): Promise<{ chain: Outgoi
   return { chain: chain!, sealed };
 }
 
+const deviceMark = '~device';
 const ownRecords = (records: Records) => [...records.map].filter(([id]) => id.startsWith('out:')).map(([id, value]) => ({ id, value: value as Record<string, JsonValue> }));
 const numbers = (sealed: readonly Sealed[]) => sealed.map((s) => s.n);
 
@@ -91,8 +92,8 @@ describe('the own chain\'s reservation', () => {
     assert.deepEqual(numbers(sealed), [...Array(200).keys()]);
     const stored = ownRecords(records)[0]!.value.sealUpTo as number;
     assert.ok(stored > 199 && stored <= 199 + chainReserveMessages, `the reservation on disk covers every number sealed (${stored})`);
-    // The chain's first record, then one reservation per half of one.
-    assert.ok(records.puts <= 1 + Math.ceil(200 / (chainReserveMessages / 2)), `${records.puts} writes for 200 messages`);
+    // The device mark and the chain's first record, then one reservation per half of one.
+    assert.ok(records.puts <= 2 + Math.ceil(200 / (chainReserveMessages / 2)), `${records.puts} writes for 200 messages`);
   });
 
   it('resumes the chain that was live after a reload, past every number sealed before; a member holding it opens what follows', async () => {
@@ -158,6 +159,15 @@ describe('the own chain\'s reservation', () => {
     const [{ id, value }] = ownRecords(good) as [{ id: string; value: Record<string, JsonValue> }];
     assert.equal(value.sealUpTo, chainReserveMessages);
     assert.deepEqual(value.members, members);
+    /** The chain's record as `change` makes it, on the same device. */
+    const onThisDevice = (change: Record<string, JsonValue | undefined>) => {
+      const records = new Records();
+      records.map.set(deviceMark, good.map.get(deviceMark)!);
+      const changed: Record<string, JsonValue> = { ...value };
+      for (const [k, v] of Object.entries(change)) if (v === undefined) delete changed[k]; else changed[k] = v;
+      records.map.set(id, changed);
+      return records;
+    };
 
     const bad: Record<string, JsonValue | undefined>[] = [
       { sealUpTo: undefined },
@@ -175,10 +185,7 @@ describe('the own chain\'s reservation', () => {
       { members: Array.from({ length: 17 }, (_, i) => `m${i}`) },
     ];
     for (const change of bad) {
-      const records = new Records();
-      const changed: Record<string, JsonValue> = { ...value };
-      for (const [k, v] of Object.entries(change)) if (v === undefined) delete changed[k]; else changed[k] = v;
-      records.map.set(id, changed);
+      const records = onThisDevice(change);
       const reopened = await ChainKeeper.open(sodium, records);
       const what = JSON.stringify(change);
       assert.equal(reopened.current(conversation, members), undefined, `not resumed: ${what}`);
@@ -193,9 +200,7 @@ describe('the own chain\'s reservation', () => {
     const reopened = await ChainKeeper.open(sodium, records);
     assert.equal(reopened.current(conversation, ['carol']), undefined);
     // A reservation at the bound is resumed (one hash per number, as a member may follow).
-    const atBound = new Records();
-    atBound.map.set(id, { ...value, sealUpTo: maxResumedChainMessages });
-    const far = await ChainKeeper.open(sodium, atBound);
+    const far = await ChainKeeper.open(sodium, onThisDevice({ sealUpTo: maxResumedChainMessages }));
     const resumed = await seal(far, 1);
     assert.deepEqual(numbers(resumed.sealed), [maxResumedChainMessages]);
   });
@@ -219,4 +224,45 @@ describe('the own chain\'s reservation', () => {
     const intact = await ChainKeeper.open(sodium, records.snapshot());
     assert.equal((await seal(intact, 1)).chain.chainId, newer.chainId);
   });
+
+  it('resumes only on the device that reserved the numbers: not from a backup imported elsewhere (its mark stays behind)', async () => {
+    const sodium = await getSodium();
+    const records = new Records();
+    const keeper = await ChainKeeper.open(sodium, records);
+    const { chain } = await seal(keeper, 3);
+    const mark = records.map.get(deviceMark) as { device: string };
+    assert.equal(typeof mark.device, 'string');
+    assert.equal((ownRecords(records)[0]!.value as { device?: string }).device, mark.device, 'the chain names the device');
+    // A backup carries every record but the mark (store/records.ts deviceOnlyIdPrefix): imported elsewhere, two devices
+    // would otherwise both go on from the same reservation, sealing different messages under the same keys.
+    const imported = records.snapshot();
+    imported.map.delete(deviceMark);
+    const elsewhere = await ChainKeeper.open(sodium, imported);
+    assert.equal(elsewhere.current(conversation, members), undefined, 'not resumed');
+    assert.ok(elsewhere.handoffs(conversation).some((h) => h.chain === chain.chainId), 'still handed');
+    const next = await seal(elsewhere, 1);
+    assert.notEqual(next.chain.chainId, chain.chainId, 'a new chain seals');
+    assert.notEqual((imported.map.get(deviceMark) as { device: string }).device, mark.device, 'a new mark of its own');
+    // A mark that does not validate is replaced, and resumes nothing either.
+    const damaged = records.snapshot();
+    damaged.map.set(deviceMark, { device: 'short' });
+    assert.equal((await ChainKeeper.open(sodium, damaged)).current(conversation, members), undefined);
+    // The device that wrote it resumes.
+    assert.equal((await seal(await ChainKeeper.open(sodium, records.snapshot()), 1)).chain.chainId, chain.chainId);
+  });
+
+  it('a vault restored from an older copy of itself resumes nothing, then or at any later open', async () => {
+    const sodium = await getSodium();
+    const records = new Records();
+    const { chain } = await seal(await ChainKeeper.open(sodium, records), 3);
+    // Its reservation may be behind numbers this device sealed after the copy was made.
+    const restored = await ChainKeeper.open(sodium, records, Date.now, { olderCopy: true });
+    assert.equal(restored.current(conversation, members), undefined, 'not resumed');
+    assert.ok(restored.handoffs(conversation).some((h) => h.chain === chain.chainId), 'still handed');
+    restored.dispose();
+    // Opened again (the person accepted the restored state, say): still not that chain.
+    const later = await ChainKeeper.open(sodium, records);
+    assert.equal(later.current(conversation, members), undefined);
+  });
 });
+

@@ -546,6 +546,21 @@ for (const kind of backendKinds) {
         assert.deepEqual(idsOf(await again.store.log.loadNewest('c', 3)), range(20, 23));
       });
 
+      it('leaves device-only collection records (ids starting with ~) out of a backup, and out of an import', async () => {
+        const source = await kind.fresh();
+        const store = await newProfile(source);
+        const chains = store.collection('chains');
+        await chains.put('~device', { device: 'this one' });
+        await chains.put('out:c:1', { kept: true });
+        const file = await store.exportBackup();
+        assert.ok(!Buffer.from(file).toString('latin1').includes('x/chains/~device'), 'not in the file');
+        const target = await kind.fresh();
+        const other = await newProfile(target);
+        await other.collection('chains').put('~device', { device: 'the target\'s own' });
+        await other.importBackup(file, passphrase);
+        assert.deepEqual((await other.collection('chains').loadAll()).records.map((r) => r.id), ['out:c:1'], 'the import replaced everything, the mark too');
+      });
+
       it('refuses a wrong passphrase or a damaged file and leaves the target as it was', async () => {
         const source = await kind.fresh();
         const store = await newProfile(source);
