@@ -19,7 +19,7 @@ import type { Identity } from '../crypto/identity';
 import { MailboxCarrier, type Carrier } from '../chat/carrier';
 import type { CarriedItem } from '../chat/frames';
 import { MailboxClient } from '../chat/mailbox-client';
-import { openSignal, sealSignal } from '../chat/mailbox-signal';
+import { openSignal, sealSignal, SignalFreshness, type SignalRefusal } from '../chat/mailbox-signal';
 import { fromBase64Url, toBase64Url } from '../crypto/bytes';
 import { getSodium } from '../crypto/sodium';
 import type { HeldItem } from '../chat/mailbox-protocol';
@@ -71,7 +71,12 @@ export interface MailboxKeeperOptions {
   readonly reconnectCode: (contactId: string) => Promise<{ readonly code: string; readonly cancel: () => void } | undefined>;
   /** Opens a reconnect code a contact sent through a mailbox (as if pasted: it connects silently or throws). */
   readonly useReconnectCode: (contactId: string, code: string) => Promise<void>;
+  /** The clock signals are stamped and checked with (tests move it). */
+  readonly now?: () => number;
 }
+
+/** Why a signal a mailbox forwarded was dropped: its seal or time (chat/mailbox-signal.ts), its sender, its code. */
+export type SignalDrop = SignalRefusal | 'not-a-contact' | 'unusable';
 
 /** Reconnect codes this page sent through a mailbox and not yet connected: contact id -> how to drop it. */
 type SentSignals = Map<string, () => void>;
@@ -92,7 +97,9 @@ class MailboxVisitor {
     /** The own mailbox: its contacts are told on each visit. */
     private readonly isOwn: boolean,
     private readonly sent: SentSignals,
-    private readonly onBadSignal: () => void,
+    /** The page's one check of signals' times and nonces (shared by every mailbox it visits). */
+    private readonly freshness: SignalFreshness,
+    private readonly onBadSignal: (reason: SignalDrop) => void,
   ) {}
 
   get isOpen(): boolean {
@@ -185,7 +192,7 @@ class MailboxVisitor {
       const pending = (): void => undefined;
       this.sent.set(contactId, pending);
       const made = await options.reconnectCode(contactId).catch(() => undefined);
-      const payload = made && sealSignal(await getSodium(), options.identity, fromBase64Url(key), made.code);
+      const payload = made && sealSignal(await getSodium(), options.identity, fromBase64Url(key), made.code, (options.now ?? Date.now)());
       if (this.sent.get(contactId) !== pending || !made || !payload || !client.signal(key, payload)) {
         // Connected meanwhile, or could not be sent.
         if (this.sent.get(contactId) === pending) this.sent.delete(contactId);
@@ -205,14 +212,20 @@ class MailboxVisitor {
     }
   }
 
-  /** A signal forwarded by the mailbox: untrusted until its sender, seal and code check out (a bad one is counted). */
+  /**
+   * A signal forwarded by the mailbox: untrusted until its sender, seal, time and code check out (a bad one is counted
+   * with why, and nothing is tried: a replayed or stale one makes no connection attempt).
+   */
   private async receiveSignal(from: string, payload: string): Promise<void> {
     const { options } = this;
     const contactId = this.contactOf(from);
-    if (!contactId) return this.onBadSignal();
+    if (!contactId) return this.onBadSignal('not-a-contact');
     if (options.isOnline(contactId)) return;
-    const code = openSignal(await getSodium(), options.identity, fromBase64Url(from), payload);
-    if (code === undefined) return this.onBadSignal();
+    const opened = openSignal(await getSodium(), options.identity, fromBase64Url(from), payload);
+    if (opened === undefined) return this.onBadSignal('unsealed');
+    const refusal = this.freshness.accept(opened);
+    if (refusal) return this.onBadSignal(refusal);
+    const { code } = opened;
     const ownCode = this.sent.get(contactId);
     if (ownCode) {
       // Both sent at once: the lower key's code is used by both sides, so exactly one connection opens.
@@ -220,7 +233,7 @@ class MailboxVisitor {
       ownCode();
       this.sent.delete(contactId);
     }
-    await options.useReconnectCode(contactId, code).catch(() => this.onBadSignal());
+    await options.useReconnectCode(contactId, code).catch(() => this.onBadSignal('unusable'));
   }
 
   private take(client: MailboxClient, held: readonly HeldItem[]): void {
@@ -251,11 +264,21 @@ export class MailboxKeeper extends Emitter<MailboxKeeperEvents> {
   /** The end of the last write of the toForget record: each is written after the one before. */
   private toForgetWrite: Promise<void> = Promise.resolve();
   private isDisposed = false;
-  /** Signals a mailbox forwarded that were dropped: not from a contact, not sealed to this page, not a usable code. */
+  /** Signals a mailbox forwarded that were dropped: not from a contact, not sealed to this page, stale or replayed,
+   * not a usable code. */
   badSignals = 0;
+  /** The same, by why (signalDropped). */
+  readonly droppedSignals = new Map<SignalDrop, number>();
+  private readonly freshness: SignalFreshness;
 
   constructor(private readonly options: MailboxKeeperOptions) {
     super();
+    this.freshness = new SignalFreshness(options.now);
+  }
+
+  private signalDropped(reason: SignalDrop): void {
+    this.badSignals++;
+    this.droppedSignals.set(reason, (this.droppedSignals.get(reason) ?? 0) + 1);
   }
 
   get status(): MailboxStatus | undefined {
@@ -432,14 +455,15 @@ export class MailboxKeeper extends Emitter<MailboxKeeperEvents> {
       () => undefined,
       false,
       this.sent,
-      () => this.badSignals++,
+      this.freshness,
+      (reason) => this.signalDropped(reason),
     );
     this.theirs.set(contactId, visitor);
     void visitor.visit();
   }
 
   private visitor(code: MailboxCode, isOwn: boolean): MailboxVisitor {
-    return new MailboxVisitor(code, this.options, () => this.sharedContactKeys(), () => this.emit('status', this.status), isOwn, this.sent, () => this.badSignals++);
+    return new MailboxVisitor(code, this.options, () => this.sharedContactKeys(), () => this.emit('status', this.status), isOwn, this.sent, this.freshness, (reason) => this.signalDropped(reason));
   }
 }
 
