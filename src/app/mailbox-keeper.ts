@@ -34,8 +34,20 @@ const codeRecordId = 'code';
 const forgetRecordId = 'forget';
 /** "Remove mailbox" waits this long for the mailbox to confirm it serves no one before letting go of it anyway. */
 export const mailboxLetGoMs = 5_000;
-/** A mailbox that went away is dialed again this often while the page is unlocked. */
+/** A mailbox that went away (or cannot be reached) is dialed again this often while the page is unlocked. */
 export const mailboxRetryMs = 30_000;
+/**
+ * A contact's mailbox that refused this page (its owner has not told it about this page yet, stopped sharing it, or
+ * removed it) is dialed again after mailboxRetryMs, then twice as long after each further refusal, at most this
+ * long: before, it was dialed every 30 s for as long as the page stayed unlocked. A welcome starts over at
+ * mailboxRetryMs. Nothing of it is shown: a contact's mailbox has no status on the page.
+ */
+export const mailboxRefusedRetryMaxMs = 30 * 60_000;
+
+/** How long to wait before dialing a mailbox again after `refusals` refusals in a row (0: it went away). */
+export function mailboxRetryDelayMs(refusals: number): number {
+  return Math.min(mailboxRetryMs * 2 ** Math.max(0, refusals - 1), mailboxRefusedRetryMaxMs);
+}
 /** A reconnect code sent through a mailbox that has not connected by then is dropped (another may be sent). */
 export const reconnectSignalValidMs = 60_000;
 
@@ -85,6 +97,8 @@ type SentSignals = Map<string, () => void>;
 class MailboxVisitor {
   client?: MailboxClient;
   private retry?: ReturnType<typeof setTimeout>;
+  /** Refusals in a row since the last welcome (mailboxRetryDelayMs). */
+  private refusals = 0;
   private removeCarrier?: () => void;
   private isStopped = false;
 
@@ -129,11 +143,15 @@ class MailboxVisitor {
       this.client = undefined;
       const reason = isTincanError(error) && error.code.startsWith('MAILBOX_') ? error.code : 'MAILBOX_UNREACHABLE';
       onError(reason);
-      // The own mailbox refusing this page is final; a contact's may not have been told about this page yet.
-      if (!this.isOwn || (reason !== 'MAILBOX_REFUSED' && reason !== 'MAILBOX_WRONG_KEY')) this.scheduleRetry();
+      // The own mailbox refusing this page is final; a contact's may not have been told about this page yet: it is
+      // asked again less and less often.
+      const isRefusal = reason === 'MAILBOX_REFUSED' || reason === 'MAILBOX_WRONG_KEY';
+      if (isRefusal) this.refusals++;
+      if (!this.isOwn || !isRefusal) this.scheduleRetry();
       this.onChange();
       return false;
     }
+    this.refusals = 0;
     client.on('held', (items) => this.take(client, items));
     client.on('present', (keys) => void this.signalPresent(client, keys));
     client.on('signal', ({ from, payload }) => void this.receiveSignal(from, payload));
@@ -248,7 +266,7 @@ class MailboxVisitor {
     this.retry = setTimeout(() => {
       this.retry = undefined;
       void this.visit();
-    }, mailboxRetryMs);
+    }, mailboxRetryDelayMs(this.refusals));
   }
 }
 
