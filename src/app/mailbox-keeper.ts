@@ -19,7 +19,7 @@ import type { Identity } from '../crypto/identity';
 import { MailboxCarrier, type Carrier } from '../chat/carrier';
 import type { CarriedItem } from '../chat/frames';
 import { MailboxClient } from '../chat/mailbox-client';
-import { openSignal, sealSignal } from '../chat/mailbox-signal';
+import { openSignal, sealSignal, SignalFreshness, type SignalRefusal } from '../chat/mailbox-signal';
 import { fromBase64Url, toBase64Url } from '../crypto/bytes';
 import { getSodium } from '../crypto/sodium';
 import type { HeldItem } from '../chat/mailbox-protocol';
@@ -34,8 +34,20 @@ const codeRecordId = 'code';
 const forgetRecordId = 'forget';
 /** "Remove mailbox" waits this long for the mailbox to confirm it serves no one before letting go of it anyway. */
 export const mailboxLetGoMs = 5_000;
-/** A mailbox that went away is dialed again this often while the page is unlocked. */
+/** A mailbox that went away (or cannot be reached) is dialed again this often while the page is unlocked. */
 export const mailboxRetryMs = 30_000;
+/**
+ * A contact's mailbox that refused this page (its owner has not told it about this page yet, stopped sharing it, or
+ * removed it) is dialed again after mailboxRetryMs, then twice as long after each further refusal, at most this
+ * long: before, it was dialed every 30 s for as long as the page stayed unlocked. A welcome starts over at
+ * mailboxRetryMs. Nothing of it is shown: a contact's mailbox has no status on the page.
+ */
+export const mailboxRefusedRetryMaxMs = 30 * 60_000;
+
+/** How long to wait before dialing a mailbox again after `refusals` refusals in a row (0: it went away). */
+export function mailboxRetryDelayMs(refusals: number): number {
+  return Math.min(mailboxRetryMs * 2 ** Math.max(0, refusals - 1), mailboxRefusedRetryMaxMs);
+}
 /** A reconnect code sent through a mailbox that has not connected by then is dropped (another may be sent). */
 export const reconnectSignalValidMs = 60_000;
 
@@ -71,7 +83,12 @@ export interface MailboxKeeperOptions {
   readonly reconnectCode: (contactId: string) => Promise<{ readonly code: string; readonly cancel: () => void } | undefined>;
   /** Opens a reconnect code a contact sent through a mailbox (as if pasted: it connects silently or throws). */
   readonly useReconnectCode: (contactId: string, code: string) => Promise<void>;
+  /** The clock signals are stamped and checked with (tests move it). */
+  readonly now?: () => number;
 }
+
+/** Why a signal a mailbox forwarded was dropped: its seal or time (chat/mailbox-signal.ts), its sender, its code. */
+export type SignalDrop = SignalRefusal | 'not-a-contact' | 'unusable';
 
 /** Reconnect codes this page sent through a mailbox and not yet connected: contact id -> how to drop it. */
 type SentSignals = Map<string, () => void>;
@@ -80,6 +97,8 @@ type SentSignals = Map<string, () => void>;
 class MailboxVisitor {
   client?: MailboxClient;
   private retry?: ReturnType<typeof setTimeout>;
+  /** Refusals in a row since the last welcome (mailboxRetryDelayMs). */
+  private refusals = 0;
   private removeCarrier?: () => void;
   private isStopped = false;
 
@@ -92,7 +111,9 @@ class MailboxVisitor {
     /** The own mailbox: its contacts are told on each visit. */
     private readonly isOwn: boolean,
     private readonly sent: SentSignals,
-    private readonly onBadSignal: () => void,
+    /** The page's one check of signals' times and nonces (shared by every mailbox it visits). */
+    private readonly freshness: SignalFreshness,
+    private readonly onBadSignal: (reason: SignalDrop) => void,
   ) {}
 
   get isOpen(): boolean {
@@ -122,11 +143,15 @@ class MailboxVisitor {
       this.client = undefined;
       const reason = isTincanError(error) && error.code.startsWith('MAILBOX_') ? error.code : 'MAILBOX_UNREACHABLE';
       onError(reason);
-      // The own mailbox refusing this page is final; a contact's may not have been told about this page yet.
-      if (!this.isOwn || (reason !== 'MAILBOX_REFUSED' && reason !== 'MAILBOX_WRONG_KEY')) this.scheduleRetry();
+      // The own mailbox refusing this page is final; a contact's may not have been told about this page yet: it is
+      // asked again less and less often.
+      const isRefusal = reason === 'MAILBOX_REFUSED' || reason === 'MAILBOX_WRONG_KEY';
+      if (isRefusal) this.refusals++;
+      if (!this.isOwn || !isRefusal) this.scheduleRetry();
       this.onChange();
       return false;
     }
+    this.refusals = 0;
     client.on('held', (items) => this.take(client, items));
     client.on('present', (keys) => void this.signalPresent(client, keys));
     client.on('signal', ({ from, payload }) => void this.receiveSignal(from, payload));
@@ -185,7 +210,7 @@ class MailboxVisitor {
       const pending = (): void => undefined;
       this.sent.set(contactId, pending);
       const made = await options.reconnectCode(contactId).catch(() => undefined);
-      const payload = made && sealSignal(await getSodium(), options.identity, fromBase64Url(key), made.code);
+      const payload = made && sealSignal(await getSodium(), options.identity, fromBase64Url(key), made.code, (options.now ?? Date.now)());
       if (this.sent.get(contactId) !== pending || !made || !payload || !client.signal(key, payload)) {
         // Connected meanwhile, or could not be sent.
         if (this.sent.get(contactId) === pending) this.sent.delete(contactId);
@@ -205,14 +230,20 @@ class MailboxVisitor {
     }
   }
 
-  /** A signal forwarded by the mailbox: untrusted until its sender, seal and code check out (a bad one is counted). */
+  /**
+   * A signal forwarded by the mailbox: untrusted until its sender, seal, time and code check out (a bad one is counted
+   * with why, and nothing is tried: a replayed or stale one makes no connection attempt).
+   */
   private async receiveSignal(from: string, payload: string): Promise<void> {
     const { options } = this;
     const contactId = this.contactOf(from);
-    if (!contactId) return this.onBadSignal();
+    if (!contactId) return this.onBadSignal('not-a-contact');
     if (options.isOnline(contactId)) return;
-    const code = openSignal(await getSodium(), options.identity, fromBase64Url(from), payload);
-    if (code === undefined) return this.onBadSignal();
+    const opened = openSignal(await getSodium(), options.identity, fromBase64Url(from), payload);
+    if (opened === undefined) return this.onBadSignal('unsealed');
+    const refusal = this.freshness.accept(opened);
+    if (refusal) return this.onBadSignal(refusal);
+    const { code } = opened;
     const ownCode = this.sent.get(contactId);
     if (ownCode) {
       // Both sent at once: the lower key's code is used by both sides, so exactly one connection opens.
@@ -220,7 +251,7 @@ class MailboxVisitor {
       ownCode();
       this.sent.delete(contactId);
     }
-    await options.useReconnectCode(contactId, code).catch(() => this.onBadSignal());
+    await options.useReconnectCode(contactId, code).catch(() => this.onBadSignal('unusable'));
   }
 
   private take(client: MailboxClient, held: readonly HeldItem[]): void {
@@ -235,7 +266,7 @@ class MailboxVisitor {
     this.retry = setTimeout(() => {
       this.retry = undefined;
       void this.visit();
-    }, mailboxRetryMs);
+    }, mailboxRetryDelayMs(this.refusals));
   }
 }
 
@@ -251,11 +282,21 @@ export class MailboxKeeper extends Emitter<MailboxKeeperEvents> {
   /** The end of the last write of the toForget record: each is written after the one before. */
   private toForgetWrite: Promise<void> = Promise.resolve();
   private isDisposed = false;
-  /** Signals a mailbox forwarded that were dropped: not from a contact, not sealed to this page, not a usable code. */
+  /** Signals a mailbox forwarded that were dropped: not from a contact, not sealed to this page, stale or replayed,
+   * not a usable code. */
   badSignals = 0;
+  /** The same, by why (signalDropped). */
+  readonly droppedSignals = new Map<SignalDrop, number>();
+  private readonly freshness: SignalFreshness;
 
   constructor(private readonly options: MailboxKeeperOptions) {
     super();
+    this.freshness = new SignalFreshness(options.now);
+  }
+
+  private signalDropped(reason: SignalDrop): void {
+    this.badSignals++;
+    this.droppedSignals.set(reason, (this.droppedSignals.get(reason) ?? 0) + 1);
   }
 
   get status(): MailboxStatus | undefined {
@@ -432,14 +473,15 @@ export class MailboxKeeper extends Emitter<MailboxKeeperEvents> {
       () => undefined,
       false,
       this.sent,
-      () => this.badSignals++,
+      this.freshness,
+      (reason) => this.signalDropped(reason),
     );
     this.theirs.set(contactId, visitor);
     void visitor.visit();
   }
 
   private visitor(code: MailboxCode, isOwn: boolean): MailboxVisitor {
-    return new MailboxVisitor(code, this.options, () => this.sharedContactKeys(), () => this.emit('status', this.status), isOwn, this.sent, () => this.badSignals++);
+    return new MailboxVisitor(code, this.options, () => this.sharedContactKeys(), () => this.emit('status', this.status), isOwn, this.sent, this.freshness, (reason) => this.signalDropped(reason));
   }
 }
 

@@ -31,6 +31,8 @@ export interface CliOptions {
   readonly pageUrl?: string;
   /** Bind ICE to one local address (--bind ADDRESS). */
   readonly bindAddress?: string;
+  /** Files contacts send (--downloads DIR, --max-file-size BYTES, --no-files): OpenTincanOptions.files. */
+  readonly files?: OpenTincanOptions['files'];
   readonly command: string;
   /** The command's own words, options taken out. */
   readonly args: readonly string[];
@@ -39,8 +41,8 @@ export interface CliOptions {
 }
 
 /** Options that take a value, and flags that do not, wherever they stand on the line. */
-const valueOptions = new Set(['home', 'passphrase-file', 'page', 'bind', 'name', 'count', 'listen', 'public']);
-const flagOptions = new Set(['json', 'anywhere', 'help']);
+const valueOptions = new Set(['home', 'passphrase-file', 'page', 'bind', 'name', 'count', 'listen', 'public', 'downloads', 'max-file-size']);
+const flagOptions = new Set(['json', 'anywhere', 'help', 'no-files']);
 
 /** The default profile folder: $XDG_CONFIG_HOME/tincan, else ~/.config/tincan. */
 export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
@@ -71,13 +73,17 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     } else throw new TincanError('COMMAND_INVALID', `unknown option --${name}`);
   }
   const [command = 'help', ...args] = words;
-  const { home, json, 'passphrase-file': passphraseFile, page, bind, ...rest } = flags;
+  const { home, json, 'passphrase-file': passphraseFile, page, bind, downloads, 'max-file-size': maxFileSize, 'no-files': noFiles, ...rest } = flags;
+  const maxBytes = maxFileSize === undefined ? undefined : Number(maxFileSize);
+  if (maxBytes !== undefined && (!Number.isSafeInteger(maxBytes) || maxBytes < 0)) throw new TincanError('COMMAND_INVALID', '--max-file-size takes a number of bytes');
+  const files = noFiles ? false : downloads !== undefined || maxBytes !== undefined ? { ...(downloads !== undefined ? { directory: path.resolve(downloads) } : {}), ...(maxBytes !== undefined ? { maxBytes } : {}) } : undefined;
   return {
     home: path.resolve(home ?? defaultHome(env)),
     json: json === 'true',
     ...(passphraseFile ? { passphraseFile } : {}),
     ...(page ? { pageUrl: page } : {}),
     ...(bind ? { bindAddress: bind } : {}),
+    ...(files !== undefined ? { files } : {}),
     command: rest.help ? 'help' : command,
     args,
     flags: rest,
@@ -177,6 +183,8 @@ async function chatSession(context: CommandContext, node: TincanNode, current?: 
   node.on('message', ({ contactId, from, id, text, sentAt }) => output.event({ event: 'message', from, contact: contactId, id, text, sentAt }, cliText.message(from, text)));
   node.on('delivered', ({ contactId, id }) => output.event({ event: 'delivered', id, contact: contactId }));
   node.on('error', ({ code, contactId }) => output.error(new TincanError(code, contactId)));
+  node.on('file', ({ contactId, from, name, path: where, size }) => output.event({ event: 'file', from, contact: contactId, name, path: where, size }, cliText.fileReceived(from, name, size, where)));
+  node.on('file-refused', ({ contactId, from, name, size, reason }) => output.event({ event: 'file-refused', from, contact: contactId, name, size, reason }, cliText.fileRefused(from, name, size, reason)));
 
   const useCode = async (code: string) => {
     const { answer } = await node.useCode(code);
@@ -414,6 +422,7 @@ function processContext(options: CliOptions, output: Output, env: NodeJS.Process
         passphrase: extra.passphrase ?? (await passphrase()),
         ...(options.pageUrl ? { pageUrl: options.pageUrl } : {}),
         ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}),
+        ...(options.files !== undefined ? { files: options.files } : {}),
         ...extra,
       }),
     lines: () => (reader ??= readline.createInterface({ input: process.stdin, crlfDelay: Infinity, terminal: false }))[Symbol.asyncIterator](),

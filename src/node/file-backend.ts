@@ -143,7 +143,8 @@ class FileRecordBackend extends MemoryRecordBackend {
   }
 }
 
-async function fsyncDirectory(directory: string): Promise<void> {
+/** fsync of a folder: a rename or link in it survives a crash once this resolved. */
+export async function fsyncDirectory(directory: string): Promise<void> {
   const handle = await open(directory, 'r');
   try {
     await handle.sync();

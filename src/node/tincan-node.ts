@@ -7,16 +7,19 @@
 //   rollback-counter               the rollback witness (the browser keeps it in localStorage; store/rollback.ts)
 //   dtls-certificate.pem, dtls-key.pem   the persistent DTLS certificate (node/pem-certificate.ts)
 //   lock                           the pid of the process that has the profile open: one writer per vault
+//   downloads/                     files contacts sent, as plain files (node/download-folder.ts; `files.directory`)
 //
 // Identity is a key: a contact is named by its id (base64url of its identity key) or by its name only when exactly
 // one listed contact has that name (`findContact`); two contacts with one name are an error, never a guess.
 import { closeSync, openSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, open as openFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { isTincanError, TincanError, type ErrorCode } from '../errors';
 import { Emitter } from '../events';
 import { openChatCore, type ChatCore } from '../chat/chat-core';
 import { MemorySinkFactory } from '../chat/files/memory-file';
+import type { FileSource } from '../chat/files/file-io';
+import type { TransferView } from '../chat/files/transfer-events';
 import type { Exchange } from '../chat/pairing';
 import { fromBase64Url, toBase64Url } from '../crypto/bytes';
 import { normalizeDisplayName } from '../crypto/display-name';
@@ -30,6 +33,7 @@ import { iceServersFor, type Reach } from '../store/reach';
 import type { Contact, MessageState } from '../store/records';
 import type { RollbackWitness } from '../store/rollback';
 import { openStore, type TincanStore } from '../store/tincan-store';
+import { defaultMaxReceivedFileBytes, DownloadFileSink, removeLeftoverParts } from './download-folder';
 import { openFileBackend } from './file-backend';
 import { PemCertificateKeeper } from './pem-certificate';
 
@@ -46,6 +50,12 @@ export interface OpenTincanOptions {
   /** Bind ICE to one local address. */
   readonly bindAddress?: string;
   readonly kdfLimits?: KdfLimits;
+  /**
+   * Files contacts send: each is accepted when it is at most `maxBytes` (default 100 MiB) and saved in `directory`
+   * (default `<home>/downloads`) under a safe name of its own (node/download-folder.ts); larger ones are declined.
+   * `false`: every file is declined.
+   */
+  readonly files?: false | { readonly directory?: string; readonly maxBytes?: number };
   readonly now?: () => number;
 }
 
@@ -76,6 +86,10 @@ export type TincanNodeEvents = {
   message: { readonly contactId: string; readonly from: string; readonly id: string; readonly text: string; readonly sentAt: number };
   /** The contact acknowledged it stored our message. */
   delivered: { readonly contactId: string; readonly id: string };
+  /** A contact's file is saved, whole and checked against the hash its offer named, at `path`. */
+  file: { readonly contactId: string; readonly from: string; readonly name: string; readonly path: string; readonly size: number };
+  /** A contact's file was declined: larger than the limit, or files are refused (OpenTincanOptions.files). */
+  'file-refused': { readonly contactId: string; readonly from: string; readonly name: string; readonly size: number; readonly reason: 'too-large' | 'refused' };
   /** Something went wrong that no call can throw (a connection that failed, a frame refused). */
   error: { readonly code: ErrorCode; readonly contactId?: string };
 };
@@ -141,7 +155,13 @@ function takeLock(home: string): () => void {
   throw new TincanError('PROFILE_IN_USE');
 }
 
+/** The states a received file is over in (nothing more happens to it). */
+const finalStates: readonly string[] = ['done', 'declined', 'cancelled', 'failed'];
+
 export class TincanNode extends Emitter<TincanNodeEvents> {
+  /** Received files being written, by file id. */
+  private readonly downloads = new Map<string, DownloadFileSink>();
+
   private constructor(
     readonly home: string,
     private readonly store: TincanStore,
@@ -152,8 +172,10 @@ export class TincanNode extends Emitter<TincanNodeEvents> {
     readonly name: string,
     private readonly pageUrl: string,
     private readonly unlock: () => void,
+    private readonly fileOptions: { readonly directory: string; readonly maxBytes: number } | undefined,
   ) {
     super();
+    this.receiveFiles();
     const messenger = core.messenger;
     messenger.on('connected', ({ contactId }) => this.emit('connected', { contactId, name: this.nameOf(contactId) }));
     messenger.on('status', (status) => {
@@ -206,7 +228,9 @@ export class TincanNode extends Emitter<TincanNodeEvents> {
         nodeLinkMaker(() => ({ iceServers: iceServers(), ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}) })),
       );
       const core = await openChatCore({ store, profile, links, fileSinks: new MemorySinkFactory(), ...(options.now ? { now: options.now } : {}) });
-      return new TincanNode(home, store, core, links, profile.identity.publicKey, profile.name, options.pageUrl ?? defaultPageUrl, unlock);
+      const files = options.files === false ? undefined : { directory: path.resolve(options.files?.directory ?? path.join(home, 'downloads')), maxBytes: options.files?.maxBytes ?? defaultMaxReceivedFileBytes };
+      if (files) await removeLeftoverParts(files.directory);
+      return new TincanNode(home, store, core, links, profile.identity.publicKey, profile.name, options.pageUrl ?? defaultPageUrl, unlock, files);
     } catch (error) {
       unlock();
       throw error;
@@ -292,6 +316,21 @@ export class TincanNode extends Emitter<TincanNodeEvents> {
     return this.core.messenger.isOnline(this.findContact(contact).id);
   }
 
+  /**
+   * Offers a file to a connected contact (a name or id: see findContact); it goes once they accept. `name` is the
+   * name they see (default: the file's own). Throws FILE_NEEDS_CONNECTION when the contact is not connected.
+   */
+  async sendFile(contact: string, filePath: string, options: { readonly name?: string; readonly mime?: string } = {}): Promise<{ readonly fileId: string }> {
+    const { id } = this.findContact(contact);
+    const files = this.core.files;
+    const conversation = this.core.messenger.conversationIdOf(id);
+    if (!files) throw new TincanError('STORAGE_UNAVAILABLE', 'file transfers did not open');
+    if (!conversation || !this.core.messenger.isOnline(id)) throw new TincanError('FILE_NEEDS_CONNECTION');
+    const source = await fileSourceAt(filePath);
+    const view = await files.offer({ peerId: id, conversation, source, name: options.name ?? path.basename(filePath), mime: options.mime ?? 'application/octet-stream' });
+    return { fileId: view.fileId };
+  }
+
   /** The browser's encrypted backup format (Settings → Export backup): sealed with this profile's passphrase. */
   exportBackup(): Promise<Uint8Array> {
     return this.store.exportBackup();
@@ -324,6 +363,44 @@ export class TincanNode extends Emitter<TincanNodeEvents> {
     return { code, link: linkForCode(this.pageUrl, code), exchangeId: exchange.id };
   }
 
+  /** Accepts each offered file within the limit into the downloads folder (node/download-folder.ts), declines the
+   * rest; a received file a restart interrupted is cancelled (its bytes were not kept: the sender sends it again). */
+  private receiveFiles(): void {
+    const files = this.core.files;
+    if (!files) return;
+    for (const view of files.list()) if (view.direction === 'in' && !finalStates.includes(view.state)) files.cancel(view.fileId);
+    files.on('offered', (view) => void this.takeOffer(view));
+    files.on('done', (view) => {
+      const sink = this.downloads.get(view.fileId);
+      this.downloads.delete(view.fileId);
+      if (view.direction !== 'in' || !sink?.path) return;
+      this.emit('file', { contactId: view.peerId, from: this.nameOf(view.peerId), name: view.name, path: sink.path, size: view.size });
+    });
+    files.on('failed', ({ transfer, code, resumable }) => {
+      if (transfer.direction !== 'in' || resumable) return;
+      void this.downloads.get(transfer.fileId)?.discard();
+      this.downloads.delete(transfer.fileId);
+      this.emit('error', { code, contactId: transfer.peerId });
+    });
+  }
+
+  private async takeOffer(view: TransferView): Promise<void> {
+    const files = this.core.files!;
+    const limit = this.fileOptions;
+    if (!limit || view.size > limit.maxBytes) {
+      files.decline(view.fileId);
+      this.emit('file-refused', { contactId: view.peerId, from: this.nameOf(view.peerId), name: view.name, size: view.size, reason: limit ? 'too-large' : 'refused' });
+      return;
+    }
+    const sink = new DownloadFileSink(limit.directory, view.fileId, view.name);
+    this.downloads.set(view.fileId, sink);
+    await files.accept(view.fileId, sink).catch((error: unknown) => {
+      this.downloads.delete(view.fileId);
+      void sink.discard();
+      this.emit('error', { code: isTincanError(error) ? error.code : 'STORAGE_UNAVAILABLE', contactId: view.peerId });
+    });
+  }
+
   private listed(): Contact[] {
     return this.store.contacts.all().filter((c) => !c.movedTo);
   }
@@ -331,6 +408,27 @@ export class TincanNode extends Emitter<TincanNodeEvents> {
   private nameOf(contactId: string): string {
     return this.store.contacts.get(contactId)?.displayName ?? '';
   }
+}
+
+/** A file on disk as a FileSource (read in place, a chunk at a time; FILE_CHANGED when it shrank meanwhile). */
+async function fileSourceAt(filePath: string): Promise<FileSource> {
+  const info = await stat(filePath).catch(() => undefined);
+  if (!info?.isFile()) throw new TincanError('FILE_SOURCE_MISSING', filePath);
+  return {
+    size: info.size,
+    lastModified: info.mtimeMs,
+    async read(offset, length) {
+      const handle = await openFile(filePath, 'r');
+      try {
+        const bytes = new Uint8Array(length);
+        const { bytesRead } = await handle.read(bytes, 0, length, offset);
+        if (bytesRead !== length) throw new TincanError('FILE_CHANGED', filePath);
+        return bytes;
+      } finally {
+        await handle.close();
+      }
+    },
+  };
 }
 
 /** Opens a Tincan profile folder for a program: see TincanNode. */

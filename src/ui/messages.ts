@@ -804,7 +804,7 @@ export const turnFieldText = {
 // Issue 20: the command line of a Node peer (src/node/cli.ts).
 
 export const cliText = {
-  usage: `Usage: tincan [--home DIR] [--json] [--passphrase-file FILE] [--page URL] COMMAND
+  usage: `Usage: tincan [--home DIR] [--json] [--passphrase-file FILE] [--page URL] [FILE OPTIONS] COMMAND
 
 Commands:
   init --name NAME [--anywhere]   make a profile in DIR (--anywhere: a public STUN server, for other networks)
@@ -822,7 +822,13 @@ Commands:
 The passphrase is asked for, or read from --passphrase-file or TINCAN_PASSPHRASE; never from an argument.
 NAME is a contact's name when only one contact has it, else its id (tincan contacts).
 While chatting: type a message and press Enter; /code CODE uses a code; /to NAME picks who you write to; /quit.
---json: one JSON object per line out, and in: {"answer":CODE} {"send":TEXT,"to":NAME}.`,
+--json: one JSON object per line out, and in: {"answer":CODE} {"send":TEXT,"to":NAME}.
+
+Files contacts send while you chat are accepted up to 100 MiB each and saved, under a safe name that never
+replaces a file, in DIR/downloads (not encrypted there: they are yours to open). FILE OPTIONS:
+  --downloads FOLDER      save them in FOLDER instead
+  --max-file-size BYTES   accept files up to BYTES (larger ones are declined)
+  --no-files              decline every file`,
   passphrasePrompt: 'Passphrase: ',
   passphraseRepeat: 'Repeat passphrase: ',
   created: (name: string, home: string) => `Profile ${name} made in ${home}.`,
@@ -842,6 +848,9 @@ While chatting: type a message and press Enter; /code CODE uses a code; /to NAME
   contact: (name: string, id: string, online: boolean, waiting: number) =>
     `${name}  ${id}${online ? '  connected' : ''}${waiting ? `  ${waiting} waiting` : ''}`,
   safetyNumber: (name: string) => `Safety number with ${name} (compare it with theirs, in person or on a call):`,
+  fileReceived: (name: string, file: string, size: number, where: string) => `${name} sent a file: ${file} (${size} bytes), saved as ${where}`,
+  fileRefused: (name: string, file: string, size: number, reason: 'too-large' | 'refused') =>
+    `${name} offered a file: ${file} (${size} bytes). Declined: ${reason === 'too-large' ? 'larger than --max-file-size' : 'files are refused (--no-files)'}.`,
   mailboxListening: (address: string) => `Tincan mailbox listening on ${address} (UDP).`,
   mailboxCode: 'Mailbox code (add it in your Tincan: Settings, Mailbox):',
   mailboxReach:

@@ -1,17 +1,20 @@
 // The Node peer's command line (bin/tincan.mjs, issue 20) and real browsers, through real codes pasted in the UI:
 // the CLI invites Chromium, messages go both ways, both sides show the same safety number, the history survives a
-// restart of the CLI (which then reconnects Chromium with one code), and Chromium's encrypted backup imports into the
+// restart of the CLI (which then reconnects Chromium with one code), a file Chromium attaches in its UI lands in the
+// CLI's downloads folder with the same bytes, and Chromium's encrypted backup imports into the
 // CLI and the CLI's export restores in a fresh Chromium. Then the CLI invites Firefox, and Firefox and Chromium each
 // invite a new CLI profile: each pairing chats both ways with equal safety numbers. A CLI's second contact is the
 // case that once failed (docs/node-peer.md §5).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { launchBrowser } from './browsers.mjs';
+import { inPage } from './page-probe.mjs';
 import {
   click, fill, openContactDetails, openConversation, openPerson, pasteCode, readCode, sendMessage, serveForSuite, textOf, until,
   waitForConnected, waitForText,
@@ -61,6 +64,17 @@ async function safetyDigits(page) {
 }
 
 const shown = (page, text) => waitForText(page, 'log', 'Messages', text);
+
+/** The "Attach file" control is the file input itself (named, role button): the picker is filled as puppeteer can. */
+async function attachFile(page, file) {
+  const input = await page.waitForFunction(
+    inPage((probe) => probe.find((el) => el.localName === 'input' && el.type === 'file' && el.getAttribute('aria-label') === 'Attach file')),
+    { polling: 100, timeout: 30_000 },
+  );
+  await input.asElement().uploadFile(file);
+}
+
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
 /** A connected CLI run and a browser page: a message each way, and both show the same safety number. */
 async function chatBothWays(person, cli, cliName, connected) {
@@ -121,6 +135,14 @@ describe('the tincan command line and real browsers', () => {
     await waitForConnected(chromium.page);
     again.write({ send: 'still here after a restart' });
     await shown(chromium.page, 'still here after a restart');
+
+    // A file attached in Chromium's UI: the CLI accepts it (under its size bound) and saves it in <home>/downloads.
+    const sent = path.join(scratch, 'from-chromium.bin');
+    fs.writeFileSync(sent, randomBytes(200_000));
+    await attachFile(chromium.page, sent);
+    const received = await again.next((e) => e.event === 'file', 'a file');
+    assert.deepEqual([received.from, received.name, received.size, received.path], ['Chromium Alice', 'from-chromium.bin', 200_000, path.join(home, 'downloads', 'from-chromium.bin')]);
+    assert.equal(sha256(fs.readFileSync(received.path)), sha256(fs.readFileSync(sent)), 'the same bytes');
     assert.equal(await again.quit(), 0);
   });
 

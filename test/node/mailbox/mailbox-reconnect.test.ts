@@ -1,7 +1,8 @@
 // Reconnect through the mailbox, the pages' side (docs/mailbox.md §6): a reconnect code sealed from one identity key
 // to another opens only there and only as from its sender; two keepers (app/mailbox-keeper.ts) visiting the owner's
 // real mailbox hand each other the code when the later one finds the other present; a forged or unsealed signal is
-// counted and never used. (The connection a code makes is the one-code reconnect's, tested in the browsers.)
+// counted and never used; a replayed or stale one (its sealed time, its nonce) is refused with why, and nothing is
+// tried. (The connection a code makes is the one-code reconnect's, tested in the browsers.)
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -10,15 +11,16 @@ import path from 'node:path';
 import nodeDataChannel from 'node-datachannel';
 import { MailboxKeeper, type MailboxKeeperOptions } from '../../../src/app/mailbox-keeper';
 import { MailboxClient } from '../../../src/chat/mailbox-client';
-import { openSignal, sealSignal } from '../../../src/chat/mailbox-signal';
+import { openSignal, sealSignal, signalMaxAgeMs, SignalFreshness } from '../../../src/chat/mailbox-signal';
 import { toBase64Url } from '../../../src/crypto/bytes';
 import { createIdentity, type Identity } from '../../../src/crypto/identity';
 import { getSodium } from '../../../src/crypto/sodium';
 import { decodeMailboxCode } from '../../../src/invite/mailbox-code';
 import { dialDirectFromNode } from '../../../src/node/direct-dial-node';
-import { runMailbox } from '../../../src/node/mailbox';
+import { runMailbox, type RunningMailbox } from '../../../src/node/mailbox';
 import { freeUdpPort } from '../net/direct-harness';
-import { memoryCollection, quietKeeperOptions } from './mailbox-pages';
+import { until } from '../chat/people';
+import { mailboxStepMs, memoryCollection, quietKeeperOptions } from './mailbox-pages';
 
 after(() => nodeDataChannel.cleanup());
 
@@ -29,10 +31,13 @@ interface Page {
   /** Codes this page made for a contact, and codes it was handed (contact id, code). */
   readonly made: string[];
   readonly used: Promise<{ contactId: string; code: string }>;
+  /** Every code it was handed and tried, in order. */
+  readonly tried: string[];
 }
 
 function page(identity: Identity, contacts: Record<string, string>, stores: { own?: string; theirs?: Record<string, string> }, makes: string): Page {
   const made: string[] = [];
+  const tried: string[] = [];
   let settle!: (value: { contactId: string; code: string }) => void;
   const used = new Promise<{ contactId: string; code: string }>((resolve) => (settle = resolve));
   const options: MailboxKeeperOptions = {
@@ -47,36 +52,95 @@ function page(identity: Identity, contacts: Record<string, string>, stores: { ow
       made.push(makes);
       return { code: makes, cancel: () => undefined };
     },
-    useReconnectCode: async (contactId, text) => settle({ contactId, code: text }),
+    useReconnectCode: async (contactId, text) => {
+      tried.push(text);
+      settle({ contactId, code: text });
+    },
   };
-  return { keeper: new MailboxKeeper(options), made, used };
+  return { keeper: new MailboxKeeper(options), made, used, tried };
+}
+
+/** `owner` claims the mailbox with its code (a visit that ends at once). */
+async function claim(mailbox: RunningMailbox, owner: Identity): Promise<void> {
+  const fields = decodeMailboxCode(mailbox.code);
+  const claiming = new MailboxClient(await dialDirectFromNode(fields), { identity: owner, displayName: 'Owner', mailboxKey: fields.identityKey, claim: fields.claim! });
+  await claiming.whenReady();
+  claiming.close();
 }
 
 describe('reconnect through the mailbox', () => {
   it('seals a code so that only its recipient opens it, and only as from its sender', async () => {
     const sodium = await getSodium();
     const [alice, bob, mallory] = await Promise.all([createIdentity(), createIdentity(), createIdentity()]);
-    const payload = sealSignal(sodium, bob, alice.publicKey, code)!;
-    assert.equal(openSignal(sodium, alice, bob.publicKey, payload), code);
+    const sentAt = Date.now();
+    const payload = sealSignal(sodium, bob, alice.publicKey, code, sentAt)!;
+    assert.deepEqual({ ...openSignal(sodium, alice, bob.publicKey, payload)!, id: '' }, { code, sentAt, id: '' }, 'the code and the time it was sealed');
     assert.equal(openSignal(sodium, mallory, bob.publicKey, payload), undefined, 'sealed to Alice only');
     assert.equal(openSignal(sodium, alice, mallory.publicKey, payload), undefined, 'not as from anyone else');
-    const own = sealSignal(sodium, alice, bob.publicKey, code)!;
+    const own = sealSignal(sodium, alice, bob.publicKey, code, sentAt)!;
     assert.equal(openSignal(sodium, alice, bob.publicKey, own), undefined, 'Alice\'s own signal handed back as Bob\'s does not open');
     const tampered = payload.slice(0, 40) + (payload[40] === 'A' ? 'B' : 'A') + payload.slice(41);
     assert.equal(openSignal(sodium, alice, bob.publicKey, tampered), undefined);
     assert.equal(openSignal(sodium, alice, bob.publicKey, 'not base64url!'), undefined);
-    assert.equal(sealSignal(sodium, bob, alice.publicKey, 'x'.repeat(5_000)), undefined, 'a code longer than a signal carries is not sent');
+    assert.equal(sealSignal(sodium, bob, alice.publicKey, 'x'.repeat(5_000), sentAt), undefined, 'a code longer than a signal carries is not sent');
+  });
+
+  it('uses a signal once, within its time window: a replay, an old one or one from far ahead is refused', async () => {
+    const sodium = await getSodium();
+    const [alice, bob] = await Promise.all([createIdentity(), createIdentity()]);
+    let now = 1_800_000_000_000;
+    const freshness = new SignalFreshness(() => now);
+    const open = (sentAt: number) => openSignal(sodium, alice, bob.publicKey, sealSignal(sodium, bob, alice.publicKey, code, sentAt)!)!;
+    const fresh = open(now - 1_000);
+    assert.equal(freshness.accept(fresh), undefined, 'fresh');
+    assert.equal(freshness.accept(fresh), 'replayed', 'the same one again');
+    now += signalMaxAgeMs - 2_000;
+    assert.equal(freshness.accept(fresh), 'replayed', 'still within its window: still remembered');
+    now += 2_000;
+    assert.equal(freshness.accept(fresh), 'stale', 'past its window: too old, whether remembered or not');
+    assert.equal(freshness.accept(open(now - signalMaxAgeMs - 1)), 'stale');
+    assert.equal(freshness.accept(open(now + signalMaxAgeMs + 60_000)), 'stale', 'from a clock far ahead');
+    assert.equal(freshness.accept(open(now + 30_000)), undefined, 'a clock a little ahead');
+  });
+
+  it('refuses a replayed or stale signal with why and tries nothing; a fresh one is used', async () => {
+    const mailbox = await runMailbox({ home: mkdtempSync(path.join(os.tmpdir(), 'tincan-mailbox-')), listen: { address: '127.0.0.1', port: await freeUdpPort() } });
+    const sodium = await getSodium();
+    // Alice's page also sends Bob a code when it sees him present; with the higher key it uses his (mailbox-keeper.ts).
+    const [alice, bob] = (await Promise.all([createIdentity(), createIdentity()])).sort((a, b) => (toBase64Url(a.publicKey) < toBase64Url(b.publicKey) ? 1 : -1)) as [Identity, Identity];
+    const [aliceKey, bobKey] = [toBase64Url(alice.publicKey), toBase64Url(bob.publicKey)];
+    await claim(mailbox, alice);
+    const alicePage = page(alice, { 'bob-id': bobKey }, { own: mailbox.codeForContacts }, 'code made by Alice');
+    await alicePage.keeper.start();
+    await until(() => mailbox.status().contacts === 1, 'Alice\'s page named Bob to the mailbox', mailboxStepMs);
+
+    // Bob's visit sends signals as his page would; what a mailbox (or anyone who recorded them) could replay.
+    const fields = decodeMailboxCode(mailbox.codeForContacts);
+    const bobVisit = new MailboxClient(await dialDirectFromNode(fields), { identity: bob, displayName: 'Bob', mailboxKey: fields.identityKey });
+    await bobVisit.whenReady();
+    const recorded = sealSignal(sodium, bob, alice.publicKey, 'a fresh code from Bob', Date.now())!;
+    assert.ok(bobVisit.signal(aliceKey, recorded));
+    await until(() => alicePage.tried.length === 1, 'the fresh signal is used', mailboxStepMs);
+    assert.deepEqual(alicePage.tried, ['a fresh code from Bob']);
+
+    assert.ok(bobVisit.signal(aliceKey, recorded), 'the same signal again');
+    await until(() => alicePage.keeper.droppedSignals.get('replayed') === 1, 'the replay is refused as replayed', mailboxStepMs);
+    const old = sealSignal(sodium, bob, alice.publicKey, 'a code from an hour ago', Date.now() - 3600_000)!;
+    assert.ok(bobVisit.signal(aliceKey, old));
+    await until(() => alicePage.keeper.droppedSignals.get('stale') === 1, 'the old one is refused as stale', mailboxStepMs);
+    assert.deepEqual(alicePage.tried, ['a fresh code from Bob'], 'no connection was tried with either');
+    assert.equal(alicePage.keeper.badSignals, 2);
+
+    bobVisit.close();
+    alicePage.keeper.dispose();
+    await mailbox.stop();
   });
 
   it('hands the later page\'s code to the one already there, sealed; a bad signal is counted and not used', async () => {
-    const home = mkdtempSync(path.join(os.tmpdir(), 'tincan-mailbox-'));
-    const mailbox = await runMailbox({ home, listen: { address: '127.0.0.1', port: await freeUdpPort() } });
+    const mailbox = await runMailbox({ home: mkdtempSync(path.join(os.tmpdir(), 'tincan-mailbox-')), listen: { address: '127.0.0.1', port: await freeUdpPort() } });
     const [alice, bob] = await Promise.all([createIdentity(), createIdentity()]);
     const [aliceKey, bobKey] = [toBase64Url(alice.publicKey), toBase64Url(bob.publicKey)];
-    const claimFields = decodeMailboxCode(mailbox.code);
-    const claiming = new MailboxClient(await dialDirectFromNode(claimFields), { identity: alice, displayName: 'Alice', mailboxKey: claimFields.identityKey, claim: claimFields.claim! });
-    await claiming.whenReady();
-    claiming.close();
+    await claim(mailbox, alice);
 
     const alicePage = page(alice, { 'bob-id': bobKey }, { own: mailbox.codeForContacts }, 'code made by Alice');
     const aliceVisiting = new Promise<void>((resolve) => alicePage.keeper.on('status', (status) => status === 'connected' && resolve()));

@@ -23,6 +23,14 @@ describe('tincan command line', () => {
     assert.equal(parseArgs(['invite', '--help']).command, 'help');
   });
 
+  it('reads where received files go, how large they may be, or that they are refused', () => {
+    assert.equal(parseArgs(['chat', 'Bob']).files, undefined, 'the defaults: <home>/downloads, 100 MiB');
+    assert.deepEqual(parseArgs(['chat', 'Bob', '--downloads', 'in', '--max-file-size', '5000']).files, { directory: path.resolve('in'), maxBytes: 5000 });
+    assert.equal(parseArgs(['invite', '--no-files']).files, false);
+    assert.throws(() => parseArgs(['chat', 'Bob', '--max-file-size', 'lots']), invalid);
+    assert.ok(parseArgs(['help']).flags.downloads === undefined);
+  });
+
   it('never takes a passphrase as an argument, and names what it cannot read', () => {
     assert.throws(() => parseArgs(['init', '--passphrase', 'secret']), invalid);
     assert.throws(() => parseArgs(['init', '--passphrase=secret']), invalid);

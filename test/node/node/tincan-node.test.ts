@@ -1,13 +1,15 @@
 // The Node peer (src/node/tincan-node.ts) over real node-datachannel links and real profile folders: pairing
 // through codes, chat both ways with acks, the same safety number on both sides, names that resolve to exactly one
 // contact, history and certificate kept across a restart, the encrypted backup out and back in, one process per
-// folder.
+// folder; files a contact sends saved whole in the downloads folder under a safe name that replaces nothing.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { isTincanError } from '../../../src/errors';
+import { downloadFileName } from '../../../src/node/download-folder';
 import { openTincan, stopTincan, type OpenTincanOptions, type TincanNode, type TincanNodeEvents } from '../../../src/node/tincan-node';
 import { cheapKdf } from '../store/helpers';
 
@@ -162,5 +164,61 @@ describe('a Node peer', () => {
     const again = await open({ home: folder });
     assert.equal(again.name, 'Alice');
     await again.close();
+  });
+
+  it('saves a file a contact sends in the downloads folder: the same bytes, a safe name, never over another file', async () => {
+    const [aliceHome, bobHome] = [await home(), await home()];
+    const downloads = path.join(bobHome, 'received');
+    const alice = await open({ home: aliceHome, create: { name: 'Alice' } });
+    const bob = await open({ home: bobHome, create: { name: 'Bob' }, files: { directory: downloads, maxBytes: 1024 * 1024 } });
+    await pair(alice, bob);
+    const sha = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+    const bytes = randomBytes(300_000);
+    const source = path.join(aliceHome, 'report.bin');
+    await writeFile(source, bytes);
+    // A file of Bob's already has that name: it stays as it was.
+    await mkdir(downloads, { recursive: true });
+    await writeFile(path.join(downloads, 'report.bin'), 'Bob\'s own file');
+    let saved = next(bob, 'file');
+    await alice.sendFile('Bob', source);
+    const first = await saved;
+    assert.deepEqual([first.from, first.name, first.size, first.path], ['Alice', 'report.bin', bytes.length, path.join(downloads, 'report (1).bin')]);
+    assert.equal(sha(await readFile(first.path)), sha(bytes), 'the same bytes');
+    assert.equal(await readFile(path.join(downloads, 'report.bin'), 'utf8'), 'Bob\'s own file', 'not overwritten');
+
+    // A hostile name: separators, "..", control and bidirectional characters.
+    saved = next(bob, 'file');
+    await alice.sendFile('Bob', source, { name: '../../.ssh/authorized_keys\u0000\u202e..\\..\\x\n.txt' });
+    const hostile = await saved;
+    assert.equal(path.dirname(hostile.path), downloads, 'inside the downloads folder');
+    const saneName = path.basename(hostile.path);
+    assert.ok(!/[/\\\u0000-\u001f\u202e]/.test(saneName) && !saneName.includes('..') && !saneName.startsWith('.'), `a plain name: ${JSON.stringify(saneName)}`);
+    assert.equal(sha(await readFile(hostile.path)), sha(bytes));
+
+    // Larger than Bob takes: declined, nothing written.
+    const big = path.join(aliceHome, 'big.bin');
+    await writeFile(big, randomBytes(2 * 1024 * 1024));
+    const refused = next(bob, 'file-refused');
+    await alice.sendFile('Bob', big);
+    assert.deepEqual(await refused, { contactId: alice.id, from: 'Alice', name: 'big.bin', size: 2 * 1024 * 1024, reason: 'too-large' });
+    assert.deepEqual((await readdir(downloads)).sort(), ['report (1).bin', 'report.bin', saneName].sort(), 'no temporary file left, nothing else');
+    await alice.close();
+    await bob.close();
+  });
+
+  it('makes any received name one plain name', () => {
+    for (const [given, expected] of [
+      ['..', 'file'],
+      ['.', 'file'],
+      ['', 'file'],
+      ['../../etc/passwd', '_._etc_passwd'],
+      ['a..b.txt', 'a.b.txt'],
+      ['.hidden', 'hidden'],
+      ['tab\there\u0007.txt', 'tabhere.txt'],
+      ['C:\\Windows\\x.exe', 'C__Windows_x.exe'],
+    ] as const) assert.equal(downloadFileName(given), expected, JSON.stringify(given));
+    const long = downloadFileName('x'.repeat(1000) + '.pdf');
+    assert.ok(Buffer.byteLength(long) <= 255 && long.endsWith('.pdf'), 'bounded, the extension kept');
   });
 });
