@@ -18,14 +18,14 @@
 //    Enter (dispatched in the page) -> the tick "Delivered" in Alice's log (bench/chat-probe.mjs), each after a ping
 //    on a bare RTCDataChannel between the same two pages (the baseline at that level, same moment).
 // Chromium runs with its accessibility tree on (lib.mjs).
-import { enterApp, isShown, openConversation, openPairing, openPerson, pair, fill, click, readCode, waitForConnected } from '../test/e2e/helpers.mjs';
+import { enterApp, openConversation, openPerson, pair } from '../test/e2e/helpers.mjs';
 import { launchBrowser } from '../test/e2e/browsers.mjs';
 import { bareEnd, barePing, bareResponder, installProbe } from './chat-probe.mjs';
 import {
   accessibilityNote, argValue, benchBrowserOptions, cpuMs, hasFlag, heapAndNodes, loadLine, machineLine, median, mib, ms, openPeer, printTable,
   processTree, quantile, rssBytes, serveDistSnapshot, sleep, warnOutsideNamespace, withTimeout,
 } from './lib.mjs';
-import { armConnectedWatch, bothConnected } from './ui-watch.mjs';
+import { timedOneCodeReconnect } from './ui-watch.mjs';
 
 const reconnectRounds = Number(argValue('--reconnect-rounds', '2'));
 const reconnectDelayS = Number(argValue('--reconnect-delay', '3'));
@@ -56,19 +56,8 @@ async function reconnectOnce(kindA, kindB) {
       await person.page.reload();
       await enterApp(person.page, person);
     }));
-    await openConversation(alice.page, 'Bob');
-    await click(alice.page, 'button', 'Reconnect');
-    const code = await readCode(alice.page, 'Invite code');
-    await sleep(reconnectDelayS * 1000);
-    await openPairing(bob.page);
-    await fill(bob.page, 'textbox', 'Paste a code', code);
-    await Promise.all([armConnectedWatch(alice.page), armConnectedWatch(bob.page)]);
-    await click(bob.page, 'button', 'Connect');
-    await waitForConnected(bob.page, 45_000);
-    await waitForConnected(alice.page, 45_000);
-    const [a, b] = await bothConnected(alice.page, bob.page);
-    const answerShown = await isShown(bob.page, 'textbox', 'Answer code', 200);
-    return { ok: true, ms: Math.max(a.connectedAt, b.connectedAt) - b.clickAt, answerShown, errors: [...alice.errors, ...bob.errors] };
+    const { ms: connectMs, answerShown } = await timedOneCodeReconnect(alice, bob, reconnectDelayS);
+    return { ok: true, ms: connectMs, answerShown, errors: [...alice.errors, ...bob.errors] };
   } catch (error) {
     return { ok: false, detail: String(error.message ?? error).split('\n')[0] };
   } finally {

@@ -3,7 +3,8 @@
 // browser bench prints its build id, the machine's load, and that Chromium runs with its accessibility tree on.
 //
 //   npm run bench                     codec-sizes, size, bundle-share, vault-bench, chat, flood, peers, files,
-//                                     one-code, first-message, node-peer, calls (about 15 min on an idle 2-core machine)
+//                                     one-code, first-message, node-peer, calls, relays, groups (about 25 min on an idle
+//                                     2-core machine)
 //   npm run bench -- --quick          the same with smaller counts: a smoke run, not for figures
 //   npm run bench -- --long           also the long cases: one-code at 600 s, files with 1 GiB, late-answer
 //                                     (about 35 min more)
@@ -61,6 +62,16 @@ const benches = [
     name: 'calls',
     args: quick ? ['--calls', '2', '--cpu-seconds', '5', '--messages', '10'] : [],
     what: 'Accept -> first audio on the far side, CPU of a 640x480 video call, "Delivered" during a call vs without (issue 22)',
+  },
+  {
+    name: 'relays',
+    args: quick ? ['--offline', '20', '--rounds', '1', '--one-code-rounds', '1', '--idle-seconds', '10'] : [],
+    what: 'a real Nostr relay: offline envelopes fetched per second, unlock -> Connected by automatic reconnect, relay traffic of an idle contact, invite size (issue 21)',
+  },
+  {
+    name: 'groups',
+    args: quick ? ['--sizes', '3,4', '--rounds', '2', '--catch-up', '20', '--idle-seconds', '3'] : [],
+    what: 'group mesh formation for 4 and 8 members, fan-out vs 1:1, catch-up of 1,000 missed messages, idle cost per live member (issue 19)',
   },
 ];
 if (long || hasFlag('--late')) {

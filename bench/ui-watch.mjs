@@ -1,7 +1,7 @@
 // Timing UI steps inside the pages, for the benches: from a click to a code in a textbox, from a click to the
 // status "Connection" reading Connected, and opening a conversation from the list "Conversations". The clocks run in
 // the pages (performance.now(); performance.timeOrigin + performance.now() across pages of one machine).
-import { until } from '../test/e2e/helpers.mjs';
+import { click, fill, isShown, openConversation, openPairing, readCode, until, waitForConnected } from '../test/e2e/helpers.mjs';
 import { inPage } from '../test/e2e/page-probe.mjs';
 import { withTimeout } from './lib.mjs';
 
@@ -63,4 +63,75 @@ export function bothConnected(pageA, pageB) {
 export async function clickConversation(page, name) {
   const handle = await page.waitForFunction(inPage((probe, contact) => probe.conversationButton(contact)), { timeout: 30_000, polling: 100 }, name);
   await handle.asElement().click();
+}
+
+// ---- the store, and messages typed in a burst (bench/relays.mjs, bench/groups.mjs) ----
+
+/** In the page: messages the store holds over every conversation (the log's counts); -1 while locked. */
+export function storedTotal() {
+  try {
+    return document.querySelector('tc-tincan-shell')?.app?.store?.log.summaries().reduce((n, s) => n + s.count, 0) ?? -1;
+  } catch {
+    return -1;
+  }
+}
+
+/**
+ * In the page, armed before a click: the click's epoch time, when the messenger first exists (the page unlocked),
+ * and when the store first holds `target` messages (the log's counts, polled every 5 ms from a timer).
+ */
+export function armStoredWatch(target) {
+  const now = () => performance.timeOrigin + performance.now();
+  const count = () => {
+    try {
+      return document.querySelector('tc-tincan-shell')?.app?.store?.log.summaries().reduce((n, s) => n + s.count, 0) ?? -1;
+    } catch {
+      return -1;
+    }
+  };
+  const watch = (window.__tcStoredWatch = {});
+  document.addEventListener('click', () => (watch.clickAt ??= now()), { capture: true, once: true });
+  const check = () => {
+    if (watch.unlockedAt === undefined && document.querySelector('tc-tincan-shell')?.app?.messenger) watch.unlockedAt = now();
+    if (count() >= target) watch.doneAt = now();
+    else setTimeout(check, 5);
+  };
+  check();
+}
+/** { clickAt, unlockedAt, doneAt } of the armed store watch. */
+export const storedWatch = (page) => page.evaluate(() => ({ ...window.__tcStoredWatch }));
+
+/**
+ * Types `texts` into "Message" and dispatches Enter for each, all in one task (as bench/chat.mjs's burst); returns
+ * the epoch time before the first.
+ */
+export const sendTexts = inPage((probe, texts) => {
+  const field = probe.find((el) => el.localName === 'textarea' && el.getAttribute('aria-label') === 'Message');
+  const at = performance.timeOrigin + performance.now();
+  for (const text of texts) {
+    field.value = text;
+    field.dispatchEvent(new InputEvent('input', { bubbles: true, composed: true }));
+    field.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true, composed: true, cancelable: true }));
+  }
+  return at;
+});
+
+/**
+ * The one-code reconnect by hand (bench/peers.mjs part 1): Alice presses "Reconnect" in Bob's conversation, Bob
+ * pastes the code (after `delayS` s) and presses "Connect": that click -> both statuses "Connection" read Connected
+ * (the later), and whether Bob's page showed an answer code (the two-code fallback).
+ */
+export async function timedOneCodeReconnect(alice, bob, delayS = 0) {
+  await openConversation(alice.page, bob.name);
+  await click(alice.page, 'button', 'Reconnect');
+  const code = await readCode(alice.page, 'Invite code');
+  await new Promise((resolve) => setTimeout(resolve, delayS * 1000));
+  await openPairing(bob.page);
+  await fill(bob.page, 'textbox', 'Paste a code', code);
+  await Promise.all([armConnectedWatch(alice.page), armConnectedWatch(bob.page)]);
+  await click(bob.page, 'button', 'Connect');
+  await waitForConnected(bob.page, 45_000);
+  await waitForConnected(alice.page, 45_000);
+  const [a, b] = await bothConnected(alice.page, bob.page);
+  return { ms: Math.max(a.connectedAt, b.connectedAt) - b.clickAt, answerShown: await isShown(bob.page, 'textbox', 'Answer code', 200) };
 }

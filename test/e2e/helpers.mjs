@@ -517,6 +517,25 @@ export async function conversationButtonNames(page) {
   return names;
 }
 
+/** Saves `url` as the person's one relay in Settings and waits until the list "Relays" says it is connected. */
+export async function saveRelays(person, url) {
+  await click(person.page, 'button', 'Settings');
+  await fill(person.page, 'textbox', 'Relay addresses', url);
+  await click(person.page, 'button', 'Save relays');
+  await waitForText(person.page, 'list', 'Relays', `${url}: connected`);
+}
+
+/** Waits until "Use relays with <other>" is ticked (and can be changed) in the contact's details, then goes back. */
+export async function waitForRelaysWith(person, other) {
+  await openConversation(person.page, other);
+  await openContactDetails(person.page);
+  await until(
+    () => withElement(person.page, 'checkbox', `Use relays with ${other}`, {}, (box) => box.evaluate((el) => el.checked && !el.disabled)),
+    `Use relays with ${other} ticked`,
+  );
+  await click(person.page, 'button', 'Back');
+}
+
 /** The text of the open conversation's status "Connection" ("Connected", "Offline, last seen …", …). */
 export async function connectionText(page) {
   return (await textOf(page, 'status', 'Connection')).trim();

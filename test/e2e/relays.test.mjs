@@ -19,20 +19,19 @@ import {
   click,
   connectionText,
   enterApp,
-  fill,
-  openContactDetails,
   openConversation,
   openPerson,
   pair,
   readCode,
+  saveRelays,
   sendMessage,
   serveForSuite,
   shownMessages,
   until,
   waitForElement,
   waitForConnected,
+  waitForRelaysWith,
   waitForText,
-  withElement,
 } from './helpers.mjs';
 
 const server = serveForSuite();
@@ -46,13 +45,6 @@ async function watchSockets(page) {
   const cdp = await page.createCDPSession();
   await cdp.send('Network.enable');
   cdp.on('Network.webSocketCreated', ({ url }) => aliceSockets.push(url));
-}
-
-async function saveRelays(person, url) {
-  await click(person.page, 'button', 'Settings');
-  await fill(person.page, 'textbox', 'Relay addresses', url);
-  await click(person.page, 'button', 'Save relays');
-  await waitForText(person.page, 'list', 'Relays', `${url}: connected`);
 }
 
 const texts = async (page) => (await shownMessages(page)).map((m) => m.text);
@@ -95,18 +87,8 @@ describe('relays', () => {
     // Relays turned on while connected: each side hands the other its relays and alias at once.
     await saveRelays(alice, relay.url);
     await saveRelays(bob, relay.url);
-    for (const [person, other] of [
-      [alice, 'Bob'],
-      [bob, 'Alice'],
-    ]) {
-      await openConversation(person.page, other);
-      await openContactDetails(person.page);
-      await until(
-        () => withElement(person.page, 'checkbox', `Use relays with ${other}`, {}, (box) => box.evaluate((el) => el.checked && !el.disabled)),
-        `Use relays with ${other} ticked`,
-      );
-      await click(person.page, 'button', 'Back');
-    }
+    await waitForRelaysWith(alice, 'Bob');
+    await waitForRelaysWith(bob, 'Alice');
     // Alice closes Tincan (the page goes away); Bob sees her gone.
     await alice.page.close();
     await openConversation(bob.page, 'Alice');
