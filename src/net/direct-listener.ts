@@ -80,20 +80,6 @@ function nativeListenerFor(host: string, port: number, handle: (request: IceUdpM
     if (held.handle === handle) held.handle = undefined;
   };
 }
-
-/**
- * Stops every native listener kept by nativeListenerFor, for the end of a process (the tests' `after`, before
- * node-datachannel's cleanup(), which otherwise may wait for them until its own timeout): only when every
- * connection is closed and nothing will send to their ports again (the bug above needs a STUN request after stop).
- */
-export function releaseNativeListeners(): void {
-  for (const [key, entry] of nativeListeners) {
-    if (entry.handle) continue; // still in use by a DirectListener
-    nativeListeners.delete(key);
-    entry.native.stop();
-  }
-}
-
 const maxRecentlyClosed = 4_096;
 
 /** What the listener refused or ended, counted (for its status and the tests). */

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { endNative } from '../native-end';
+import nodeDataChannel from 'node-datachannel';
 import type { TincanApp } from '../../../src/app/tincan-app';
 import type { ShownState } from '../../../src/chat/chat-message';
 import type { Messenger } from '../../../src/chat/messenger';
@@ -21,7 +21,7 @@ import { cheapKdf } from '../store/helpers';
 import { connect, mailboxStepMs, pageOn, passphrase, s } from './mailbox-pages';
 
 usePasswordHasher(async (password, salt) => inProcessPasswordHasher(password, salt, cheapKdf));
-after(() => endNative());
+after(() => nodeDataChannel.cleanup());
 
 const stateOf = (app: TincanApp, text: string): ShownState | undefined => s(app).open?.messages.find((m) => m.text === text)?.state;
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { endNative } from '../native-end';
+import nodeDataChannel from 'node-datachannel';
 import { MailboxKeeper } from '../../../src/app/mailbox-keeper';
 import type { TincanApp } from '../../../src/app/tincan-app';
 import type { Messenger } from '../../../src/chat/messenger';
@@ -25,7 +25,7 @@ import { cheapKdf } from '../store/helpers';
 import { connect, mailboxStepMs, memoryCollection, pageOn, passphrase, quietKeeperOptions, s } from './mailbox-pages';
 
 usePasswordHasher(async (password, salt) => inProcessPasswordHasher(password, salt, cheapKdf));
-after(() => endNative());
+after(() => nodeDataChannel.cleanup());
 
 const messengerOf = (app: TincanApp): Messenger => (app as unknown as { messenger: Messenger }).messenger;
 /** The contacts' mailboxes this page visits (app/mailbox-keeper.ts), by contact id. */

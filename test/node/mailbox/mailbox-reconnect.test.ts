@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { endNative } from '../native-end';
+import nodeDataChannel from 'node-datachannel';
 import { MailboxKeeper, type MailboxKeeperOptions } from '../../../src/app/mailbox-keeper';
 import { MailboxClient } from '../../../src/chat/mailbox-client';
 import { openSignal, sealSignal, signalMaxAgeMs, SignalFreshness } from '../../../src/chat/mailbox-signal';
@@ -22,7 +22,7 @@ import { freeUdpPort } from '../net/direct-harness';
 import { until } from '../chat/people';
 import { mailboxStepMs, memoryCollection, quietKeeperOptions } from './mailbox-pages';
 
-after(() => endNative());
+after(() => nodeDataChannel.cleanup());
 
 const code = '4ABCDEFGHJKMNPQRSTVWXYZ0123456789-a reconnect code as text';
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { endNative } from '../native-end';
+import nodeDataChannel from 'node-datachannel';
 import type { TincanApp } from '../../../src/app/tincan-app';
 import type { Messenger } from '../../../src/chat/messenger';
 import { usePasswordHasher, inProcessPasswordHasher } from '../../../src/crypto/vault';
@@ -21,7 +21,7 @@ import { cheapKdf } from '../store/helpers';
 import { connect, mailboxStepMs, pageOn, passphrase, s, type Platform } from './mailbox-pages';
 
 usePasswordHasher(async (password, salt) => inProcessPasswordHasher(password, salt, cheapKdf));
-after(() => endNative());
+after(() => nodeDataChannel.cleanup());
 
 type KeeperInside = { theirs: ReadonlyMap<string, unknown>; options: { contactMailboxes: SealedCollection } };
 const keeperOf = (app: TincanApp): KeeperInside => (app as unknown as { mailbox: KeeperInside }).mailbox;

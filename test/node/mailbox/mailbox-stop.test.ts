@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { endNative } from '../native-end';
+import nodeDataChannel from 'node-datachannel';
 import { MailboxClient } from '../../../src/chat/mailbox-client';
 import type { CarriedItem } from '../../../src/chat/frames';
 import { toBase64Url } from '../../../src/crypto/bytes';
@@ -24,7 +24,7 @@ import { dialDirectFromNode } from '../../../src/node/direct-dial-node';
 import { runMailbox } from '../../../src/node/mailbox';
 import { freeUdpPort, stunSender } from '../net/direct-harness';
 
-after(() => endNative());
+after(() => nodeDataChannel.cleanup());
 
 const rounds = 10;
 const conversation = 'dm:' + 'B'.repeat(22);

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { endNative } from '../native-end';
+import nodeDataChannel from 'node-datachannel';
 import { MailboxClient } from '../../../src/chat/mailbox-client';
 import type { CarriedItem } from '../../../src/chat/frames';
 import { toBase64Url } from '../../../src/crypto/bytes';
@@ -21,7 +21,7 @@ import { mailboxExpiryMs } from '../../../src/node/mailbox-store';
 import { runMailbox, type MailboxOptions, type RunningMailbox } from '../../../src/node/mailbox';
 import { freeUdpPort } from '../net/direct-harness';
 
-after(() => endNative());
+after(() => nodeDataChannel.cleanup());
 
 const conversation = 'dm:' + 'A'.repeat(22);
 
