@@ -8,10 +8,7 @@
 //     not proven who they are (`prove`) are capped (maxStrangers) and rate-limited (strangersPerWindow), and one
 //     that has not proven itself within proveWithinMs is closed;
 //   - the listener cannot know a dialer's certificate, so it runs with disableFingerprintVerification and reports
-//     remoteFingerprint() (the one this DTLS session really used) for the Hello to bind (chat/secure-channel.ts);
-//   - the native listener is never stopped (nativeListenerFor): stopping it can leave a dangling callback that
-//     crashes the process at the next STUN request on its port. stop() accepts nothing new, closes every
-//     connection, waits (at most stopWithinMs) until node-datachannel reported each one closed, then detaches.
+//     remoteFingerprint() (the one this DTLS session really used) for the Hello to bind (chat/secure-channel.ts).
 import { IceUdpMuxListener, PeerConnection, type IceUdpMuxRequest } from 'node-datachannel';
 import { Emitter } from '../events';
 import { directChannelId, directUfragPattern } from './direct-channel';
@@ -35,8 +32,6 @@ export interface DirectListenerOptions {
   readonly proveWithinMs?: number;
   /** How long a closed connection's ufrag is ignored. */
   readonly recentlyClosedMs?: number;
-  /** How long stop() waits for its connections' native closes before it stops the listener anyway. */
-  readonly stopWithinMs?: number;
   readonly now?: () => number;
 }
 
@@ -47,39 +42,6 @@ export const defaultStrangerWindowMs = 10_000;
 export const defaultProveWithinMs = 8_000;
 /** Longer than a browser's STUN retransmissions for one check (about 39 s, docs/mailbox.md §1). */
 export const defaultRecentlyClosedMs = 60_000;
-/** A native close takes milliseconds on 127.0.0.1 (its teardown runs on libdatachannel's thread): a wide bound. */
-export const defaultStopWithinMs = 5_000;
-
-/**
- * HACK: node-datachannel 0.33.4 bundles libdatachannel 0.24.5, whose impl::IceUdpMuxListener declares
- * `std::atomic<bool> mStopped;` with no initializer (src/impl/iceudpmuxlistener.hpp; built as C++17, so its value is
- * whatever the heap held). Its stop() begins with `if (mStopped.exchange(true)) return;`, so at random it returns
- * without unregistering its callback from libjuice's mux, and node-datachannel then frees it: the next STUN request
- * with an unknown ufrag on that port calls freed memory (SIGSEGV in IceUdpMuxListener::UnhandledStunRequestCallback,
- * or "terminate called after throwing std::system_error: Invalid argument"; seen in the mailbox tests, confirmed in
- * a core dump, docs/mailbox.md §1). Not reported upstream yet. So a native listener is never stopped: it lives (its
- * UDP socket bound, requests ignored) until the process exits, and a later DirectListener on the same address and
- * port takes it over.
- */
-const nativeListeners = new Map<string, { readonly native: IceUdpMuxListener; handle?: (request: IceUdpMuxRequest) => void }>();
-
-function nativeListenerFor(host: string, port: number, handle: (request: IceUdpMuxRequest) => void): () => void {
-  const key = `${host}:${port}`;
-  let entry = nativeListeners.get(key);
-  if (entry?.handle) throw new Error(`a direct listener already listens on ${key}`);
-  if (!entry) {
-    const native = new IceUdpMuxListener(port, host);
-    const created: { readonly native: IceUdpMuxListener; handle?: (request: IceUdpMuxRequest) => void } = { native };
-    native.onUnhandledStunRequest((request) => created.handle?.(request));
-    nativeListeners.set(key, created);
-    entry = created;
-  }
-  const held = entry;
-  held.handle = handle;
-  return () => {
-    if (held.handle === handle) held.handle = undefined;
-  };
-}
 const maxRecentlyClosed = 4_096;
 
 /** What the listener refused or ended, counted (for its status and the tests). */
@@ -128,22 +90,20 @@ export class ListenerChannel extends NativeDirectChannel {
 
 export class DirectListener extends Emitter<DirectListenerEvents> {
   readonly stats: DirectListenerStats = { created: 0, opened: 0, badUfrag: 0, recentlyClosed: 0, overCap: 0, overRate: 0, unprovenClosed: 0 };
-  /** Stops handing this listener the native listener's STUN requests (nativeListenerFor). */
-  private readonly detach: () => void;
+  private readonly native: IceUdpMuxListener;
   private readonly live = new Map<string, ListenerChannel>();
-  /** Every connection whose native PeerConnection has not reported `closed` yet (closed in JS or not). */
-  private readonly unsettled = new Set<ListenerChannel>();
   private readonly strangers = new Map<ListenerChannel, ReturnType<typeof setTimeout>>();
   /** ufrag -> when it closed; oldest first (Map keeps insertion order). */
   private readonly closedAt = new Map<string, number>();
   private readonly recentStarts: number[] = [];
   private readonly now: () => number;
-  private stopping?: Promise<void>;
+  private isStopped = false;
 
   constructor(private readonly options: DirectListenerOptions) {
     super();
     this.now = options.now ?? Date.now;
-    this.detach = nativeListenerFor(options.host, options.port, (request) => this.handleStun(request));
+    this.native = new IceUdpMuxListener(options.port, options.host);
+    this.native.onUnhandledStunRequest((request) => this.handleStun(request));
   }
 
   /** Connections alive now, proven or not. */
@@ -155,36 +115,16 @@ export class DirectListener extends Emitter<DirectListenerEvents> {
     return this.strangers.size;
   }
 
-  /** Whether stop() was called: from then on no connection is accepted. */
-  get isStopping(): boolean {
-    return !!this.stopping;
-  }
-
-  /**
-   * Idempotent (every call returns the same promise). Accepts nothing from now on, closes every connection, waits at
-   * most stopWithinMs for node-datachannel to report each one closed (also those that closed just before), then
-   * detaches from the native listener, which stays open, ignoring requests, until the process exits or another
-   * listener takes its address and port (nativeListenerFor). Never rejects.
-   */
-  stop(): Promise<void> {
-    this.stopping ??= this.stopOnce();
-    return this.stopping;
-  }
-
-  private async stopOnce(): Promise<void> {
-    this.removeAllListeners();
+  stop(): void {
+    if (this.isStopped) return;
+    this.isStopped = true;
     for (const channel of [...this.live.values()]) channel.close();
-    const unsettled = [...this.unsettled].map((channel) => channel.nativeClosed);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const bound = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.stopWithinMs ?? defaultStopWithinMs)));
-    await Promise.race([Promise.all(unsettled), bound]);
-    clearTimeout(timer);
-    for (const timer of this.strangers.values()) clearTimeout(timer);
-    this.detach();
+    this.native.stop();
+    this.removeAllListeners();
   }
 
   private handleStun(request: IceUdpMuxRequest): void {
-    if (this.stopping) return;
+    if (this.isStopped) return;
     const { ufrag, localUfrag, host, port } = request;
     // Before anything native: a ufrag that is no valid ICE pwd aborts the process in setLocalDescription.
     if (typeof ufrag !== 'string' || !directUfragPattern.test(ufrag) || localUfrag !== ufrag) return void this.stats.badUfrag++;
@@ -219,8 +159,6 @@ export class DirectListener extends Emitter<DirectListenerEvents> {
     this.stats.created++;
     const channel = new ListenerChannel(ufrag, peer, options.fingerprint, { address: host, port }, (c) => this.release(c));
     this.live.set(ufrag, channel);
-    this.unsettled.add(channel);
-    void channel.nativeClosed.then(() => this.unsettled.delete(channel));
     this.strangers.set(
       channel,
       setTimeout(() => {

@@ -1,8 +1,6 @@
 // Node only: a DirectChannel over node-datachannel's native PeerConnection and its negotiated channel 0, for both
 // ends of a WebRTC-direct dial (direct-listener.ts, node/direct-dial-node.ts). One idempotent close: the channel,
 // then the PeerConnection on a later turn (closing it from inside one of its own callbacks is not safe).
-// `nativeClosed` settles when node-datachannel reports the PeerConnection `closed` (its ICE agent is then being torn
-// down on libdatachannel's own thread): the listener waits for it before it stops (direct-listener.ts stop).
 import type { DataChannel, PeerConnection } from 'node-datachannel';
 import { TincanError } from '../errors';
 import { Emitter } from '../events';
@@ -10,8 +8,6 @@ import type { DirectChannel, DirectChannelEvents } from './direct-channel';
 
 export class NativeDirectChannel extends Emitter<DirectChannelEvents> implements DirectChannel {
   remoteFingerprint: Uint8Array;
-  /** Settles once the native PeerConnection reported `closed` (after close(), or when the path died). */
-  readonly nativeClosed: Promise<void>;
   private isEnded = false;
   private channel?: DataChannel;
 
@@ -22,10 +18,7 @@ export class NativeDirectChannel extends Emitter<DirectChannelEvents> implements
   ) {
     super();
     this.remoteFingerprint = remoteFingerprint;
-    let settle = () => {};
-    this.nativeClosed = new Promise<void>((resolve) => (settle = resolve));
     peer.onStateChange((state: string) => {
-      if (state === 'closed') settle();
       if (state === 'failed' || state === 'disconnected' || state === 'closed') this.close();
     });
   }

@@ -25,7 +25,7 @@ describe('direct listener', () => {
     channel.prove();
     dialer.close();
     await waitFor('the listener to notice the close', () => listener.size === 0);
-    await listener.stop();
+    listener.stop();
   });
 
   it('ignores STUN requests whose ufrag is no valid ICE password, and keeps serving', async () => {
@@ -39,7 +39,7 @@ describe('direct listener', () => {
     assert.ok(dialer.isOpen, 'the same process still accepts an honest dial');
     dialer.close();
     stranger.close();
-    await listener.stop();
+    listener.stop();
   });
 
   it('ignores a late retransmitted STUN request for a connection it just closed', async () => {
@@ -56,7 +56,7 @@ describe('direct listener', () => {
     assert.equal(listener.stats.created, 1, 'no new connection for the closed ufrag');
     assert.equal(listener.size, 0);
     late.close();
-    await listener.stop();
+    listener.stop();
   });
 
   it('caps the connections strangers hold open, and closes each one that does not prove itself in time', async () => {
@@ -70,7 +70,7 @@ describe('direct listener', () => {
     stranger.send(randomDirectUfrag());
     await waitFor('room for a new stranger once they are gone', () => listener.stats.created === 3);
     stranger.close();
-    await listener.stop();
+    listener.stop();
   });
 
   it('limits how many new stranger connections start per window', async () => {
@@ -80,7 +80,7 @@ describe('direct listener', () => {
     await waitFor('the third to be refused by the rate limit', () => listener.stats.overRate === 1);
     assert.equal(listener.stats.created, 2);
     stranger.close();
-    await listener.stop();
+    listener.stop();
   });
 
   it('closes an open channel whose dialer never proves who it is', async () => {
@@ -90,6 +90,6 @@ describe('direct listener', () => {
     await closed;
     assert.equal(listener.stats.unprovenClosed, 1);
     assert.equal(listener.stats.opened, 1);
-    await listener.stop();
+    listener.stop();
   });
 });
