@@ -467,9 +467,15 @@ export class Delivery extends Emitter<DeliveryEvents> {
     const stamp = await this.sync!.stamp(conversation.wireId);
     const header = { conversation: conversation.wireId, id: this.randomId() };
     for (;;) {
-      const chain = await (this.chains!.current(conversation.wireId, conversation.members) ?? this.startChain(conversation));
-      // Checked and sealed in one step: messages that waited for the same reservation may have used it up.
-      if (chain.canSeal) return { frame: { type: 'envelope', ...sealEnvelope(this.sodium!, this.options.identity, chain, header, { text, sentAt, ...stamp }) }, hlc: stamp.hlc };
+      // Its members as they are now: one may have been removed while this waited (review: a chain could start with them).
+      const now = this.options.directory.get(conversationId);
+      if (!now) throw new TincanError('NO_CONVERSATION', conversationId);
+      const chain = await (this.chains!.current(now.wireId, now.members) ?? this.startChain(now));
+      // Checked and sealed in one step: messages that waited for the same reservation may have used it up, and the
+      // chain must still be the current one (a membership change while this waited retires it).
+      if (chain.canSeal && this.chains!.current(now.wireId, this.options.directory.get(conversationId)?.members ?? []) === chain) {
+        return { frame: { type: 'envelope', ...sealEnvelope(this.sodium!, this.options.identity, chain, header, { text, sentAt, ...stamp }) }, hlc: stamp.hlc };
+      }
     }
   }
 

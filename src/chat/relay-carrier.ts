@@ -24,6 +24,10 @@ export const republishAfterMs = 10 * 60_000;
 /** An item sealed this recently and not among the stored events a reading brings first counts as live (the sender's
  * clock may differ a little from ours). */
 export const liveItemS = 120;
+/** An item sealed this long before this device's previous reading began was read then (or its sender publishes it
+ * again, sealed anew, every republishAfterMs until acknowledged): not handed again. Wider than the senders' clocks
+ * may differ from ours, and than republishAfterMs. */
+export const readBeforeMarginS = 15 * 60;
 /** Wrap ids remembered, to skip a relay's duplicates and replays before opening them. */
 const maxSeenWraps = 10_000;
 const selfRecordId = 'self';
@@ -90,6 +94,8 @@ export class RelayCarrier extends Emitter<RelayCarrierEvents> implements Carrier
   private readFrom?: number;
   /** Where this session's reading starts (seconds). */
   private since = 0;
+  /** When the reading before this one began (s), if there was one: what was sealed well before it was read then. */
+  private readBefore?: number;
   private readonly contacts = new Map<string, ContactRelays>();
   private module?: RelayModule;
   private pool?: RelayPool;
@@ -101,7 +107,7 @@ export class RelayCarrier extends Emitter<RelayCarrierEvents> implements Carrier
   private backlog?: { readonly item: CarriedItem; readonly sealedAt: number }[];
   private disposed = false;
   /** What failed a check (not ours, not from that contact, not an item): counted, never acted on. */
-  readonly ignored = { unopened: 0, wrongSender: 0, malformed: 0, tooLarge: 0 };
+  readonly ignored = { unopened: 0, wrongSender: 0, malformed: 0, tooLarge: 0, readBefore: 0 };
   /** Wraps seen, and items handed to delivery. */
   readonly counted = { wraps: 0, items: 0 };
   /** One code for a first contact through the same relays (relay-rendezvous.ts). */
@@ -253,6 +259,7 @@ export class RelayCarrier extends Emitter<RelayCarrierEvents> implements Carrier
     pool.on('eose', () => this.handBacklog());
     const nowS = Math.floor(this.now() / 1000);
     const previous = this.readFrom ?? nowS;
+    if (this.readFrom !== undefined) this.readBefore = this.readFrom;
     this.readFrom = nowS;
     await this.saveSelf();
     this.since = previous - module.wrapBackdateS;
@@ -297,7 +304,8 @@ export class RelayCarrier extends Emitter<RelayCarrierEvents> implements Carrier
       if (!opened) return void this.ignored.unopened++;
       if (opened.sender !== c.peerAlias) return void this.ignored.wrongSender++;
       if (ephemeral) {
-        this.emit('heard', { contactId });
+        // Heard live only if sealed moments ago (a relay may replay a recorded offer after this page reloaded).
+        if (Math.abs(this.now() / 1000 - opened.sealedAt) <= liveItemS) this.emit('heard', { contactId });
         return void this.emit('reconnect', { contactId, code: opened.content });
       }
       let item: CarriedItem | undefined;
@@ -310,6 +318,9 @@ export class RelayCarrier extends Emitter<RelayCarrierEvents> implements Carrier
       // Only the contact's own items: its envelopes and its acks (no one relays others' through its alias).
       const signer = item?.type === 'envelope' ? item.from : item?.by;
       if (!item || signer !== this.options.keyOf(contactId)) return void this.ignored.malformed++;
+      // Read at an earlier unlock (the two days read again each time): handed on again it would be acknowledged again,
+      // by relay while its sender is away, a new wrap kept 14 days at every unlock (bench/RESULTS.md, "Issue 21").
+      if (this.readBefore !== undefined && opened.sealedAt < this.readBefore - readBeforeMarginS) return void this.ignored.readBefore++;
       if (this.backlog) return void this.backlog.push({ item, sealedAt: opened.sealedAt });
       if (Math.abs(this.now() / 1000 - opened.sealedAt) <= liveItemS) this.emit('heard', { contactId });
       return this.hand(item);

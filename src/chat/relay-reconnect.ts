@@ -90,11 +90,20 @@ export class RelayReconnect {
     try {
       canonical = normalizeCode(code);
       decoded = decodeCode(canonical);
-      // The contact took our offer and answers it: its candidates go to the waiting link.
-      if (decoded.kind === 'answer') return void (own?.exchange && (await this.options.answer(own.exchange.id, canonical)));
     } catch (error) {
-      // Not a code, or not an answer to our offer (a late one, for an offer already dropped): nothing to do.
+      // Not a code: nothing to do.
       if (!isTincanError(error)) throw error;
+    }
+    if (decoded?.kind === 'answer') {
+      // The contact took our offer and answers it: its candidates go to the waiting link. An answer to an offer
+      // already dropped (a late one) does nothing, and above all does not drop the offer now waiting (review: it
+      // did, and no offer followed until the next unlock).
+      try {
+        if (own?.exchange) await this.options.answer(own.exchange.id, canonical);
+      } catch (error) {
+        if (!isTincanError(error)) throw error;
+      }
+      return;
     }
     if (own?.exchange && this.options.keepsOwnOffer(contactId)) {
       void this.options.send(contactId, own.exchange.code!);

@@ -13,7 +13,8 @@
 //
 // The sink takes chunks in order and cannot read back (like the browser's save picker, file-io.ts canRead false): the
 // transfer hashes them as they arrive and checks the hash before commit; a file interrupted by a lost connection
-// starts over on the next one.
+// goes on from where it stopped on the next one while this process runs (the sink stays in memory), and is cancelled
+// at the next start after a restart (docs/node-peer.md §7).
 import { link, mkdir, open, readdir, rm, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { TincanError } from '../errors';

@@ -65,6 +65,7 @@ async function makeMessenger(who: Person): Promise<Messenger> {
         socket: who.relaySocket,
         keyOf: (contactId) => who.store.contacts.get(contactId)?.pinnedKey,
         receive: (item) => messenger?.delivery.receiveCarried(item),
+        ...(who.now ? { now: who.now } : {}),
       })
     : undefined;
   messenger = new Messenger({

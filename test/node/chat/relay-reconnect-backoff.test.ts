@@ -97,4 +97,19 @@ describe('automatic reconnect: back-off and glare', () => {
     taker.reconnect.stop();
     offering.reconnect.stop();
   });
+  it('a late answer (to an offer already dropped) leaves the offer now waiting alone, and the next one still comes (review: it dropped it and no offer followed)', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const fields = { fingerprint: new Uint8Array(32).fill(3), candidates: [{ type: 'host' as const, address: '192.168.1.2', port: 4000 }] };
+    const { TincanError } = await import('../../../src/errors');
+    // The page that does not keep its own offer (the glare rule's other side), and an answer that names no offer of ours.
+    const late = reconnectFor({ answer: async () => { throw new TincanError('CODE_ANSWER_UNKNOWN_INVITE'); } });
+    late.reconnect.start();
+    await settle();
+    await late.reconnect.received('bob', encodeCode({ kind: 'answer', fields, inReplyTo: new Uint8Array(4).fill(1) }));
+    assert.deepEqual([late.sent, late.cancelled], [['CODE1'], []], 'its offer is still waiting');
+    t.mock.timers.tick(offerBackoffMs);
+    await settle();
+    assert.deepEqual(late.sent, ['CODE1', 'CODE2'], 'the next offer still comes');
+    late.reconnect.stop();
+  });
 });
