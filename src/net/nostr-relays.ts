@@ -36,6 +36,9 @@ export const reconnectRumorKind = 303;
 const connectTimeoutMs = 5_000;
 /** A relay that does not answer a publish within this counts as not having taken it. */
 const publishTimeoutMs = 5_000;
+/** How often a relay's connection is looked at: with enableReconnect nostr-tools never calls onclose when a connected
+ * relay drops (it reconnects by itself, with its own back-off), so a relay that went down would read "connected". */
+const statusCheckMs = 2_000;
 
 /** Stored events one catch-up reading may bring (varied per reading, see RelayPool.subscribe). */
 const catchUpLimitBase = 1_000;
@@ -138,6 +141,7 @@ export class RelayPool extends Emitter<RelayPoolEvents> {
   private filter?: { readonly '#p': string[]; readonly since: number };
   private readonly subscribed = new Set<string>();
   private closed = false;
+  private watch?: ReturnType<typeof setInterval>;
 
   constructor(private readonly options: RelayPoolOptions) {
     super();
@@ -176,6 +180,7 @@ export class RelayPool extends Emitter<RelayPoolEvents> {
 
   close(): void {
     this.closed = true;
+    clearInterval(this.watch);
     for (const connection of this.connections.values()) {
       connection.relay?.close();
     }
@@ -230,6 +235,7 @@ export class RelayPool extends Emitter<RelayPoolEvents> {
     relay.publishTimeout = publishTimeoutMs;
     relay.onclose = () => this.setStatus(url, 'unreachable');
     current.relay = relay;
+    this.watch ??= setInterval(() => this.checkConnections(), statusCheckMs);
     current.opening = relay.connect({ timeout: connectTimeoutMs }).then(
       () => {
         current.opening = undefined;
@@ -243,6 +249,15 @@ export class RelayPool extends Emitter<RelayPoolEvents> {
       },
     );
     return current.opening;
+  }
+
+  /** A relay that dropped reads "unreachable" while nostr-tools reconnects it, and "connected" once it is back
+   * (test/node/chat/relay-down.test.ts). A refused one stays refused. */
+  private checkConnections(): void {
+    for (const [url, connection] of this.connections) {
+      if (!connection.relay || connection.opening || connection.status === 'refused') continue;
+      this.setStatus(url, connection.relay.connected ? 'connected' : 'unreachable');
+    }
   }
 
   private setStatus(url: string, status: RelayStatus): void {
