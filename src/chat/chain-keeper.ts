@@ -31,15 +31,21 @@ import {
 } from '../crypto/sender-chain';
 import type { Sodium } from '../crypto/sodium';
 import type { JsonValue } from '../crypto/vault';
+import type { WriteOptions } from '../store/record-backend';
 import { deviceOnlyIdPrefix } from '../store/records';
 import { maxGroupMembers } from './group/membership-log';
 
 /** What the keeper needs from the store (store/sealed-collection.ts). */
 export interface ChainRecordsPort {
   loadAll(): Promise<{ readonly records: readonly { readonly id: string; readonly value: unknown }[] }>;
-  put(id: string, value: JsonValue): Promise<void>;
+  /** `durable`: on stable storage before it resolves (store/record-backend.ts), for reservations. */
+  put(id: string, value: JsonValue, options?: WriteOptions): Promise<void>;
   remove(id: string): Promise<void>;
 }
+
+/** How a reservation is written: a lost one would let a chain resume below numbers it sealed, so two messages would
+ * be sealed under one key; it must survive an OS crash too, not only a page or browser crash. */
+const durable: WriteOptions = { durable: true };
 
 /** Received chains kept per (conversation, sender): the oldest go first (their sender hands them again if needed). */
 export const maxReceivedChainsPerSender = 64;
@@ -171,7 +177,7 @@ export class ChainKeeper {
     const chain = new OutgoingChain(this.sodium, start, { sealBelow: start.n });
     const own: OwnChain = { conversation, chain, createdAt: this.now(), members: [...members], live: true };
     const sealUpTo = start.n + chainReserveMessages;
-    const written = this.records.put(ownId(conversation, chain.chainId), ownRecord(own, sealUpTo, this.device)).then(() => {
+    const written = this.records.put(ownId(conversation, chain.chainId), ownRecord(own, sealUpTo, this.device), durable).then(() => {
       this.starting.delete(conversation);
       chain.allowBelow(sealUpTo);
       let chains = this.own.get(conversation);
@@ -225,7 +231,7 @@ export class ChainKeeper {
     if (pending) return pending;
     const sealUpTo = own.chain.next + chainReserveMessages;
     const written = this.records
-      .put(id, ownRecord(own, sealUpTo, this.device))
+      .put(id, ownRecord(own, sealUpTo, this.device), durable)
       .then(() => {
         own.chain.allowBelow(sealUpTo);
         return own.chain;

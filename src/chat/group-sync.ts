@@ -156,7 +156,9 @@ export class GroupSync {
     const before = this.reserving.get(conversation) ?? Promise.resolve();
     if (seq >= own.reservedTo) {
       own.reservedTo = seq + seqReserve;
-      const write = this.records.put(`n:${conversation}`, { reservedTo: own.reservedTo });
+      // On stable storage (an OS crash must not lose it): numbers below it may be used once it resolves, and a number
+      // used twice would make the second message a duplicate that members drop.
+      const write = this.records.put(`n:${conversation}`, { reservedTo: own.reservedTo }, { durable: true });
       const reserved = before.then(() => write);
       this.reserving.set(conversation, reserved.catch(() => undefined));
       await reserved;

@@ -107,6 +107,7 @@ class FileRecordBackend extends MemoryRecordBackend {
     super(records);
   }
 
+  /** Every batch is synced to disk before it resolves, so a `durable` write (record-backend.ts) needs nothing more. */
   override write(batch: readonly RecordWrite[]): Promise<void> {
     const run = this.queue.then(async () => {
       this.checkOpen();

@@ -4,7 +4,15 @@
 // localforage's IndexedDB driver stores a value by structured clone under the plain key, as the raw path does.
 import * as localforageModule from 'localforage';
 import { TincanError } from '../errors';
-import { checkBatch, mapStorageErrors, prefixUpperBound, toStorageError, type RecordBackend, type RecordWrite } from './record-backend';
+import {
+  checkBatch,
+  mapStorageErrors,
+  prefixUpperBound,
+  toStorageError,
+  type RecordBackend,
+  type RecordWrite,
+  type WriteOptions,
+} from './record-backend';
 
 export const recordsStoreName = 'records';
 
@@ -88,11 +96,14 @@ class IndexedDbRecordBackend implements RecordBackend {
     });
   }
 
-  write(batch: readonly RecordWrite[]): Promise<void> {
+  write(batch: readonly RecordWrite[], { durable = false }: WriteOptions = {}): Promise<void> {
     return mapStorageErrors(async () => {
       checkBatch(batch);
       if (batch.length === 0) return;
-      const transaction = this.db.transaction(recordsStoreName, 'readwrite');
+      // "strict": the transaction completes only once flushed to disk. "default" lets the browser choose, which is
+      // "relaxed" (completes once handed to the OS) in Firefox and in Chromium since version 121
+      // (https://developer.chrome.com/blog/indexeddb-durability-mode-now-defaults-to-relaxed).
+      const transaction = this.db.transaction(recordsStoreName, 'readwrite', { durability: durable ? 'strict' : 'default' });
       const done = transactionDone(transaction);
       const store = transaction.objectStore(recordsStoreName);
       try {

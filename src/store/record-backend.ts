@@ -16,6 +16,14 @@ export type RecordWrite =
   | { readonly key: string; readonly remove: true }
   | { readonly prefix: string; readonly removePrefix: true };
 
+/** How a batch is kept. */
+export interface WriteOptions {
+  /** On stable storage before the write resolves (see the header). Asked only where losing a write that was
+   * reported done would be unsafe, not merely stale: a sender chain's reservation (chat/chain-keeper.ts), a group's
+   * number reservation (chat/group-sync.ts). */
+  readonly durable?: boolean;
+}
+
 export interface RecordBackend {
   get(key: string): Promise<unknown>;
   /** One read transaction; undefined where a key is missing. */
@@ -23,7 +31,7 @@ export interface RecordBackend {
   /** Sorted (see the header). */
   keys(prefix?: string): Promise<string[]>;
   /** ONE atomic transaction. */
-  write(batch: readonly RecordWrite[]): Promise<void>;
+  write(batch: readonly RecordWrite[], options?: WriteOptions): Promise<void>;
   clear(): Promise<void>;
   close(): void;
 }

@@ -4,6 +4,7 @@
 // returns what opened, and the owner validates it (everything from storage is untrusted); records that do not
 // open are skipped and counted. Writes go through the store's one operation queue.
 import type { JsonValue } from '../crypto/vault';
+import type { WriteOptions } from './record-backend';
 import { collectionPrefix, collectionRecordKey } from './records';
 import type { StoreContext } from './store-context';
 
@@ -55,10 +56,10 @@ export class SealedCollection {
     });
   }
 
-  put(id: string, value: JsonValue): Promise<void> {
+  put(id: string, value: JsonValue, options?: WriteOptions): Promise<void> {
     return this.context.exclusive(async () => {
       const key = collectionRecordKey(this.name, id);
-      await this.context.backend.write([{ key, value: this.context.vault().seal(key, value) }]);
+      await this.context.backend.write([{ key, value: this.context.vault().seal(key, value) }], options);
     });
   }
 

@@ -8,6 +8,7 @@ import { ChainKeeper, chainReserveMessages, maxResumedChainMessages, type ChainR
 import { IncomingChain, maxSkippedMessageKeys, type OutgoingChain } from '../../../src/crypto/sender-chain';
 import { getSodium } from '../../../src/crypto/sodium';
 import type { JsonValue } from '../../../src/crypto/vault';
+import type { WriteOptions } from '../../../src/store/record-backend';
 
 const conversation = 'dm:AAAAAAAAAAAAAAAAAAAAAA';
 const members = ['bob'];
@@ -18,14 +19,17 @@ class Records implements ChainRecordsPort {
   readonly map = new Map<string, JsonValue>();
   holding = false;
   puts = 0;
+  /** Every put's id and whether it asked to be on stable storage before it resolves (`durable`), in order. */
+  readonly written: { readonly id: string; readonly durable: boolean }[] = [];
   private readonly held: (() => void)[] = [];
 
   async loadAll() {
     return { records: [...this.map].map(([id, value]) => ({ id, value: structuredClone(value) as unknown })) };
   }
 
-  put(id: string, value: JsonValue): Promise<void> {
+  put(id: string, value: JsonValue, options?: WriteOptions): Promise<void> {
     this.puts++;
+    this.written.push({ id, durable: options?.durable === true });
     const land = () => void this.map.set(id, structuredClone(value));
     if (!this.holding) return Promise.resolve(land());
     return new Promise((resolve) => this.held.push(() => resolve(land())));
@@ -94,6 +98,19 @@ describe('the own chain\'s reservation', () => {
     assert.ok(stored > 199 && stored <= 199 + chainReserveMessages, `the reservation on disk covers every number sealed (${stored})`);
     // The device mark and the chain's first record, then one reservation per half of one.
     assert.ok(records.puts <= 2 + Math.ceil(200 / (chainReserveMessages / 2)), `${records.puts} writes for 200 messages`);
+  });
+
+  it('writes every reservation durably (an OS crash must not lose one: the chain would resume below numbers it sealed)', async () => {
+    const records = new Records();
+    const keeper = await ChainKeeper.open(await getSodium(), records);
+    await seal(keeper, 3 * chainReserveMessages);
+    const chainWrites = records.written.filter(({ id }) => id.startsWith('out:'));
+    assert.ok(chainWrites.length >= 6, `the chain's first record and its renewals (${chainWrites.length})`);
+    assert.deepEqual(
+      chainWrites.filter(({ durable }) => !durable),
+      [],
+      'each written durably',
+    );
   });
 
   it('resumes the chain that was live after a reload, past every number sealed before; a member holding it opens what follows', async () => {

@@ -14,6 +14,7 @@ import { chainsCollectionName } from '../../../src/chat/chain-keeper';
 import { resendAfterMs } from '../../../src/chat/delivery';
 import { GroupSync, heldExpiryMs, heldQuotaBytes, maxMaybeHandedPerSync, syncCollectionName } from '../../../src/chat/group-sync';
 import type { JsonValue } from '../../../src/crypto/vault';
+import type { WriteOptions } from '../../../src/store/record-backend';
 import { HybridClock, hlcOf, maxHlcAheadMs } from '../../../src/chat/hybrid-clock';
 import type { Frame } from '../../../src/chat/frames';
 import type { PeerSession } from '../../../src/chat/peer-session';
@@ -500,18 +501,26 @@ describe('what a member holds: quota, expiry, numbering', () => {
     assert.ok(![...records.map.keys()].some((id) => id.startsWith('h:')), 'removed from storage');
     const again = await GroupSync.open(records, () => now);
     assert.ok((await again.stamp(groupWireId)).seq > second.seq, 'a number used before a reload is never used again');
+    // The reservation that made this true is written durably (an OS crash must not lose it either).
+    const reservations = records.written.filter(({ id }) => id === `n:${groupWireId}`);
+    assert.ok(reservations.length >= 2, 'reserved before and after the reload');
+    assert.deepEqual(reservations.filter(({ durable }) => !durable), [], 'each written durably');
   });
 });
 
 /** A sync collection in memory (the store's sealed collection has the same three calls). */
 function memoryRecords() {
   const map = new Map<string, JsonValue>();
+  /** Every put's id and whether it asked to be on stable storage before it resolves (`durable`). */
+  const written: { id: string; durable: boolean }[] = [];
   return {
     map,
+    written,
     async loadAll() {
       return { records: [...map].map(([id, value]) => ({ id, value: structuredClone(value) as unknown })) };
     },
-    async put(id: string, value: JsonValue) {
+    async put(id: string, value: JsonValue, options?: WriteOptions) {
+      written.push({ id, durable: options?.durable === true });
       map.set(id, structuredClone(value));
     },
     async remove(id: string) {

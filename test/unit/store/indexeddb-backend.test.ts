@@ -105,6 +105,24 @@ describe('IndexedDB record backend', () => {
     again.close();
   });
 
+  it('a durable write commits in a "strict" transaction (flushed to disk), others in the browser\'s default', async () => {
+    const seen: string[] = [];
+    const transaction = IDBDatabase.prototype.transaction;
+    IDBDatabase.prototype.transaction = function (this: IDBDatabase, ...args: Parameters<IDBDatabase['transaction']>) {
+      const made = transaction.apply(this, args);
+      if (made.mode === 'readwrite') seen.push(made.durability);
+      return made;
+    };
+    try {
+      await backend.write([{ key: 'reservation', value: bytes(1) }], { durable: true });
+      await backend.write([{ key: 'message', value: bytes(2) }]);
+    } finally {
+      IDBDatabase.prototype.transaction = transaction;
+    }
+    expect(seen).to.deep.equal(['strict', 'default']);
+    expect(await backend.keys()).to.deep.equal(['message', 'reservation']);
+  });
+
   it('maps quota errors to STORAGE_QUOTA and others to STORAGE_UNAVAILABLE', () => {
     expect(toStorageError(new DOMException('The quota has been exceeded.', 'QuotaExceededError')).code).to.equal('STORAGE_QUOTA');
     expect(toStorageError(new DOMException('Connection is closing.', 'InvalidStateError')).code).to.equal('STORAGE_UNAVAILABLE');
