@@ -71,6 +71,9 @@ const maxCatchUpBuffer = 5_000;
 const maxCatchUpWaitMs = 10_000;
 /** Fellow members an item is handed through at once when none is known to reach its member (Delivery.carry). */
 const maxMemberProbes = 2;
+/** Items remembered as handed through one fellow member's session (marks): past this, the oldest are forgotten, and
+ * such an item may go through that member once more (the target drops a copy it has). Bounds a long session. */
+export const maxTriedThroughMarks = 4096;
 /** A member is said to be reached through another for this long after its latest item came that way. */
 export const reachedViaMs = 10 * 60_000;
 const groupMessageIdDomain = 'tincan/group-message/v1';
@@ -992,6 +995,8 @@ export class Delivery extends Emitter<DeliveryEvents> {
       let tried = this.triedThrough.get(carrier);
       if (!tried) this.triedThrough.set(carrier, (tried = new Set()));
       tried.add(mark);
+      // A Set iterates in insertion order: the first is the oldest.
+      if (tried.size > maxTriedThroughMarks) tried.delete(tried.values().next().value!);
       return true;
     };
     if (known && through(known)) return true;
