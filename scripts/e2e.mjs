@@ -1,18 +1,28 @@
-// Runs the end-to-end suites: the files that mostly wait (answers and links opened minutes late) run in a
-// second `node --test` process, in a network namespace of its own, beside the others, so the wait does not add to
-// the suite's wall time. Each group runs its files one at a time. The waiting group's output is printed after the main group's, so the two never interleave.
+// Runs the end-to-end suites in two `node --test` processes side by side, each in a network namespace of its own:
+// the main files, and the files that mostly wait (an answer or a link opened minutes late, a dead link noticed, a
+// relay's timing) with little CPU of their own. Each process runs its files one at a time. The main group's output
+// streams; the other's is printed after it, so the two never interleave.
 // Usage: node scripts/e2e.mjs [file ...]   (files default to test/e2e/*.test.mjs)
 import { runChild } from './run-child.mjs';
 import { readdirSync } from 'node:fs';
 
 /**
- * Files that spend most of their time waiting (an answer 240 s late, a one-code link 120 s late), not driving
- * browsers. They run in a network namespace of their own: the main group's tests drop all UDP with iptables for a
- * while (a link that dies silently, a transfer that resumes, a call whose link dies), which in a shared namespace
- * also dropped the waiting pages' ICE checks. That was why the late answer once failed to open beside the main group
- * (2026-12-06); under CPU load alone, in its own namespace, it opened in under a second (2026-12-07).
+ * Files that spend most of their time waiting, not driving browsers: an answer 240 s late, a one-code link 120 s
+ * late, a link that dies silently (its timeouts), a relay's reconnects, a one-code link opened later. Every group has
+ * a network namespace of its own: tests drop all UDP with iptables for a while (a link that dies silently, a transfer
+ * that resumes, a call whose link dies), which in a shared namespace also dropped the other group's ICE checks. That
+ * was why the late answer once failed to open beside the main group (2026-12-06); under CPU load alone, in its own
+ * namespace, it opened in under a second (2026-12-07).
+ *
+ * Why not two even shards of the main files: tried on 2026-12-07 (21:13 UTC, with other work on the machine), three
+ * CPU-heavy tests failed beside each other (50 MB between two Chromiums, a flooding peer, the mailbox's held
+ * messages) and the run took longer. The files here are light. Seconds each in the full run of 2026-12-07 19:49 UTC,
+ * alone: late-answer 275, one-code-late 152, relays 126, silent-link 72, one-code-link 51 (676 s; the main files
+ * took 1,543 s with these three among them).
  */
-const waitingFiles = new Set(['test/e2e/late-answer.test.mjs', 'test/e2e/one-code-late.test.mjs']);
+const waitingFiles = new Set(
+  ['late-answer', 'one-code-late', 'relays', 'silent-link', 'one-code-link'].map((name) => `test/e2e/${name}.test.mjs`),
+);
 const perTestTimeoutMs = 600_000;
 
 const requested = process.argv.slice(2);
@@ -23,19 +33,19 @@ const files = requested.length
       .sort()
       .map((name) => `test/e2e/${name}`);
 
-function run(group, { buffer, ownNetns = false }) {
+function run(group, { buffer }) {
   if (group.length === 0) return Promise.resolve({ code: 0, output: '' });
   const test = [process.execPath, '--test', '--test-concurrency=1', '--test-force-exit', `--test-timeout=${perTestTimeoutMs}`, ...group];
-  if (!ownNetns) return runChild(test[0], test.slice(1), { buffer });
   // scripts/in-netns.sh makes a new namespace unless told it is already in one.
   return runChild('bash', ['scripts/in-netns.sh', ...test], { buffer, env: { ...process.env, TINCAN_IN_NETNS: '' } });
 }
 
 const startedAt = Date.now();
-const [main, waiting] = await Promise.all([
+const waiting = files.filter((f) => waitingFiles.has(f));
+const [main, alongside] = await Promise.all([
   run(files.filter((f) => !waitingFiles.has(f)), { buffer: false }),
-  run(files.filter((f) => waitingFiles.has(f)), { buffer: true, ownNetns: true }),
+  run(waiting, { buffer: true }),
 ]);
-if (waiting.output) process.stdout.write(`\n# --- ${[...waitingFiles].join(', ')} (ran alongside) ---\n${waiting.output}`);
+if (alongside.output) process.stdout.write(`\n# --- ${waiting.join(', ')} (ran alongside) ---\n${alongside.output}`);
 console.log(`# e2e wall time ${Math.round((Date.now() - startedAt) / 1000)} s`);
-process.exit(main.code || waiting.code);
+process.exit(main.code || alongside.code);
