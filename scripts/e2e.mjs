@@ -8,7 +8,8 @@ import { readdirSync } from 'node:fs';
 
 /**
  * Files that spend most of their time waiting, not driving browsers: an answer 240 s late, a one-code link 120 s
- * late, a link that dies silently (its timeouts), a relay's reconnects, a one-code link opened later. Every group has
+ * late, a link that dies silently (its timeouts), a relay's reconnects, a one-code link opened later, the NAT lab's
+ * pairs whose ICE must fail or wait for TURN (both lab files here: one lab at a time). Every group has
  * a network namespace of its own: tests drop all UDP with iptables for a while (a link that dies silently, a transfer
  * that resumes, a call whose link dies), which in a shared namespace also dropped the other group's ICE checks. That
  * was why the late answer once failed to open beside the main group (2026-12-06); under CPU load alone, in its own
@@ -17,11 +18,13 @@ import { readdirSync } from 'node:fs';
  * Why not two even shards of the main files: tried on 2026-12-07 (21:13 UTC, with other work on the machine), three
  * CPU-heavy tests failed beside each other (50 MB between two Chromiums, a flooding peer, the mailbox's held
  * messages) and the run took longer. The files here are light. Seconds each in the full run of 2026-12-07 19:49 UTC,
- * alone: late-answer 275, one-code-late 152, relays 126, silent-link 72, one-code-link 51 (676 s; the main files
- * took 1,543 s with these three among them).
+ * alone: late-answer 275, one-code-late 152, nat 155, relays 126, silent-link 72, one-code-link 51, group-nat 24
+ * (855 s; the main files took 1,543 s with the last five among them).
  */
 const waitingFiles = new Set(
-  ['late-answer', 'one-code-late', 'relays', 'silent-link', 'one-code-link'].map((name) => `test/e2e/${name}.test.mjs`),
+  ['late-answer', 'one-code-late', 'nat', 'group-nat', 'relays', 'silent-link', 'one-code-link'].map(
+    (name) => `test/e2e/${name}.test.mjs`,
+  ),
 );
 const perTestTimeoutMs = 600_000;
 
