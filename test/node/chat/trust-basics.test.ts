@@ -12,6 +12,9 @@ describe('look-alike names (UTS #39 skeletons)', () => {
     for (const other of ['Bоb', 'B\u200Dob', 'BOB', ' bob ', 'Вob']) assert.ok(await namesLookAlike('Bob', other), other);
     assert.ok(await namesLookAlike('Alice Smith', 'Alice\u00A0Smith'));
     assert.ok(await namesLookAlike('paypal', 'pаypal'));
+    // Full-width letters: confusables.txt leaves them to compatibility folding (NFKC).
+    assert.ok(await namesLookAlike('Bob', '\uFF22ob'), 'full-width B');
+    assert.ok(await namesLookAlike('Bob', '\uFF42\uFF4F\uFF42'), 'full-width bob');
   });
 
   it('keeps different names apart', async () => {

@@ -42,6 +42,14 @@ describe('groups over a mesh', () => {
     await ann.messenger.groups.addMember(id, danThird!, danThird!, '\uFF24an');
     const dans = viewOf(ann, id).members.filter((m) => m.key === danAgain || m.key === danThird).map((m) => m.nameHadOtherKey);
     assert.deepEqual(dans, [true, true], 'told for "d\u200Ban" and "\uFF24an" after "Dan"');
+    // And a name in letters of another script that look the same (UTS #39 confusables): "Bеn" with a Cyrillic е, a
+    // new key, once the Ben of another key went. Told once the look-alike table has loaded (the view says it again).
+    const benOther = toBase64Url(new Uint8Array(32).fill(7));
+    await ann.messenger.groups.remove(id, benAgain!);
+    await ann.messenger.groups.addMember(id, benOther, benOther, 'B\u0435n');
+    await until(() => viewOf(ann, id).members.find((m) => m.key === benOther)?.nameHadOtherKey === true, 'told for "B\u0435n" after "Ben"');
+    const others = viewOf(ann, id).members.filter((m) => m.name === 'Cat' || m.name === 'Ann').map((m) => m.nameHadOtherKey);
+    assert.deepEqual(others, [false, false], 'and still of no one else');
   });
 
   it('forms the six links of four people from three code exchanges; each message reaches the three others once', async () => {
