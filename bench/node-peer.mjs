@@ -11,8 +11,8 @@
 //   1b. Files (--parts files): --file-mb of random bytes, --file-rounds rounds of Node -> Alice (she presses
 //      "Accept"), Alice -> Node (it accepts by itself into its downloads folder; the saved file's SHA-256 checked),
 //      Alice -> Bob (he presses "Accept"), each timed on the receiver from its accept to its 'done' (hash checked,
-//      committed). Baseline in the same run: the bare Node <-> Alice channel carrying as many bytes each way in 64 KiB
-//      messages with files.mjs's back-pressure.
+//      committed). Baselines in the same run: the bare Node <-> Alice channel carrying as many bytes each way, and the
+//      bare Alice -> Bob channel as many, in 64 KiB messages with files.mjs's back-pressure.
 //   2. Mailbox dial -> open: a `tincan mailbox --listen ADDRESS:PORT` process (bin/tincan.mjs) dialed by pages of
 //      bench/node-peer-page.ts (the page's own net/direct-dial.ts, no signaling), Chromium and Firefox, --dials each;
 //      timed in the page from before createOffer to the channel's open. It listens on --listen (default: the
@@ -316,6 +316,24 @@ async function barePagePing(message) {
   return performance.now() - startedAt;
 }
 
+/** In Alice's page: `bytes` to Bob on the bare page channel, 64 KiB messages with back-pressure, until Bob has them. */
+async function barePagesBulk(bytes, chunkBytes, highBytes, lowBytes) {
+  const { channel } = window.__tcBare;
+  const done = new Promise((resolve) => (channel.onmessage = (event) => event.data === 'd' && resolve()));
+  const chunk = new Uint8Array(chunkBytes);
+  channel.bufferedAmountLowThreshold = lowBytes;
+  const startedAt = performance.now();
+  channel.send(`X${bytes}`);
+  for (let sent = 0; sent < bytes; ) {
+    if (channel.bufferedAmount > highBytes) await new Promise((resolve) => channel.addEventListener('bufferedamountlow', resolve, { once: true }));
+    const n = Math.min(chunkBytes, bytes - sent);
+    channel.send(n === chunkBytes ? chunk : chunk.subarray(0, n));
+    sent += n;
+  }
+  await done;
+  return performance.now() - startedAt;
+}
+
 const statsRow = (label, values) => [label, ms(median(values)), ms(quantile(values, 0.95)), ms(Math.min(...values)), ms(Math.max(...values))];
 
 async function nodePeerAndPages() {
@@ -349,11 +367,22 @@ async function nodePeerAndPages() {
     await alice.page.evaluate((sdp) => window.__tcBare.pc.setRemoteDescription({ type: 'answer', sdp }), await bob.page.evaluate(bareEnd, offer));
     await withTimeout(Promise.all([alice, bob].map((p) => p.page.evaluate(() => window.__tcBare.opened))), 30_000, 'bare page channel open');
     await bob.page.evaluate(bareResponder);
-    // Its pings as the Node bare channel's: the text -> a 1-byte ack (chat-probe's echo the whole text back).
+    // Its pings as the Node bare channel's: the text -> a 1-byte ack (chat-probe's echo the whole text back); bulk
+    // bytes counted, 'd' once all that 'X<bytes>' announced arrived.
     await bob.page.evaluate(() => {
       const { channel } = window.__tcBare;
       const respond = channel.onmessage;
-      channel.onmessage = (event) => (typeof event.data === 'string' && event.data[0] !== 'x' && event.data[0] !== 'b' ? channel.send('a') : respond(event));
+      const bulk = { expected: 0, received: 0 };
+      channel.onmessage = (event) => {
+        if (typeof event.data !== 'string') {
+          bulk.received += event.data.byteLength;
+          if (bulk.received === bulk.expected) channel.send('d');
+        } else if (event.data[0] === 'X') {
+          bulk.expected = Number(event.data.slice(1));
+          bulk.received = 0;
+        } else if (event.data[0] !== 'x' && event.data[0] !== 'b') channel.send('a');
+        else respond(event);
+      };
     });
 
     if (parts.includes('rtt')) {
@@ -434,7 +463,7 @@ async function nodePeerAndPages() {
         fs.linkSync(source, file);
         return file;
       };
-      const results = { bareTo: [], nodeToPage: [], bareFrom: [], pageToNode: [], pageToPage: [] };
+      const results = { bareTo: [], nodeToPage: [], bareFrom: [], pageToNode: [], barePages: [], pageToPage: [] };
       for (let round = 1; round <= fileRounds; round++) {
         await openConversation(alice.page, 'Node bot');
         results.bareTo.push(await bare.bulkToPage(fileBytes));
@@ -451,6 +480,7 @@ async function nodePeerAndPages() {
         const atNode = await withTimeout(sentToNode, 600_000, `${toNode} at the Node peer`);
         if (atNode.size !== fileBytes || sha256Of(atNode.path) !== sourceHash) throw new Error(`${toNode}: the saved file is not the sent one`);
         results.pageToNode.push(atNode);
+        results.barePages.push(await withTimeout(alice.page.evaluate(barePagesBulk, fileBytes, bulkChunkBytes, bulkHighBytes, bulkLowBytes), 600_000, 'bare page bulk'));
         // Alice's page -> Bob's page: Bob presses "Accept".
         await openConversation(alice.page, bob.name);
         const toBob = `r${round}-chromium-to-chromium.bin`;
@@ -470,6 +500,7 @@ async function nodePeerAndPages() {
           fileRow('Tincan, Node peer -> Chromium page', results.nodeToPage.map(span)),
           fileRow('bare, Chromium -> Node', results.bareFrom),
           fileRow('Tincan, Chromium page -> Node peer', results.pageToNode.map(span)),
+          fileRow('bare, Chromium Alice -> Chromium Bob (timed in the page)', results.barePages),
           fileRow('Tincan, Chromium Alice -> Chromium Bob', results.pageToPage.map(span)),
         ],
       );
