@@ -19,7 +19,7 @@ import type { Identity } from '../crypto/identity';
 import { MailboxCarrier, type Carrier } from '../chat/carrier';
 import type { CarriedItem } from '../chat/frames';
 import { MailboxClient } from '../chat/mailbox-client';
-import { openSignal, sealSignal, SignalFreshness, type SignalRefusal } from '../chat/mailbox-signal';
+import { openSignal, sealSignal, SignalFreshness, type OpenedSignal, type SignalRefusal } from '../chat/mailbox-signal';
 import { fromBase64Url, toBase64Url } from '../crypto/bytes';
 import { getSodium } from '../crypto/sodium';
 import type { HeldItem } from '../chat/mailbox-protocol';
@@ -32,6 +32,8 @@ export const contactMailboxesCollectionName = 'contact-mailboxes';
 const codeRecordId = 'code';
 /** The contact ids still to be told to forget a removed mailbox (a list of strings, in the own mailbox's collection). */
 const forgetRecordId = 'forget';
+/** The signals' nonces seen within their window (SignalFreshness.remembered), so a replay after a reload is refused. */
+const seenSignalsRecordId = 'seen-signals';
 /** "Remove mailbox" waits this long for the mailbox to confirm it serves no one before letting go of it anyway. */
 export const mailboxLetGoMs = 5_000;
 /** A mailbox that went away (or cannot be reached) is dialed again this often while the page is unlocked. */
@@ -111,8 +113,8 @@ class MailboxVisitor {
     /** The own mailbox: its contacts are told on each visit. */
     private readonly isOwn: boolean,
     private readonly sent: SentSignals,
-    /** The page's one check of signals' times and nonces (shared by every mailbox it visits). */
-    private readonly freshness: SignalFreshness,
+    /** The page's one check of signals' times and nonces (shared by every mailbox it visits, kept across a reload). */
+    private readonly checkSignal: (signal: OpenedSignal) => Promise<SignalRefusal | undefined>,
     private readonly onBadSignal: (reason: SignalDrop) => void,
   ) {}
 
@@ -241,7 +243,7 @@ class MailboxVisitor {
     if (options.isOnline(contactId)) return;
     const opened = openSignal(await getSodium(), options.identity, fromBase64Url(from), payload);
     if (opened === undefined) return this.onBadSignal('unsealed');
-    const refusal = this.freshness.accept(opened);
+    const refusal = await this.checkSignal(opened);
     if (refusal) return this.onBadSignal(refusal);
     const { code } = opened;
     const ownCode = this.sent.get(contactId);
@@ -288,6 +290,10 @@ export class MailboxKeeper extends Emitter<MailboxKeeperEvents> {
   /** The same, by why (signalDropped). */
   readonly droppedSignals = new Map<SignalDrop, number>();
   private readonly freshness: SignalFreshness;
+  /** The seen signals kept before a reload, taken back at start: checked before any signal is. */
+  private seenLoaded: Promise<void> = Promise.resolve();
+  /** The end of the last write of the seen signals: each is written after the one before. */
+  private seenWrite: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: MailboxKeeperOptions) {
     super();
@@ -307,6 +313,10 @@ export class MailboxKeeper extends Emitter<MailboxKeeperEvents> {
   /** At unlock: the own mailbox and the contacts' mailboxes kept in the vault are visited. */
   async start(): Promise<void> {
     this.toForgetLoaded = this.loadToForget();
+    this.seenLoaded = this.options.collection.get(seenSignalsRecordId).then(
+      (stored) => this.freshness.restore(stored),
+      () => undefined, // not readable: a replay within its window is tried once more, and pairing refuses its code
+    );
     const stored = await this.options.collection.get(codeRecordId);
     const own = typeof stored === 'string' ? decodeOrUndefined(stored) : undefined;
     if (own && !this.isDisposed) {
@@ -444,6 +454,20 @@ export class MailboxKeeper extends Emitter<MailboxKeeperEvents> {
     for (const contactId of stored) if (typeof contactId === 'string' && contacts.has(contactId)) this.toForget.add(contactId);
   }
 
+  /**
+   * A signal's time and nonce checked against the ones seen, this session's and those kept before a reload; a fresh
+   * one is remembered and written (after any write before it) before its code is used.
+   */
+  private async checkSignal(signal: OpenedSignal): Promise<SignalRefusal | undefined> {
+    await this.seenLoaded;
+    const refusal = this.freshness.accept(signal);
+    if (refusal) return refusal;
+    const remembered = this.freshness.remembered();
+    this.seenWrite = this.seenWrite.then(() => this.options.collection.put(seenSignalsRecordId, remembered)).catch(() => undefined);
+    await this.seenWrite;
+    return undefined;
+  }
+
   /** Writes toForget as it is now, after any write before it; no record once it is empty. */
   private writeToForget(): Promise<void> {
     const write = this.toForgetWrite.then(() =>
@@ -473,7 +497,7 @@ export class MailboxKeeper extends Emitter<MailboxKeeperEvents> {
       () => undefined,
       false,
       this.sent,
-      this.freshness,
+      (signal) => this.checkSignal(signal),
       (reason) => this.signalDropped(reason),
     );
     this.theirs.set(contactId, visitor);
@@ -481,7 +505,7 @@ export class MailboxKeeper extends Emitter<MailboxKeeperEvents> {
   }
 
   private visitor(code: MailboxCode, isOwn: boolean): MailboxVisitor {
-    return new MailboxVisitor(code, this.options, () => this.sharedContactKeys(), () => this.emit('status', this.status), isOwn, this.sent, this.freshness, (reason) => this.signalDropped(reason));
+    return new MailboxVisitor(code, this.options, () => this.sharedContactKeys(), () => this.emit('status', this.status), isOwn, this.sent, (signal) => this.checkSignal(signal), (reason) => this.signalDropped(reason));
   }
 }
 

@@ -12,8 +12,8 @@
 // signalMaxAgeMs ago or more than signalMaxAheadMs ahead of this device's clock (another device's clock may be off),
 // and one whose nonce it already saw within that window: a replay cannot pass. A version 1 signal (no time) is refused
 // too, so a page that was not updated cannot reconnect through a mailbox with one that was (it still reconnects by
-// code). The seen nonces live in memory: after a reload a replay within the window opens once more, and its reconnect
-// code is then refused as used or expired by pairing itself (chat/pairing.ts).
+// code). The seen nonces survive a reload: the page keeps them sealed in its vault (app/mailbox-keeper.ts, pruned as
+// each one's window ends), so a replay within the window after a reload is refused too.
 import { bytesEqual, concatBytes, fromBase64Url, toBase64Url, u64, view } from '../crypto/bytes';
 import type { Identity } from '../crypto/identity';
 import type { Sodium } from '../crypto/sodium';
@@ -31,6 +31,11 @@ const codeOffset = sentAtOffset + timeBytes;
 export const signalMaxAgeMs = 120_000;
 /** How far ahead of this device's clock a sender's may be. */
 export const signalMaxAheadMs = 120_000;
+
+/** The most seen nonces a page keeps across a reload (the newest; a contact sends one per reconnect). */
+export const maxRememberedSignals = 256;
+/** Longer than a nonce in base64url (24 bytes: 32 characters). */
+const maxSignalIdChars = 64;
 
 /** Why a signal was refused (counted by the page, never shown). */
 export type SignalRefusal = 'unsealed' | 'stale' | 'replayed';
@@ -117,5 +122,24 @@ export class SignalFreshness {
     // Kept while it would still pass the time check (a later one may expire sooner: pruning then waits for it).
     this.seen.set(signal.id, signal.sentAt + signalMaxAgeMs);
     return undefined;
+  }
+
+  /** The nonces to keep across a reload, the newest maxRememberedSignals still within their window: [nonce, until]. */
+  remembered(): [string, number][] {
+    const now = this.now();
+    return [...this.seen].filter(([, until]) => until > now).slice(-maxRememberedSignals);
+  }
+
+  /** Takes back what remembered() gave before a reload (untrusted: stored data); those past their window are dropped. */
+  restore(stored: unknown): void {
+    if (!Array.isArray(stored)) return;
+    const now = this.now();
+    const entries = stored
+      .filter((e): e is [string, number] => Array.isArray(e) && typeof e[0] === 'string' && e[0].length <= maxSignalIdChars && Number.isSafeInteger(e[1]) && e[1] > now)
+      .slice(-maxRememberedSignals);
+    // Oldest first, as accept() prunes: the restored ones before any seen since.
+    const since = [...this.seen];
+    this.seen.clear();
+    for (const [id, until] of [...entries, ...since].sort((a, b) => a[1] - b[1])) this.seen.set(id, until);
   }
 }

@@ -31,7 +31,7 @@ export interface CliOptions {
   readonly pageUrl?: string;
   /** Bind ICE to one local address (--bind ADDRESS). */
   readonly bindAddress?: string;
-  /** Files contacts send (--downloads DIR, --max-file-size BYTES, --no-files): OpenTincanOptions.files. */
+  /** Files contacts send (--downloads DIR, --max-file-size BYTES, --max-downloads-size BYTES, --no-files): OpenTincanOptions.files. */
   readonly files?: OpenTincanOptions['files'];
   readonly command: string;
   /** The command's own words, options taken out. */
@@ -41,7 +41,7 @@ export interface CliOptions {
 }
 
 /** Options that take a value, and flags that do not, wherever they stand on the line. */
-const valueOptions = new Set(['home', 'passphrase-file', 'page', 'bind', 'name', 'count', 'listen', 'public', 'downloads', 'max-file-size']);
+const valueOptions = new Set(['home', 'passphrase-file', 'page', 'bind', 'name', 'count', 'listen', 'public', 'downloads', 'max-file-size', 'max-downloads-size']);
 const flagOptions = new Set(['json', 'anywhere', 'help', 'no-files']);
 
 /** The default profile folder: $XDG_CONFIG_HOME/tincan, else ~/.config/tincan. */
@@ -73,10 +73,19 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     } else throw new TincanError('COMMAND_INVALID', `unknown option --${name}`);
   }
   const [command = 'help', ...args] = words;
-  const { home, json, 'passphrase-file': passphraseFile, page, bind, downloads, 'max-file-size': maxFileSize, 'no-files': noFiles, ...rest } = flags;
-  const maxBytes = maxFileSize === undefined ? undefined : Number(maxFileSize);
-  if (maxBytes !== undefined && (!Number.isSafeInteger(maxBytes) || maxBytes < 0)) throw new TincanError('COMMAND_INVALID', '--max-file-size takes a number of bytes');
-  const files = noFiles ? false : downloads !== undefined || maxBytes !== undefined ? { ...(downloads !== undefined ? { directory: path.resolve(downloads) } : {}), ...(maxBytes !== undefined ? { maxBytes } : {}) } : undefined;
+  const { home, json, 'passphrase-file': passphraseFile, page, bind, downloads, 'max-file-size': maxFileSize, 'max-downloads-size': maxDownloadsSize, 'no-files': noFiles, ...rest } =
+    flags;
+  const maxBytes = byteCount('max-file-size', maxFileSize);
+  const maxTotalBytes = byteCount('max-downloads-size', maxDownloadsSize);
+  const files = noFiles
+    ? false
+    : downloads !== undefined || maxBytes !== undefined || maxTotalBytes !== undefined
+      ? {
+          ...(downloads !== undefined ? { directory: path.resolve(downloads) } : {}),
+          ...(maxBytes !== undefined ? { maxBytes } : {}),
+          ...(maxTotalBytes !== undefined ? { maxTotalBytes } : {}),
+        }
+      : undefined;
   return {
     home: path.resolve(home ?? defaultHome(env)),
     json: json === 'true',
@@ -88,6 +97,14 @@ export function parseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = proc
     args,
     flags: rest,
   };
+}
+
+/** An option's number of bytes (undefined when not given). Throws COMMAND_INVALID for anything else. */
+function byteCount(option: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const bytes = Number(value);
+  if (!Number.isSafeInteger(bytes) || bytes < 0) throw new TincanError('COMMAND_INVALID', `--${option} takes a number of bytes`);
+  return bytes;
 }
 
 /** What one JSON input line asks for. Throws COMMAND_INVALID for anything else. */

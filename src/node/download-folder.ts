@@ -9,13 +9,22 @@
 // hard-linked to its name (link fails when the name exists, so two files finishing at once cannot take one name) and
 // its temporary name removed. Bytes go to a temporary file (`.tincan-<fileId>.part`, mode 0600) in the same folder,
 // are fsynced, then the file appears under its name, then the folder is fsynced: a crash leaves the file whole or not
-// at all (and a `.part` file the next start removes).
+// at all (and a `.part` file the next start removes). A temporary name carries its home's tag
+// (`.tincan-<tag>-<fileId>.part`, downloadsTag): several homes may share one `--downloads` folder, and each start
+// removes only its own home's leftovers, never the files another home is receiving.
+//
+// Room (downloadRefusal): an always-on peer must not fill its disk because contacts keep sending. A file is declined
+// when the folder's filesystem would keep less than keepFreeBytes free (default 1 GiB) once this file and the rest of
+// those being received are written, or when the folder (every plain file in it, others' temporary files included)
+// plus the files being received plus this one would pass `--max-downloads-size`. Both are read at each offer, so
+// files the person moves out or deletes make room again.
 //
 // The sink takes chunks in order and cannot read back (like the browser's save picker, file-io.ts canRead false): the
 // transfer hashes them as they arrive and checks the hash before commit; a file interrupted by a lost connection
 // goes on from where it stopped on the next one while this process runs (the sink stays in memory), and is cancelled
 // at the next start after a restart (docs/node-peer.md §7).
-import { link, mkdir, open, readdir, rm, unlink, type FileHandle } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { link, lstat, mkdir, open, readdir, rm, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { TincanError } from '../errors';
 import type { FileSink } from '../chat/files/file-io';
@@ -24,8 +33,12 @@ import { fsyncDirectory } from './file-backend';
 
 /** The largest file the CLI takes without being told otherwise (`--max-file-size`). */
 export const defaultMaxReceivedFileBytes = 100 * 1024 * 1024;
+/** Free space the downloads folder's filesystem keeps: a file that would leave less is declined. */
+export const defaultKeepFreeBytes = 1024 * 1024 * 1024;
 const partPrefix = '.tincan-';
 const partSuffix = '.part';
+/** Hex characters of a home's tag in its temporary names. */
+const tagLength = 16;
 /** Names tried with a suffix before giving up (a folder with this many copies of one name). */
 const maxNameSuffix = 9_999;
 
@@ -49,10 +62,59 @@ function diskError(error: unknown): TincanError {
   return new TincanError(code === 'ENOSPC' || code === 'EDQUOT' ? 'FILE_DISK_FULL' : 'STORAGE_UNAVAILABLE', String(error));
 }
 
-/** Removes the temporary files a crash left in the folder (none of them is a finished file). */
-export async function removeLeftoverParts(directory: string): Promise<void> {
+/**
+ * The tag of one home's temporary names: from its folder's absolute path, which only one process at a time holds
+ * (the home's lock), so no two running peers share a tag.
+ */
+export function downloadsTag(home: string): string {
+  return createHash('sha256').update(path.resolve(home)).digest('hex').slice(0, tagLength);
+}
+
+/** Removes the temporary files a crash of this home (`tag`) left in the folder; another home's are left alone. */
+export async function removeLeftoverParts(directory: string, tag: string): Promise<void> {
   const names = await readdir(directory).catch(() => [] as string[]);
-  await Promise.all(names.filter((n) => n.startsWith(partPrefix) && n.endsWith(partSuffix)).map((n) => rm(path.join(directory, n), { force: true })));
+  const own = `${partPrefix}${tag}-`;
+  await Promise.all(names.filter((n) => n.startsWith(own) && n.endsWith(partSuffix)).map((n) => rm(path.join(directory, n), { force: true })));
+}
+
+/** How much the downloads folder may take: OpenTincanOptions.files. */
+export interface DownloadLimits {
+  readonly directory: string;
+  /** One file. */
+  readonly maxBytes: number;
+  /** The folder's plain files and the files being received, together (`--max-downloads-size`); none when absent. */
+  readonly maxTotalBytes?: number;
+  /** Free space its filesystem keeps. */
+  readonly keepFreeBytes: number;
+}
+
+/** Why a file is declined for lack of room: larger than one file may be, the disk would be too full, the folder's budget spent. */
+export type DownloadRefusal = 'too-large' | 'no-space' | 'downloads-full';
+
+/**
+ * Whether a file of `size` bytes fits beside `receiving` (the files this peer is receiving now): undefined when it
+ * does. Reads the folder and its filesystem now (the person may have moved files out).
+ */
+export async function downloadRefusal(limits: DownloadLimits, size: number, receiving: readonly DownloadFileSink[]): Promise<DownloadRefusal | undefined> {
+  if (size > limits.maxBytes) return 'too-large';
+  await mkdir(limits.directory, { recursive: true, mode: 0o700 });
+  const owed = receiving.reduce((sum, sink) => sum + Math.max(0, sink.size - sink.writtenBytes), 0);
+  const disk = await statfs(limits.directory);
+  if (disk.bavail * disk.bsize - owed - size < limits.keepFreeBytes) return 'no-space';
+  if (limits.maxTotalBytes !== undefined) {
+    const ownParts = new Set(receiving.map((sink) => sink.partName));
+    const inFolder = await folderBytes(limits.directory, ownParts);
+    const promised = receiving.reduce((sum, sink) => sum + sink.size, 0);
+    if (inFolder + promised + size > limits.maxTotalBytes) return 'downloads-full';
+  }
+  return undefined;
+}
+
+/** The bytes of the plain files directly in `directory`, but for the names in `except`. */
+async function folderBytes(directory: string, except: ReadonlySet<string>): Promise<number> {
+  const names = (await readdir(directory)).filter((n) => !except.has(n));
+  const sizes = await Promise.all(names.map((n) => lstat(path.join(directory, n)).then((s) => (s.isFile() ? s.size : 0), () => 0)));
+  return sizes.reduce((sum, bytes) => sum + bytes, 0);
 }
 
 /** One received file on its way into `directory`. `path` is set once it is there. */
@@ -63,17 +125,26 @@ export class DownloadFileSink implements FileSink {
   readonly name: string;
   /** Where the finished file is, once commit() resolved. */
   path?: string;
+  /** The temporary file's name in the folder. */
+  readonly partName: string;
+  /** The end of the furthest chunk written so far (chunks come in order). */
+  writtenBytes = 0;
   private readonly partPath: string;
   private handle?: Promise<FileHandle>;
   private isClosed = false;
 
   constructor(
     private readonly directory: string,
+    /** This home's downloadsTag. */
+    tag: string,
     fileId: string,
     /** Untrusted: made safe here (downloadFileName). */
     name: string,
+    /** The size its offer states. */
+    readonly size: number,
   ) {
-    this.partPath = path.join(directory, `${partPrefix}${fileId.replace(/[^A-Za-z0-9_-]/g, '_')}${partSuffix}`);
+    this.partName = `${partPrefix}${tag}-${fileId.replace(/[^A-Za-z0-9_-]/g, '_')}${partSuffix}`;
+    this.partPath = path.join(directory, this.partName);
     this.name = downloadFileName(name);
   }
 
@@ -83,6 +154,7 @@ export class DownloadFileSink implements FileSink {
       const handle = await this.open();
       let done = 0;
       while (done < bytes.length) done += (await handle.write(bytes, done, bytes.length - done, offset + done)).bytesWritten;
+      this.writtenBytes = Math.max(this.writtenBytes, offset + bytes.length);
     } catch (error) {
       throw diskError(error);
     }

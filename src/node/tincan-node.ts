@@ -33,7 +33,9 @@ import { iceServersFor, type Reach } from '../store/reach';
 import type { Contact, MessageState } from '../store/records';
 import type { RollbackWitness } from '../store/rollback';
 import { openStore, type TincanStore } from '../store/tincan-store';
-import { defaultMaxReceivedFileBytes, DownloadFileSink, removeLeftoverParts } from './download-folder';
+import {
+  defaultKeepFreeBytes, defaultMaxReceivedFileBytes, downloadRefusal, downloadsTag, DownloadFileSink, removeLeftoverParts, type DownloadLimits, type DownloadRefusal,
+} from './download-folder';
 import { openFileBackend } from './file-backend';
 import { PemCertificateKeeper } from './pem-certificate';
 
@@ -52,10 +54,12 @@ export interface OpenTincanOptions {
   readonly kdfLimits?: KdfLimits;
   /**
    * Files contacts send: each is accepted when it is at most `maxBytes` (default 100 MiB) and saved in `directory`
-   * (default `<home>/downloads`) under a safe name of its own (node/download-folder.ts); larger ones are declined.
+   * (default `<home>/downloads`) under a safe name of its own (node/download-folder.ts); larger ones are declined, and
+   * so is one that would leave its filesystem less than `keepFreeBytes` free (default 1 GiB) or make the folder and
+   * the files being received pass `maxTotalBytes` (no budget by default), counting the files being received.
    * `false`: every file is declined.
    */
-  readonly files?: false | { readonly directory?: string; readonly maxBytes?: number };
+  readonly files?: false | { readonly directory?: string; readonly maxBytes?: number; readonly maxTotalBytes?: number; readonly keepFreeBytes?: number };
   readonly now?: () => number;
 }
 
@@ -88,8 +92,9 @@ export type TincanNodeEvents = {
   delivered: { readonly contactId: string; readonly id: string };
   /** A contact's file is saved, whole and checked against the hash its offer named, at `path`. */
   file: { readonly contactId: string; readonly from: string; readonly name: string; readonly path: string; readonly size: number };
-  /** A contact's file was declined: larger than the limit, or files are refused (OpenTincanOptions.files). */
-  'file-refused': { readonly contactId: string; readonly from: string; readonly name: string; readonly size: number; readonly reason: 'too-large' | 'refused' };
+  /** A contact's file was declined: larger than the limit, no room for it (the disk's free space or the folder's
+   * budget), or files are refused (OpenTincanOptions.files). */
+  'file-refused': { readonly contactId: string; readonly from: string; readonly name: string; readonly size: number; readonly reason: DownloadRefusal | 'refused' };
   /** Something went wrong that no call can throw (a connection that failed, a frame refused). */
   error: { readonly code: ErrorCode; readonly contactId?: string };
 };
@@ -161,6 +166,10 @@ const finalStates: readonly string[] = ['done', 'declined', 'cancelled', 'failed
 export class TincanNode extends Emitter<TincanNodeEvents> {
   /** Received files being written, by file id. */
   private readonly downloads = new Map<string, DownloadFileSink>();
+  /** Offers are decided one after the other: each counts the room the ones accepted before it take. */
+  private offersDecided: Promise<void> = Promise.resolve();
+  /** This home's tag in the downloads folder's temporary names (download-folder.ts downloadsTag). */
+  private readonly downloadsTag: string;
 
   private constructor(
     readonly home: string,
@@ -172,9 +181,10 @@ export class TincanNode extends Emitter<TincanNodeEvents> {
     readonly name: string,
     private readonly pageUrl: string,
     private readonly unlock: () => void,
-    private readonly fileOptions: { readonly directory: string; readonly maxBytes: number } | undefined,
+    private readonly fileOptions: DownloadLimits | undefined,
   ) {
     super();
+    this.downloadsTag = downloadsTag(home);
     this.receiveFiles();
     const messenger = core.messenger;
     messenger.on('connected', ({ contactId }) => this.emit('connected', { contactId, name: this.nameOf(contactId) }));
@@ -228,8 +238,16 @@ export class TincanNode extends Emitter<TincanNodeEvents> {
         nodeLinkMaker(() => ({ iceServers: iceServers(), ...(options.bindAddress ? { bindAddress: options.bindAddress } : {}) })),
       );
       const core = await openChatCore({ store, profile, links, fileSinks: new MemorySinkFactory(), ...(options.now ? { now: options.now } : {}) });
-      const files = options.files === false ? undefined : { directory: path.resolve(options.files?.directory ?? path.join(home, 'downloads')), maxBytes: options.files?.maxBytes ?? defaultMaxReceivedFileBytes };
-      if (files) await removeLeftoverParts(files.directory);
+      const files: DownloadLimits | undefined =
+        options.files === false
+          ? undefined
+          : {
+              directory: path.resolve(options.files?.directory ?? path.join(home, 'downloads')),
+              maxBytes: options.files?.maxBytes ?? defaultMaxReceivedFileBytes,
+              ...(options.files?.maxTotalBytes !== undefined ? { maxTotalBytes: options.files.maxTotalBytes } : {}),
+              keepFreeBytes: options.files?.keepFreeBytes ?? defaultKeepFreeBytes,
+            };
+      if (files) await removeLeftoverParts(files.directory, downloadsTag(home));
       return new TincanNode(home, store, core, links, profile.identity.publicKey, profile.name, options.pageUrl ?? defaultPageUrl, unlock, files);
     } catch (error) {
       unlock();
@@ -369,7 +387,9 @@ export class TincanNode extends Emitter<TincanNodeEvents> {
     const files = this.core.files;
     if (!files) return;
     for (const view of files.list()) if (view.direction === 'in' && !finalStates.includes(view.state)) files.cancel(view.fileId);
-    files.on('offered', (view) => void this.takeOffer(view));
+    files.on('offered', (view) => {
+      this.offersDecided = this.offersDecided.then(() => this.takeOffer(view));
+    });
     files.on('done', (view) => {
       const sink = this.downloads.get(view.fileId);
       this.downloads.delete(view.fileId);
@@ -384,17 +404,28 @@ export class TincanNode extends Emitter<TincanNodeEvents> {
     });
   }
 
+  /** Accepts an offered file when it fits (download-folder.ts downloadRefusal); its room is taken at once, before the
+   * next offer is decided. Never throws: the offers' chain goes on. */
   private async takeOffer(view: TransferView): Promise<void> {
     const files = this.core.files!;
     const limit = this.fileOptions;
-    if (!limit || view.size > limit.maxBytes) {
+    let refusal: DownloadRefusal | 'refused' | undefined = 'refused';
+    try {
+      if (limit) refusal = await downloadRefusal(limit, view.size, [...this.downloads.values()]);
+    } catch (error) {
+      // The folder or its filesystem could not be read: nothing is taken that may not fit.
       files.decline(view.fileId);
-      this.emit('file-refused', { contactId: view.peerId, from: this.nameOf(view.peerId), name: view.name, size: view.size, reason: limit ? 'too-large' : 'refused' });
+      this.emit('error', { code: isTincanError(error) ? error.code : 'STORAGE_UNAVAILABLE', contactId: view.peerId });
       return;
     }
-    const sink = new DownloadFileSink(limit.directory, view.fileId, view.name);
+    if (refusal || !limit) {
+      files.decline(view.fileId);
+      this.emit('file-refused', { contactId: view.peerId, from: this.nameOf(view.peerId), name: view.name, size: view.size, reason: refusal ?? 'refused' });
+      return;
+    }
+    const sink = new DownloadFileSink(limit.directory, this.downloadsTag, view.fileId, view.name, view.size);
     this.downloads.set(view.fileId, sink);
-    await files.accept(view.fileId, sink).catch((error: unknown) => {
+    void files.accept(view.fileId, sink).catch((error: unknown) => {
       this.downloads.delete(view.fileId);
       void sink.discard();
       this.emit('error', { code: isTincanError(error) ? error.code : 'STORAGE_UNAVAILABLE', contactId: view.peerId });

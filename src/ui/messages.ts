@@ -803,6 +803,14 @@ export const turnFieldText = {
 // -------------------------------------------------------------------------------------------------------------
 // Issue 20: the command line of a Node peer (src/node/cli.ts).
 
+/** Why the CLI declined a contact's file (cliText.fileRefused; node/download-folder.ts DownloadRefusal). */
+const fileRefusalReasons = {
+  'too-large': 'larger than --max-file-size',
+  'no-space': 'it would leave less than 1 GiB free on the disk of the downloads folder',
+  'downloads-full': 'the downloads folder and the files on their way would pass --max-downloads-size',
+  refused: 'files are refused (--no-files)',
+} as const;
+
 export const cliText = {
   usage: `Usage: tincan [--home DIR] [--json] [--passphrase-file FILE] [--page URL] [FILE OPTIONS] COMMAND
 
@@ -825,10 +833,12 @@ While chatting: type a message and press Enter; /code CODE uses a code; /to NAME
 --json: one JSON object per line out, and in: {"answer":CODE} {"send":TEXT,"to":NAME}.
 
 Files contacts send while you chat are accepted up to 100 MiB each and saved, under a safe name that never
-replaces a file, in DIR/downloads (not encrypted there: they are yours to open). FILE OPTIONS:
-  --downloads FOLDER      save them in FOLDER instead
-  --max-file-size BYTES   accept files up to BYTES (larger ones are declined)
-  --no-files              decline every file`,
+replaces a file, in DIR/downloads (not encrypted there: they are yours to open). A file that would leave less than
+1 GiB free on that disk is declined. FILE OPTIONS:
+  --downloads FOLDER          save them in FOLDER instead
+  --max-file-size BYTES       accept files up to BYTES (larger ones are declined)
+  --max-downloads-size BYTES  decline a file when the folder and the files on their way would pass BYTES
+  --no-files                  decline every file`,
   passphrasePrompt: 'Passphrase: ',
   passphraseRepeat: 'Repeat passphrase: ',
   created: (name: string, home: string) => `Profile ${name} made in ${home}.`,
@@ -849,8 +859,8 @@ replaces a file, in DIR/downloads (not encrypted there: they are yours to open).
     `${name}  ${id}${online ? '  connected' : ''}${waiting ? `  ${waiting} waiting` : ''}`,
   safetyNumber: (name: string) => `Safety number with ${name} (compare it with theirs, in person or on a call):`,
   fileReceived: (name: string, file: string, size: number, where: string) => `${name} sent a file: ${file} (${size} bytes), saved as ${where}`,
-  fileRefused: (name: string, file: string, size: number, reason: 'too-large' | 'refused') =>
-    `${name} offered a file: ${file} (${size} bytes). Declined: ${reason === 'too-large' ? 'larger than --max-file-size' : 'files are refused (--no-files)'}.`,
+  fileRefused: (name: string, file: string, size: number, reason: 'too-large' | 'no-space' | 'downloads-full' | 'refused') =>
+    `${name} offered a file: ${file} (${size} bytes). Declined: ${fileRefusalReasons[reason]}.`,
   mailboxListening: (address: string) => `Tincan mailbox listening on ${address} (UDP).`,
   mailboxCode: 'Mailbox code (add it in your Tincan: Settings, Mailbox):',
   mailboxReach:

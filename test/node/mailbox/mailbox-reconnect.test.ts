@@ -16,6 +16,7 @@ import { toBase64Url } from '../../../src/crypto/bytes';
 import { createIdentity, type Identity } from '../../../src/crypto/identity';
 import { getSodium } from '../../../src/crypto/sodium';
 import { decodeMailboxCode } from '../../../src/invite/mailbox-code';
+import type { SealedCollection } from '../../../src/store/sealed-collection';
 import { dialDirectFromNode } from '../../../src/node/direct-dial-node';
 import { runMailbox, type RunningMailbox } from '../../../src/node/mailbox';
 import { freeUdpPort } from '../net/direct-harness';
@@ -35,13 +36,18 @@ interface Page {
   readonly tried: string[];
 }
 
-function page(identity: Identity, contacts: Record<string, string>, stores: { own?: string; theirs?: Record<string, string> }, makes: string): Page {
+function page(
+  identity: Identity,
+  contacts: Record<string, string>,
+  stores: { own?: string; theirs?: Record<string, string>; collection?: SealedCollection },
+  makes: string,
+): Page {
   const made: string[] = [];
   const tried: string[] = [];
   let settle!: (value: { contactId: string; code: string }) => void;
   const used = new Promise<{ contactId: string; code: string }>((resolve) => (settle = resolve));
   const options: MailboxKeeperOptions = {
-    collection: memoryCollection(stores.own ? { code: stores.own } : {}),
+    collection: stores.collection ?? memoryCollection(stores.own ? { code: stores.own } : {}),
     contactMailboxes: memoryCollection(stores.theirs ?? {}),
     dial: (target) => dialDirectFromNode(target),
     identity,
@@ -66,6 +72,32 @@ async function claim(mailbox: RunningMailbox, owner: Identity): Promise<void> {
   const claiming = new MailboxClient(await dialDirectFromNode(fields), { identity: owner, displayName: 'Owner', mailboxKey: fields.identityKey, claim: fields.claim! });
   await claiming.whenReady();
   claiming.close();
+}
+
+/**
+ * Alice's page (its vault: `vault`) visiting her claimed mailbox, Bob visiting it too, and a fresh signal from Bob that
+ * her page used: what a mailbox (or anyone who recorded the traffic) could replay.
+ */
+async function freshSignalUsed() {
+  const mailbox = await runMailbox({ home: mkdtempSync(path.join(os.tmpdir(), 'tincan-mailbox-')), listen: { address: '127.0.0.1', port: await freeUdpPort() } });
+  const sodium = await getSodium();
+  // Alice's page also sends Bob a code when it sees him present; with the higher key it uses his (mailbox-keeper.ts).
+  const [alice, bob] = (await Promise.all([createIdentity(), createIdentity()])).sort((a, b) => (toBase64Url(a.publicKey) < toBase64Url(b.publicKey) ? 1 : -1)) as [Identity, Identity];
+  const [aliceKey, bobKey] = [toBase64Url(alice.publicKey), toBase64Url(bob.publicKey)];
+  await claim(mailbox, alice);
+  const vault = memoryCollection({ code: mailbox.codeForContacts });
+  const alicePage = page(alice, { 'bob-id': bobKey }, { collection: vault }, 'code made by Alice');
+  await alicePage.keeper.start();
+  await until(() => mailbox.status().contacts === 1, 'Alice\'s page named Bob to the mailbox', mailboxStepMs);
+  // Bob's visit sends signals as his page would.
+  const fields = decodeMailboxCode(mailbox.codeForContacts);
+  const bobVisit = new MailboxClient(await dialDirectFromNode(fields), { identity: bob, displayName: 'Bob', mailboxKey: fields.identityKey });
+  await bobVisit.whenReady();
+  const recorded = sealSignal(sodium, bob, alice.publicKey, 'a fresh code from Bob', Date.now())!;
+  assert.ok(bobVisit.signal(aliceKey, recorded));
+  await until(() => alicePage.tried.length === 1, 'the fresh signal is used', mailboxStepMs);
+  assert.deepEqual(alicePage.tried, ['a fresh code from Bob']);
+  return { mailbox, sodium, alice, bob, aliceKey, bobKey, vault, alicePage, bobVisit, recorded };
 }
 
 describe('reconnect through the mailbox', () => {
@@ -104,25 +136,7 @@ describe('reconnect through the mailbox', () => {
   });
 
   it('refuses a replayed or stale signal with why and tries nothing; a fresh one is used', async () => {
-    const mailbox = await runMailbox({ home: mkdtempSync(path.join(os.tmpdir(), 'tincan-mailbox-')), listen: { address: '127.0.0.1', port: await freeUdpPort() } });
-    const sodium = await getSodium();
-    // Alice's page also sends Bob a code when it sees him present; with the higher key it uses his (mailbox-keeper.ts).
-    const [alice, bob] = (await Promise.all([createIdentity(), createIdentity()])).sort((a, b) => (toBase64Url(a.publicKey) < toBase64Url(b.publicKey) ? 1 : -1)) as [Identity, Identity];
-    const [aliceKey, bobKey] = [toBase64Url(alice.publicKey), toBase64Url(bob.publicKey)];
-    await claim(mailbox, alice);
-    const alicePage = page(alice, { 'bob-id': bobKey }, { own: mailbox.codeForContacts }, 'code made by Alice');
-    await alicePage.keeper.start();
-    await until(() => mailbox.status().contacts === 1, 'Alice\'s page named Bob to the mailbox', mailboxStepMs);
-
-    // Bob's visit sends signals as his page would; what a mailbox (or anyone who recorded them) could replay.
-    const fields = decodeMailboxCode(mailbox.codeForContacts);
-    const bobVisit = new MailboxClient(await dialDirectFromNode(fields), { identity: bob, displayName: 'Bob', mailboxKey: fields.identityKey });
-    await bobVisit.whenReady();
-    const recorded = sealSignal(sodium, bob, alice.publicKey, 'a fresh code from Bob', Date.now())!;
-    assert.ok(bobVisit.signal(aliceKey, recorded));
-    await until(() => alicePage.tried.length === 1, 'the fresh signal is used', mailboxStepMs);
-    assert.deepEqual(alicePage.tried, ['a fresh code from Bob']);
-
+    const { mailbox, sodium, alice, bob, aliceKey, alicePage, bobVisit, recorded } = await freshSignalUsed();
     assert.ok(bobVisit.signal(aliceKey, recorded), 'the same signal again');
     await until(() => alicePage.keeper.droppedSignals.get('replayed') === 1, 'the replay is refused as replayed', mailboxStepMs);
     const old = sealSignal(sodium, bob, alice.publicKey, 'a code from an hour ago', Date.now() - 3600_000)!;
@@ -134,6 +148,47 @@ describe('reconnect through the mailbox', () => {
     bobVisit.close();
     alicePage.keeper.dispose();
     await mailbox.stop();
+  });
+
+  it('refuses a signal replayed after the page reloaded, within its window: the seen ones are kept in the vault', async () => {
+    const { mailbox, sodium, alice, bob, aliceKey, bobKey, alicePage, vault, bobVisit, recorded } = await freshSignalUsed();
+    // Alice's page reloads: a new keeper over the same vault visits the mailbox again.
+    alicePage.keeper.dispose();
+    const reloaded = page(alice, { 'bob-id': bobKey }, { collection: vault }, 'code made by Alice');
+    const visiting = new Promise<void>((resolve) => reloaded.keeper.on('status', (status) => status === 'connected' && resolve()));
+    await reloaded.keeper.start();
+    await visiting;
+    assert.ok(bobVisit.signal(aliceKey, recorded), 'the recorded signal again, within its window');
+    await until(() => reloaded.keeper.droppedSignals.get('replayed') === 1, 'the replay is refused as replayed after the reload', mailboxStepMs);
+    assert.deepEqual(reloaded.tried, [], 'nothing was tried with it');
+    // A new one from Bob is still used.
+    assert.ok(bobVisit.signal(aliceKey, sealSignal(sodium, bob, alice.publicKey, 'a new code from Bob', Date.now())!));
+    await until(() => reloaded.tried.length === 1, 'the new signal is used', mailboxStepMs);
+    assert.deepEqual(reloaded.tried, ['a new code from Bob']);
+
+    bobVisit.close();
+    reloaded.keeper.dispose();
+    await mailbox.stop();
+  });
+
+  it('keeps the seen signals across a reload only while they would pass the time check', async () => {
+    const sodium = await getSodium();
+    const [alice, bob] = await Promise.all([createIdentity(), createIdentity()]);
+    let now = 1_800_000_000_000;
+    const open = (sentAt: number) => openSignal(sodium, alice, bob.publicKey, sealSignal(sodium, bob, alice.publicKey, code, sentAt)!)!;
+    const first = new SignalFreshness(() => now);
+    const older = open(now - 100_000);
+    const newer = open(now - 1_000);
+    assert.equal(first.accept(older), undefined);
+    assert.equal(first.accept(newer), undefined);
+    now += 30_000; // older's window has ended, newer's has not
+    const kept = JSON.parse(JSON.stringify(first.remembered())) as unknown;
+    assert.deepEqual(kept, [[newer.id, newer.sentAt + signalMaxAgeMs]], 'pruned by age');
+    const reloaded = new SignalFreshness(() => now);
+    reloaded.restore(kept);
+    assert.equal(reloaded.accept(newer), 'replayed');
+    reloaded.restore([['x'.repeat(500), now + 1_000], ['ok', 'soon'], 'junk']);
+    assert.deepEqual(reloaded.remembered(), [[newer.id, newer.sentAt + signalMaxAgeMs]], 'stored junk is ignored');
   });
 
   it('hands the later page\'s code to the one already there, sealed; a bad signal is counted and not used', async () => {

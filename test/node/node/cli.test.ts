@@ -23,11 +23,13 @@ describe('tincan command line', () => {
     assert.equal(parseArgs(['invite', '--help']).command, 'help');
   });
 
-  it('reads where received files go, how large they may be, or that they are refused', () => {
+  it('reads where received files go, how large they and the folder may be, or that they are refused', () => {
     assert.equal(parseArgs(['chat', 'Bob']).files, undefined, 'the defaults: <home>/downloads, 100 MiB');
     assert.deepEqual(parseArgs(['chat', 'Bob', '--downloads', 'in', '--max-file-size', '5000']).files, { directory: path.resolve('in'), maxBytes: 5000 });
     assert.equal(parseArgs(['invite', '--no-files']).files, false);
     assert.throws(() => parseArgs(['chat', 'Bob', '--max-file-size', 'lots']), invalid);
+    assert.deepEqual(parseArgs(['mailbox', '--max-downloads-size', '2000000000']).files, { maxTotalBytes: 2_000_000_000 });
+    assert.throws(() => parseArgs(['chat', 'Bob', '--max-downloads-size', '-1']), invalid);
     assert.ok(parseArgs(['help']).flags.downloads === undefined);
   });
 

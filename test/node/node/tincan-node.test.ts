@@ -5,11 +5,12 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, statfs, unlink, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { isTincanError } from '../../../src/errors';
-import { downloadFileName } from '../../../src/node/download-folder';
+import { isTincanError, type ErrorCode } from '../../../src/errors';
+import type { FileTransfers } from '../../../src/chat/files/file-transfers';
+import { DownloadFileSink, downloadFileName, downloadsTag } from '../../../src/node/download-folder';
 import { openTincan, stopTincan, type OpenTincanOptions, type TincanNode, type TincanNodeEvents } from '../../../src/node/tincan-node';
 import { cheapKdf } from '../store/helpers';
 
@@ -67,6 +68,32 @@ async function pairOnce(alice: TincanNode, bob: TincanNode): Promise<void> {
   const [onAlice, onBob] = await Promise.all(connected);
   assert.equal(onAlice!.name, bob.name);
   assert.equal(onBob!.name, alice.name);
+}
+
+/** What the receiver did with the next file offered: "saved NAME" or "refused NAME REASON". */
+function fileOutcomes(node: TincanNode, count: number): Promise<string[]> {
+  const outcomes: string[] = [];
+  return new Promise((resolve) => {
+    const settle = (outcome: string) => {
+      outcomes.push(outcome);
+      if (outcomes.length !== count) return;
+      stops.forEach((stop) => stop());
+      resolve(outcomes);
+    };
+    const stops = [node.on('file', (f) => settle(`saved ${f.name}`)), node.on('file-refused', (f) => settle(`refused ${f.name} ${f.reason}`))];
+  });
+}
+
+/** How the sender's own transfer of `name` ends (what its page shows): the code of its failure. */
+function senderOutcome(node: TincanNode, name: string): Promise<ErrorCode> {
+  const files = (node as unknown as { core: { files?: FileTransfers } }).core.files!;
+  return new Promise((resolve) => {
+    const stop = files.on('failed', ({ transfer, code }) => {
+      if (transfer.direction !== 'out' || transfer.name !== name) return;
+      stop();
+      resolve(code);
+    });
+  });
 }
 
 async function rejects(promise: Promise<unknown> | (() => unknown), code: string): Promise<void> {
@@ -205,6 +232,74 @@ describe('a Node peer', () => {
     assert.deepEqual((await readdir(downloads)).sort(), ['report (1).bin', 'report.bin', saneName].sort(), 'no temporary file left, nothing else');
     await alice.close();
     await bob.close();
+  });
+
+  it('declines a file that would pass --max-downloads-size, counting the folder and the files on their way; room made is used again', async () => {
+    const [aliceHome, bobHome] = [await home(), await home()];
+    const downloads = path.join(bobHome, 'received');
+    const alice = await open({ home: aliceHome, create: { name: 'Alice' } });
+    const bob = await open({ home: bobHome, create: { name: 'Bob' }, files: { directory: downloads, maxTotalBytes: 500_000 } });
+    await pair(alice, bob);
+    const source = path.join(aliceHome, 'a.bin');
+    await writeFile(source, randomBytes(300_000));
+    await mkdir(downloads, { recursive: true });
+    await writeFile(path.join(downloads, 'own.bin'), randomBytes(300_000));
+
+    // 300 kB in the folder + 300 kB > 500 kB: declined, and the sender's transfer ends "declined".
+    let outcomes = fileOutcomes(bob, 1);
+    const declined = senderOutcome(alice, 'first.bin');
+    await alice.sendFile('Bob', source, { name: 'first.bin' });
+    assert.deepEqual(await outcomes, ['refused first.bin downloads-full']);
+    assert.equal(await declined, 'FILE_DECLINED');
+
+    // Bob moves his own file out: room again. Two offers at once: the first one taken counts for the second.
+    await unlink(path.join(downloads, 'own.bin'));
+    outcomes = fileOutcomes(bob, 2);
+    await Promise.all([alice.sendFile('Bob', source, { name: 'second.bin' }), alice.sendFile('Bob', source, { name: 'third.bin' })]);
+    const both = await outcomes;
+    assert.equal(both.filter((o) => o.startsWith('saved')).length, 1, both.join('; '));
+    assert.equal(both.filter((o) => o.endsWith('downloads-full')).length, 1, both.join('; '));
+    assert.equal((await readdir(downloads)).length, 1, 'one file, no temporary file left');
+    await alice.close();
+    await bob.close();
+  });
+
+  it('declines a file that would leave its disk less free space than it keeps', async () => {
+    const [aliceHome, bobHome] = [await home(), await home()];
+    const downloads = path.join(bobHome, 'downloads');
+    await mkdir(downloads, { recursive: true });
+    const disk = await statfs(downloads);
+    const alice = await open({ home: aliceHome, create: { name: 'Alice' } });
+    // Keeps more free than the disk has now (with room to spare, as other processes write meanwhile).
+    const bob = await open({ home: bobHome, create: { name: 'Bob' }, files: { keepFreeBytes: disk.bavail * disk.bsize + 2 ** 40 } });
+    await pair(alice, bob);
+    const source = path.join(aliceHome, 'small.bin');
+    await writeFile(source, randomBytes(1_000));
+    const outcomes = fileOutcomes(bob, 1);
+    const declined = senderOutcome(alice, 'small.bin');
+    await alice.sendFile('Bob', source);
+    assert.deepEqual(await outcomes, ['refused small.bin no-space']);
+    assert.equal(await declined, 'FILE_DECLINED');
+    assert.deepEqual(await readdir(downloads), []);
+    await alice.close();
+    await bob.close();
+  });
+
+  it('removes at start only its own home\'s temporary files from a downloads folder another home shares', async () => {
+    const [homeA, homeB] = [await home(), await home()];
+    const shared = path.join(await home(), 'shared');
+    // B is receiving a file into the shared folder; A crashed earlier in the middle of one.
+    const bReceiving = new DownloadFileSink(shared, downloadsTag(homeB), 'file-of-b', 'b.bin', 10);
+    await bReceiving.write(0, new Uint8Array(5));
+    const aLeftover = new DownloadFileSink(shared, downloadsTag(homeA), 'file-of-a', 'a.bin', 10);
+    await aLeftover.write(0, new Uint8Array(5));
+    assert.deepEqual((await readdir(shared)).sort(), [aLeftover.partName, bReceiving.partName].sort());
+    const a = await open({ home: homeA, create: { name: 'A' }, files: { directory: shared } });
+    assert.deepEqual(await readdir(shared), [bReceiving.partName], "A's leftover gone, B's file on its way kept");
+    await bReceiving.write(5, new Uint8Array(5));
+    await bReceiving.commit();
+    assert.deepEqual(await readdir(shared), ['b.bin']);
+    await a.close();
   });
 
   it('makes any received name one plain name', () => {
