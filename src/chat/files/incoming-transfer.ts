@@ -121,10 +121,12 @@ export class IncomingTransfer extends Transfer {
   }
 
   record(): IncomingTransferRecord {
-    const { fileId, peerId, conversation, name, size, mime, chunkBytes, chunks, hash, key, createdAt } = this.file;
+    const { fileId, peerId, conversation, name, size, mime, chunkBytes, chunks, hash, key, createdAt, group, from } = this.file;
     const live = !this.isFinal && this.sink?.isDurable !== false;
     return {
       direction: 'in', fileId, peerId, conversation, name, size, mime, chunkBytes, chunks, hash, key: key.slice(), createdAt,
+      ...(group !== undefined ? { group } : {}),
+      ...(from !== undefined ? { from } : {}),
       state: this.state,
       ...(this.code ? { code: this.code } : {}),
       ...(live ? { received: this.checkpointed.toBytes() } : {}),
@@ -158,6 +160,13 @@ export class IncomingTransfer extends Transfer {
     this.asPicture = asPicture;
     this.isSaved = true;
     this.startRun(attachment);
+  }
+
+  /** A group's offer is kept from its arrival: it came once, in a message, and nobody offers it again after a reload. */
+  keepOffer(): void {
+    if (this.isSaved) return;
+    this.isSaved = true;
+    this.host.save(this.record());
   }
 
   /** The peer is back (or offered again): ask for what is missing. */
