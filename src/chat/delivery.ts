@@ -440,10 +440,11 @@ export class Delivery extends Emitter<DeliveryEvents> {
     };
     this.outgoing.set(id, entry);
     const handed = conversation.members.filter((member) => this.handOn(member, entry));
-    const fileId = file ? { fileId: file.fileId } : {};
-    const shown: ChatMessage = { id, direction: 'out', text, sentAt, state: handed.length ? 'sent' : 'waiting', ...countOf(conversation, 0), order: hlc, ...fileId };
+    const shown: ChatMessage = {
+      id, direction: 'out', text, sentAt, state: handed.length ? 'sent' : 'waiting', ...countOf(conversation, 0), order: hlc, ...(file ? { groupFileId: file.fileId } : {}),
+    };
     this.emit('added', { conversationId, message: shown });
-    const record: StoredMessage = { id, direction: 'out', text, sentAt, state: 'waiting', meta: { order: hlc, ...fileId } };
+    const record: StoredMessage = { id, direction: 'out', text, sentAt, state: 'waiting', meta: { order: hlc, ...(file ? { fileId: file.fileId } : {}) } };
     let outcome: AppendOutcome | undefined;
     try {
       [outcome] = await this.options.log.append(conversationId, [record], { outboxFor: conversation.members, envelopes: new Map([[id, { ...sealed }]]) });
@@ -735,7 +736,7 @@ export class Delivery extends Emitter<DeliveryEvents> {
     items.forEach((item, i) => {
       const outcome = outcomes[i];
       if (!isNew(outcome)) return;
-      this.emit('added', { conversationId, message: { ...item.message, index: outcome.index, ...(item.order !== undefined ? { order: item.order } : {}), ...(item.file ? { fileId: item.file.fileId } : {}) } });
+      this.emit('added', { conversationId, message: { ...item.message, index: outcome.index, ...(item.order !== undefined ? { order: item.order } : {}), ...(item.file ? { groupFileId: item.file.fileId } : {}) } });
       if (item.file) this.emit('group-file', { conversationId, from: item.sender, fromKey: item.envelope.from, offer: item.file });
     });
     // Only what was new here is held for others: a duplicate was held when it first came, and holding it again
