@@ -19,7 +19,8 @@
 // sender's page, or a member whose copy is complete) serves every member that asks with an outgoing transfer of its
 // own per member (`serving`, shown nowhere, kept in memory only), reading its source or its sealed copy. Each member
 // checks the chunks as in 1:1 and the whole file against the hash in the sealed offer before keeping it, so a member
-// serving other bytes (it has the file key, as every member has) gets its copy thrown away (FILE_HASH_MISMATCH).
+// serving other bytes (it has the file key, as every member has) gets its copy thrown away; the members that copy came
+// from (`servedBy`) are not asked again on this page (`distrusted`), and another is (incoming-transfer.ts startOver).
 //
 // Persistence: transfers are written to the injected TransferStore (transfer-store.ts) from the offer (sender) or the
 // accept (receiver) on; `open` loads them, so after a reload a transfer continues when its peer is attached again:
@@ -133,6 +134,10 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
   private readonly haves = new Map<string, Set<string>>();
   /** Groups' files: members who answered that they have not got it, until their session ends. */
   private readonly lacking = new Map<string, Set<string>>();
+  /** Groups' files: members a copy came from (since the last one thrown away), and members a copy that did not match
+   * the offer's hash came from: not asked again on this page. */
+  private readonly servedBy = new Map<string, Set<string>>();
+  private readonly distrusted = new Map<string, Set<string>>();
   private groups?: GroupFilesPort;
   private readonly now: () => number;
   private readonly host: OutgoingHost;
@@ -166,7 +171,11 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
         this.emit('state', view);
         this.updateTimer();
       },
-      failed: (failure) => this.emit('failed', failure),
+      failed: (failure) => {
+        this.emit('failed', failure);
+        const { transfer } = failure;
+        if (transfer.group !== undefined && failure.code === 'FILE_HASH_MISMATCH' && failure.resumable) this.distrustCopy(transfer.fileId);
+      },
       done: (view) => {
         this.emit('done', view);
         if (view.group !== undefined && view.direction === 'in') this.announce(view.fileId);
@@ -557,15 +566,29 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
     const { group, from, fileId } = transfer.file;
     const lacking = this.lacking.get(fileId);
     const sender = from !== undefined ? this.groups?.contactOfKey(from) : undefined;
+    const distrusted = this.distrusted.get(fileId);
     for (const peerId of [...(sender !== undefined ? [sender] : []), ...(this.haves.get(fileId) ?? []), ...this.attached.keys()]) {
       const entry = this.attached.get(peerId);
-      if (entry && !lacking?.has(peerId) && this.groups?.isMember(group!, peerId)) return entry;
+      if (entry && !lacking?.has(peerId) && !distrusted?.has(peerId) && this.groups?.isMember(group!, peerId)) return entry;
     }
     return undefined;
   }
 
+  /** A group's copy did not match the offer's hash (incoming-transfer.ts startOver): the members it came from are not
+   * asked again here, and another is. */
+  private distrustCopy(fileId: string): void {
+    const distrusted = this.distrusted.get(fileId) ?? new Set<string>();
+    for (const peerId of this.servedBy.get(fileId) ?? []) distrusted.add(peerId);
+    this.distrusted.set(fileId, distrusted);
+    this.servedBy.delete(fileId);
+    const transfer = this.transfers.get(fileId);
+    if (transfer instanceof IncomingTransfer && transfer.state === 'interrupted') this.pull(transfer);
+  }
+
   /** A group's transfer now talks with `server` (its frames name their session's conversation). */
   private pointAt(transfer: IncomingTransfer, server: Attached): void {
+    const servedBy = this.servedBy.get(transfer.file.fileId) ?? new Set<string>();
+    this.servedBy.set(transfer.file.fileId, servedBy.add(server.peer.peerId));
     if (transfer.peerId === server.peer.peerId && transfer.file.conversation === server.peer.conversation) return;
     transfer.file = { ...transfer.file, peerId: server.peer.peerId, conversation: server.peer.conversation };
   }
