@@ -14,13 +14,13 @@
 // with the 1:1 frames (file-accept, chunks, file-done) over its own session with one member at a time: the sender
 // first, else a member who said it has the file (a file-done: sent to every member linked when a copy is complete, and
 // again on every new session), else any linked member; one that answers file-cancel has not got it, and the next is
-// asked. `peerId` and
-// `conversation` of a group transfer name that member and its session's conversation. A device that has the file (the
-// sender's page, or a member whose copy is complete) serves every member that asks with an outgoing transfer of its
-// own per member (`serving`, shown nowhere, kept in memory only), reading its source or its sealed copy. Each member
-// checks the chunks as in 1:1 and the whole file against the hash in the sealed offer before keeping it, so a member
-// serving other bytes (it has the file key, as every member has) gets its copy thrown away; the members that copy came
-// from (`servedBy`) are not asked again on this page (`distrusted`), and another is (incoming-transfer.ts startOver).
+// asked. `peerId` and `conversation` of a group transfer name that member and its session's conversation. A device
+// that has the file (the sender's page, or a member whose copy is complete) serves every member that asks with an
+// outgoing transfer of its own per member (`serving`, shown nowhere, kept in memory only), reading its source or its
+// sealed copy. Each member checks the chunks as in 1:1 and the whole file against the hash in the sealed offer before
+// keeping it, so a member serving other bytes (it has the file key, as every member has) gets its copy thrown away; the
+// members that copy came from (`servedBy`) are not asked again on this page (`distrusted`), and another is
+// (incoming-transfer.ts startOver).
 //
 // Persistence: transfers are written to the injected TransferStore (transfer-store.ts) from the offer (sender) or the
 // accept (receiver) on; `open` loads them, so after a reload a transfer continues when its peer is attached again:
