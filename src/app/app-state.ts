@@ -166,6 +166,10 @@ export interface FileTransferView {
   /** Receiver: taken without asking as a picture; its first bytes were one, and the page checks that it decodes. */
   readonly asPicture?: true;
   readonly createdAt: number;
+  /** Sent to a group (conversationId is the group's): the card says so. */
+  readonly inGroup?: true;
+  /** Received in a group: the identity key of the member who sent it (the log names them). */
+  readonly from?: string;
 }
 
 /** A code that arrived by link, waiting for the person's consent before anything is sent anywhere. */

@@ -153,14 +153,19 @@ export function isFileLive(transfer: FileTransferView): boolean {
  * older messages, or after it while there are newer ones, is not shown: it comes with the page that holds its time.
  * A live one (isFileLive: an offer waiting for Accept, a transfer under way or interrupted) whose time is not loaded
  * goes at the end of the window instead, so nothing the person must act on is out of reach. The window's array is
- * returned as it is when no file falls in it.
+ * returned as it is when no file falls in it. A group's message that offered a file is left out when its transfer is
+ * here: the transfer is that message's entry.
  */
 export function withFilesAtTheirTime(
   window: Pick<OpenConversation, 'messages' | 'hasOlder' | 'hasNewer'>,
   transfers: readonly FileTransferView[],
 ): readonly LogItem[] {
-  const { messages } = window;
-  if (!transfers.length) return messages;
+  if (!transfers.length) return window.messages;
+  // A group's file came in a message (chat/files/group-file.ts): its transfer stands in the message's place.
+  const fileIds = new Set(transfers.map((t) => t.fileId));
+  const messages = window.messages.some((m) => m.groupFileId !== undefined && fileIds.has(m.groupFileId))
+    ? window.messages.filter((m) => m.groupFileId === undefined || !fileIds.has(m.groupFileId))
+    : window.messages;
   const files = [...transfers].sort((a, b) => a.createdAt - b.createdAt);
   const items: LogItem[] = [];
   const outOfWindow: FileTransferView[] = [];

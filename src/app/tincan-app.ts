@@ -917,12 +917,22 @@ export class TincanApp {
   // -----------------------------------------------------------------------------------------------------------
   // Files
 
-  /** Offers a file (picked, dropped or pasted) to the open conversation's contact; it goes when they accept.
-   * Resolves with the transfer's id once the offer is made (the UI keeps the file for a preview of its own). */
+  /** Offers a file (picked, dropped or pasted) to the open conversation's contact; it goes when they accept. In a
+   * group it is offered in a group message, which members get as any message (also later), and each member takes it
+   * from a member who has it (chat/files/group-file.ts). Resolves with the transfer's id once the offer is made (the
+   * UI keeps the file for a preview of its own). */
   async sendFile(source: FileSource, name: string, mime: string): Promise<string | undefined> {
     const contactId = this.s.activeId;
-    const conversation = contactId ? this.messenger?.conversationIdOf(contactId) : undefined;
-    if (!contactId || !this.files) return void this.fail(new TincanError('NO_CONVERSATION'), 'composer');
+    if (!contactId || !this.files || !this.messenger) return void this.fail(new TincanError('NO_CONVERSATION'), 'composer');
+    if (this.isGroup(contactId)) {
+      try {
+        return (await this.messenger.sendFileToGroup(contactId, source, name, mime)).fileId;
+      } catch (error) {
+        this.fail(error, 'composer');
+        return undefined;
+      }
+    }
+    const conversation = this.messenger.conversationIdOf(contactId);
     if (!conversation) return void this.fail(new TincanError('FILE_NEEDS_CONNECTION'), 'composer');
     try {
       return (await this.files.offer({ peerId: contactId, conversation, source, name, mime })).fileId;
@@ -1063,7 +1073,7 @@ export class TincanApp {
    * decoded bytes (platform/image-preview.ts). */
   private autoAccept(view: TransferView): void {
     const kept = keptIncomingBytes(
-      this.s.transfers.filter((t) => t.conversationId === view.peerId),
+      this.s.transfers.filter((t) => t.conversationId === (view.group ?? view.peerId)),
       (fileId) => this.autoAccepting.has(fileId),
     );
     const budgetBytes = this.options.autoAcceptBudgetBytes ?? defaultAutoAcceptBudgetBytes;

@@ -194,7 +194,7 @@ export function exchangeView(exchange: Exchange, pageUrl: string, contactName?: 
 export function transferView(view: TransferView): FileTransferView {
   return {
     fileId: view.fileId,
-    conversationId: view.peerId,
+    conversationId: view.group ?? view.peerId,
     direction: view.direction,
     name: view.name,
     size: view.size,
@@ -205,6 +205,8 @@ export function transferView(view: TransferView): FileTransferView {
     ...(view.finishedRef ? { finishedRef: view.finishedRef } : {}),
     ...(view.sentBytes !== undefined ? { sentBytes: view.sentBytes } : {}),
     ...(view.asPicture ? { asPicture: true as const } : {}),
+    ...(view.group !== undefined ? { inGroup: true as const } : {}),
+    ...(view.from !== undefined ? { from: view.from } : {}),
     createdAt: view.createdAt,
   };
 }
@@ -244,5 +246,6 @@ export function toChatMessage(entry: LogEntry): ChatMessage {
     ...(call ? { call } : {}),
     ...(entry.from !== undefined ? { from: entry.from } : {}),
     ...(isHlc(entry.meta?.order) ? { order: entry.meta.order } : {}),
+    ...(typeof entry.meta?.fileId === 'string' ? { groupFileId: entry.meta.fileId } : {}),
   };
 }

@@ -35,6 +35,9 @@ export interface ChatMessage {
   readonly unreadable?: true;
   /** A call's entry in the history (chat/calls.ts): no text, its words come from the UI. */
   readonly call?: CallRecord;
+  /** A file offered to a group (files/group-file.ts): its text is the file's name, and the log shows the file's
+   * transfer with this id in its place. (Not `fileId`: that names a transfer among a log's items.) */
+  readonly groupFileId?: string;
 }
 
 /** Shorter than any clock skew worth correcting: a sender this far ahead is shown at arrival time. */

@@ -47,6 +47,7 @@ import type { Conversation, ConversationDirectory } from './conversation-directo
 import { maxAckIds, maxMessageChars, type AckFrame, type CarriedItem, type EnvelopeFrame } from './frames';
 import { heldKeyOf, keyText, type GroupSync, type StoredItem } from './group-sync';
 import type { ChatFrame, PeerSession } from './peer-session';
+import { groupOfferFrame, type GroupFileOffer, type GroupOfferFrame } from './files/group-file';
 
 /** A message handed to a carrier and not acknowledged by then is handed on again. */
 export const resendAfterMs = 15_000;
@@ -134,6 +135,9 @@ export interface DeliveryEvents {
   error: { code: ErrorCode; conversationId?: string };
   /** Whether a member is reached through another member (`reachedVia`) changed. */
   reach: { contactId: string };
+  /** A member offered a file to a group (chat/files/group-file.ts), stored here as new: each member pulls it. `from`:
+   * the sender's contact id; `fromKey`: its identity key. */
+  'group-file': { conversationId: string; from: string; fromKey: string; offer: GroupOfferFrame };
 }
 
 export interface DeliveryOptions {
@@ -182,6 +186,8 @@ interface Incoming {
   /** `via` brought it live (not in its session's opening catch-up): once stored as new, the sender is reached
    * through that member (`reachedVia`). */
   readonly live?: boolean;
+  /** A group's file offer (group-file.ts), checked. */
+  readonly file?: GroupOfferFrame;
 }
 
 export function randomMessageId(): string {
@@ -416,11 +422,12 @@ export class Delivery extends Emitter<DeliveryEvents> {
     this.reportHandedOn(held);
   }
 
-  /** Sends a text in a conversation: sealed, shown at once, handed on at once, on disk in the same moment. */
-  async send(conversationId: string, text: string): Promise<ChatMessage> {
+  /** Sends a text in a conversation: sealed, shown at once, handed on at once, on disk in the same moment. `file`: a
+   * group's file offer (group-file.ts), whose text is the file's name. */
+  async send(conversationId: string, text: string, file?: GroupFileOffer): Promise<ChatMessage> {
     if (text.length > maxMessageChars) throw new TincanError('MESSAGE_TOO_LONG', `${text.length} > ${maxMessageChars}`);
     const sentAt = this.now();
-    const { frame, hlc } = await this.sealStamped(conversationId, text, sentAt);
+    const { frame, hlc } = await this.sealStamped(conversationId, text, sentAt, file);
     const { type: _type, ...sealed } = frame;
     // Who is in it now, after the seal (a member removed meanwhile gets no entry it could never acknowledge).
     const conversation = this.options.directory.get(conversationId);
@@ -436,9 +443,11 @@ export class Delivery extends Emitter<DeliveryEvents> {
     };
     this.outgoing.set(id, entry);
     const handed = conversation.members.filter((member) => this.handOn(member, entry));
-    const shown: ChatMessage = { id, direction: 'out', text, sentAt, state: handed.length ? 'sent' : 'waiting', ...countOf(conversation, 0), order: hlc };
+    const shown: ChatMessage = {
+      id, direction: 'out', text, sentAt, state: handed.length ? 'sent' : 'waiting', ...countOf(conversation, 0), order: hlc, ...(file ? { groupFileId: file.fileId } : {}),
+    };
     this.emit('added', { conversationId, message: shown });
-    const record: StoredMessage = { id, direction: 'out', text, sentAt, state: 'waiting', meta: { order: hlc } };
+    const record: StoredMessage = { id, direction: 'out', text, sentAt, state: 'waiting', meta: { order: hlc, ...(file ? { fileId: file.fileId } : {}) } };
     let outcome: AppendOutcome | undefined;
     try {
       [outcome] = await this.options.log.append(conversationId, [record], { outboxFor: conversation.members, envelopes: new Map([[id, { ...sealed }]]) });
@@ -463,7 +472,7 @@ export class Delivery extends Emitter<DeliveryEvents> {
   }
 
   /** `seal`, and the clock reading sealed in it (where the message sorts). */
-  private async sealStamped(conversationId: string, text: string, sentAt: number): Promise<{ frame: EnvelopeFrame; hlc: number }> {
+  private async sealStamped(conversationId: string, text: string, sentAt: number, file?: GroupFileOffer): Promise<{ frame: EnvelopeFrame; hlc: number }> {
     if (!this.chains) await this.ready;
     const conversation = this.options.directory.get(conversationId);
     if (!conversation) throw new TincanError('NO_CONVERSATION', conversationId);
@@ -477,7 +486,7 @@ export class Delivery extends Emitter<DeliveryEvents> {
       // Checked and sealed in one step: messages that waited for the same reservation may have used it up, and the
       // chain must still be the current one (a membership change while this waited retires it).
       if (chain.canSeal && this.chains!.current(now.wireId, this.options.directory.get(conversationId)?.members ?? []) === chain) {
-        return { frame: { type: 'envelope', ...sealEnvelope(this.sodium!, this.options.identity, chain, header, { text, sentAt, ...stamp }) }, hlc: stamp.hlc };
+        return { frame: { type: 'envelope', ...sealEnvelope(this.sodium!, this.options.identity, chain, header, { text, sentAt, ...stamp, ...(file ? { file } : {}) }) }, hlc: stamp.hlc };
       }
     }
   }
@@ -645,6 +654,8 @@ export class Delivery extends Emitter<DeliveryEvents> {
     const { text, sentAt, seq, hlc } = opened.body;
     // Not stored, so not acknowledged (and its key kept): the sender's message shows as waiting, never "Delivered".
     if (!text || text.length > maxMessageChars) return void this.ignored.forged++;
+    // A file offer that is not a well-formed one (or not in a group) is kept as the text it carries, without a file.
+    const file = opened.body.file && conversation.kind === 'group' ? groupOfferFrame(conversation.wireId, text, opened.body.file) : undefined;
     const receivedAt = this.now();
     // In a group every member picks its own ids: each is kept under (sender, id), so a member who reuses another
     // member's id cannot make this device take the real message for a duplicate.
@@ -657,7 +668,7 @@ export class Delivery extends Emitter<DeliveryEvents> {
       sentAt: plausibleSentAt(sentAt, receivedAt),
       receivedAt,
       state: 'delivered',
-      ...(order !== undefined ? { meta: { order } } : {}),
+      ...(order !== undefined || file ? { meta: { ...(order !== undefined ? { order } : {}), ...(file ? { fileId: file.fileId } : {}) } } : {}),
       ...(conversation.kind === 'group' ? { from: envelope.from } : {}),
     };
     const item: Incoming = {
@@ -669,6 +680,7 @@ export class Delivery extends Emitter<DeliveryEvents> {
       ...(messageKey ? { key: messageKey } : {}),
       ...(via ? { via } : {}),
       ...(via && !this.catchUp.get(via)?.size ? { live: true } : {}),
+      ...(file ? { file } : {}),
     };
     const buffered = this.catchUp.get((direct ?? via)!)?.get(conversation.wireId);
     if (!buffered) return this.queueIncoming(conversation, [item]);
@@ -726,7 +738,9 @@ export class Delivery extends Emitter<DeliveryEvents> {
     this.chains!.consumed(batch.map(({ envelope: e }) => ({ conversation: e.conversation, from: e.from, chain: e.chain, n: e.n })));
     items.forEach((item, i) => {
       const outcome = outcomes[i];
-      if (isNew(outcome)) this.emit('added', { conversationId, message: { ...item.message, index: outcome.index, ...(item.order !== undefined ? { order: item.order } : {}) } });
+      if (!isNew(outcome)) return;
+      this.emit('added', { conversationId, message: { ...item.message, index: outcome.index, ...(item.order !== undefined ? { order: item.order } : {}), ...(item.file ? { groupFileId: item.file.fileId } : {}) } });
+      if (item.file) this.emit('group-file', { conversationId, from: item.sender, fromKey: item.envelope.from, offer: item.file });
     });
     // Only what was new here is held for others: a duplicate was held when it first came, and holding it again
     // would send copies round the members for ever (each sync hands them on, each member would hold them again).

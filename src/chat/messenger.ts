@@ -1,7 +1,7 @@
 // The chat layer put together for one unlocked profile: pairing makes sessions, trust says who each peer is,
 // peers keeps the live ones by contact, delivery moves messages over them. The app facade (app/tincan-app.ts)
 // calls these actions and turns the events into what the UI shows; a Node peer can drive the same object.
-import { isTincanError, type ErrorCode } from '../errors';
+import { isTincanError, TincanError, type ErrorCode } from '../errors';
 import { Emitter } from '../events';
 import { bytesEqual, fromBase64Url, toBase64Url } from '../crypto/bytes';
 import type { Identity } from '../crypto/identity';
@@ -18,7 +18,10 @@ import { ConversationDirectory } from './conversation-directory';
 import { GroupSync, type SyncRecordsPort } from './group-sync';
 import { Delivery, type DeliveryEvents, type LogPort, type OutboxPort } from './delivery';
 import { bulkChannelId, bulkChannelOf } from './files/bulk-channel';
+import type { FileSource } from './files/file-io';
 import type { FileTransfers } from './files/file-transfers';
+import { groupFileOf } from './files/group-file';
+import type { TransferView } from './files/transfer-events';
 import { Groups, type GroupRecordsPort } from './group/groups';
 import { GroupCalls } from './group-calls';
 import { Pairing, type Exchange, type LinkFactory } from './pairing';
@@ -193,6 +196,17 @@ export class Messenger extends Emitter<MessengerEvents> {
       this.delivery.on(name, (payload) => this.emit(name, payload as never));
     }
     this.delivery.on('certificate', ({ contactId, fingerprint }) => void this.pinCertificate(contactId, fingerprint));
+    const files = options.files;
+    if (files) {
+      files.useGroups({
+        isMember: (group, peerId) => {
+          const conversation = this.directory.get(group);
+          return conversation?.kind === 'group' && conversation.members.includes(peerId);
+        },
+        contactOfKey: (key) => this.contactOfKey(key) ?? this.unfiledMember(key),
+      });
+      this.delivery.on('group-file', ({ conversationId, from, fromKey, offer }) => files.receiveGroupOffer({ group: conversationId, from, fromKey, offer }));
+    }
     const relays = options.relays;
     if (relays) {
       const ownKey = toBase64Url(options.identity.publicKey);
@@ -285,6 +299,26 @@ export class Messenger extends Emitter<MessengerEvents> {
   /** Sends a text in a conversation (a contact's id for two people). */
   send(conversationId: string, text: string): Promise<ChatMessage> {
     return this.delivery.send(conversationId, text);
+  }
+
+  /**
+   * Sends a file to a group (files/group-file.ts): hashed, then offered in one group message (its text the file's
+   * name), which every member gets as any message, now or when it comes back; each then pulls the chunks from a
+   * member who has the file. Resolves with the sender's transfer once the message is sent.
+   */
+  async sendFileToGroup(groupId: string, source: FileSource, name: string, mime: string): Promise<TransferView> {
+    const files = this.options.files;
+    const conversation = this.directory.get(groupId);
+    if (!files || conversation?.kind !== 'group') throw new TincanError('NO_CONVERSATION', groupId);
+    const { view, offer } = await files.offerToGroup({ group: groupId, wireId: conversation.wireId, source, name, mime });
+    try {
+      await this.delivery.send(groupId, offer.name, groupFileOf(offer));
+    } catch (error) {
+      files.groupOffered(view.fileId, false);
+      throw error;
+    }
+    files.groupOffered(view.fileId, true);
+    return files.get(view.fileId) ?? view;
   }
 
   setTyping(conversationId: string, active: boolean): void {

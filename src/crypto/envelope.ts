@@ -10,8 +10,9 @@
 // header = "tincan/envelope/v1" 0x00 conversation 0x00 id 0x00 from 0x00 chain 0x00 decimal(n), also the box's
 // associated data: a box moved to another conversation, id, chain or number does not open, and the signature
 // proves the sender (a chain key is shared by every member of a group, so it alone would not).
-// Body = UTF-8 JSON { text, sentAt, seq?, hlc? } (validated by the caller after opening): seq numbers the sender's
-// messages in the conversation (1, 2, ...; gaps allowed), hlc is its hybrid logical clock reading (chat/hybrid-clock.ts).
+// Body = UTF-8 JSON { text, sentAt, seq?, hlc?, file? } (validated by the caller after opening): seq numbers the sender's
+// messages in the conversation (1, 2, ...; gaps allowed), hlc is its hybrid logical clock reading (chat/hybrid-clock.ts);
+// file is a group's file offer (its text the file's name; chat/files/group-file.ts checks its fields).
 // Both are inside the box: a carrier learns neither, and neither can be changed without breaking the signature.
 //
 // Ack: { conversation, of, ids, by, sig } with sig = Ed25519 by `by` over
@@ -49,6 +50,8 @@ export interface EnvelopeBody {
   readonly seq?: number;
   /** The sender's hybrid logical clock reading (absent before numbering). */
   readonly hlc?: number;
+  /** A file offered to a group (its fields checked by chat/files/group-file.ts; an object here, nothing more). */
+  readonly file?: { readonly [key: string]: unknown };
 }
 
 const envelopeDomain = 'tincan/envelope/v1';
@@ -76,7 +79,9 @@ export function sealEnvelope(
 ): Envelope {
   const from = toBase64Url(identity.publicKey);
   const chainId = chain.chainId;
-  const plaintext = utf8(JSON.stringify({ text: body.text, sentAt: body.sentAt, ...(body.seq !== undefined ? { seq: body.seq } : {}), ...(body.hlc !== undefined ? { hlc: body.hlc } : {}) }));
+  const plaintext = utf8(
+    JSON.stringify({ text: body.text, sentAt: body.sentAt, ...(body.seq !== undefined ? { seq: body.seq } : {}), ...(body.hlc !== undefined ? { hlc: body.hlc } : {}), ...(body.file ? { file: body.file } : {}) }),
+  );
   const { n, box } = chain.seal(plaintext, (n) => envelopeHeader({ ...header, from, chain: chainId, n }));
   const fields = { conversation: header.conversation, id: header.id, from, chain: chainId, n };
   const sig = sodium.crypto_sign_detached(concatBytes(envelopeHeader(fields), box), identity.secretKey);
@@ -133,7 +138,8 @@ function parseBody(plaintext: Uint8Array): OpenedEnvelope {
   // A number or reading out of range is left out (the message is placed by its arrival), never refused: a sender
   // whose clock is broken still gets its message delivered, as with `sentAt`.
   const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
-  return { ok: true, body: { text: b.text, sentAt: b.sentAt, ...(isCount(b.seq) ? { seq: b.seq } : {}), ...(isCount(b.hlc) ? { hlc: b.hlc } : {}) } };
+  const file = b.file && typeof b.file === 'object' && !Array.isArray(b.file) ? { file: b.file as { readonly [key: string]: unknown } } : {};
+  return { ok: true, body: { text: b.text, sentAt: b.sentAt, ...(isCount(b.seq) ? { seq: b.seq } : {}), ...(isCount(b.hlc) ? { hlc: b.hlc } : {}), ...file } };
 }
 
 /** Acknowledges the messages `ids` sent by `of` (an identity key) in `conversation`. */

@@ -198,7 +198,8 @@ export class ChatScreen extends LitElement {
 
   /** The picker opens only when the file can go now; otherwise the person is told why instead. */
   private handleAttachClick(event: Event): void {
-    if (this.conversation?.connection === 'online') return;
+    // A group's file is offered in a message, which waits like any other: the picker always opens.
+    if (this.conversation?.connection === 'online' || this.conversation?.group) return;
     event.preventDefault();
     emit(this, 'tc-file-error', { code: 'FILE_NEEDS_CONNECTION' });
   }
@@ -208,6 +209,15 @@ export class ChatScreen extends LitElement {
     const files = [...(input.files ?? [])];
     input.value = '';
     if (files.length) emit(this, 'tc-send-files', { files });
+  }
+
+  /** "Attach file": the same control in a two-person conversation and in a group. */
+  private renderAttach(isDisabled: boolean) {
+    return html`<span slot="attach" class="attach">
+      <input type="file" class="file-picker sr-only" id="attach-file" multiple aria-label=${fileText.attach} ?disabled=${isDisabled}
+        @click=${this.handleAttachClick} @change=${this.handleAttachChange} />
+      <label for="attach-file" class="button quiet" title=${fileText.attach} aria-hidden="true">${attachIcon}</label>
+    </span>`;
   }
 
   private renderLookalike(c: ConversationView) {
@@ -231,13 +241,14 @@ export class ChatScreen extends LitElement {
     return html`
       ${this.renderGroupHeader(c, group)}
       ${notice?.area === 'conversation' && (!notice.conversationId || notice.conversationId === c.id) ? html`<tc-inline-notice .notice=${notice} dismissible></tc-inline-notice>` : nothing}
-      <tc-message-log .conversationId=${c.id} .messages=${inClockOrder(open?.messages ?? noMessages)} ?hasOlder=${!!open?.hasOlder}
-        ?hasNewer=${!!open?.hasNewer} .peerName=${c.name} .senders=${open?.senders}></tc-message-log>
+      <tc-message-log .conversationId=${c.id} .messages=${inClockOrder(open?.messages ?? noMessages)} .transfers=${open ? this.transfers : noTransfers}
+        ?hasOlder=${!!open?.hasOlder} ?hasNewer=${!!open?.hasNewer} .peerName=${c.name} .senders=${open?.senders}></tc-message-log>
       <div class="bottom">
         <p class="typing" aria-live="polite">${group.typingName ? conversationText.typing(group.typingName) : ''}</p>
         ${notice?.area === 'composer' ? html`<tc-inline-notice .notice=${notice} dismissible></tc-inline-notice>` : nothing}
-        <tc-composer ?connected=${live} ?disabled=${!open || !group.isMember}></tc-composer>
+        <tc-composer ?connected=${live} ?disabled=${!open || !group.isMember}>${this.renderAttach(!open || !group.isMember)}</tc-composer>
       </div>
+      ${this.isDropTarget && group.isMember ? html`<div class="drop" aria-hidden="true">${fileText.dropHere(c.name)}</div>` : nothing}
     `;
   }
 
@@ -355,13 +366,7 @@ export class ChatScreen extends LitElement {
       <div class="bottom">
         <p class="typing" aria-live="polite">${c.typing ? conversationText.typing(c.name) : live ? '' : c.connection === 'relay' ? chatText.sentViaRelay : chatText.sentOnReconnect}</p>
         ${notice?.area === 'composer' ? html`<tc-inline-notice .notice=${notice} dismissible></tc-inline-notice>` : nothing}
-        <tc-composer ?disabled=${!open}>
-          <span slot="attach" class="attach">
-            <input type="file" class="file-picker sr-only" id="attach-file" multiple aria-label=${fileText.attach} ?disabled=${!open}
-              @click=${this.handleAttachClick} @change=${this.handleAttachChange} />
-            <label for="attach-file" class="button quiet" title=${fileText.attach} aria-hidden="true">${attachIcon}</label>
-          </span>
-        </tc-composer>
+        <tc-composer ?disabled=${!open}>${this.renderAttach(!open)}</tc-composer>
       </div>
       ${this.isDropTarget ? html`<div class="drop" aria-hidden="true">${fileText.dropHere(c.name)}</div>` : nothing}
     `;

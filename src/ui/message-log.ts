@@ -423,8 +423,10 @@ export class MessageLog extends LitElement {
   /** A file at its time: its card (name, state, progress, buttons) on the side of whoever sent it, and when. */
   private renderFile(transfer: FileTransferView) {
     const datetime = isoTime(transfer.createdAt);
+    // In a group, a received file names its sender; one sent names the group.
+    const peer = (transfer.from !== undefined && this.senders?.[transfer.from]) || this.peerName;
     return html`<div class="file ${transfer.direction === 'out' ? 'mine' : 'theirs'}" data-id=${keyOf(transfer)}><tc-transfer-card .transfer=${transfer}
-      .peerName=${this.peerName}></tc-transfer-card><div class="meta"><time datetime=${datetime || nothing}>${messageTime(transfer.createdAt)}</time></div></div>`;
+      .peerName=${peer}></tc-transfer-card><div class="meta"><time datetime=${datetime || nothing}>${messageTime(transfer.createdAt)}</time></div></div>`;
   }
 
   protected override render() {
@@ -435,7 +437,7 @@ export class MessageLog extends LitElement {
         <div class="items">${repeat(
           this.shown,
           keyOf,
-          (item) => (isFileItem(item) ? guard([item, this.peerName], () => this.renderFile(item)) : guard([item, this.peerName, this.senders], () => this.renderMessage(item))),
+          (item) => (isFileItem(item) ? guard([item, this.peerName, this.senders], () => this.renderFile(item)) : guard([item, this.peerName, this.senders], () => this.renderMessage(item))),
         )}</div>
         ${this.hasNewer ? html`<p class="edge">${chatText.loadingNewer}</p>` : nothing}
       </div>

@@ -531,6 +531,11 @@ export const fileText = {
   mismatchOut: (peer: string) => `The file did not arrive intact on ${peer}'s device and was thrown away there. Send it again.`,
   storageIn: 'This browser could not store the file (private mode?). Nothing was kept.',
   unreadableOut: 'This browser could not read the file any more. Send it again.',
+  /** A file sent to a group (chat/files/group-file.ts): each member takes it from whoever has it. */
+  sentToGroup: 'Sent to the group. Each member gets it from whoever has it.',
+  offeredInGroup: (sender: string) => `${sender} sent this file to the group.`,
+  receivingInGroup: 'Receiving from the group',
+  waitingInGroup: 'Continues when a member who has this file is connected.',
 };
 
 const sizeUnits = ['kB', 'MB', 'GB', 'TB'] as const;

@@ -23,6 +23,13 @@ const finished = new Set<FileTransferView['state']>(['done', 'declined', 'cancel
 /** What the card says about the transfer, in one sentence. */
 export function transferStatusText(t: FileTransferView, peer: string): string {
   const out = t.direction === 'out';
+  if (t.inGroup) {
+    // Sent once the group's message with the offer is: members take it when they accept, from whoever has it.
+    if (out && (t.state === 'offered' || t.state === 'done')) return fileText.sentToGroup;
+    if (!out && t.state === 'offered' && t.code !== 'FILE_NOT_A_PICTURE') return fileText.offeredInGroup(peer);
+    if (!out && t.state === 'transferring') return fileText.receivingInGroup;
+    if (!out && t.state === 'interrupted') return fileText.waitingInGroup;
+  }
   switch (t.state) {
     case 'preparing':
       return fileText.preparing;

@@ -6,6 +6,8 @@
 // Chromium is offered (a real drag: the browser makes the drop's File). A picture pasted in Chromium or in Firefox
 // shows a preview on both sides; an SVG carrying a script is only ever a file. On a 360×740 phone a file is an item
 // of the log at its time, between the message sent before it and the one sent after (issue 18, item 8), on both sides.
+// In a group of three (Chromium, Firefox, Chromium), a file attached by one member shows once in each other member's
+// log as the sender's card (name, size) and is saved whole by each (issue 19).
 // A peer that lies (wrong sizes, chunks out of range or after cancel) is covered in Node: test/node/files/hostile-peer.test.ts.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +17,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import sodium from 'libsodium-wrappers-sumo';
-import { click, enterApp, locate, lock, onDeepElement, openConversation, openPerson, pair, sendMessage, serveForSuite, until, waitForText, withElement } from './helpers.mjs';
+import {
+  click, enterApp, fill, inviteToGroup, locate, lock, onDeepElement, openConversation, openPerson, pair, sendMessage, serveForSuite, until, waitForText,
+  withElement,
+} from './helpers.mjs';
 import { inPage } from './page-probe.mjs';
 
 const server = serveForSuite();
@@ -324,6 +329,43 @@ describe('drag and drop', () => {
       await waitForCard(alice.page, file.name, 'Sent. Bob has it.');
       assert.equal(await alice.page.evaluate(showsText, 'Drop files here'), false, 'the drop zone went away after the drop');
     });
+  });
+});
+
+describe('files to a group', () => {
+  it('a file sent to a group of three (Chromium and Firefox) arrives whole on the other two: one entry each, naming sender, file and size', { timeout: 240_000 }, async () => {
+    const file = await randomFile('route-2MB.bin', 2 * MB);
+    const people = [await openWithDownloads('chromium', 'Ann'), await openWithDownloads('firefox', 'Ben'), await openWithDownloads('chromium', 'Cat')];
+    const [ann, ben, cat] = people;
+    try {
+      await click(ann.page, 'button', 'New group');
+      await fill(ann.page, 'textbox', 'Group name', 'Climbers');
+      await click(ann.page, 'button', 'Create group');
+      await inviteToGroup(ann, ben, 'Climbers');
+      await inviteToGroup(ben, cat, 'Climbers');
+      await Promise.all(people.map(async (p) => {
+        await openConversation(p.page, 'Climbers');
+        await waitForText(p.page, 'status', 'Connection', '2 of 2 connected', { timeout: 60_000 });
+      }));
+      await attachFile(ann.page, file.path);
+      await waitForCard(ann.page, file.name, 'Sent to the group.');
+      for (const p of [ben, cat]) {
+        await waitForCard(p.page, file.name, 'Ann sent this file to the group.');
+        assert.match(await cardHeadOf(p.page, file.name), /^route-2MB\.bin\s*2 MB,/);
+        assert.equal(await p.page.evaluate(inPage((probe, name) => probe.findAll((el) => el.localName === 'tc-transfer-card' && el.transfer?.name === name).length), file.name), 1, `${p.name}: one entry`);
+        await click(p.page, 'button', `Accept ${file.name}`);
+        const saved = await saveReceived(p, file.name, file.size);
+        assert.equal(await hashFile(saved), file.hash, `${p.name} saved the file Ann sent`);
+        await waitForCard(p.page, file.name, 'Received and checked');
+      }
+      assert.deepEqual(people.flatMap((p) => p.errors), []);
+    } catch (error) {
+      await debugDump(people);
+      throw error;
+    } finally {
+      await Promise.all(people.map((p) => p.close()));
+      for (const dir of [file.dir, ...people.map((p) => p.downloads)]) fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -7,8 +7,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  click, enterApp, fill, occurrences, openConversation, openPerson, pasteCode, readCode, sendMessage, serveForSuite, textOf, waitForDelivered,
-  waitForConnected, waitForElement, waitForText, withElement,
+  click, enterApp, fill, inviteToGroup, occurrences, openConversation, openPerson, pasteCode, sendMessage, serveForSuite, textOf,
+  waitForDelivered, waitForConnected, waitForText, withElement,
 } from './helpers.mjs';
 import { makeReconnectCode } from './one-code-helpers.mjs';
 
@@ -20,17 +20,7 @@ function membersOf(page) {
   return withElement(page, 'list', 'Members', {}, (list) => list.evaluate((ul) => [...ul.querySelectorAll('li')].map((li) => li.textContent.replace(/\s+/g, ' ').trim())));
 }
 
-/** `inviter` presses "Invite to group" in the group; `newcomer` answers as for any invite and lands in the group. */
-async function invite(inviter, newcomer) {
-  await openConversation(inviter.page, group);
-  await click(inviter.page, 'button', 'Invite to group');
-  const code = await readCode(inviter.page, 'Invite code');
-  await pasteCode(newcomer.page, code);
-  const answer = await readCode(newcomer.page, 'Answer code');
-  await pasteCode(inviter.page, answer);
-  // The newcomer's page opens the group by itself.
-  await waitForElement(newcomer.page, 'list', 'Members', { visible: true, timeout: 30_000 });
-}
+const invite = (inviter, newcomer) => inviteToGroup(inviter, newcomer, group);
 
 describe('groups', () => {
   it('four people, three codes: six links, the same members everywhere, each message once; a removal', { timeout: 240_000 }, async () => {

@@ -540,3 +540,15 @@ export async function waitForRelaysWith(person, other) {
 export async function connectionText(page) {
   return (await textOf(page, 'status', 'Connection')).trim();
 }
+
+/** `inviter` presses "Invite to group" in `group`; `newcomer` answers as for any invite and lands in the group. */
+export async function inviteToGroup(inviter, newcomer, group) {
+  await openConversation(inviter.page, group);
+  await click(inviter.page, 'button', 'Invite to group');
+  const code = await readCode(inviter.page, 'Invite code');
+  await pasteCode(newcomer.page, code);
+  const answer = await readCode(newcomer.page, 'Answer code');
+  await pasteCode(inviter.page, answer);
+  // The newcomer's page opens the group by itself.
+  await waitForElement(newcomer.page, 'list', 'Members', { visible: true, timeout: 30_000 });
+}

@@ -9,6 +9,19 @@
 // counted per peer (`counters`). A peer can have at most maxOfferedPerPeer offers waiting for an answer; offers larger
 // than this device takes are declined at once ('too-large').
 //
+// Groups (group-file.ts, docs/groups.md "Files"): a file offered to a group is one transfer per device, keyed by its id
+// like any other, with `group` set. Its offer came in a group message, not in a file-offer frame; a receiver pulls it
+// with the 1:1 frames (file-accept, chunks, file-done) over its own session with one member at a time: the sender
+// first, else a member who said it has the file (a file-done: sent to every member linked when a copy is complete, and
+// again on every new session), else any linked member; one that answers file-cancel has not got it, and the next is
+// asked. `peerId` and `conversation` of a group transfer name that member and its session's conversation. A device
+// that has the file (the sender's page, or a member whose copy is complete) serves every member that asks with an
+// outgoing transfer of its own per member (`serving`, shown nowhere, kept in memory only), reading its source or its
+// sealed copy. Each member checks the chunks as in 1:1 and the whole file against the hash in the sealed offer before
+// keeping it, so a member serving other bytes (it has the file key, as every member has) gets its copy thrown away; the
+// members that copy came from (`servedBy`) are not asked again on this page (`distrusted`), and another is
+// (incoming-transfer.ts startOver).
+//
 // Persistence: transfers are written to the injected TransferStore (transfer-store.ts) from the offer (sender) or the
 // accept (receiver) on; `open` loads them, so after a reload a transfer continues when its peer is attached again:
 // the sender repeats its offer, the receiver asks for the chunks it lacks.
@@ -21,7 +34,9 @@ import { BulkSender } from './bulk-sender';
 import { bulkMessageBytes, chunkBytesFor, readChunkHeader } from './chunk-codec';
 import type { FileSink, FileSinkFactory, FileSource } from './file-io';
 import { storedBytesOf } from './sealed-file-sink';
-import { fileIdBytes, maxChunks, maxProtocolFileBytes, normalizeMime, sanitizeFileName, type FileFrame } from './file-frames';
+import { fileIdBytes, maxChunks, maxProtocolFileBytes, normalizeMime, sanitizeFileName, type ChunkRanges, type FileFrame } from './file-frames';
+import { hashBytes } from './file-hash';
+import type { GroupOfferFrame } from './group-file';
 import { cancelReasonFor, IncomingTransfer, type Attachment } from './incoming-transfer';
 import { OutgoingTransfer, type OutgoingHost } from './outgoing-transfer';
 import { emptyCounters, type FileCounters, type FileTransferEvents, type TransferView } from './transfer-events';
@@ -41,6 +56,26 @@ export const refusalWindowMs = 60_000;
 /** How often progress is reported while chunks flow. */
 export const progressIntervalMs = 250;
 export const fileKeyBytes = 32;
+
+/** Most "I have it" announcements (file-done of a group's file) sent when a member's session opens: the newest. */
+export const maxAnnouncedPerAttach = 64;
+
+/** What the messenger tells the transfers about groups. */
+export interface GroupFilesPort {
+  /** Whether `peerId` (a contact id) is a member of the group with local id `group` now. */
+  isMember(group: string, peerId: string): boolean;
+  /** The contact id of a member's identity key (a group file's sender), when it has one. */
+  contactOfKey(key: string): string | undefined;
+}
+
+/** Sending a file to a group: the group's local and wire ids. */
+export interface GroupOfferInput {
+  readonly group: string;
+  readonly wireId: string;
+  readonly source: FileSource;
+  readonly name: string;
+  readonly mime: string;
+}
 
 /** One live peer, as the messenger attaches it. */
 export interface FilePeer {
@@ -93,8 +128,20 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
   /** Per peer: when its current refusal window began, and how many offers were refused in it. */
   private readonly refusals = new Map<string, { since: number; count: number }>();
   private readonly saving = new Map<string, Promise<void>>();
+  /** Groups' files this device serves, by `${fileId} ${peerId}` of the member it sends to. */
+  private readonly serving = new Map<string, OutgoingTransfer>();
+  /** Groups' files: the members who said they have the file (file-done). */
+  private readonly haves = new Map<string, Set<string>>();
+  /** Groups' files: members who answered that they have not got it, until their session ends. */
+  private readonly lacking = new Map<string, Set<string>>();
+  /** Groups' files: members a copy came from (since the last one thrown away), and members a copy that did not match
+   * the offer's hash came from: not asked again on this page. */
+  private readonly servedBy = new Map<string, Set<string>>();
+  private readonly distrusted = new Map<string, Set<string>>();
+  private groups?: GroupFilesPort;
   private readonly now: () => number;
   private readonly host: OutgoingHost;
+  private readonly servingHost: OutgoingHost;
   private timer?: ReturnType<typeof setInterval>;
   /** The page went away or the profile locked: nothing is saved or reported any more. */
   private isDisposed = false;
@@ -124,8 +171,15 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
         this.emit('state', view);
         this.updateTimer();
       },
-      failed: (failure) => this.emit('failed', failure),
-      done: (view) => this.emit('done', view),
+      failed: (failure) => {
+        this.emit('failed', failure);
+        const { transfer } = failure;
+        if (transfer.group !== undefined && failure.code === 'FILE_HASH_MISMATCH' && failure.resumable) this.distrustCopy(transfer.fileId);
+      },
+      done: (view) => {
+        this.emit('done', view);
+        if (view.group !== undefined && view.direction === 'in') this.announce(view.fileId);
+      },
       resolveSource: async (record) => (this.options.sources ? this.options.sources(record) : undefined),
       startRun: (peerId, run) => {
         const entry = this.attached.get(peerId);
@@ -135,12 +189,26 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
       stopRun: (peerId, fileId) => this.attached.get(peerId)?.sender.remove(fileId),
       settleSent: (peerId) => this.attached.get(peerId)?.sender.settle(),
     };
+    // What serves a group's file to one member reports nothing and keeps nothing: it is not the person's transfer.
+    this.servingHost = {
+      ...this.host,
+      save: () => undefined,
+      drop: () => undefined,
+      stateChanged: () => undefined,
+      failed: () => undefined,
+      done: () => undefined,
+    };
     for (const record of records) {
       const facts = factsOfRecord(record);
       if (!facts) continue;
       const transfer = record.direction === 'in' ? new IncomingTransfer(this.host, facts, record) : new OutgoingTransfer(this.host, facts, undefined, record);
       this.transfers.set(record.fileId, transfer);
     }
+  }
+
+  /** The messenger's view of groups (set once it exists; group files wait for it). */
+  useGroups(port: GroupFilesPort): void {
+    this.groups = port;
   }
 
   // Peers ------------------------------------------------------------------------------------------------------
@@ -156,11 +224,19 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
       }),
     );
     this.attached.set(peer.peerId, entry);
+    const announced: string[] = [];
     for (const transfer of [...this.transfers.values()]) {
+      if (transfer.file.group !== undefined) {
+        if (!this.groups?.isMember(transfer.file.group, peer.peerId)) continue;
+        if (transfer instanceof IncomingTransfer && transfer.state === 'done') announced.push(transfer.file.fileId);
+        else if (transfer instanceof IncomingTransfer && transfer.state === 'interrupted') this.pull(transfer);
+        continue;
+      }
       if (transfer.peerId !== peer.peerId) continue;
       if (transfer instanceof OutgoingTransfer) transfer.sendOffer();
       else if (transfer.state === 'interrupted') void transfer.resume(entry.token);
     }
+    for (const fileId of announced.slice(-maxAnnouncedPerAttach)) this.sendControl(peer.peerId, { type: 'file-done', conversation: peer.conversation, fileId });
   }
 
   /** The peer session closed: running transfers with it are interrupted (and resume on the next attach). */
@@ -170,7 +246,18 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
     this.attached.delete(peerId);
     entry.sender.close();
     for (const undo of entry.undo.splice(0)) undo();
-    for (const transfer of [...this.transfers.values()]) if (transfer.peerId === peerId) transfer.interrupt();
+    for (const [key, serving] of [...this.serving]) {
+      if (serving.peerId !== peerId) continue;
+      this.serving.delete(key);
+      serving.interrupt();
+    }
+    for (const lacking of this.lacking.values()) lacking.delete(peerId);
+    for (const transfer of [...this.transfers.values()]) {
+      if (transfer.peerId !== peerId) continue;
+      transfer.interrupt();
+      // A group's file goes on from another member who has it, if one is linked.
+      if (transfer.file.group !== undefined && transfer instanceof IncomingTransfer && transfer.state === 'interrupted') this.pull(transfer);
+    }
   }
 
   /** A file-* frame the peer's session decoded. */
@@ -180,6 +267,7 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
     if (!entry) return void counters.control['not-attached']++;
     if (frame.conversation !== entry.peer.conversation) return void counters.control['wrong-conversation']++;
     const transfer = this.transfers.get(frame.fileId);
+    if (transfer?.file.group !== undefined) return this.receiveGroupFrame(entry, frame, transfer);
     if (frame.type === 'file-offer') return this.receiveOffer(entry, frame, transfer);
     if (!transfer) {
       counters.control['unknown-file']++;
@@ -216,17 +304,23 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
 
   /** Offers a file: hashes it (state 'preparing'), then sends the offer. Resolves with the offered transfer. */
   async offer(input: OfferInput): Promise<TransferView> {
-    const size = input.source.size;
     const peerMax = this.attached.get(input.peerId)?.peer.bulk.maxMessageBytes ?? bulkMessageBytes;
-    const chunkBytes = chunkBytesFor(peerMax);
+    const transfer = this.startOffer(input, { peerId: input.peerId, conversation: input.conversation }, peerMax);
+    await transfer.prepare(input.sourceRef);
+    return transfer.view();
+  }
+
+  /** A new outgoing transfer of `input.source`, in state 'preparing' (its hash comes with `prepare`). */
+  private startOffer(input: Pick<OfferInput, 'source' | 'name' | 'mime'>, to: Pick<FileFacts, 'peerId' | 'conversation' | 'group'>, peerMaxMessageBytes: number): OutgoingTransfer {
+    const size = input.source.size;
+    const chunkBytes = chunkBytesFor(peerMaxMessageBytes);
     const chunks = Math.ceil(size / chunkBytes);
     if (size > maxProtocolFileBytes || chunks > maxChunks) throw new TincanError('FILE_TOO_LARGE', `${size} bytes`);
     const idBytes = crypto.getRandomValues(new Uint8Array(fileIdBytes));
     const facts: FileFacts = {
       fileId: toBase64Url(idBytes),
       fileIdBytes: idBytes,
-      peerId: input.peerId,
-      conversation: input.conversation,
+      ...to,
       name: sanitizeFileName(input.name),
       size,
       mime: normalizeMime(input.mime),
@@ -239,16 +333,73 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
     const transfer = new OutgoingTransfer(this.host, facts, input.source);
     this.transfers.set(facts.fileId, transfer);
     this.emit('state', transfer.view());
-    await transfer.prepare(input.sourceRef);
-    return transfer.view();
+    return transfer;
   }
 
   /** The person accepted an offer. `sink`: one the UI opened in the click (save picker); else the factory's.
-   * `asPicture`: taken without asking as a picture (file-acceptance.ts), which its first bytes must then be. */
+   * `asPicture`: taken without asking as a picture (file-acceptance.ts), which its first bytes must then be. A group's
+   * file is asked of a member who has it, or waits (interrupted) for one. */
   async accept(fileId: string, sink?: FileSink, options: { readonly asPicture?: boolean } = {}): Promise<void> {
     const transfer = this.transfers.get(fileId);
     if (!(transfer instanceof IncomingTransfer)) throw new TincanError('FILE_CANCELLED', 'no such offer');
-    await transfer.accept(this.attached.get(transfer.peerId)?.token, sink, options.asPicture === true);
+    const server = transfer.file.group !== undefined ? this.serverFor(transfer) : this.attached.get(transfer.peerId);
+    if (server && transfer.file.group !== undefined) this.pointAt(transfer, server);
+    await transfer.accept(server?.token, sink, options.asPicture === true);
+  }
+
+  /**
+   * Offers a file to a group: hashes it (state 'preparing'), then resolves with the offer to seal in a group message
+   * (group-file.ts); `groupOffered` once that message is sent. Chunks fit 64 KiB messages, which every member's
+   * browser takes (chunk-codec.ts bulkMessageBytes).
+   */
+  async offerToGroup(input: GroupOfferInput): Promise<{ view: TransferView; offer: GroupOfferFrame }> {
+    const transfer = this.startOffer(input, { peerId: '', conversation: input.wireId, group: input.group }, bulkMessageBytes);
+    await transfer.prepare();
+    if (transfer.state !== 'offered') throw new TincanError(transfer.code ?? 'FILE_CANCELLED', 'not offered');
+    const offer = transfer.offerFrame();
+    if (offer.type !== 'file-offer') throw new TincanError('FILE_CANCELLED', 'not an offer');
+    return { view: transfer.view(), offer };
+  }
+
+  /** The group message with the offer is sent (or failed: `isSent` false): the sender's entry is done, or cancelled. */
+  groupOffered(fileId: string, isSent: boolean): void {
+    const transfer = this.transfers.get(fileId);
+    if (!(transfer instanceof OutgoingTransfer) || transfer.file.group === undefined) return;
+    if (isSent) transfer.handleDone();
+    else transfer.cancel();
+  }
+
+  /** A group's file offer arrived in a message (delivery.ts 'group-file'): shown as an offer, kept from now on. */
+  receiveGroupOffer(input: { readonly group: string; readonly from: string; readonly fromKey: string; readonly offer: GroupOfferFrame }): void {
+    const { offer } = input;
+    if (this.transfers.has(offer.fileId)) return;
+    const facts: FileFacts = {
+      fileId: offer.fileId,
+      fileIdBytes: fromBase64Url(offer.fileId),
+      peerId: input.from,
+      conversation: '',
+      name: offer.name,
+      size: offer.size,
+      mime: offer.mime,
+      chunkBytes: offer.chunkBytes,
+      chunks: offer.chunks,
+      hash: fromBase64Url(offer.hash),
+      key: fromBase64Url(offer.key),
+      createdAt: this.now(),
+      group: input.group,
+      from: input.fromKey,
+    };
+    const transfer = new IncomingTransfer(this.host, facts);
+    this.transfers.set(facts.fileId, transfer);
+    if (offer.size > (this.options.maxIncomingBytes?.(input.from) ?? maxProtocolFileBytes)) {
+      transfer.state = 'declined';
+      transfer.code = 'FILE_TOO_LARGE';
+      transfer.keepOffer();
+      this.emit('failed', { transfer: transfer.view(), code: 'FILE_TOO_LARGE', resumable: false, byPeer: false });
+      return;
+    }
+    transfer.keepOffer();
+    this.emit('offered', transfer.view());
   }
 
   decline(fileId: string): void {
@@ -273,6 +424,11 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
     const transfer = this.transfers.get(fileId);
     if (transfer && !transfer.isFinal) transfer.cancel();
     this.transfers.delete(fileId);
+    for (const [key, serving] of [...this.serving]) {
+      if (serving.file.fileId !== fileId) continue;
+      this.serving.delete(key);
+      serving.cancel();
+    }
     await this.chainSave(fileId, () => this.options.store.remove(fileId));
   }
 
@@ -318,12 +474,133 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
       for (const undo of entry.undo.splice(0)) undo();
     }
     this.attached.clear();
+    for (const serving of this.serving.values()) serving.wipeKey();
+    this.serving.clear();
     for (const transfer of this.transfers.values()) {
       if (transfer instanceof IncomingTransfer) transfer.dispose();
       transfer.wipeKey();
     }
     this.transfers.clear();
     this.removeAllListeners();
+  }
+
+  // Groups' files -----------------------------------------------------------------------------------------------
+
+  /** A frame about a group's file from a member's session (see the header). */
+  private receiveGroupFrame(entry: Attached, frame: FileFrame, transfer: Transfer): void {
+    const peerId = entry.peer.peerId;
+    const counters = this.countersOf(peerId);
+    if (!this.groups?.isMember(transfer.file.group!, peerId)) return void counters.control['wrong-peer']++;
+    const servingKey = `${frame.fileId} ${peerId}`;
+    switch (frame.type) {
+      case 'file-accept':
+        if (frame.have.some(([, end]) => end > transfer.file.chunks)) return void counters.control['bad-ranges']++;
+        return void this.serve(entry, transfer, frame.have);
+      case 'file-done': {
+        this.serving.get(servingKey)?.handleDone();
+        this.serving.delete(servingKey);
+        const haves = this.haves.get(frame.fileId) ?? new Set<string>();
+        this.haves.set(frame.fileId, haves.add(peerId));
+        this.lacking.get(frame.fileId)?.delete(peerId);
+        if (transfer instanceof IncomingTransfer && transfer.state === 'interrupted') this.pull(transfer);
+        return;
+      }
+      case 'file-cancel': {
+        const serving = this.serving.get(servingKey);
+        if (serving) {
+          this.serving.delete(servingKey);
+          return serving.handleCancel(frame.reason);
+        }
+        if (!(transfer instanceof IncomingTransfer) || transfer.peerId !== peerId) return void counters.control.unexpected++;
+        // The member asked has not got it (any more): ask the next one.
+        this.haves.get(frame.fileId)?.delete(peerId);
+        const lacking = this.lacking.get(frame.fileId) ?? new Set<string>();
+        this.lacking.set(frame.fileId, lacking.add(peerId));
+        if (transfer.state === 'transferring') transfer.interrupt();
+        if (transfer.state === 'interrupted') this.pull(transfer);
+        return;
+      }
+      default:
+        return void counters.control.unexpected++;
+    }
+  }
+
+  /** Sends a member the chunks it lacks of a group's file this device has; tells it when it has not got it. */
+  private async serve(entry: Attached, transfer: Transfer, have: ChunkRanges): Promise<void> {
+    const peerId = entry.peer.peerId;
+    const conversation = entry.peer.conversation;
+    let source: FileSource | undefined;
+    // The sender's page serves from the offer on (a member may ask before the message's write is done here).
+    if (transfer instanceof OutgoingTransfer && (transfer.state === 'offered' || transfer.state === 'done')) source = await transfer.openSource();
+    else if (transfer instanceof IncomingTransfer && transfer.state === 'done') source = await transfer.openFinished().catch(() => undefined);
+    if (this.attached.get(peerId) !== entry) return;
+    if (!source) return void this.sendControl(peerId, { type: 'file-cancel', conversation, fileId: transfer.file.fileId, reason: 'cancelled' });
+    let firstChunkHash: Uint8Array;
+    try {
+      firstChunkHash = hashBytes(this.host.sodium, await source.read(0, Math.min(transfer.file.chunkBytes, source.size)));
+    } catch {
+      return void this.sendControl(peerId, { type: 'file-cancel', conversation, fileId: transfer.file.fileId, reason: 'cancelled' });
+    }
+    if (this.attached.get(peerId) !== entry || this.isDisposed) return;
+    const key = `${transfer.file.fileId} ${peerId}`;
+    this.serving.get(key)?.interrupt();
+    const facts: FileFacts = { ...transfer.file, peerId, conversation, key: transfer.file.key.slice() };
+    const { fileIdBytes: _bytes, ...fields } = facts;
+    const record: OutgoingTransferRecord = { ...fields, direction: 'out', state: 'offered', lastModified: source.lastModified, firstChunkHash };
+    const serving = new OutgoingTransfer(this.servingHost, facts, source, record);
+    this.serving.set(key, serving);
+    await serving.handleAccept(have);
+  }
+
+  /** Asks a member who has it for what this device lacks of a group's file; it waits (interrupted) while none is linked. */
+  private pull(transfer: IncomingTransfer): void {
+    const server = this.serverFor(transfer);
+    if (!server) return;
+    this.pointAt(transfer, server);
+    void transfer.resume(server.token);
+  }
+
+  /** The linked member to ask for a group's file: its sender, else one who said it has it, else any other member (one
+   * that answered it lacks it is not asked again on that session). */
+  private serverFor(transfer: IncomingTransfer): Attached | undefined {
+    const { group, from, fileId } = transfer.file;
+    const lacking = this.lacking.get(fileId);
+    const sender = from !== undefined ? this.groups?.contactOfKey(from) : undefined;
+    const distrusted = this.distrusted.get(fileId);
+    for (const peerId of [...(sender !== undefined ? [sender] : []), ...(this.haves.get(fileId) ?? []), ...this.attached.keys()]) {
+      const entry = this.attached.get(peerId);
+      if (entry && !lacking?.has(peerId) && !distrusted?.has(peerId) && this.groups?.isMember(group!, peerId)) return entry;
+    }
+    return undefined;
+  }
+
+  /** A group's copy did not match the offer's hash (incoming-transfer.ts startOver): the members it came from are not
+   * asked again here, and another is. */
+  private distrustCopy(fileId: string): void {
+    const distrusted = this.distrusted.get(fileId) ?? new Set<string>();
+    for (const peerId of this.servedBy.get(fileId) ?? []) distrusted.add(peerId);
+    this.distrusted.set(fileId, distrusted);
+    this.servedBy.delete(fileId);
+    const transfer = this.transfers.get(fileId);
+    if (transfer instanceof IncomingTransfer && transfer.state === 'interrupted') this.pull(transfer);
+  }
+
+  /** A group's transfer now talks with `server` (its frames name their session's conversation). */
+  private pointAt(transfer: IncomingTransfer, server: Attached): void {
+    const servedBy = this.servedBy.get(transfer.file.fileId) ?? new Set<string>();
+    this.servedBy.set(transfer.file.fileId, servedBy.add(server.peer.peerId));
+    if (transfer.peerId === server.peer.peerId && transfer.file.conversation === server.peer.conversation) return;
+    transfer.file = { ...transfer.file, peerId: server.peer.peerId, conversation: server.peer.conversation };
+  }
+
+  /** "I have it" (file-done) to every linked member of the file's group but the one it came from. */
+  private announce(fileId: string): void {
+    const transfer = this.transfers.get(fileId);
+    if (!transfer?.file.group) return;
+    for (const [peerId, entry] of this.attached) {
+      if (peerId === transfer.peerId || !this.groups?.isMember(transfer.file.group, peerId)) continue;
+      this.sendControl(peerId, { type: 'file-done', conversation: entry.peer.conversation, fileId });
+    }
   }
 
   // ------------------------------------------------------------------------------------------------------------
@@ -466,8 +743,12 @@ function factsOfRecord(record: TransferRecord): FileFacts | undefined {
     return undefined;
   }
   if (fileIdBytesOfRecord.length !== fileIdBytes) return undefined;
-  const { fileId, peerId, conversation, name, size, mime, chunkBytes, chunks, hash, key, createdAt } = record;
-  return { fileId, fileIdBytes: fileIdBytesOfRecord, peerId, conversation, name, size, mime, chunkBytes, chunks, hash, key, createdAt };
+  const { fileId, peerId, conversation, name, size, mime, chunkBytes, chunks, hash, key, createdAt, group, from } = record;
+  return {
+    fileId, fileIdBytes: fileIdBytesOfRecord, peerId, conversation, name, size, mime, chunkBytes, chunks, hash, key, createdAt,
+    ...(group !== undefined ? { group } : {}),
+    ...(from !== undefined ? { from } : {}),
+  };
 }
 
 function isSameOffer(file: FileFacts, frame: Extract<FileFrame, { type: 'file-offer' }>): boolean {

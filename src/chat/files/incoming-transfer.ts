@@ -39,6 +39,9 @@ export const checkpointBytes = 8 * 1024 * 1024;
 export const checkpointMs = 1_000;
 /** Runs in a row that brought nothing new before the receiver stops asking on this connection (a broken sender). */
 export const maxFruitlessRuns = 3;
+/** A group's file (group-file.ts): copies that did not match the offer's hash, thrown away and asked for again of other
+ * members, before the transfer fails. Any member can seal chunks under the file key; none can make them match. */
+export const maxGroupMismatches = 2;
 
 /** A live session with the peer; a new one per connection, so an accept is sent once per connection. */
 export type Attachment = object;
@@ -95,6 +98,8 @@ export class IncomingTransfer extends Transfer {
   private bytesSinceCheckpoint = 0;
   /** Taken without asking as a picture of its stated type: chunk 0 must be one (kept with the record). */
   private asPicture: boolean;
+  /** A group's file: copies thrown away for not matching the offer's hash (this page). */
+  private mismatches = 0;
 
   constructor(host: TransferHost, file: FileFacts, record?: IncomingTransferRecord) {
     super(host, file);
@@ -121,10 +126,12 @@ export class IncomingTransfer extends Transfer {
   }
 
   record(): IncomingTransferRecord {
-    const { fileId, peerId, conversation, name, size, mime, chunkBytes, chunks, hash, key, createdAt } = this.file;
+    const { fileId, peerId, conversation, name, size, mime, chunkBytes, chunks, hash, key, createdAt, group, from } = this.file;
     const live = !this.isFinal && this.sink?.isDurable !== false;
     return {
       direction: 'in', fileId, peerId, conversation, name, size, mime, chunkBytes, chunks, hash, key: key.slice(), createdAt,
+      ...(group !== undefined ? { group } : {}),
+      ...(from !== undefined ? { from } : {}),
       state: this.state,
       ...(this.code ? { code: this.code } : {}),
       ...(live ? { received: this.checkpointed.toBytes() } : {}),
@@ -158,6 +165,13 @@ export class IncomingTransfer extends Transfer {
     this.asPicture = asPicture;
     this.isSaved = true;
     this.startRun(attachment);
+  }
+
+  /** A group's offer is kept from its arrival: it came once, in a message, and nobody offers it again after a reload. */
+  keepOffer(): void {
+    if (this.isSaved) return;
+    this.isSaved = true;
+    this.host.save(this.record());
   }
 
   /** The peer is back (or offered again): ask for what is missing. */
@@ -316,6 +330,22 @@ export class IncomingTransfer extends Transfer {
     this.setState('offered', 'FILE_NOT_A_PICTURE');
   }
 
+  /** A group's copy did not match the offer's hash: the member it came from is told, the copy is thrown away (a new
+   * at-rest key for the next), and the transfer waits, interrupted, for file-transfers.ts to ask another member. */
+  private startOver(): void {
+    this.mismatches++;
+    this.send({ type: 'file-cancel', conversation: this.file.conversation, fileId: this.file.fileId, reason: 'hash-mismatch' });
+    this.acceptedOn = undefined;
+    this.release();
+    this.sinkRef = undefined;
+    if (this.restKey) this.host.sodium.memzero(this.restKey);
+    this.restKey = undefined;
+    this.written = new ChunkBitmap(this.file.chunks);
+    this.checkpointed = this.written.clone();
+    this.setState('interrupted', 'FILE_HASH_MISMATCH');
+    this.reportResumable('FILE_HASH_MISMATCH');
+  }
+
   /** What the platform's sink holds: the sealed file (sealed-file-sink.ts). */
   private storedInfo(): IncomingFileInfo {
     const { fileId, name, mime, peerId } = this.file;
@@ -448,6 +478,7 @@ export class IncomingTransfer extends Transfer {
     }
     if (!this.isIn('verifying')) return;
     if (!this.host.sodium.memcmp(digest, this.file.hash)) {
+      if (this.file.group !== undefined && this.mismatches < maxGroupMismatches) return this.startOver();
       this.end('failed', 'FILE_HASH_MISMATCH', false, { type: 'file-cancel', conversation: this.file.conversation, fileId: this.file.fileId, reason: 'hash-mismatch' });
       return;
     }

@@ -94,10 +94,12 @@ export class OutgoingTransfer extends Transfer {
   }
 
   record(): OutgoingTransferRecord {
-    const { fileId, peerId, conversation, name, size, mime, chunkBytes, chunks, hash, key, createdAt } = this.file;
+    const { fileId, peerId, conversation, name, size, mime, chunkBytes, chunks, hash, key, createdAt, group, from } = this.file;
     const facts = this.sourceFacts!;
     return {
       direction: 'out', fileId, peerId, conversation, name, size, mime, chunkBytes, chunks, hash, key: key.slice(), createdAt,
+      ...(group !== undefined ? { group } : {}),
+      ...(from !== undefined ? { from } : {}),
       state: this.state, lastModified: facts.lastModified, firstChunkHash: facts.firstChunkHash,
       ...(facts.sourceRef ? { sourceRef: facts.sourceRef } : {}),
       ...(this.code ? { code: this.code } : {}),
@@ -163,6 +165,12 @@ export class OutgoingTransfer extends Transfer {
     this.countedRun = run;
     this.setState('transferring');
     if (!this.host.startRun(this.file.peerId, run)) this.interrupt();
+  }
+
+  /** The file as offered, to serve it to a group's member (file-transfers.ts): undefined when this page no longer has it. */
+  async openSource(): Promise<FileSource | undefined> {
+    const source = this.source ?? (this.sourceFacts ? await this.host.resolveSource(this.record()).catch(() => undefined) : undefined);
+    return source && (await this.isSourceUnchanged(source)) ? source : undefined;
   }
 
   /** The person chose the file again after a reload. */

@@ -65,6 +65,8 @@ function toJson(record: TransferRecord): JsonValue {
     state: record.state,
   };
   if (record.code) base.code = record.code;
+  if (record.group !== undefined) base.group = record.group;
+  if (record.from !== undefined) base.from = record.from;
   if (record.direction === 'in') {
     if (record.received) base.received = toBase64Url(record.received);
     if (record.sinkRef !== undefined) base.sinkRef = record.sinkRef;
@@ -114,7 +116,9 @@ function fromJson(value: unknown): TransferRecord | undefined {
     !key ||
     !isCount(v.createdAt) ||
     !state ||
-    code === null
+    code === null ||
+    !optionalText(v.group) ||
+    !optionalText(v.from)
   ) {
     return undefined;
   }
@@ -132,6 +136,8 @@ function fromJson(value: unknown): TransferRecord | undefined {
     createdAt: v.createdAt,
     state,
     ...(code ? { code } : {}),
+    ...(v.group !== undefined ? { group: v.group as string } : {}),
+    ...(v.from !== undefined ? { from: v.from as string } : {}),
   };
   if (v.direction === 'in') {
     const received = v.received === undefined ? undefined : bytes(v.received);

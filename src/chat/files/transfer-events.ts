@@ -26,6 +26,9 @@ export interface TransferView {
   readonly sentBytes?: number;
   /** Receiver: taken without asking as a picture (its first bytes were one; the page still has to decode it). */
   readonly asPicture?: true;
+  /** Offered to a group (transfer-store.ts FileFields): the group's local id, and who offered it when received. */
+  readonly group?: string;
+  readonly from?: string;
 }
 
 /** For the progress bar, about four times a second while chunks flow. */

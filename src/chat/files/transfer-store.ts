@@ -40,6 +40,11 @@ export interface FileFields {
   /** The file key (32 bytes): secret, hence sealed records. */
   readonly key: Uint8Array;
   readonly createdAt: number;
+  /** A file offered to a group (group-file.ts): the group's local id. `peerId` and `conversation` then name the member
+   * a receiver pulls it from now (any member who has it), not a fixed peer. */
+  readonly group?: string;
+  /** In a group, received: the identity key of the member who offered it (the log names them). */
+  readonly from?: string;
 }
 
 interface TransferRecordBase extends FileFields {

@@ -72,9 +72,11 @@ export abstract class Transfer {
   abstract interrupt(): void;
 
   view(): TransferView {
-    const { fileId, peerId, conversation, name, size, mime, createdAt } = this.file;
+    const { fileId, peerId, conversation, name, size, mime, createdAt, group, from } = this.file;
     return {
       fileId, direction: this.direction, peerId, conversation, name, size, mime, createdAt, state: this.state, bytes: this.bytes,
+      ...(group !== undefined ? { group } : {}),
+      ...(from !== undefined ? { from } : {}),
       ...(this.code ? { code: this.code } : {}),
       ...(this.finishedRef ? { finishedRef: this.finishedRef } : {}),
       ...(this.sentBytes !== undefined ? { sentBytes: this.sentBytes } : {}),

@@ -154,6 +154,15 @@ describe("a two-person conversation's files among its messages", () => {
     assert.deepEqual(shown(items), ['first.bin', 'message 0', 'b.bin', 'message 1', 'c.bin', 'message 2', 'message 3', 'tie.bin', 'late.bin']);
   });
 
+  it("shows a group's file message as its transfer, once; the message stays when this device has no transfer for it", () => {
+    const offer: ChatMessage = { ...said(1, 3, 'in'), text: 'route.bin', groupFileId: 'route-file-id' };
+    const messages = [said(0, 1), offer, said(2, 5)];
+    const transfer: FileTransferView = { ...file('route.bin', 3), fileId: 'route-file-id', conversationId: 'g:climbers', inGroup: true };
+    assert.deepEqual(shown(withFilesAtTheirTime({ messages, hasOlder: false, hasNewer: false }, [transfer])), ['message 0', 'route.bin', 'message 2']);
+    assert.ok(isFileItem(withFilesAtTheirTime({ messages, hasOlder: false, hasNewer: false }, [transfer])[1]!), 'the transfer, not the text');
+    assert.deepEqual(shown(withFilesAtTheirTime({ messages, hasOlder: false, hasNewer: false }, [file('other.bin', 6)])), ['message 0', 'route.bin', 'message 2', 'other.bin']);
+  });
+
   it('leaves out a file whose time is in a page not loaded, and shows it with that page', () => {
     const messages = [said(10, 10), said(11, 11), said(12, 12)];
     const transfers = [done('older.bin', 2), done('inside.bin', 11.5), done('newer.bin', 20)];

@@ -17,6 +17,9 @@ import { cut, type MemoryLink } from './memory-link';
 import type { Frame } from '../../../src/chat/frames';
 import type { PeerSession } from '../../../src/chat/peer-session';
 import WebSocket from 'ws';
+import { FileTransfers } from '../../../src/chat/files/file-transfers';
+import { MemorySinkFactory } from '../../../src/chat/files/memory-file';
+import { MemoryTransferStore } from '../../../src/chat/files/transfer-store';
 
 let seed = 1;
 
@@ -38,17 +41,21 @@ export interface Person {
   readonly events: { name: keyof MessengerEvents; payload: unknown }[];
   /** Groups are read from the vault only once delivery is ready (the other order than usual in these tests). */
   groupsLoadLate?: boolean;
+  /** File transfers (with `files: true`): their records and sinks in memory survive closeApp / unlockAgain. */
+  files?: FileTransfers;
+  readonly fileStore?: MemoryTransferStore;
+  readonly fileSinks?: MemorySinkFactory;
 }
 
 export async function person(
   name: string,
-  options: { records?: Map<string, Uint8Array>; directory?: string; device?: MemoryDevice; quotaBytes?: number; now?: () => number; relaySocket?: unknown } = {},
+  options: { records?: Map<string, Uint8Array>; directory?: string; device?: MemoryDevice; quotaBytes?: number; now?: () => number; relaySocket?: unknown; files?: boolean } = {},
 ): Promise<Person> {
   const records = options.records ?? new Map<string, Uint8Array>();
   const store = await openStore({ backend: await backendOf({ records, ...(options.directory ? { directory: options.directory } : {}) }), kdfLimits: cheapKdf, flushDelayMs: 20 });
   const profile = (await store.state()) === 'empty' ? await store.createProfile(name, passphrase) : (await store.unlock(passphrase)).profile;
   const device = options.device ?? new MemoryDevice(seed++);
-  const who: Person = { name, records, ...(options.directory ? { directory: options.directory } : {}), store, profile, device, messenger: undefined as unknown as Messenger, events: [], ...(options.quotaBytes ? { quotaBytes: options.quotaBytes } : {}), ...(options.now ? { now: options.now } : {}), ...(options.relaySocket ? { relaySocket: options.relaySocket } : {}) };
+  const who: Person = { name, records, ...(options.directory ? { directory: options.directory } : {}), store, profile, device, messenger: undefined as unknown as Messenger, events: [], ...(options.quotaBytes ? { quotaBytes: options.quotaBytes } : {}), ...(options.now ? { now: options.now } : {}), ...(options.relaySocket ? { relaySocket: options.relaySocket } : {}), ...(options.files ? { fileStore: new MemoryTransferStore(), fileSinks: new MemorySinkFactory() } : {}) };
   who.messenger = await makeMessenger(who);
   return who;
 }
@@ -68,8 +75,11 @@ async function makeMessenger(who: Person): Promise<Messenger> {
         ...(who.now ? { now: who.now } : {}),
       })
     : undefined;
+  who.files?.dispose();
+  if (who.fileStore && who.fileSinks) who.files = await FileTransfers.open({ store: who.fileStore, sinks: who.fileSinks });
   messenger = new Messenger({
     ...(relays ? { relays } : {}),
+    ...(who.files ? { files: who.files } : {}),
     identity: who.profile.identity,
     displayName: who.profile.name,
     contacts: who.store.contacts,
@@ -107,6 +117,7 @@ export async function reload(who: Person): Promise<void> {
 /** Closes Tincan: everything in memory is gone until `unlockAgain`. */
 export async function closeApp(who: Person): Promise<void> {
   await who.messenger.flush();
+  await who.files?.flush();
   who.messenger.close();
   await who.store.lock();
 }

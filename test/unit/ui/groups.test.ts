@@ -1,11 +1,11 @@
 // Groups in the shell (issue 19's UI contract), keyboard and a 360 px phone: "New group" opens "Group name" and
 // "Create group"; a group's screen has "Invite to group", "Leave group", the list "Members" (one item per member,
 // its text starting with the name) and "Remove <name>" only where the rules allow it; a group's messages name their
-// senders and say "Delivered to k of n".
+// senders and say "Delivered to k of n"; "Attach file" sends a file to the group.
 import { expect } from '@esm-bundle/chai';
 import { sendKeys } from '@web/test-runner-commands';
 import { hlcOf } from '../../../src/chat/hybrid-clock';
-import { allElements, bob, button, carol, climbers, deepScreens, FixtureApp, mainState, message, mountShell, nameOf, settle, textbox, useView } from './fixtures';
+import { allElements, bob, button, carol, climbers, control, deepScreens, FixtureApp, mainState, message, mountShell, nameOf, settle, textbox, transfer, useView } from './fixtures';
 
 // The shell loads the screens after unlock (a chunk of its own): loaded before the first test, whose first render
 // would otherwise wait for the dev server to compile it.
@@ -133,5 +133,30 @@ describe('groups in the shell', () => {
     expect(items.find((t) => t.startsWith('Carol'))).to.match(/^Carol, via Bob/);
     expect(items.find((t) => t.startsWith('Bob'))).to.match(/^Bob, connected/);
     expect(items.find((t) => t.startsWith('Dave'))).to.match(/^Dave Longname-Mountaineer, connected/);
+  });
+
+  it('a group has "Attach file" as a two-person conversation has: it sends what is picked, even with nobody connected; a file shows as its sender\'s card', async () => {
+    const state = deepScreens['chat-group']!.state;
+    const nobodyOnline = { ...climbers, group: { ...climbers.group!, members: climbers.group!.members.map((m) => ({ ...m, online: false })) } };
+    const offer = transfer({ conversationId: climbers.id, inGroup: true, from: 'K-bob', name: 'topo.pdf', size: 2_400_000, state: 'offered' });
+    const app = new FixtureApp({ ...state, conversations: [nobodyOnline, bob, carol], transfers: [offer] });
+    app.script['sendFile'] = () => 'sentsentsent0001';
+    const shell = await mountShell(app);
+    const input = control<HTMLInputElement>(shell, 'input[type=file]', 'Attach file');
+    const click = new MouseEvent('click', { bubbles: true, cancelable: true });
+    input.dispatchEvent(click);
+    expect(click.defaultPrevented).to.equal(false, 'the picker opens: the offer waits like any message');
+    const picked = new DataTransfer();
+    picked.items.add(new File(['hello world'], 'hello.txt', { type: 'text/plain' }));
+    input.files = picked.files;
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+    await settle(shell);
+    expect(app.called('sendFile').map(([, name, mime]) => [name, mime])).to.deep.equal([['hello.txt', 'text/plain']]);
+    expect(app.called('showError')).to.deep.equal([]);
+    const log = allElements(shell).find((el) => el.getAttribute('role') === 'log')!;
+    const card = allElements(log).find((el) => el.localName === 'tc-transfer-card')!;
+    expect((card.shadowRoot?.textContent ?? '').replace(/\s+/g, ' ')).to.include('topo.pdf').and.include('2.4 MB').and.include('Bob sent this file to the group.');
+    button(shell, 'Accept topo.pdf').click();
+    expect(app.called('acceptFile').map(([fileId]) => fileId)).to.deep.equal([offer.fileId]);
   });
 });
