@@ -161,11 +161,16 @@ export function withFilesAtTheirTime(
   transfers: readonly FileTransferView[],
 ): readonly LogItem[] {
   if (!transfers.length) return window.messages;
-  // A group's file came in a message (chat/files/group-file.ts): its transfer stands in the message's place.
-  const fileIds = new Set(transfers.map((t) => t.fileId));
-  const messages = window.messages.some((m) => m.groupFileId !== undefined && fileIds.has(m.groupFileId))
-    ? window.messages.filter((m) => m.groupFileId === undefined || !fileIds.has(m.groupFileId))
-    : window.messages;
+  // A group's file came in a message (chat/files/group-file.ts): its transfer stands in the message's place, when
+  // the transfer is that message's (the same sender): a member who offered a file under another member's file id
+  // first must not hide that member's message.
+  const byId = new Map(transfers.map((t) => [t.fileId, t]));
+  const replaced = (m: ChatMessage): boolean => {
+    const transfer = m.groupFileId === undefined ? undefined : byId.get(m.groupFileId);
+    if (!transfer) return false;
+    return m.direction === 'out' ? transfer.direction === 'out' : transfer.direction === 'in' && transfer.from === m.from;
+  };
+  const messages = window.messages.some(replaced) ? window.messages.filter((m) => !replaced(m)) : window.messages;
   const files = [...transfers].sort((a, b) => a.createdAt - b.createdAt);
   const items: LogItem[] = [];
   const outOfWindow: FileTransferView[] = [];

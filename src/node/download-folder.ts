@@ -70,11 +70,17 @@ export function downloadsTag(home: string): string {
   return createHash('sha256').update(path.resolve(home)).digest('hex').slice(0, tagLength);
 }
 
-/** Removes the temporary files a crash of this home (`tag`) left in the folder; another home's are left alone. */
+/** A temporary name from before names carried a home's tag (`.tincan-<fileId>.part`, a 12-byte file id in
+ * base64url): whoever left it was a crashed peer of an older version, and it would count against the folder's budget. */
+const untaggedPart = /^\.tincan-[A-Za-z0-9_-]{16}\.part$/;
+
+/** Removes the temporary files a crash of this home (`tag`) left in the folder, and untagged ones of older versions;
+ * another home's are left alone. */
 export async function removeLeftoverParts(directory: string, tag: string): Promise<void> {
   const names = await readdir(directory).catch(() => [] as string[]);
   const own = `${partPrefix}${tag}-`;
-  await Promise.all(names.filter((n) => n.startsWith(own) && n.endsWith(partSuffix)).map((n) => rm(path.join(directory, n), { force: true })));
+  const leftover = (n: string) => (n.startsWith(own) && n.endsWith(partSuffix)) || untaggedPart.test(n);
+  await Promise.all(names.filter(leftover).map((n) => rm(path.join(directory, n), { force: true })));
 }
 
 /** How much the downloads folder may take: OpenTincanOptions.files. */

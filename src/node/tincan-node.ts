@@ -423,6 +423,9 @@ export class TincanNode extends Emitter<TincanNodeEvents> {
       this.emit('file-refused', { contactId: view.peerId, from: this.nameOf(view.peerId), name: view.name, size: view.size, reason: refusal ?? 'refused' });
       return;
     }
+    // The sender may have cancelled while the folder was read: a sink kept for it would count against the room for
+    // good (its failed event came before the sink existed).
+    if (files.get(view.fileId)?.state !== 'offered') return;
     const sink = new DownloadFileSink(limit.directory, this.downloadsTag, view.fileId, view.name, view.size);
     this.downloads.set(view.fileId, sink);
     void files.accept(view.fileId, sink).catch((error: unknown) => {

@@ -424,6 +424,7 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
     const transfer = this.transfers.get(fileId);
     if (transfer && !transfer.isFinal) transfer.cancel();
     this.transfers.delete(fileId);
+    for (const members of [this.haves, this.lacking, this.servedBy, this.distrusted]) members.delete(fileId);
     for (const [key, serving] of [...this.serving]) {
       if (serving.file.fileId !== fileId) continue;
       this.serving.delete(key);

@@ -155,12 +155,17 @@ describe("a two-person conversation's files among its messages", () => {
   });
 
   it("shows a group's file message as its transfer, once; the message stays when this device has no transfer for it", () => {
-    const offer: ChatMessage = { ...said(1, 3, 'in'), text: 'route.bin', groupFileId: 'route-file-id' };
+    const offer: ChatMessage = { ...said(1, 3, 'in'), text: 'route.bin', groupFileId: 'route-file-id', from: 'K-ben' };
     const messages = [said(0, 1), offer, said(2, 5)];
-    const transfer: FileTransferView = { ...file('route.bin', 3), fileId: 'route-file-id', conversationId: 'g:climbers', inGroup: true };
+    const transfer: FileTransferView = { ...file('route.bin', 3), fileId: 'route-file-id', conversationId: 'g:climbers', inGroup: true, from: 'K-ben' };
     assert.deepEqual(shown(withFilesAtTheirTime({ messages, hasOlder: false, hasNewer: false }, [transfer])), ['message 0', 'route.bin', 'message 2']);
     assert.ok(isFileItem(withFilesAtTheirTime({ messages, hasOlder: false, hasNewer: false }, [transfer])[1]!), 'the transfer, not the text');
     assert.deepEqual(shown(withFilesAtTheirTime({ messages, hasOlder: false, hasNewer: false }, [file('other.bin', 6)])), ['message 0', 'route.bin', 'message 2', 'other.bin']);
+    // Another member offered a file under Ben's file id first: Ben's message is not hidden by that member's transfer.
+    const squatter: FileTransferView = { ...transfer, name: 'not-route.bin', from: 'K-eve', createdAt: at + 2 * 60_000 };
+    const items = withFilesAtTheirTime({ messages, hasOlder: false, hasNewer: false }, [squatter]);
+    assert.deepEqual(shown(items), ['message 0', 'not-route.bin', 'route.bin', 'message 2']);
+    assert.equal(isFileItem(items[2]!), false, "Ben's message stays, as text");
   });
 
   it('leaves out a file whose time is in a page not loaded, and shows it with that page', () => {

@@ -293,9 +293,12 @@ describe('a Node peer', () => {
     await bReceiving.write(0, new Uint8Array(5));
     const aLeftover = new DownloadFileSink(shared, downloadsTag(homeA), 'file-of-a', 'a.bin', 10);
     await aLeftover.write(0, new Uint8Array(5));
-    assert.deepEqual((await readdir(shared)).sort(), [aLeftover.partName, bReceiving.partName].sort());
+    // And one left by a peer of an older version, whose temporary names had no home's tag (a 12-byte file id).
+    const untagged = '.tincan-AAECAwQFBgcICQoL.part';
+    await writeFile(path.join(shared, untagged), new Uint8Array(3));
+    assert.deepEqual((await readdir(shared)).sort(), [aLeftover.partName, bReceiving.partName, untagged].sort());
     const a = await open({ home: homeA, create: { name: 'A' }, files: { directory: shared } });
-    assert.deepEqual(await readdir(shared), [bReceiving.partName], "A's leftover gone, B's file on its way kept");
+    assert.deepEqual(await readdir(shared), [bReceiving.partName], "A's leftover and the untagged one gone, B's file on its way kept");
     await bReceiving.write(5, new Uint8Array(5));
     await bReceiving.commit();
     assert.deepEqual(await readdir(shared), ['b.bin']);
