@@ -55,6 +55,9 @@ export const maxRefusalsPerWindow = 32;
 export const refusalWindowMs = 60_000;
 /** How often progress is reported while chunks flow. */
 export const progressIntervalMs = 250;
+/** A group's file being pulled from a member that sends nothing for this long: that member is taken as not having
+ * it (on this session), and another is asked. A member may say it has a file and then never serve it. */
+export const groupPullStallMs = 30_000;
 export const fileKeyBytes = 32;
 
 /** Most "I have it" announcements (file-done of a group's file) sent when a member's session opens: the newest. */
@@ -145,6 +148,10 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
   private timer?: ReturnType<typeof setInterval>;
   /** The page went away or the profile locked: nothing is saved or reported any more. */
   private isDisposed = false;
+  /** Groups' files being pulled: bytes at the last change and when (groupPullStallMs). */
+  private readonly pulling = new Map<string, { readonly bytes: number; readonly at: number }>();
+  /** groupPullStallMs, shortened by tests. */
+  private readonly pullStallMs = groupPullStallMs;
 
   /** Loads the saved transfers; running ones come back as interrupted and continue once their peer is attached. */
   static async open(options: FileTransfersOptions): Promise<FileTransfers> {
@@ -424,7 +431,7 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
     const transfer = this.transfers.get(fileId);
     if (transfer && !transfer.isFinal) transfer.cancel();
     this.transfers.delete(fileId);
-    for (const members of [this.haves, this.lacking, this.servedBy, this.distrusted]) members.delete(fileId);
+    for (const members of [this.haves, this.lacking, this.servedBy, this.distrusted, this.pulling]) members.delete(fileId);
     for (const [key, serving] of [...this.serving]) {
       if (serving.file.fileId !== fileId) continue;
       this.serving.delete(key);
@@ -732,7 +739,25 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
     for (const transfer of this.transfers.values()) {
       const progress = transfer.tick(now);
       if (progress) this.emit('progress', progress);
+      if (transfer instanceof IncomingTransfer && transfer.file.group !== undefined) this.checkPull(transfer, now);
     }
+  }
+
+  /** A group's file pulled from a member that sends nothing (groupPullStallMs): ask another. */
+  private checkPull(transfer: IncomingTransfer, now: number): void {
+    const { fileId } = transfer.file;
+    if (transfer.state !== 'transferring') return void this.pulling.delete(fileId);
+    const last = this.pulling.get(fileId);
+    if (!last || last.bytes !== transfer.bytes) return void this.pulling.set(fileId, { bytes: transfer.bytes, at: now });
+    if (now - last.at < this.pullStallMs) return;
+    this.pulling.delete(fileId);
+    const stalled = transfer.peerId;
+    this.haves.get(fileId)?.delete(stalled);
+    const lacking = this.lacking.get(fileId) ?? new Set<string>();
+    this.lacking.set(fileId, lacking.add(stalled));
+    transfer.interrupt();
+    const after: string = transfer.state;
+    if (after === 'interrupted') this.pull(transfer);
   }
 }
 

@@ -122,4 +122,35 @@ describe('files to a group', () => {
     assert.equal(c.files!.get(sent.fileId)!.peerId, idIn(c, group.id, 'Dan'), 'from Dan');
     for (const who of [b, c, d]) who.messenger.close();
   });
+
+  it('a member who says it has the file and then sends nothing is given up on after a while: another member serves it', { timeout: 40_000 }, async () => {
+    const people = (await Promise.all(['Ann', 'Ben', 'Cat', 'Dan'].map((name) => person(name, { files: true })))) as [Person, Person, Person, Person];
+    const [a, b, c, d] = people;
+    const group = await a.messenger.groups.create('Climbers');
+    for (const newcomer of [b, c, d]) await joinGroup(a, newcomer, group.id);
+    await until(() => b.messenger.isOnline(idIn(b, group.id, 'Dan')) && c.messenger.isOnline(idIn(c, group.id, 'Dan')), 'the mesh of four');
+    await closeApp(c);
+    const bytes = randomBytes(150_000);
+    const sent = await a.messenger.sendFileToGroup(group.id, bytesFileSource(bytes), 'gear.txt', 'text/plain');
+    await acceptAndWait(b, sent.fileId);
+    await acceptAndWait(d, sent.fileId);
+    a.messenger.close({ sayBye: true });
+    await closeApp(d);
+    await until(() => !b.messenger.isOnline(idIn(b, group.id, 'Ann')) && !b.messenger.isOnline(idIn(b, group.id, 'Dan')), 'Ann and Dan gone');
+    // Ben says he has the file (he does) but never sends a chunk of it.
+    (b.files as unknown as { serve: () => Promise<void> }).serve = async () => undefined;
+    await unlockAgain(c);
+    (c.files as unknown as { pullStallMs: number }).pullStallMs = 1_000;
+    await pair(b, c);
+    await until(() => c.files!.get(sent.fileId)?.state === 'offered', 'Cat is offered the file');
+    await c.files!.accept(sent.fileId);
+    await until(() => c.files!.get(sent.fileId)?.state === 'transferring' && c.files!.get(sent.fileId)?.peerId === idIn(c, group.id, 'Ben'), 'Cat asks Ben');
+    // Dan comes back: once Ben has sent nothing for the stall time, Cat asks Dan, who serves it.
+    await unlockAgain(d);
+    await pair(d, c);
+    await until(() => c.files!.get(sent.fileId)?.state === 'done', 'Cat has the file', 20_000);
+    assert.deepEqual(await kept(c, sent.fileId), bytes, 'the bytes Ann sent');
+    assert.equal(c.files!.get(sent.fileId)!.peerId, idIn(c, group.id, 'Dan'), 'from Dan');
+    for (const who of [b, c, d]) who.messenger.close();
+  });
 });
