@@ -41,6 +41,25 @@ async function fileEntries(who: Person, groupId: string, fileId: string) {
   return page.entries.filter((e) => !e.unreadable && e.meta?.fileId === fileId).map((e) => (e.unreadable ? { text: '', from: '' } : { text: e.text, from: e.from }));
 }
 
+/** A group of four: Ann sends a file while Cat is away, Ben and Dan take it, then Ann and Dan close Tincan. Ben is the
+ * only member online with the file; Cat's page is closed (unlockAgain opens it). */
+async function benAloneWithTheFile() {
+  const people = (await Promise.all(['Ann', 'Ben', 'Cat', 'Dan'].map((name) => person(name, { files: true })))) as [Person, Person, Person, Person];
+  const [a, b, c, d] = people;
+  const group = await a.messenger.groups.create('Climbers');
+  for (const newcomer of [b, c, d]) await joinGroup(a, newcomer, group.id);
+  await until(() => b.messenger.isOnline(idIn(b, group.id, 'Dan')) && c.messenger.isOnline(idIn(c, group.id, 'Dan')), 'the mesh of four');
+  await closeApp(c);
+  const bytes = randomBytes(150_000);
+  const sent = await a.messenger.sendFileToGroup(group.id, bytesFileSource(bytes), 'gear.txt', 'text/plain');
+  await acceptAndWait(b, sent.fileId);
+  await acceptAndWait(d, sent.fileId);
+  a.messenger.close({ sayBye: true });
+  await closeApp(d);
+  await until(() => !b.messenger.isOnline(idIn(b, group.id, 'Ann')) && !b.messenger.isOnline(idIn(b, group.id, 'Dan')), 'Ann and Dan gone');
+  return { b, c, d, group, sent, bytes };
+}
+
 async function acceptAndWait(who: Person, fileId: string): Promise<void> {
   await until(() => who.files!.get(fileId)?.state === 'offered', `${who.name} is offered the file`);
   await who.files!.accept(fileId);
@@ -88,20 +107,7 @@ describe('files to a group', () => {
   });
 
   it('a member serving other bytes under the file key cannot change the file: the copy is thrown away and taken from another member', { timeout: 40_000 }, async () => {
-    const people = (await Promise.all(['Ann', 'Ben', 'Cat', 'Dan'].map((name) => person(name, { files: true })))) as [Person, Person, Person, Person];
-    const [a, b, c, d] = people;
-    const group = await a.messenger.groups.create('Climbers');
-    for (const newcomer of [b, c, d]) await joinGroup(a, newcomer, group.id);
-    await until(() => b.messenger.isOnline(idIn(b, group.id, 'Dan')) && c.messenger.isOnline(idIn(c, group.id, 'Dan')), 'the mesh of four');
-    await closeApp(c);
-    const bytes = randomBytes(150_000);
-    const sent = await a.messenger.sendFileToGroup(group.id, bytesFileSource(bytes), 'gear.txt', 'text/plain');
-    await acceptAndWait(b, sent.fileId);
-    await acceptAndWait(d, sent.fileId);
-    // Ann and Dan close Tincan: Ben is the only member with the file.
-    a.messenger.close({ sayBye: true });
-    await closeApp(d);
-    await until(() => !b.messenger.isOnline(idIn(b, group.id, 'Ann')) && !b.messenger.isOnline(idIn(b, group.id, 'Dan')), 'Ann and Dan gone');
+    const { b, c, d, group, sent, bytes } = await benAloneWithTheFile();
     // Ben serves altered bytes: as a member he has the file key, so every chunk he seals opens at Cat's.
     const altered = bytes.slice();
     altered[100_000]! ^= 0xff;
@@ -124,19 +130,7 @@ describe('files to a group', () => {
   });
 
   it('a member who says it has the file and then sends nothing is given up on after a while: another member serves it', { timeout: 40_000 }, async () => {
-    const people = (await Promise.all(['Ann', 'Ben', 'Cat', 'Dan'].map((name) => person(name, { files: true })))) as [Person, Person, Person, Person];
-    const [a, b, c, d] = people;
-    const group = await a.messenger.groups.create('Climbers');
-    for (const newcomer of [b, c, d]) await joinGroup(a, newcomer, group.id);
-    await until(() => b.messenger.isOnline(idIn(b, group.id, 'Dan')) && c.messenger.isOnline(idIn(c, group.id, 'Dan')), 'the mesh of four');
-    await closeApp(c);
-    const bytes = randomBytes(150_000);
-    const sent = await a.messenger.sendFileToGroup(group.id, bytesFileSource(bytes), 'gear.txt', 'text/plain');
-    await acceptAndWait(b, sent.fileId);
-    await acceptAndWait(d, sent.fileId);
-    a.messenger.close({ sayBye: true });
-    await closeApp(d);
-    await until(() => !b.messenger.isOnline(idIn(b, group.id, 'Ann')) && !b.messenger.isOnline(idIn(b, group.id, 'Dan')), 'Ann and Dan gone');
+    const { b, c, d, group, sent, bytes } = await benAloneWithTheFile();
     // Ben says he has the file (he does) but never sends a chunk of it.
     (b.files as unknown as { serve: () => Promise<void> }).serve = async () => undefined;
     await unlockAgain(c);
