@@ -423,6 +423,8 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
   async provideSource(fileId: string, source: FileSource): Promise<void> {
     const transfer = this.transfers.get(fileId);
     if (transfer instanceof OutgoingTransfer) await transfer.provideSource(source);
+    // A group's members who were told this page had not got it ask again once told it has.
+    if (transfer?.file.group !== undefined && transfer.state === 'done') this.announce(fileId);
   }
 
   /** Removes a transfer and its record (cancelling it first if it is not finished). The finished file itself is the
@@ -542,7 +544,10 @@ export class FileTransfers extends Emitter<FileTransferEvents> {
     if (transfer instanceof OutgoingTransfer && (transfer.state === 'offered' || transfer.state === 'done')) source = await transfer.openSource();
     else if (transfer instanceof IncomingTransfer && transfer.state === 'done') source = await transfer.openFinished().catch(() => undefined);
     if (this.attached.get(peerId) !== entry) return;
-    if (!source) return void this.sendControl(peerId, { type: 'file-cancel', conversation, fileId: transfer.file.fileId, reason: 'cancelled' });
+    if (!source) {
+      if (transfer instanceof OutgoingTransfer) transfer.groupSourceMissing();
+      return void this.sendControl(peerId, { type: 'file-cancel', conversation, fileId: transfer.file.fileId, reason: 'cancelled' });
+    }
     let firstChunkHash: Uint8Array;
     try {
       firstChunkHash = hashBytes(this.host.sodium, await source.read(0, Math.min(transfer.file.chunkBytes, source.size)));

@@ -173,8 +173,23 @@ export class OutgoingTransfer extends Transfer {
     return source && (await this.isSourceUnchanged(source)) ? source : undefined;
   }
 
+  /** A group's file that a member asked for, and this page (its sender's) no longer has, as after a reload: the card
+   * asks the person to choose it again (FILE_SOURCE_MISSING), which nothing else would tell them. */
+  groupSourceMissing(): void {
+    if (this.file.group === undefined || this.state !== 'done') return;
+    this.setState('interrupted', 'FILE_SOURCE_MISSING');
+    this.reportResumable('FILE_SOURCE_MISSING');
+  }
+
   /** The person chose the file again after a reload. */
   async provideSource(source: FileSource): Promise<void> {
+    if (this.file.group !== undefined) {
+      // A group's file: served again from here once it is the same file (file-transfers.ts serve).
+      if (this.state !== 'interrupted' || !(await this.isSourceUnchanged(source))) return;
+      this.source = source;
+      this.setState('done');
+      return;
+    }
     this.source = source;
     const have = this.waitingHave;
     if (have && this.state === 'interrupted') await this.handleAccept(have);

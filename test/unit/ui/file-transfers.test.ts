@@ -205,6 +205,8 @@ describe('file transfers in the chat screen', function () {
       [{ direction: 'out', state: 'failed', code: 'FILE_CHANGED' }, 'The file changed on this device after you offered it'],
       [{ state: 'failed', code: 'FILE_HASH_MISMATCH', bytes: 50_000_000 }, 'What arrived does not match the file that was offered, so it was thrown away.'],
       [{ direction: 'out', state: 'interrupted', code: 'FILE_SOURCE_MISSING' }, 'Choose the same file again to continue.'],
+      // A group's file asked of a sender's page that was reloaded before any member had a copy.
+      [{ direction: 'out', state: 'interrupted', code: 'FILE_SOURCE_MISSING', inGroup: true }, 'Choose the same file again to continue.'],
     ];
     const transfers = cases.map(([patch], i) => transfer({ name: `case-${i}.bin`, ...patch }));
     const { shell } = await mountChat(chatWith(transfers));
@@ -215,6 +217,7 @@ describe('file transfers in the chat screen', function () {
     // The sender whose page lost the file chooses it again with a named file input.
     const tree = await accessibilityTree();
     expect(tree.some((n) => n.role === 'button' && n.name === 'Choose the file again (case-8.bin)')).to.equal(true);
+    expect(tree.some((n) => n.role === 'button' && n.name === 'Choose the file again (case-9.bin)')).to.equal(true);
   });
 
   it('a received picture: a preview of decoded pixels named after it, kept sealed, and "Save <name>"; an SVG gets no preview', async () => {

@@ -106,6 +106,31 @@ describe('files to a group', () => {
     for (const who of [b, c]) who.messenger.close();
   });
 
+  it("the sender's page that no longer has the file (reloaded before any member took it) asks for it again when a member wants it, then serves it", { timeout: 30_000 }, async () => {
+    const { people, groupId } = await threeInAGroup();
+    const [a, b, c] = people;
+    await closeApp(c);
+    await until(() => !a.messenger.isOnline(idIn(a, groupId, 'Cat')), 'Cat away');
+    const bytes = randomBytes(120_000);
+    const sent = await a.messenger.sendFileToGroup(groupId, bytesFileSource(bytes, 7), 'map.png', 'image/png');
+    await until(() => b.files!.get(sent.fileId)?.state === 'offered', 'Ben is offered it (and leaves it)');
+    // Ann's page reloads: it no longer has the file, and no member has a copy.
+    await closeApp(a);
+    await unlockAgain(a);
+    await unlockAgain(c);
+    await pair(a, c);
+    await until(() => c.files!.get(sent.fileId)?.state === 'offered', 'Cat is offered the file');
+    await c.files!.accept(sent.fileId);
+    await until(() => a.files!.get(sent.fileId)?.code === 'FILE_SOURCE_MISSING', "Ann's card asks her to choose the file again");
+    assert.equal(a.files!.get(sent.fileId)!.state, 'interrupted');
+    assert.notEqual(c.files!.get(sent.fileId)!.state, 'done');
+    await a.files!.provideSource(sent.fileId, bytesFileSource(bytes, 7));
+    await until(() => c.files!.get(sent.fileId)?.state === 'done', 'Cat has the file', 15_000);
+    assert.deepEqual(await kept(c, sent.fileId), bytes, 'the bytes Ann sent');
+    assert.equal(a.files!.get(sent.fileId)!.state, 'done', "Ann's card reads as sent again");
+    for (const who of [a, b, c]) who.messenger.close();
+  });
+
   it('a member serving other bytes under the file key cannot change the file: the copy is thrown away and taken from another member', { timeout: 40_000 }, async () => {
     const { b, c, d, group, sent, bytes } = await benAloneWithTheFile();
     // Ben serves altered bytes: as a member he has the file key, so every chunk he seals opens at Cat's.
