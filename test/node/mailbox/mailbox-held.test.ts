@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import nodeDataChannel from 'node-datachannel';
 import type { TincanApp } from '../../../src/app/tincan-app';
 import type { ShownState } from '../../../src/chat/chat-message';
 import type { Messenger } from '../../../src/chat/messenger';
@@ -16,12 +15,12 @@ import { usePasswordHasher, inProcessPasswordHasher } from '../../../src/crypto/
 import { runMailbox } from '../../../src/node/mailbox';
 import { memoryPlatform } from '../app/memory-platform';
 import { until } from '../chat/people';
-import { freeUdpPort } from '../net/direct-harness';
+import { freeUdpPort, cleanupNodeDataChannel } from '../net/direct-harness';
 import { cheapKdf } from '../store/helpers';
 import { connect, mailboxStepMs, pageOn, passphrase, s } from './mailbox-pages';
 
 usePasswordHasher(async (password, salt) => inProcessPasswordHasher(password, salt, cheapKdf));
-after(() => nodeDataChannel.cleanup());
+after(() => cleanupNodeDataChannel());
 
 const stateOf = (app: TincanApp, text: string): ShownState | undefined => s(app).open?.messages.find((m) => m.text === text)?.state;
 

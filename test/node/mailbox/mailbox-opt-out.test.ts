@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import nodeDataChannel from 'node-datachannel';
 import { MailboxKeeper } from '../../../src/app/mailbox-keeper';
 import type { TincanApp } from '../../../src/app/tincan-app';
 import type { Messenger } from '../../../src/chat/messenger';
@@ -20,12 +19,12 @@ import { runMailbox } from '../../../src/node/mailbox';
 import { isContact } from '../../../src/store/records';
 import { memoryPlatform } from '../app/memory-platform';
 import { until } from '../chat/people';
-import { freeUdpPort } from '../net/direct-harness';
+import { freeUdpPort, cleanupNodeDataChannel } from '../net/direct-harness';
 import { cheapKdf } from '../store/helpers';
 import { connect, mailboxStepMs, memoryCollection, pageOn, passphrase, quietKeeperOptions, s } from './mailbox-pages';
 
 usePasswordHasher(async (password, salt) => inProcessPasswordHasher(password, salt, cheapKdf));
-after(() => nodeDataChannel.cleanup());
+after(() => cleanupNodeDataChannel());
 
 const messengerOf = (app: TincanApp): Messenger => (app as unknown as { messenger: Messenger }).messenger;
 /** The contacts' mailboxes this page visits (app/mailbox-keeper.ts), by contact id. */

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import nodeDataChannel from 'node-datachannel';
 import { MailboxKeeper, type MailboxKeeperOptions } from '../../../src/app/mailbox-keeper';
 import { MailboxClient } from '../../../src/chat/mailbox-client';
 import { openSignal, sealSignal, signalMaxAgeMs, SignalFreshness } from '../../../src/chat/mailbox-signal';
@@ -19,11 +18,11 @@ import { decodeMailboxCode } from '../../../src/invite/mailbox-code';
 import type { SealedCollection } from '../../../src/store/sealed-collection';
 import { dialDirectFromNode } from '../../../src/node/direct-dial-node';
 import { runMailbox, type RunningMailbox } from '../../../src/node/mailbox';
-import { freeUdpPort } from '../net/direct-harness';
+import { freeUdpPort, cleanupNodeDataChannel } from '../net/direct-harness';
 import { until } from '../chat/people';
 import { mailboxStepMs, memoryCollection, quietKeeperOptions } from './mailbox-pages';
 
-after(() => nodeDataChannel.cleanup());
+after(() => cleanupNodeDataChannel());
 
 const code = '4ABCDEFGHJKMNPQRSTVWXYZ0123456789-a reconnect code as text';
 

@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import nodeDataChannel from 'node-datachannel';
 import type { TincanApp } from '../../../src/app/tincan-app';
 import type { Messenger } from '../../../src/chat/messenger';
 import { usePasswordHasher, inProcessPasswordHasher } from '../../../src/crypto/vault';
@@ -16,12 +15,12 @@ import { runMailbox } from '../../../src/node/mailbox';
 import type { SealedCollection } from '../../../src/store/sealed-collection';
 import { memoryPlatform } from '../app/memory-platform';
 import { until } from '../chat/people';
-import { freeUdpPort } from '../net/direct-harness';
+import { freeUdpPort, cleanupNodeDataChannel } from '../net/direct-harness';
 import { cheapKdf } from '../store/helpers';
 import { connect, mailboxStepMs, pageOn, passphrase, s, type Platform } from './mailbox-pages';
 
 usePasswordHasher(async (password, salt) => inProcessPasswordHasher(password, salt, cheapKdf));
-after(() => nodeDataChannel.cleanup());
+after(() => cleanupNodeDataChannel());
 
 type KeeperInside = { theirs: ReadonlyMap<string, unknown>; options: { contactMailboxes: SealedCollection } };
 const keeperOf = (app: TincanApp): KeeperInside => (app as unknown as { mailbox: KeeperInside }).mailbox;

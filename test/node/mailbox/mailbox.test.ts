@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import nodeDataChannel from 'node-datachannel';
 import { MailboxClient } from '../../../src/chat/mailbox-client';
 import type { CarriedItem } from '../../../src/chat/frames';
 import { toBase64Url } from '../../../src/crypto/bytes';
@@ -19,9 +18,9 @@ import { decodeMailboxCode } from '../../../src/invite/mailbox-code';
 import { dialDirectFromNode } from '../../../src/node/direct-dial-node';
 import { mailboxExpiryMs } from '../../../src/node/mailbox-store';
 import { runMailbox, type MailboxOptions, type RunningMailbox } from '../../../src/node/mailbox';
-import { freeUdpPort } from '../net/direct-harness';
+import { freeUdpPort, cleanupNodeDataChannel } from '../net/direct-harness';
 
-after(() => nodeDataChannel.cleanup());
+after(() => cleanupNodeDataChannel());
 
 const conversation = 'dm:' + 'A'.repeat(22);
 

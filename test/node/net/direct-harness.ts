@@ -1,6 +1,7 @@
 // A WebRTC-direct listener on 127.0.0.1 with a fresh certificate, raw STUN requests as a stranger would send them,
 // and a wait for a condition (never a fixed sleep).
 import { createHmac, randomBytes } from 'node:crypto';
+import nodeDataChannel from 'node-datachannel';
 import dgram from 'node:dgram';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -86,5 +87,21 @@ export async function waitFor(what: string, condition: () => boolean, timeoutMs 
   while (!condition()) {
     if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/**
+ * node-datachannel's cleanup() for a test file's `after`. libdatachannel 0.24.5 (in node-datachannel 0.33.4) can leave
+ * its UDP mux listener's thread running after stop() (docs/node-peer.md §1: `mStopped` left uninitialized), and
+ * cleanup() then gives up after 10 s with "cleanup timeout (possible deadlock)": about one run in five of the mailbox
+ * files since 2026-12-07, also on code before that day's changes. That one error is printed, not failed: the file's
+ * tests have asserted what they must by then, and what hangs is the library's own shutdown. Any other error fails.
+ */
+export function cleanupNodeDataChannel(): void {
+  try {
+    nodeDataChannel.cleanup();
+  } catch (error) {
+    if (!/cleanup timeout/.test(String(error))) throw error;
+    console.warn(`# ${String(error)} (libdatachannel's listener stop, docs/node-peer.md §1)`);
   }
 }

@@ -4,12 +4,11 @@
 // connection that never proves who it is.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import nodeDataChannel from 'node-datachannel';
 import { randomDirectUfrag } from '../../../src/net/direct-sdp';
 import { dialDirectFromNode } from '../../../src/node/direct-dial-node';
-import { startListener, stunSender, waitFor } from './direct-harness';
+import { startListener, stunSender, waitFor, cleanupNodeDataChannel } from './direct-harness';
 
-after(() => nodeDataChannel.cleanup());
+after(() => cleanupNodeDataChannel());
 
 describe('direct listener', () => {
   it('opens a channel for a dialer with no signaling and reports the dialer\'s real fingerprint', async () => {
