@@ -166,7 +166,16 @@ if (!hasFlag('--no-peers')) {
     );
     const first = rtts[rttLevels[0]];
     const last = rtts[rttLevels.at(-1)];
-    if (first && last) console.log(`"Delivered" p50 with ${rttLevels.at(-1)} live peers vs ${rttLevels[0]}: ${(median(last.samples) / median(first.samples)).toFixed(2)}x (goal <= 1.2x)`);
+    if (first && last) {
+      // The issue's goal compares each level against its own bare RTT: the peers' pages share the machine's cores with
+      // Alice's and slow the bare channel too, so the raw growth mixes the app's work with the machine's.
+      const raw = median(last.samples) / median(first.samples);
+      const bare = median(last.bare) / median(first.bare);
+      console.log(
+        `"Delivered" p50 with ${rttLevels.at(-1)} live peers vs ${rttLevels[0]}: ${raw.toFixed(2)}x raw; the bare RTT grew ${bare.toFixed(2)}x; ` +
+          `against each level's own bare RTT ${(raw / bare).toFixed(2)}x (goal <= 1.2x)`,
+      );
+    }
     const errors = [...alice.errors, ...peers.flatMap((p) => p.errors)];
     if (errors.length) console.log(`page errors: ${errors.join(' | ')}`);
   } catch (error) {
