@@ -30,9 +30,12 @@ export class GroupCallView extends LitElement {
       .title { padding: 0.75rem 1rem 0.25rem; text-align: center; }
       .title h2 { margin: 0; font-size: 1.2rem; }
       .title p { margin: 0.25rem 0 0; }
+      /* The tiles share what the title and the controls leave; never more: in a small window's docked call they
+         once overflowed it and covered "End call". Narrow columns put three tiles in one row there; if even
+         that is too tight, the tiles scroll inside their own area. */
       .tiles {
-        flex: 1; min-height: 0; list-style: none; margin: 0; padding: 0.5rem; display: grid; gap: 0.5rem;
-        grid-template-columns: repeat(auto-fit, minmax(min(100%, 14rem), 1fr)); grid-auto-rows: minmax(8rem, 1fr);
+        flex: 1; min-height: 0; overflow: auto; list-style: none; margin: 0; padding: 0.5rem; display: grid; gap: 0.5rem;
+        grid-template-columns: repeat(auto-fit, minmax(min(100%, 8rem), 1fr)); grid-auto-rows: minmax(4rem, 1fr);
       }
       .tile { position: relative; background: #222; border-radius: 10px; overflow: hidden; display: grid; place-items: center; }
       .tile video { position: absolute; inset: 0; width: 100%; height: 100%; object-fit: cover; }

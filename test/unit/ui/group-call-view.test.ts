@@ -7,6 +7,7 @@ import { expect } from '@esm-bundle/chai';
 import type { GroupCallView as GroupCallViewState } from '../../../src/app/app-state';
 import type { GroupCallView } from '../../../src/ui/group-call-view';
 import '../../../src/ui/group-call-view';
+import { setViewport } from '@web/test-runner-commands';
 import { allElements, axeViolations, button, climbers, deepScreens, FixtureApp, loadAppCss, mountShell, nameOf, useView } from './fixtures';
 
 const ringing: GroupCallViewState = {
@@ -78,6 +79,46 @@ describe('tc-group-call-view', () => {
     view.call = { ...view.call!, phase: 'ringing-out', members: view.call!.members.map((m) => ({ ...m, phase: 'ringing' as const })) };
     await view.updateComplete;
     expect(status.textContent).to.equal('Calling Climbers…');
+  });
+
+  it('docked in a small window, three members\' tiles stay inside the call and leave its controls within reach', async () => {
+    // An 800 x 600 window: the conversation's pane is about 450 px wide and the docked call 300 px high. The tiles
+    // once overflowed it and covered "End call" (bench/groups.mjs's call of four could not end the call).
+    await setViewport({ width: 800, height: 600 });
+    const pane = document.createElement('div');
+    pane.style.width = '448px';
+    document.body.append(pane);
+    const view = document.createElement('tc-group-call-view');
+    view.docked = true;
+    view.call = {
+      ...ringing,
+      video: true,
+      cameraOff: false,
+      phase: 'in-call',
+      connectedAt: Date.now(),
+      members: ['Bob', 'Carol', 'Dave'].map((name) => ({ key: `K-${name}`, contactId: name.toLowerCase(), name, phase: 'in-call' as const })),
+    };
+    pane.append(view);
+    await view.updateComplete;
+    try {
+      const frame = view.shadowRoot!.querySelector('.call')!.getBoundingClientRect();
+      const tiles = [...view.shadowRoot!.querySelectorAll('.tile')].map((tile) => tile.getBoundingClientRect());
+      expect(tiles.length).to.equal(3);
+      for (const tile of tiles) {
+        expect(tile.top, 'a tile inside the call').to.be.at.least(frame.top);
+        expect(tile.bottom, 'a tile inside the call').to.be.at.most(frame.bottom);
+        expect(tile.height, 'a tile still shows its video').to.be.at.least(64);
+      }
+      for (const name of ['Mute', 'Turn camera off', 'End call']) {
+        const control = buttonIn(view, name)!;
+        const box = control.getBoundingClientRect();
+        const hit = view.shadowRoot!.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+        expect(hit === control || control.contains(hit), `${name} is what a click at its middle reaches`).to.equal(true);
+      }
+    } finally {
+      pane.remove();
+      await useView('desktop', 'light');
+    }
   });
 
   it('sends mute and camera choices as toggles, and "End call"', async () => {
