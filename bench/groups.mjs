@@ -4,7 +4,7 @@
 // shared with other work, eight pages of one Chromium already load it (docs: bench/RESULTS.md "Issue 19").
 //
 //   npm run build && flock /tmp/tincan-browser.lock bash scripts/in-netns.sh node bench/groups.mjs
-//     [--sizes 4,8] [--rounds 15] [--catch-up 1000] [--idle-seconds 60]
+//     [--sizes 4,8] [--rounds 15] [--catch-up 1000] [--idle-seconds 60] [--call-seconds 20]
 //
 // 1. Formation. Member 1 makes a group; members join one at a time by the UI's code exchange in a chain (member k
 //    invites member k+1: "Invite to group", the newcomer pastes the invite, the inviter pastes the answer), as the
@@ -27,11 +27,20 @@
 //    the member that will hold them); every member but the last two closes its page; the last member comes back
 //    through its inviter only (one-code reconnect by hand): its "Connect" click -> all --catch-up stored (the
 //    store's count, polled every 5 ms in the page). Then every text is read back from its store: each exactly once.
+// 5. A video call of 4 (the group-call limit, docs/calls.md), run when the group has 4 members (before it grows on),
+//    unless --call-seconds 0: the browser runs with fake devices (a camera drawing 640x480 frames, a beeping
+//    microphone). Member 1 presses "Video call", the others "Accept call" one after the other; from the last
+//    "Accept call" click -> every page's three tiles read "In call" (checked every frame in each page). Then, after a
+//    3 s settle: the browser's CPU over --call-seconds against the idle figure at 4 members (part 2); per page, what
+//    each of its three legs decodes (getStats inbound-rtp: frame size, frames per second) and what it sends; and
+//    --rounds group messages from member 1 (dispatch -> shown on the last of the three others) during the call
+//    against the same before it. Then everyone ends the call.
 import fs from 'node:fs';
 import { launchBrowser } from '../test/e2e/browsers.mjs';
 import {
   click, enterApp, fill, occurrences, openConversation, openPairing, pasteCode, readCode, textOf, until, waitForElement,
 } from '../test/e2e/helpers.mjs';
+import { keepConnections } from '../test/e2e/call-probe.mjs';
 import { makeReconnectCode } from '../test/e2e/one-code-helpers.mjs';
 import { inPage } from '../test/e2e/page-probe.mjs';
 import {
@@ -45,6 +54,10 @@ const largest = sizes.at(-1);
 const rounds = Number(argValue('--rounds', '15'));
 const catchUpCount = Number(argValue('--catch-up', '1000'));
 const idleSeconds = Number(argValue('--idle-seconds', '60'));
+const callSeconds = Number(argValue('--call-seconds', '20'));
+/** The group-call limit (src/chat/call-record.ts maxGroupCallMembers): the call runs at this size. */
+const callSize = 4;
+const callSettleMs = 3000;
 const names = ['Ann', 'Ben', 'Cat', 'Dan', 'Eve', 'Fay', 'Gus', 'Hal', 'Ivy', 'Jon', 'Kim', 'Lou', 'Max', 'Ned', 'Oda', 'Pia'];
 const group = 'Bench group';
 const passphrase = 'correct horse battery staple 42';
@@ -80,6 +93,51 @@ const armStatusWatch = inPage((probe, text) => {
 });
 const statusWatch = (page) => page.evaluate(() => ({ ...window.__tcStatusWatch }));
 
+/** When every tile of the group call reads "<name>, In call" and there are `count` of them (checked every frame). */
+const armCallWatch = inPage((probe, count) => {
+  const now = () => performance.timeOrigin + performance.now();
+  const watch = (window.__tcCallWatch = {});
+  const check = () => {
+    const list = probe.find((el) => el.localName === 'ul' && el.getAttribute('aria-label') === 'People in the call');
+    const tiles = list ? [...list.querySelectorAll('li p')].map((p) => p.textContent) : [];
+    if (tiles.length === count && tiles.every((t) => t.endsWith(', In call'))) watch.doneAt = now();
+    else requestAnimationFrame(() => setTimeout(check, 0));
+  };
+  check();
+});
+const callWatch = (page) => page.evaluate(() => ({ ...window.__tcCallWatch }));
+
+/** Epoch time of the next click in the page (window.__tcClickAt). */
+const armClickTime = () => {
+  window.__tcClickAt = undefined;
+  document.addEventListener('click', () => (window.__tcClickAt ??= performance.timeOrigin + performance.now()), { capture: true, once: true });
+};
+
+const callViewShown = () => !!document.querySelector('tc-tincan-shell').shadowRoot.querySelector('tc-group-call-view');
+/** The call view's text, or "no call view". */
+const callViewText = () => {
+  const view = document.querySelector('tc-tincan-shell').shadowRoot.querySelector('tc-group-call-view');
+  return view ? view.shadowRoot.textContent.replace(/\s+/g, ' ').trim() : 'no call view';
+};
+/** Call connections not closed, and captured tracks not stopped. */
+const callLeftovers = () => ({
+  open: window.tincanConnections.filter((pc) => pc.connectionState !== 'closed' && pc.getTransceivers().some((t) => t.receiver.track.kind === 'audio')).length,
+  liveTracks: window.tincanCaptured.flatMap((stream) => stream.getTracks()).filter((track) => track.readyState === 'live').length,
+});
+
+/** What each open call connection of the page decodes and sends (getStats), one entry per leg. */
+const legVideo = () => Promise.all(window.tincanConnections
+  .filter((pc) => pc.connectionState === 'connected' && pc.getTransceivers().some((t) => t.receiver.track.kind === 'video'))
+  .map(async (pc) => {
+    const leg = {};
+    (await pc.getStats()).forEach((s) => {
+      if (s.kind !== 'video') return;
+      if (s.type === 'inbound-rtp') Object.assign(leg, { inWidth: s.frameWidth, inHeight: s.frameHeight, inFps: s.framesPerSecond, decoded: s.framesDecoded });
+      if (s.type === 'outbound-rtp') Object.assign(leg, { outWidth: s.frameWidth, outHeight: s.frameHeight, outFps: s.framesPerSecond });
+    });
+    return leg;
+  }));
+
 /** When `text` first shows in the open conversation's log (a MutationObserver on the log's shadow root). */
 const armSeen = inPage((probe, text) => {
   const now = () => performance.timeOrigin + performance.now();
@@ -103,6 +161,20 @@ const seenAt = (page, text) => page.evaluate((t) => window.__tcSeen?.[t], text);
 async function openMember(browser, k) {
   const context = await browser.createBrowserContext();
   const page = await context.newPage();
+  if (callSeconds > 0) {
+    await keepConnections(page);
+    // Every captured stream kept, to see whether a track outlives the call.
+    await page.evaluateOnNewDocument(() => {
+      window.tincanCaptured = [];
+      const media = navigator.mediaDevices;
+      const capture = media.getUserMedia.bind(media);
+      media.getUserMedia = async (constraints) => {
+        const stream = await capture(constraints);
+        window.tincanCaptured.push(stream);
+        return stream;
+      };
+    });
+  }
   const errors = [];
   page.on('pageerror', (error) => errors.push(String(error)));
   await page.goto(dist.url);
@@ -180,6 +252,55 @@ async function timedMessage(sender, receivers, text) {
   return (await Promise.all(receivers.map((r) => seenAt(r.page, text)))).map((t) => t - at);
 }
 
+/** Part 5: a video call of every member (see the header). */
+async function groupCall(browser, members) {
+  const [caller, ...callees] = members;
+  for (const m of members) await openConversation(m.page, group);
+  const before = [];
+  for (let r = 0; r < rounds; r++) before.push(Math.max(...(await timedMessage(caller, callees, `[before the call ${r + 1}]`))));
+  await Promise.all(members.map((m) => m.page.evaluate(armCallWatch, members.length - 1)));
+  await click(caller.page, 'button', 'Video call');
+  let lastAccept = 0;
+  for (const callee of callees) {
+    await waitForElement(callee.page, 'dialog', 'Incoming call', { timeout: 30_000 });
+    await callee.page.evaluate(armClickTime);
+    await click(callee.page, 'button', 'Accept call');
+    lastAccept = Math.max(lastAccept, await callee.page.evaluate(() => window.__tcClickAt));
+  }
+  await until(async () => (await Promise.all(members.map((m) => callWatch(m.page)))).every((w) => w.doneAt), 'every tile "In call" on every member', {
+    timeout: 60_000,
+    everyMs: 100,
+  });
+  const inCall = (await Promise.all(members.map((m) => callWatch(m.page)))).map((w) => w.doneAt - lastAccept);
+  await sleep(callSettleMs);
+  const cpuBefore = cpuMs(processTree(browser.process().pid));
+  const tasksBefore = await Promise.all(members.map(async (m) => (await m.page.metrics()).TaskDuration));
+  await sleep(callSeconds * 1000);
+  const cpu = (cpuMs(processTree(browser.process().pid)) - cpuBefore) / (callSeconds * 1000);
+  const tasks = await Promise.all(members.map(async (m, i) => ((await m.page.metrics()).TaskDuration - tasksBefore[i]) * 1000));
+  const video = await Promise.all(members.map((m) => m.page.evaluate(legVideo)));
+  const during = [];
+  for (let r = 0; r < rounds; r++) during.push(Math.max(...(await timedMessage(caller, callees, `[during the call ${r + 1}]`))));
+  for (const m of members) {
+    if (await m.page.evaluate(callViewShown)) await click(m.page, 'button', 'End call');
+  }
+  await until(async () => !(await Promise.all(members.map((m) => m.page.evaluate(callViewShown)))).some(Boolean), 'the call view gone on every member', {
+    timeout: 30_000,
+  }).catch(async (error) => {
+    const shown = await Promise.all(members.map(async (m) => `${m.name}: ${await m.page.evaluate(callViewText)}`));
+    throw new Error(`${error.message}; ${shown.join(' | ')}`);
+  });
+  // What the call left behind: connections not closed, tracks still captured (the camera's light).
+  const leftOpen = await Promise.all(members.map((m) => m.page.evaluate(callLeftovers)));
+  await sleep(callSettleMs);
+  const afterCpuStart = cpuMs(processTree(browser.process().pid));
+  await sleep(callSeconds * 1000);
+  const cpuAfter = (cpuMs(processTree(browser.process().pid)) - afterCpuStart) / (callSeconds * 1000);
+  const after = [];
+  for (let r = 0; r < rounds; r++) after.push(Math.max(...(await timedMessage(caller, callees, `[after the call ${r + 1}]`))));
+  return { inCall, cpu, cpuAfter, leftOpen, mainBusy: median(tasks) / (callSeconds * 1000), video, before, during, after };
+}
+
 async function assertOnceInLogs(receivers, texts, what) {
   for (const r of receivers) {
     const log = await textOf(r.page, 'log', 'Messages');
@@ -190,7 +311,7 @@ async function assertOnceInLogs(receivers, texts, what) {
 
 // ---- the run ----
 
-const browser = await launchBrowser('chromium', benchBrowserOptions('chromium'));
+const browser = await launchBrowser('chromium', benchBrowserOptions('chromium', { fakeMedia: callSeconds > 0 }));
 const members = [];
 const figures = { joins: [], idle: [] };
 try {
@@ -209,6 +330,7 @@ try {
     const join = await invite(inviter, newcomer, members);
     figures.joins.push({ size: members.length, ...join });
     if (sizes.includes(members.length)) figures.idle.push(await idleCost(browser, members));
+    if (members.length === callSize && callSeconds > 0) figures.call = await groupCall(browser, members);
   }
   figures.visibility = (await Promise.all(members.map((m) => m.page.evaluate(() => document.visibilityState)))).concat(visibility);
 
@@ -327,6 +449,34 @@ if (figures.catchUpMs !== undefined) {
     ],
   );
   console.log(`check: ${figures.catchUpCheck}; in the written order in the store: ${figures.catchUpInOrder ? 'yes' : 'no'}`);
+}
+if (figures.call) {
+  const c = figures.call;
+  const idle = figures.idle.find((f) => f.members === callSize);
+  console.log(`\n5. a video call of ${callSize} (a mesh: ${(callSize * (callSize - 1)) / 2} call connections), one Chromium holding every member's page, fake 640x480 cameras`);
+  printTable(
+    ['measure', 'value'],
+    [
+      ['last "Accept call" click -> every tile "In call", per member (ms)', c.inCall.map(ms).join(' ')],
+      [`browser CPU (all processes), ${callSeconds} s in the call`, `${(c.cpu * 100).toFixed(1)} %`],
+      [`the same, idle with ${callSize} members (part 2)`, idle ? `${(idle.cpuTotal * 100).toFixed(2)} %` : '-'],
+      ['what the call adds per member', idle ? `${(((c.cpu - idle.cpuTotal) / callSize) * 100).toFixed(1)} %` : '-'],
+      ['page main thread busy in the call, p50', `${(c.mainBusy * 100).toFixed(2)} %`],
+      [`group message, last of ${callSize - 1} to show it, p50 before / during / after the call (ms)`,
+        `${ms(median(c.before))} / ${ms(median(c.during))} / ${ms(median(c.after))} (during ${(median(c.during) / median(c.before)).toFixed(2)}x)`],
+      [`browser CPU, ${callSeconds} s after the call ended`, `${(c.cpuAfter * 100).toFixed(1)} %`],
+      ['after it ended: call connections not closed / captured tracks not stopped, per member', c.leftOpen.map((l) => `${l.open}/${l.liveTracks}`).join(' ')],
+    ],
+  );
+  console.log('(CPU: 100 % = one core)');
+  printTable(
+    ['member', 'its legs: decoded WxH @ fps', 'sent WxH @ fps'],
+    c.video.map((legs, i) => [
+      names[i],
+      legs.map((l) => `${l.inWidth}x${l.inHeight} @ ${l.inFps ?? '-'}`).join(', '),
+      legs.map((l) => `${l.outWidth}x${l.outHeight} @ ${l.outFps ?? '-'}`).join(', '),
+    ]),
+  );
 }
 const errors = members.flatMap((m) => m.errors.map((e) => `${m.name}: ${e}`));
 if (errors.length) console.log(`page errors: ${errors.join(' | ')}`);

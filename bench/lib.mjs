@@ -211,7 +211,7 @@ export function rssBytes(pids) {
   return total;
 }
 
-/** CPU time (user + system) these processes have used so far, ms. */
+/** CPU time (user + system) these processes and their reaped children have used so far, ms. */
 export function cpuMs(pids) {
   const tick = 1000 / 100; // USER_HZ is 100 on Linux
   let total = 0;
@@ -219,7 +219,9 @@ export function cpuMs(pids) {
     try {
       const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
       const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      total += (Number(fields[11]) + Number(fields[12])) * tick;
+      // utime + stime, and cutime + cstime: the time of its children that exited and were reaped, so a process that
+      // ends in the window (a call's capture or codec process) does not take its time out of the sum.
+      total += (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) * tick;
     } catch {
       // gone
     }
