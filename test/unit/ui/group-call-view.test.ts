@@ -18,6 +18,7 @@ const ringing: GroupCallViewState = {
   phase: 'ringing-in',
   muted: false,
   cameraOff: true,
+  startedAt: Date.now(),
   members: [{ key: 'K-bob', contactId: 'bob', name: 'Bob', phase: 'ringing' }],
 };
 
