@@ -56,7 +56,8 @@ export class GroupCallView extends LitElement {
       playMedia(this.renderRoot.querySelector(`audio[data-key="${key}"]`), member.remoteMedia);
     }
     playMedia(this.renderRoot.querySelector('.own'), call?.localMedia);
-    focusCallStep(this.renderRoot, call);
+    // Each part of this device in the call is a step of its own: joining again after leaving takes focus again.
+    focusCallStep(this.renderRoot, call && { id: `${call.id} ${call.startedAt}`, phase: call.phase });
   }
 
   protected override render() {
