@@ -2,7 +2,8 @@
 // Chromium, Ben in Firefox, one group formed by two code exchanges (Ann–Ben, Ben–Cat; the third link by
 // introduction). Ann starts a voice call, Ben and Cat accept it: every page hears each of the two others on that
 // member's own tile (the tile is found by the member's name, which the app takes from the member list by key), and
-// says "In call". Ben leaves: Ann and Cat stay "In call" and still hear each other; his history has the call.
+// says "In call". Ben leaves: Ann and Cat stay "In call" and still hear each other; his history has the call. His
+// group's screen then offers "Join call": pressing it takes focus to the call, and Ann and Ben hear each other again.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { keepConnections } from './call-probe.mjs';
@@ -103,7 +104,7 @@ describe('a group call of three', () => {
     await Promise.all((people ?? []).map((p) => p?.close()));
   });
 
-  it('everyone hears the two others on their tiles; one leaves and the two others stay in the call', { timeout: 150_000 }, async () => {
+  it('everyone hears the two others on their tiles; one leaves, the two others stay in the call, and "Join call" brings him back', { timeout: 150_000 }, async () => {
     const [ann, ben, cat] = people;
     await click(ann.page, 'button', 'New group');
     await fill(ann.page, 'textbox', 'Group name', group);
@@ -138,6 +139,21 @@ describe('a group call of three', () => {
     await waitForSound(cat, 'Ann');
     await until(async () => (await shownMessages(ben.page)).some((m) => /^Voice call, \d+ s$/.test(m.text)), 'Ben\'s entry in the group', { timeout: 20_000 });
 
+    // Ben joins the same call again: connected to both, his focus on the call's "End call", and sound both ways.
+    await click(ben.page, 'button', 'Join call');
+    await callStatus(ben.page, 'In call');
+    await until(async () => (await tilesOf(ben.page)).length === 2 && (await tilesOf(ann.page)).length === 2, 'Ben is back on every page', { timeout: 30_000 });
+    const focusedName = await ben.page.evaluate(() => {
+      let active = document.activeElement;
+      while (active?.shadowRoot?.activeElement) active = active.shadowRoot.activeElement;
+      return active?.textContent.trim();
+    });
+    assert.equal(focusedName, 'End call');
+    await waitForSound(ann, 'Ben');
+    await waitForSound(ben, 'Ann');
+    await waitForSound(cat, 'Ben');
+
+    await click(ben.page, 'button', 'End call');
     await click(ann.page, 'button', 'End call');
     await until(async () => !(await cat.page.evaluate(() => !!document.querySelector('tc-tincan-shell').shadowRoot.querySelector('tc-group-call-view'))), 'Cat\'s call ends with nobody left', { timeout: 20_000 });
     assert.deepEqual(people.flatMap((p) => p.errors), []);
