@@ -30,7 +30,7 @@
 import { TincanError, type ErrorCode } from '../errors';
 import { Emitter } from '../events';
 import { toBase64Url } from '../crypto/bytes';
-import type { CallConnection } from '../net/call-link';
+import type { CallCapture, CallConnection } from '../net/call-link';
 import { defaultConversationQuotaBytes, TokenBucket, type BucketLimits } from './budget';
 import { writeCallEntry, type CallLogPort } from './call-entries';
 import type { CallEndReason, CallFrame } from './call-frames';
@@ -170,6 +170,8 @@ interface Active {
   readonly busyWritten: Set<string>;
   /** Members who declined or left this call: a reconnection of theirs does not ring them again. */
   readonly leftBy: Set<string>;
+  /** The microphone (and camera) every leg sends, captured once (where the links can share one). */
+  capture?: CallCapture;
   /** While joined: telling the members with no leg that this device is in, every newsEveryMs. */
   newsTimer?: ReturnType<typeof setInterval>;
 }
@@ -645,7 +647,9 @@ export class GroupCalls extends Emitter<GroupCallsEvents> {
   }
 
   private connect(call: Active, leg: Leg): CallConnection {
-    const connection = leg.session.link.makeCall!({ video: call.video, role: leg.role });
+    // One capture for every leg: asked for once, one mute and camera state, stopped when this device's part ends.
+    call.capture ??= leg.session.link.makeCapture?.(call.video);
+    const connection = leg.session.link.makeCall!({ video: call.video, role: leg.role, ...(call.capture ? { capture: call.capture } : {}) });
     leg.connection = connection;
     connection.setMuted(call.muted);
     leg.undo.push(
@@ -753,6 +757,7 @@ export class GroupCalls extends Emitter<GroupCallsEvents> {
       leg.connection?.close();
     }
     call.legs.clear();
+    call.capture?.release();
     this.emit('call', undefined);
     if (code) this.emit('notice', { groupId: call.groupId, code });
     if (!outcome) return;

@@ -14,7 +14,7 @@ import type { PeerSession } from '../../../src/chat/peer-session';
 import { isTincanError } from '../../../src/errors';
 import { joinGroup, pair, person, tap, until, type Person } from '../chat/people';
 import type { Link } from '../../../src/net/link';
-import { FakeCall, fakeCalls, sdpWith } from './fake-call';
+import { FakeCall, FakeCapture, fakeCalls, sdpWith } from './fake-call';
 
 const keyOf = (who: Person) => toBase64Url(who.profile.identity.publicKey);
 const state = (who: Person): GroupCallState | undefined => who.messenger.groupCalls.current;
@@ -56,6 +56,7 @@ async function group(names: readonly string[], title = 'Climbers') {
         legs(who, other).push(made);
         return made;
       };
+      link.makeCapture = (video) => new FakeCapture(video);
     };
     who.device.links.forEach(script);
     const push = who.device.links.push.bind(who.device.links);
@@ -279,6 +280,32 @@ describe('a group call of three', () => {
     await until(() => people.every((p) => state(p)?.members.length === 2 && state(p)!.members.every((m) => m.phase !== 'ringing')), 'every leg answered');
     assert.equal(state(ben)!.video, true);
     for (const who of people) who.messenger.close();
+  });
+
+  it('the legs of one call share one capture, released when this device\'s part ends; joining again captures anew', async () => {
+    const { people, groupId, legs } = await group(['Ann', 'Ben', 'Cat']);
+    const [ann, ben, cat] = people as [Person, Person, Person];
+    await allThreeAnswered(people, groupId);
+    const capture = legs(ann, ben)[0]!.options.capture as FakeCapture;
+    assert.ok(capture instanceof FakeCapture);
+    assert.equal(legs(ann, cat)[0]!.options.capture, capture, 'Ann\'s two legs send one capture');
+    assert.notEqual(legs(ben, ann)[0]!.options.capture, capture, 'each device has its own');
+    const bens = legs(ben, ann)[0]!.options.capture as FakeCapture;
+    assert.equal(legs(ben, cat).at(-1)!.options.capture, bens);
+
+    // Ben leaves: his capture is released; Ann's leg to him closes, her capture goes on for her leg to Cat.
+    ben.messenger.groupCalls.hangUp();
+    assert.equal(bens.released, 1);
+    await until(() => legsOf(ann, people).join() === 'Cat:connecting' && toldIn(ben, people) === 'Ann,Cat', 'Ann and Cat stay, and tell Ben');
+    assert.equal(capture.released, 0);
+    // Ben joins again: a new part, a new capture, shared by his two new legs.
+    await ben.messenger.groupCalls.join(groupId);
+    await until(() => legs(ben, ann).length === 2 && legs(ben, cat).length === 2, 'Ben\'s new legs');
+    const again = legs(ben, ann)[1]!.options.capture;
+    assert.notEqual(again, bens);
+    assert.equal(legs(ben, cat)[1]!.options.capture, again);
+    for (const who of people) who.messenger.close();
+    assert.equal(capture.released, 1, 'released once, as Ann\'s part ended');
   });
 
   it('a declined and a missed call are in the group\'s history of who declined and who missed it', async () => {
