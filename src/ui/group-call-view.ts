@@ -30,8 +30,10 @@ export class GroupCallView extends LitElement {
       .title { padding: 0.75rem 1rem 0.25rem; text-align: center; }
       .title h2 { margin: 0; font-size: 1.2rem; }
       .title p { margin: 0.25rem 0 0; }
+      /* Scrolls rather than spilling: docked (50vh), tiles of at least 8rem overflowed onto the controls, and the
+         positioned tiles' invisible voice <video> took the clicks meant for "Turn camera off". */
       .tiles {
-        flex: 1; min-height: 0; list-style: none; margin: 0; padding: 0.5rem; display: grid; gap: 0.5rem;
+        flex: 1; min-height: 0; overflow: auto; list-style: none; margin: 0; padding: 0.5rem; display: grid; gap: 0.5rem;
         grid-template-columns: repeat(auto-fit, minmax(min(100%, 14rem), 1fr)); grid-auto-rows: minmax(8rem, 1fr);
       }
       .tile { position: relative; background: #222; border-radius: 10px; overflow: hidden; display: grid; place-items: center; }
