@@ -101,6 +101,7 @@ export const errorCodes = [
   'CALL_CONNECTION_LOST', // the call's connection, or the chat's link under it, was lost
   'CALL_FAILED', // the other device could not set the call up
   'GROUP_CALL_TOO_BIG', // a group call is for at most maxGroupCallMembers people (chat/group-calls.ts)
+  'GROUP_CALL_OVER', // "Join call": the group's call is no longer going on (chat/group-calls.ts)
   'MEDIA_DENIED', // the browser did not allow the microphone or camera
   'MEDIA_MISSING', // no microphone or camera found
   'FILE_NEEDS_CONNECTION', // a file can only be offered to a contact who is connected now

@@ -5,7 +5,7 @@ import type { RelayStatus } from '../chat/relay-carrier';
 import type { ErrorCode } from '../errors';
 import type { ChatMessage } from '../chat/chat-message';
 import type { CallState } from '../chat/calls';
-import type { GroupCallMember, GroupCallState } from '../chat/group-calls';
+import type { GroupCallGoingOn, GroupCallMember, GroupCallState } from '../chat/group-calls';
 import type { ExchangeKind } from '../chat/pairing';
 import type { TransferState } from '../chat/files/transfer-store';
 import type { LinkState } from '../net/link';
@@ -231,6 +231,9 @@ export interface AppState {
   readonly call?: CallView;
   /** The group call going on (chat/group-calls.ts), ringing or connected: one at a time with `call`. */
   readonly groupCall?: GroupCallView;
+  /** Group calls going on that this device is not in (it left, declined, missed them, or came back): the group's
+   * screen offers "Join call". */
+  readonly groupCallsGoingOn?: readonly GroupCallGoingOn[];
   /** This device's Nostr relays (none: relays are off) and how each is doing. */
   readonly relays: readonly RelayView[];
 }

@@ -77,7 +77,7 @@ export interface TincanAppOptions {
 }
 
 /** What a locked app must not keep from the profile (initialState leaves these optional fields out). */
-const forgotten: Partial<AppState> = { profileName: undefined, activeId: undefined, open: undefined, vaultHealth: undefined, storage: undefined, call: undefined, groupCall: undefined };
+const forgotten: Partial<AppState> = { profileName: undefined, activeId: undefined, open: undefined, vaultHealth: undefined, storage: undefined, call: undefined, groupCall: undefined, groupCallsGoingOn: undefined };
 /** A peer's "typing" lapses after this long without news (its page may have gone away). */
 const typingIdleMs = 5_000;
 /** Reads of one page before giving up while new messages keep moving the window (the log asks again later). */
@@ -1123,6 +1123,14 @@ export class TincanApp {
     await calls.start(contactId, video).catch((error: unknown) => this.fail(error, 'conversation'));
   }
 
+  /** "Join call" in the open group's conversation: this device joins the group's call going on (it left, declined or
+   * missed it); the microphone (and camera) are asked for now. */
+  async joinGroupCall(): Promise<void> {
+    const groupId = this.s.activeId;
+    if (!groupId || !this.messenger) return;
+    await this.messenger.groupCalls.join(groupId).catch((error: unknown) => this.fail(error, 'conversation'));
+  }
+
   /** The calls of the call going on: a group's, or two people's. */
   private get ongoingCalls(): Messenger['calls'] | Messenger['groupCalls'] | undefined {
     return this.s.groupCall ? this.messenger?.groupCalls : this.messenger?.calls;
@@ -1166,6 +1174,7 @@ export class TincanApp {
     groupCalls.on('call', (call) => this.set({ groupCall: call && this.groupCallView(messenger, call) }));
     groupCalls.on('notice', ({ groupId, code }) => this.noticeFor(groupId, code));
     groupCalls.on('record', ({ conversationId, message }) => this.handleAdded(conversationId, message));
+    groupCalls.on('going-on', (calls) => this.set({ groupCallsGoingOn: calls }));
   }
 
   private groupCallView(messenger: Messenger, call: GroupCallState): GroupCallView {

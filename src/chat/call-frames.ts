@@ -6,6 +6,8 @@
 //   call-media   { call, receiving }        "your media reaches me" (or no longer does)
 //   group-call   { call, group, video, sdp } a group call's offer for this pair's leg (docs/calls.md "Group calls"):
 //                                           the other frames then name the group call's id on this pair's session
+//   group-call-state { call, group, video, present } a member in a group call tells a member of the group that has
+//                                           no leg in it that it is in it (present) or no longer (docs/calls.md "Joining")
 // A call id is 128 random bits in base64url. SDPs are bounded; what an SDP may contain (its fingerprint) is
 // checked by calls.ts against the session before it is used. Decoding never throws: a frame that fails here is
 // dropped and counted like any malformed frame.
@@ -20,6 +22,8 @@ export const callFrameTypes = {
   'call-media': 25,
   // Group calls (group-calls.ts): one leg per pair of members, each offered with this frame.
   'group-call': 30,
+  // "I am in (or no longer in) this group call", to a member of the group not in it: its page offers "Join call".
+  'group-call-state': 31,
 } as const;
 
 export type CallFrameType = keyof typeof callFrameTypes;
@@ -39,7 +43,8 @@ export type CallFrame =
   | { type: 'call-end'; call: string; reason: CallEndReason }
   | { type: 'call-signal'; call: string; kind: 'offer' | 'answer'; sdp: string }
   | { type: 'call-media'; call: string; receiving: boolean }
-  | { type: 'group-call'; call: string; group: string; video: boolean; sdp: string };
+  | { type: 'group-call'; call: string; group: string; video: boolean; sdp: string }
+  | { type: 'group-call-state'; call: string; group: string; video: boolean; present: boolean };
 
 export function isCallId(value: unknown): value is string {
   return typeof value === 'string' && callIdPattern.test(value);
@@ -67,6 +72,10 @@ export function validateCallFrame(type: CallFrameType, b: Readonly<Record<string
     case 'group-call':
       return typeof b.group === 'string' && groupIdPattern.test(b.group) && typeof b.video === 'boolean' && isSdp(b.sdp)
         ? { type, call, group: b.group, video: b.video, sdp: b.sdp }
+        : undefined;
+    case 'group-call-state':
+      return typeof b.group === 'string' && groupIdPattern.test(b.group) && typeof b.video === 'boolean' && typeof b.present === 'boolean'
+        ? { type, call, group: b.group, video: b.video, present: b.present }
         : undefined;
   }
 }

@@ -16,13 +16,22 @@
 //   name), for a group this device is in, of at most maxGroupCallMembers members, within the contact's offer budget;
 //   the other frames count only on the session of a leg of the call going on. A member removed from the group
 //   loses its leg.
-// - History: each device writes one entry into the group's conversation when its part of the call ends (answered
-//   with its length, declined, missed, no answer), none past the quota (call-entries.ts).
+// - Joining a call going on ("Join call"): a member in the call tells each member of the group that has no leg in it
+//   (it left, declined, missed the call, or its page came back) that it is in (`group-call-state`, present), when that
+//   member's leg ends, when its session opens, and every groupCallNewsEveryMs; and that it is no longer, when its own
+//   part ends. A device keeps what members said per group until they all said they left, their sessions closed, or
+//   groupCallNewsStaleMs passed without news. Joining offers a leg for that very call id to each member it knows in
+//   it; a member in the call answers an offer for its own call at once, without ringing (so do the members still
+//   ringing, once they accept). A device that declined or left a call answers a later offer for it "declined"
+//   instead of ringing again; "Join call" is how it comes back.
+// - History: each device writes one entry into the group's conversation each time its part of the call ends
+//   (answered with its length, declined, missed, no answer), none past the quota (call-entries.ts): a member who
+//   declined and then joined has "declined" and then the answered part, at the time it joined.
 import { TincanError, type ErrorCode } from '../errors';
 import { Emitter } from '../events';
 import { toBase64Url } from '../crypto/bytes';
-import type { CallConnection } from '../net/call-link';
-import { defaultConversationQuotaBytes, TokenBucket } from './budget';
+import type { CallCapture, CallConnection } from '../net/call-link';
+import { defaultConversationQuotaBytes, TokenBucket, type BucketLimits } from './budget';
 import { writeCallEntry, type CallLogPort } from './call-entries';
 import type { CallEndReason, CallFrame } from './call-frames';
 import { maxGroupCallMembers, type CallOutcome, type CallRecord } from './call-record';
@@ -32,6 +41,26 @@ import type { GroupView } from './group/groups';
 import type { PeerSession, SessionCallFrame } from './peer-session';
 
 export { maxGroupCallMembers } from './call-record';
+
+/** A member in a group call tells the members of the group with no leg in it that it is in, this often (ms), besides
+ * when their leg ends and when their session opens: a frame dropped on the way is made good. */
+export const groupCallNewsEveryMs = 20_000;
+/** A device not in a group call forgets a member in it after this long without news of it (ms), and the call once no
+ * member is left: a member gone silent does not leave "Join call" up for ever. */
+export const groupCallNewsStaleMs = 50_000;
+/** What a contact's `group-call-state` frames may cost: a few a second; the rest are dropped and counted. */
+export const groupCallNewsBudget = { perSecond: 1, burst: 4 } as const satisfies BucketLimits;
+/** Calls this device declined or left, the latest few: an offer for one of them is declined instead of ringing. */
+const rememberedLeftCalls = 8;
+
+/** A call of a group that this device is not in, as members in it said ("Join call"). */
+export interface GroupCallGoingOn {
+  readonly groupId: string;
+  readonly id: string;
+  readonly video: boolean;
+  /** The identity keys (base64url) of the members who said they are in it, in key order. */
+  readonly members: readonly string[];
+}
 
 /** One other member's leg, as the call view shows it. */
 export type GroupCallLegPhase = 'ringing' | 'connecting' | 'in-call';
@@ -55,6 +84,8 @@ export interface GroupCallState {
   readonly phase: CallPhase;
   readonly muted: boolean;
   readonly cameraOff: boolean;
+  /** When this device's part of the call began (its ring, its start or its joining, ms): joining again is a new part. */
+  readonly startedAt: number;
   readonly connectedAt?: number;
   readonly localMedia?: unknown;
   /** The other members with a leg, in key order. */
@@ -66,6 +97,8 @@ export interface GroupCallsEvents {
   notice: { groupId: string; code: ErrorCode };
   /** A call's entry was written into the group's history. */
   record: { conversationId: string; message: ChatMessage };
+  /** The group calls going on that this device is not in changed (goingOn). */
+  'going-on': readonly GroupCallGoingOn[];
 }
 
 export interface GroupCallsOptions {
@@ -82,6 +115,8 @@ export interface GroupCallsOptions {
   now?: () => number;
   ringMs?: number;
   acceptingMs?: number;
+  newsEveryMs?: number;
+  newsStaleMs?: number;
 }
 
 /** What the group calls left out, for the counters (hostile or confused members). */
@@ -92,6 +127,8 @@ export interface GroupCallCounters {
   /** Offers that found this device busy after one "missed" entry for that contact was already written. */
   busyNotWritten: number;
   overQuota: number;
+  /** `group-call-state` frames over a contact's groupCallNewsBudget. */
+  newsOverBudget: number;
 }
 
 interface Leg {
@@ -133,27 +170,49 @@ interface Active {
   readonly busyWritten: Set<string>;
   /** Members who declined or left this call: a reconnection of theirs does not ring them again. */
   readonly leftBy: Set<string>;
+  /** The microphone (and camera) every leg sends, captured once (where the links can share one). */
+  capture?: CallCapture;
+  /** While joined: telling the members with no leg that this device is in, every newsEveryMs. */
+  newsTimer?: ReturnType<typeof setInterval>;
+}
+
+/** A call going on that this device is not in: who said they are in it, and when they last said so (ms). */
+interface KnownCall {
+  readonly id: string;
+  readonly video: boolean;
+  readonly members: Map<string, number>;
+  timer?: ReturnType<typeof setTimeout>;
 }
 
 type GroupCallOffer = Extract<CallFrame, { type: 'group-call' }>;
+type GroupCallNews = Extract<CallFrame, { type: 'group-call-state' }>;
 
 export class GroupCalls extends Emitter<GroupCallsEvents> {
   private active?: Active;
   private readonly now: () => number;
   private readonly ringMs: number;
   private readonly acceptingMs: number;
+  private readonly newsEveryMs: number;
+  private readonly newsStaleMs: number;
   private readonly quotaBytes: (conversationId: string) => number;
   private readonly offerBudgets = new WeakMap<PeerSession, TokenBucket>();
+  private readonly newsBudgets = new WeakMap<PeerSession, TokenBucket>();
+  /** Calls going on that this device is not in, by group id. */
+  private readonly known = new Map<string, KnownCall>();
+  /** The latest calls this device declined or left (ids, oldest first). */
+  private readonly leftCalls: string[] = [];
   /** Contacts whose offer found a call of two people going on and already have their "missed" entry. */
   private readonly busyElsewhereWritten = new Set<string>();
   private closed = false;
-  readonly counted: GroupCallCounters = { offersOverBudget: 0, notMember: 0, busyNotWritten: 0, overQuota: 0 };
+  readonly counted: GroupCallCounters = { offersOverBudget: 0, notMember: 0, busyNotWritten: 0, overQuota: 0, newsOverBudget: 0 };
 
   constructor(private readonly options: GroupCallsOptions) {
     super();
     this.now = options.now ?? Date.now;
     this.ringMs = options.ringMs ?? ringMs;
     this.acceptingMs = options.acceptingMs ?? acceptingMs;
+    this.newsEveryMs = options.newsEveryMs ?? groupCallNewsEveryMs;
+    this.newsStaleMs = options.newsStaleMs ?? groupCallNewsStaleMs;
     this.quotaBytes = options.quotaBytes ?? (() => defaultConversationQuotaBytes);
   }
 
@@ -166,43 +225,68 @@ export class GroupCalls extends Emitter<GroupCallsEvents> {
     return this.active?.id;
   }
 
+  /** The group calls going on that this device is not in, as members in them said: each group's page offers "Join call". */
+  get goingOn(): readonly GroupCallGoingOn[] {
+    return [...this.known].map(([groupId, known]) => ({ groupId, id: known.id, video: known.video, members: [...known.members.keys()].sort() }));
+  }
+
   /** A session opened with a contact: its group-call frames come here; its leg ends with it. */
   attach(session: PeerSession): void {
     this.offerBudgets.set(session, new TokenBucket(callOfferBudget, this.now));
+    this.newsBudgets.set(session, new TokenBucket(groupCallNewsBudget, this.now));
     session.on('call-frame', (frame) => void this.receive(session, frame));
     session.on('closed', () => {
       const call = this.active;
       const leg = call && this.legOn(call, session);
       if (call && leg) this.dropLeg(call, leg, { code: 'CALL_CONNECTION_LOST' });
+      this.forgetNewsOn(session);
     });
     this.offerOnConnect(session);
   }
 
   /** A member connects while this device is in the call (back after its link dropped, or online only now): it is
-   * offered a leg, so its page rings, unless it declined or left this call. */
+   * offered a leg, so its page rings, unless it declined or left this call: then it is told the call goes on. */
   private offerOnConnect(session: PeerSession): void {
     const call = this.active;
-    if (!call?.joined || !session.peer || !session.link.makeCall) return;
+    if (!call?.joined || !session.peer) return;
     const key = toBase64Url(session.peer.identityKey);
     const member = this.options.group(call.groupId)?.members.find((m) => m.key === key && !m.isSelf);
-    if (!member || member.contactId !== session.contactId || call.legs.has(key) || call.leftBy.has(key)) return;
-    if (call.legs.size >= maxGroupCallMembers - 1) return;
+    if (!member || member.contactId !== session.contactId || call.legs.has(key)) return;
+    if (call.leftBy.has(key) || !session.link.makeCall || call.legs.size >= maxGroupCallMembers - 1) return this.tell(call, session, true);
     void this.offerLeg(call, { key, contactId: member.contactId, session });
   }
 
   /** "Voice call" / "Video call" in a group: rings every member connected now. Throws CALL_BUSY,
    * GROUP_CALL_TOO_BIG, CALL_NEEDS_CONNECTION, CALL_UNAVAILABLE; MEDIA_DENIED when no leg could capture. */
   async start(groupId: string, video: boolean): Promise<void> {
+    const callable = this.callableMembers(groupId, () => true);
+    const call = this.begin({ id: randomCallId(), groupId, video, direction: 'out', joined: true, cameraOff: !video });
+    await Promise.all(callable.map((member) => this.offerLeg(call, member)));
+  }
+
+  /** "Join call": this device joins the group's call going on (goingOn): a leg for that call is offered to each member
+   * known to be in it, who answers without ringing. Throws GROUP_CALL_OVER when no call of the group is known to go
+   * on, and what start() throws. */
+  async join(groupId: string): Promise<void> {
+    const known = this.known.get(groupId);
+    if (!known) throw new TincanError(this.active ? 'CALL_BUSY' : 'GROUP_CALL_OVER');
+    const callable = this.callableMembers(groupId, (key) => known.members.has(key));
+    const { id, video } = known;
+    const call = this.begin({ id, groupId, video, direction: 'in', joined: true, cameraOff: !video });
+    await Promise.all(callable.map((member) => this.offerLeg(call, member)));
+  }
+
+  /** The members of the group to offer a leg to (connected, among `wanted`, with a call connection); throws why none. */
+  private callableMembers(groupId: string, wanted: (key: string) => boolean): { key: string; contactId: string; session: PeerSession }[] {
     if (this.active || this.options.busyElsewhere?.()) throw new TincanError('CALL_BUSY');
     const group = this.options.group(groupId);
     if (!group?.isMember) throw new TincanError('CALL_NEEDS_CONNECTION');
     if (group.members.length > maxGroupCallMembers) throw new TincanError('GROUP_CALL_TOO_BIG');
-    const reachable = this.reachableMembers(group);
+    const reachable = this.reachableMembers(group).filter((m) => wanted(m.key));
     if (reachable.length === 0) throw new TincanError('CALL_NEEDS_CONNECTION');
     const callable = reachable.filter(({ session }) => session.link.makeCall);
     if (callable.length === 0) throw new TincanError('CALL_UNAVAILABLE');
-    const call = this.begin({ id: randomCallId(), groupId, video, direction: 'out', joined: true, cameraOff: !video });
-    await Promise.all(callable.map((member) => this.offerLeg(call, member)));
+    return callable;
   }
 
   /** "Accept call": answers every member's offer, and offers a leg to every member not in it yet. */
@@ -211,6 +295,7 @@ export class GroupCalls extends Emitter<GroupCallsEvents> {
     if (!call || call.joined) return;
     call.joined = true;
     clearTimeout(call.ringTimer);
+    this.keepTelling(call);
     this.changed();
     const held = [...call.legs.values()];
     // "I am accepting", before the microphone prompt: the offerers stop counting their ring (calls.ts does the same).
@@ -226,6 +311,7 @@ export class GroupCalls extends Emitter<GroupCallsEvents> {
     const call = this.active;
     if (!call || call.joined) return;
     for (const leg of call.legs.values()) leg.session.send({ type: 'call-end', call: call.id, reason: 'declined' });
+    this.rememberLeft(call.id);
     this.finish(call, 'declined');
   }
 
@@ -234,6 +320,7 @@ export class GroupCalls extends Emitter<GroupCallsEvents> {
     const call = this.active;
     if (!call) return;
     if (!call.joined) return this.decline();
+    this.rememberLeft(call.id);
     this.leave(call, 'hang-up');
   }
 
@@ -259,6 +346,7 @@ export class GroupCalls extends Emitter<GroupCallsEvents> {
 
   /** The group changed (groups.ts): a member no longer in it loses its leg; this device out of it leaves. */
   groupChanged(group: GroupView): void {
+    this.forgetNewsOfNonMembers(group);
     const call = this.active;
     if (!call || call.groupId !== group.id) return;
     if (!group.isMember) return call.joined ? this.leave(call, 'hang-up') : this.decline();
@@ -273,6 +361,7 @@ export class GroupCalls extends Emitter<GroupCallsEvents> {
       for (const leg of call.legs.values()) leg.session.send({ type: 'call-end', call: call.id, reason: 'hang-up' });
       this.finish(call, call.connectedAt !== undefined ? 'answered' : call.joined ? this.unansweredOutcome(call) : 'missed');
     }
+    for (const groupId of [...this.known.keys()]) this.forgetKnown(groupId);
     this.closed = true;
     this.removeAllListeners();
   }
@@ -282,6 +371,7 @@ export class GroupCalls extends Emitter<GroupCallsEvents> {
   private async receive(session: PeerSession, frame: SessionCallFrame): Promise<void> {
     if (!session.contactId || this.closed) return;
     if (frame.type === 'group-call') return this.receiveOffer(session, frame);
+    if (frame.type === 'group-call-state') return this.receiveNews(session, frame);
     const call = this.active;
     const leg = call?.id === frame.call ? this.legOn(call, session) : undefined;
     if (!call || !leg) return;
@@ -323,22 +413,33 @@ export class GroupCalls extends Emitter<GroupCallsEvents> {
     }
   }
 
+  /** The member of the group this session is with, for a group this device is in that is small enough for a call. */
+  private memberOn(session: PeerSession, groupId: string): { group: GroupView; key: string } | undefined {
+    const key = session.peer ? toBase64Url(session.peer.identityKey) : '';
+    const group = this.options.group(groupId);
+    const member = group?.members.find((m) => m.key === key && !m.isSelf);
+    // Only a member of a group this device is in, on its own session (by its identity key, never a name).
+    if (!group?.isMember || !member || member.contactId !== session.contactId || group.members.length > maxGroupCallMembers) return undefined;
+    return { group, key };
+  }
+
   private receiveOffer(session: PeerSession, frame: GroupCallOffer): void {
     const contactId = session.contactId!;
     if (!this.offerBudgets.get(session)?.take()) return void this.counted.offersOverBudget++;
-    const peerKey = session.peer ? toBase64Url(session.peer.identityKey) : '';
-    const group = this.options.group(frame.group);
-    const member = group?.members.find((m) => m.key === peerKey && !m.isSelf);
-    // Only a member of a group this device is in, on its own session, and a group small enough for a call.
-    if (!group?.isMember || !member || member.contactId !== contactId || group.members.length > maxGroupCallMembers) {
-      return void this.counted.notMember++;
-    }
+    const from = this.memberOn(session, frame.group);
+    if (!from) return void this.counted.notMember++;
+    const { group, key: peerKey } = from;
     if (!this.isSigned(session, frame.sdp)) {
       session.send({ type: 'call-end', call: frame.call, reason: 'refused' });
       this.emit('notice', { groupId: group.id, code: 'CALL_REFUSED' });
       return;
     }
     const call = this.active;
+    // A call this device declined or left does not ring again (a member accepting late offers it a leg): "Join call".
+    if (call?.id !== frame.call && this.leftCalls.includes(frame.call)) {
+      session.send({ type: 'call-end', call: frame.call, reason: 'declined' });
+      return;
+    }
     if (this.options.busyElsewhere?.() || (call && (call.id !== frame.call || call.groupId !== group.id))) {
       return this.busy(session, frame, call);
     }
@@ -359,10 +460,104 @@ export class GroupCalls extends Emitter<GroupCallsEvents> {
       session.send({ type: 'call-end', call: frame.call, reason: 'busy' });
       return;
     }
+    // A member who left or declined and now joins again: its next reconnection is offered a leg as anyone's.
+    call.leftBy.delete(peerKey);
     const leg = this.newLeg(peerKey, contactId, session, 'callee', frame.sdp);
     call.legs.set(peerKey, leg);
     this.changed();
     if (call.joined) void this.answerLeg(call, leg);
+  }
+
+  /** A member says it is in (or no longer in) a call of the group that this device is not in. */
+  private receiveNews(session: PeerSession, frame: GroupCallNews): void {
+    if (!this.newsBudgets.get(session)?.take()) return void this.counted.newsOverBudget++;
+    const from = this.memberOn(session, frame.group);
+    if (!from) return void this.counted.notMember++;
+    // In it, or ringing for it: its legs say who is in.
+    if (this.active?.id === frame.call) return;
+    const known = this.known.get(frame.group);
+    if (!frame.present) {
+      if (known?.id !== frame.call || !known.members.delete(from.key)) return;
+      if (known.members.size === 0) this.forgetKnown(frame.group);
+      return this.goingOnChanged();
+    }
+    // News of another call of the group replaces what was known (two calls of one group at once: the latest said).
+    const current = known?.id === frame.call ? known : this.knowCall(frame.group, { id: frame.call, video: frame.video, members: new Map() });
+    const now = this.now();
+    current.members.set(from.key, now);
+    for (const [key, at] of current.members) if (now - at >= this.newsStaleMs) current.members.delete(key);
+    clearTimeout(current.timer);
+    // No news at all for newsStaleMs: the call is forgotten (a member still in it says so again every newsEveryMs).
+    current.timer = setTimeout(() => {
+      if (this.known.get(frame.group) !== current) return;
+      this.forgetKnown(frame.group);
+      this.goingOnChanged();
+    }, this.newsStaleMs);
+    this.goingOnChanged();
+  }
+
+  private knowCall(groupId: string, known: KnownCall): KnownCall {
+    this.forgetKnown(groupId);
+    this.known.set(groupId, known);
+    return known;
+  }
+
+  private forgetKnown(groupId: string): boolean {
+    const known = this.known.get(groupId);
+    if (!known) return false;
+    clearTimeout(known.timer);
+    return this.known.delete(groupId);
+  }
+
+  /** A session closed: what its member said can no longer be kept up to date (unless its newer session is open). */
+  private forgetNewsOn(session: PeerSession): void {
+    if (!session.peer || !session.contactId) return;
+    const current = this.options.session(session.contactId);
+    if (current && current !== session && current.state === 'open') return;
+    this.forgetMembers((_groupId, key) => key === toBase64Url(session.peer!.identityKey));
+  }
+
+  /** The group changed: news from members no longer in it, or of a group this device left, is forgotten. */
+  private forgetNewsOfNonMembers(group: GroupView): void {
+    const keys = new Set(group.isMember ? group.members.map((m) => m.key) : []);
+    this.forgetMembers((groupId, key) => groupId === group.id && !keys.has(key));
+  }
+
+  private forgetMembers(gone: (groupId: string, key: string) => boolean): void {
+    let changed = false;
+    for (const [groupId, known] of [...this.known]) {
+      for (const key of [...known.members.keys()]) if (gone(groupId, key)) changed = known.members.delete(key) || changed;
+      if (known.members.size === 0) this.forgetKnown(groupId);
+    }
+    if (changed) this.goingOnChanged();
+  }
+
+  private goingOnChanged(): void {
+    if (!this.closed) this.emit('going-on', this.goingOn);
+  }
+
+  /** Tells a member with no leg in the call that this device is in it (or no longer). */
+  private tell(call: Active, session: PeerSession, present: boolean): void {
+    session.send({ type: 'group-call-state', call: call.id, group: call.groupId, video: call.video, present });
+  }
+
+  /** Tells every member of the group connected now that has no leg in the call. */
+  private tellOutsiders(call: Active, present: boolean): void {
+    const group = this.options.group(call.groupId);
+    if (!group?.isMember) return;
+    for (const member of this.reachableMembers(group)) if (!call.legs.has(member.key)) this.tell(call, member.session, present);
+  }
+
+  /** While this device is in the call, the members with no leg in it hear so every newsEveryMs. */
+  private keepTelling(call: Active): void {
+    clearInterval(call.newsTimer);
+    call.newsTimer = setInterval(() => this.isCurrent(call) && this.tellOutsiders(call, true), this.newsEveryMs);
+  }
+
+  private rememberLeft(id: string): void {
+    if (this.leftCalls.includes(id)) return;
+    this.leftCalls.push(id);
+    if (this.leftCalls.length > rememberedLeftCalls) this.leftCalls.shift();
   }
 
   /** An offer that finds this device in another call: "busy", and one "missed" entry per contact meanwhile. */
@@ -452,7 +647,9 @@ export class GroupCalls extends Emitter<GroupCallsEvents> {
   }
 
   private connect(call: Active, leg: Leg): CallConnection {
-    const connection = leg.session.link.makeCall!({ video: call.video, role: leg.role });
+    // One capture for every leg: asked for once, one mute and camera state, stopped when this device's part ends.
+    call.capture ??= leg.session.link.makeCapture?.(call.video);
+    const connection = leg.session.link.makeCall!({ video: call.video, role: leg.role, ...(call.capture ? { capture: call.capture } : {}) });
     leg.connection = connection;
     connection.setMuted(call.muted);
     leg.undo.push(
@@ -506,7 +703,12 @@ export class GroupCalls extends Emitter<GroupCallsEvents> {
     if (quietly) return;
     // What to say when this was the last leg: why this one went (an earlier lost leg says nothing once others went on).
     call.lastCode = code;
-    if (call.legs.size > 0) return this.updatePhase(call);
+    if (call.legs.size > 0) {
+      // The member (still in the group) may join again: it hears that this device is still in.
+      const isMember = this.options.group(call.groupId)?.members.some((m) => m.key === leg.key);
+      if (call.joined && isMember && leg.session.state === 'open') this.tell(call, leg.session, true);
+      return this.updatePhase(call);
+    }
     if (!call.joined) return this.finish(call, 'missed');
     this.finish(call, call.connectedAt !== undefined ? 'answered' : this.unansweredOutcome(call), call.lastCode ?? (call.lastEnd && noticeOfEnd(call.lastEnd)));
   }
@@ -527,6 +729,9 @@ export class GroupCalls extends Emitter<GroupCallsEvents> {
   private begin(fields: Pick<Active, 'id' | 'groupId' | 'video' | 'direction' | 'joined' | 'cameraOff'>): Active {
     const call: Active = { ...fields, startedAt: this.now(), muted: false, legs: new Map(), busyWritten: new Set(), leftBy: new Set() };
     this.active = call;
+    if (call.joined) this.keepTelling(call);
+    // In it (or ringing for it) now: its legs say who is in; what was known of it is news no more.
+    if (this.known.get(call.groupId)?.id === call.id && this.forgetKnown(call.groupId)) this.goingOnChanged();
     this.changed();
     return call;
   }
@@ -543,12 +748,16 @@ export class GroupCalls extends Emitter<GroupCallsEvents> {
     if (this.active !== call) return;
     this.active = undefined;
     clearTimeout(call.ringTimer);
+    clearInterval(call.newsTimer);
+    // The members with no leg (who left, declined, missed it) hear that this device is no longer in it.
+    if (call.joined) this.tellOutsiders(call, false);
     for (const leg of call.legs.values()) {
       clearTimeout(leg.timer);
       for (const undo of leg.undo.splice(0)) undo();
       leg.connection?.close();
     }
     call.legs.clear();
+    call.capture?.release();
     this.emit('call', undefined);
     if (code) this.emit('notice', { groupId: call.groupId, code });
     if (!outcome) return;
@@ -583,6 +792,7 @@ export class GroupCalls extends Emitter<GroupCallsEvents> {
       phase: callPhase(call, members),
       muted: call.muted,
       cameraOff: call.cameraOff,
+      startedAt: call.startedAt,
       ...(call.connectedAt !== undefined ? { connectedAt: call.connectedAt } : {}),
       ...(localMedia ? { localMedia } : {}),
       members,

@@ -24,6 +24,18 @@ export interface CallMediaOptions {
   readonly video: boolean;
   /** The caller offers and restarts ICE; the callee answers. */
   readonly role: 'caller' | 'callee';
+  /** The legs of one group call share one capture (makeCapture): none, each connection captures for itself. */
+  readonly capture?: CallCapture;
+}
+
+/**
+ * One capture of the microphone (and camera) shared by every leg of a group call (net/call-capture.ts in a browser):
+ * asked for once, the same tracks sent on each leg, so mute and camera off are one state for all of them. Opaque to
+ * the core, which makes one per call and releases it when its part of the call ends (the tracks stop then, not when
+ * one leg closes).
+ */
+export interface CallCapture {
+  release(): void;
 }
 
 export interface CallConnection {

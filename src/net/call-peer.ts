@@ -8,6 +8,8 @@
 //   arrives. A muted microphone still sends (silence), so a muted call stays "In call".
 // - Camera off replaces the video sender's track with none, makes its encodings inactive and stops the camera: no
 //   frame is sent (a disabled track would still send black frames).
+// - The legs of a group call share one capture (net/call-capture.ts, options.capture): the same tracks on each
+//   leg, stopped when the group call releases it rather than when this connection closes.
 // - Switch camera (net/camera-choice.ts) puts the new camera's track on the same sender with replaceTrack: no new
 //   negotiation. The camera in use is released first, as phones open one camera at a time.
 // - A lost path is waited for while ICE is `disconnected`: consent brings back a path whose addresses did not
@@ -19,6 +21,7 @@
 //   call whose path is not back after callLostMs fails with CALL_CONNECTION_LOST.
 import { TincanError, type ErrorCode } from '../errors';
 import { Emitter } from '../events';
+import { SharedCapture } from './call-capture';
 import { cameraChoices, canSwitchCamera } from './camera-choice';
 import type { CallConnection, CallConnectionEvents, CallConnectionState, CallMediaOptions } from './call-link';
 import type { LinkSignal } from './link';
@@ -71,8 +74,9 @@ export class CallPeer extends Emitter<CallConnectionEvents> implements CallConne
   async offer(): Promise<string> {
     await this.capture();
     try {
-      // Both kinds always: a voice call can have its camera turned on later without a new negotiation.
-      if (!this.options.video) this.pc.addTransceiver('video', { direction: 'sendrecv' });
+      // Both kinds always: a voice call (or a group call's leg made while its camera is off) can have its camera
+      // turned on later without a new negotiation.
+      if (!this.localMedia?.getVideoTracks().length) this.pc.addTransceiver('video', { direction: 'sendrecv' });
       await this.pc.setLocalDescription(await this.pc.createOffer());
     } catch (error) {
       throw this.fail(new TincanError('OFFER_FAILED', String(error)));
@@ -130,34 +134,54 @@ export class CallPeer extends Emitter<CallConnectionEvents> implements CallConne
     const stream = this.localMedia;
     if (!sender || !stream) return;
     if (off) {
+      if (this.shared) await this.shared.cameraOff();
       for (const track of stream.getVideoTracks()) {
         track.stop();
         stream.removeTrack(track);
       }
       await sender.replaceTrack(null);
       await this.setSending(sender, false);
-    } else if (stream.getVideoTracks().length === 0) {
-      let camera: MediaStream;
-      try {
-        camera = await navigator.mediaDevices.getUserMedia({ video: true });
-      } catch (error) {
-        throw mediaError(error);
+    } else {
+      const track = await this.cameraTrack(stream);
+      if (this.state === 'closed' || this.state === 'failed') return;
+      if (track && sender.track !== track) {
+        await sender.replaceTrack(track);
+        await this.setSending(sender, true);
+        void this.countCameras();
       }
-      const track = camera.getVideoTracks()[0]!;
-      if (this.state === 'closed' || this.state === 'failed') return track.stop();
-      stream.addTrack(track);
-      await sender.replaceTrack(track);
-      await this.setSending(sender, true);
-      void this.countCameras();
     }
     this.emit('media', undefined);
+  }
+
+  /** The camera's track to send as it comes on: the shared capture's (one for every leg), or one of this connection's
+   * own; undefined when its own camera is on already (or the call ended while it was asked for). */
+  private async cameraTrack(stream: MediaStream): Promise<MediaStreamTrack | undefined> {
+    try {
+      if (this.shared) return await this.shared.cameraOn();
+      if (stream.getVideoTracks().length > 0) return undefined;
+      const track = (await navigator.mediaDevices.getUserMedia({ video: true })).getVideoTracks()[0]!;
+      if (this.state === 'closed' || this.state === 'failed') {
+        track.stop();
+        return undefined;
+      }
+      stream.addTrack(track);
+      return track;
+    } catch (error) {
+      throw mediaError(error);
+    }
+  }
+
+  /** The group call's capture this connection shares, if it does. */
+  private get shared(): SharedCapture | undefined {
+    return this.options.capture instanceof SharedCapture ? this.options.capture : undefined;
   }
 
   async switchCamera(): Promise<void> {
     const sender = this.videoSender();
     const stream = this.localMedia;
     const current = stream?.getVideoTracks()[0];
-    if (!sender || !stream || !current) return;
+    // A group call has no "Switch camera" (its legs share one camera track).
+    if (!sender || !stream || !current || this.shared) return;
     const cameras = (await navigator.mediaDevices.enumerateDevices()).filter((d) => d.kind === 'videoinput');
     const { deviceId, facingMode } = current.getSettings();
     const choices = cameraChoices({ ...(deviceId ? { deviceId } : {}), ...(facingMode ? { facingMode } : {}) }, cameras);
@@ -208,7 +232,8 @@ export class CallPeer extends Emitter<CallConnectionEvents> implements CallConne
     clearInterval(this.statsTimer);
     clearTimeout(this.restartTimer);
     clearTimeout(this.lostTimer);
-    for (const track of this.localMedia?.getTracks() ?? []) track.stop();
+    // A shared capture's tracks go on for the other legs: the group call stops them when it releases it.
+    if (!this.shared) for (const track of this.localMedia?.getTracks() ?? []) track.stop();
     this.pc.ontrack = this.pc.onconnectionstatechange = this.pc.oniceconnectionstatechange = null;
     try {
       this.pc.close();
@@ -226,12 +251,12 @@ export class CallPeer extends Emitter<CallConnectionEvents> implements CallConne
   private async capture(): Promise<void> {
     let stream: MediaStream;
     try {
-      stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: this.options.video });
+      stream = await (this.shared?.media() ?? navigator.mediaDevices.getUserMedia({ audio: true, video: this.options.video }));
     } catch (error) {
       throw this.fail(mediaError(error));
     }
     if (this.state === 'closed' || this.state === 'failed') {
-      for (const track of stream.getTracks()) track.stop();
+      if (!this.shared) for (const track of stream.getTracks()) track.stop();
       throw new TincanError('CHANNEL_CLOSED', 'the call ended while the camera or microphone was asked for');
     }
     this.localMedia = stream;

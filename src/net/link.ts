@@ -14,7 +14,7 @@
 import { TincanError, type ErrorCode } from '../errors';
 import type { Unsubscribe } from '../events';
 import type { SessionFields } from '../invite/sdp';
-import type { CallConnection, CallMediaOptions } from './call-link';
+import type { CallCapture, CallConnection, CallMediaOptions } from './call-link';
 
 export type LinkRole = 'inviter' | 'answerer';
 
@@ -104,6 +104,8 @@ export interface Link extends BufferedSender {
    * where the link cannot carry calls (a Node peer, a link without a kept certificate).
    */
   makeCall?(options: CallMediaOptions): CallConnection;
+  /** A capture the calls made by links of this kind can share (a group call's legs), where they can. */
+  makeCapture?(video: boolean): CallCapture;
   on<K extends keyof LinkEvents>(name: K, listener: (payload: LinkEvents[K]) => void): Unsubscribe;
 }
 

@@ -36,8 +36,9 @@
 // (`asTincanError`); a TincanError from a lower module passes through unchanged.
 import { asTincanError, TincanError, toError, type ErrorCode } from '../errors';
 import { Emitter } from '../events';
+import { SharedCapture } from './call-capture';
 import { CallPeer } from './call-peer';
-import type { CallConnection, CallMediaOptions } from './call-link';
+import type { CallCapture, CallConnection, CallMediaOptions } from './call-link';
 import { applyIceCredentials, buildSdp, deriveIceCredentials, extractFields, fingerprintBytes, type SessionFields } from '../invite/sdp';
 import {
   checkChannelId,
@@ -384,6 +385,11 @@ export class PeerLink extends Emitter<LinkEvents> implements Link {
   makeCall(options: CallMediaOptions): CallConnection {
     if (!this.certificate || this.state !== 'connected') throw new TincanError('CALL_UNAVAILABLE');
     return new CallPeer({ ...options, certificate: this.certificate, iceServers: this.iceServers, gatherTimeoutMs: this.options.gatherTimeoutMs });
+  }
+
+  /** One capture for the legs of a group call (net/call-capture.ts): any link's calls can share it. */
+  makeCapture(video: boolean): CallCapture {
+    return new SharedCapture(video);
   }
 
   /** A renegotiation message from the peer (carried over the data channel). */

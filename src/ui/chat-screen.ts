@@ -63,6 +63,7 @@ export function connectionStatusText(c: ConversationView, isShort = false): stri
  * @fires tc-reconnect - { conversationId }
  * @fires tc-disconnect - { conversationId }
  * @fires tc-start-call - { video }
+ * @fires tc-join-call - "Join call": the group's call going on
  * @fires tc-navigate - { view: 'contact' } ("Contact details")
  * @fires tc-move-to-new-device / tc-confirm-different-person - the look-alike warning's answers
  * @fires tc-send-files - { files } picked with "Attach file" or dropped on the conversation (pasted: tc-composer)
@@ -144,6 +145,8 @@ export class ChatScreen extends LitElement {
   @property({ attribute: false }) notice?: Notice;
   /** A call is going on (one at a time): the call buttons wait. */
   @property({ type: Boolean }) isInCall = false;
+  /** A call of this group goes on without this device: "Join call" instead of starting one. */
+  @property({ type: Boolean }) hasCallToJoin = false;
   /** This conversation's file transfers, oldest first: the log shows each at its time, among the messages. */
   @property({ attribute: false }) transfers: readonly FileTransferView[] = [];
   /** A phone's width: short words in the header. */
@@ -276,7 +279,11 @@ export class ChatScreen extends LitElement {
           </div>
         </div>
         <div class="actions">
-          ${group.isMember && online > 0 ? this.renderCallButtons(group.tooBigToCall ? 'call-limit' : undefined) : nothing}
+          ${group.isMember && this.hasCallToJoin
+            ? html`<button type="button" class="primary" ?disabled=${this.isInCall} @click=${() => emit(this, 'tc-join-call')}>${groupText.joinCall}</button>`
+            : group.isMember && online > 0
+              ? this.renderCallButtons(group.tooBigToCall ? 'call-limit' : undefined)
+              : nothing}
           ${group.isMember && !group.isFull
             ? html`<button type="button" class="primary" @click=${() => emit(this, 'tc-invite-to-group', { conversationId: c.id })}>${groupText.inviteToGroup}</button>`
             : nothing}

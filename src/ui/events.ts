@@ -106,6 +106,8 @@ export interface TincanEventMap {
   // calls (ui/call-view.ts, the conversation's buttons)
   'tc-start-call': CustomEvent<{ readonly video: boolean }>;
   'tc-accept-call': CustomEvent<void>;
+  /** "Join call": the open group's call going on. */
+  'tc-join-call': CustomEvent<void>;
   'tc-decline-call': CustomEvent<void>;
   'tc-end-call': CustomEvent<void>;
   'tc-set-muted': CustomEvent<{ readonly muted: boolean }>;

@@ -30,9 +30,10 @@ export class GroupCallView extends LitElement {
       .title { padding: 0.75rem 1rem 0.25rem; text-align: center; }
       .title h2 { margin: 0; font-size: 1.2rem; }
       .title p { margin: 0.25rem 0 0; }
-      /* The tiles share what the title and the controls leave; never more: in a small window's docked call they
-         once overflowed it and covered "End call". Narrow columns put three tiles in one row there; if even
-         that is too tight, the tiles scroll inside their own area. */
+      /* The tiles share what the title and the controls leave; never more: in a small window's docked call (800 x
+         600: a 300 px call) tiles of at least 8rem overflowed onto the controls, and the positioned tiles' videos
+         (a voice call's invisible one too) took the clicks meant for "End call" and "Turn camera off". Narrow
+         columns put three tiles in one row there; if even that is too tight, the tiles scroll inside their area. */
       .tiles {
         flex: 1; min-height: 0; overflow: auto; list-style: none; margin: 0; padding: 0.5rem; display: grid; gap: 0.5rem;
         grid-template-columns: repeat(auto-fit, minmax(min(100%, 8rem), 1fr)); grid-auto-rows: minmax(4rem, 1fr);
@@ -59,7 +60,8 @@ export class GroupCallView extends LitElement {
       playMedia(this.renderRoot.querySelector(`audio[data-key="${key}"]`), member.remoteMedia);
     }
     playMedia(this.renderRoot.querySelector('.own'), call?.localMedia);
-    focusCallStep(this.renderRoot, call);
+    // Each part of this device in the call is a step of its own: joining again after leaving takes focus again.
+    focusCallStep(this.renderRoot, call && { id: `${call.id} ${call.startedAt}`, phase: call.phase });
   }
 
   protected override render() {

@@ -94,6 +94,7 @@ export const errorMessages: Record<ErrorCode, string> = {
   CALL_CONNECTION_LOST: 'The call ended: the connection to your contact was lost.',
   CALL_FAILED: 'The call could not be set up on your contact’s device.',
   GROUP_CALL_TOO_BIG: 'Group calls are for groups of up to 4 people: each phone sends its voice and video to every other person in the call.',
+  GROUP_CALL_OVER: 'The group’s call has ended.',
   MEDIA_DENIED: 'The browser did not let Tincan use the microphone or camera. Allow them for this page in the browser’s site settings, then call again.',
   MEDIA_MISSING: 'No microphone or camera was found on this device.',
   FILE_NEEDS_CONNECTION: 'Files go straight to your contact, so they must be connected. Reconnect first, then attach the file again.',
@@ -400,6 +401,8 @@ export function endedText(name: string, code: ErrorCode): string {
 export const groupText = {
   // Group calls (chat/group-calls.ts, ui/group-call-view.ts)
   callLimit: (members: number) => `Calls are for groups of up to 4 people; this group has ${members}.`,
+  /** A call of the group goes on without this device (it left, declined or missed it): the group's screen offers it. */
+  joinCall: 'Join call',
   incomingGroupCall: (group: string, callers: readonly string[], video: boolean) =>
     `${callers.join(', ') || 'A member'} ${callers.length > 1 ? 'are' : 'is'} calling the group ${group}${video ? ' (video)' : ''}`,
   callMembers: 'People in the call',

@@ -42,7 +42,7 @@ export type AppFacade = Pick<
   | 'disconnect' | 'showError' | 'dismissNotice'
   | 'sendFile' | 'acceptFile' | 'declineFile' | 'cancelTransfer' | 'discardFile' | 'resumeFile' | 'setAutoAcceptImages'
   | 'saveFile' | 'openReceivedFile' | 'thumbnail' | 'keepThumbnail'
-  | 'startCall' | 'acceptCall' | 'declineCall' | 'endCall' | 'setCallMuted' | 'setCameraOff' | 'switchCamera'
+  | 'startCall' | 'joinGroupCall' | 'acceptCall' | 'declineCall' | 'endCall' | 'setCallMuted' | 'setCameraOff' | 'switchCamera'
   | 'createGroup' | 'inviteToGroup' | 'leaveGroup' | 'removeFromGroup' | 'openMemberSafetyNumber'
 >;
 
@@ -445,6 +445,7 @@ export class TincanShell extends LitElement {
     'tc-disconnect': (e) => this.app.disconnect(e.detail.conversationId),
     'tc-start-call': (e) => void this.app.startCall(e.detail.video),
     'tc-accept-call': () => void this.app.acceptCall(),
+    'tc-join-call': () => void this.app.joinGroupCall(),
     'tc-decline-call': () => this.app.declineCall(),
     'tc-end-call': () => this.app.endCall(),
     'tc-set-muted': (e) => this.app.setCallMuted(e.detail.muted),
@@ -635,6 +636,7 @@ export class TincanShell extends LitElement {
       case 'chat':
         if (!active) break;
         return html`<tc-chat-screen data-view="chat" .conversation=${active} .open=${s.open} ?isInCall=${!!s.call || !!s.groupCall}
+          ?hasCallToJoin=${!!s.groupCallsGoingOn?.some((c) => c.groupId === active.id && c.id !== s.groupCall?.id)}
           .transfers=${this.transfersOf(s, active.id)} ?compact=${!this.isWide}
           .unreadElsewhere=${s.conversations.reduce((sum, c) => (c.id === active.id ? sum : sum + c.unread), 0)}
           .notice=${notice?.area === 'conversation' || notice?.area === 'composer' ? notice : undefined}></tc-chat-screen>`;

@@ -2,7 +2,9 @@
 // Chromium, Ben in Firefox, one group formed by two code exchanges (Ann–Ben, Ben–Cat; the third link by
 // introduction). Ann starts a voice call, Ben and Cat accept it: every page hears each of the two others on that
 // member's own tile (the tile is found by the member's name, which the app takes from the member list by key), and
-// says "In call". Ben leaves: Ann and Cat stay "In call" and still hear each other; his history has the call.
+// says "In call". Ben leaves: Ann and Cat stay "In call" and still hear each other; his history has the call. His
+// group's screen then offers "Join call": pressing it takes focus to the call, and Ann and Ben hear each other again.
+// Each page's legs send one capture (the same microphone track; Ann's camera, turned on, the same video track).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { keepConnections } from './call-probe.mjs';
@@ -88,6 +90,25 @@ function tilesOf(page) {
   });
 }
 
+/** The track of `kind` each open call connection of the page sends, 'none' for none (a group call's legs share one
+ * capture). */
+function sentTracks(page, kind) {
+  return page.evaluate((kind) => window.tincanConnections
+    .filter((pc) => pc.connectionState !== 'closed' && pc.getTransceivers().some((t) => t.receiver.track.kind === 'audio'))
+    .map((pc) => pc.getSenders().find((s) => s.track?.kind === kind)?.track?.id ?? 'none'), kind);
+}
+
+/** Frames decoded so far from the video track of `member`'s tile (its receiver's getStats, inbound-rtp). */
+function framesFromTile(page, member) {
+  return page.evaluate(inPage(async (probe, member) => {
+    const track = probe.find((el) => el.localName === 'video' && el.getAttribute('aria-label') === `${member}'s video`)?.srcObject?.getVideoTracks()[0];
+    const receiver = track && window.tincanConnections.flatMap((pc) => (pc.connectionState === 'closed' ? [] : pc.getReceivers())).find((r) => r.track === track);
+    let frames = 0;
+    for (const s of (await receiver?.getStats())?.values() ?? []) if (s.type === 'inbound-rtp' && s.kind === 'video') frames += s.framesDecoded ?? 0;
+    return frames;
+  }), member);
+}
+
 const callStatus = (page, text) => waitForText(page, 'status', 'Call', text, { timeout: 30_000 });
 
 describe('a group call of three', () => {
@@ -103,7 +124,7 @@ describe('a group call of three', () => {
     await Promise.all((people ?? []).map((p) => p?.close()));
   });
 
-  it('everyone hears the two others on their tiles; one leaves and the two others stay in the call', { timeout: 150_000 }, async () => {
+  it('everyone hears the two others on their tiles; one leaves, the two others stay in the call, and "Join call" brings him back', { timeout: 150_000 }, async () => {
     const [ann, ben, cat] = people;
     await click(ann.page, 'button', 'New group');
     await fill(ann.page, 'textbox', 'Group name', group);
@@ -126,7 +147,21 @@ describe('a group call of three', () => {
       await until(async () => (await tilesOf(who.page)).length === 2, `${who.name}'s two tiles`, { timeout: 30_000 });
       assert.deepEqual((await tilesOf(who.page)).sort(), others.map((p) => `${p.name}'s video`).sort());
       for (const other of others) await waitForSound(who, other.name);
+      // One capture: both legs send the same microphone track.
+      const sent = await sentTracks(who.page, 'audio');
+      assert.equal(sent.length, 2, `${who.name}'s legs`);
+      assert.equal(new Set(sent).size, 1, `${who.name} sends one microphone on both legs: ${sent}`);
     }
+
+    // Ann turns her camera on in the voice call: one camera track on both legs, Cat decodes it; off again, none is sent.
+    await click(ann.page, 'button', 'Turn camera off');
+    await until(async () => {
+      const sent = await sentTracks(ann.page, 'video');
+      return sent.length === 2 && !sent.includes('none') && new Set(sent).size === 1;
+    }, 'Ann sends one camera on both legs', { timeout: 20_000 });
+    await until(async () => (await framesFromTile(cat.page, 'Ann')) > 10, 'Cat decodes Ann\'s camera', { timeout: 20_000 });
+    await click(ann.page, 'button', 'Turn camera off');
+    await until(async () => (await sentTracks(ann.page, 'video')).every((id) => id === 'none'), 'Ann sends no camera', { timeout: 20_000 });
 
     // Ben leaves: only his legs end.
     await click(ben.page, 'button', 'End call');
@@ -138,6 +173,17 @@ describe('a group call of three', () => {
     await waitForSound(cat, 'Ann');
     await until(async () => (await shownMessages(ben.page)).some((m) => /^Voice call, \d+ s$/.test(m.text)), 'Ben\'s entry in the group', { timeout: 20_000 });
 
+    // Ben joins the same call again: connected to both, his focus on the call's "End call", and sound both ways.
+    await click(ben.page, 'button', 'Join call');
+    await callStatus(ben.page, 'In call');
+    await until(async () => (await tilesOf(ben.page)).length === 2 && (await tilesOf(ann.page)).length === 2, 'Ben is back on every page', { timeout: 30_000 });
+    assert.equal(await ben.page.evaluate(inPage((probe) => probe.activeElement()?.textContent.trim())), 'End call');
+    await waitForSound(ann, 'Ben');
+    await waitForSound(ben, 'Ann');
+    await waitForSound(cat, 'Ben');
+    for (const who of [ann, ben]) assert.equal(new Set(await sentTracks(who.page, 'audio')).size, 1, `${who.name} still sends one microphone`);
+
+    await click(ben.page, 'button', 'End call');
     await click(ann.page, 'button', 'End call');
     await until(async () => !(await cat.page.evaluate(() => !!document.querySelector('tc-tincan-shell').shadowRoot.querySelector('tc-group-call-view'))), 'Cat\'s call ends with nobody left', { timeout: 20_000 });
     assert.deepEqual(people.flatMap((p) => p.errors), []);

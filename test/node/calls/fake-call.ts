@@ -2,7 +2,7 @@
 // fingerprint and does what the test tells it (media arrives, the path is lost). For the calls' state machines
 // (calls.test.ts, group-calls.test.ts); real connections are the e2e tests'.
 import { Emitter } from '../../../src/events';
-import type { CallConnection, CallConnectionEvents, CallConnectionState, CallMediaOptions } from '../../../src/net/call-link';
+import type { CallCapture, CallConnection, CallConnectionEvents, CallConnectionState, CallMediaOptions } from '../../../src/net/call-link';
 import type { Link, LinkSignal } from '../../../src/net/link';
 import type { Person } from '../chat/people';
 
@@ -51,6 +51,15 @@ export class FakeCall extends Emitter<CallConnectionEvents> implements CallConne
   lose() {
     this.state = 'failed';
     this.emit('state', 'failed');
+  }
+}
+
+/** A group call's shared capture (net/call-capture.ts in a browser): it counts how often it was released. */
+export class FakeCapture implements CallCapture {
+  released = 0;
+  constructor(readonly video: boolean) {}
+  release() {
+    this.released++;
   }
 }
 

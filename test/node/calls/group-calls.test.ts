@@ -14,10 +14,15 @@ import type { PeerSession } from '../../../src/chat/peer-session';
 import { isTincanError } from '../../../src/errors';
 import { joinGroup, pair, person, tap, until, type Person } from '../chat/people';
 import type { Link } from '../../../src/net/link';
-import { FakeCall, fakeCalls, sdpWith } from './fake-call';
+import { FakeCall, FakeCapture, fakeCalls, sdpWith } from './fake-call';
 
 const keyOf = (who: Person) => toBase64Url(who.profile.identity.publicKey);
 const state = (who: Person): GroupCallState | undefined => who.messenger.groupCalls.current;
+/** The calls of its groups `who` was told go on without it ("Join call"), as "<group id> <call id>". */
+const goingOn = (who: Person) => who.messenger.groupCalls.goingOn.map((c) => `${c.groupId} ${c.id}`);
+/** Who `who` was told is in its group's call going on, by name. */
+const toldIn = (who: Person, people: readonly Person[]) =>
+  (who.messenger.groupCalls.goingOn[0]?.members ?? []).map((key) => people.find((p) => keyOf(p) === key)!.name).sort().join();
 const contactOf = (who: Person, other: Person, groupId: string) => who.messenger.groups.view(groupId).members.find((m) => m.key === keyOf(other))!.contactId;
 const sessionTo = (who: Person, other: Person, groupId: string): PeerSession => who.messenger.peers.get(contactOf(who, other, groupId))!;
 /** The members `who` has a leg with, by name, and each leg's phase. */
@@ -51,6 +56,7 @@ async function group(names: readonly string[], title = 'Climbers') {
         legs(who, other).push(made);
         return made;
       };
+      link.makeCapture = (video) => new FakeCapture(video);
     };
     who.device.links.forEach(script);
     const push = who.device.links.push.bind(who.device.links);
@@ -65,6 +71,17 @@ async function group(names: readonly string[], title = 'Climbers') {
     legs(y, x).at(-1)!.receive();
   };
   return { people, groupId: made.id, legs, flow };
+}
+
+/** The first starts a voice call; the second accepts, then the third, holding both offers: every leg answered. */
+async function allThreeAnswered(people: readonly Person[], groupId: string): Promise<void> {
+  const [ann, ben, cat] = people as [Person, Person, Person];
+  await ann.messenger.groupCalls.start(groupId, false);
+  await until(() => state(ben)?.phase === 'ringing-in' && state(cat)?.phase === 'ringing-in', 'Ben and Cat ring');
+  await ben.messenger.groupCalls.accept();
+  await until(() => state(cat)?.members.length === 2, 'Cat holds both offers');
+  await cat.messenger.groupCalls.accept();
+  await until(() => people.every((p) => state(p)?.members.length === 2 && state(p)!.members.every((m) => m.phase !== 'ringing')), 'every leg answered');
 }
 
 describe('group-call frames', () => {
@@ -83,6 +100,12 @@ describe('group-call frames', () => {
       { ...frame, sdp: 'x'.repeat(33 * 1024) },
     ]) {
       assert.equal(decodeFrame(raw(bad)).ok, false, JSON.stringify(bad).slice(0, 80));
+    }
+    const news = { type: 'group-call-state' as const, call: frame.call, group: frame.group, video: false, present: true };
+    assert.deepEqual(decodeFrame(encodeFrame(news)), { ok: true, frame: news });
+    const rawNews = (body: unknown) => Uint8Array.of(frameVersion, frameTypes['group-call-state'], ...new TextEncoder().encode(JSON.stringify(body)));
+    for (const bad of [{ ...news, present: 'yes' }, { ...news, group: 'dm:AAAAAAAAAAAAAAAAAAAAAA' }, { ...news, video: 1 }, { ...news, call: 'short' }]) {
+      assert.equal(decodeFrame(rawNews(bad)).ok, false, JSON.stringify(bad));
     }
   });
 });
@@ -180,7 +203,109 @@ describe('a group call of three', () => {
     await until(() => ann.messenger.isOnline(contactOf(ann, cat, groupId)), 'Cat is back');
     // Ann offers a leg when the session opens, before anything is awaited: none was made for Cat.
     assert.deepEqual(legsOf(ann, people), ['Ben:in-call']);
+
+    // Instead Cat is told the call goes on, and "Join call" connects her to both again, without ringing them.
+    const call = state(ann)!.id;
+    await until(() => goingOn(cat).join() === `${groupId} ${call}` && toldIn(cat, people) === 'Ann,Ben', 'Cat is told the call goes on, by both');
+    await cat.messenger.groupCalls.join(groupId);
+    assert.equal(state(cat)!.id, call);
+    assert.deepEqual(goingOn(cat), [], 'in it now');
+    await until(() => people.every((p) => state(p)?.members.length === 2 && state(p)!.members.every((m) => m.phase !== 'ringing')), 'every leg answered');
+    assert.equal(state(ann)!.phase, 'in-call', 'Ann never rang');
     for (const who of people) who.messenger.close();
+  });
+
+  it('a member who left joins the call again with "Join call": connected to everyone still in, one entry per part', async () => {
+    const { people, groupId, legs, flow } = await group(['Ann', 'Ben', 'Cat']);
+    const [ann, ben, cat] = people as [Person, Person, Person];
+    await allThreeAnswered(people, groupId);
+    const call = state(ann)!.id;
+    flow(ann, ben);
+    flow(ann, cat);
+    flow(ben, cat);
+    for (const who of people) await until(() => state(who)?.members.every((m) => m.phase === 'in-call') === true, `${who.name} in call with both`);
+
+    // Ben leaves: Ann and Cat stay, and tell him the call goes on.
+    ben.messenger.groupCalls.hangUp();
+    assert.equal(state(ben), undefined);
+    await until(() => goingOn(ben).join() === `${groupId} ${call}` && toldIn(ben, people) === 'Ann,Cat', 'Ben is told the call goes on, by both');
+    assert.deepEqual(goingOn(ann), []);
+
+    // "Join call": Ben offers both a leg of that very call; they answer at once (nobody rings), media flows again.
+    await ben.messenger.groupCalls.join(groupId);
+    assert.equal(state(ben)!.id, call);
+    assert.equal(state(ben)!.direction, 'in');
+    assert.deepEqual(goingOn(ben), []);
+    await until(() => legsOf(ann, people).join() === 'Ben:connecting,Cat:in-call' && legsOf(cat, people).join() === 'Ann:in-call,Ben:connecting', 'Ann and Cat answer Ben');
+    assert.equal(legs(ann, ben).at(-1)!.options.role, 'callee');
+    assert.equal(legs(ben, ann).at(-1)!.options.role, 'caller');
+    flow(ben, ann);
+    flow(ben, cat);
+    await until(() => legsOf(ben, people).join() === 'Ann:in-call,Cat:in-call', 'Ben in call with both again');
+
+    // Ben leaves again, then Ann and Cat: once both said they left, Ben has no call to join.
+    ben.messenger.groupCalls.hangUp();
+    await until(() => toldIn(ben, people) === 'Ann,Cat', 'told again');
+    ann.messenger.groupCalls.hangUp();
+    cat.messenger.groupCalls.hangUp();
+    await until(() => goingOn(ben).length === 0, 'the call is over for Ben');
+    await assert.rejects(ben.messenger.groupCalls.join(groupId), (error) => isTincanError(error) && error.code === 'GROUP_CALL_OVER');
+    // History: one entry per part of a device in the call; Ben's two parts are two answered entries.
+    for (const [who, entries] of [[ann, 1], [ben, 2], [cat, 1]] as const) {
+      await until(async () => (await groupRecords(who, groupId)).length === entries, `${who.name}'s entries`);
+    }
+    assert.deepEqual(await groupRecords(ben, groupId), [['in', 'answered'], ['in', 'answered']]);
+    assert.deepEqual(await groupRecords(ann, groupId), [['out', 'answered']]);
+    for (const who of people) who.messenger.close();
+  });
+
+  it('a member who declined is not rung again by one accepting later, and joins with "Join call"', async () => {
+    const { people, groupId, legs } = await group(['Ann', 'Ben', 'Cat']);
+    const [ann, ben, cat] = people as [Person, Person, Person];
+    await ann.messenger.groupCalls.start(groupId, true);
+    await until(() => state(ben)?.phase === 'ringing-in' && state(cat)?.phase === 'ringing-in', 'Ben and Cat ring');
+    const call = state(ann)!.id;
+    ben.messenger.groupCalls.decline();
+    await until(() => goingOn(ben).join() === `${groupId} ${call}`, 'Ann, still calling Cat, tells Ben the call goes on');
+    assert.deepEqual(ben.messenger.groupCalls.goingOn.map((c) => c.video), [true]);
+
+    // Cat accepts and offers Ben a leg, as to every member she has none with: Ben's page answers "declined", it does
+    // not ring again.
+    await cat.messenger.groupCalls.accept();
+    await until(() => legs(cat, ben).length === 1 && legs(cat, ben)[0]!.state === 'closed' && toldIn(ben, people) === 'Ann,Cat', 'Cat\'s offer to Ben is declined; both tell him');
+    assert.equal(state(ben), undefined);
+    assert.deepEqual(legsOf(cat, people), ['Ann:connecting']);
+
+    await ben.messenger.groupCalls.join(groupId);
+    await until(() => people.every((p) => state(p)?.members.length === 2 && state(p)!.members.every((m) => m.phase !== 'ringing')), 'every leg answered');
+    assert.equal(state(ben)!.video, true);
+    for (const who of people) who.messenger.close();
+  });
+
+  it('the legs of one call share one capture, released when this device\'s part ends; joining again captures anew', async () => {
+    const { people, groupId, legs } = await group(['Ann', 'Ben', 'Cat']);
+    const [ann, ben, cat] = people as [Person, Person, Person];
+    await allThreeAnswered(people, groupId);
+    const capture = legs(ann, ben)[0]!.options.capture as FakeCapture;
+    assert.ok(capture instanceof FakeCapture);
+    assert.equal(legs(ann, cat)[0]!.options.capture, capture, 'Ann\'s two legs send one capture');
+    assert.notEqual(legs(ben, ann)[0]!.options.capture, capture, 'each device has its own');
+    const bens = legs(ben, ann)[0]!.options.capture as FakeCapture;
+    assert.equal(legs(ben, cat).at(-1)!.options.capture, bens);
+
+    // Ben leaves: his capture is released; Ann's leg to him closes, her capture goes on for her leg to Cat.
+    ben.messenger.groupCalls.hangUp();
+    assert.equal(bens.released, 1);
+    await until(() => legsOf(ann, people).join() === 'Cat:connecting' && toldIn(ben, people) === 'Ann,Cat', 'Ann and Cat stay, and tell Ben');
+    assert.equal(capture.released, 0);
+    // Ben joins again: a new part, a new capture, shared by his two new legs.
+    await ben.messenger.groupCalls.join(groupId);
+    await until(() => legs(ben, ann).length === 2 && legs(ben, cat).length === 2, 'Ben\'s new legs');
+    const again = legs(ben, ann)[1]!.options.capture;
+    assert.notEqual(again, bens);
+    assert.equal(legs(ben, cat)[1]!.options.capture, again);
+    for (const who of people) who.messenger.close();
+    assert.equal(capture.released, 1, 'released once, as Ann\'s part ended');
   });
 
   it('a declined and a missed call are in the group\'s history of who declined and who missed it', async () => {
@@ -202,12 +327,7 @@ describe('a group call of three', () => {
   it('a member removed from the group loses its legs; the others stay in the call', async () => {
     const { people, groupId, flow } = await group(['Ann', 'Ben', 'Cat']);
     const [ann, ben, cat] = people as [Person, Person, Person];
-    await ann.messenger.groupCalls.start(groupId, false);
-    await until(() => state(ben)?.phase === 'ringing-in' && state(cat)?.phase === 'ringing-in', 'Ben and Cat ring');
-    await ben.messenger.groupCalls.accept();
-    await until(() => state(cat)?.members.length === 2, 'Cat holds both offers');
-    await cat.messenger.groupCalls.accept();
-    await until(() => people.every((p) => state(p)?.members.every((m) => m.phase !== 'ringing') && state(p)!.members.length === 2), 'every leg answered');
+    await allThreeAnswered(people, groupId);
     flow(ann, ben);
     await ann.messenger.groups.remove(groupId, keyOf(cat));
     await until(() => state(cat) === undefined, 'Cat is out of the call');
@@ -288,6 +408,34 @@ describe('a hostile contact or member', () => {
     for (const who of [ann, ben, dan]) who.messenger.close();
   });
 
+  it('cannot make a call seem to go on: news counts only from members, within a budget, each member for itself', async () => {
+    const { people, groupId } = await group(['Ann', 'Ben', 'Cat']);
+    const [ann, ben, cat] = people as [Person, Person, Person];
+    const dan = await person('Dan');
+    const { bContact: annAtDan } = await pair(ann, dan);
+    const counted = ann.messenger.groupCalls.counted;
+    const call = randomCallId();
+    const news = (present: boolean, id = call) => ({ type: 'group-call-state' as const, call: id, group: groupId, video: false, present });
+    // Dan, not a member, says a call of the group goes on: nothing to join.
+    dan.messenger.peers.get(annAtDan)!.send(news(true));
+    await until(() => counted.notMember === 1, 'Dan\'s news is looked at');
+    assert.deepEqual(goingOn(ann), []);
+    // Ben and Cat say they are in it; Ben says he is no longer: Cat still is.
+    sessionTo(ben, ann, groupId).send(news(true));
+    sessionTo(cat, ann, groupId).send(news(true));
+    await until(() => toldIn(ann, people) === 'Ben,Cat', 'Ben and Cat are in it');
+    sessionTo(ben, ann, groupId).send(news(false));
+    await until(() => toldIn(ann, people) === 'Cat', 'only Cat is');
+    // A flood of news is held to the budget.
+    for (let i = 0; i < 20; i++) sessionTo(ben, ann, groupId).send(news(false, randomCallId()));
+    await until(() => counted.newsOverBudget >= 15, 'over the budget');
+    assert.equal(toldIn(ann, people), 'Cat');
+    // Cat's session closes: what she said can no longer be kept up to date.
+    cat.messenger.disconnect(contactOf(cat, ann, groupId));
+    await until(() => goingOn(ann).length === 0, 'nothing to join');
+    for (const who of [...people, dan]) who.messenger.close();
+  });
+
   it('a member whose offer or answer names another certificate is refused, and told', async () => {
     const { people, groupId } = await group(['Ann', 'Ben']);
     const [ann, ben] = people as [Person, Person];
@@ -343,7 +491,7 @@ describe('a hostile contact or member', () => {
     fromBen.send({ type: 'call-end', call: ringing, reason: 'hang-up' });
     await until(async () => (await groupRecords(ann, made.id)).length === 2, 'the entries');
     assert.deepEqual(await groupRecords(ann, made.id), [['in', 'missed'], ['in', 'missed']]);
-    assert.deepEqual(ann.messenger.groupCalls.counted, { offersOverBudget: 298, notMember: 0, busyNotWritten: 1, overQuota: 0 });
+    assert.deepEqual(ann.messenger.groupCalls.counted, { offersOverBudget: 298, notMember: 0, busyNotWritten: 1, overQuota: 0, newsOverBudget: 0 });
     ann.messenger.close();
     ben.messenger.close();
   });

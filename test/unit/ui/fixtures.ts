@@ -344,6 +344,7 @@ export class FixtureApp implements AppFacade {
   disconnect(contactId: string) { this.call('disconnect', [contactId]); }
   async startCall(video: boolean) { this.call('startCall', [video]); }
   async acceptCall() { this.call('acceptCall', []); }
+  async joinGroupCall() { this.call('joinGroupCall', []); }
   declineCall() { this.call('declineCall', []); }
   endCall() { this.call('endCall', []); }
   setCallMuted(muted: boolean) { this.call('setCallMuted', [muted]); }

@@ -2,13 +2,14 @@
 // "Incoming call" that names the group and who calls, focused on "Accept call"; the call fills a 360 px phone with
 // one tile per other member named by the member list (by key), each saying how its leg is doing, the status "Call"
 // and its controls in view, with no axe findings; a group's screen has "Voice call" and "Video call", and a group of
-// more than four has them disabled and described by the limit's sentence.
+// more than four has them disabled and described by the limit's sentence; while the group's call goes on without this
+// device, "Join call" instead, and joining (again) takes focus to the call's "End call".
 import { expect } from '@esm-bundle/chai';
 import type { GroupCallView as GroupCallViewState } from '../../../src/app/app-state';
 import type { GroupCallView } from '../../../src/ui/group-call-view';
 import '../../../src/ui/group-call-view';
 import { setViewport } from '@web/test-runner-commands';
-import { allElements, axeViolations, button, climbers, deepScreens, FixtureApp, loadAppCss, mountShell, nameOf, useView } from './fixtures';
+import { allElements, axeViolations, button, climbers, deepScreens, FixtureApp, focused, loadAppCss, mountShell, nameOf, settle, useView } from './fixtures';
 
 const ringing: GroupCallViewState = {
   id: 'AAAAAAAAAAAAAAAAAAAAAA',
@@ -19,6 +20,7 @@ const ringing: GroupCallViewState = {
   phase: 'ringing-in',
   muted: false,
   cameraOff: true,
+  startedAt: Date.now(),
   members: [{ key: 'K-bob', contactId: 'bob', name: 'Bob', phase: 'ringing' }],
 };
 
@@ -142,6 +144,37 @@ describe('a group\'s call buttons', () => {
     button(shell, 'Voice call').click();
     button(shell, 'Video call').click();
     expect(app.called('startCall')).to.deep.equal([[false], [true]]);
+  });
+
+  it('"Join call" while the group\'s call goes on without this device: it joins, and focus goes to the call', async () => {
+    await useView('phone', 'light');
+    const app = new FixtureApp(deepScreens['chat-group']!.state);
+    const shell = await mountShell(app);
+    const join = () => allElements(shell).find((el) => el.localName === 'button' && nameOf(el) === 'Join call') as HTMLButtonElement | undefined;
+    expect(!!join()).to.equal(false);
+    // A call of this group that this device left goes on; focus went to its "End call" once already, in that part.
+    const call = { ...ringing, phase: 'in-call' as const, startedAt: 1_000, members: [{ key: 'K-bob', contactId: 'bob', name: 'Bob', phase: 'in-call' as const }] };
+    app.set({ groupCall: call });
+    await settle(shell);
+    expect(focused()?.textContent?.trim()).to.equal('End call');
+    const goingOn = [{ groupId: climbers.id, id: call.id, video: false, members: ['K-bob'] }];
+    app.set({ groupCall: undefined, groupCallsGoingOn: goingOn });
+    await settle(shell);
+    expect(!!join()).to.equal(true);
+    expect(join()!.disabled).to.equal(false);
+    expect(allElements(shell).some((el) => el.localName === 'button' && nameOf(el) === 'Voice call')).to.equal(false);
+    join()!.click();
+    expect(app.called('joinGroupCall')).to.deep.equal([[]]);
+    // The app joins: this device's new part of the same call; the button goes, focus goes to the call.
+    app.set({ groupCall: { ...call, phase: 'connecting', startedAt: 2_000, members: [{ ...call.members[0]!, phase: 'ringing' }] } });
+    await settle(shell);
+    expect(!!join()).to.equal(false);
+    expect(focused()?.textContent?.trim()).to.equal('End call');
+    expect(allElements(shell).some((el) => el.localName === 'tc-group-call-view' && el.shadowRoot!.contains(focused()))).to.equal(true);
+    // In another call (a call of two people): "Join call" waits.
+    app.set({ groupCall: undefined, call: { id: 'BBBBBBBBBBBBBBBBBBBBBB', contactId: 'bob', name: 'Bob', video: false, direction: 'out', phase: 'ringing-out', muted: false, cameraOff: true, canSwitchCamera: false } });
+    await settle(shell);
+    expect(join()!.disabled).to.equal(true);
   });
 
   it('in a group of five they are disabled and described by the limit', async () => {
