@@ -68,6 +68,10 @@ const syncBudget: BucketLimits = { perSecond: 2, burst: 64 };
 const heldBudget: BucketLimits = { perSecond: 500, burst: 5_000 };
 /** Held envelopes kept back per session until its `synced` (to store them in clock order); past it they go on. */
 const maxCatchUpBuffer = 5_000;
+/** Most received messages of one conversation stored in one write. A batch is sealed in one task (~0.3 ms a message
+ * in a flood), so this bounds the page's longest task; a flood of 3,000 had one of 776 ms (bench/RESULTS.md, issue 17,
+ * third pass). */
+export const maxIncomingBatch = 64;
 /** Longest a member's messages are kept back waiting for its `synced`. */
 const maxCatchUpWaitMs = 10_000;
 /** Fellow members an item is handed through at once when none is known to reach its member (Delivery.carry). */
@@ -695,15 +699,17 @@ export class Delivery extends Emitter<DeliveryEvents> {
     if (!this.writing.has(conversation.id)) void this.writeIncoming(conversation);
   }
 
-  /** Writes everything queued for the conversation in one transaction, then shows and acknowledges it; repeats
-   * while more arrived during the write (a burst becomes a few large writes, not one per message). */
+  /** Writes what is queued for the conversation, up to maxIncomingBatch messages a transaction, then shows and
+   * acknowledges it; repeats while more is queued or arrived during the write (a burst becomes a few large writes, not
+   * one per message). */
   private async writeIncoming(conversation: Conversation): Promise<void> {
     this.writing.add(conversation.id);
     try {
       for (;;) {
-        const batch = this.incoming.get(conversation.id);
-        if (!batch?.length) return;
-        this.incoming.delete(conversation.id);
+        const queue = this.incoming.get(conversation.id);
+        if (!queue?.length) return;
+        const batch = queue.splice(0, maxIncomingBatch);
+        if (queue.length === 0) this.incoming.delete(conversation.id);
         await this.storeBatch(conversation, batch);
       }
     } finally {

@@ -5,7 +5,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { frameTypes, frameVersion, maxFrameBytes } from '../../../src/chat/frames';
-import { randomMessageId } from '../../../src/chat/delivery';
+import { maxIncomingBatch, randomMessageId } from '../../../src/chat/delivery';
 import { floodPenalty, peerBudget } from '../../../src/chat/budget';
 import type { PeerSession } from '../../../src/chat/peer-session';
 import { formatTranscript } from '../../../src/store/transcript';
@@ -41,6 +41,30 @@ async function sealMany(seal: Sealer, count: number, sentAt?: number): Promise<E
 }
 
 describe('a hostile peer', () => {
+  it('floods 1,000 messages: they are stored in writes of at most maxIncomingBatch, each once and in order', async () => {
+    const { alice, malloryAtAlice, attack, seal } = await victimAndAttacker();
+    const victim = alice.messenger.peers.get(malloryAtAlice)!;
+    const flood = await sealMany(seal, 1_000);
+    const before = victim.counters.received;
+    // Every append the victim's delivery makes, by size (one write seals its whole batch in one task); the first
+    // write waits until the whole flood arrived, as a slow disk makes it, so everything else is queued behind it.
+    const sizes: number[] = [];
+    const log = alice.store.log;
+    const append = log.append.bind(log);
+    const arrived = until(() => victim.counters.received >= before + 1_000, 'the flood arrived', 20_000);
+    log.append = async (conversationId, messages, options) => {
+      sizes.push(messages.length);
+      await arrived;
+      return append(conversationId, messages, options);
+    };
+    for (const envelope of flood) attack.send(envelope);
+    await until(() => alice.store.log.summary(malloryAtAlice)?.count === 1_000, 'the flood stored', 20_000);
+    assert.ok(sizes.length >= 1_000 / maxIncomingBatch, `${sizes.length} writes`);
+    assert.ok(Math.max(...sizes) <= maxIncomingBatch, `the largest write held ${Math.max(...sizes)} messages`);
+    assert.equal(sizes.reduce((a, b) => a + b, 0), 1_000);
+    assert.deepEqual(await texts(alice, malloryAtAlice), flood.map((_, i) => `flood ${i}`));
+  });
+
   it('floods 10,000 messages at once: budgets drop the excess, what is stored is intact and the victim still sends', async () => {
     // The victim's clock stands still, so its budget never refills: exactly the burst passes, however fast the
     // machine delivers the flood (what passes must not depend on timing).
