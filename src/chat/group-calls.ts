@@ -227,7 +227,13 @@ export class GroupCalls extends Emitter<GroupCallsEvents> {
 
   /** The group calls going on that this device is not in, as members in them said: each group's page offers "Join call". */
   get goingOn(): readonly GroupCallGoingOn[] {
-    return [...this.known].map(([groupId, known]) => ({ groupId, id: known.id, video: known.video, members: [...known.members.keys()].sort() }));
+    const now = this.now();
+    return [...this.known].map(([groupId, known]) => ({ groupId, id: known.id, video: known.video, members: this.freshMembers(known, now).sort() }));
+  }
+
+  /** The members heard of in a known call within newsStaleMs (each says so again every newsEveryMs). */
+  private freshMembers(known: KnownCall, now: number): string[] {
+    return [...known.members].filter(([, at]) => now - at < this.newsStaleMs).map(([key]) => key);
   }
 
   /** A session opened with a contact: its group-call frames come here; its leg ends with it. */
@@ -270,9 +276,12 @@ export class GroupCalls extends Emitter<GroupCallsEvents> {
   async join(groupId: string): Promise<void> {
     const known = this.known.get(groupId);
     if (!known) throw new TincanError(this.active ? 'CALL_BUSY' : 'GROUP_CALL_OVER');
-    const callable = this.callableMembers(groupId, (key) => known.members.has(key));
+    const fresh = new Set(this.freshMembers(known, this.now()));
+    const callable = this.callableMembers(groupId, (key) => fresh.has(key));
     const { id, video } = known;
-    const call = this.begin({ id, groupId, video, direction: 'in', joined: true, cameraOff: !video });
+    // With the camera off, even in a video call: what the call is comes from what members said, and the person turns
+    // the camera on in the call view, where it shows.
+    const call = this.begin({ id, groupId, video, direction: 'in', joined: true, cameraOff: true });
     await Promise.all(callable.map((member) => this.offerLeg(call, member)));
   }
 
@@ -481,9 +490,11 @@ export class GroupCalls extends Emitter<GroupCallsEvents> {
       if (known.members.size === 0) this.forgetKnown(frame.group);
       return this.goingOnChanged();
     }
-    // News of another call of the group replaces what was known (two calls of one group at once: the latest said).
-    const current = known?.id === frame.call ? known : this.knowCall(frame.group, { id: frame.call, video: frame.video, members: new Map() });
     const now = this.now();
+    // News of another call of the group replaces what was known only once no other member is heard of in that one: a
+    // member cannot take "Join call" away from the call the others are in (to a call of its own, say).
+    if (known && known.id !== frame.call && this.freshMembers(known, now).some((key) => key !== from.key)) return;
+    const current = known?.id === frame.call ? known : this.knowCall(frame.group, { id: frame.call, video: frame.video, members: new Map() });
     current.members.set(from.key, now);
     for (const [key, at] of current.members) if (now - at >= this.newsStaleMs) current.members.delete(key);
     clearTimeout(current.timer);
@@ -648,7 +659,8 @@ export class GroupCalls extends Emitter<GroupCallsEvents> {
 
   private connect(call: Active, leg: Leg): CallConnection {
     // One capture for every leg: asked for once, one mute and camera state, stopped when this device's part ends.
-    call.capture ??= leg.session.link.makeCapture?.(call.video);
+    // A part that starts with the camera off ("Join call") captures the microphone only; the camera comes when turned on.
+    call.capture ??= leg.session.link.makeCapture?.(call.video && !call.cameraOff);
     const connection = leg.session.link.makeCall!({ video: call.video, role: leg.role, ...(call.capture ? { capture: call.capture } : {}) });
     leg.connection = connection;
     connection.setMuted(call.muted);
@@ -749,8 +761,12 @@ export class GroupCalls extends Emitter<GroupCallsEvents> {
     this.active = undefined;
     clearTimeout(call.ringTimer);
     clearInterval(call.newsTimer);
-    // The members with no leg (who left, declined, missed it) hear that this device is no longer in it.
-    if (call.joined) this.tellOutsiders(call, false);
+    // The members with no leg (who left, declined, missed it) hear that this device is no longer in it; an offer for
+    // this call that comes later (a member pressing "Join call" just now) is declined rather than ringing here.
+    if (call.joined) {
+      this.tellOutsiders(call, false);
+      this.rememberLeft(call.id);
+    }
     for (const leg of call.legs.values()) {
       clearTimeout(leg.timer);
       for (const undo of leg.undo.splice(0)) undo();

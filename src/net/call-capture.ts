@@ -41,6 +41,8 @@ export class SharedCapture implements CallCapture {
       const track = camera.getVideoTracks()[0]!;
       if (this.released) track.stop();
       else stream.addTrack(track);
+      // From now on the stream has it; a track that later ends by itself is asked for again, not handed out dead.
+      this.camera = undefined;
       return track;
     });
     const camera = this.camera;

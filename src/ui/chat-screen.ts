@@ -63,7 +63,7 @@ export function connectionStatusText(c: ConversationView, isShort = false): stri
  * @fires tc-reconnect - { conversationId }
  * @fires tc-disconnect - { conversationId }
  * @fires tc-start-call - { video }
- * @fires tc-join-call - "Join call": the group's call going on
+ * @fires tc-join-call - "Join voice call" / "Join video call": the group's call going on
  * @fires tc-navigate - { view: 'contact' } ("Contact details")
  * @fires tc-move-to-new-device / tc-confirm-different-person - the look-alike warning's answers
  * @fires tc-send-files - { files } picked with "Attach file" or dropped on the conversation (pasted: tc-composer)
@@ -147,6 +147,8 @@ export class ChatScreen extends LitElement {
   @property({ type: Boolean }) isInCall = false;
   /** A call of this group goes on without this device: "Join call" instead of starting one. */
   @property({ type: Boolean }) hasCallToJoin = false;
+  /** The call to join is a video call. */
+  @property({ type: Boolean }) callToJoinIsVideo = false;
   /** This conversation's file transfers, oldest first: the log shows each at its time, among the messages. */
   @property({ attribute: false }) transfers: readonly FileTransferView[] = [];
   /** A phone's width: short words in the header. */
@@ -280,7 +282,7 @@ export class ChatScreen extends LitElement {
         </div>
         <div class="actions">
           ${group.isMember && this.hasCallToJoin
-            ? html`<button type="button" class="primary" ?disabled=${this.isInCall} @click=${() => emit(this, 'tc-join-call')}>${groupText.joinCall}</button>`
+            ? html`<button type="button" class="primary" ?disabled=${this.isInCall} @click=${() => emit(this, 'tc-join-call')}>${groupText.joinCall(this.callToJoinIsVideo)}</button>`
             : group.isMember && online > 0
               ? this.renderCallButtons(group.tooBigToCall ? 'call-limit' : undefined)
               : nothing}

@@ -401,8 +401,9 @@ export function endedText(name: string, code: ErrorCode): string {
 export const groupText = {
   // Group calls (chat/group-calls.ts, ui/group-call-view.ts)
   callLimit: (members: number) => `Calls are for groups of up to 4 people; this group has ${members}.`,
-  /** A call of the group goes on without this device (it left, declined or missed it): the group's screen offers it. */
-  joinCall: 'Join call',
+  /** A call of the group goes on without this device (it left, declined or missed it): the group's screen offers it,
+   * saying which kind (joining a video call starts with the camera off). */
+  joinCall: (video: boolean) => (video ? 'Join video call' : 'Join voice call'),
   incomingGroupCall: (group: string, callers: readonly string[], video: boolean) =>
     `${callers.join(', ') || 'A member'} ${callers.length > 1 ? 'are' : 'is'} calling the group ${group}${video ? ' (video)' : ''}`,
   callMembers: 'People in the call',

@@ -637,6 +637,7 @@ export class TincanShell extends LitElement {
         if (!active) break;
         return html`<tc-chat-screen data-view="chat" .conversation=${active} .open=${s.open} ?isInCall=${!!s.call || !!s.groupCall}
           ?hasCallToJoin=${!!s.groupCallsGoingOn?.some((c) => c.groupId === active.id && c.id !== s.groupCall?.id)}
+          ?callToJoinIsVideo=${!!s.groupCallsGoingOn?.some((c) => c.groupId === active.id && c.id !== s.groupCall?.id && c.video)}
           .transfers=${this.transfersOf(s, active.id)} ?compact=${!this.isWide}
           .unreadElsewhere=${s.conversations.reduce((sum, c) => (c.id === active.id ? sum : sum + c.unread), 0)}
           .notice=${notice?.area === 'conversation' || notice?.area === 'composer' ? notice : undefined}></tc-chat-screen>`;

@@ -3,7 +3,7 @@
 // introduction). Ann starts a voice call, Ben and Cat accept it: every page hears each of the two others on that
 // member's own tile (the tile is found by the member's name, which the app takes from the member list by key), and
 // says "In call". Ben leaves: Ann and Cat stay "In call" and still hear each other; his history has the call. His
-// group's screen then offers "Join call": pressing it takes focus to the call, and Ann and Ben hear each other again.
+// group's screen then offers "Join voice call": pressing it takes focus to the call, and Ann and Ben hear each other again.
 // Each page's legs send one capture (the same microphone track; Ann's camera, turned on, the same video track).
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -124,7 +124,7 @@ describe('a group call of three', () => {
     await Promise.all((people ?? []).map((p) => p?.close()));
   });
 
-  it('everyone hears the two others on their tiles; one leaves, the two others stay in the call, and "Join call" brings him back', { timeout: 150_000 }, async () => {
+  it('everyone hears the two others on their tiles; one leaves, the two others stay in the call, and "Join voice call" brings him back', { timeout: 150_000 }, async () => {
     const [ann, ben, cat] = people;
     await click(ann.page, 'button', 'New group');
     await fill(ann.page, 'textbox', 'Group name', group);
@@ -174,7 +174,7 @@ describe('a group call of three', () => {
     await until(async () => (await shownMessages(ben.page)).some((m) => /^Voice call, \d+ s$/.test(m.text)), 'Ben\'s entry in the group', { timeout: 20_000 });
 
     // Ben joins the same call again: connected to both, his focus on the call's "End call", and sound both ways.
-    await click(ben.page, 'button', 'Join call');
+    await click(ben.page, 'button', 'Join voice call');
     await callStatus(ben.page, 'In call');
     await until(async () => (await tilesOf(ben.page)).length === 2 && (await tilesOf(ann.page)).length === 2, 'Ben is back on every page', { timeout: 30_000 });
     assert.equal(await ben.page.evaluate(inPage((probe) => probe.activeElement()?.textContent.trim())), 'End call');

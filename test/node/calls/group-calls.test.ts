@@ -426,10 +426,13 @@ describe('a hostile contact or member', () => {
     await until(() => toldIn(ann, people) === 'Ben,Cat', 'Ben and Cat are in it');
     sessionTo(ben, ann, groupId).send(news(false));
     await until(() => toldIn(ann, people) === 'Cat', 'only Cat is');
-    // A flood of news is held to the budget.
-    for (let i = 0; i < 20; i++) sessionTo(ben, ann, groupId).send(news(false, randomCallId()));
+    // A flood of news is held to the budget, and news of another call from Ben does not replace the one Cat is in
+    // (a member cannot steer "Join call" to a call of its own).
+    const known = goingOn(ann);
+    for (let i = 0; i < 20; i++) sessionTo(ben, ann, groupId).send(news(true, randomCallId()));
     await until(() => counted.newsOverBudget >= 15, 'over the budget');
     assert.equal(toldIn(ann, people), 'Cat');
+    assert.deepEqual(goingOn(ann), known);
     // Cat's session closes: what she said can no longer be kept up to date.
     cat.messenger.disconnect(contactOf(cat, ann, groupId));
     await until(() => goingOn(ann).length === 0, 'nothing to join');

@@ -3,7 +3,7 @@
 // one tile per other member named by the member list (by key), each saying how its leg is doing, the status "Call"
 // and its controls in view, with no axe findings; a group's screen has "Voice call" and "Video call", and a group of
 // more than four has them disabled and described by the limit's sentence; while the group's call goes on without this
-// device, "Join call" instead, and joining (again) takes focus to the call's "End call".
+// device, "Join voice call" or "Join video call" instead, and joining (again) takes focus to the call's "End call".
 import { expect } from '@esm-bundle/chai';
 import type { GroupCallView as GroupCallViewState } from '../../../src/app/app-state';
 import type { GroupCallView } from '../../../src/ui/group-call-view';
@@ -146,11 +146,12 @@ describe('a group\'s call buttons', () => {
     expect(app.called('startCall')).to.deep.equal([[false], [true]]);
   });
 
-  it('"Join call" while the group\'s call goes on without this device: it joins, and focus goes to the call', async () => {
+  it('"Join voice call" (or "Join video call") while the group\'s call goes on without this device: it joins, and focus goes to the call', async () => {
     await useView('phone', 'light');
     const app = new FixtureApp(deepScreens['chat-group']!.state);
     const shell = await mountShell(app);
-    const join = () => allElements(shell).find((el) => el.localName === 'button' && nameOf(el) === 'Join call') as HTMLButtonElement | undefined;
+    const joinNamed = (name: string) => allElements(shell).find((el) => el.localName === 'button' && nameOf(el) === name) as HTMLButtonElement | undefined;
+    const join = () => joinNamed('Join voice call');
     expect(!!join()).to.equal(false);
     // A call of this group that this device left goes on; focus went to its "End call" once already, in that part.
     const call = { ...ringing, phase: 'in-call' as const, startedAt: 1_000, members: [{ key: 'K-bob', contactId: 'bob', name: 'Bob', phase: 'in-call' as const }] };
@@ -162,6 +163,13 @@ describe('a group\'s call buttons', () => {
     await settle(shell);
     expect(!!join()).to.equal(true);
     expect(join()!.disabled).to.equal(false);
+    // A video call says so (joining it starts with the camera off).
+    app.set({ groupCallsGoingOn: goingOn.map((c) => ({ ...c, video: true })) });
+    await settle(shell);
+    expect(!!joinNamed('Join video call')).to.equal(true);
+    expect(!!join()).to.equal(false);
+    app.set({ groupCallsGoingOn: goingOn });
+    await settle(shell);
     expect(allElements(shell).some((el) => el.localName === 'button' && nameOf(el) === 'Voice call')).to.equal(false);
     join()!.click();
     expect(app.called('joinGroupCall')).to.deep.equal([[]]);
