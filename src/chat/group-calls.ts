@@ -346,10 +346,13 @@ export class GroupCalls extends Emitter<GroupCallsEvents> {
     const call = this.active;
     if (!call) return;
     // Every leg is asked, whatever one of them answers (a leg that failed is ending anyway): the state says what
-    // the person chose, as on the legs that could.
-    await Promise.allSettled([...call.legs.values()].map((leg) => leg.connection?.setCameraOff(off)));
-    if (this.active !== call) return;
+    // the person chose, as on the legs that could. It says so at once: a leg made while the camera comes on starts
+    // with the choice (it would otherwise turn the shared camera off again), and is then asked like the others.
     call.cameraOff = off;
+    const asked = [...call.legs.values()];
+    await Promise.allSettled(asked.map((leg) => leg.connection?.setCameraOff(off)));
+    if (this.active !== call) return;
+    for (const leg of call.legs.values()) if (!asked.includes(leg)) void leg.connection?.setCameraOff(off).catch(() => undefined);
     this.changed();
   }
 

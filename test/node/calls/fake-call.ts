@@ -38,7 +38,14 @@ export class FakeCall extends Emitter<CallConnectionEvents> implements CallConne
     this.muted = muted;
   }
   canSwitchCamera = false;
-  async setCameraOff() {}
+  /** What setCameraOff was asked, in order. */
+  readonly cameraCalls: boolean[] = [];
+  /** Set: setCameraOff waits for it (a camera still coming on). */
+  cameraHold?: Promise<void>;
+  async setCameraOff(off: boolean) {
+    this.cameraCalls.push(off);
+    await this.cameraHold;
+  }
   async switchCamera() {}
   close() {
     this.state = 'closed';

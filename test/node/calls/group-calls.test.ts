@@ -259,6 +259,36 @@ describe('a group call of three', () => {
     for (const who of people) who.messenger.close();
   });
 
+  it('a member who joins while the camera is coming on gets the camera too, and does not turn it off for the others', async () => {
+    const { people, groupId, legs, flow } = await group(['Ann', 'Ben', 'Cat']);
+    const [ann, ben, cat] = people as [Person, Person, Person];
+    await ann.messenger.groupCalls.start(groupId, true);
+    await until(() => state(ben)?.phase === 'ringing-in' && state(cat)?.phase === 'ringing-in', 'Ben and Cat ring');
+    await ben.messenger.groupCalls.accept();
+    await cat.messenger.groupCalls.accept();
+    flow(ann, ben);
+    flow(ann, cat);
+    flow(ben, cat);
+    ben.messenger.groupCalls.hangUp();
+    await until(() => toldIn(ben, people) === 'Ann,Cat', 'Ben is told the call goes on');
+    await ann.messenger.groupCalls.setCameraOff(true);
+    // Ann turns her camera on; it is slow to come (a prompt, a busy camera) and Ben joins meanwhile.
+    let release!: () => void;
+    const toCat = legs(ann, cat).at(-1)!;
+    toCat.cameraHold = new Promise<void>((resolve) => (release = resolve));
+    const turningOn = ann.messenger.groupCalls.setCameraOff(false);
+    await ben.messenger.groupCalls.join(groupId);
+    await until(() => legs(ann, ben).length === 2 && legs(ann, ben).at(-1)!.state === 'connecting', 'Ann answers Ben\'s new leg');
+    const toBen = legs(ann, ben).at(-1)!;
+    assert.deepEqual(toBen.cameraCalls, [], 'the new leg does not turn the shared camera off while it comes on');
+    release();
+    await turningOn;
+    await until(() => toBen.cameraCalls.join() === 'false', 'the new leg gets the camera too');
+    assert.deepEqual(toCat.cameraCalls, [true, false]);
+    assert.equal(state(ann)!.cameraOff, false);
+    for (const who of people) who.messenger.close();
+  });
+
   it('a member who declined is not rung again by one accepting later, and joins with "Join call"', async () => {
     const { people, groupId, legs } = await group(['Ann', 'Ben', 'Cat']);
     const [ann, ben, cat] = people as [Person, Person, Person];
