@@ -9,7 +9,8 @@ import { readdirSync } from 'node:fs';
 /**
  * Files that spend most of their time waiting, not driving browsers: an answer 240 s late, a one-code link 120 s
  * late, a link that dies silently (its timeouts), a relay's reconnects, a one-code link opened later, the NAT lab's
- * pairs whose ICE must fail or wait for TURN (both lab files here: one lab at a time). Every group has
+ * pairs whose ICE must fail or wait for TURN (both lab files here: one lab at a time), a link after a change of
+ * address (it moves the namespace's interface to another address and back: files run one at a time in a group). Every group has
  * a network namespace of its own: tests drop all UDP with iptables for a while (a link that dies silently, a transfer
  * that resumes, a call whose link dies), which in a shared namespace also dropped the other group's ICE checks. That
  * was why the late answer once failed to open beside the main group (2026-12-06); under CPU load alone, in its own
@@ -19,10 +20,11 @@ import { readdirSync } from 'node:fs';
  * CPU-heavy tests failed beside each other (50 MB between two Chromiums, a flooding peer, the mailbox's held
  * messages) and the run took longer. The files here are light. Seconds each in the full run of 2026-12-07 19:49 UTC,
  * alone: late-answer 275, one-code-late 152, nat 155, relays 126, silent-link 72, one-code-link 51, group-nat 24
- * (855 s; the main files took 1,543 s with the last five among them).
+ * (855 s; the main files took 1,543 s with the last five among them). address-change, added later: about 100 s
+ * alone (2026-12-08).
  */
 const waitingFiles = new Set(
-  ['late-answer', 'one-code-late', 'nat', 'group-nat', 'relays', 'silent-link', 'one-code-link'].map(
+  ['late-answer', 'one-code-late', 'nat', 'group-nat', 'relays', 'silent-link', 'one-code-link', 'address-change'].map(
     (name) => `test/e2e/${name}.test.mjs`,
   ),
 );

@@ -213,6 +213,7 @@ export class Messenger extends Emitter<MessengerEvents> {
       const reconnect = new RelayReconnect({
         contacts: () => relays.reconnectable(),
         isOnline: (id) => this.peers.isOnline(id),
+        isAlive: (id) => this.peers.get(id)?.checkAlive() ?? Promise.resolve(false),
         canOffer: (id) => !!this.trust.pinnedFingerprint(id) && options.links.supportsOneCodeReconnect,
         offer: (id) => this.pairing.reconnect(id, this.trust.pinnedFingerprint(id), { automatic: true }),
         send: (id, code) => relays.sendReconnect(id, code),
@@ -378,7 +379,7 @@ export class Messenger extends Emitter<MessengerEvents> {
   /** The page came back to the front: every live link is checked at once (one found dead ends, and its contact is
    * offered a reconnect by relay: relay-reconnect.ts lost). */
   pingAll(): void {
-    for (const session of this.peers.open()) session.ping();
+    for (const session of this.peers.open()) void session.checkAlive();
   }
 
   /** Not connected, but reached through relays (relay-presence.ts): the status says "via relay". */

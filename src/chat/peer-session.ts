@@ -24,6 +24,13 @@ export type PeerSessionState = 'connecting' | 'securing' | 'identifying' | 'open
 
 /** Frames held between the handshake and `open`. An honest peer sends at most its outbox in that time. */
 const maxHeldFrames = 4_000;
+/**
+ * How long a link's pong may take before the link counts as dead (`checkAlive`). A live link answers in about a
+ * millisecond on one machine (docs/lab.md §3) and well under a second across the Internet; a path that died (an
+ * address change, a page suspended while its network moved) never answers, while the channel still reads open and
+ * ICE takes 15 s (Chromium) to say `failed`, and the link 25 s more to give up.
+ */
+export const pongWaitMs = 5_000;
 /** A change in what was dropped or rejected is reported (`counters`) at most this often: a flood is one report. */
 export const countersReportMs = 250;
 
@@ -108,6 +115,8 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
   private countersTimer?: ReturnType<typeof setTimeout>;
   /** Rejected frames as last seen, to notice new ones (the secure channel counts them). */
   private rejectedSeen = 0;
+  /** The check under way (`checkAlive`): one at a time. */
+  private aliveCheck?: Promise<boolean>;
 
   constructor(private readonly options: PeerSessionOptions) {
     super();
@@ -166,9 +175,34 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
     return this.link.bufferedAmount;
   }
 
-  /** Checks a quiet link at once (the page came back to the front): a dead one then ends instead of looking open. */
-  ping(): void {
+  private ping(): void {
     this.send({ type: 'ping', sentAt: this.now() });
+  }
+
+  /**
+   * Checks the link at once (the page came back to the front; the contact offered a reconnect while this side still
+   * reads it open): a ping, and true when a pong comes within `withinMs`. None: the session ends as lost
+   * (CONNECTION_LOST), so it stops looking open and the reconnects of a lost link start.
+   */
+  checkAlive(withinMs = pongWaitMs): Promise<boolean> {
+    if (this.state !== 'open') return Promise.resolve(false);
+    this.aliveCheck ??= new Promise<boolean>((resolve) => {
+      const done = (alive: boolean): void => {
+        clearTimeout(timer);
+        offPong();
+        offClosed();
+        this.aliveCheck = undefined;
+        resolve(alive);
+      };
+      const offPong = this.on('rtt', () => done(true));
+      const offClosed = this.on('closed', () => done(false));
+      const timer = setTimeout(() => {
+        done(false);
+        this.end({ state: 'failed', code: 'CONNECTION_LOST' });
+      }, withinMs);
+      this.ping();
+    });
+    return this.aliveCheck;
   }
 
   /**

@@ -10,6 +10,13 @@
 // The same starts when a direct link to such a contact is lost while this page stays open (`lost`: the link failed,
 // or was found dead when the page came back to the front), not when someone ended it (a bye, Disconnect, a lock).
 //
+// An offer from a contact this page still reads as connected means the contact lost that link (it offers only when
+// not connected): after a change of address one side's browser may notice at once (Firefox 153: its link closed
+// within a second) while the other's still reads the link open for 40 s (Chromium 156: ICE `failed` after 15 s, then
+// the link's 25 s grace; test/e2e/address-change.test.mjs). So the link is checked (`isAlive`: a ping); one that
+// does not answer is closed as lost and the offer taken at once. One that answers stays, and the offer is ignored (it
+// was older than this link).
+//
 // Offers go out again, backing off (offerBackoffMs, doubling up to maxOfferBackoffMs), only while the contact is not
 // connected and only while this page is open; nothing at all is sent once connected. When both pages offered (both
 // unlocked), the page whose identity key sorts lower keeps its own offer: it sends it again at once (the other page
@@ -26,6 +33,8 @@ export interface RelayReconnectOptions {
   /** Contacts relays are in use with (relay-carrier.ts reconnectable). */
   readonly contacts: () => readonly string[];
   readonly isOnline: (contactId: string) => boolean;
+  /** Checks the contact's open link (peer-session.ts checkAlive): false, and the link closed as lost, when it is dead. */
+  readonly isAlive: (contactId: string) => Promise<boolean>;
   /** Whether a one-code reconnect can be made for this contact (a pinned certificate, a browser that keeps one). */
   readonly canOffer: (contactId: string) => boolean;
   /** A one-code reconnect exchange for the contact, marked automatic. */
@@ -53,6 +62,9 @@ export class RelayReconnect {
   /** The exchange answering the contact's latest offer we took: dropped when a newer one is taken. */
   private readonly taken = new Map<string, Exchange>();
   private stopped = false;
+  /** Contacts whose open link is being checked because they offered: its loss starts no offer of ours (theirs is
+   * taken). */
+  private readonly checking = new Set<string>();
 
   constructor(private readonly options: RelayReconnectOptions) {}
 
@@ -63,7 +75,7 @@ export class RelayReconnect {
 
   /** The direct link to the contact was lost while this page stays open: offers start again, from the first back-off. */
   lost(contactId: string): void {
-    if (this.options.contacts().includes(contactId)) void this.offerTo(contactId);
+    if (this.options.contacts().includes(contactId) && !this.checking.has(contactId)) void this.offerTo(contactId);
   }
 
   /** The contact is connected (by any way), or its offer is taken: no more offers, and our own goes. */
@@ -83,7 +95,17 @@ export class RelayReconnect {
   /** An offer or an answer the contact sealed for us (untrusted text; pairing decides whether it is a code for this
    * device, or an answer to our offer). */
   async received(contactId: string, code: string): Promise<void> {
-    if (this.stopped || this.options.isOnline(contactId)) return;
+    if (this.stopped) return;
+    if (this.options.isOnline(contactId)) {
+      if (this.checking.has(contactId)) return;
+      this.checking.add(contactId);
+      try {
+        if (await this.options.isAlive(contactId)) return;
+      } finally {
+        this.checking.delete(contactId);
+      }
+      if (this.stopped || this.options.isOnline(contactId)) return;
+    }
     const own = this.pending.get(contactId);
     let canonical = code;
     let decoded: DecodedCode | undefined;

@@ -18,6 +18,7 @@ function reconnectFor(options: Partial<RelayReconnectOptions> = {}) {
   const reconnect = new RelayReconnect({
     contacts: () => ['bob'],
     isOnline: (id) => online.has(id),
+    isAlive: async () => true,
     canOffer: () => true,
     offer: async () => ({ id: `x${++made}`, kind: 'reconnect', state: 'waiting-for-peer', code: `CODE${made}`, createdAt: 0 }) as Exchange,
     send: async (_id, code) => {
@@ -32,6 +33,10 @@ function reconnectFor(options: Partial<RelayReconnectOptions> = {}) {
   });
   return { reconnect, sent, cancelled, taken, answered, online };
 }
+
+/** A one-code reconnect offer, as the contact's page seals it. */
+const offerCode = (port = 4000) =>
+  encodeCode({ kind: 'invite', fields: { fingerprint: new Uint8Array(32).fill(3), candidates: [{ type: 'host', address: '192.168.1.2', port }] }, reconnectFor: new Uint8Array(4).fill(9) });
 
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -96,6 +101,36 @@ describe('automatic reconnect: back-off and glare', () => {
     assert.deepEqual([offering.answered, offering.sent, offering.taken], [[`x1 ${answer}`], ['CODE1'], []], 'applied to the offer, not sent again');
     taker.reconnect.stop();
     offering.reconnect.stop();
+  });
+  it('an offer from a contact this page reads as connected: the link is checked; dead, it is taken at once (and the loss starts no offer of ours); alive, ignored', async () => {
+    const code = offerCode();
+    let checks = 0;
+    // Dead: the check closes the session as lost, which the messenger reports (lost) while the check is under way.
+    const dead = reconnectFor({
+      isAlive: async () => {
+        checks++;
+        dead.online.delete('bob');
+        dead.reconnect.lost('bob');
+        return false;
+      },
+    });
+    dead.online.add('bob');
+    await dead.reconnect.received('bob', code);
+    await settle();
+    assert.deepEqual([checks, dead.taken, dead.sent], [1, [code], []], 'taken, and no offer of our own');
+
+    const alive = reconnectFor({
+      isAlive: async () => {
+        checks++;
+        return true;
+      },
+    });
+    alive.online.add('bob');
+    await alive.reconnect.received('bob', code);
+    await settle();
+    assert.deepEqual([checks, alive.taken, alive.sent], [2, [], []], 'a link that answers stays; the offer is ignored');
+    dead.reconnect.stop();
+    alive.reconnect.stop();
   });
   it('a late answer (to an offer already dropped) leaves the offer now waiting alone, and the next one still comes (review: it dropped it and no offer followed)', async (t) => {
     t.mock.timers.enable({ apis: ['setTimeout'] });

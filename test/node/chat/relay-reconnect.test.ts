@@ -1,11 +1,14 @@
 // Automatic reconnect through a real Nostr relay (test/fixtures/nostr-relay.mjs; docs/relays.md): two contacts who
 // use relays with each other both close Tincan and open it again; their pages connect with no code, through a
 // one-code reconnect offer sealed as an ephemeral gift wrap (never stored), and send nothing more once connected.
-// The same while both pages stay open and their direct link is lost; not when one of them ended it on purpose.
+// The same while both pages stay open and their direct link is lost, also when only one side noticed (the other's link
+// is checked when the contact's offer comes) or neither did (a page coming back to the front checks its links); not
+// when one of them ended it on purpose.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startNostrRelay, type TestRelay } from '../../fixtures/nostr-relay.mjs';
-import { closeApp, loseLink, relayFriends as friends, texts, unlockAgain, until, waitFor } from './people';
+import { closeApp, loseLink, relayFriends as friends, texts, unlockAgain, until, waitFor, type Person } from './people';
+import { cut, type MemoryLink } from './memory-link';
 
 const relays: TestRelay[] = [];
 after(async () => {
@@ -13,6 +16,28 @@ after(async () => {
 });
 
 const events = (relay: TestRelay) => relay.received.filter((m) => m[0] === 'EVENT').map((m) => m[1] as { kind: number });
+
+const linkOf = (who: Person, contactId: string) => who.messenger.peers.get(contactId)!.link as MemoryLink;
+
+/**
+ * Two friends using a relay, connected; `lose` does something to their link (`a` Alice's end, `b` Bob's). Then both
+ * must be connected again by an automatic reconnect, over a new link, and a message must go over it.
+ */
+async function comesBack(lose: (people: { alice: Person; a: MemoryLink; b: MemoryLink }) => void): Promise<void> {
+  const relay = await startNostrRelay();
+  relays.push(relay);
+  const { alice, bob, bobAtAlice, aliceAtBob } = await friends(relay.url);
+  const a = linkOf(alice, bobAtAlice);
+  lose({ alice, a, b: linkOf(bob, aliceAtBob) });
+  await Promise.all([
+    waitFor(alice, 'connected', (c) => c.contactId === bobAtAlice && !!c.automatic, { timeoutMs: 20_000 }),
+    waitFor(bob, 'connected', (c) => c.contactId === aliceAtBob && !!c.automatic, { timeoutMs: 20_000 }),
+  ]);
+  assert.notEqual(linkOf(alice, bobAtAlice), a, 'a new link');
+  await alice.messenger.send(bobAtAlice, 'back again');
+  await until(async () => (await texts(bob, aliceAtBob)).includes('back again'), 'over the new link');
+  for (const who of [alice, bob]) who.messenger.close();
+}
 
 describe('automatic reconnect through a relay', () => {
   for (const order of ['Alice first', 'both at once'] as const) {
@@ -56,6 +81,20 @@ describe('automatic reconnect through a relay', () => {
     await until(async () => (await texts(bob, aliceAtBob)).includes('back again'), 'over the new link');
     for (const who of [alice, bob]) who.messenger.close();
   });
+
+  // A change of address (test/e2e/address-change.test.mjs): one browser's link closes at once, the other's still reads
+  // open for 40 s. The contact's offer makes that side check its link (a ping): no pong, and the offer is taken.
+  it('a link lost on one side only (the other still reads it open): the contact\'s offer brings it back by relay', () =>
+    comesBack(({ a, b }) => {
+      cut(a, b);
+      b.close({ state: 'failed', code: 'ICE_FAILED' });
+    }));
+
+  it('a link dead under both pages that neither noticed: a page coming back to the front finds it dead, and it comes back by relay', () =>
+    comesBack(({ alice, a, b }) => {
+      cut(a, b);
+      alice.messenger.pingAll();
+    }));
 
   it('a link ended on purpose (Disconnect) is not reconnected by relay', async () => {
     const relay = await startNostrRelay();
