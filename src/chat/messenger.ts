@@ -377,9 +377,15 @@ export class Messenger extends Emitter<MessengerEvents> {
   }
 
   /** The page came back to the front: every live link is checked at once (one found dead ends, and its contact is
-   * offered a reconnect by relay: relay-reconnect.ts lost). */
+   * offered a reconnect by relay: relay-reconnect.ts lost). A link that carries a call is left to the call's own
+   * watch, which rides out a short outage on unchanged addresses (calls.ts, callLostMs): checked here, it would end
+   * the call after pongWaitMs. */
   pingAll(): void {
-    for (const session of this.peers.open()) void session.checkAlive();
+    const inCall = new Set<string>();
+    const call = this.calls.current;
+    if (call) inCall.add(call.contactId);
+    for (const member of this.groupCalls.current?.members ?? []) inCall.add(member.contactId);
+    for (const session of this.peers.open()) if (!session.contactId || !inCall.has(session.contactId)) void session.checkAlive();
   }
 
   /** Not connected, but reached through relays (relay-presence.ts): the status says "via relay". */

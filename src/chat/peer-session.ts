@@ -31,6 +31,8 @@ const maxHeldFrames = 4_000;
  * ICE takes 15 s (Chromium) to say `failed`, and the link 25 s more to give up.
  */
 export const pongWaitMs = 5_000;
+/** Within pongWaitMs, the link is pinged again this often (ms). */
+const alivePingEveryMs = 1_000;
 /** A change in what was dropped or rejected is reported (`counters`) at most this often: a flood is one report. */
 export const countersReportMs = 250;
 
@@ -186,12 +188,14 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
    */
   checkAlive(withinMs = pongWaitMs): Promise<boolean> {
     if (this.state !== 'open') return Promise.resolve(false);
-    this.aliveCheck ??= new Promise<boolean>((resolve) => {
+    if (this.aliveCheck) return this.aliveCheck;
+    const check = new Promise<boolean>((resolve) => {
       const done = (alive: boolean): void => {
         clearTimeout(timer);
+        clearInterval(again);
         offPong();
         offClosed();
-        this.aliveCheck = undefined;
+        if (this.aliveCheck === check) this.aliveCheck = undefined;
         resolve(alive);
       };
       const offPong = this.on('rtt', () => done(true));
@@ -200,9 +204,12 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
         done(false);
         this.end({ state: 'failed', code: 'CONNECTION_LOST' });
       }, withinMs);
-      this.ping();
+      // Asked again every second: one ping lost on the way (or dropped by a peer's budget) is not a dead link.
+      const again = setInterval(() => this.ping(), alivePingEveryMs);
     });
-    return this.aliveCheck;
+    this.aliveCheck = check;
+    this.ping();
+    return check;
   }
 
   /**

@@ -96,17 +96,6 @@ export class RelayReconnect {
    * device, or an answer to our offer). */
   async received(contactId: string, code: string): Promise<void> {
     if (this.stopped) return;
-    if (this.options.isOnline(contactId)) {
-      if (this.checking.has(contactId)) return;
-      this.checking.add(contactId);
-      try {
-        if (await this.options.isAlive(contactId)) return;
-      } finally {
-        this.checking.delete(contactId);
-      }
-      if (this.stopped || this.options.isOnline(contactId)) return;
-    }
-    const own = this.pending.get(contactId);
     let canonical = code;
     let decoded: DecodedCode | undefined;
     try {
@@ -116,6 +105,28 @@ export class RelayReconnect {
       // Not a code: nothing to do.
       if (!isTincanError(error)) throw error;
     }
+    let foundDead = false;
+    if (this.options.isOnline(contactId)) {
+      // Only a reconnect offer says the contact lost the link this page still reads open.
+      if (decoded?.kind !== 'invite' || !decoded.reconnectFor || this.checking.has(contactId)) return;
+      this.checking.add(contactId);
+      try {
+        if (await this.options.isAlive(contactId)) return;
+      } finally {
+        this.checking.delete(contactId);
+      }
+      if (this.stopped || this.options.isOnline(contactId)) return;
+      foundDead = true;
+    }
+    const took = await this.handle(contactId, canonical, decoded);
+    // The link was found dead while the offer was looked at (its loss started no offer of ours): if the offer could
+    // not be taken, ours goes out now rather than waiting for the contact's next one.
+    if (foundDead && !took) void this.offerTo(contactId);
+  }
+
+  /** What the contact sent, once it is not connected: true when an exchange is under way with it. */
+  private async handle(contactId: string, canonical: string, decoded: DecodedCode | undefined): Promise<boolean> {
+    const own = this.pending.get(contactId);
     if (decoded?.kind === 'answer') {
       // The contact took our offer and answers it: its candidates go to the waiting link. An answer to an offer
       // already dropped (a late one) does nothing, and above all does not drop the offer now waiting (review: it
@@ -125,15 +136,15 @@ export class RelayReconnect {
       } catch (error) {
         if (!isTincanError(error)) throw error;
       }
-      return;
+      return !!own;
     }
     if (own?.exchange && this.options.keepsOwnOffer(contactId)) {
       void this.options.send(contactId, own.exchange.code!);
-      return;
+      return true;
     }
     if (own) this.dropOwn(contactId);
     // Only a one-code reconnect: an ordinary invite would want an answer sent back by hand.
-    if (decoded?.kind !== 'invite' || !decoded.reconnectFor) return;
+    if (decoded?.kind !== 'invite' || !decoded.reconnectFor) return false;
     let exchange: Exchange | undefined;
     try {
       exchange = await this.options.take(contactId, canonical);
@@ -141,12 +152,13 @@ export class RelayReconnect {
       // Not a usable code for this device, or one already opened (a resend): nothing to do.
       if (!isTincanError(error)) throw error;
     }
-    if (!exchange || this.stopped) return;
+    if (!exchange || this.stopped) return false;
     const previous = this.taken.get(contactId);
     this.taken.set(contactId, exchange);
     // The link of an earlier offer that did not connect waits no longer (a newer offer means the contact gave up on it).
     if (previous && previous.id !== exchange.id) this.options.cancel(previous.id);
     if (exchange.code) void this.options.send(contactId, exchange.code);
+    return true;
   }
 
   stop(): void {

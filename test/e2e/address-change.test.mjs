@@ -71,6 +71,13 @@ function move(from, to) {
   ip('route', 'replace', 'default', 'dev', 'v0');
 }
 
+/** Back to `address` whatever state a failed move left (the files after this one share the namespace). */
+function restore(address) {
+  ip('addr', 'flush', 'dev', 'v0');
+  ip('addr', 'add', address, 'dev', 'v0');
+  ip('route', 'replace', 'default', 'dev', 'v0');
+}
+
 /** Before the move: every connection the page has now is marked old (a link made after it is new). */
 const markOld = (page) => page.evaluate(() => window.tincanConnections.forEach((pc) => (pc.tincanOld = true)));
 
@@ -111,8 +118,8 @@ for (const [aliceKind, bobKind] of [['chromium', 'firefox'], ['chromium', 'chrom
       const at = {};
       let moved = false;
       try {
+        moved = true; // before the move: a move that fails half-way is undone too
         move(oldAddress, newAddress);
-        moved = true;
         // The pages' connections to the relay went with the old network too (a real phone's would); they reconnect
         // by themselves (nostr-tools' back-off, 10 s).
         relay.dropClients();
@@ -136,7 +143,7 @@ for (const [aliceKind, bobKind] of [['chromium', 'firefox'], ['chromium', 'chrom
         throw error;
       } finally {
         watching.stop();
-        if (moved) move(newAddress, oldAddress);
+        if (moved) restore(oldAddress);
       }
     });
   });

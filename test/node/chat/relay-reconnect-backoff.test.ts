@@ -113,11 +113,37 @@ describe('automatic reconnect: back-off and glare', () => {
         dead.reconnect.lost('bob');
         return false;
       },
+      // Taken: an exchange under way (its answer goes back by relay as the real take's does; none here).
+      take: async (_id, taken) => {
+        dead.taken.push(taken);
+        return { id: 't1', kind: 'reconnect', state: 'connecting', createdAt: 0 } as unknown as Exchange;
+      },
     });
     dead.online.add('bob');
     await dead.reconnect.received('bob', code);
     await settle();
     assert.deepEqual([checks, dead.taken, dead.sent], [1, [code], []], 'taken, and no offer of our own');
+
+    // Dead, and the offer cannot be taken (a resend of one already opened): our own offer goes out at once.
+    const untaken = reconnectFor({
+      isAlive: async () => {
+        untaken.online.delete('bob');
+        untaken.reconnect.lost('bob');
+        return false;
+      },
+    });
+    untaken.online.add('bob');
+    await untaken.reconnect.received('bob', code);
+    await settle();
+    assert.deepEqual(untaken.sent, ['CODE1'], 'our own offer');
+    untaken.reconnect.stop();
+
+    // Not a reconnect offer (an answer, any other text) while the link reads open: no check at all.
+    const other = reconnectFor({ isAlive: async () => { checks += 100; return false; } });
+    other.online.add('bob');
+    await other.reconnect.received('bob', 'not a code');
+    assert.equal(checks, 1, 'no check for what is not a reconnect offer');
+    other.reconnect.stop();
 
     const alive = reconnectFor({
       isAlive: async () => {
