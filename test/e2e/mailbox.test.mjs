@@ -126,8 +126,9 @@ describe('mailbox', () => {
       await until(() => textNotConnected(page), 'Alice\'s page to see Bob gone');
       await enterApp(bob.page, bob);
       await openConversation(bob.page, 'Alice');
-      await waitForText(bob.page, 'status', 'Connection', 'Connected');
-      await waitForText(page, 'status', 'Connection', 'Connected');
+      // Up to 60 s: in one full run (2026-12-08, beside the waiting group) this took over 30 s; alone it passed.
+      await waitForText(bob.page, 'status', 'Connection', 'Connected', { timeout: 60_000 });
+      await waitForText(page, 'status', 'Connection', 'Connected', { timeout: 60_000 });
       for (const person of [alice, bob]) assert.deepEqual(person.errors, []);
     } finally {
       await Promise.all([alice.close(), bob.close()]);
