@@ -323,7 +323,7 @@ export function sealRecordSync(
   header[0] = recordEnvelopeVersion;
   header[1] = isRaw ? contentRaw : contentJson;
   // The nonce straight from the platform's CSPRNG in one call: libsodium.js's randombytes_buf asks it for 4 bytes at a
-  // time (six calls a nonce), which was 30 % of the store's time in a flood (bench/RESULTS.md, issue 17, third pass).
+  // time (six calls a nonce), which was 35 % of the store's time in a flood (bench/RESULTS.md, issue 17, third pass).
   crypto.getRandomValues(header.subarray(2));
   const sealed = sodium.crypto_aead_xchacha20poly1305_ietf_encrypt(
     plaintext,
