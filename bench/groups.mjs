@@ -194,10 +194,7 @@ async function invite(inviter, newcomer, members) {
   await fill(inviter.page, 'textbox', 'Paste a code', answer);
   const all = `${members.length - 1} of ${members.length - 1} connected`;
   await Promise.all(members.map((m) => m.page.evaluate(armStatusWatch, all)));
-  await inviter.page.evaluate(() => {
-    window.__tcClickAt = undefined;
-    document.addEventListener('click', () => (window.__tcClickAt ??= performance.timeOrigin + performance.now()), { capture: true, once: true });
-  });
+  await inviter.page.evaluate(armClickTime);
   await click(inviter.page, 'button', 'Connect');
   const clickAt = await inviter.page.evaluate(() => window.__tcClickAt);
   // The newcomer's page opens the group by itself; the inviter's shows the pairing screen: open the group there.

@@ -74,9 +74,9 @@ async function group(names: readonly string[], title = 'Climbers') {
 }
 
 /** The first starts a voice call; the second accepts, then the third, holding both offers: every leg answered. */
-async function allThreeAnswered(people: readonly Person[], groupId: string): Promise<void> {
+async function allThreeAnswered(people: readonly Person[], groupId: string, video = false): Promise<void> {
   const [ann, ben, cat] = people as [Person, Person, Person];
-  await ann.messenger.groupCalls.start(groupId, false);
+  await ann.messenger.groupCalls.start(groupId, video);
   await until(() => state(ben)?.phase === 'ringing-in' && state(cat)?.phase === 'ringing-in', 'Ben and Cat ring');
   await ben.messenger.groupCalls.accept();
   await until(() => state(cat)?.members.length === 2, 'Cat holds both offers');
@@ -262,10 +262,7 @@ describe('a group call of three', () => {
   it('a member who joins while the camera is coming on gets the camera too, and does not turn it off for the others', async () => {
     const { people, groupId, legs, flow } = await group(['Ann', 'Ben', 'Cat']);
     const [ann, ben, cat] = people as [Person, Person, Person];
-    await ann.messenger.groupCalls.start(groupId, true);
-    await until(() => state(ben)?.phase === 'ringing-in' && state(cat)?.phase === 'ringing-in', 'Ben and Cat ring');
-    await ben.messenger.groupCalls.accept();
-    await cat.messenger.groupCalls.accept();
+    await allThreeAnswered(people, groupId, true);
     flow(ann, ben);
     flow(ann, cat);
     flow(ben, cat);
