@@ -4,6 +4,8 @@
 //   call-end     { call, reason }           either side ends the call, or refuses it, and why
 //   call-signal  { call, kind, sdp }        an ICE restart's offer (caller) or answer (callee)
 //   call-media   { call, receiving }        "your media reaches me" (or no longer does)
+//   call-resume  { call }                   the callee's connection for an answered call was lost: "offer anew" (the
+//                                           caller's new offer is a call-offer with the same id: calls.ts "Reconnecting")
 //   group-call   { call, group, video, sdp } a group call's offer for this pair's leg (docs/calls.md "Group calls"):
 //                                           the other frames then name the group call's id on this pair's session
 //   group-call-state { call, group, video, present } a member in a group call tells a member of the group that has
@@ -20,6 +22,7 @@ export const callFrameTypes = {
   'call-end': 23,
   'call-signal': 24,
   'call-media': 25,
+  'call-resume': 26,
   // Group calls (group-calls.ts): one leg per pair of members, each offered with this frame.
   'group-call': 30,
   // "I am in (or no longer in) this group call", to a member of the group not in it: its page offers "Join call".
@@ -43,6 +46,7 @@ export type CallFrame =
   | { type: 'call-end'; call: string; reason: CallEndReason }
   | { type: 'call-signal'; call: string; kind: 'offer' | 'answer'; sdp: string }
   | { type: 'call-media'; call: string; receiving: boolean }
+  | { type: 'call-resume'; call: string }
   | { type: 'group-call'; call: string; group: string; video: boolean; sdp: string }
   | { type: 'group-call-state'; call: string; group: string; video: boolean; present: boolean };
 
@@ -69,6 +73,8 @@ export function validateCallFrame(type: CallFrameType, b: Readonly<Record<string
       return (b.kind === 'offer' || b.kind === 'answer') && isSdp(b.sdp) ? { type, call, kind: b.kind, sdp: b.sdp } : undefined;
     case 'call-media':
       return typeof b.receiving === 'boolean' ? { type, call, receiving: b.receiving } : undefined;
+    case 'call-resume':
+      return { type, call };
     case 'group-call':
       return typeof b.group === 'string' && groupIdPattern.test(b.group) && typeof b.video === 'boolean' && isSdp(b.sdp)
         ? { type, call, group: b.group, video: b.video, sdp: b.sdp }

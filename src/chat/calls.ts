@@ -3,23 +3,34 @@
 // (net/call-link.ts). Everything about a call's state lives here; the app shows it, the UI only renders it.
 //
 // Phases: ringing-out (caller, offer sent) | ringing-in (callee, its page rings) -> connecting (accepted) ->
-// in-call (media flows both ways: this side receives, and the peer says it does) -> over. Every way a call ends
+// in-call (media flows both ways: this side receives, and the peer says it does) -> over; from connecting or in-call
+// to reconnecting and back (below). Every way a call ends
 // goes through `finish`, once: timers, connection and listeners go, and each device writes its own entry in the
 // conversation's history (answered with its length, declined, missed, no answer, busy, failed).
 //
 // The binding to the contact (docs/calls.md): a call's offer and answer arrive only on the contact's open session
 // (sealed with keys from the signed Hello), and their SDP must name exactly the DTLS fingerprint the contact signed
 // for this session's link; any other (or a second, or none) is refused with CALL_REFUSED and the call ends.
+//
+// Reconnecting (docs/calls.md "A change of address"): an answered call whose own connection was lost (its path did
+// not come back within callLostMs, net/call-link.ts), or whose chat link was lost under it, is set up anew rather
+// than ended: the connection goes but its capture stays (`suspend`), and over the contact's open chat link (the
+// same one, or the next one, made by any carrier: a relay, a mailbox) the caller sends a new `call-offer` for the
+// same call id, which the callee answers without ringing; its `call-resume` asks the caller for one. The new
+// connection is made by that link, with its certificate, and its SDP is checked against the fingerprint signed for
+// it, as the first one was. The call reads "Reconnecting…" until media flows both ways again, for at most
+// callHandoverMs. A chat link lost when nothing can bring it back by itself (no relay in use with the contact) ends
+// the call at once, as before; so does a link the peer closed on purpose (a bye, Disconnect).
 import { isTincanError, TincanError, type ErrorCode } from '../errors';
 import { Emitter } from '../events';
 import { toBase64Url } from '../crypto/bytes';
-import type { CallConnection } from '../net/call-link';
+import { callLostMs, type CallConnection } from '../net/call-link';
 import type { CallEndReason, CallFrame } from './call-frames';
 import type { CallOutcome, CallRecord } from './call-record';
 import { defaultConversationQuotaBytes, TokenBucket, type BucketLimits } from './budget';
 import type { ChatMessage } from './chat-message';
 import { writeCallEntry, type CallLogPort } from './call-entries';
-import type { PeerSession, SessionCallFrame } from './peer-session';
+import type { PeerSession, SessionCallFrame, SessionEnd } from './peer-session';
 
 /** How long the caller's offer rings before it is "no answer" (the callee gives it ringGraceMs more). */
 export const ringMs = 45_000;
@@ -29,6 +40,17 @@ export const ringGraceMs = 5_000;
  * still be open): an accept pressed late in the ring does not end as "No answer".
  */
 export const acceptingMs = 60_000;
+/**
+ * How long a call may read "Reconnecting…" before it ends with CALL_CONNECTION_LOST. A change of address brought the
+ * chat link back by relay in about 21 s (Chromium with Firefox) and 41 s (two Chromiums) when nothing checked it
+ * (test/e2e/address-change.test.mjs); a call checks it as soon as its own path goes (callChatCheckMs).
+ */
+export const callHandoverMs = 45_000;
+/**
+ * How long the chat link under a call has to answer a ping once the call's own path went, when a relay could bring
+ * the link back; and once the call's connection was lost, in any case. A live link answers in milliseconds.
+ */
+export const callChatCheckMs = 3_000;
 
 /**
  * What a contact's call offers may cost this device: a person rings again a few times at most, so a burst of 3 and
@@ -36,7 +58,7 @@ export const acceptingMs = 60_000;
  */
 export const callOfferBudget = { perSecond: 1, burst: 3 } as const satisfies BucketLimits;
 
-export type CallPhase = 'ringing-out' | 'ringing-in' | 'connecting' | 'in-call';
+export type CallPhase = 'ringing-out' | 'ringing-in' | 'connecting' | 'in-call' | 'reconnecting';
 
 /** The call going on, as the app shows it: a new object on every change. */
 export interface CallState {
@@ -90,12 +112,17 @@ export interface CallsOptions {
   acceptingMs?: number;
   /** The id of the group call going on (group-calls.ts), if any: one call at a time on this device. */
   busyElsewhere?: () => string | undefined;
+  /** Whether a lost chat link with the contact is made again by itself (relays in use with it): a call then waits. */
+  canReconnect?: (contactId: string) => boolean;
+  /** callHandoverMs, shorter in tests. */
+  handoverMs?: number;
 }
 
 interface Active {
   readonly id: string;
   readonly contactId: string;
-  readonly session: PeerSession;
+  /** The chat session carrying the call's frames: the contact's next one after its link was lost. */
+  session: PeerSession;
   readonly video: boolean;
   readonly direction: 'out' | 'in';
   readonly startedAt: number;
@@ -103,6 +130,12 @@ interface Active {
   muted: boolean;
   cameraOff: boolean;
   connection?: CallConnection;
+  /** Reconnecting: the lost connection, suspended, that still holds the capture until the next one takes it. */
+  held?: CallConnection;
+  /** Caller, reconnecting: the session its new offer went out on (the answer must come on it). */
+  reofferedOn?: PeerSession;
+  /** Reconnecting: the call ends when this fires (callHandoverMs). */
+  handoverTimer?: ReturnType<typeof setTimeout>;
   offerSdp?: string;
   /** The answer was sent (callee) or applied (caller): from then on call-signal frames are this call's. */
   answered: boolean;
@@ -151,6 +184,7 @@ export class Calls extends Emitter<CallsEvents> {
   private readonly now: () => number;
   private readonly ringMs: number;
   private readonly acceptingMs: number;
+  private readonly handoverMs: number;
   private readonly quotaBytes: (conversationId: string) => number;
   private readonly offerBudgets = new WeakMap<PeerSession, TokenBucket>();
   private closed = false;
@@ -161,6 +195,7 @@ export class Calls extends Emitter<CallsEvents> {
     this.now = options.now ?? Date.now;
     this.ringMs = options.ringMs ?? ringMs;
     this.acceptingMs = options.acceptingMs ?? acceptingMs;
+    this.handoverMs = options.handoverMs ?? callHandoverMs;
     this.quotaBytes = options.quotaBytes ?? (() => defaultConversationQuotaBytes);
   }
 
@@ -172,10 +207,13 @@ export class Calls extends Emitter<CallsEvents> {
   attach(session: PeerSession): void {
     this.offerBudgets.set(session, new TokenBucket(callOfferBudget, this.now));
     session.on('call-frame', (frame) => void this.receive(session, frame));
-    session.on('closed', () => {
+    session.on('closed', (end) => {
       const call = this.active;
-      if (call?.session === session) this.finish(call, this.outcomeWhenCut(call), 'CALL_CONNECTION_LOST');
+      if (call?.session === session) this.sessionLost(call, end);
     });
+    // A call waiting for its contact's next chat link goes on over this one.
+    const call = this.active;
+    if (call?.phase === 'reconnecting' && call.contactId === session.contactId) this.resume(call, session);
   }
 
   /** "Voice call" / "Video call": rings the contact. Throws CALL_BUSY, CALL_NEEDS_CONNECTION, CALL_UNAVAILABLE. */
@@ -236,6 +274,7 @@ export class Calls extends Emitter<CallsEvents> {
     const call = this.active;
     if (!call) return;
     call.muted = muted;
+    // While reconnecting the held capture sends nothing; the next connection applies it.
     call.connection?.setMuted(muted);
     this.changed();
   }
@@ -282,6 +321,7 @@ export class Calls extends Emitter<CallsEvents> {
     if (!call || call.id !== frame.call || call.session !== session) return;
     switch (frame.type) {
       case 'call-answer':
+        if (call.direction === 'out' && call.reofferedOn === session) return this.takeReanswer(call, session, frame.sdp);
         if (call.direction !== 'out' || call.phase !== 'ringing-out') return;
         if (!this.isSigned(session, frame.sdp)) return this.end(call, 'refused', 'failed', 'CALL_REFUSED');
         clearTimeout(call.ringTimer);
@@ -313,15 +353,24 @@ export class Calls extends Emitter<CallsEvents> {
         }
         call.peerReceiving = frame.receiving;
         return this.updatePhase(call);
+      case 'call-resume':
+        // The callee lost its connection: a new offer, unless one is out on this session already. Each costs a
+        // connection and its gathering here: within the contact's offer budget.
+        if (call.direction !== 'out' || !call.answered || call.reofferedOn === session) return;
+        if (!this.offerBudgets.get(session)?.take()) return void this.counted.offersOverBudget++;
+        return this.reconnect(call);
     }
   }
 
   private ring(session: PeerSession, contactId: string, frame: Extract<CallFrame, { type: 'call-offer' }>): void {
-    if (this.active?.id === frame.call) return;
+    const same = this.active?.id === frame.call ? this.active : undefined;
+    // The same call offered again: only by its caller, once it was answered (a new connection, no ringing).
+    if (same && (same.contactId !== contactId || same.direction !== 'in' || !same.answered)) return;
     if (!this.offerBudgets.get(session)?.take()) {
       this.counted.offersOverBudget++;
       return;
     }
+    if (same) return void this.reanswer(same, session, frame.sdp);
     if (!this.isSigned(session, frame.sdp)) {
       session.send({ type: 'call-end', call: frame.call, reason: 'refused' });
       this.emit('notice', { contactId, code: 'CALL_REFUSED' });
@@ -377,8 +426,13 @@ export class Calls extends Emitter<CallsEvents> {
   }
 
   private connect(call: Active): CallConnection {
-    const connection = call.session.link.makeCall!({ video: call.video, role: call.direction === 'out' ? 'caller' : 'callee' });
+    // Connected anew: the held connection's capture goes on in this one (nothing is asked again). Taken only once
+    // the new connection exists: a link that cannot make one leaves it with the held connection, which stops it.
+    const media = call.held?.localMedia;
+    const connection = call.session.link.makeCall!({ video: call.video, role: call.direction === 'out' ? 'caller' : 'callee', ...(media ? { media } : {}) });
+    if (media) call.held?.takeMedia();
     call.connection = connection;
+    if (call.muted) connection.setMuted(true);
     call.undo.push(
       connection.on('media', () => this.active === call && this.changed()),
       connection.on('receiving', (receiving) => {
@@ -388,18 +442,157 @@ export class Calls extends Emitter<CallsEvents> {
       }),
       connection.on('signal', (signal) => call.session.send({ type: 'call-signal', call: call.id, kind: signal.kind, sdp: signal.sdp })),
       connection.on('state', (state) => {
-        if (state === 'failed') this.end(call, 'failed', this.outcomeWhenCut(call), connection.failure ?? 'CALL_CONNECTION_LOST');
+        if (state !== 'failed') return;
+        if (connection.failure === 'CALL_CONNECTION_LOST' && call.answered) return this.connectionLost(call);
+        this.end(call, 'failed', this.outcomeWhenCut(call), connection.failure ?? 'CALL_CONNECTION_LOST');
+      }),
+      connection.on('path', (isUp) => {
+        // The path went: the chat link is checked. One a relay could bring back gets callChatCheckMs, so a dead one (a
+        // change of address takes both) is closed and made again while the call waits. With no way back it gets as
+        // long as the call's own path (callLostMs): a short outage on unchanged addresses is ridden out as before
+        // (closing the link would end the call), and a link dead with the path is closed as the call's connection
+        // fails, so the call ends then, not a check later.
+        if (isUp || !call.answered) return;
+        void call.session.checkAlive(this.options.canReconnect?.(call.contactId) ? callChatCheckMs : callLostMs);
       }),
     );
     return connection;
+  }
+
+  /**
+   * The call's connection was lost (its path did not come back). Over a chat link that still answers, the call is set
+   * up anew; a link that does not answer is closed as lost, and sessionLost decides.
+   */
+  private connectionLost(call: Active): void {
+    if (this.active !== call) return;
+    const session = call.session;
+    this.hold(call);
+    void session.checkAlive(callChatCheckMs).then((alive) => {
+      if (alive && this.active === call && call.session === session) this.resume(call, session);
+    });
+  }
+
+  /**
+   * The call's chat session closed. A newer one with the contact is open already (it replaced this one): the call
+   * goes on over it. Lost (not ended by someone) under an answered call that a relay can bring back: the call waits
+   * for the next link. Otherwise the call ends with it.
+   */
+  private sessionLost(call: Active, end: SessionEnd): void {
+    const next = this.options.session(call.contactId);
+    if (call.answered && next && next !== call.session && next.state === 'open') return this.moveTo(call, next);
+    const isLost = !end.byPeer && (end.state === 'failed' || end.code !== undefined);
+    if (!isLost || !call.answered || !this.options.canReconnect?.(call.contactId)) {
+      return this.finish(call, this.outcomeWhenCut(call), 'CALL_CONNECTION_LOST');
+    }
+    this.hold(call);
+  }
+
+  /** The contact's new chat session carries the call: its connection goes on if it still flows, or is made anew. */
+  private moveTo(call: Active, session: PeerSession): void {
+    call.session = session;
+    if (call.phase !== 'reconnecting' && call.connection?.state === 'connected') {
+      session.send({ type: 'call-media', call: call.id, receiving: call.receiving });
+      return;
+    }
+    this.reconnect(call);
+  }
+
+  /** Sets the call up anew over its contact's open chat link (if any; else the next one, attach). */
+  private reconnect(call: Active): void {
+    this.hold(call);
+    const session = this.options.session(call.contactId);
+    if (session?.state === 'open') this.resume(call, session);
+  }
+
+  /** "Reconnecting…": the connection goes, its capture stays; the call ends after handoverMs unless it flows again. */
+  private hold(call: Active): void {
+    if (this.active !== call) return;
+    const connection = call.connection;
+    if (connection) {
+      for (const undo of call.undo.splice(0)) undo();
+      connection.suspend();
+      // The capture stays with the held connection until a new one takes it (connect): this one, which took it from
+      // the one held before (which has nothing left to stop).
+      call.held?.close();
+      call.held = connection;
+      call.connection = undefined;
+    }
+    call.receiving = call.peerReceiving = false;
+    call.reofferedOn = undefined;
+    call.handoverTimer ??= setTimeout(() => this.end(call, 'failed', this.outcomeWhenCut(call), 'CALL_CONNECTION_LOST'), this.handoverMs);
+    if (call.phase !== 'reconnecting') {
+      call.phase = 'reconnecting';
+      this.changed();
+    }
+  }
+
+  /** Over an open chat session: the caller offers anew (same call id), the callee asks it to (call-resume). */
+  private resume(call: Active, session: PeerSession): void {
+    if (this.active !== call || session.state !== 'open') return;
+    call.session = session;
+    if (call.direction === 'in') {
+      session.send({ type: 'call-resume', call: call.id });
+      return;
+    }
+    call.reofferedOn = session;
+    void this.reoffer(call, session);
+  }
+
+  private async reoffer(call: Active, session: PeerSession): Promise<void> {
+    let sdp: string;
+    try {
+      sdp = await this.connect(call).offer();
+    } catch (error) {
+      if (this.active === call) this.end(call, 'failed', this.outcomeWhenCut(call), codeOf(error));
+      return;
+    }
+    if (this.active !== call || call.reofferedOn !== session) return;
+    session.send({ type: 'call-offer', call: call.id, video: call.video, sdp });
+  }
+
+  /** Caller: the answer to its new offer. */
+  private async takeReanswer(call: Active, session: PeerSession, sdp: string): Promise<void> {
+    if (!this.isSigned(session, sdp)) return this.end(call, 'refused', this.outcomeWhenCut(call), 'CALL_REFUSED');
+    call.reofferedOn = undefined;
+    try {
+      await call.connection?.accept(sdp);
+    } catch (error) {
+      if (this.active === call) this.end(call, 'failed', this.outcomeWhenCut(call), codeOf(error));
+    }
+  }
+
+  /** Callee: the caller offers the answered call anew: a new connection, answered without ringing. */
+  private async reanswer(call: Active, session: PeerSession, offerSdp: string): Promise<void> {
+    if (!this.isSigned(session, offerSdp)) return this.end(call, 'refused', this.outcomeWhenCut(call), 'CALL_REFUSED');
+    this.hold(call);
+    call.session = session;
+    let sdp: string;
+    try {
+      sdp = await this.connect(call).answer(offerSdp);
+    } catch (error) {
+      if (this.active === call) this.end(call, 'failed', this.outcomeWhenCut(call), codeOf(error));
+      return;
+    }
+    if (this.active === call && call.session === session) session.send({ type: 'call-answer', call: call.id, sdp });
   }
 
   private updatePhase(call: Active): void {
     if (this.active !== call || call.phase === 'ringing-in' || call.phase === 'ringing-out') return;
     const flowing = call.receiving && call.peerReceiving;
     if (flowing && call.connectedAt === undefined) call.connectedAt = this.now();
+    if (flowing) this.settled(call);
+    // Reconnecting until media flows both ways again.
+    if (!flowing && call.phase === 'reconnecting') return;
     call.phase = flowing ? 'in-call' : 'connecting';
     this.changed();
+  }
+
+  /** Media flows both ways on the call's connection: a held one and the handover's timer are done with. */
+  private settled(call: Active): void {
+    clearTimeout(call.handoverTimer);
+    call.handoverTimer = undefined;
+    call.held?.close();
+    call.held = undefined;
   }
 
   /** Tells the peer why, then finishes here. */
@@ -414,8 +607,10 @@ export class Calls extends Emitter<CallsEvents> {
     if (this.active !== call) return;
     this.active = undefined;
     clearTimeout(call.ringTimer);
+    clearTimeout(call.handoverTimer);
     for (const undo of call.undo.splice(0)) undo();
     call.connection?.close();
+    call.held?.close();
     this.emit('call', undefined);
     if (code) this.emit('notice', { contactId: call.contactId, code });
     if (!outcome) return;
@@ -466,7 +661,7 @@ export class Calls extends Emitter<CallsEvents> {
       cameraOff: call.cameraOff,
       ...(call.connection?.canSwitchCamera ? { canSwitchCamera: true } : {}),
       ...(call.connectedAt !== undefined ? { connectedAt: call.connectedAt } : {}),
-      ...(call.connection?.localMedia ? { localMedia: call.connection.localMedia } : {}),
+      ...(call.connection?.localMedia ?? call.held?.localMedia ? { localMedia: call.connection?.localMedia ?? call.held?.localMedia } : {}),
       ...(call.connection?.remoteMedia ? { remoteMedia: call.connection.remoteMedia } : {}),
     };
   }

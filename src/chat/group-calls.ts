@@ -421,6 +421,7 @@ export class GroupCalls extends Emitter<GroupCallsEvents> {
         leg.peerReceiving = frame.receiving;
         return this.updatePhase(call);
       case 'call-offer':
+      case 'call-resume':
         return; // a call of two people: calls.ts
     }
   }

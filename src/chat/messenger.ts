@@ -9,7 +9,7 @@ import type { DecodedCode } from '../invite/invite-code';
 import type { Link } from '../net/link';
 import type { Contact } from '../store/records';
 import { getSodium } from '../crypto/sodium';
-import { Calls } from './calls';
+import { Calls, type CallsOptions } from './calls';
 import { MemberCarrier } from './carrier';
 import { ChainKeeper, type ChainRecordsPort } from './chain-keeper';
 import type { ChatMessage } from './chat-message';
@@ -55,6 +55,8 @@ export interface MessengerOptions {
   groups?: GroupRecordsPort;
   /** Nostr relays as one more carrier (relay-carrier.ts): it sends nothing unless relays were turned on. */
   relays?: RelayCarrier;
+  /** How long a call may read "Reconnecting…" (calls.ts callHandoverMs), and whether it waits: tests. */
+  callOptions?: Pick<CallsOptions, 'handoverMs' | 'canReconnect'>;
 }
 
 /** A contact's connection as the app shows it. */
@@ -138,6 +140,8 @@ export class Messenger extends Emitter<MessengerEvents> {
       now: this.now,
       ...(options.quotaBytes ? { quotaBytes: options.quotaBytes } : {}),
       busyElsewhere: () => this.groupCalls.currentId,
+      canReconnect: (contactId) => this.reconnectsByItself(contactId),
+      ...options.callOptions,
     });
     this.groupCalls = new GroupCalls({
       ownKey: toBase64Url(options.identity.publicKey),
@@ -378,7 +382,7 @@ export class Messenger extends Emitter<MessengerEvents> {
 
   /** The page came back to the front: every live link is checked at once (one found dead ends, and its contact is
    * offered a reconnect by relay: relay-reconnect.ts lost). A link that carries a call is left to the call's own
-   * watch, which rides out a short outage on unchanged addresses (calls.ts, callLostMs): checked here, it would end
+   * watch, which rides out a short outage on unchanged addresses (calls.ts checks it within callLostMs): checked here, it would end
    * the call after pongWaitMs. */
   pingAll(): void {
     const inCall = new Set<string>();
@@ -386,6 +390,12 @@ export class Messenger extends Emitter<MessengerEvents> {
     if (call) inCall.add(call.contactId);
     for (const member of this.groupCalls.current?.members ?? []) inCall.add(member.contactId);
     for (const session of this.peers.open()) if (!session.contactId || !inCall.has(session.contactId)) void session.checkAlive();
+  }
+
+  /** Whether a lost link with the contact is made again with no code (relays in use with it: relay-reconnect.ts). */
+  private reconnectsByItself(contactId: string): boolean {
+    const relays = this.options.relays;
+    return !!relays && !!this.relayReconnect && relays.reconnectable().includes(contactId) && !!this.trust.pinnedFingerprint(contactId) && this.options.links.supportsOneCodeReconnect;
   }
 
   /** Not connected, but reached through relays (relay-presence.ts): the status says "via relay". */

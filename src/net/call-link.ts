@@ -8,6 +8,9 @@ import type { ErrorCode } from '../errors';
 import type { Unsubscribe } from '../events';
 import type { LinkSignal } from './link';
 
+/** How long a call's connection may go without its path (an ICE restart included) before it fails as lost. */
+export const callLostMs = 12_000;
+
 export type CallConnectionState = 'new' | 'connecting' | 'connected' | 'closed' | 'failed';
 
 export type CallConnectionEvents = {
@@ -18,6 +21,8 @@ export type CallConnectionEvents = {
   signal: LinkSignal;
   /** The local or remote media changed (a track came, the camera went off): the UI plays them again. */
   media: undefined;
+  /** The call's own path went (ICE disconnected or failed: false) or is back (connected: true). */
+  path: boolean;
 };
 
 export interface CallMediaOptions {
@@ -26,6 +31,11 @@ export interface CallMediaOptions {
   readonly role: 'caller' | 'callee';
   /** The legs of one group call share one capture (makeCapture): none, each connection captures for itself. */
   readonly capture?: CallCapture;
+  /**
+   * The capture of this call's previous connection (`takeMedia`), when the call is connected anew (chat/calls.ts,
+   * "Reconnecting"): nothing is asked for, the same microphone and camera go on.
+   */
+  readonly media?: unknown;
 }
 
 /**
@@ -65,7 +75,14 @@ export interface CallConnection {
    * MEDIA_MISSING when no camera came back, not even the one in use: the camera is then off.
    */
   switchCamera(): Promise<void>;
-  /** Idempotent; stops every captured track. */
+  /**
+   * The connection ends but its capture stays, for the call's next connection (`takeMedia`): the path is gone and
+   * the call is set up anew over the chat link. `close` afterwards stops the capture if it was not taken.
+   */
+  suspend(): void;
+  /** The capture, handed to the call's next connection (options.media): this one no longer stops it. */
+  takeMedia(): unknown;
+  /** Idempotent; stops every captured track (unless taken or shared). */
   close(): void;
   on<K extends keyof CallConnectionEvents>(name: K, listener: (payload: CallConnectionEvents[K]) => void): Unsubscribe;
 }

@@ -18,19 +18,18 @@
 //   stops carrying packets leaves ICE `disconnected` that long (still so 8.8 s into the trial runs), so the restart
 //   is for a path ICE itself gives up on sooner (an interface gone). A restart's answer waits for a candidate
 //   (`gathered`: Firefox's first went out with none and its ICE failed 5 s later; docs/calls.md "ICE restart"). A
-//   call whose path is not back after callLostMs fails with CALL_CONNECTION_LOST.
+//   call whose path is not back after callLostMs fails with CALL_CONNECTION_LOST (chat/calls.ts then sets the call up
+//   anew over the chat link: `suspend` keeps the capture for the next connection, `takeMedia` hands it over).
 import { TincanError, type ErrorCode } from '../errors';
 import { Emitter } from '../events';
 import { SharedCapture } from './call-capture';
 import { cameraChoices, canSwitchCamera } from './camera-choice';
-import type { CallConnection, CallConnectionEvents, CallConnectionState, CallMediaOptions } from './call-link';
+import { callLostMs, type CallConnection, type CallConnectionEvents, type CallConnectionState, type CallMediaOptions } from './call-link';
 import type { LinkSignal } from './link';
 
 export const receivingCheckMs = 500;
 /** How long ICE may stay failed before the caller restarts it (a disconnected path is waited for: docs/calls.md). */
 export const callRestartAfterMs = 3000;
-/** How long a call may go without its path (a restart included) before it ends. */
-export const callLostMs = 12_000;
 
 export interface CallPeerOptions extends CallMediaOptions {
   readonly certificate: RTCCertificate;
@@ -57,6 +56,8 @@ export class CallPeer extends Emitter<CallConnectionEvents> implements CallConne
   private packetsSeen = 0;
   private receiving = false;
   private isMuted = false;
+  /** suspend(): the capture outlives the connection until taken or closed. */
+  private keepsMedia = false;
 
   constructor(private readonly options: CallPeerOptions) {
     super();
@@ -212,7 +213,26 @@ export class CallPeer extends Emitter<CallConnectionEvents> implements CallConne
   }
 
   close(): void {
+    this.keepsMedia = false;
+    if (this.state === 'closed' || this.state === 'failed') this.stopOwnTracks();
+    else this.end('closed');
+  }
+
+  suspend(): void {
+    this.keepsMedia = true;
     this.end('closed');
+  }
+
+  takeMedia(): unknown {
+    const media = this.localMedia;
+    this.localMedia = undefined;
+    return media;
+  }
+
+  /** The capture this connection owns (not a group call's shared one, not one suspended for the next connection). */
+  private stopOwnTracks(): void {
+    if (this.shared || this.keepsMedia) return;
+    for (const track of this.localMedia?.getTracks() ?? []) track.stop();
   }
 
   /**
@@ -233,7 +253,7 @@ export class CallPeer extends Emitter<CallConnectionEvents> implements CallConne
     clearTimeout(this.restartTimer);
     clearTimeout(this.lostTimer);
     // A shared capture's tracks go on for the other legs: the group call stops them when it releases it.
-    if (!this.shared) for (const track of this.localMedia?.getTracks() ?? []) track.stop();
+    this.stopOwnTracks();
     this.pc.ontrack = this.pc.onconnectionstatechange = this.pc.oniceconnectionstatechange = null;
     try {
       this.pc.close();
@@ -251,12 +271,16 @@ export class CallPeer extends Emitter<CallConnectionEvents> implements CallConne
   private async capture(): Promise<void> {
     let stream: MediaStream;
     try {
-      stream = await (this.shared?.media() ?? navigator.mediaDevices.getUserMedia({ audio: true, video: this.options.video }));
+      // A call connected anew takes over its previous connection's capture: nothing is asked again.
+      const given = this.options.media instanceof MediaStream ? this.options.media : undefined;
+      stream = await (given ?? this.shared?.media() ?? navigator.mediaDevices.getUserMedia({ audio: true, video: this.options.video }));
     } catch (error) {
       throw this.fail(mediaError(error));
     }
     if (this.state === 'closed' || this.state === 'failed') {
-      if (!this.shared) for (const track of stream.getTracks()) track.stop();
+      // Kept for takeMedia when this connection was suspended meanwhile; stopped otherwise.
+      this.localMedia = stream;
+      this.stopOwnTracks();
       throw new TincanError('CHANNEL_CLOSED', 'the call ended while the camera or microphone was asked for');
     }
     this.localMedia = stream;
@@ -326,11 +350,13 @@ export class CallPeer extends Emitter<CallConnectionEvents> implements CallConne
   private handleConnectionState(): void {
     const s = this.pc.connectionState;
     if (s === 'connected') {
+      if (this.lostTimer !== undefined) this.emit('path', true);
       clearTimeout(this.lostTimer);
       this.lostTimer = undefined;
       this.setState('connected');
       this.statsTimer ??= setInterval(() => void this.checkReceiving(), receivingCheckMs);
     } else if (s === 'disconnected' || s === 'failed') {
+      if (this.lostTimer === undefined) this.emit('path', false);
       this.lostTimer ??= setTimeout(() => this.end('failed', 'CALL_CONNECTION_LOST'), callLostMs);
     } else if (s === 'closed') {
       this.end('failed', 'CALL_CONNECTION_LOST');

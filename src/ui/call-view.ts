@@ -4,7 +4,8 @@
 // fills it (muted: their voice plays in an <audio> element of its own, which browsers keep playing in the background
 // where a video may be paused: docs/calls.md, "With the screen locked"), the own camera is a small preview, large controls at the bottom ("Mute",
 // "Turn camera off": toggles with aria-pressed; "Switch camera" while the camera is on and the device lists more
-// than one; "End call"), and a status named "Call" that reads "In call" once media flows both ways. It renders the
+// than one; "End call"), and a status named "Call" that reads "In call" once media flows both ways ("Reconnecting…" while
+// the call is set up anew after its path or its chat link was lost). It renders the
 // state only: the call itself lives in chat/calls.ts.
 import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
@@ -66,7 +67,11 @@ export class CallView extends LitElement {
         </div>
       </section>`;
     }
-    const status = call.phase === 'in-call' ? callText.inCall : call.phase === 'ringing-out' ? callText.ringingOut(name) : callText.connecting;
+    const status =
+      call.phase === 'in-call' ? callText.inCall
+      : call.phase === 'ringing-out' ? callText.ringingOut(name)
+      : call.phase === 'reconnecting' ? callText.reconnecting
+      : callText.connecting;
     const showVideo = call.video || !call.cameraOff;
     return html`<section class="call" aria-label=${callText.view}>
       <div class="who">

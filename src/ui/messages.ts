@@ -649,6 +649,8 @@ export const callText = {
   view: 'Call',
   ringingOut: (name: string) => `Calling ${name}…`,
   connecting: 'Connecting…',
+  /** The call's path or the chat link under it was lost: it is set up anew (chat/calls.ts callHandoverMs). */
+  reconnecting: 'Reconnecting…',
   inCall: 'In call',
   theirVideo: (name: string) => `${name}'s video`,
   ownVideo: 'Your camera',

@@ -5,15 +5,19 @@
 // would go with the old network). Each writes at once; each message must arrive and read Delivered, and both pages
 // must end on a new direct link (the old RTCPeerConnection closed, a new one connected). Chromium with Firefox
 // (Firefox's link closes at once; Chromium's reads open until ICE fails and the link's grace ends), then Chromium
-// with Chromium (neither notices before ICE fails). The address is moved back at the end: later files in this
-// namespace need it.
+// with Chromium (neither notices before ICE fails). Then a voice call through the same move: it reads "Reconnecting…"
+// on both sides and "In call" again once the chat link is back, and the callee is heard (chat/calls.ts
+// "Reconnecting"). Each test moves the address from where the one before left it (moving it back between tests would
+// be one more change of address under the next test's links); it is moved back once the pairing's tests are done,
+// or at once when one fails: later files in this namespace need it.
 import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { startNostrRelay } from '../fixtures/nostr-relay.mjs';
-import { keepConnections } from './call-probe.mjs';
+import { keepConnections, listen, waitForAudio } from './call-probe.mjs';
 import {
-  connectionText, openConversation, openPreparedPerson, pair, saveRelays, sendMessage, serveForSuite, shownMessages,
-  until, waitForConnected, waitForRelaysWith, waitForText,
+  click, connectionText, isShown, openConversation, openPreparedPerson, pair, saveRelays, sendMessage, serveForSuite, shownMessages,
+  until, waitForConnected, waitForElement, waitForRelaysWith, waitForText,
 } from './helpers.mjs';
 
 const server = serveForSuite();
@@ -90,11 +94,48 @@ for (const [aliceKind, bobKind] of [['chromium', 'firefox'], ['chromium', 'chrom
     let relay;
     let alice;
     let bob;
+    /** Where the namespace's interface is now. */
+    let address = oldAddress;
+    /** Moves it to the other address (a change under every link the pages have). */
+    const moveOn = () => {
+      const from = address;
+      const to = from === oldAddress ? newAddress : oldAddress;
+      address = undefined; // until the move is through: one that fails half-way is undone too
+      move(from, to);
+      address = to;
+    };
+    /** After a failure: back to the old address, whatever state the move left. */
+    const moveBack = () => {
+      restore(oldAddress);
+      address = oldAddress;
+    };
+    /**
+     * Moves the address (the relay dropping its clients, as their sockets would go with the old network; they
+     * reconnect by themselves, nostr-tools' back-off, 10 s), then runs `steps(note)`, `note(name)` noting the time (ms after the
+     * move), which it prints. On a failure: what the pages' links did, and the address back.
+     */
+    const throughMove = async (label, steps) => {
+      const since = Date.now();
+      const watching = watch([alice, bob], since);
+      const at = {};
+      try {
+        moveOn();
+        relay.dropClients();
+        await steps((name) => (at[name] = Date.now() - since));
+        console.log(`${label}: ${JSON.stringify(at)} (ms after the move)`);
+      } catch (error) {
+        console.log(watching.seen.join('\n'));
+        moveBack();
+        throw error;
+      } finally {
+        watching.stop();
+      }
+    };
     before(async () => {
       relay = await startNostrRelay();
       [alice, bob] = await Promise.all([
-        openPreparedPerson(aliceKind, server.url, keepConnections, { name: 'Alice' }),
-        openPreparedPerson(bobKind, server.url, keepConnections, { name: 'Bob' }),
+        openPreparedPerson(aliceKind, server.url, keepConnections, { name: 'Alice', fakeMedia: true }),
+        openPreparedPerson(bobKind, server.url, keepConnections, { name: 'Bob', fakeMedia: true }),
       ]);
       await pair(alice, bob);
       await saveRelays(alice, relay.url);
@@ -105,6 +146,7 @@ for (const [aliceKind, bobKind] of [['chromium', 'firefox'], ['chromium', 'chrom
       await openConversation(bob.page, 'Alice');
     });
     after(async () => {
+      if (address !== oldAddress) moveBack();
       await Promise.all([alice?.close(), bob?.close()]);
       await relay?.stop();
     });
@@ -113,22 +155,13 @@ for (const [aliceKind, bobKind] of [['chromium', 'firefox'], ['chromium', 'chrom
       await sendMessage(alice.page, 'before the move');
       await waitForText(bob.page, 'log', 'Messages', 'before the move');
       await Promise.all([markOld(alice.page), markOld(bob.page)]);
-      const since = Date.now();
-      const watching = watch([alice, bob], since);
-      const at = {};
-      let moved = false;
-      try {
-        moved = true; // before the move: a move that fails half-way is undone too
-        move(oldAddress, newAddress);
-        // The pages' connections to the relay went with the old network too (a real phone's would); they reconnect
-        // by themselves (nostr-tools' back-off, 10 s).
-        relay.dropClients();
+      await throughMove('address moved', async (note) => {
         await sendMessage(alice.page, 'after the move, from Alice');
         await sendMessage(bob.page, 'after the move, from Bob');
         await waitForText(bob.page, 'log', 'Messages', 'after the move, from Alice', { timeout: 150_000 });
-        at.bobHasIt = Date.now() - since;
+        note('bobHasIt');
         await waitForText(alice.page, 'log', 'Messages', 'after the move, from Bob', { timeout: 60_000 });
-        at.aliceHasIt = Date.now() - since;
+        note('aliceHasIt');
         for (const [person, text] of [[alice, 'after the move, from Alice'], [bob, 'after the move, from Bob']]) {
           await until(async () => (await shownMessages(person.page)).some((m) => m.text === text && m.state === 'Delivered'), `Delivered at ${person.name}`, { timeout: 60_000 });
         }
@@ -136,14 +169,30 @@ for (const [aliceKind, bobKind] of [['chromium', 'firefox'], ['chromium', 'chrom
         await waitForConnected(bob.page, 60_000);
         await until(() => onNewLink(alice.page), 'Alice on a new link, the old one closed', { timeout: 60_000 });
         await until(() => onNewLink(bob.page), 'Bob on a new link, the old one closed', { timeout: 60_000 });
-        at.bothOnNewLink = Date.now() - since;
-        console.log(`address moved: ${JSON.stringify(at)} (ms after the move)`);
-      } catch (error) {
-        console.log(watching.seen.join('\n'));
-        throw error;
-      } finally {
-        watching.stop();
-        if (moved) restore(oldAddress);
+        note('bothOnNewLink');
+      });
+    });
+
+    it('a call goes on: "Reconnecting…" on both sides, then "In call" again, and the callee is heard', { timeout: 300_000 }, async () => {
+      await click(alice.page, 'button', 'Voice call');
+      await waitForElement(bob.page, 'dialog', 'Incoming call', { timeout: 20_000 });
+      await click(bob.page, 'button', 'Accept call');
+      await Promise.all([alice, bob].map((p) => waitForText(p.page, 'status', 'Call', 'In call', { timeout: 20_000 })));
+      await throughMove('a call through the move', async (note) => {
+        await Promise.all([alice, bob].map((p) => waitForText(p.page, 'status', 'Call', 'Reconnecting…', { timeout: 60_000 })));
+        note('bothReconnecting');
+        // Within the call's wait for its contact's next link (calls.ts callHandoverMs, 45 s).
+        await Promise.all([alice, bob].map((p) => waitForText(p.page, 'status', 'Call', 'In call', { timeout: 60_000 })));
+        note('bothInCall');
+        await listen(alice.page);
+        await waitForAudio(alice.page, 'sound');
+      });
+      await click(alice.page, 'button', 'End call');
+      // One entry on each side, the call's, answered.
+      for (const person of [alice, bob]) {
+        await until(async () => !(await isShown(person.page, 'button', 'End call', 200)), `the call over at ${person.name}`, { timeout: 20_000 });
+        await until(async () => (await shownMessages(person.page)).filter((m) => /^Voice call/.test(m.text)).length === 1, `one call entry at ${person.name}`, { timeout: 20_000 });
+        assert.match((await shownMessages(person.page)).find((m) => /^Voice call/.test(m.text)).text, /^Voice call, \d+ (s|min)/);
       }
     });
   });

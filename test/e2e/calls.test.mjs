@@ -4,55 +4,12 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { callConnection, keepConnections } from './call-probe.mjs';
+import { callConnection, keepConnections, listen, waitForAudio } from './call-probe.mjs';
 import { alertText, click, isShown, openPreparedPerson, pair, sendMessage, serveForSuite, shownMessages, until, waitForElement, waitForText } from './helpers.mjs';
 
 const server = serveForSuite();
-/** Peak sample above this in the last window: sound; below silentPeak over the whole window: silence. */
-const soundPeak = 0.02;
-const silentPeak = 0.005;
-/** Chromium's fake microphone beeps with pauses (about one beep a second): windows span more than one. */
-const windowMs = 1500;
 /** How long the path stays down once both sides saw it go: longer than the old restart delay (3 s). */
 const outageAfterLossMs = 5000;
-
-/** Starts a WebAudio analyser on the received audio track: peaks every 50 ms in window.tincanPeaks. */
-async function listen(page) {
-  await page.waitForFunction(callConnection, { polling: 100, timeout: 20_000 });
-  await page.evaluate((findSource) => {
-    const pc = eval(`(${findSource})`)();
-    const track = pc.getReceivers().find((r) => r.track.kind === 'audio').track;
-    const context = new AudioContext();
-    void context.resume();
-    const analyser = context.createAnalyser();
-    analyser.fftSize = 2048;
-    context.createMediaStreamSource(new MediaStream([track])).connect(analyser);
-    const samples = new Float32Array(analyser.fftSize);
-    window.tincanPeaks = [];
-    clearInterval(window.tincanListening);
-    window.tincanListening = setInterval(() => {
-      analyser.getFloatTimeDomainData(samples);
-      let peak = 0;
-      for (const value of samples) peak = Math.max(peak, Math.abs(value));
-      window.tincanPeaks.push([performance.now(), peak]);
-    }, 50);
-  }, callConnection.toString());
-}
-
-/** Waits until the loudest peak of the last window is above (sound) or below (silence) its threshold. */
-async function waitForAudio(page, wanted) {
-  await page.waitForFunction(
-    (wantSound, loud, quiet, spanMs) => {
-      const now = performance.now();
-      const peaks = window.tincanPeaks.filter(([at]) => at >= now - spanMs);
-      if (peaks.length < spanMs / 100) return false;
-      const loudest = Math.max(...peaks.map(([, peak]) => peak));
-      return wantSound ? loudest > loud : loudest < quiet && window.tincanPeaks[0][0] < now - spanMs;
-    },
-    { polling: 100, timeout: 20_000 },
-    wanted === 'sound', soundPeak, silentPeak, windowMs,
-  );
-}
 
 /** Video frames decoded so far on the call's connection (getStats, inbound-rtp video). */
 function framesDecoded(page) {

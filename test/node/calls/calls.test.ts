@@ -9,8 +9,8 @@ import { maxCallSdpChars } from '../../../src/chat/call-frames';
 import { callOfferBudget, Calls, randomCallId, sdpNamesOnly, type CallState } from '../../../src/chat/calls';
 import { callRecordOf } from '../../../src/chat/call-record';
 import type { PeerSession } from '../../../src/chat/peer-session';
-import { pair, person, until, type Person } from '../chat/people';
-import { fakeCalls, hexOf, sdpWith, type FakeCall } from './fake-call';
+import { loseLink, pair, person, until, type Person } from '../chat/people';
+import { fakeCalls, fakeCallsOnEveryLink, hexOf, sdpWith, type FakeCall } from './fake-call';
 
 /** The next call `who` answers waits in answer() (its microphone prompt open) until the returned function is called. */
 function promptOpen(who: Person, contactId: string): () => void {
@@ -39,20 +39,20 @@ async function callRecords(who: Person, contactId: string) {
   return page.entries.flatMap((e) => (e.unreadable ? [] : [{ direction: e.direction, ...callRecordOf(e.meta) }])).filter((r) => 'outcome' in r);
 }
 
-async function twoPeople() {
-  const alice = await person('Alice');
-  const bob = await person('Bob');
+async function twoPeople(options: Parameters<typeof person>[1] = {}) {
+  const alice = await person('Alice', options);
+  const bob = await person('Bob', options);
   const { aContact: bobAtAlice, bContact: aliceAtBob } = await pair(alice, bob);
-  return { alice, bob, bobAtAlice, aliceAtBob, aliceCalls: fakeCalls(alice, bobAtAlice), bobCalls: fakeCalls(bob, aliceAtBob) };
+  return { alice, bob, bobAtAlice, aliceAtBob, aliceCalls: fakeCallsOnEveryLink(alice), bobCalls: fakeCallsOnEveryLink(bob) };
 }
 
 /** Alice called Bob, he accepted, and media flows both ways. */
-async function inCall() {
-  const people = await twoPeople();
+async function inCall(options: Parameters<typeof person>[1] = {}, video = false) {
+  const people = await twoPeople(options);
   const { alice, bob, bobAtAlice, aliceCalls, bobCalls } = people;
   const a = watchCalls(alice);
   const b = watchCalls(bob);
-  await alice.messenger.calls.start(bobAtAlice, false);
+  await alice.messenger.calls.start(bobAtAlice, video);
   await until(() => b.now()?.phase === 'ringing-in', 'Bob rings');
   await bob.messenger.calls.accept();
   await until(() => a.now()?.phase === 'connecting', 'accepted');
@@ -73,6 +73,7 @@ describe('call frames', () => {
       { type: 'call-end' as const, call, reason: 'declined' as const },
       { type: 'call-signal' as const, call, kind: 'offer' as const, sdp },
       { type: 'call-media' as const, call, receiving: false },
+      { type: 'call-resume' as const, call },
     ]) {
       assert.deepEqual(decodeFrame(encodeFrame(frame)), { ok: true, frame });
     }
@@ -90,6 +91,7 @@ describe('call frames', () => {
       ['call-end', { call, reason: 'because' }],
       ['call-signal', { call, kind: 'pranswer', sdp }],
       ['call-media', { call, receiving: 1 }],
+      ['call-resume', { call: 'short' }],
     ] as const) {
       assert.deepEqual(decodeFrame(raw(type, body)), { ok: false, reason: 'malformed' }, `${type} ${JSON.stringify(body).slice(0, 60)}`);
     }
@@ -218,14 +220,71 @@ describe('calls between two messengers', () => {
     await until(async () => (await callRecords(bob, aliceAtBob)).length === 1, 'Bob\'s entry');
   });
 
-  it('a call whose own connection is lost ends on both sides', async () => {
-    const { alice, bobAtAlice, bobCalls, a, b } = await inCall();
+  it('a call whose own connection is lost is set up anew over the chat link: the same call, no ringing, its capture kept', async () => {
+    const { alice, bob, bobAtAlice, aliceAtBob, aliceCalls, bobCalls, a, b } = await inCall();
+    const connectedAt = a.now()!.connectedAt;
+    const seenByBob = b.seen.length;
+    const firstAliceMedia = aliceCalls[0]!.localMedia;
+    const firstBobMedia = bobCalls[0]!.localMedia;
+    // The callee's side loses its path: it asks the caller to offer anew (call-resume), and answers that offer.
+    bobCalls[0]!.lose();
+    await until(() => b.now()?.phase === 'reconnecting', 'Bob reconnecting');
+    await until(() => aliceCalls.length === 2 && bobCalls.length === 2, 'a new connection on each side');
+    await until(() => a.now()?.phase === 'reconnecting', 'Alice reconnecting');
+    assert.equal(aliceCalls[1]!.options.media, firstAliceMedia, 'Alice\'s microphone goes on in the new connection');
+    assert.equal(bobCalls[1]!.options.media, firstBobMedia, 'Bob\'s too: nothing is asked again');
+    assert.equal(aliceCalls[0]!.mediaStopped, false);
+    aliceCalls[1]!.receive();
+    bobCalls[1]!.receive();
+    await until(() => a.now()?.phase === 'in-call' && b.now()?.phase === 'in-call', 'in call again');
+    assert.equal(a.now()!.id, b.now()!.id);
+    assert.equal(a.now()!.connectedAt, connectedAt, 'the same call: its length counts from the first "In call"');
+    assert.ok(!b.seen.slice(seenByBob).some((call) => call?.phase === 'ringing-in'), 'Bob\'s page did not ring again');
+    assert.deepEqual([a.notices, b.notices], [[], []]);
+    alice.messenger.calls.hangUp();
+    await until(() => !b.now(), 'over on both sides');
+    await until(async () => (await callRecords(bob, aliceAtBob)).length === 1, 'Bob\'s one entry');
+    assert.deepEqual((await callRecords(alice, bobAtAlice)).map((r) => r.outcome), ['answered']);
+    assert.equal(aliceCalls[1]!.mediaStopped, true, 'the capture stops with the call');
+  });
+
+  it('a call whose connection is not made again within the handover ends on both sides', async () => {
+    const { alice, bob, bobAtAlice, aliceAtBob, aliceCalls, bobCalls, a, b } = await inCall({ callOptions: { handoverMs: 300 } });
+    // Both paths go; the new connections never carry media.
+    aliceCalls[0]!.lose();
     bobCalls[0]!.lose();
     await until(() => !a.now() && !b.now(), 'the call is over on both sides');
-    assert.deepEqual(b.notices, ['CALL_CONNECTION_LOST']);
+    assert.deepEqual([a.notices, b.notices], [['CALL_CONNECTION_LOST'], ['CALL_CONNECTION_LOST']]);
+    assert.ok(a.seen.some((call) => call?.phase === 'reconnecting'), 'Alice read "Reconnecting…" first');
+    assert.ok([...aliceCalls, ...bobCalls].every((call) => call.state === 'closed'));
+    assert.equal(aliceCalls.at(-1)!.mediaStopped, true, 'the capture stops with the call');
     assert.equal(alice.messenger.isOnline(bobAtAlice), true, 'the chat goes on');
+    await until(async () => (await callRecords(bob, aliceAtBob)).length === 1, 'Bob\'s entry');
+  });
+
+  it('a link lost under a call, with a way back (relays), holds it "Reconnecting…"; the next link carries it on', async () => {
+    const { alice, bob, bobAtAlice, aliceAtBob, aliceCalls, bobCalls, a, b } = await inCall({ callOptions: { canReconnect: () => true } }, true);
+    const id = a.now()!.id;
+    loseLink(alice, bobAtAlice, bob, aliceAtBob);
+    await until(() => a.now()?.phase === 'reconnecting' && b.now()?.phase === 'reconnecting', 'both reconnecting');
+    assert.ok(a.now()!.localMedia, 'the own camera is still shown');
+    // The contact's next link (here a code each way; a relay's offer in the app): the caller offers anew on it.
+    await pair(alice, bob);
+    await until(() => aliceCalls.length === 2 && bobCalls.length === 2, 'a new connection on each side');
+    assert.notEqual(aliceCalls[1]!.link, aliceCalls[0]!.link, 'made by the new link, with its certificate');
+    aliceCalls[1]!.receive();
+    bobCalls[1]!.receive();
+    await until(() => a.now()?.phase === 'in-call' && b.now()?.phase === 'in-call', 'in call again');
+    assert.equal(b.now()!.id, id);
+    assert.equal(b.now()!.video, true);
+    assert.deepEqual([a.notices, b.notices], [[], []]);
+    bob.messenger.calls.hangUp();
+    await until(() => !a.now() && !b.now(), 'over on both sides');
   });
 });
+
+/** The fingerprint Mallory's link signed: an honest SDP of hers names it. */
+const mallory = (session: PeerSession) => session.link.localFields!.fingerprint;
 
 describe('a hostile contact', () => {
   /** Mallory's session to Alice, through which she sends what she likes (sealed: it is her real session). */
@@ -337,6 +396,50 @@ describe('a hostile contact', () => {
     attack.send({ type: 'call-signal', call, kind: 'offer', sdp: late });
     await until(() => made[0]!.signals.some((signal) => signal.sdp === late), 'a signal after the answer is applied');
     assert.deepEqual(made[0]!.signals, [{ kind: 'offer', sdp: late }], 'only the one after the answer');
+  });
+
+  it('an offer again for a call still ringing, or "offer anew" before any answer, change nothing: no new connection', async () => {
+    const { alice, malloryAtAlice, attack, received } = await victimAndMallory();
+    const made = fakeCalls(alice, malloryAtAlice);
+    const a = watchCalls(alice);
+    // Alice calls Mallory; Mallory asks for a new offer before answering: nothing.
+    await alice.messenger.calls.start(malloryAtAlice, false);
+    await until(() => received.includes('call-offer'), 'the offer reaches Mallory');
+    attack.send({ type: 'call-resume', call: a.now()!.id });
+    // Mallory calls Alice and offers the same call again while it rings: it rings once, answered by nothing.
+    alice.messenger.calls.hangUp();
+    await until(() => !a.now(), 'Alice\'s call is over');
+    const call = randomCallId();
+    const own = sdpWith(mallory(attack));
+    attack.send({ type: 'call-offer', call, video: false, sdp: own });
+    await until(() => a.now()?.phase === 'ringing-in', 'Alice rings');
+    const seen = a.seen.length;
+    const receivedBefore = alice.messenger.peers.get(malloryAtAlice)!.counters.received;
+    attack.send({ type: 'call-offer', call, video: true, sdp: own });
+    attack.send({ type: 'call-media', call, receiving: true });
+    // Handled in order as they arrive: once both are counted, both were handled.
+    await until(() => alice.messenger.peers.get(malloryAtAlice)!.counters.received >= receivedBefore + 2, 'both frames arrived');
+    assert.equal(a.now()?.phase, 'ringing-in');
+    assert.equal(a.now()?.video, false, 'the first offer stands');
+    assert.equal(a.seen.length, seen);
+    assert.equal(made.length, 1, 'no connection but the first call\'s');
+    alice.messenger.calls.decline();
+  });
+
+  it('a new offer for an answered call naming another certificate ends it as refused', async () => {
+    const { alice, malloryAtAlice, attack, received } = await victimAndMallory();
+    const made = fakeCalls(alice, malloryAtAlice);
+    const a = watchCalls(alice);
+    const call = randomCallId();
+    attack.send({ type: 'call-offer', call, video: false, sdp: sdpWith(mallory(attack)) });
+    await until(() => a.now()?.phase === 'ringing-in', 'Alice rings');
+    await alice.messenger.calls.accept();
+    await until(() => received.includes('call-answer'), 'Mallory has the answer');
+    attack.send({ type: 'call-offer', call, video: false, sdp: sdpWith(new Uint8Array(32).fill(1)) });
+    await until(() => !a.now(), 'the call ends');
+    assert.deepEqual(a.notices, ['CALL_REFUSED']);
+    assert.equal(made.length, 1, 'no second connection was made');
+    await until(() => received.includes('call-end refused'), 'Mallory is told');
   });
 
   it('frames about a call that is not going on change nothing', async () => {

@@ -1,6 +1,7 @@
 // A scripted stand-in for a call's own connection (net/call-link.ts) in Node: it makes SDPs naming its link's own
 // fingerprint and does what the test tells it (media arrives, the path is lost). For the calls' state machines
 // (calls.test.ts, group-calls.test.ts); real connections are the e2e tests'.
+import type { ErrorCode } from '../../../src/errors';
 import { Emitter } from '../../../src/events';
 import type { CallCapture, CallConnection, CallConnectionEvents, CallConnectionState, CallMediaOptions } from '../../../src/net/call-link';
 import type { Link, LinkSignal } from '../../../src/net/link';
@@ -20,6 +21,7 @@ export class FakeCall extends Emitter<CallConnectionEvents> implements CallConne
   answering?: Promise<void>;
   constructor(readonly link: Link, readonly options: CallMediaOptions) {
     super();
+    if (options.media) this.localMedia = options.media as object;
   }
   async offer() {
     this.state = 'connecting';
@@ -47,16 +49,32 @@ export class FakeCall extends Emitter<CallConnectionEvents> implements CallConne
     await this.cameraHold;
   }
   async switchCamera() {}
+  /** The capture (an opaque token here): handed to the call's next connection on a reconnect. */
+  localMedia?: object = { capture: true };
+  /** Whether the capture was stopped (close, not suspend). */
+  mediaStopped = false;
+  suspend() {
+    this.state = 'closed';
+  }
+  takeMedia() {
+    const media = this.localMedia;
+    this.localMedia = undefined;
+    return media;
+  }
   close() {
     this.state = 'closed';
+    if (this.localMedia) this.mediaStopped = true;
   }
   /** Media from the peer starts arriving (what getStats would show). */
   receive() {
     this.state = 'connected';
     this.emit('receiving', true);
   }
+  failure?: ErrorCode;
+  /** The path is gone and did not come back (net/call-peer.ts callLostMs). */
   lose() {
     this.state = 'failed';
+    this.failure = 'CALL_CONNECTION_LOST';
     this.emit('state', 'failed');
   }
 }
@@ -68,6 +86,26 @@ export class FakeCapture implements CallCapture {
   release() {
     this.released++;
   }
+}
+
+/** Gives every link of `who`, those made later too (a reconnect), a FakeCall maker; returns the calls made, newest
+ * last. */
+export function fakeCallsOnEveryLink(who: Person): FakeCall[] {
+  const made: FakeCall[] = [];
+  const give = (link: Link) => {
+    link.makeCall = (options) => {
+      const call = new FakeCall(link, options);
+      made.push(call);
+      return call;
+    };
+  };
+  who.device.links.forEach(give);
+  const push = who.device.links.push.bind(who.device.links);
+  who.device.links.push = (...links) => {
+    links.forEach(give);
+    return push(...links);
+  };
+  return made;
 }
 
 /** Gives every open session of `who` a FakeCall maker; returns the calls made, newest last. */

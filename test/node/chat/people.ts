@@ -3,7 +3,7 @@
 import { chainsCollectionName } from '../../../src/chat/chain-keeper';
 import { syncCollectionName } from '../../../src/chat/group-sync';
 import { groupsCollectionName } from '../../../src/chat/group/groups';
-import { Messenger, type MessengerEvents } from '../../../src/chat/messenger';
+import { Messenger, type MessengerEvents, type MessengerOptions } from '../../../src/chat/messenger';
 import { RelayCarrier, relaysCollectionName } from '../../../src/chat/relay-carrier';
 import { decodeCode, normalizeCode } from '../../../src/invite/invite-code';
 import { MemoryRecordBackend } from '../../../src/store/memory-backend';
@@ -37,6 +37,8 @@ export interface Person {
   readonly now?: () => number;
   /** The WebSocket class for Nostr relays: the messenger gets a relay carrier (it sends nothing until relays are on). */
   readonly relaySocket?: unknown;
+  /** What the messenger's calls are made with (a shorter handover, whether a lost link is waited for). */
+  readonly callOptions?: MessengerOptions['callOptions'];
   /** Every event the messenger emitted, in order. */
   readonly events: { name: keyof MessengerEvents; payload: unknown }[];
   /** Groups are read from the vault only once delivery is ready (the other order than usual in these tests). */
@@ -49,13 +51,13 @@ export interface Person {
 
 export async function person(
   name: string,
-  options: { records?: Map<string, Uint8Array>; directory?: string; device?: MemoryDevice; quotaBytes?: number; now?: () => number; relaySocket?: unknown; files?: boolean } = {},
+  options: { records?: Map<string, Uint8Array>; directory?: string; device?: MemoryDevice; quotaBytes?: number; now?: () => number; relaySocket?: unknown; files?: boolean; callOptions?: MessengerOptions['callOptions'] } = {},
 ): Promise<Person> {
   const records = options.records ?? new Map<string, Uint8Array>();
   const store = await openStore({ backend: await backendOf({ records, ...(options.directory ? { directory: options.directory } : {}) }), kdfLimits: cheapKdf, flushDelayMs: 20 });
   const profile = (await store.state()) === 'empty' ? await store.createProfile(name, passphrase) : (await store.unlock(passphrase)).profile;
   const device = options.device ?? new MemoryDevice(seed++);
-  const who: Person = { name, records, ...(options.directory ? { directory: options.directory } : {}), store, profile, device, messenger: undefined as unknown as Messenger, events: [], ...(options.quotaBytes ? { quotaBytes: options.quotaBytes } : {}), ...(options.now ? { now: options.now } : {}), ...(options.relaySocket ? { relaySocket: options.relaySocket } : {}), ...(options.files ? { fileStore: new MemoryTransferStore(), fileSinks: new MemorySinkFactory() } : {}) };
+  const who: Person = { name, records, ...(options.directory ? { directory: options.directory } : {}), store, profile, device, messenger: undefined as unknown as Messenger, events: [], ...(options.quotaBytes ? { quotaBytes: options.quotaBytes } : {}), ...(options.now ? { now: options.now } : {}), ...(options.relaySocket ? { relaySocket: options.relaySocket } : {}), ...(options.callOptions ? { callOptions: options.callOptions } : {}), ...(options.files ? { fileStore: new MemoryTransferStore(), fileSinks: new MemorySinkFactory() } : {}) };
   who.messenger = await makeMessenger(who);
   return who;
 }
@@ -92,6 +94,7 @@ async function makeMessenger(who: Person): Promise<Messenger> {
     answerValidMs: 60_000,
     ...(who.quotaBytes ? { quotaBytes: () => who.quotaBytes! } : {}),
     ...(who.now ? { now: who.now } : {}),
+    ...(who.callOptions ? { callOptions: who.callOptions } : {}),
   });
   const names: (keyof MessengerEvents)[] = ['contact', 'status', 'connected', 'exchanges', 'exchange-failed', 'added', 'states', 'typing', 'refused', 'quota-reached', 'error', 'certificate'];
   for (const name of names) messenger!.on(name, (payload) => who.events.push({ name, payload }));

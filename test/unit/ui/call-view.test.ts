@@ -62,6 +62,11 @@ describe('tc-call-view', () => {
       expect(box.height, name).to.be.at.least(44);
     }
     expect(view.shadowRoot!.activeElement).to.equal(button(view, 'End call'));
+    // Its path or chat link lost: set up anew, the same controls in reach.
+    view.call = { ...view.call!, phase: 'reconnecting' };
+    await view.updateComplete;
+    expect(status.textContent).to.equal('Reconnecting…');
+    expect(!!button(view, 'End call')).to.equal(true);
   });
 
   it('sends mute and camera choices as toggles', async () => {
