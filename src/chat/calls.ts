@@ -51,6 +51,8 @@ export const callHandoverMs = 45_000;
  * the link back; and once the call's connection was lost, in any case. A live link answers in milliseconds.
  */
 export const callChatCheckMs = 3_000;
+/** How many ended calls are remembered (rememberEnd): one or two a contact is all an honest peer needs. */
+export const maxEndedCalls = 16;
 
 /**
  * What a contact's call offers may cost this device: a person rings again a few times at most, so a burst of 3 and
@@ -187,6 +189,8 @@ export class Calls extends Emitter<CallsEvents> {
   private readonly handoverMs: number;
   private readonly quotaBytes: (conversationId: string) => number;
   private readonly offerBudgets = new WeakMap<PeerSession, TokenBucket>();
+  /** Answered calls that ended here lately, and why (rememberEnd): their peer may still try to set them up anew. */
+  private readonly ended = new Map<string, { readonly contactId: string; readonly reason: CallEndReason }>();
   private closed = false;
   readonly counted: CallCounters = { offersOverBudget: 0, busyNotWritten: 0, overQuota: 0 };
 
@@ -211,9 +215,9 @@ export class Calls extends Emitter<CallsEvents> {
       const call = this.active;
       if (call?.session === session) this.sessionLost(call, end);
     });
-    // A call waiting for its contact's next chat link goes on over this one.
+    // A call whose chat link was lost goes on over the contact's next one.
     const call = this.active;
-    if (call?.phase === 'reconnecting' && call.contactId === session.contactId) this.resume(call, session);
+    if (call?.answered && call.contactId === session.contactId && call.session !== session && call.session.state !== 'open') this.moveTo(call, session);
   }
 
   /** "Voice call" / "Video call": rings the contact. Throws CALL_BUSY, CALL_NEEDS_CONNECTION, CALL_UNAVAILABLE. */
@@ -318,7 +322,11 @@ export class Calls extends Emitter<CallsEvents> {
     if (!contactId || this.closed) return;
     if (frame.type === 'call-offer') return this.ring(session, contactId, frame);
     const call = this.active;
-    if (!call || call.id !== frame.call || call.session !== session) return;
+    if (!call || call.id !== frame.call || call.session !== session) {
+      // Asked to offer anew a call that ended here while the link was down: its end, said now.
+      if (frame.type === 'call-resume') this.endedWith(session, contactId, frame.call);
+      return;
+    }
     switch (frame.type) {
       case 'call-answer':
         if (call.direction === 'out' && call.reofferedOn === session) return this.takeReanswer(call, session, frame.sdp);
@@ -370,6 +378,8 @@ export class Calls extends Emitter<CallsEvents> {
       this.counted.offersOverBudget++;
       return;
     }
+    // Offered anew, a call that ended here while the link was down does not ring again: its end is said.
+    if (this.endedWith(session, contactId, frame.call, { budgetTaken: true })) return;
     if (same) return void this.reanswer(same, session, frame.sdp);
     if (!this.isSigned(session, frame.sdp)) {
       session.send({ type: 'call-end', call: frame.call, reason: 'refused' });
@@ -429,7 +439,9 @@ export class Calls extends Emitter<CallsEvents> {
     // Connected anew: the held connection's capture goes on in this one (nothing is asked again). Taken only once
     // the new connection exists: a link that cannot make one leaves it with the held connection, which stops it.
     const media = call.held?.localMedia;
-    const connection = call.session.link.makeCall!({ video: call.video, role: call.direction === 'out' ? 'caller' : 'callee', ...(media ? { media } : {}) });
+    // With nothing handed over (a first connection, or a held one's capture not ready), the camera is asked for only
+    // if it is on.
+    const connection = call.session.link.makeCall!({ video: call.video && !call.cameraOff, role: call.direction === 'out' ? 'caller' : 'callee', ...(media ? { media } : {}) });
     if (media) call.held?.takeMedia();
     call.connection = connection;
     if (call.muted) connection.setMuted(true);
@@ -484,14 +496,19 @@ export class Calls extends Emitter<CallsEvents> {
     if (!isLost || !call.answered || !this.options.canReconnect?.(call.contactId)) {
       return this.finish(call, this.outcomeWhenCut(call), 'CALL_CONNECTION_LOST');
     }
+    // Its own path may still come back (consent rides out a short outage on unchanged addresses): the connection
+    // decides (callLostMs, then connectionLost); its frames wait for the contact's next link (attach).
+    const state = call.connection?.state;
+    if (state && state !== 'failed' && state !== 'closed') return;
     this.hold(call);
   }
 
   /** The contact's new chat session carries the call: its connection goes on if it still flows, or is made anew. */
   private moveTo(call: Active, session: PeerSession): void {
     call.session = session;
-    if (call.phase !== 'reconnecting' && call.connection?.state === 'connected') {
-      session.send({ type: 'call-media', call: call.id, receiving: call.receiving });
+    // Media still arrives: the connection goes on (ICE `disconnected` alone still reads connected: `receiving` tells).
+    if (call.phase !== 'reconnecting' && call.connection && call.receiving) {
+      session.send({ type: 'call-media', call: call.id, receiving: true });
       return;
     }
     this.reconnect(call);
@@ -530,6 +547,8 @@ export class Calls extends Emitter<CallsEvents> {
   private resume(call: Active, session: PeerSession): void {
     if (this.active !== call || session.state !== 'open') return;
     call.session = session;
+    // A connection is being made already (a second way here: a pong and a call-resume, a link replaced twice).
+    if (call.connection) return;
     if (call.direction === 'in') {
       session.send({ type: 'call-resume', call: call.id });
       return;
@@ -539,14 +558,17 @@ export class Calls extends Emitter<CallsEvents> {
   }
 
   private async reoffer(call: Active, session: PeerSession): Promise<void> {
+    let connection: CallConnection | undefined;
     let sdp: string;
     try {
-      sdp = await this.connect(call).offer();
+      connection = this.connect(call);
+      sdp = await connection.offer();
     } catch (error) {
-      if (this.active === call) this.end(call, 'failed', this.outcomeWhenCut(call), codeOf(error));
+      // Only this connection's failure ends the call: one held meanwhile (a newer offer) fails as it closes.
+      if (this.isCurrentConnection(call, connection)) this.end(call, 'failed', this.outcomeWhenCut(call), codeOf(error));
       return;
     }
-    if (this.active !== call || call.reofferedOn !== session) return;
+    if (!this.isCurrentConnection(call, connection) || call.reofferedOn !== session) return;
     session.send({ type: 'call-offer', call: call.id, video: call.video, sdp });
   }
 
@@ -554,11 +576,17 @@ export class Calls extends Emitter<CallsEvents> {
   private async takeReanswer(call: Active, session: PeerSession, sdp: string): Promise<void> {
     if (!this.isSigned(session, sdp)) return this.end(call, 'refused', this.outcomeWhenCut(call), 'CALL_REFUSED');
     call.reofferedOn = undefined;
+    const connection = call.connection;
     try {
-      await call.connection?.accept(sdp);
+      await connection?.accept(sdp);
     } catch (error) {
-      if (this.active === call) this.end(call, 'failed', this.outcomeWhenCut(call), codeOf(error));
+      if (this.isCurrentConnection(call, connection)) this.end(call, 'failed', this.outcomeWhenCut(call), codeOf(error));
     }
+  }
+
+  /** Whether `connection` is still the call's (an await may have seen it held and replaced, or the call end). */
+  private isCurrentConnection(call: Active, connection: CallConnection | undefined): boolean {
+    return this.active === call && call.connection === connection;
   }
 
   /** Callee: the caller offers the answered call anew: a new connection, answered without ringing. */
@@ -566,14 +594,16 @@ export class Calls extends Emitter<CallsEvents> {
     if (!this.isSigned(session, offerSdp)) return this.end(call, 'refused', this.outcomeWhenCut(call), 'CALL_REFUSED');
     this.hold(call);
     call.session = session;
+    let connection: CallConnection | undefined;
     let sdp: string;
     try {
-      sdp = await this.connect(call).answer(offerSdp);
+      connection = this.connect(call);
+      sdp = await connection.answer(offerSdp);
     } catch (error) {
-      if (this.active === call) this.end(call, 'failed', this.outcomeWhenCut(call), codeOf(error));
+      if (this.isCurrentConnection(call, connection)) this.end(call, 'failed', this.outcomeWhenCut(call), codeOf(error));
       return;
     }
-    if (this.active === call && call.session === session) session.send({ type: 'call-answer', call: call.id, sdp });
+    if (this.isCurrentConnection(call, connection) && call.session === session) session.send({ type: 'call-answer', call: call.id, sdp });
   }
 
   private updatePhase(call: Active): void {
@@ -599,6 +629,8 @@ export class Calls extends Emitter<CallsEvents> {
   private end(call: Active, reason: CallEndReason, outcome: CallOutcome | undefined, code?: ErrorCode): void {
     if (this.active !== call) return;
     call.session.send({ type: 'call-end', call: call.id, reason });
+    // An answered call's peer may not hear this (its link down): its new offer or call-resume is answered with it.
+    if (call.answered) this.rememberEnd(call, reason);
     this.finish(call, outcome, code);
   }
 
@@ -616,6 +648,26 @@ export class Calls extends Emitter<CallsEvents> {
     if (!outcome) return;
     const durationMs = outcome === 'answered' && call.connectedAt !== undefined ? Math.max(0, this.now() - call.connectedAt) : undefined;
     void this.record(call.contactId, call.direction, call.startedAt, { video: call.video, outcome, ...(durationMs !== undefined ? { durationMs } : {}) });
+  }
+
+  private rememberEnd(call: Active, reason: CallEndReason): void {
+    this.ended.set(call.id, { contactId: call.contactId, reason });
+    for (const id of this.ended.keys()) {
+      if (this.ended.size <= maxEndedCalls) break;
+      this.ended.delete(id);
+    }
+  }
+
+  /**
+   * A frame about a call that ended here (an answered one): its end is said again, within the contact's offer
+   * budget, and true. False for any other call.
+   */
+  private endedWith(session: PeerSession, contactId: string, id: string, { budgetTaken = false } = {}): boolean {
+    const over = this.ended.get(id);
+    if (over?.contactId !== contactId) return false;
+    if (budgetTaken || this.offerBudgets.get(session)?.take()) session.send({ type: 'call-end', call: id, reason: over.reason });
+    else this.counted.offersOverBudget++;
+    return true;
   }
 
   private async record(contactId: string, direction: 'in' | 'out', at: number, record: CallRecord): Promise<void> {

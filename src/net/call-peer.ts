@@ -83,6 +83,7 @@ export class CallPeer extends Emitter<CallConnectionEvents> implements CallConne
       throw this.fail(new TincanError('OFFER_FAILED', String(error)));
     }
     await this.gathered();
+    this.throwIfEnded();
     this.setState('connecting');
     return this.pc.localDescription!.sdp;
   }
@@ -100,6 +101,7 @@ export class CallPeer extends Emitter<CallConnectionEvents> implements CallConne
       throw this.fail(new TincanError('ANSWER_FAILED', String(error)));
     }
     await this.gathered();
+    this.throwIfEnded();
     this.setState('connecting');
     return this.pc.localDescription!.sdp;
   }
@@ -252,8 +254,9 @@ export class CallPeer extends Emitter<CallConnectionEvents> implements CallConne
     clearInterval(this.statsTimer);
     clearTimeout(this.restartTimer);
     clearTimeout(this.lostTimer);
-    // A shared capture's tracks go on for the other legs: the group call stops them when it releases it.
-    this.stopOwnTracks();
+    // A shared capture's tracks go on for the other legs: the group call stops them when it releases it. A failed
+    // connection keeps its own until close() or takeMedia(): the call may be set up anew with it (chat/calls.ts).
+    if (state === 'closed') this.stopOwnTracks();
     this.pc.ontrack = this.pc.onconnectionstatechange = this.pc.oniceconnectionstatechange = null;
     try {
       this.pc.close();
@@ -261,6 +264,11 @@ export class CallPeer extends Emitter<CallConnectionEvents> implements CallConne
       // closed by the browser already
     }
     this.setState(state);
+  }
+
+  /** Closed (or suspended) while its SDP was being made: the SDP is of no use any more. */
+  private throwIfEnded(): void {
+    if (this.state === 'closed' || this.state === 'failed') throw new TincanError('CHANNEL_CLOSED', 'the call connection closed while its SDP was made');
   }
 
   private fail(error: TincanError): TincanError {

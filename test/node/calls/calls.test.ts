@@ -265,7 +265,10 @@ describe('calls between two messengers', () => {
   it('a link lost under a call, with a way back (relays), holds it "Reconnecting…"; the next link carries it on', async () => {
     const { alice, bob, bobAtAlice, aliceAtBob, aliceCalls, bobCalls, a, b } = await inCall({ callOptions: { canReconnect: () => true } }, true);
     const id = a.now()!.id;
+    // A change of address: the chat link goes, and the call's own path did not come back (callLostMs).
     loseLink(alice, bobAtAlice, bob, aliceAtBob);
+    aliceCalls[0]!.lose();
+    bobCalls[0]!.lose();
     await until(() => a.now()?.phase === 'reconnecting' && b.now()?.phase === 'reconnecting', 'both reconnecting');
     assert.ok(a.now()!.localMedia, 'the own camera is still shown');
     // The contact's next link (here a code each way; a relay's offer in the app): the caller offers anew on it.
@@ -280,6 +283,60 @@ describe('calls between two messengers', () => {
     assert.deepEqual([a.notices, b.notices], [[], []]);
     bob.messenger.calls.hangUp();
     await until(() => !a.now() && !b.now(), 'over on both sides');
+  });
+
+  it('both connections lost a moment apart: one new connection each, none left open after the call', async () => {
+    const { alice, bob, bobAtAlice, aliceAtBob, aliceCalls, bobCalls, a, b } = await inCall();
+    // Alice's goes first and her check of the chat link waits for a pong; Bob's call-resume comes before it.
+    const bobSession = bob.messenger.peers.get(aliceAtBob)! as unknown as { sendFrame(frame: { type: string }): boolean };
+    const sendFrame = bobSession.sendFrame.bind(bobSession);
+    let holdPongs = true;
+    bobSession.sendFrame = (frame) => {
+      if (frame.type === 'call-resume') holdPongs = false;
+      return frame.type === 'pong' && holdPongs ? true : sendFrame(frame);
+    };
+    aliceCalls[0]!.lose();
+    bobCalls[0]!.lose();
+    await until(() => !holdPongs, 'Bob asks for a new offer');
+    // Then Alice's check gets its pong: the link answers (a second way to a new offer).
+    await new Promise((resolve) => alice.messenger.peers.get(bobAtAlice)!.on('rtt', resolve));
+    await until(() => aliceCalls.length >= 2 && bobCalls.length >= 2, 'new connections');
+    aliceCalls.at(-1)!.receive();
+    bobCalls.at(-1)!.receive();
+    await until(() => a.now()?.phase === 'in-call' && b.now()?.phase === 'in-call', 'in call again');
+    assert.deepEqual([aliceCalls.length, bobCalls.length], [2, 2], 'one new connection a side');
+    alice.messenger.calls.hangUp();
+    await until(() => !a.now() && !b.now(), 'over on both sides');
+    for (const call of [...aliceCalls, ...bobCalls]) assert.equal(call.state, 'closed');
+    assert.deepEqual([aliceCalls, bobCalls].map((calls) => calls.filter((c) => c.localMedia && !c.mediaStopped).length), [0, 0], 'no capture left running');
+  });
+
+  it('a callee who hung up while the link was down is not rung again by the call: its end reaches the caller', async () => {
+    const { alice, bob, bobAtAlice, aliceAtBob, aliceCalls, bobCalls, a, b } = await inCall({ callOptions: { canReconnect: () => true } });
+    loseLink(alice, bobAtAlice, bob, aliceAtBob);
+    aliceCalls[0]!.lose();
+    bobCalls[0]!.lose();
+    await until(() => a.now()?.phase === 'reconnecting' && b.now()?.phase === 'reconnecting', 'both reconnecting');
+    bob.messenger.calls.hangUp();
+    await until(() => !b.now(), 'over at Bob');
+    const seenByBob = b.seen.length;
+    await pair(alice, bob);
+    await until(() => !a.now(), 'Alice hears the end on the next link');
+    assert.deepEqual(a.notices, [], 'as a hang-up');
+    assert.ok(!b.seen.slice(seenByBob).some((call) => call?.phase === 'ringing-in'), 'Bob\'s page did not ring');
+    await until(async () => (await callRecords(alice, bobAtAlice)).length === 1 && (await callRecords(bob, aliceAtBob)).length === 1, 'one entry each');
+    assert.deepEqual((await callRecords(bob, aliceAtBob)).map((r) => r.outcome), ['answered']);
+  });
+
+  it('a chat link lost while the call\'s own path still carries media (a relay in use) leaves the call in call; the next link carries its frames', async () => {
+    const { alice, bob, bobAtAlice, aliceAtBob, aliceCalls, bobCalls, a, b } = await inCall({ callOptions: { canReconnect: () => true } });
+    loseLink(alice, bobAtAlice, bob, aliceAtBob);
+    await until(() => !alice.messenger.isOnline(bobAtAlice) && !bob.messenger.isOnline(aliceAtBob), 'the chat link gone');
+    assert.deepEqual([a.now()?.phase, b.now()?.phase], ['in-call', 'in-call']);
+    await pair(alice, bob);
+    bob.messenger.calls.hangUp();
+    await until(() => !a.now() && !b.now(), 'the hang-up reaches Alice on the next link');
+    assert.deepEqual([aliceCalls.length, bobCalls.length], [1, 1], 'no new connection was needed');
   });
 });
 
@@ -405,7 +462,11 @@ describe('a hostile contact', () => {
     // Alice calls Mallory; Mallory asks for a new offer before answering: nothing.
     await alice.messenger.calls.start(malloryAtAlice, false);
     await until(() => received.includes('call-offer'), 'the offer reaches Mallory');
+    const counted = alice.messenger.peers.get(malloryAtAlice)!.counters.received;
     attack.send({ type: 'call-resume', call: a.now()!.id });
+    await until(() => alice.messenger.peers.get(malloryAtAlice)!.counters.received > counted, 'the call-resume arrived');
+    assert.equal(a.now()?.phase, 'ringing-out', 'still ringing');
+    assert.equal(made.length, 1, 'no new offer');
     // Mallory calls Alice and offers the same call again while it rings: it rings once, answered by nothing.
     alice.messenger.calls.hangUp();
     await until(() => !a.now(), 'Alice\'s call is over');
