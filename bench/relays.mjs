@@ -33,7 +33,7 @@
 import QRCode from 'qrcode';
 import { startNostrRelay } from '../test/fixtures/nostr-relay.mjs';
 import {
-  click, connectionText, exportTranscript, fill, openConversation, openPerson, pair, readCode, saveRelays, until, waitForElement, waitForRelaysWith,
+  click, connectionTextOnceGone, exportTranscript, fill, openConversation, openPerson, pair, readCode, saveRelays, until, waitForElement, waitForRelaysWith,
 } from '../test/e2e/helpers.mjs';
 import { inPage } from '../test/e2e/page-probe.mjs';
 import { bareEnd } from './chat-probe.mjs';
@@ -204,7 +204,8 @@ try {
 
   const aliceTotal = await alice.page.evaluate(storedTotal);
   await alice.page.close();
-  await until(async () => /offline/i.test(await connectionText(bob.page)), 'Alice offline on Bob\'s page', { timeout: 60_000 });
+  // Her page says bye as it goes (src/main.ts pagehide): "Alice closed Tincan" on Bob's page at once.
+  await connectionTextOnceGone(bob.page, 'Alice');
   const wrapsBefore = (await relay.stored({ kinds: [1059], limit: 100_000 })).length;
   const offlineSentAt = Date.now();
   await bob.page.evaluate(sendTexts, offline);

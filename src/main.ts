@@ -29,6 +29,11 @@ function startApp(): void {
   takeCodeFromFragment();
   void app.start();
   document.addEventListener('visibilitychange', () => app.setVisible(!document.hidden));
+  // The end of the page, also where `unload` never fires (phones) and whether or not the page is kept in the
+  // back/forward cache (`persisted`): either way its links stop answering, so its contacts are told now. An unlocked
+  // page holds the vault's Web Lock and open RTCPeerConnections, which keep it out of that cache in the first place
+  // (WPT: back-forward-cache-with-open-webrtc-connection, not-restored-reasons "lock").
+  addEventListener('pagehide', () => app.leavePage());
   // A link opened while the page is already open (same document, new fragment).
   addEventListener('hashchange', takeCodeFromFragment);
   void registerServiceWorker();

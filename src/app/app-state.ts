@@ -57,6 +57,8 @@ export interface ConversationView {
   readonly typing: boolean;
   /** The contact closed its chat on purpose (rather than the link being lost). */
   readonly closedByPeer?: boolean;
+  /** With closedByPeer: the contact's page went away (closed, reloaded, navigated from), as its bye said. */
+  readonly pageClosed?: boolean;
   /** Why the last connection ended, when there is something to say (shown in the conversation header). */
   readonly endCode?: ErrorCode;
   /** Messages written here that the contact has not acknowledged yet. */

@@ -668,6 +668,12 @@ export class TincanApp {
     }, Math.max(0, checkAt - this.now()));
   }
 
+  /** The page is going away (`pagehide`: closed, reloaded, navigated from): each connected contact is told so at once
+   * (chat/messenger.ts closeSessionsOnPageExit). */
+  leavePage(): void {
+    this.messenger?.closeSessionsOnPageExit();
+  }
+
   /**
    * The page was hidden or shown again (phones put background tabs to sleep). Hidden: stop "typing". Shown: check
    * every live link at once (a dead one then ends instead of looking connected), and count the open conversation

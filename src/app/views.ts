@@ -73,6 +73,7 @@ export function conversationView(c: Contact, facts: ConversationFacts, listed: (
     ...(online && status?.path ? { path: facts.describePath?.(status.path.local, status.path.remote) } : {}),
     typing: online && facts.isTyping(c.id),
     ...(!online && status?.closedByPeer ? { closedByPeer: true } : {}),
+    ...(!online && status?.pageClosed ? { pageClosed: true } : {}),
     ...(!online && status?.endCode ? { endCode: status.endCode } : {}),
     waiting: facts.waiting(c.id),
     oneCodeReconnect: !!c.dtlsFingerprint && facts.supportsOneCodeReconnect,

@@ -87,6 +87,10 @@ export type FrameType = keyof typeof frameTypes;
 /** Why the receiver did not store messages (they stay in the sender's outbox). */
 export type RefusedReason = 'quota';
 
+/** Why a peer says bye, when it says (absent: on purpose, e.g. Disconnect or a lock; also every bye of a page older
+ * than this field). `page-closed`: its page is going away (closed, reloaded, navigated from), so it may come back. */
+export type ByeReason = 'page-closed';
+
 /** What a carrier moves: an envelope or a signed ack, as it travels on its own. */
 export type CarriedItem = EnvelopeFrame | AckFrame;
 /** A message sealed end to end by its sender (crypto/envelope.ts). */
@@ -122,8 +126,8 @@ export type Frame =
   | { type: 'typing'; conversation: string; active: boolean }
   | { type: 'ping'; sentAt: number }
   | { type: 'pong'; sentAt: number }
-  /** The peer closes the connection on purpose (not a network failure). */
-  | { type: 'bye' }
+  /** The peer closes the connection itself (not a network failure); `reason` says when it is because its page goes. */
+  | { type: 'bye'; reason?: ByeReason }
   /** An ICE restart's offer or answer, carried over the still-open channel. */
   | { type: 'signal'; kind: 'offer' | 'answer'; sdp: string }
   /** The sender's persistent DTLS certificate changed (renewed): pin this fingerprint for one-code reconnects. */
@@ -227,7 +231,8 @@ function validate(type: FrameType, b: Readonly<Record<string, unknown>>): Frame 
     case 'pong':
       return isTime(b.sentAt) ? { type, sentAt: b.sentAt } : undefined;
     case 'bye':
-      return { type };
+      if (b.reason === undefined) return { type };
+      return b.reason === 'page-closed' ? { type, reason: b.reason } : undefined;
     case 'signal':
       return (b.kind === 'offer' || b.kind === 'answer') && typeof b.sdp === 'string' && b.sdp.length <= maxSignalSdpChars
         ? { type, kind: b.kind, sdp: b.sdp }

@@ -67,6 +67,8 @@ export interface PeerStatus {
   readonly path?: { readonly local: string; readonly remote: string };
   /** The peer closed its chat on purpose (rather than the link being lost). */
   readonly closedByPeer?: boolean;
+  /** With closedByPeer: the peer's page went away (closed, reloaded, navigated from), so it may come back. */
+  readonly pageClosed?: boolean;
   /** Why the connection ended, when there is something to say. */
   readonly endCode?: ErrorCode;
   readonly counters?: PeerCounters;
@@ -189,12 +191,15 @@ export class Messenger extends Emitter<MessengerEvents> {
         contactId: session.contactId,
         online: false,
         ...(ended?.byPeer ? { closedByPeer: true } : {}),
+        ...(ended?.pageClosed ? { pageClosed: true } : {}),
         ...(ended?.code ? { endCode: ended.code } : {}),
         counters: session.counters,
       });
       // Lost rather than ended by someone (the contact said bye, or this page disconnected or locked): reconnect by
-      // relay while this page stays open.
-      if (!ended?.byPeer && (ended?.state === 'failed' || ended?.code !== undefined)) this.relayReconnect?.lost(session.contactId);
+      // relay while this page stays open. A contact whose page closed (its bye said so) may be back in a moment with a
+      // reload: offered to as for a lost link, as before it said bye (its link then timed out as lost).
+      const isLost = ended?.byPeer ? !!ended.pageClosed : ended?.state === 'failed' || ended?.code !== undefined;
+      if (isLost) this.relayReconnect?.lost(session.contactId);
     });
     for (const name of ['added', 'states', 'typing', 'refused', 'quota-reached', 'error', 'reach'] as const) {
       this.delivery.on(name, (payload) => this.emit(name, payload as never));
@@ -378,6 +383,16 @@ export class Messenger extends Emitter<MessengerEvents> {
   /** Ends a contact's live chat on purpose (the peer is told). */
   disconnect(contactId: string): void {
     this.peers.get(contactId)?.close({ state: 'closed' }, { sayBye: true });
+  }
+
+  /**
+   * This page is going away (closed, reloaded, navigated from: the platform's `pagehide`): every session ends now, and
+   * each open one says bye with that reason, so the contact's page says so at once instead of when the link times out,
+   * and keeps offering a reconnect by relay for when this page comes back. Nothing else stops: the page is gone
+   * (docs/architecture.md, "When the page goes", on the back/forward cache).
+   */
+  closeSessionsOnPageExit(): void {
+    this.peers.closeAll({ sayBye: true, byeReason: 'page-closed' });
   }
 
   /** The page came back to the front: every live link is checked at once (one found dead ends, and its contact is

@@ -17,7 +17,7 @@ import type { Link, LinkEnded, LinkState } from '../net/link';
 import { floodPenalty, peerBudget, TokenBucket } from './budget';
 import { callFrameTypes, type CallFrame } from './call-frames';
 import { fileFrameTypes, type FileFrame } from './files/file-frames';
-import { decodeFrame, encodeFrame, type DropReason, type Frame } from './frames';
+import { decodeFrame, encodeFrame, type ByeReason, type DropReason, type Frame } from './frames';
 import { SecureChannel, type PeerIdentity } from './secure-channel';
 
 export type PeerSessionState = 'connecting' | 'securing' | 'identifying' | 'open' | 'closed';
@@ -52,6 +52,15 @@ export interface SessionEnd {
   readonly code?: ErrorCode;
   /** The peer said goodbye (closed its chat on purpose). */
   readonly byPeer?: boolean;
+  /** With byPeer: its bye said its page is going away (closed, reloaded, navigated from), so it may come back. */
+  readonly pageClosed?: boolean;
+}
+
+export interface CloseOptions {
+  /** Tell the peer (a bye frame) that this side ends it, rather than leave it to find the link gone. */
+  readonly sayBye?: boolean;
+  /** With sayBye: why, on the wire (frames.ts ByeReason). */
+  readonly byeReason?: ByeReason;
 }
 
 export type ChatFrame = Extract<Frame, { type: 'envelope' | 'ack' | 'typing' | 'refused' | 'cert' | 'chain' | 'forward' | 'carried' | 'sync' | 'held' | 'synced' | 'mailbox' | 'group' | 'intro' | 'relays' }>;
@@ -214,11 +223,13 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
 
   /**
    * Ends the session once. `sayBye`: tell the peer it was on purpose (the person closed the chat), so its page says
-   * "closed" rather than "lost".
+   * "closed" rather than "lost"; `byeReason` says why (the page goes away). The bye is handed to the data channel
+   * (RTCDataChannel.send queues it synchronously) before the link closes, and it leaves first: the e2e page-close
+   * test sees it arrive from Chromium and Firefox as their pages close.
    */
-  close(end: SessionEnd = { state: 'closed' }, { sayBye = false } = {}): void {
+  close(end: SessionEnd = { state: 'closed' }, { sayBye = false, byeReason }: CloseOptions = {}): void {
     if (this.ended) return;
-    if (sayBye) this.sendFrame({ type: 'bye' });
+    if (sayBye) this.sendFrame(byeReason ? { type: 'bye', reason: byeReason } : { type: 'bye' });
     this.end(end);
   }
 
@@ -300,7 +311,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
         this.emit('rtt', Math.max(0, this.now() - frame.sentAt));
         return;
       case 'bye':
-        this.end({ state: 'closed', byPeer: true });
+        this.end({ state: 'closed', byPeer: true, ...(frame.reason === 'page-closed' ? { pageClosed: true } : {}) });
         return;
       case 'signal':
         void this.link.applySignal({ kind: frame.kind, sdp: frame.sdp }).catch(() => {

@@ -2,7 +2,7 @@
 // connecting to Carol never touches Bob's session. A contact has at most one open session; when a new one opens
 // for the same contact (a reconnect while the old path was silently dead), it replaces the old, which is closed.
 import { Emitter } from '../events';
-import type { PeerSession } from './peer-session';
+import type { CloseOptions, PeerSession } from './peer-session';
 
 export interface PeersEvents {
   /** A session was opened for a contact (the messenger attaches delivery to it). */
@@ -53,9 +53,12 @@ export class Peers extends Emitter<PeersEvents> {
     return [...this.sessions];
   }
 
-  /** Ends every session (lock, forget, another tab takes over); `sayBye` tells each open peer it was on purpose. */
-  closeAll({ sayBye = false } = {}): void {
-    for (const session of [...this.sessions]) session.close({ state: 'closed' }, { sayBye: sayBye && session.state === 'open' });
+  /** Ends every session (lock, forget, another tab takes over, the page goes); `sayBye` tells each open peer it was on
+   * purpose (and `byeReason` why). */
+  closeAll({ sayBye = false, byeReason }: CloseOptions = {}): void {
+    for (const session of [...this.sessions]) {
+      session.close({ state: 'closed' }, { sayBye: sayBye && session.state === 'open', ...(byeReason ? { byeReason } : {}) });
+    }
   }
 
   private handleOpen(session: PeerSession, contactId: string): void {

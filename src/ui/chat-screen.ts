@@ -52,7 +52,7 @@ function hasFiles(event: DragEvent): boolean {
  * word for a phone's header ("Offline"), without the reason. */
 export function connectionStatusText(c: ConversationView, isShort = false): string {
   if (c.connection !== 'offline' || isShort) return connectionText[c.connection];
-  if (c.closedByPeer) return conversationText.closedByPeer(c.name);
+  if (c.closedByPeer) return c.pageClosed ? conversationText.closedPage(c.name) : conversationText.closedByPeer(c.name);
   if (c.endCode) return endedText(c.name, c.endCode);
   const seen = whenText(c.lastSeen);
   return seen ? `${connectionText.offline}, ${conversationText.lastSeen(seen)}` : connectionText.offline;

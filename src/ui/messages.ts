@@ -359,6 +359,8 @@ export const connectionText: Record<ConnectionState, string> = {
 
 export const conversationText = {
   closedByPeer: (name: string) => `${name} closed Tincan or went offline`,
+  /** Only a bye sent as the contact's page went away (closed, reloaded) says this; a link that timed out does not. */
+  closedPage: (name: string) => `${name} closed Tincan`,
   lastSeen: (when: string) => `last seen ${when}`,
   waiting: (count: number) => `${count} waiting`,
   unread: (count: number) => `${count} unread`,

@@ -541,6 +541,15 @@ export async function connectionText(page) {
   return (await textOf(page, 'status', 'Connection')).trim();
 }
 
+/** Waits until the open conversation's status no longer reads "Connected" (`who` went away) and returns what it reads
+ * then: a page that closed says so with its bye ("Alice closed Tincan"), a link that closed or timed out under the page
+ * says something else. */
+export async function connectionTextOnceGone(page, who) {
+  let text = '';
+  await until(async () => (text = await connectionText(page)) !== 'Connected', `${who} gone`);
+  return text;
+}
+
 /** `inviter` presses "Invite to group" in `group`; `newcomer` answers as for any invite and lands in the group. */
 export async function inviteToGroup(inviter, newcomer, group) {
   await openConversation(inviter.page, group);

@@ -57,6 +57,7 @@ describe('conversation list view', () => {
       online: true,
       path: { local: 'host', remote: 'host' },
       closedByPeer: true,
+      pageClosed: true,
       endCode: 'CHANNEL_CLOSED',
       counters: { dropped: { ...noDrops, malformed: 2, 'over-budget': 3 }, rejected: 1, received: 10, sent: 10 },
     };
@@ -65,8 +66,8 @@ describe('conversation list view', () => {
       facts({ contacts: [bob], status: () => status, isOnline: () => true, isTyping: () => true, waiting: () => 4, describePath: (l, r) => `${l}-${r}` }),
     ).conversations[0]!;
     assert.deepEqual(
-      { connection: online.connection, typing: online.typing, path: online.path, closedByPeer: online.closedByPeer, endCode: online.endCode },
-      { connection: 'online', typing: true, path: 'host-host', closedByPeer: undefined, endCode: undefined },
+      { connection: online.connection, typing: online.typing, path: online.path, closedByPeer: online.closedByPeer, pageClosed: online.pageClosed, endCode: online.endCode },
+      { connection: 'online', typing: true, path: 'host-host', closedByPeer: undefined, pageClosed: undefined, endCode: undefined },
     );
     assert.equal(online.dropped, 6);
     assert.equal(online.waiting, 4);
@@ -75,8 +76,8 @@ describe('conversation list view', () => {
 
     const offline = conversationViews(facts({ contacts: [bob], status: () => ({ ...status, online: false }), isTyping: () => true, supportsOneCodeReconnect: false })).conversations[0]!;
     assert.deepEqual(
-      { connection: offline.connection, typing: offline.typing, path: offline.path, closedByPeer: offline.closedByPeer, endCode: offline.endCode },
-      { connection: 'offline', typing: false, path: undefined, closedByPeer: true, endCode: 'CHANNEL_CLOSED' },
+      { connection: offline.connection, typing: offline.typing, path: offline.path, closedByPeer: offline.closedByPeer, pageClosed: offline.pageClosed, endCode: offline.endCode },
+      { connection: 'offline', typing: false, path: undefined, closedByPeer: true, pageClosed: true, endCode: 'CHANNEL_CLOSED' },
     );
     assert.equal(offline.oneCodeReconnect, false, 'this device cannot keep a one-code invite open');
   });

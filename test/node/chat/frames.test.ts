@@ -33,6 +33,7 @@ describe('chat frames v3', () => {
       { type: 'ping', sentAt: 5 },
       { type: 'pong', sentAt: 5 },
       { type: 'bye' },
+      { type: 'bye', reason: 'page-closed' },
       { type: 'signal', kind: 'offer', sdp: 'v=0\r\n' },
       { type: 'cert', fingerprint: 'A'.repeat(43) },
       { type: 'refused', conversation, ids: [id], reason: 'quota' },
@@ -86,6 +87,13 @@ describe('chat frames v3', () => {
     assert.deepEqual(decodeFrame(raw(frameTypes.ack, { ...ack, ids })), { ok: false, reason: 'malformed' });
     assert.equal(decodeFrame(raw(frameTypes.ack, { ...ack, ids: ids.slice(1) })).ok, true);
     assert.deepEqual(decodeFrame(raw(frameTypes.ack, { ...ack, ids: [] })), { ok: false, reason: 'malformed' });
+  });
+
+  it('takes a bye\'s reason only when it is one it knows (a page that goes away); a bye with no reason is a plain bye', () => {
+    for (const reason of ['lost', '', 1, null, { page: 'closed' }]) {
+      assert.deepEqual(decodeFrame(raw(frameTypes.bye, { reason })), { ok: false, reason: 'malformed' }, JSON.stringify(reason));
+    }
+    assert.deepEqual(decodeFrame(raw(frameTypes.bye, {})), { ok: true, frame: { type: 'bye' } });
   });
 
   it('drops other versions (v2 included), unknown types, oversized and non-JSON frames with a reason', () => {

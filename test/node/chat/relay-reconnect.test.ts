@@ -96,6 +96,27 @@ describe('automatic reconnect through a relay', () => {
       alice.messenger.pingAll();
     }));
 
+  it('a page that goes away says so (its bye); the contact\'s page offers a reconnect by relay, which connects the page once it is back', async () => {
+    const relay = await startNostrRelay();
+    relays.push(relay);
+    const { alice, bob, bobAtAlice, aliceAtBob } = await friends(relay.url);
+    const before = events(relay).length;
+    alice.messenger.closeSessionsOnPageExit();
+    // The page is gone: it reads nothing more (neither the offers nor its own relays).
+    alice.messenger.close();
+    const told = await waitFor(bob, 'status', (s) => s.contactId === aliceAtBob && !s.online);
+    assert.deepEqual([told.closedByPeer, told.pageClosed, told.endCode], [true, true, undefined], 'Bob\'s page: Alice\'s page closed');
+    await until(() => events(relay).slice(before).some((e) => e.kind === 21059), 'Bob\'s page offers by relay');
+    await unlockAgain(alice);
+    await Promise.all([
+      waitFor(alice, 'connected', (c) => c.contactId === bobAtAlice && !!c.automatic, { timeoutMs: 40_000 }),
+      waitFor(bob, 'connected', (c) => c.contactId === aliceAtBob && !!c.automatic, { timeoutMs: 40_000 }),
+    ]);
+    await alice.messenger.send(bobAtAlice, 'back after a reload');
+    await until(async () => (await texts(bob, aliceAtBob)).includes('back after a reload'), 'over the new link');
+    for (const who of [alice, bob]) who.messenger.close();
+  });
+
   it('a link ended on purpose (Disconnect) is not reconnected by relay', async () => {
     const relay = await startNostrRelay();
     relays.push(relay);
