@@ -6,8 +6,9 @@
 // What a mailbox holds for this page (collected on each visit, or pushed while visiting) goes to delivery, checked
 // there as anything a carrier brings, and is then taken. Settings shows the own mailbox's status.
 // Reconnect through a mailbox (docs/mailbox.md §6): a visit that finds a contact present there who is not connected
-// sends it a one-code reconnect code sealed to its key (chat/mailbox-signal.ts); a page given one opens it as if
-// pasted, and connects with no code shown. When both sent at once, the code of the lower identity key is the one used.
+// sends it a one-code reconnect code sealed to its key (chat/mailbox-signal.ts), and another when one has not
+// connected within reconnectSignalValidMs; a page given one opens it as if pasted, and connects with no code shown.
+// When both sent at once, the code of the lower identity key is the one used.
 // "Let <name> use my mailbox" off (docs/mailbox.md §5): that contact is not told the code (told to forget it instead),
 // and the own mailbox is not told its key, so it refuses that contact from its next visit on.
 // "Remove mailbox" (docs/mailbox.md §5): a mailbox visited now is told to serve no one; each connected contact is told
@@ -50,8 +51,16 @@ export const mailboxRefusedRetryMaxMs = 30 * 60_000;
 export function mailboxRetryDelayMs(refusals: number): number {
   return Math.min(mailboxRetryMs * 2 ** Math.max(0, refusals - 1), mailboxRefusedRetryMaxMs);
 }
-/** A reconnect code sent through a mailbox that has not connected by then is dropped (another may be sent). */
-export const reconnectSignalValidMs = 60_000;
+/**
+ * A reconnect code sent through a mailbox that has not connected by then is dropped, and another is sent while this
+ * visit lasts and the contact is still not connected (reconnectSignalAttempts in all). A code the contact's page uses
+ * connects within a second (docs/mailbox.md §6, the trace after a reload); one that does not was lost or refused: the
+ * contact's page still held a dead session with this one, the contact left, ICE failed. Before, it was dropped after
+ * 60 s and none followed: the two pages did not connect through the mailbox for as long as both visits stayed open.
+ */
+export const reconnectSignalValidMs = 15_000;
+/** Codes sent to one contact through one visit before giving up until the next visit (a minute in all). */
+export const reconnectSignalAttempts = 4;
 
 export type MailboxStatus = 'connected' | 'offline';
 
@@ -87,6 +96,8 @@ export interface MailboxKeeperOptions {
   readonly useReconnectCode: (contactId: string, code: string) => Promise<void>;
   /** The clock signals are stamped and checked with (tests move it). */
   readonly now?: () => number;
+  /** reconnectSignalValidMs (tests shorten it). */
+  readonly reconnectSignalValidMs?: number;
 }
 
 /** Why a signal a mailbox forwarded was dropped: its seal or time (chat/mailbox-signal.ts), its sender, its code. */
@@ -204,32 +215,42 @@ class MailboxVisitor {
 
   /** Each contact present at the mailbox and not connected gets a reconnect code, sealed to its key. */
   private async signalPresent(client: MailboxClient, keys: readonly string[]): Promise<void> {
-    const { options } = this;
     for (const key of keys) {
       const contactId = this.contactOf(key);
-      if (!contactId || options.isOnline(contactId) || this.sent.has(contactId)) continue;
-      // Held from now on, so a second `present` (the mailbox says it after each welcome) does not make another.
-      const pending = (): void => undefined;
-      this.sent.set(contactId, pending);
-      const made = await options.reconnectCode(contactId).catch(() => undefined);
-      const payload = made && sealSignal(await getSodium(), options.identity, fromBase64Url(key), made.code, (options.now ?? Date.now)());
-      if (this.sent.get(contactId) !== pending || !made || !payload || !client.signal(key, payload)) {
-        // Connected meanwhile, or could not be sent.
-        if (this.sent.get(contactId) === pending) this.sent.delete(contactId);
-        made?.cancel();
-        continue;
-      }
-      const timer = setTimeout(() => {
-        if (this.sent.get(contactId) !== drop) return;
-        this.sent.delete(contactId);
-        made.cancel();
-      }, reconnectSignalValidMs);
-      const drop = (): void => {
-        clearTimeout(timer);
-        made.cancel();
-      };
-      this.sent.set(contactId, drop);
+      if (contactId) await this.signalContact(client, key, contactId, 1);
     }
+  }
+
+  /**
+   * One reconnect code to a contact present at the mailbox, unless it is connected or a code is out to it already.
+   * One not connected within reconnectSignalValidMs is dropped and, while this visit lasts and the contact is still
+   * not connected, another is sent (up to reconnectSignalAttempts).
+   */
+  private async signalContact(client: MailboxClient, key: string, contactId: string, attempt: number): Promise<void> {
+    const { options } = this;
+    if (options.isOnline(contactId) || this.sent.has(contactId)) return;
+    // Held from now on, so a second `present` (the mailbox says it after each welcome) does not make another.
+    const pending = (): void => undefined;
+    this.sent.set(contactId, pending);
+    const made = await options.reconnectCode(contactId).catch(() => undefined);
+    const payload = made && sealSignal(await getSodium(), options.identity, fromBase64Url(key), made.code, (options.now ?? Date.now)());
+    if (this.sent.get(contactId) !== pending || !made || !payload || !client.signal(key, payload)) {
+      // Connected meanwhile, or could not be sent.
+      if (this.sent.get(contactId) === pending) this.sent.delete(contactId);
+      made?.cancel();
+      return;
+    }
+    const timer = setTimeout(() => {
+      if (this.sent.get(contactId) !== drop) return;
+      this.sent.delete(contactId);
+      made.cancel();
+      if (attempt < reconnectSignalAttempts && this.client === client && client.isOpen) void this.signalContact(client, key, contactId, attempt + 1);
+    }, options.reconnectSignalValidMs ?? reconnectSignalValidMs);
+    const drop = (): void => {
+      clearTimeout(timer);
+      made.cancel();
+    };
+    this.sent.set(contactId, drop);
   }
 
   /**

@@ -2,7 +2,8 @@
 // to another opens only there and only as from its sender; two keepers (app/mailbox-keeper.ts) visiting the owner's
 // real mailbox hand each other the code when the later one finds the other present; a forged or unsealed signal is
 // counted and never used; a replayed or stale one (its sealed time, its nonce) is refused with why, and nothing is
-// tried. (The connection a code makes is the one-code reconnect's, tested in the browsers.)
+// tried; a code that did not connect (the page already there still held a dead session with the later one) is
+// followed by another. (The connection a code makes is the one-code reconnect's, tested in the browsers.)
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -40,6 +41,7 @@ function page(
   contacts: Record<string, string>,
   stores: { own?: string; theirs?: Record<string, string>; collection?: SealedCollection },
   makes: string,
+  overrides: Partial<MailboxKeeperOptions> = {},
 ): Page {
   const made: string[] = [];
   const tried: string[] = [];
@@ -61,6 +63,7 @@ function page(
       tried.push(text);
       settle({ contactId, code: text });
     },
+    ...overrides,
   };
   return { keeper: new MailboxKeeper(options), made, used, tried };
 }
@@ -220,6 +223,41 @@ describe('reconnect through the mailbox', () => {
     assert.deepEqual(alicePage.made, [], 'the page already there sent none');
     assert.deepEqual(bobPage.made, ['code made by Bob']);
     forger.close();
+    alicePage.keeper.dispose();
+    bobPage.keeper.dispose();
+    await mailbox.stop();
+  });
+
+  it('sends another code when one did not connect: the page already there still held a dead session with the later one', async () => {
+    const mailbox = await runMailbox({ home: mkdtempSync(path.join(os.tmpdir(), 'tincan-mailbox-')), listen: { address: '127.0.0.1', port: await freeUdpPort() } });
+    const [alice, bob] = await Promise.all([createIdentity(), createIdentity()]);
+    const [aliceKey, bobKey] = [toBase64Url(alice.publicKey), toBase64Url(bob.publicKey)];
+    await claim(mailbox, alice);
+    // Alice's page has not noticed yet that Bob's old page is gone (its session with him still counts as open).
+    let holdsDeadSession = true;
+    let askedWhileHeld = 0;
+    const alicePage = page(alice, { 'bob-id': bobKey }, { own: mailbox.codeForContacts }, 'code made by Alice', {
+      isOnline: () => {
+        if (holdsDeadSession) askedWhileHeld++;
+        return holdsDeadSession;
+      },
+    });
+    const aliceVisiting = new Promise<void>((resolve) => alicePage.keeper.on('status', (status) => status === 'connected' && resolve()));
+    await alicePage.keeper.start();
+    await aliceVisiting;
+    // Told before Bob arrives: no `present` Alice's page hears names him.
+    await until(() => mailbox.status().contacts === 1, 'Alice\'s page named Bob to the mailbox', mailboxStepMs);
+
+    // Bob's reloaded page arrives; its code is shorter-lived here than in a page (reconnectSignalValidMs).
+    const bobPage = page(bob, { 'alice-id': aliceKey }, { theirs: { 'alice-id': mailbox.codeForContacts } }, 'code made by Bob', { reconnectSignalValidMs: 300 });
+    await bobPage.keeper.start();
+    await until(() => askedWhileHeld === 1, 'Bob\'s first code reached Alice\'s page while it held the dead session', mailboxStepMs);
+    assert.deepEqual(alicePage.tried, [], 'dropped: Bob counted as connected');
+    holdsDeadSession = false; // the dead session ended
+    await until(() => alicePage.tried.length === 1, 'Alice\'s page uses Bob\'s next code', mailboxStepMs);
+    assert.deepEqual(await alicePage.used, { contactId: 'bob-id', code: 'code made by Bob' });
+    assert.ok(bobPage.made.length >= 2, 'Bob\'s page sent another code after the first did not connect');
+    assert.deepEqual(alicePage.made, [], 'the page already there sent none');
     alicePage.keeper.dispose();
     bobPage.keeper.dispose();
     await mailbox.stop();
