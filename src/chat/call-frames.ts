@@ -22,7 +22,7 @@ export const callFrameTypes = {
   'call-end': 23,
   'call-signal': 24,
   'call-media': 25,
-  'call-resume': 26,
+  'call-resume': 32,
   // Group calls (group-calls.ts): one leg per pair of members, each offered with this frame.
   'group-call': 30,
   // "I am in (or no longer in) this group call", to a member of the group not in it: its page offers "Join call".

@@ -32,6 +32,12 @@ import { RelayPresence } from './relay-presence';
 import { RelayReconnect } from './relay-reconnect';
 import { decodeCode } from '../invite/invite-code';
 
+/**
+ * How long a link whose path went has to answer a ping when a relay can make it again (handleOpened). A live link
+ * answers in milliseconds; one that does not within this is closed and made again by relay.
+ */
+export const pathLostCheckMs = 3_000;
+
 export interface MessengerOptions {
   identity: Identity;
   displayName: string;
@@ -544,6 +550,12 @@ export class Messenger extends Emitter<MessengerEvents> {
     this.groupCalls.attach(session);
     this.groups.attach(session);
     this.attachFiles(session, contactId);
+    // The link's path went: with a way back by relay it is checked at once, so a dead one (a change of address) is
+    // closed and made again by relay now, rather than once ICE fails and its grace ends (40 s in Chromium:
+    // relay-reconnect.ts). With no way back, it is left to come back by itself.
+    session.on('path-lost', () => {
+      if (this.reconnectsByItself(contactId)) void session.checkAlive(pathLostCheckMs);
+    });
     const relays = this.options.relays;
     if (relays) {
       session.on('frame', (frame) => {

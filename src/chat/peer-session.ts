@@ -84,6 +84,8 @@ export interface PeerSessionEvents {
   rtt: number;
   /** The link's state changed (for "connecting…", the answerer's wait, the path). */
   'link-state': LinkState;
+  /** The link's path went (net/link.ts 'path-lost'): the owner may check it (checkAlive). */
+  'path-lost': undefined;
   /** Answerer: the inviter's device cannot be reached yet (net/ peer-unreachable). */
   'peer-unreachable': void;
   /** The session now belongs to another contact (the person said "this is Bob on a new device"). */
@@ -141,6 +143,7 @@ export class PeerSession extends Emitter<PeerSessionEvents> {
       this.link.on('message', (bytes) => void this.secure?.receive(bytes).then(() => this.noticeRejected())),
       this.link.on('signal', (signal) => this.sendFrame({ type: 'signal', kind: signal.kind, sdp: signal.sdp })),
       this.link.on('peer-unreachable', () => this.emit('peer-unreachable', undefined)),
+      this.link.on('path-lost', () => this.emit('path-lost', undefined)),
     );
     if (this.link.state === 'connected') this.startHandshake();
     else if (this.link.state === 'closed' || this.link.state === 'failed') this.end(this.link.ended ?? { state: this.link.state });

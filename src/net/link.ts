@@ -55,6 +55,8 @@ export type LinkEvents = {
   signal: LinkSignal;
   /** Answerer: none of the inviter's candidates answered yet (said once; the answer must go back quickly). */
   'peer-unreachable': undefined;
+  /** Connected, the path went (ICE `disconnected`): it may come back by itself, or be dead (a change of address). */
+  'path-lost': undefined;
   /** The main channel's bufferedAmount fell to bufferedAmountLowThreshold or below. */
   'buffered-low': undefined;
 };

@@ -545,6 +545,7 @@ export class PeerLink extends Emitter<LinkEvents> implements Link {
       return;
     }
     if (s === 'failed' && this.state === 'waiting-for-peer') return;
+    if (s === 'disconnected' && this.state === 'connected') this.emit('path-lost', undefined);
     if (s === 'failed') {
       // Before the first connection a short grace (a Chromium inviter passes through `failed` on its way to
       // `connected` with a Firefox answerer); after it, time for the path to come back.

@@ -54,6 +54,11 @@ export class MemoryLink extends Emitter<LinkEvents> implements Link {
     this.peer?.emit('message', bytes.slice());
   }
 
+  /** The path went (ICE `disconnected` in a browser): what a PeerLink says then. */
+  losePath(): void {
+    this.emit('path-lost', undefined);
+  }
+
   close(ended: LinkEnded = { state: 'closed' }): void {
     if (this.ended) return;
     this.ended = ended;

@@ -90,6 +90,12 @@ describe('automatic reconnect through a relay', () => {
       b.close({ state: 'failed', code: 'ICE_FAILED' });
     }));
 
+  it('a link whose path went (ICE disconnected, as under a change of address) is checked at once: found dead, it comes back by relay', () =>
+    comesBack(({ a, b }) => {
+      cut(a, b);
+      a.losePath();
+    }));
+
   it('a link dead under both pages that neither noticed: a page coming back to the front finds it dead, and it comes back by relay', () =>
     comesBack(({ alice, a, b }) => {
       cut(a, b);
