@@ -295,6 +295,9 @@ class MailboxVisitor {
 
 export class MailboxKeeper extends Emitter<MailboxKeeperEvents> {
   private own?: MailboxVisitor;
+  /** A mailbox being added ("Add mailbox"): it reads "connected" only once its code is kept and the connected contacts
+   * were told it, so a page closed right after it says so has told them (test/e2e/mailbox.test.mjs). */
+  private adding?: MailboxVisitor;
   private readonly theirs = new Map<string, MailboxVisitor>();
   /** Per contact: the end of its last `learn` or `forget` (see inTurn). */
   private readonly theirsTurns = new Map<string, Promise<void>>();
@@ -328,7 +331,7 @@ export class MailboxKeeper extends Emitter<MailboxKeeperEvents> {
 
   get status(): MailboxStatus | undefined {
     if (!this.own) return undefined;
-    return this.own.isOpen ? 'connected' : 'offline';
+    return this.own.isOpen && this.own !== this.adding ? 'connected' : 'offline';
   }
 
   /** At unlock: the own mailbox and the contacts' mailboxes kept in the vault are visited. */
@@ -355,14 +358,26 @@ export class MailboxKeeper extends Emitter<MailboxKeeperEvents> {
     this.own?.stop();
     const visitor = this.visitor(code, true);
     this.own = visitor;
+    this.adding = visitor;
     this.emit('status', this.status);
     if (!(await visitor.visit((reason) => this.emit('error', reason)))) {
       // Not added: it did not answer as this code's mailbox, or refused this page.
       visitor.stop();
+      if (this.adding === visitor) this.adding = undefined;
       if (this.own === visitor) this.own = undefined;
       this.emit('status', this.status);
       return;
     }
+    try {
+      await this.keepAdded();
+    } finally {
+      if (this.adding === visitor) this.adding = undefined;
+      this.emit('status', this.status);
+    }
+  }
+
+  /** The mailbox just added answered: its code is kept and handed to every connected contact. */
+  private async keepAdded(): Promise<void> {
     // Kept without the claim: it was used, and the code is what the page hands to its contacts.
     await this.options.collection.put(codeRecordId, this.ownCodeForContacts()!);
     // The new code replaces, for each contact told it, the removed one: nothing is left to forget.
