@@ -3,7 +3,10 @@
 // connected contacts who use it.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import WebSocket from 'ws';
+import { finalizeEvent } from 'nostr-tools/pure';
 import { startNostrRelay, type TestRelay } from '../../fixtures/nostr-relay.mjs';
+import { aliasOf, giftWrapKind, newAliasSecret, RelayPool, wrapBackdateS, wrapFor } from '../../../src/net/nostr-relays';
 import { relayFriends, texts, until } from './people';
 
 const relays: TestRelay[] = [];
@@ -26,5 +29,43 @@ describe('a relay that is down', () => {
     const delivered = async (who: typeof alice, id: string) => (await who.store.log.loadNewest(id, 10)).entries.every((e) => !e.unreadable && (e.direction === 'in' || e.state === 'delivered'));
     await until(async () => (await delivered(alice, bobAtAlice)) && (await delivered(bob, aliceAtBob)), 'Delivered both ways', 30_000);
     for (const who of [alice, bob]) who.messenger.close();
+  });
+});
+
+describe('a relay connection that drops and comes back', () => {
+  // NIP-59 back-dates each wrap by a random time up to two days, so what the reading asked for before the drop
+  // (`since` two days back) must be what it asks for after: nostr-tools' own resubscription asked only for events
+  // newer than the newest it had seen, and every wrap sent after that was lost (address-change trace, 2026-12-08).
+  it('reads every wrap sent after the reconnection, stored and ephemeral, however back-dated', { timeout: 60_000 }, async () => {
+    const relay = await startNostrRelay();
+    relays.push(relay);
+    const secret = newAliasSecret();
+    const alias = aliasOf(secret);
+    const reader = new RelayPool({ socket: WebSocket });
+    const writer = new RelayPool({ socket: WebSocket });
+    const got = new Set<string>();
+    const statuses: string[] = [];
+    let eoses = 0;
+    reader.on('event', (event) => void got.add(event.id));
+    reader.on('status', ({ status }) => void statuses.push(status));
+    reader.on('eose', () => void eoses++);
+    const nowS = Math.floor(Date.now() / 1000);
+    reader.read([relay.url], [alias], nowS - wrapBackdateS);
+    await until(() => eoses === 1, 'the first reading is live', 30_000);
+    // A wrap dated now (a back-dating of zero, the newest a reading can see).
+    const newest = finalizeEvent({ kind: giftWrapKind, content: 'x', created_at: nowS, tags: [['p', alias]] }, newAliasSecret());
+    assert.ok(await writer.publish([relay.url], newest));
+    await until(() => got.has(newest.id), 'the wrap dated now is read', 30_000);
+    relay.dropClients();
+    await until(() => statuses.includes('unreachable') && statuses.at(-1) === 'connected' && eoses === 2, 'the reading is back and live', 30_000);
+    const sent: string[] = [];
+    for (const ephemeral of [false, false, false, true, true, true]) {
+      const wrap = wrapFor('hello', secret, alias, Math.floor(Date.now() / 1000), { ephemeral })!;
+      assert.ok(await writer.publish([relay.url], wrap), 'the relay took it');
+      sent.push(wrap.id);
+    }
+    await until(() => sent.every((id) => got.has(id)), 'all six wraps read after the reconnection', 30_000);
+    reader.close();
+    writer.close();
   });
 });
