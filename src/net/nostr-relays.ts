@@ -119,6 +119,8 @@ export interface RelayPoolEvents {
   event: NostrEvent;
   /** A relay has sent every stored event that matched; what follows is live. */
   eose: string;
+  /** A relay that dropped is read again (the same reading): its stored events come first again, then `eose`. */
+  reread: string;
 }
 
 export interface RelayPoolOptions {
@@ -155,6 +157,8 @@ export class RelayPool extends Emitter<RelayPoolEvents> {
   /** The relays the reading is on (read again when they drop). */
   private reading: readonly string[] = [];
   private readonly subscribed = new Set<string>();
+  /** The relays this reading has subscribed on before (a new subscription there is a reading again). */
+  private readonly readOnce = new Set<string>();
   private closed = false;
 
   constructor(private readonly options: RelayPoolOptions) {
@@ -170,6 +174,7 @@ export class RelayPool extends Emitter<RelayPoolEvents> {
     this.filter = { '#p': [...aliases], since };
     this.reading = [...urls];
     this.subscribed.clear();
+    this.readOnce.clear();
     for (const connection of this.connections.values()) for (const sub of connection.relay?.openSubs.values() ?? []) sub.close();
     for (const url of urls) void this.subscribe(url);
   }
@@ -208,6 +213,8 @@ export class RelayPool extends Emitter<RelayPoolEvents> {
     const filter = this.filter;
     if (!relay || !filter || this.subscribed.has(url) || !this.reading.includes(url)) return;
     this.subscribed.add(url);
+    if (this.readOnce.has(url)) this.emit('reread', url);
+    this.readOnce.add(url);
     const filters = [{ kinds: [giftWrapKind, ephemeralWrapKind], ...filter }];
     relay.subscribe(filters, {
       onevent: (event) => this.emit('event', event),

@@ -7,7 +7,7 @@ import WebSocket from 'ws';
 import { finalizeEvent } from 'nostr-tools/pure';
 import { startNostrRelay, type TestRelay } from '../../fixtures/nostr-relay.mjs';
 import { aliasOf, giftWrapKind, newAliasSecret, RelayPool, wrapBackdateS, wrapFor } from '../../../src/net/nostr-relays';
-import { relayFriends, texts, until } from './people';
+import { loseLink, relayFriends, texts, until, type Person } from './people';
 
 const relays: TestRelay[] = [];
 after(async () => {
@@ -67,5 +67,34 @@ describe('a relay connection that drops and comes back', () => {
     await until(() => sent.every((id) => got.has(id)), 'all six wraps read after the reconnection', 30_000);
     reader.close();
     writer.close();
+  });
+});
+
+describe('two contacts through a relay whose connections drop', () => {
+  it('what is written after the relay is back reaches the contact once each, in order, and reads Delivered', { timeout: 120_000 }, async () => {
+    const relay = await startNostrRelay();
+    relays.push(relay);
+    const { alice, bob, bobAtAlice, aliceAtBob } = await relayFriends(relay.url);
+    // No direct link can form (as behind symmetric NATs with no TURN): everything goes through the relay.
+    alice.device.isDirectBlocked = true;
+    loseLink(alice, bobAtAlice, bob, aliceAtBob);
+    await alice.messenger.send(bobAtAlice, 'before');
+    const delivered = async () => alice.store.outbox.pending(bobAtAlice).length === 0 && (await alice.store.log.loadNewest(bobAtAlice, 10)).entries.every((e) => !e.unreadable && e.direction === 'out' && e.state === 'delivered');
+    await until(delivered, 'the first message by relay, Delivered', 30_000);
+    const seen = new Map<Person, string[]>();
+    for (const who of [alice, bob]) {
+      seen.set(who, []);
+      who.messenger.relays!.on('relays', ({ statuses }) => void seen.get(who)!.push(statuses.get(relay.url) ?? ''));
+    }
+    relay.dropClients();
+    const back = (who: Person) => seen.get(who)!.includes('unreachable') && who.messenger.relays!.statuses().get(relay.url) === 'connected';
+    await until(() => back(alice) && back(bob), 'both relay connections back', 30_000);
+    // Several: each wrap is back-dated at random, so some surely fall below anything a reading saw before the drop.
+    const written = ['one', 'two', 'three', 'four', 'five'];
+    for (const text of written) await alice.messenger.send(bobAtAlice, text);
+    await until(async () => (await texts(bob, aliceAtBob)).length === 6, 'all five at Bob', 60_000);
+    assert.deepEqual(await texts(bob, aliceAtBob), ['before', ...written], 'once each, in order');
+    await until(delivered, 'Delivered at Alice (acks by relay)', 60_000);
+    for (const who of [alice, bob]) who.messenger.close();
   });
 });
