@@ -247,7 +247,10 @@ export class Messenger extends Emitter<MessengerEvents> {
       this.relayPresence = presence;
       relays.on('heard', ({ contactId }) => presence.heard(contactId));
       relays.on('contact', () => presence.recheck());
-      relays.on('relays', () => presence.recheck());
+      relays.on('relays', ({ statuses }) => {
+        presence.recheck();
+        reconnect.relaysChanged(statuses);
+      });
       relays.on('reconnect', ({ contactId, code }) => {
         const contact = options.contacts.get(contactId);
         if (contact && !contact.movedTo) void reconnect.received(contactId, code).catch(() => undefined);

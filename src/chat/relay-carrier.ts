@@ -257,6 +257,8 @@ export class RelayCarrier extends Emitter<RelayCarrierEvents> implements Carrier
     pool.on('status', () => this.emitRelays());
     pool.on('event', (event) => this.handleWrap(event));
     pool.on('eose', () => this.handBacklog());
+    // Read again after a drop: what was sent meanwhile comes among the stored events, in back-dated order.
+    pool.on('reread', () => void (this.backlog ??= []));
     const nowS = Math.floor(this.now() / 1000);
     const previous = this.readFrom ?? nowS;
     if (this.readFrom !== undefined) this.readBefore = this.readFrom;

@@ -21,6 +21,12 @@
 // connected and only while this page is open; nothing at all is sent once connected. When both pages offered (both
 // unlocked), the page whose identity key sorts lower keeps its own offer: it sends it again at once (the other page
 // is reading: it just sent one) and ignores the other's; the other page drops its own and takes that offer.
+//
+// Offers are ephemeral: one sent while either page's relay connection was down reached no one. So when a relay this
+// page uses is connected again after it was not (`relaysChanged`), each pending offer goes again at once (the same
+// code: no new exchange, its back-off goes on; once per offer, so a relay that keeps dropping costs at most one more
+// event per back-off), and each contact with none pending gets one (as at unlock). The contact's page does the same
+// when its own connection comes back, so an offer lost either way is made good without waiting for the back-off.
 import { isTincanError } from '../errors';
 import { decodeCode, normalizeCode, type DecodedCode } from '../invite/invite-code';
 import type { Exchange } from './pairing';
@@ -55,6 +61,8 @@ interface Pending {
   exchange?: Exchange;
   timer?: ReturnType<typeof setTimeout>;
   readonly backoffMs: number;
+  /** Sent again once already because a relay came back (relaysChanged). */
+  resentOnReturn?: boolean;
 }
 
 export class RelayReconnect {
@@ -65,12 +73,35 @@ export class RelayReconnect {
   /** Contacts whose open link is being checked because they offered: its loss starts no offer of ours (theirs is
    * taken). */
   private readonly checking = new Set<string>();
+  /** Each relay's status as last told (relaysChanged). */
+  private readonly relayStatuses = new Map<string, string>();
 
   constructor(private readonly options: RelayReconnectOptions) {}
 
   /** Offers to every contact relays are in use with who is not connected. */
   start(): void {
     for (const contactId of this.options.contacts()) void this.offerTo(contactId);
+  }
+
+  /** The relays' statuses changed (relay-carrier.ts `relays`). A relay connected again after it was unreachable (or
+   * refused), not one connecting for the first time: pending offers go again, contacts with none get one. */
+  relaysChanged(statuses: ReadonlyMap<string, string>): void {
+    let back = false;
+    for (const [url, status] of statuses) {
+      const before = this.relayStatuses.get(url);
+      if (status === 'connected' && before !== undefined && before !== 'connected' && before !== 'connecting') back = true;
+    }
+    this.relayStatuses.clear();
+    for (const [url, status] of statuses) this.relayStatuses.set(url, status);
+    if (!back || this.stopped) return;
+    for (const contactId of this.options.contacts()) {
+      const pending = this.pending.get(contactId);
+      if (!pending) void this.offerTo(contactId);
+      else if (pending.exchange?.code && !pending.resentOnReturn) {
+        pending.resentOnReturn = true;
+        void this.options.send(contactId, pending.exchange.code);
+      }
+    }
   }
 
   /** The direct link to the contact was lost while this page stays open: offers start again, from the first back-off. */

@@ -36,9 +36,9 @@ export const reconnectRumorKind = 303;
 const connectTimeoutMs = 5_000;
 /** A relay that does not answer a publish within this counts as not having taken it. */
 const publishTimeoutMs = 5_000;
-/** How often a relay's connection is looked at: with enableReconnect nostr-tools never calls onclose when a connected
- * relay drops (it reconnects by itself, with its own back-off), so a relay that went down would read "connected". */
-const statusCheckMs = 2_000;
+/** A relay read from that dropped (or could not be reached) is opened and read again after these, one per failed
+ * try, the last repeated. Ours, not nostr-tools' reconnect (see RelayPool). */
+const rereadBackoffMs = [1_000, 2_000, 5_000, 10_000, 30_000, 60_000] as const;
 
 /** Stored events one catch-up reading may bring (varied per reading, see RelayPool.subscribe). */
 const catchUpLimitBase = 1_000;
@@ -119,6 +119,8 @@ export interface RelayPoolEvents {
   event: NostrEvent;
   /** A relay has sent every stored event that matched; what follows is live. */
   eose: string;
+  /** A relay that dropped is read again (the same reading): its stored events come first again, then `eose`. */
+  reread: string;
 }
 
 export interface RelayPoolOptions {
@@ -130,18 +132,34 @@ interface Connection {
   relay?: AbstractRelay;
   opening?: Promise<AbstractRelay | undefined>;
   status: RelayStatus;
+  /** The next try to read this relay again, and how many tries failed since it was last open. */
+  reread?: ReturnType<typeof setTimeout>;
+  failedTries: number;
 }
 
 /**
  * Connections to relays by address, opened only when something is published there or read from there. Each
- * relay's status is kept and emitted; a relay that drops reconnects (nostr-tools' backoff) and resubscribes.
+ * relay's status is kept and emitted. A relay read from that drops is opened and read again by the pool, with the
+ * very filter it was read with (rereadBackoffMs); one only published to opens again at the next publish.
+ *
+ * nostr-tools' own reconnect (`enableReconnect`) is off: on reconnection it resubscribes with `since` set past the
+ * newest `created_at` it saw (abstract-relay.js, `sub.lastEmitted + 1`), and filters what comes in by that too. Gift
+ * wraps are back-dated at random by up to two days, so after a reconnection nearly every new wrap, stored or
+ * ephemeral, fell below that bound and was lost (test/node/chat/relay-down.test.ts). With it off, a drop calls
+ * `onclose` at once (the status reads "unreachable" then, and a publish waiting on that socket fails then rather than
+ * after its timeout), and the pool's new reading is a subscription like the first: `since` two days back, then the
+ * catch-up at its EOSE. Stored wraps read again are dropped by id (relay-carrier.ts `seen`) or, past that, by message
+ * id in delivery.
  */
 export class RelayPool extends Emitter<RelayPoolEvents> {
   private readonly connections = new Map<string, Connection>();
   private filter?: { readonly '#p': string[]; readonly since: number };
+  /** The relays the reading is on (read again when they drop). */
+  private reading: readonly string[] = [];
   private readonly subscribed = new Set<string>();
+  /** The relays this reading has subscribed on before (a new subscription there is a reading again). */
+  private readonly readOnce = new Set<string>();
   private closed = false;
-  private watch?: ReturnType<typeof setInterval>;
 
   constructor(private readonly options: RelayPoolOptions) {
     super();
@@ -154,7 +172,9 @@ export class RelayPool extends Emitter<RelayPoolEvents> {
   /** Reads gift wraps for `aliases` from `urls`, from `since` (seconds) on; replaces the previous reading. */
   read(urls: readonly string[], aliases: readonly string[], since: number): void {
     this.filter = { '#p': [...aliases], since };
+    this.reading = [...urls];
     this.subscribed.clear();
+    this.readOnce.clear();
     for (const connection of this.connections.values()) for (const sub of connection.relay?.openSubs.values() ?? []) sub.close();
     for (const url of urls) void this.subscribe(url);
   }
@@ -180,8 +200,8 @@ export class RelayPool extends Emitter<RelayPoolEvents> {
 
   close(): void {
     this.closed = true;
-    clearInterval(this.watch);
     for (const connection of this.connections.values()) {
+      clearTimeout(connection.reread);
       connection.relay?.close();
     }
     this.connections.clear();
@@ -191,8 +211,10 @@ export class RelayPool extends Emitter<RelayPoolEvents> {
   private async subscribe(url: string): Promise<void> {
     const relay = await this.open(url);
     const filter = this.filter;
-    if (!relay || !filter || this.subscribed.has(url)) return;
+    if (!relay || !filter || this.subscribed.has(url) || !this.reading.includes(url)) return;
     this.subscribed.add(url);
+    if (this.readOnce.has(url)) this.emit('reread', url);
+    this.readOnce.add(url);
     const filters = [{ kinds: [giftWrapKind, ephemeralWrapKind], ...filter }];
     relay.subscribe(filters, {
       onevent: (event) => this.emit('event', event),
@@ -223,23 +245,31 @@ export class RelayPool extends Emitter<RelayPoolEvents> {
     let connection = this.connections.get(url);
     if (connection?.relay?.connected) return Promise.resolve(connection.relay);
     if (connection?.opening) return connection.opening;
-    if (!connection) this.connections.set(url, (connection = { status: 'connecting' }));
+    if (!connection) this.connections.set(url, (connection = { status: 'connecting', failedTries: 0 }));
     const current = connection;
     const relay =
       current.relay ??
       new AbstractRelay(url, {
         verifyEvent: (event) => verifyEvent({ ...event }),
         websocketImplementation: quiet(this.options.socket) as never,
-        enableReconnect: true,
+        enableReconnect: false,
       });
     relay.publishTimeout = publishTimeoutMs;
-    relay.onclose = () => this.setStatus(url, 'unreachable');
+    // Called when the socket drops or a try to open it fails (and when we close it).
+    relay.onclose = () => {
+      this.setStatus(url, 'unreachable');
+      this.readAgainLater(url, current);
+    };
     current.relay = relay;
-    this.watch ??= setInterval(() => this.checkConnections(), statusCheckMs);
     current.opening = relay.connect({ timeout: connectTimeoutMs }).then(
       () => {
         current.opening = undefined;
+        current.failedTries = 0;
+        clearTimeout(current.reread);
+        current.reread = undefined;
         this.setStatus(url, 'connected');
+        // Open again (a publish opened it, or a try to read it again): read it again at once.
+        if (!this.subscribed.has(url)) void this.subscribe(url);
         return relay;
       },
       () => {
@@ -251,13 +281,15 @@ export class RelayPool extends Emitter<RelayPoolEvents> {
     return current.opening;
   }
 
-  /** A relay that dropped reads "unreachable" while nostr-tools reconnects it, and "connected" once it is back
-   * (test/node/chat/relay-down.test.ts). A refused one stays refused. */
-  private checkConnections(): void {
-    for (const [url, connection] of this.connections) {
-      if (!connection.relay || connection.opening || connection.status === 'refused') continue;
-      this.setStatus(url, connection.relay.connected ? 'connected' : 'unreachable');
-    }
+  /** A relay read from that dropped or could not be opened: a new try after the next back-off (one at a time). */
+  private readAgainLater(url: string, connection: Connection): void {
+    if (this.closed || connection.reread || !this.reading.includes(url) || this.connections.get(url) !== connection) return;
+    const delayMs = rereadBackoffMs[Math.min(connection.failedTries, rereadBackoffMs.length - 1)];
+    connection.failedTries++;
+    connection.reread = setTimeout(() => {
+      connection.reread = undefined;
+      void this.subscribe(url);
+    }, delayMs);
   }
 
   private setStatus(url: string, status: RelayStatus): void {

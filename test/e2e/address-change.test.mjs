@@ -111,7 +111,7 @@ for (const [aliceKind, bobKind] of [['chromium', 'firefox'], ['chromium', 'chrom
     };
     /**
      * Moves the address (the relay dropping its clients, as their sockets would go with the old network; they
-     * reconnect by themselves, nostr-tools' back-off, 10 s), then runs `steps(note)`, `note(name)` noting the time (ms after the
+     * reconnect by themselves: the relay pool reads again after 1 s, net/nostr-relays.ts), then runs `steps(note)`, `note(name)` noting the time (ms after the
      * move), which it prints. On a failure: what the pages' links did, and the address back.
      */
     const throughMove = async (label, steps) => {

@@ -173,4 +173,45 @@ describe('automatic reconnect: back-off and glare', () => {
     assert.deepEqual(late.sent, ['CODE1', 'CODE2'], 'the next offer still comes');
     late.reconnect.stop();
   });
+  it('a relay connected again: the pending offer goes again at once (the same code, once), its back-off goes on; a contact with none gets one', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    const relays = (status: string) => new Map([['ws://127.0.0.1:7000', status]]);
+    const { reconnect, sent } = reconnectFor();
+    reconnect.relaysChanged(relays('connecting'));
+    reconnect.relaysChanged(relays('connected'));
+    reconnect.start();
+    await settle();
+    assert.deepEqual(sent, ['CODE1'], 'the first connection sends nothing more');
+    reconnect.relaysChanged(relays('unreachable'));
+    await settle();
+    assert.deepEqual(sent, ['CODE1']);
+    reconnect.relaysChanged(relays('connected'));
+    await settle();
+    assert.deepEqual(sent, ['CODE1', 'CODE1'], 'the same offer again, once the relay is back');
+    reconnect.relaysChanged(relays('unreachable'));
+    reconnect.relaysChanged(relays('connected'));
+    await settle();
+    assert.deepEqual(sent, ['CODE1', 'CODE1'], 'a relay that keeps dropping: once per offer');
+    t.mock.timers.tick(offerBackoffMs);
+    await settle();
+    assert.deepEqual(sent, ['CODE1', 'CODE1', 'CODE2'], 'the back-off went on: a fresh offer at 15 s');
+    reconnect.stop();
+
+    // No offer pending (making one failed at unlock): one is made when a relay comes back.
+    let fails = 1;
+    const none = reconnectFor({
+      offer: async () => {
+        if (fails-- > 0) throw new Error('no offer now');
+        return { id: 'y1', kind: 'reconnect', state: 'waiting-for-peer', code: 'LATER', createdAt: 0 } as Exchange;
+      },
+    });
+    none.reconnect.relaysChanged(relays('unreachable'));
+    none.reconnect.start();
+    await settle();
+    assert.deepEqual(none.sent, []);
+    none.reconnect.relaysChanged(relays('connected'));
+    await settle();
+    assert.deepEqual(none.sent, ['LATER']);
+    none.reconnect.stop();
+  });
 });
