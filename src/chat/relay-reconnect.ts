@@ -97,7 +97,11 @@ export class RelayReconnect {
     for (const contactId of this.options.contacts()) {
       const pending = this.pending.get(contactId);
       if (!pending) void this.offerTo(contactId);
-      else if (pending.exchange?.code && !pending.resentOnReturn) {
+      else if (!pending.exchange && pending.timer !== undefined) {
+        // Making one failed, and it waits for its back-off: made now instead.
+        this.dropOwn(contactId);
+        void this.offerTo(contactId, pending.backoffMs);
+      } else if (pending.exchange?.code && !pending.resentOnReturn) {
         pending.resentOnReturn = true;
         void this.options.send(contactId, pending.exchange.code);
       }
@@ -204,16 +208,22 @@ export class RelayReconnect {
     try {
       pending.exchange = await this.options.offer(contactId);
     } catch {
-      this.pending.delete(contactId);
+      // Not made (the link could not be set up now): tried again after the back-off, as an offer no one took.
+      if (this.pending.get(contactId) === pending) this.retryLater(contactId, pending);
       return;
     }
     if (this.pending.get(contactId) !== pending) return void this.options.cancel(pending.exchange.id);
     void this.options.send(contactId, pending.exchange.code!);
     // No one took it: a fresh offer later (the link of this one may have given up meanwhile).
+    this.retryLater(contactId, pending);
+  }
+
+  /** A fresh offer after `pending`'s back-off (the next one doubled), unless it was dropped meanwhile. */
+  private retryLater(contactId: string, pending: Pending): void {
     pending.timer = setTimeout(() => {
       if (this.pending.get(contactId) !== pending) return;
       this.dropOwn(contactId);
-      void this.offerTo(contactId, Math.min(backoffMs * 2, maxOfferBackoffMs));
-    }, backoffMs);
+      void this.offerTo(contactId, Math.min(pending.backoffMs * 2, maxOfferBackoffMs));
+    }, pending.backoffMs);
   }
 }

@@ -66,6 +66,28 @@ describe('automatic reconnect: back-off and glare', () => {
     assert.deepEqual(cancelled, ['x1', 'x2', 'x3', 'x4']);
   });
 
+  it('an offer that could not be made is tried again after the back-off', async (t) => {
+    t.mock.timers.enable({ apis: ['setTimeout'] });
+    let fails = 1;
+    let made = 0;
+    const { reconnect, sent } = reconnectFor({
+      offer: async () => {
+        if (fails-- > 0) throw new Error('the link could not gather');
+        return { id: `x${++made}`, kind: 'reconnect', state: 'waiting-for-peer', code: `CODE${made}`, createdAt: 0 } as Exchange;
+      },
+    });
+    reconnect.lost('bob');
+    await settle();
+    assert.deepEqual(sent, [], 'none made');
+    reconnect.lost('bob');
+    await settle();
+    assert.deepEqual(sent, [], 'a second loss waits for the same retry');
+    t.mock.timers.tick(offerBackoffMs);
+    await settle();
+    assert.deepEqual(sent, ['CODE1'], 'made and sent at the back-off');
+    reconnect.stop();
+  });
+
   it('both offered: the page that keeps its own sends it again; the other drops its own and takes the offer', async () => {
     const keeper = reconnectFor({ keepsOwnOffer: () => true });
     keeper.reconnect.start();
